@@ -1,0 +1,127 @@
+"""Sealing a record to one or several organisers, so any one of them can open it with their key.
+
+Blob layout (integers big-endian)::
+
+    version (1) = 1 | recipient count (u16)                               <- header
+    | per recipient: fingerprint (8) | SealedBox(content key) (80)        <- header
+    | nonce (24) | XChaCha20-Poly1305(plaintext) | tag (16)
+
+A fresh 32-byte content key encrypts the body; the content key is sealed (``SealedBox``) to each
+recipient. The whole header, plus the caller's ``context`` (e.g. "report-details:<id>"), is the
+body's associated data, so the recipient list cannot be altered and a blob cannot be moved to
+another record with a different context. The fingerprint (BLAKE2b-64 of the public key) only
+lets a recipient find their entry; it reveals which known keys a blob is addressed to.
+
+Limits: this gives confidentiality, not authenticity of the sender. Anyone with the public keys
+can make a blob, and any recipient knows the content key and could build a different blob; the
+integrity of the database row is what says who wrote it.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+
+import nacl.bindings
+import nacl.encoding
+import nacl.exceptions
+import nacl.hash
+import nacl.public
+import nacl.secret
+import nacl.utils
+
+from crypto.errors import EnvelopeError
+
+SEALING_VERSION = 1
+FINGERPRINT_BYTES = 8
+MAX_RECIPIENTS = 1000
+
+_PREFIX = struct.Struct(">BH")
+_PERSON = b"org-recipient-fp"
+_CONTEXT_TAG = b"organise/sealed-to-recipients/v1"
+_KEY_BYTES = nacl.secret.Aead.KEY_SIZE
+_SEALED_KEY_BYTES = nacl.bindings.crypto_box_SEALBYTES + _KEY_BYTES
+_ENTRY_BYTES = FINGERPRINT_BYTES + _SEALED_KEY_BYTES
+_MIN_BODY = nacl.secret.Aead.NONCE_SIZE + nacl.secret.Aead.MACBYTES
+
+
+def fingerprint(public_key: bytes) -> bytes:
+    """A short, public identifier of a recipient key (BLAKE2b, 8 bytes)."""
+    return nacl.hash.blake2b(
+        bytes(public_key),
+        digest_size=FINGERPRINT_BYTES,
+        person=_PERSON,
+        encoder=nacl.encoding.RawEncoder,
+    )
+
+
+def _aad(header: bytes, context: str) -> bytes:
+    encoded = context.encode("utf-8")
+    return _CONTEXT_TAG + struct.pack(">I", len(encoded)) + encoded + header
+
+
+def seal_to_recipients(
+    plaintext: bytes, recipient_public_keys: Sequence[bytes], *, context: str = ""
+) -> bytes:
+    """Encrypt ``plaintext`` so that any one of the recipients can open it.
+
+    Duplicate keys are sealed to once. Raises ValueError for no recipients or a bad key.
+    """
+    unique = list(dict.fromkeys(bytes(key) for key in recipient_public_keys))
+    if not unique:
+        raise ValueError("Seal to at least one recipient.")
+    if len(unique) > MAX_RECIPIENTS:
+        raise ValueError(f"At most {MAX_RECIPIENTS} recipients.")
+    content_key = nacl.utils.random(_KEY_BYTES)
+    entries = [_PREFIX.pack(SEALING_VERSION, len(unique))]
+    for key in unique:
+        box = nacl.public.SealedBox(nacl.public.PublicKey(key))
+        entries.append(fingerprint(key) + box.encrypt(content_key))
+    header = b"".join(entries)
+    body = nacl.secret.Aead(content_key).encrypt(bytes(plaintext), _aad(header, context))
+    return header + body
+
+
+def _parse(blob: bytes) -> tuple[bytes, list[tuple[bytes, bytes]], bytes]:
+    if len(blob) < _PREFIX.size:
+        raise EnvelopeError("Not a sealed blob: too short.")
+    version, count = _PREFIX.unpack_from(blob)
+    if version != SEALING_VERSION:
+        raise EnvelopeError(f"Unknown sealed-blob version {version}.")
+    header_end = _PREFIX.size + count * _ENTRY_BYTES
+    if count == 0 or len(blob) < header_end + _MIN_BODY:
+        raise EnvelopeError("Not a sealed blob: malformed recipient list.")
+    entries = []
+    for offset in range(_PREFIX.size, header_end, _ENTRY_BYTES):
+        fp = blob[offset : offset + FINGERPRINT_BYTES]
+        sealed_key = blob[offset + FINGERPRINT_BYTES : offset + _ENTRY_BYTES]
+        entries.append((fp, sealed_key))
+    return blob[:header_end], entries, blob[header_end:]
+
+
+def recipient_fingerprints(blob: bytes) -> list[bytes]:
+    """The fingerprints of the keys a blob is addressed to (not authenticated on its own)."""
+    _header, entries, _body = _parse(blob)
+    return [fp for fp, _sealed in entries]
+
+
+def open_sealed(blob: bytes, private_key: nacl.public.PrivateKey, *, context: str = "") -> bytes:
+    """Open a blob with one recipient's private key; EnvelopeError if not addressed or altered."""
+    header, entries, body = _parse(blob)
+    mine = fingerprint(private_key.public_key.encode())
+    candidates = [sealed for fp, sealed in entries if fp == mine]
+    if not candidates:
+        raise EnvelopeError("This sealed record is not addressed to this key.")
+    box = nacl.public.SealedBox(private_key)
+    for sealed in candidates:  # a fingerprint collision is harmless: try each match
+        try:
+            content_key = box.decrypt(sealed)
+        except nacl.exceptions.CryptoError:
+            continue
+        try:
+            return nacl.secret.Aead(content_key).decrypt(body, _aad(header, context))
+        except nacl.exceptions.CryptoError:
+            raise EnvelopeError(
+                "The sealed record was altered, or opened with the wrong context."
+            ) from None
+    raise EnvelopeError("The sealed record's key entry for this key was altered.")

@@ -1,0 +1,3 @@
+from organise.cli import main
+
+main()

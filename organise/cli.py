@@ -1,0 +1,88 @@
+"""The `organise` command. With no sub-command it serves the app."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+import uvicorn
+
+from organise.bootstrap import load_settings, migrate_database
+from organise.db import pending_model_changes, write_migrations
+from organise.instance import prepare_instance
+from organise.organisers.cli import organiser
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Organise: report law-enforcement contracts and sign threshold pledges, safely.
+
+    Settings come from the environment (see README): DATABASE_URL, ORGANISE_INSTANCE_DIR,
+    ORGANISE_KEYSTORE_PATH and others. Run without a command to serve the app.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(serve)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes. More than one needs PostgreSQL.",
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app (applies pending migrations first). No access log is ever written."""
+    settings = load_settings()
+    if workers > 1 and settings.is_sqlite:
+        raise click.ClickException("--workers above 1 needs PostgreSQL (set DATABASE_URL).")
+    migrate_database(settings)
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"Organise is running at http://{shown_host}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(
+        "organise.web.app:create_app_from_environ",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        server_header=False,
+        log_level="warning",
+        # X-Forwarded-Proto from a local reverse proxy tells us the page was served over HTTPS.
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations that have not been applied yet."""
+    migrate_database(load_settings())
+    click.echo("Database is up to date.")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Exit 1 if the models need a migration not committed.")
+def makemigrations(check: bool) -> None:
+    """Write migrations for model changes (developers), or check that none are needed."""
+    settings = load_settings()
+    prepare_instance(settings)
+    writers = asyncio.run(pending_model_changes(settings))
+    if not writers:
+        click.echo("Models and migrations agree.")
+        return
+    if check:
+        names = ", ".join(writer.name for writer in writers)
+        click.echo(f"Models have changes without a migration: {names}", err=True)
+        sys.exit(1)
+    for path in write_migrations(writers):
+        click.echo(f"Wrote {Path(path).name}")
+
+
+main.add_command(organiser)

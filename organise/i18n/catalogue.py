@@ -1,0 +1,74 @@
+"""Keep the message catalogue in step with the code: `python -m organise.i18n.catalogue`.
+
+Extracts every string from Python and templates into `messages.pot`, merges it into each
+locale's `messages.po`, and fills English with the source text so it is always complete.
+A test runs `stale_messages()` so that a string added without updating the catalogue fails.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from organise.i18n import DEFAULT_LOCALE, DOMAIN, LOCALE_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+METHODS = [
+    ("organise/**.py", "python"),
+    ("templates/**.html", "jinja2"),
+]
+OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+
+
+def extract() -> Catalog:
+    catalog = Catalog(project="organise", charset="utf-8")
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
+        ROOT, method_map=METHODS, options_map=OPTIONS, keywords=KEYWORDS
+    ):
+        catalog.add(message, context=context)
+    return catalog
+
+
+def _po_path(locale: str) -> Path:
+    return LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def stale_messages(locale: str = DEFAULT_LOCALE) -> set[str]:
+    """Source strings missing from (or untranslated in) the locale's catalogue."""
+    with _po_path(locale).open("rb") as handle:
+        existing = read_po(handle, locale=locale)
+    missing = set()
+    for message in extract():
+        if not message.id:
+            continue
+        found = existing.get(message.id)
+        if (
+            found is None
+            or not found.string
+            or (isinstance(found.string, tuple) and not all(found.string))
+        ):
+            missing.add(message.id if isinstance(message.id, str) else message.id[0])
+    return missing
+
+
+def update() -> None:
+    template = extract()
+    english = Catalog(locale=DEFAULT_LOCALE, project="organise", charset="utf-8", fuzzy=False)
+    for message in template:
+        if message.id:
+            english.add(message.id, string=message.id, context=message.context)
+    path = _po_path(DEFAULT_LOCALE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    write_po(buffer, english, omit_header=False, sort_output=True, no_location=True, width=100)
+    path.write_bytes(buffer.getvalue())
+    print(f"{len(english)} messages in {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    update()

@@ -1,0 +1,58 @@
+"""The instance directory: database, keystore and secret key, created private on first run."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from organise.settings import Settings
+
+SECRET_KEY_BYTES = 32
+
+
+def _create_private_file(path: Path, content: bytes) -> None:
+    # O_EXCL with mode 0600: the file is never readable by others, not even for an instant.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def prepare_instance(settings: Settings) -> None:
+    """Create the instance directory (0700) and the SQLite file (0600) if they are missing."""
+    # Everything this process creates (SQLite WAL/SHM files included) is private.
+    os.umask(0o077)
+    settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.keystore_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if settings.is_sqlite:
+        database_path = Path(settings.database_url.removeprefix("sqlite://"))
+        database_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not database_path.exists():
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                _create_private_file(database_path, b"")
+
+
+def load_secret_key(settings: Settings) -> bytes:
+    """The web layer's secret (keyed hashes of session ids and API tokens).
+
+    Taken from ORGANISE_SECRET_KEY (hex) when set, so that several hosts can share it;
+    otherwise from `secret_key` in the instance directory, created on first run.
+    """
+    if settings.secret_key_hex:
+        try:
+            key = bytes.fromhex(settings.secret_key_hex)
+        except ValueError:
+            raise ValueError("ORGANISE_SECRET_KEY must be hexadecimal") from None
+        if len(key) < SECRET_KEY_BYTES:
+            raise ValueError(f"ORGANISE_SECRET_KEY must hold at least {SECRET_KEY_BYTES} bytes")
+        return key
+    path = settings.instance_dir / "secret_key"
+    with contextlib.suppress(FileExistsError):
+        _create_private_file(path, secrets.token_bytes(SECRET_KEY_BYTES))
+    key = path.read_bytes()
+    if len(key) != SECRET_KEY_BYTES:
+        raise ValueError(f"{path} is damaged: expected {SECRET_KEY_BYTES} bytes")
+    return key

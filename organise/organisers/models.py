@@ -1,0 +1,70 @@
+"""Organiser accounts and their server-side sessions.
+
+Organisers are the only people with accounts. Workers never appear in these tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ORGANISER = "organiser"
+    REVIEWER = "reviewer"
+
+
+class Organiser(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    username = fields.CharField(max_length=64, unique=True)
+    role = fields.CharEnumField(Role, max_length=16)
+    passphrase_hash = fields.BinaryField()
+    # X25519 key pair: other features encrypt to `public_key`; the private half is only
+    # readable with the organiser's passphrase (see crypto.keywrap).
+    public_key = fields.BinaryField()
+    wrapped_private_key = fields.BinaryField()
+    # TOTP secret encrypted under a keystore key, so a database copy alone cannot mint codes.
+    totp_secret = fields.BinaryField(null=True)
+    # The last accepted TOTP time step: a code is accepted once only.
+    totp_last_step = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "organiser"
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_secret is not None
+
+
+class OrganiserSession(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    # Keyed hash of the cookie value: a copy of the database cannot be replayed as a cookie.
+    token_hash = fields.CharField(max_length=64, unique=True)
+    organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
+        "organise.Organiser", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+
+    class Meta:
+        table = "organiser_session"
+
+
+class LoginThrottle(Model):
+    """Failed logins per account name (never per client address, which we do not know).
+
+    Keyed by a keyed hash of the name, whether or not such an account exists, so the
+    throttle does not tell an attacker which names are real.
+    """
+
+    name_hash = fields.CharField(max_length=64, primary_key=True)
+    failures = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_throttle"

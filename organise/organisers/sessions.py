@@ -1,0 +1,72 @@
+"""Server-side organiser sessions: the cookie holds only a random 256-bit id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from crypto import codes
+from organise.organisers.models import Organiser, OrganiserSession
+
+# Writing last_seen_at on every request would turn each page view into a write.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta
+    absolute: timedelta
+
+
+def _token_hash(token: str, secret_key: bytes) -> str:
+    return codes.code_hash(token, secret_key, kind="session").hex()
+
+
+async def start_session(organiser: Organiser, *, secret_key: bytes) -> str:
+    """A new session for `organiser`; returns the token for the cookie."""
+    token = codes.new_token(32)
+    now = datetime.now(UTC)
+    await OrganiserSession.create(
+        token_hash=_token_hash(token, secret_key),
+        organiser=organiser,
+        created_at=now,
+        last_seen_at=now,
+    )
+    return token
+
+
+async def resume_session(
+    token: str, *, secret_key: bytes, policy: SessionPolicy
+) -> OrganiserSession | None:
+    """The live session for this token, with its organiser; expired ones are deleted."""
+    if not token or len(token) > 128:
+        return None
+    session = await OrganiserSession.get_or_none(
+        token_hash=_token_hash(token, secret_key)
+    ).prefetch_related("organiser")
+    if session is None:
+        return None
+    now = datetime.now(UTC)
+    if now - session.last_seen_at > policy.idle or now - session.created_at > policy.absolute:
+        await session.delete()
+        return None
+    if now - session.last_seen_at > TOUCH_INTERVAL:
+        session.last_seen_at = now
+        await session.save(update_fields=["last_seen_at"])
+    return session
+
+
+async def end_session(token: str, *, secret_key: bytes) -> None:
+    await OrganiserSession.filter(token_hash=_token_hash(token, secret_key)).delete()
+
+
+async def end_all_sessions(organiser: Organiser) -> None:
+    await OrganiserSession.filter(organiser_id=organiser.id).delete()
+
+
+async def purge_expired(policy: SessionPolicy) -> int:
+    now = datetime.now(UTC)
+    return (
+        await OrganiserSession.filter(last_seen_at__lt=now - policy.idle).delete()
+        + await OrganiserSession.filter(created_at__lt=now - policy.absolute).delete()
+    )

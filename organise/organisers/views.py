@@ -1,0 +1,179 @@
+"""Organiser sign-in, sign-out and account pages."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from organise.i18n import _
+from organise.organisers import accounts, sessions, totp
+from organise.organisers.errors import AccountError, LoginThrottled
+from organise.web.access import organisers, public, session_cookie_name
+from organise.web.forms import field, read_form
+
+MAX_NAME_CHARS = 64
+# Longer than any passphrase we accept, so the over-long case gets its own clear message.
+MAX_PASSPHRASE_CHARS = 4096
+
+
+def _set_session_cookie(request: Request, response: Response, token: str) -> None:
+    state = request.app.state
+    response.set_cookie(
+        session_cookie_name(request),
+        token,
+        max_age=int(state.session_policy.absolute.total_seconds()),
+        path="/",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def _page(request: Request, name: str, context: dict, status: int = 200) -> Response:
+    return request.app.state.templates.TemplateResponse(
+        request, f"organisers/{name}", context, status_code=status
+    )
+
+
+@public
+async def login_form(request: Request) -> Response:
+    return _page(request, "login.html", {"error": None, "username": ""})
+
+
+@public
+async def login(request: Request) -> Response:
+    form = await read_form(request)
+    username = field(form, "username", max_chars=MAX_NAME_CHARS, label=_("Account name"))
+    attempt = accounts.LoginAttempt(
+        username=username,
+        passphrase=str(form.get("passphrase", "")),
+        totp_code=field(form, "totp_code", max_chars=16, label=_("Code")),
+    )
+    state = request.app.state
+    try:
+        organiser = await accounts.authenticate(
+            attempt,
+            secret_key=state.secret_key,
+            field_key=state.field_key,
+            failures_before_delay=state.settings.login_failures_before_delay,
+        )
+    except AccountError as error:
+        status = 429 if isinstance(error, LoginThrottled) else 400
+        return _page(request, "login.html", {"error": str(error), "username": username}, status)
+    # A fresh id at every sign-in: a session id planted before login is worthless after it.
+    previous = request.cookies.get(session_cookie_name(request))
+    if previous:
+        await sessions.end_session(previous, secret_key=state.secret_key)
+    token = await sessions.start_session(organiser, secret_key=state.secret_key)
+    response = RedirectResponse(request.url_for("organisers:home"), status_code=303)
+    _set_session_cookie(request, response, token)
+    return response
+
+
+@organisers()
+async def logout(request: Request) -> Response:
+    await sessions.end_session(request.state.session_token, secret_key=request.app.state.secret_key)
+    response = RedirectResponse(request.url_for("home"), status_code=303)
+    response.delete_cookie(
+        session_cookie_name(request),
+        path="/",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+@organisers()
+async def home(request: Request) -> Response:
+    return _page(request, "home.html", {"message": None, "error": None})
+
+
+@organisers()
+async def change_passphrase(request: Request) -> Response:
+    form = await read_form(request)
+    organiser = request.state.organiser
+    try:
+        await accounts.change_passphrase(
+            organiser,
+            str(form.get("current_passphrase", "")),
+            str(form.get("new_passphrase", "")),
+        )
+    except AccountError as error:
+        return _page(request, "home.html", {"message": None, "error": str(error)}, 400)
+    # Every session ended with the change, this one included; this browser gets a new one.
+    token = await sessions.start_session(organiser, secret_key=request.app.state.secret_key)
+    response = _page(
+        request,
+        "home.html",
+        {
+            "message": _("Passphrase changed. Every other session has been signed out."),
+            "error": None,
+        },
+    )
+    _set_session_cookie(request, response, token)
+    return response
+
+
+@organisers()
+async def totp_setup(request: Request) -> Response:
+    secret = totp.new_secret()
+    return _totp_page(request, secret, error=None)
+
+
+def _totp_page(request: Request, secret: str, *, error: str | None, status: int = 200) -> Response:
+    uri = totp.provisioning_uri(secret, request.state.organiser.username)
+    return _page(
+        request,
+        "totp.html",
+        {"secret": secret, "qr_svg": totp.qr_svg(uri), "error": error},
+        status,
+    )
+
+
+@organisers()
+async def totp_enable(request: Request) -> Response:
+    form = await read_form(request)
+    secret = field(form, "secret", max_chars=64, label=_("Secret"))
+    code = field(form, "code", max_chars=16, label=_("Code"))
+    if not totp.is_well_formed_secret(secret):
+        return _totp_page(
+            request, totp.new_secret(), error=_("The setup expired; start again."), status=400
+        )
+    step = totp.enrolment_step(secret, code)
+    if step is None:
+        return _totp_page(
+            request,
+            secret,
+            error=_("That code does not match. Check the app and try again."),
+            status=400,
+        )
+    await totp.enable(request.state.organiser, secret, step, field_key=request.app.state.field_key)
+    message = _("Two-step sign-in is on. You will need a code from your app at every sign-in.")
+    return _page(request, "home.html", {"message": message, "error": None})
+
+
+@organisers()
+async def totp_disable(request: Request) -> Response:
+    form = await read_form(request)
+    organiser = request.state.organiser
+    passphrase = str(form.get("passphrase", ""))
+    if not await accounts.passphrase_matches(organiser, passphrase):
+        return _page(
+            request, "home.html", {"message": None, "error": _("The passphrase is not right.")}, 400
+        )
+    await totp.disable(organiser)
+    return _page(request, "home.html", {"message": _("Two-step sign-in is off."), "error": None})
+
+
+routes = [
+    Route("/login", login_form, methods=["GET"], name="login_form"),
+    Route("/login", login, methods=["POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/", home, methods=["GET"], name="home"),
+    Route("/passphrase", change_passphrase, methods=["POST"], name="change_passphrase"),
+    Route("/totp", totp_setup, methods=["GET"], name="totp_setup"),
+    Route("/totp", totp_enable, methods=["POST"], name="totp_enable"),
+    Route("/totp/disable", totp_disable, methods=["POST"], name="totp_disable"),
+]

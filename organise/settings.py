@@ -1,0 +1,80 @@
+"""Twelve-factor settings: read once from the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names it."""
+
+
+def _flag(raw: str, name: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _positive_int(raw: str, name: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, not {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_dir: Path
+    database_url: str
+    keystore_path: Path
+    debug: bool = False
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    max_body_bytes: int = 256 * 1024
+    login_failures_before_delay: int = 5
+    secret_key_hex: str | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Settings from `environ` (default: the process environment over `./.env`)."""
+        if environ is None:
+            env_file = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+            environ = {**env_file, **os.environ}
+        instance_dir = Path(environ.get("ORGANISE_INSTANCE_DIR", "instance")).resolve()
+        database_url = (
+            environ.get("DATABASE_URL") or f"sqlite://{instance_dir / 'organise.sqlite3'}"
+        )
+        if not database_url.startswith(("sqlite:", "postgres:", "postgresql:")):
+            raise SettingsError("DATABASE_URL must start with sqlite:// or postgres://")
+        keystore = environ.get("ORGANISE_KEYSTORE_PATH") or str(instance_dir / "keystore.sqlite3")
+        return cls(
+            instance_dir=instance_dir,
+            database_url=database_url,
+            keystore_path=Path(keystore).resolve(),
+            debug=_flag(environ.get("ORGANISE_DEBUG", "false"), "ORGANISE_DEBUG"),
+            session_idle_minutes=_positive_int(
+                environ.get("ORGANISE_SESSION_IDLE_MINUTES", "30"), "ORGANISE_SESSION_IDLE_MINUTES"
+            ),
+            session_absolute_hours=_positive_int(
+                environ.get("ORGANISE_SESSION_ABSOLUTE_HOURS", "12"),
+                "ORGANISE_SESSION_ABSOLUTE_HOURS",
+            ),
+            max_body_bytes=_positive_int(
+                environ.get("ORGANISE_MAX_BODY_BYTES", str(256 * 1024)), "ORGANISE_MAX_BODY_BYTES"
+            ),
+            secret_key_hex=environ.get("ORGANISE_SECRET_KEY") or None,
+        )

@@ -1,0 +1,75 @@
+"""Every route declares who may use it; organiser routes check the session and the role.
+
+A test walks the routing table and fails on any endpoint without a declared policy.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from organise.i18n import _
+from organise.organisers.models import Role
+from organise.organisers.sessions import resume_session
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+ANY_ORGANISER = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    # None: open to anyone, and the route never reads a session (worker pages).
+    roles: frozenset[Role] | None
+
+    @property
+    def is_public(self) -> bool:
+        return self.roles is None
+
+
+def policy_of(endpoint: object) -> AccessPolicy | None:
+    return getattr(endpoint, "access_policy", None)
+
+
+def public(endpoint: Endpoint) -> Endpoint:
+    """Open to everyone; no session is looked at, no cookie is set."""
+    endpoint.access_policy = AccessPolicy(roles=None)  # type: ignore[attr-defined]
+    return endpoint
+
+
+def session_cookie_name(request: Request) -> str:
+    # The __Host- prefix (Secure, Path=/, no Domain) is only valid over HTTPS.
+    return "__Host-organise_session" if request.url.scheme == "https" else "organise_session"
+
+
+def organisers(*roles: Role) -> Callable[[Endpoint], Endpoint]:
+    """Only signed-in organisers with one of `roles` (all roles when none are named)."""
+    allowed = frozenset(roles) or ANY_ORGANISER
+
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def guarded(request: Request) -> Response:
+            state = request.app.state
+            token = request.cookies.get(session_cookie_name(request), "")
+            session = await resume_session(
+                token, secret_key=state.secret_key, policy=state.session_policy
+            )
+            if session is None:
+                if request.method in {"GET", "HEAD"}:
+                    return RedirectResponse(request.url_for("organisers:login"), status_code=303)
+                raise HTTPException(401, _("Your session has ended. Please sign in again."))
+            if session.organiser.role not in allowed:
+                raise HTTPException(403, _("Your role does not allow this."))
+            request.state.session = session
+            request.state.organiser = session.organiser
+            request.state.session_token = token
+            return await endpoint(request)
+
+        guarded.access_policy = AccessPolicy(roles=allowed)  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate

@@ -1,0 +1,92 @@
+"""The application factory: settings in, a configured Starlette app out."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+from tortoise import Tortoise
+
+from crypto import atrest
+from crypto.keystore import Keystore
+from organise.db import tortoise_config
+from organise.home import views as home_views
+from organise.instance import load_secret_key, prepare_instance
+from organise.organisers import views as organiser_views
+from organise.organisers.sessions import SessionPolicy
+from organise.settings import Settings
+from organise.web.access import public
+from organise.web.errors import EXCEPTION_HANDLERS
+from organise.web.resources import resource_dir
+from organise.web.security import (
+    BodyLimitMiddleware,
+    CrossSiteWriteMiddleware,
+    SecurityHeadersMiddleware,
+)
+from organise.web.templating import make_templates
+
+
+class OrganiseApp(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error middleware, so 500s and 413s carry the headers too.
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
+
+
+def quiet_logging() -> None:
+    """Nothing that identifies a client is logged: no access log, no SQL with parameters."""
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in ("tortoise", "tortoise.db_client", "aiosqlite", "asyncpg", "multipart"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def create_app(settings: Settings) -> Starlette:
+    quiet_logging()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        prepare_instance(settings)
+        keystore = Keystore.open(settings.keystore_path)
+        app.state.keystore = keystore
+        app.state.secret_key = load_secret_key(settings)
+        app.state.field_key = keystore.get_or_create("field:organiser-totp", atrest.new_field_key)
+        await Tortoise.init(config=tortoise_config(settings))
+        try:
+            yield
+        finally:
+            await Tortoise.close_connections()
+            keystore.close()
+
+    static = StaticFiles(directory=resource_dir("static"))
+    app = OrganiseApp(
+        debug=False,
+        routes=[
+            *home_views.routes,
+            Mount("/organisers", routes=organiser_views.routes, name="organisers"),
+            Mount("/static", app=public(static), name="static"),  # type: ignore[arg-type]
+        ],
+        middleware=[
+            Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
+            Middleware(CrossSiteWriteMiddleware),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = make_templates()
+    app.state.session_policy = SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+    return app
+
+
+def create_app_from_environ() -> Starlette:
+    """Entry point for uvicorn's factory mode (`organise serve` with several workers)."""
+    return create_app(Settings.from_environ())

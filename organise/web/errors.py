@@ -1,0 +1,71 @@
+"""Readable error pages (HTML, or JSON under /api/) with no traceback, ever."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from organise.i18n import _
+
+log = logging.getLogger("organise.errors")
+
+
+def _default_message(status: int) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please sign in first."),
+        403: _("This request was refused."),
+        404: _("There is no page at this address."),
+        405: _("This address does not accept that kind of request."),
+        413: _("What you sent is too large."),
+        415: _("What you sent is in a form this address does not accept."),
+        429: _("Too many attempts. Please wait a little and try again."),
+        500: _("Something went wrong on our side. Please try again later."),
+        503: _("The service is briefly unavailable. Nothing was saved. Please try again later."),
+    }
+    return messages.get(status, HTTPStatus(status).phrase)
+
+
+def _is_stock_phrase(detail: str, status: int) -> bool:
+    # Starlette's own exceptions carry the bare reason phrase; ours carry a sentence.
+    return detail in {HTTPStatus(status).phrase, "Content Too Large", ""}
+
+
+def error_response(request: Request, status: int, message: str | None = None) -> Response:
+    message = message or _default_message(status)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "errors/error.html",
+        {"status": status, "title": HTTPStatus(status).phrase, "message": message},
+        status_code=status,
+    )
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = str(exc.detail or "")
+    message = None if _is_stock_phrase(detail, exc.status_code) else detail
+    response = error_response(request, exc.status_code, message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    # Only the exception's type and where it arose: its message may carry what someone typed.
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    where = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame else "?"
+    log.error("unhandled %s at %s", type(exc).__name__, where)
+    return error_response(request, 500)
+
+
+EXCEPTION_HANDLERS = {HTTPException: http_exception, Exception: server_error}

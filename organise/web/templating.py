@@ -1,0 +1,23 @@
+"""Jinja2 with autoescaping and gettext, shared by every feature."""
+
+from __future__ import annotations
+
+import jinja2
+from starlette.templating import Jinja2Templates
+
+from organise.i18n import translations
+from organise.web.resources import resource_dir
+
+
+def make_templates() -> Jinja2Templates:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(resource_dir("templates")),
+        # A hand-built environment is not autoescaped unless asked: ask, for every file.
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
+    return Jinja2Templates(env=environment)

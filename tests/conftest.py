@@ -1,0 +1,103 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL when asked), migrated once.
+
+Set ORGANISE_TEST_DATABASE_URL=postgres://... to run the whole suite on PostgreSQL. The two
+backends are never mixed in one process (Tortoise caches compiled SQL on the models).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from nacl import pwhash
+from starlette.applications import Starlette
+from tortoise import Tortoise
+
+from organise.db import migrate
+from organise.organisers import accounts
+from organise.settings import Settings
+from organise.web.app import create_app
+
+POSTGRES_URL = os.environ.get("ORGANISE_TEST_DATABASE_URL", "")
+ON_POSTGRES = POSTGRES_URL.startswith(("postgres://", "postgresql://"))
+BASE_URL = "http://testserver"
+
+
+async def _reset_postgres(url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if ON_POSTGRES:
+        asyncio.run(_reset_postgres(POSTGRES_URL))
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite://{tmp_path_factory.mktemp('db') / 'organise.sqlite3'}"
+    probe = Settings(
+        instance_dir=tmp_path_factory.mktemp("migrate"),
+        database_url=url,
+        keystore_path=tmp_path_factory.mktemp("ks") / "keystore.sqlite3",
+    )
+    asyncio.run(migrate(probe))
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    instance = tmp_path / "instance"
+    return Settings(
+        instance_dir=instance,
+        database_url=database_url,
+        keystore_path=instance / "keystore.sqlite3",
+    )
+
+
+@pytest.fixture(autouse=True)
+def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Argon2id at MODERATE costs 256 MiB a call; tests of the web flows use the minimum.
+
+    The strength of the defaults is asserted in tests/crypto and tests/organisers.
+    """
+    monkeypatch.setattr(accounts, "KDF_OPSLIMIT", pwhash.argon2id.OPSLIMIT_MIN)
+    monkeypatch.setattr(accounts, "KDF_MEMLIMIT", pwhash.argon2id.MEMLIMIT_MIN)
+    accounts._decoy_hash.cache_clear()
+    yield
+    accounts._decoy_hash.cache_clear()
+
+
+async def _empty_tables() -> None:
+    connection = Tortoise.get_connection("default")
+    tables = [model._meta.db_table for model in Tortoise.apps["organise"].values()]
+    if ON_POSTGRES:
+        await connection.execute_script(f"TRUNCATE {', '.join(tables)} CASCADE")
+    else:
+        # Table names come from our own models, not from input.
+        await connection.execute_script("".join(f"DELETE FROM {table};" for table in tables))  # noqa: S608
+
+
+@pytest.fixture
+def app(settings: Settings) -> Starlette:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for the running app (lifespan included); tables are emptied afterwards."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+            try:
+                yield http
+            finally:
+                await _empty_tables()

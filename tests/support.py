@@ -1,0 +1,25 @@
+"""Helpers the tests share (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import httpx
+
+from organise.organisers import accounts
+from organise.organisers.models import Organiser, Role
+
+PASSPHRASE = "granite orchard lantern velvet"
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+
+
+async def make_organiser(username: str = "alex", role: Role = Role.ORGANISER) -> Organiser:
+    return await accounts.create_organiser(username, role, PASSPHRASE)
+
+
+async def sign_in(
+    client: httpx.AsyncClient, username: str = "alex", passphrase: str = PASSPHRASE, **extra: str
+) -> httpx.Response:
+    return await client.post(
+        "/organisers/login",
+        data={"username": username, "passphrase": passphrase, **extra},
+        headers=SAME_ORIGIN,
+    )

@@ -1,0 +1,71 @@
+"""Every route declares an access policy, and organiser routes enforce it."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from organise.organisers.models import Role
+from organise.web.access import organisers, policy_of
+from tests.support import SAME_ORIGIN, make_organiser, sign_in
+
+
+def _endpoints(routes: list[BaseRoute], prefix: str = "") -> list[tuple[str, object]]:
+    found: list[tuple[str, object]] = []
+    for route in routes:
+        if isinstance(route, Mount) and route.routes:
+            found += _endpoints(route.routes, prefix + route.path)
+        elif isinstance(route, Mount):
+            found.append((prefix + route.path, route.app))
+        elif isinstance(route, Route):
+            found.append((prefix + route.path, route.endpoint))
+    return found
+
+
+def test_every_route_declares_an_access_policy(app: Starlette):
+    endpoints = _endpoints(app.routes)
+    assert len(endpoints) > 5
+    undeclared = [path for path, endpoint in endpoints if policy_of(endpoint) is None]
+    assert undeclared == []
+
+
+def test_every_organiser_route_requires_a_role(app: Starlette):
+    for path, endpoint in _endpoints(app.routes):
+        policy = policy_of(endpoint)
+        if path.startswith("/organisers") and path not in {"/organisers/login"}:
+            assert policy is not None, path
+            assert not policy.is_public, path
+
+
+async def test_signed_out_visitor_is_sent_to_the_sign_in_page(client):
+    response = await client.get("/organisers/")
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("/organisers/login")
+
+
+async def test_signed_out_post_is_refused(client):
+    response = await client.post("/organisers/logout", headers=SAME_ORIGIN)
+    assert response.status_code == 401
+    assert "sign in again" in response.text
+
+
+async def test_role_is_enforced(app: Starlette, client):
+    @organisers(Role.ADMIN)
+    async def admin_only(request: Request) -> Response:
+        return PlainTextResponse("admin area")
+
+    # The router reads its table per request, so a route added now is live.
+    app.router.routes.append(Route("/admin-only", admin_only))
+    await make_organiser("robin", Role.REVIEWER)
+    await make_organiser("sam", Role.ADMIN)
+    await sign_in(client, "robin")
+    refused = await client.get("/admin-only")
+    client.cookies.clear()
+    await sign_in(client, "sam")
+    allowed = await client.get("/admin-only")
+    assert refused.status_code == 403
+    assert "role does not allow" in refused.text
+    assert allowed.status_code == 200
+    assert allowed.text == "admin area"
