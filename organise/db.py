@@ -12,10 +12,9 @@ from tortoise.migrations.writer import MigrationWriter
 
 from organise.settings import Settings
 
-APP_LABEL = "organise"
-MIGRATIONS_MODULE = "organise.migrations"
-# Each feature adds its models module here; migrations are generated from this list.
-MODEL_MODULES = ["organise.organisers.models"]
+# Each feature is its own Tortoise app, with `models.py` and its own `migrations/`,
+# so features grow their schemas independently. A new feature adds its name here.
+FEATURES = ("organisers",)
 
 # Durability (FULL) and privacy (deleted rows overwritten, not left in free pages).
 SQLITE_PRAGMAS = {
@@ -43,11 +42,12 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     return {
         "connections": {"default": _connection(settings)},
         "apps": {
-            APP_LABEL: {
-                "models": MODEL_MODULES,
+            feature: {
+                "models": [f"organise.{feature}.models"],
                 "default_connection": "default",
-                "migrations": MIGRATIONS_MODULE,
+                "migrations": f"organise.{feature}.migrations",
             }
+            for feature in FEATURES
         },
         "use_tz": True,
         "timezone": "UTC",

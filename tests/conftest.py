@@ -78,7 +78,9 @@ def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 async def _empty_tables() -> None:
     connection = Tortoise.get_connection("default")
-    tables = [model._meta.db_table for model in Tortoise.apps["organise"].values()]
+    tables = [
+        model._meta.db_table for models in Tortoise.apps.values() for model in models.values()
+    ]
     if ON_POSTGRES:
         await connection.execute_script(f"TRUNCATE {', '.join(tables)} CASCADE")
     else:

@@ -46,7 +46,7 @@ class OrganiserSession(Model):
     # Keyed hash of the cookie value: a copy of the database cannot be replayed as a cookie.
     token_hash = fields.CharField(max_length=64, unique=True)
     organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
-        "organise.Organiser", related_name="sessions", on_delete=fields.CASCADE
+        "organisers.Organiser", related_name="sessions", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()

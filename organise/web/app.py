@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 from tortoise import Tortoise
 
-from crypto import atrest
+from crypto import atrest, codes
 from crypto.keystore import Keystore
 from organise.db import tortoise_config
 from organise.home import views as home_views
@@ -55,7 +55,9 @@ def create_app(settings: Settings) -> Starlette:
         keystore = Keystore.open(settings.keystore_path)
         app.state.keystore = keystore
         app.state.secret_key = load_secret_key(settings)
-        app.state.field_key = keystore.get_or_create("field:organiser-totp", atrest.new_field_key)
+        app.state.field_key = keystore.get_or_create("field/organiser-totp", atrest.new_field_key)
+        # Keyed hashes of invite codes and receipts; a database copy alone cannot test guesses.
+        app.state.code_pepper = keystore.get_or_create("pepper/codes", codes.new_pepper)
         await Tortoise.init(config=tortoise_config(settings))
         try:
             yield
@@ -69,6 +71,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             *home_views.routes,
             Mount("/organisers", routes=organiser_views.routes, name="organisers"),
+            # Each feature mounts its pages (and its /api/v1 twins) here.
             Mount("/static", app=public(static), name="static"),  # type: ignore[arg-type]
         ],
         middleware=[

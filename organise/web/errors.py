@@ -30,15 +30,43 @@ def _default_message(status: int) -> str:
     return messages.get(status, HTTPStatus(status).phrase)
 
 
+# Machine-readable codes for JSON errors; a route may give a more specific one.
+_DEFAULT_CODES = {
+    400: "bad_request",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_attempts",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+class RequestRefused(HTTPException):
+    """A 4xx with a sentence for the person and a stable code for API clients."""
+
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(status, message)
+        self.code = code
+
+
 def _is_stock_phrase(detail: str, status: int) -> bool:
     # Starlette's own exceptions carry the bare reason phrase; ours carry a sentence.
     return detail in {HTTPStatus(status).phrase, "Content Too Large", ""}
 
 
-def error_response(request: Request, status: int, message: str | None = None) -> Response:
+def error_response(
+    request: Request, status: int, message: str | None = None, code: str | None = None
+) -> Response:
     message = message or _default_message(status)
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+        code = code or _DEFAULT_CODES.get(status, "error")
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
     templates = request.app.state.templates
     return templates.TemplateResponse(
         request,
@@ -52,7 +80,7 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = str(exc.detail or "")
     message = None if _is_stock_phrase(detail, exc.status_code) else detail
-    response = error_response(request, exc.status_code, message)
+    response = error_response(request, exc.status_code, message, getattr(exc, "code", None))
     if exc.headers:
         response.headers.update(exc.headers)
     return response
