@@ -11,6 +11,7 @@ from functools import cache
 from typing import TypeVar
 
 import anyio
+from nacl.public import PrivateKey
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -116,8 +117,11 @@ async def _record_failure(key: str, now: datetime, failures_before_delay: int) -
 
 async def authenticate(
     attempt: LoginAttempt, *, secret_key: bytes, field_key: bytes, failures_before_delay: int
-) -> Organiser:
-    """The organiser these credentials prove, or LoginFailed / LoginThrottled."""
+) -> tuple[Organiser, PrivateKey]:
+    """The organiser these credentials prove and their unwrapped private key.
+
+    Raises LoginFailed or LoginThrottled.
+    """
     check_passphrase_length(attempt.passphrase)
     try:
         username = normalise_username(attempt.username)
@@ -135,7 +139,10 @@ async def authenticate(
         await _record_failure(key, now, failures_before_delay)
         raise LoginFailed
     await LoginThrottle.filter(name_hash=key).delete()
-    return organiser
+    private_key = await _in_kdf_thread(
+        keywrap.unwrap_private_key, organiser.wrapped_private_key, attempt.passphrase
+    )
+    return organiser, private_key
 
 
 async def passphrase_matches(organiser: Organiser, passphrase: str) -> bool:

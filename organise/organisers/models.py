@@ -50,6 +50,9 @@ class OrganiserSession(Model):
     )
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()
+    # The organiser's private key, unwrapped at sign-in and encrypted under a key derived from
+    # the cookie token: readable only while the browser presents the cookie.
+    sealed_private_key = fields.BinaryField()
 
     class Meta:
         table = "organiser_session"

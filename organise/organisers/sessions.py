@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from crypto import codes
+from nacl.public import PrivateKey
+from starlette.requests import Request
+
+from crypto import atrest, codes
 from organise.organisers.models import Organiser, OrganiserSession
 
 # Writing last_seen_at on every request would turn each page view into a write.
@@ -18,11 +21,19 @@ class SessionPolicy:
     absolute: timedelta
 
 
+_KEY_CONTEXT = "organise.session-private-key.v1"
+
+
 def _token_hash(token: str, secret_key: bytes) -> str:
     return codes.code_hash(token, secret_key, kind="session").hex()
 
 
-async def start_session(organiser: Organiser, *, secret_key: bytes) -> str:
+def _token_key(token: str, secret_key: bytes) -> bytes:
+    # A different personalisation from the stored hash: the database copy does not yield it.
+    return codes.code_hash(token, secret_key, kind="sesskey")
+
+
+async def start_session(organiser: Organiser, private_key: PrivateKey, *, secret_key: bytes) -> str:
     """A new session for `organiser`; returns the token for the cookie."""
     token = codes.new_token(32)
     now = datetime.now(UTC)
@@ -31,8 +42,18 @@ async def start_session(organiser: Organiser, *, secret_key: bytes) -> str:
         organiser=organiser,
         created_at=now,
         last_seen_at=now,
+        sealed_private_key=atrest.encrypt_field(
+            _token_key(token, secret_key), bytes(private_key), context=_KEY_CONTEXT
+        ),
     )
     return token
+
+
+def organiser_private_key(request: Request) -> PrivateKey:
+    """The signed-in organiser's X25519 private key (on `@organisers` routes only)."""
+    session: OrganiserSession = request.state.session
+    key = _token_key(request.state.session_token, request.app.state.secret_key)
+    return PrivateKey(atrest.decrypt_field(key, session.sealed_private_key, context=_KEY_CONTEXT))
 
 
 async def resume_session(

@@ -52,7 +52,7 @@ async def login(request: Request) -> Response:
     )
     state = request.app.state
     try:
-        organiser = await accounts.authenticate(
+        organiser, private_key = await accounts.authenticate(
             attempt,
             secret_key=state.secret_key,
             field_key=state.field_key,
@@ -65,7 +65,7 @@ async def login(request: Request) -> Response:
     previous = request.cookies.get(session_cookie_name(request))
     if previous:
         await sessions.end_session(previous, secret_key=state.secret_key)
-    token = await sessions.start_session(organiser, secret_key=state.secret_key)
+    token = await sessions.start_session(organiser, private_key, secret_key=state.secret_key)
     response = RedirectResponse(request.url_for("organisers:home"), status_code=303)
     _set_session_cookie(request, response, token)
     return response
@@ -94,6 +94,7 @@ async def home(request: Request) -> Response:
 async def change_passphrase(request: Request) -> Response:
     form = await read_form(request)
     organiser = request.state.organiser
+    private_key = sessions.organiser_private_key(request)
     try:
         await accounts.change_passphrase(
             organiser,
@@ -103,7 +104,9 @@ async def change_passphrase(request: Request) -> Response:
     except AccountError as error:
         return _page(request, "home.html", {"message": None, "error": str(error)}, 400)
     # Every session ended with the change, this one included; this browser gets a new one.
-    token = await sessions.start_session(organiser, secret_key=request.app.state.secret_key)
+    token = await sessions.start_session(
+        organiser, private_key, secret_key=request.app.state.secret_key
+    )
     response = _page(
         request,
         "home.html",
