@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tortoise import Tortoise
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.migrations.autodetector import MigrationAutodetector
@@ -56,7 +57,12 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 
 async def migrate(settings: Settings) -> None:
     """Apply every committed migration that the database has not seen yet."""
-    await run_migrations(config=tortoise_config(settings))
+    try:
+        await run_migrations(config=tortoise_config(settings))
+    finally:
+        # The migration API leaves its connections open; an open aiosqlite thread would
+        # keep a command-line process alive after its work is done.
+        await Tortoise.close_connections()
 
 
 async def pending_model_changes(settings: Settings) -> list[MigrationWriter]:
