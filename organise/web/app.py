@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
-from tortoise import Tortoise
+from tortoise.contrib.starlette import RegisterTortoise
 
 from crypto import atrest, codes
 from crypto.keystore import Keystore
@@ -58,11 +58,11 @@ def create_app(settings: Settings) -> Starlette:
         app.state.field_key = keystore.get_or_create("field/organiser-totp", atrest.new_field_key)
         # Keyed hashes of invite codes and receipts; a database copy alone cannot test guesses.
         app.state.code_pepper = keystore.get_or_create("pepper/codes", codes.new_pepper)
-        await Tortoise.init(config=tortoise_config(settings))
         try:
-            yield
+            # Registered globally: requests run in other tasks than the lifespan.
+            async with RegisterTortoise(app, config=tortoise_config(settings)):
+                yield
         finally:
-            await Tortoise.close_connections()
             keystore.close()
 
     static = StaticFiles(directory=resource_dir("static"))
