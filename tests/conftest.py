@@ -37,6 +37,11 @@ async def _reset_postgres(url: str) -> None:
         await connection.close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Browser tests last: they start real servers and Chromium, the slowest part of the run.
+    items.sort(key=lambda item: "tests/browser/" in str(item.path).replace(os.sep, "/"))
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if ON_POSTGRES:
