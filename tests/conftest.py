@@ -69,11 +69,14 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(autouse=True)
-def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def cheap_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Argon2id at MODERATE costs 256 MiB a call; tests of the web flows use the minimum.
 
-    The strength of the defaults is asserted in tests/crypto and tests/organisers.
+    Tests marked `real_kdf` keep the shipped strength (asserted in tests/organisers).
     """
+    if request.node.get_closest_marker("real_kdf"):
+        yield
+        return
     monkeypatch.setattr(accounts, "KDF_OPSLIMIT", pwhash.argon2id.OPSLIMIT_MIN)
     monkeypatch.setattr(accounts, "KDF_MEMLIMIT", pwhash.argon2id.MEMLIMIT_MIN)
     accounts._decoy_hash.cache_clear()

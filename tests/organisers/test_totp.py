@@ -1,0 +1,78 @@
+"""The optional TOTP second factor: enrolment, sign-in, single use."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pyotp
+
+from organise.organisers.models import Organiser
+from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+
+
+async def _enrol(client) -> str:
+    page = await client.get("/organisers/totp")
+    assert page.status_code == 200
+    assert "<svg" in page.text
+    assert "<script" not in page.text
+    secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
+    code = pyotp.TOTP(secret).now()
+    response = await client.post(
+        "/organisers/totp", data={"secret": secret, "code": code}, headers=SAME_ORIGIN
+    )
+    assert response.status_code == 200
+    assert "Two-step sign-in is on" in response.text
+    return secret
+
+
+def _next_code(secret: str) -> str:
+    step = int(time.time()) // 30 + 1
+    return pyotp.TOTP(secret).generate_otp(step)
+
+
+async def test_enrolled_account_needs_a_code_and_each_code_works_once(client):
+    organiser = await make_organiser()
+    await sign_in(client)
+    secret = await _enrol(client)
+    stored = await Organiser.get(id=organiser.id)
+    assert secret.encode() not in stored.totp_secret  # encrypted at rest
+    client.cookies.clear()
+
+    assert (await sign_in(client)).status_code == 400  # no code
+    assert (await sign_in(client, totp_code="000000")).status_code == 400
+    code = _next_code(secret)  # the enrolment code's step is already used
+    assert (await sign_in(client, totp_code=code)).status_code == 303
+    client.cookies.clear()
+    replay = await sign_in(client, totp_code=code)
+    assert replay.status_code == 400
+    assert "not right" in replay.text
+
+
+async def test_enrolment_rejects_a_wrong_code(client):
+    await make_organiser()
+    await sign_in(client)
+    page = await client.get("/organisers/totp")
+    secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
+    response = await client.post(
+        "/organisers/totp", data={"secret": secret, "code": "123456"}, headers=SAME_ORIGIN
+    )
+    assert response.status_code == 400
+    assert "does not match" in response.text
+    assert not (await Organiser.get(username="alex")).has_totp
+
+
+async def test_turning_it_off_needs_the_passphrase(client):
+    await make_organiser()
+    await sign_in(client)
+    await _enrol(client)
+    refused = await client.post(
+        "/organisers/totp/disable", data={"passphrase": "wrong wrong wrong"}, headers=SAME_ORIGIN
+    )
+    assert refused.status_code == 400
+    assert (await Organiser.get(username="alex")).has_totp
+    done = await client.post(
+        "/organisers/totp/disable", data={"passphrase": PASSPHRASE}, headers=SAME_ORIGIN
+    )
+    assert done.status_code == 200
+    assert not (await Organiser.get(username="alex")).has_totp

@@ -1,0 +1,109 @@
+"""The `organise` command as an operator uses it (real subprocesses, real database)."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from tests.servers import LiveServer
+from tests.support import PASSPHRASE
+
+
+@pytest.fixture
+def operator(tmp_path) -> LiveServer:
+    # Not started: only its environment and `run_cli` are used.
+    return LiveServer(tmp_path)
+
+
+def test_help_documents_every_command(operator):
+    result = operator.run_cli("--help")
+    assert result.returncode == 0
+    for command in ("serve", "migrate", "makemigrations", "organiser"):
+        assert command in result.stdout
+    serve_help = operator.run_cli("serve", "--help").stdout
+    for option in ("--host", "--port", "--workers"):
+        assert option in serve_help
+    create_help = operator.run_cli("organiser", "create", "--help").stdout
+    assert "--role" in create_help
+    assert "--passphrase-file" in create_help
+
+
+def test_migrate_creates_a_private_instance(operator):
+    result = operator.run_cli("migrate")
+    assert result.returncode == 0, result.stderr
+    instance = operator.instance_dir
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    for name in ("organise.sqlite3", "keystore.sqlite3"):
+        # keystore.sqlite3 is created on first serve; the database at migrate.
+        path = instance / name
+        if path.exists():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+
+
+def test_organiser_create_from_a_passphrase_file(operator, tmp_path):
+    passphrase_file = tmp_path / "passphrase.txt"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    result = operator.run_cli(
+        "organiser",
+        "create",
+        "Casey",
+        "--role",
+        "reviewer",
+        "--passphrase-file",
+        str(passphrase_file),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Created reviewer account 'casey'" in result.stdout
+    again = operator.run_cli(
+        "organiser",
+        "create",
+        "casey",
+        "--role",
+        "admin",
+        "--passphrase-file",
+        str(passphrase_file),
+    )
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("passphrase", "message"),
+    [("too short", "at least 12 characters"), ("y" * 2000, "at most 1024 bytes")],
+)
+def test_organiser_create_refuses_bad_passphrases_readably(operator, tmp_path, passphrase, message):
+    passphrase_file = tmp_path / "passphrase.txt"
+    passphrase_file.write_text(passphrase)
+    result = operator.run_cli(
+        "organiser",
+        "create",
+        "casey",
+        "--role",
+        "admin",
+        "--passphrase-file",
+        str(passphrase_file),
+    )
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_organiser_create_prompts_when_no_file_is_given(operator):
+    result = operator.run_cli(
+        "organiser",
+        "create",
+        "dana",
+        "--role",
+        "organiser",
+        input_text=f"short\nshort\n{PASSPHRASE}\n{PASSPHRASE}\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "at least 12 characters" in result.stderr  # the first try was refused, then asked again
+    assert "Created organiser account 'dana'" in result.stdout
+
+
+def test_several_workers_need_postgresql(operator):
+    result = operator.run_cli("serve", "--workers", "2")
+    assert result.returncode == 1
+    assert "needs PostgreSQL" in result.stderr
