@@ -32,8 +32,13 @@ def test_organiser_signs_in_and_out(page, live_server, tmp_path):
     passphrase_file = tmp_path / "passphrase"
     passphrase_file.write_text(PASSPHRASE + "\n")
     created = live_server.run_cli(
-        "organiser", "create", "browser-admin", "--role", "admin",
-        "--passphrase-file", str(passphrase_file),
+        "organiser",
+        "create",
+        "browser-admin",
+        "--role",
+        "admin",
+        "--passphrase-file",
+        str(passphrase_file),
     )
     assert created.returncode == 0, created.stderr
 
