@@ -18,11 +18,11 @@ MAX_PASSPHRASE_CHARS = 4096
 
 
 def _set_session_cookie(request: Request, response: Response, token: str) -> None:
-    state = request.app.state
+    # No Max-Age: a browser session cookie, gone when the browser closes; the server ends the
+    # session itself after the idle and absolute timeouts.
     response.set_cookie(
         session_cookie_name(request),
         token,
-        max_age=int(state.session_policy.absolute.total_seconds()),
         path="/",
         secure=request.url.scheme == "https",
         httponly=True,

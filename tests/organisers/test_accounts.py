@@ -83,6 +83,7 @@ async def test_sign_in_sets_a_strict_session_cookie(client):
     for attribute in ("httponly", "samesite=strict", "path=/"):
         assert attribute in cookie
     assert "secure" not in cookie  # plain http in tests: a Secure cookie would never come back
+    assert "max-age" not in cookie  # a browser-session cookie, not stored on disk for later
     token = response.cookies["organise_session"]
     assert len(token) >= 43  # 256 random bits, URL-safe base64
     # Only a keyed hash of the token is stored.
