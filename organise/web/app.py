@@ -39,15 +39,25 @@ class OrganiseApp(Starlette):
         return SecurityHeadersMiddleware(super().build_middleware_stack())
 
 
-def quiet_logging() -> None:
-    """Nothing that identifies a client is logged: no access log, no SQL with parameters."""
+def quiet_logging(*, verbose: bool = False) -> None:
+    """Nothing that identifies a client is logged: no access log, no SQL with parameters.
+
+    `verbose` (ORGANISE_DEBUG) shows our own debug messages; never SQL, never tracebacks.
+    """
     logging.getLogger("uvicorn.access").disabled = True
+    ours = logging.getLogger("organise")
+    ours.setLevel(logging.DEBUG if verbose else logging.INFO)
+    if not ours.handlers:
+        # No timestamps: a timed line could be matched against a visit recorded elsewhere.
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        ours.addHandler(handler)
     for name in ("tortoise", "tortoise.db_client", "aiosqlite", "asyncpg", "multipart"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def create_app(settings: Settings) -> Starlette:
-    quiet_logging()
+    quiet_logging(verbose=settings.debug)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
