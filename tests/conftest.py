@@ -27,10 +27,31 @@ ON_POSTGRES = POSTGRES_URL.startswith(("postgres://", "postgresql://"))
 BASE_URL = "http://testserver"
 
 
+def _asyncpg_url(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+async def truncate_postgres(url: str) -> None:
+    """Empty every table but the migration history (for tests that run real servers)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(_asyncpg_url(url))
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables"
+            " WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
+        )
+        if tables:
+            names = ", ".join(f'"{row["tablename"]}"' for row in tables)
+            await connection.execute(f"TRUNCATE {names} CASCADE")
+    finally:
+        await connection.close()
+
+
 async def _reset_postgres(url: str) -> None:
     import asyncpg
 
-    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    connection = await asyncpg.connect(_asyncpg_url(url))
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     finally:

@@ -28,6 +28,7 @@ class LiveServer:
     root: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    workers: int = 1
     process: subprocess.Popen | None = None
 
     @property
@@ -70,7 +71,16 @@ class LiveServer:
         self.root.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "organise", "serve", "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "organise",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
                 env=self.env,
                 cwd=self.root,
                 stdout=log,

@@ -66,6 +66,8 @@ async def login(request: Request) -> Response:
     if previous:
         await sessions.end_session(previous, secret_key=state.secret_key)
     token = await sessions.start_session(organiser, private_key, secret_key=state.secret_key)
+    # Sign-ins are rare: a good moment to drop sessions that timed out unseen.
+    await sessions.purge_expired(state.session_policy)
     response = RedirectResponse(request.url_for("organisers:home"), status_code=303)
     _set_session_cookie(request, response, token)
     return response

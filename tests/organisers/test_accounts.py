@@ -218,3 +218,12 @@ async def test_unknown_names_are_throttled_like_real_ones(client, settings):
     assert response.status_code == 429
     [throttle] = await LoginThrottle.all()
     assert "ghost" not in throttle.name_hash  # a keyed hash, not the name
+
+
+async def test_timed_out_sessions_are_purged_at_the_next_sign_in(client):
+    await make_organiser()
+    await sign_in(client)
+    await OrganiserSession.all().update(last_seen_at=datetime.now(UTC) - timedelta(hours=2))
+    client.cookies.clear()
+    await sign_in(client)
+    assert await OrganiserSession.all().count() == 1

@@ -1,0 +1,55 @@
+"""Several server processes on one PostgreSQL database behave as one server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from tests.conftest import ON_POSTGRES, POSTGRES_URL, truncate_postgres
+from tests.servers import LiveServer
+from tests.support import PASSPHRASE
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(not ON_POSTGRES, reason="needs ORGANISE_TEST_DATABASE_URL (PostgreSQL)"),
+]
+
+
+async def _sign_in_and_use(url: str) -> tuple[int, int]:
+    async with httpx.AsyncClient(base_url=url) as http:
+        login = await http.post(
+            "/organisers/login", data={"username": "alex", "passphrase": PASSPHRASE}
+        )
+        # Later requests land on either process: the session must be known to both.
+        pages = [await http.get("/organisers/") for _ in range(6)]
+        return login.status_code, sum(page.status_code == 200 for page in pages)
+
+
+def test_two_workers_share_sessions_through_postgresql(tmp_path, database_url):
+    server = LiveServer(tmp_path, extra_env={"DATABASE_URL": POSTGRES_URL}, workers=2)
+    server.start()
+    try:
+        passphrase_file = tmp_path / "passphrase"
+        passphrase_file.write_text(PASSPHRASE)
+        created = server.run_cli(
+            "organiser",
+            "create",
+            "alex",
+            "--role",
+            "admin",
+            "--passphrase-file",
+            str(passphrase_file),
+        )
+        assert created.returncode == 0, created.stderr
+
+        async def many() -> list[tuple[int, int]]:
+            return await asyncio.gather(*(_sign_in_and_use(server.url) for _ in range(8)))
+
+        results = asyncio.run(many())
+    finally:
+        server.stop()
+        asyncio.run(truncate_postgres(POSTGRES_URL))
+    assert results == [(303, 6)] * 8
+    assert "Traceback" not in server.output()
