@@ -13,6 +13,7 @@ from organise.bootstrap import load_settings, migrate_database
 from organise.db import pending_model_changes, write_migrations
 from organise.instance import prepare_instance
 from organise.organisers.cli import organiser
+from organise.organisers.token_cli import token
 
 
 @click.group(invoke_without_command=True)
@@ -86,3 +87,4 @@ def makemigrations(check: bool) -> None:
 
 
 main.add_command(organiser)
+main.add_command(token)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
-from tortoise import Tortoise
 
-from organise.bootstrap import load_settings, migrate_database
-from organise.db import tortoise_config
+from organise.bootstrap import run_with_database
 from organise.organisers import accounts
 from organise.organisers.errors import AccountError
 from organise.organisers.models import Role
@@ -29,15 +26,6 @@ def _read_passphrase(passphrase_file: Path | None, username: str) -> str:
             click.echo(str(error), err=True)
             continue
         return passphrase
-
-
-async def _create(settings: Settings, username: str, role: Role, passphrase: str) -> str:
-    await Tortoise.init(config=tortoise_config(settings))
-    try:
-        organiser = await accounts.create_organiser(username, role, passphrase)
-        return organiser.username
-    finally:
-        await Tortoise.close_connections()
 
 
 @click.group()
@@ -60,12 +48,15 @@ def organiser() -> None:
 )
 def create(username: str, role: str, passphrase_file: Path | None) -> None:
     """Create an organiser account with a passphrase and its own key pair."""
-    settings = load_settings()
     passphrase = _read_passphrase(passphrase_file, username)
+
+    async def create_account(_settings: Settings) -> str:
+        organiser = await accounts.create_organiser(username, Role(role), passphrase)
+        return organiser.username
+
     try:
         check_passphrase(passphrase, username=username)
-        migrate_database(settings)
-        name = asyncio.run(_create(settings, username, Role(role), passphrase))
+        name = run_with_database(create_account)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {role} account {name!r}. Sign in at /organisers/login.")

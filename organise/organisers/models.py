@@ -71,3 +71,19 @@ class LoginThrottle(Model):
 
     class Meta:
         table = "login_throttle"
+
+
+class ApiToken(Model):
+    """A bearer token for the JSON API, created and revoked by its organiser."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
+        "organisers.Organiser", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=64)
+    # Keyed hash only: the token itself is shown once, at creation.
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "api_token"

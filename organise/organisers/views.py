@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from organise.i18n import _
-from organise.organisers import accounts, sessions, totp
+from organise.organisers import accounts, sessions, tokens, totp
 from organise.organisers.errors import AccountError, LoginThrottled
 from organise.web.access import organisers, public, session_cookie_name
 from organise.web.forms import field, read_form
@@ -87,9 +87,26 @@ async def logout(request: Request) -> Response:
     return response
 
 
+async def _account_page(
+    request: Request,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    new_token: str | None = None,
+    status: int = 200,
+) -> Response:
+    context = {
+        "message": message,
+        "error": error,
+        "new_token": new_token,
+        "tokens": await tokens.tokens_of(request.state.organiser),
+    }
+    return _page(request, "home.html", context, status)
+
+
 @organisers()
 async def home(request: Request) -> Response:
-    return _page(request, "home.html", {"message": None, "error": None})
+    return await _account_page(request)
 
 
 @organisers()
@@ -104,18 +121,13 @@ async def change_passphrase(request: Request) -> Response:
             str(form.get("new_passphrase", "")),
         )
     except AccountError as error:
-        return _page(request, "home.html", {"message": None, "error": str(error)}, 400)
+        return await _account_page(request, error=str(error), status=400)
     # Every session ended with the change, this one included; this browser gets a new one.
     token = await sessions.start_session(
         organiser, private_key, secret_key=request.app.state.secret_key
     )
-    response = _page(
-        request,
-        "home.html",
-        {
-            "message": _("Passphrase changed. Every other session has been signed out."),
-            "error": None,
-        },
+    response = await _account_page(
+        request, message=_("Passphrase changed. Every other session has been signed out.")
     )
     _set_session_cookie(request, response, token)
     return response
@@ -156,7 +168,7 @@ async def totp_enable(request: Request) -> Response:
         )
     await totp.enable(request.state.organiser, secret, step, field_key=request.app.state.field_key)
     message = _("Two-step sign-in is on. You will need a code from your app at every sign-in.")
-    return _page(request, "home.html", {"message": message, "error": None})
+    return await _account_page(request, message=message)
 
 
 @organisers()
@@ -165,11 +177,32 @@ async def totp_disable(request: Request) -> Response:
     organiser = request.state.organiser
     passphrase = str(form.get("passphrase", ""))
     if not await accounts.passphrase_matches(organiser, passphrase):
-        return _page(
-            request, "home.html", {"message": None, "error": _("The passphrase is not right.")}, 400
-        )
+        return await _account_page(request, error=_("The passphrase is not right."), status=400)
     await totp.disable(organiser)
-    return _page(request, "home.html", {"message": _("Two-step sign-in is off."), "error": None})
+    return await _account_page(request, message=_("Two-step sign-in is off."))
+
+
+@organisers()
+async def create_token(request: Request) -> Response:
+    form = await read_form(request)
+    name = field(form, "name", max_chars=tokens.MAX_NAME_CHARS, label=_("Token name"))
+    try:
+        _row, token = await tokens.create_token(
+            request.state.organiser, name, secret_key=request.app.state.secret_key
+        )
+    except AccountError as error:
+        return await _account_page(request, error=str(error), status=400)
+    return await _account_page(request, new_token=token)
+
+
+@organisers()
+async def revoke_token(request: Request) -> Response:
+    revoked = await tokens.revoke_token(
+        request.path_params["token_id"], organiser=request.state.organiser
+    )
+    if not revoked:
+        return await _account_page(request, error=_("There is no such token."), status=404)
+    return await _account_page(request, message=_("The token is revoked."))
 
 
 routes = [
@@ -181,4 +214,6 @@ routes = [
     Route("/totp", totp_setup, methods=["GET"], name="totp_setup"),
     Route("/totp", totp_enable, methods=["POST"], name="totp_enable"),
     Route("/totp/disable", totp_disable, methods=["POST"], name="totp_disable"),
+    Route("/tokens", create_token, methods=["POST"], name="create_token"),
+    Route("/tokens/{token_id}/revoke", revoke_token, methods=["POST"], name="revoke_token"),
 ]

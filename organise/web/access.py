@@ -16,6 +16,8 @@ from starlette.responses import RedirectResponse, Response
 from organise.i18n import _
 from organise.organisers.models import Role
 from organise.organisers.sessions import resume_session
+from organise.organisers.tokens import organiser_for_token
+from organise.web.errors import RequestRefused
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 ANY_ORGANISER = frozenset(Role)
@@ -46,27 +48,52 @@ def session_cookie_name(request: Request) -> str:
     return "__Host-organise_session" if request.url.scheme == "https" else "organise_session"
 
 
+def _bearer_token(request: Request) -> str | None:
+    scheme, _space, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def _resume_browser_session(request: Request) -> Response | None:
+    """Load the cookie's session into request.state, or answer for a signed-out visitor."""
+    state = request.app.state
+    token = request.cookies.get(session_cookie_name(request), "")
+    session = await resume_session(token, secret_key=state.secret_key, policy=state.session_policy)
+    if session is None:
+        if request.method in {"GET", "HEAD"}:
+            return RedirectResponse(request.url_for("organisers:login"), status_code=303)
+        raise HTTPException(401, _("Your session has ended. Please sign in again."))
+    request.state.session = session
+    request.state.session_token = token
+    return None
+
+
 def organisers(*roles: Role) -> Callable[[Endpoint], Endpoint]:
-    """Only signed-in organisers with one of `roles` (all roles when none are named)."""
+    """Only organisers with one of `roles` (all roles when none are named).
+
+    Signed in through the browser (session cookie) or, for scripts, with an API token
+    (`Authorization: Bearer ...`). Token requests have no session and no private key.
+    """
     allowed = frozenset(roles) or ANY_ORGANISER
 
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
-            state = request.app.state
-            token = request.cookies.get(session_cookie_name(request), "")
-            session = await resume_session(
-                token, secret_key=state.secret_key, policy=state.session_policy
-            )
-            if session is None:
-                if request.method in {"GET", "HEAD"}:
-                    return RedirectResponse(request.url_for("organisers:login"), status_code=303)
-                raise HTTPException(401, _("Your session has ended. Please sign in again."))
-            if session.organiser.role not in allowed:
+            bearer = _bearer_token(request)
+            if bearer is not None:
+                organiser = await organiser_for_token(
+                    bearer, secret_key=request.app.state.secret_key
+                )
+                if organiser is None:
+                    raise RequestRefused(401, _("This API token is not valid."), "invalid_token")
+                request.state.session = request.state.session_token = None
+            else:
+                redirect = await _resume_browser_session(request)
+                if redirect is not None:
+                    return redirect
+                organiser = request.state.session.organiser
+            if organiser.role not in allowed:
                 raise HTTPException(403, _("Your role does not allow this."))
-            request.state.session = session
-            request.state.organiser = session.organiser
-            request.state.session_token = token
+            request.state.organiser = organiser
             return await endpoint(request)
 
         guarded.access_policy = AccessPolicy(roles=allowed)  # type: ignore[attr-defined]
