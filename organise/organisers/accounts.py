@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-import threading
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TypeVar
 
 import anyio
 from nacl.public import PrivateKey
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from crypto import codes, keywrap, passwords
+from crypto import keywrap, passwords
 from organise.i18n import _
-from organise.organisers import totp
-from organise.organisers.errors import AccountError, LoginFailed, LoginThrottled
-from organise.organisers.models import LoginThrottle, Organiser, OrganiserSession, Role
+from organise.organisers import throttle, totp
+from organise.organisers.errors import AccountError, KdfBusy, LoginFailed
+from organise.organisers.models import ApiToken, Organiser, OrganiserSession, Role
 from organise.organisers.passphrases import check_passphrase, check_passphrase_length
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
-MAX_LOCK = timedelta(hours=1)
-FIRST_LOCK = timedelta(seconds=30)
 
-# Argon2id at MODERATE takes ~256 MiB: at most two at once keeps a burst of logins
-# from exhausting memory. Module attributes so tests can use cheaper limits.
-_kdf_slots = threading.BoundedSemaphore(2)
+# Argon2id at MODERATE takes ~256 MiB: at most two at once keeps a burst of sign-ins from
+# exhausting memory, and past a short queue we answer "busy" instead of tying up threads.
+KDF_AT_ONCE = 2
+KDF_QUEUE = 8
+_kdf_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+_kdf_waiting = 0
+# Module attributes so tests can use cheaper limits.
 KDF_OPSLIMIT = passwords.MODERATE_OPS
 KDF_MEMLIMIT = passwords.MODERATE_MEM
 
@@ -38,18 +41,23 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class LoginAttempt:
     username: str
-    passphrase: str
-    totp_code: str = ""
+    passphrase: str = field(repr=False)
+    totp_code: str = field(default="", repr=False)
 
 
 async def _in_kdf_thread(function: Callable[..., T], *args: object) -> T:
-    """Run a memory-hard KDF off the event loop, never more than two at once."""
-
-    def run() -> T:
-        with _kdf_slots:
-            return function(*args)
-
-    return await anyio.to_thread.run_sync(run)
+    """Run a memory-hard KDF off the event loop, KDF_AT_ONCE at a time, or raise KdfBusy."""
+    global _kdf_waiting
+    if _kdf_waiting >= KDF_AT_ONCE + KDF_QUEUE:
+        raise KdfBusy
+    loop = asyncio.get_running_loop()
+    gate = _kdf_gates.setdefault(loop, asyncio.Semaphore(KDF_AT_ONCE))
+    _kdf_waiting += 1
+    try:
+        async with gate:
+            return await anyio.to_thread.run_sync(function, *args)
+    finally:
+        _kdf_waiting -= 1
 
 
 def normalise_username(raw: str) -> str:
@@ -93,30 +101,8 @@ def _decoy_hash() -> bytes:
     )
 
 
-def _throttle_key(username: str, secret_key: bytes) -> str:
-    return codes.code_hash(username, secret_key, kind="login").hex()
-
-
-async def _check_throttle(key: str, now: datetime) -> None:
-    throttle = await LoginThrottle.get_or_none(name_hash=key)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        raise LoginThrottled(throttle.locked_until - now)
-
-
-async def _record_failure(key: str, now: datetime, failures_before_delay: int) -> None:
-    async with in_transaction():
-        await LoginThrottle.get_or_create(name_hash=key)
-        await LoginThrottle.filter(name_hash=key).update(failures=F("failures") + 1)
-        throttle = await LoginThrottle.get(name_hash=key)
-        excess = throttle.failures - failures_before_delay
-        if excess >= 0:
-            lock = min(FIRST_LOCK * (2 ** min(excess, 16)), MAX_LOCK)
-            throttle.locked_until = now + lock
-            await throttle.save(update_fields=["locked_until"])
-
-
 async def authenticate(
-    attempt: LoginAttempt, *, secret_key: bytes, field_key: bytes, failures_before_delay: int
+    attempt: LoginAttempt, *, field_key: bytes, policy: ThrottlePolicy
 ) -> tuple[Organiser, PrivateKey]:
     """The organiser these credentials prove and their unwrapped private key.
 
@@ -127,33 +113,50 @@ async def authenticate(
         username = normalise_username(attempt.username)
     except AccountError:
         raise LoginFailed from None
-    now = datetime.now(UTC)
-    key = _throttle_key(username, secret_key)
-    await _check_throttle(key, now)
+    key = throttle.throttle_key(username, policy.secret_key)
+    await throttle.admit_attempt(key, failures_before_delay=policy.failures_before_delay)
     organiser = await Organiser.get_or_none(username=username)
     stored = organiser.passphrase_hash if organiser else _decoy_hash()
     matches = await _in_kdf_thread(passwords.verify_passphrase, stored, attempt.passphrase)
     if organiser and matches and organiser.has_totp:
         matches = await totp.accept_code(organiser, attempt.totp_code, field_key=field_key)
     if not (organiser and matches):
-        await _record_failure(key, now, failures_before_delay)
         raise LoginFailed
-    await LoginThrottle.filter(name_hash=key).delete()
+    await throttle.forget_attempts(key)
     private_key = await _in_kdf_thread(
         keywrap.unwrap_private_key, organiser.wrapped_private_key, attempt.passphrase
     )
     return organiser, private_key
 
 
-async def passphrase_matches(organiser: Organiser, passphrase: str) -> bool:
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    secret_key: bytes = field(repr=False)
+    failures_before_delay: int
+
+
+async def passphrase_matches(organiser: Organiser, passphrase: str, policy: ThrottlePolicy) -> bool:
+    """Check a signed-in organiser's passphrase, counted like a sign-in attempt.
+
+    Otherwise a stolen session (or a form left open) would be an unthrottled guessing oracle.
+    """
     check_passphrase_length(passphrase)
-    return await _in_kdf_thread(passwords.verify_passphrase, organiser.passphrase_hash, passphrase)
+    key = throttle.throttle_key(organiser.username, policy.secret_key)
+    await throttle.admit_attempt(key, failures_before_delay=policy.failures_before_delay)
+    matches = await _in_kdf_thread(
+        passwords.verify_passphrase, organiser.passphrase_hash, passphrase
+    )
+    if matches:
+        await throttle.forget_attempts(key)
+    return matches
 
 
-async def change_passphrase(organiser: Organiser, current: str, new: str) -> None:
-    """Re-hash, re-wrap the private key, and end every session of the account."""
+async def change_passphrase(
+    organiser: Organiser, current: str, new: str, policy: ThrottlePolicy
+) -> None:
+    """Re-hash, re-wrap the private key, and end every session and API token of the account."""
     check_passphrase(new, username=organiser.username)
-    if not await passphrase_matches(organiser, current):
+    if not await passphrase_matches(organiser, current, policy):
         raise AccountError(_("The current passphrase is not right."))
 
     def rehash() -> tuple[bytes, bytes]:
@@ -173,3 +176,5 @@ async def change_passphrase(organiser: Organiser, current: str, new: str) -> Non
         organiser.wrapped_private_key = wrapped
         await organiser.save(update_fields=["passphrase_hash", "wrapped_private_key"])
         await OrganiserSession.filter(organiser_id=organiser.id).delete()
+        # A passphrase change is often the answer to a suspected leak: tokens go too.
+        await ApiToken.filter(organiser_id=organiser.id).delete()

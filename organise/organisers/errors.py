@@ -27,3 +27,10 @@ class LoginThrottled(AccountError):
             _("Too many failed sign-ins for this account. Try again in %(n)d minute(s).")
             % {"n": minutes}
         )
+
+
+class KdfBusy(AccountError):
+    def __init__(self) -> None:
+        super().__init__(
+            _("Too many sign-ins are being checked at once. Please try again in a minute.")
+        )

@@ -20,6 +20,11 @@ TOLERATED_STEPS = (-1, 0, 1)
 _CONTEXT = "organise.totp.v1"
 
 
+def _context(organiser: Organiser) -> str:
+    # Bound to the account: a sealed secret copied onto another row does not open.
+    return f"{_CONTEXT}:{organiser.id}"
+
+
 def new_secret() -> str:
     """160 random bits, base32 as authenticator apps expect (32 characters, no padding)."""
     return base64.b32encode(secrets.token_bytes(20)).decode("ascii")
@@ -41,7 +46,8 @@ def qr_svg(uri: str) -> str:
 
 def _matching_step(secret: str, code: str, now: float) -> int | None:
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    # isascii: other scripts' digits pass isdigit() but are not what the app shows.
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     current = int(now) // STEP_SECONDS
@@ -57,13 +63,10 @@ def enrolment_step(secret: str, code: str) -> int | None:
     return _matching_step(secret, code, time.time())
 
 
-def seal_secret(secret: str, *, field_key: bytes) -> bytes:
-    return atrest.encrypt_field(field_key, secret.encode("ascii"), context=_CONTEXT)
-
-
 async def enable(organiser: Organiser, secret: str, used_step: int, *, field_key: bytes) -> None:
     """Turn the factor on; the enrolment code (`used_step`) cannot then be replayed at login."""
-    organiser.totp_secret = seal_secret(secret, field_key=field_key)
+    sealed = atrest.encrypt_field(field_key, secret.encode("ascii"), context=_context(organiser))
+    organiser.totp_secret = sealed
     organiser.totp_last_step = used_step
     await organiser.save(update_fields=["totp_secret", "totp_last_step"])
 
@@ -77,7 +80,8 @@ async def disable(organiser: Organiser) -> None:
 async def accept_code(organiser: Organiser, code: str, *, field_key: bytes) -> bool:
     """True once for a valid code; a replay of the same (or an older) code is refused."""
     assert organiser.totp_secret is not None
-    secret = atrest.decrypt_field(field_key, organiser.totp_secret, context=_CONTEXT).decode()
+    sealed = organiser.totp_secret
+    secret = atrest.decrypt_field(field_key, sealed, context=_context(organiser)).decode()
     step = _matching_step(secret, code, time.time())
     if step is None:
         return False

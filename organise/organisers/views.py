@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from organise.i18n import _
 from organise.organisers import accounts, sessions, tokens, totp
-from organise.organisers.errors import AccountError, LoginThrottled
+from organise.organisers.errors import AccountError, KdfBusy, LoginThrottled
 from organise.web.access import organisers, public, session_cookie_name
 from organise.web.forms import field, read_form
 
@@ -28,6 +28,20 @@ def _set_session_cookie(request: Request, response: Response, token: str) -> Non
         httponly=True,
         samesite="strict",
     )
+
+
+def _throttle_policy(request: Request) -> accounts.ThrottlePolicy:
+    state = request.app.state
+    return accounts.ThrottlePolicy(
+        secret_key=state.secret_key,
+        failures_before_delay=state.settings.login_failures_before_delay,
+    )
+
+
+def _status_for(error: AccountError) -> int:
+    if isinstance(error, LoginThrottled):
+        return 429
+    return 503 if isinstance(error, KdfBusy) else 400
 
 
 def _page(request: Request, name: str, context: dict, status: int = 200) -> Response:
@@ -53,14 +67,11 @@ async def login(request: Request) -> Response:
     state = request.app.state
     try:
         organiser, private_key = await accounts.authenticate(
-            attempt,
-            secret_key=state.secret_key,
-            field_key=state.field_key,
-            failures_before_delay=state.settings.login_failures_before_delay,
+            attempt, field_key=state.field_key, policy=_throttle_policy(request)
         )
     except AccountError as error:
-        status = 429 if isinstance(error, LoginThrottled) else 400
-        return _page(request, "login.html", {"error": str(error), "username": username}, status)
+        context = {"error": str(error), "username": username}
+        return _page(request, "login.html", context, _status_for(error))
     # A fresh id at every sign-in: a session id planted before login is worthless after it.
     previous = request.cookies.get(session_cookie_name(request))
     if previous:
@@ -119,15 +130,20 @@ async def change_passphrase(request: Request) -> Response:
             organiser,
             str(form.get("current_passphrase", "")),
             str(form.get("new_passphrase", "")),
+            _throttle_policy(request),
         )
     except AccountError as error:
-        return await _account_page(request, error=str(error), status=400)
+        return await _account_page(request, error=str(error), status=_status_for(error))
     # Every session ended with the change, this one included; this browser gets a new one.
     token = await sessions.start_session(
         organiser, private_key, secret_key=request.app.state.secret_key
     )
     response = await _account_page(
-        request, message=_("Passphrase changed. Every other session has been signed out.")
+        request,
+        message=_(
+            "Passphrase changed. Every other session has been signed out "
+            "and every API token revoked."
+        ),
     )
     _set_session_cookie(request, response, token)
     return response
@@ -152,12 +168,26 @@ def _totp_page(request: Request, secret: str, *, error: str | None, status: int 
 @organisers()
 async def totp_enable(request: Request) -> Response:
     form = await read_form(request)
+    organiser = request.state.organiser
+    if organiser.has_totp:
+        return await _account_page(
+            request, error=_("Two-step sign-in is already on; turn it off first."), status=409
+        )
     secret = field(form, "secret", max_chars=64, label=_("Secret"))
     code = field(form, "code", max_chars=16, label=_("Code"))
     if not totp.is_well_formed_secret(secret):
         return _totp_page(
             request, totp.new_secret(), error=_("The setup expired; start again."), status=400
         )
+    try:
+        # A second factor is a credential: setting one needs the first.
+        passphrase_ok = await accounts.passphrase_matches(
+            organiser, str(form.get("passphrase", "")), _throttle_policy(request)
+        )
+    except AccountError as error:
+        return _totp_page(request, secret, error=str(error), status=_status_for(error))
+    if not passphrase_ok:
+        return _totp_page(request, secret, error=_("The passphrase is not right."), status=400)
     step = totp.enrolment_step(secret, code)
     if step is None:
         return _totp_page(
@@ -166,7 +196,7 @@ async def totp_enable(request: Request) -> Response:
             error=_("That code does not match. Check the app and try again."),
             status=400,
         )
-    await totp.enable(request.state.organiser, secret, step, field_key=request.app.state.field_key)
+    await totp.enable(organiser, secret, step, field_key=request.app.state.field_key)
     message = _("Two-step sign-in is on. You will need a code from your app at every sign-in.")
     return await _account_page(request, message=message)
 
@@ -176,7 +206,13 @@ async def totp_disable(request: Request) -> Response:
     form = await read_form(request)
     organiser = request.state.organiser
     passphrase = str(form.get("passphrase", ""))
-    if not await accounts.passphrase_matches(organiser, passphrase):
+    try:
+        matches = await accounts.passphrase_matches(
+            organiser, passphrase, _throttle_policy(request)
+        )
+    except AccountError as error:
+        return await _account_page(request, error=str(error), status=_status_for(error))
+    if not matches:
         return await _account_page(request, error=_("The passphrase is not right."), status=400)
     await totp.disable(organiser)
     return await _account_page(request, message=_("Two-step sign-in is off."))

@@ -79,6 +79,11 @@ def organisers(*roles: Role) -> Callable[[Endpoint], Endpoint]:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
             bearer = _bearer_token(request)
+            if bearer is not None and not request.url.path.startswith("/api/"):
+                # Tokens are for scripts reading the API, never for managing the account.
+                raise RequestRefused(
+                    401, _("API tokens work only on the JSON API (/api/)."), "token_not_allowed"
+                )
             if bearer is not None:
                 organiser = await organiser_for_token(
                     bearer, secret_key=request.app.state.secret_key

@@ -23,7 +23,7 @@ async def read_json_object(request: Request) -> dict[str, Any]:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise RequestRefused(400, _("The body is not valid UTF-8."), "invalid_utf8") from None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise RequestRefused(400, _("The body is not valid JSON."), "invalid_json") from None
     if not isinstance(data, dict):
         raise RequestRefused(400, _("The body must be a JSON object."), "invalid_json")
@@ -38,6 +38,13 @@ def text_field(data: dict[str, Any], name: str, *, max_chars: int, required: boo
     if not isinstance(value, str):
         raise RequestRefused(422, _("%(field)s must be text.") % {"field": name}, "invalid_field")
     value = value.strip()
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates ("\ud800") are valid JSON, not text
+            raise RequestRefused(
+                400, _("%(field)s is not valid text.") % {"field": name}, "invalid_field"
+            ) from None
     if "\x00" in value:
         raise RequestRefused(
             400, _("%(field)s contains a NUL character.") % {"field": name}, "invalid_field"

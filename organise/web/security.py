@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -10,6 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from organise.i18n import _
 from organise.web.errors import error_response
+
+log = logging.getLogger("organise.errors")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -60,11 +64,12 @@ class SecurityHeadersMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
-        except Exception:
+        except Exception as exc:
             # The error handler has answered and logged a redacted line; letting the
             # exception reach the server would print a traceback that may hold user input.
             if started:
                 return
+            log.error("unhandled %s before any response", type(exc).__name__)
             await PlainTextResponse("Internal Server Error", status_code=500)(
                 scope, receive, send_with_headers
             )
@@ -117,7 +122,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
             await error_response(Request(scope, receive), 413)(scope, receive, send)
             return
         received = 0

@@ -227,3 +227,34 @@ async def test_timed_out_sessions_are_purged_at_the_next_sign_in(client):
     client.cookies.clear()
     await sign_in(client)
     assert await OrganiserSession.all().count() == 1
+
+
+async def test_parallel_guesses_cannot_exceed_the_limit(client, settings):
+    """Attempts are counted before the slow check, so a burst gets no extra guesses."""
+    import asyncio
+
+    await make_organiser()
+    responses = await asyncio.gather(
+        *(sign_in(client, "alex", f"wrong guess number {i}") for i in range(20))
+    )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses.count(400) <= settings.login_failures_before_delay
+    assert statuses.count(429) >= 20 - settings.login_failures_before_delay
+
+
+async def test_passphrase_checks_on_account_pages_are_throttled_too(client, settings):
+    await make_organiser()
+    await sign_in(client)
+    for _ in range(settings.login_failures_before_delay):
+        await client.post(
+            "/organisers/totp/disable",
+            data={"passphrase": "guess guess guess"},
+            headers=SAME_ORIGIN,
+        )
+    blocked = await client.post(
+        "/organisers/passphrase",
+        data={"current_passphrase": PASSPHRASE, "new_passphrase": "meadow copper thistle harbour"},
+        headers=SAME_ORIGIN,
+    )
+    assert blocked.status_code == 429
+    assert "Too many failed" in blocked.text

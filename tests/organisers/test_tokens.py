@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
 from organise.organisers.models import ApiToken
+from organise.web.access import organisers
 from tests.servers import LiveServer
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+
+
+@pytest.fixture
+def whoami(app):
+    """A JSON API route for organisers, as the dashboard's will be."""
+
+    @organisers()
+    async def endpoint(request: Request) -> Response:
+        return JSONResponse({"username": request.state.organiser.username})
+
+    app.router.routes.append(Route("/api/v1/whoami", endpoint))
+    return "/api/v1/whoami"
 
 
 async def _create_in_browser(client, name: str = "export script") -> str:
@@ -16,7 +34,7 @@ async def _create_in_browser(client, name: str = "export script") -> str:
     return re.search(r"(org_[A-Za-z0-9_-]{40,})", response.text).group(1)
 
 
-async def test_token_is_shown_once_stored_hashed_and_works_as_bearer(client):
+async def test_token_is_shown_once_stored_hashed_and_works_as_bearer(client, whoami):
     await make_organiser()
     await sign_in(client)
     token = await _create_in_browser(client)
@@ -26,14 +44,33 @@ async def test_token_is_shown_once_stored_hashed_and_works_as_bearer(client):
     assert token not in account.text  # never shown again
     assert "export script" in account.text
 
+    assert (await client.post("/organisers/tokens", headers=SAME_ORIGIN)).text.count("org_") == 1
     client.cookies.clear()
-    with_token = await client.get("/organisers/", headers={"Authorization": f"Bearer {token}"})
+    with_token = await client.get(whoami, headers={"Authorization": f"Bearer {token}"})
     assert with_token.status_code == 200
-    assert "alex" in with_token.text
+    assert with_token.json() == {"username": "alex"}
     assert "set-cookie" not in with_token.headers
 
 
-async def test_wrong_or_revoked_tokens_are_refused(client):
+async def test_tokens_cannot_manage_the_account(client):
+    await make_organiser()
+    await sign_in(client)
+    token = await _create_in_browser(client)
+    client.cookies.clear()
+    bearer = {"Authorization": f"Bearer {token}"}
+    for method, path in [
+        ("GET", "/organisers/"),
+        ("POST", "/organisers/tokens"),
+        ("POST", "/organisers/totp"),
+        ("POST", "/organisers/logout"),
+    ]:
+        response = await client.request(method, path, headers=bearer)
+        assert response.status_code == 401, path
+        assert "only on the JSON API" in response.text
+    assert await ApiToken.all().count() == 1
+
+
+async def test_wrong_or_revoked_tokens_are_refused(client, whoami):
     await make_organiser()
     await sign_in(client)
     token = await _create_in_browser(client)
@@ -43,9 +80,9 @@ async def test_wrong_or_revoked_tokens_are_refused(client):
     assert "revoked" in revoked.text
     client.cookies.clear()
     for value in (token, "org_" + "x" * 43, "not-a-token"):
-        response = await client.get("/organisers/", headers={"Authorization": f"Bearer {value}"})
+        response = await client.get(whoami, headers={"Authorization": f"Bearer {value}"})
         assert response.status_code == 401
-        assert "API token is not valid" in response.text
+        assert response.json()["error"]["code"] == "invalid_token"
 
 
 async def test_one_organiser_cannot_revoke_anothers_token(client):
@@ -61,18 +98,35 @@ async def test_one_organiser_cannot_revoke_anothers_token(client):
     assert await ApiToken.all().count() == 1
 
 
-async def test_a_token_cannot_reach_the_private_key(client):
+async def test_a_token_cannot_reach_the_private_key(app, client):
+    from organise.organisers.sessions import organiser_private_key
+
+    @organisers()
+    async def decrypting(request: Request) -> Response:
+        organiser_private_key(request)
+        return JSONResponse({})
+
+    app.router.routes.append(Route("/api/v1/decrypting", decrypting))
     await make_organiser()
     await sign_in(client)
     token = await _create_in_browser(client)
     client.cookies.clear()
+    response = await client.get("/api/v1/decrypting", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "needs_session"
+
+
+async def test_passphrase_change_revokes_tokens(client):
+    await make_organiser()
+    await sign_in(client)
+    await _create_in_browser(client)
     response = await client.post(
         "/organisers/passphrase",
         data={"current_passphrase": PASSPHRASE, "new_passphrase": "meadow copper thistle harbour"},
-        headers={"Authorization": f"Bearer {token}"},
+        headers=SAME_ORIGIN,
     )
-    assert response.status_code == 403
-    assert "API tokens cannot decrypt" in response.text
+    assert "every API token revoked" in response.text
+    assert await ApiToken.all().count() == 0
 
 
 def test_token_commands(tmp_path):

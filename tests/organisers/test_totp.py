@@ -19,7 +19,9 @@ async def _enrol(client) -> str:
     secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
     code = pyotp.TOTP(secret).now()
     response = await client.post(
-        "/organisers/totp", data={"secret": secret, "code": code}, headers=SAME_ORIGIN
+        "/organisers/totp",
+        data={"secret": secret, "code": code, "passphrase": PASSPHRASE},
+        headers=SAME_ORIGIN,
     )
     assert response.status_code == 200
     assert "Two-step sign-in is on" in response.text
@@ -55,11 +57,47 @@ async def test_enrolment_rejects_a_wrong_code(client):
     page = await client.get("/organisers/totp")
     secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
     response = await client.post(
-        "/organisers/totp", data={"secret": secret, "code": "123456"}, headers=SAME_ORIGIN
+        "/organisers/totp",
+        data={"secret": secret, "code": "123456", "passphrase": PASSPHRASE},
+        headers=SAME_ORIGIN,
     )
     assert response.status_code == 400
     assert "does not match" in response.text
     assert not (await Organiser.get(username="alex")).has_totp
+
+
+async def test_enrolment_needs_the_passphrase_and_cannot_replace_a_factor(client):
+    await make_organiser()
+    await sign_in(client)
+    page = await client.get("/organisers/totp")
+    secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
+    code = pyotp.TOTP(secret).now()
+    refused = await client.post(
+        "/organisers/totp",
+        data={"secret": secret, "code": code, "passphrase": "not my passphrase"},
+        headers=SAME_ORIGIN,
+    )
+    assert refused.status_code == 400
+    assert "passphrase is not right" in refused.text
+    assert not (await Organiser.get(username="alex")).has_totp
+    await _enrol(client)
+    replace = await client.post(
+        "/organisers/totp",
+        data={"secret": secret, "code": code, "passphrase": PASSPHRASE},
+        headers=SAME_ORIGIN,
+    )
+    assert replace.status_code == 409
+    assert "already on" in replace.text
+
+
+async def test_codes_in_other_scripts_are_refused_not_crashed_on(client):
+    await make_organiser()
+    await sign_in(client)
+    await _enrol(client)
+    client.cookies.clear()
+    response = await sign_in(client, totp_code="١٢٣٤٥٦")  # Arabic-Indic digits
+    assert response.status_code == 400
+    assert "not right" in response.text
 
 
 async def test_turning_it_off_needs_the_passphrase(client):
