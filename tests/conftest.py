@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 from nacl import pwhash
 from starlette.applications import Starlette
 from tortoise import Tortoise
@@ -21,6 +22,10 @@ from organise.db import migrate
 from organise.organisers import accounts
 from organise.settings import Settings
 from organise.web.app import create_app
+
+# This machine is shared and noisy: a per-example deadline would make property tests flaky.
+hypothesis_settings.register_profile("organise", deadline=None)
+hypothesis_settings.load_profile("organise")
 
 POSTGRES_URL = os.environ.get("ORGANISE_TEST_DATABASE_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith(("postgres://", "postgresql://"))
