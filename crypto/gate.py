@@ -31,7 +31,8 @@ and the interpreter may linger until the memory is reused. The dealer is trusted
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -44,6 +45,9 @@ from shamir_mnemonic.shamir import ShareGroup
 from shamir_mnemonic.wordlist import WORD_INDEX_MAP
 
 from crypto.errors import CryptoError, ShareError
+
+# Recovery tries at most this many subsets of the shares given (see recover_private_key).
+_MAX_SUBSETS = 256
 
 GateMode = Literal["server", "server_and_gatekeepers", "any_k_of_n"]
 
@@ -257,6 +261,8 @@ def _parse_share(mnemonic: str, *, identifier: int, index: int | None) -> shamir
         raise ShareError(f"{label} belongs to another campaign.", reason="foreign", index=index)
     if len(share.value) != SEED_BYTES:
         raise ShareError(f"{label} is not a gate share.", reason="malformed", index=index)
+    if share.group_index >= share.group_count or share.index >= MAX_SHARES:
+        raise ShareError(f"{label} is not a gate share.", reason="malformed", index=index)
     return share
 
 
@@ -378,28 +384,53 @@ def recover_private_key(
             reason="insufficient",
         )
 
-    # shamir-mnemonic wants exactly the threshold: the first complete groups, minimal members.
-    chosen: dict[int, ShareGroup] = {}
-    for group_index in sorted(complete)[: first.group_threshold]:
-        members = groups[group_index]
-        share_group = ShareGroup()
-        member_threshold = next(iter(members.values())).member_threshold
-        for member_index in sorted(members)[:member_threshold]:
-            share_group.add(members[member_index])
-        chosen[group_index] = share_group
+    # shamir-mnemonic wants exactly the threshold. A well-formed but forged share (anyone who
+    # saw one real share can make one) must not block a reveal that honest extra shares allow:
+    # try minimal subsets, a bounded number of them, until one yields this campaign's key.
+    for chosen in itertools.islice(_minimal_subsets(groups, complete, first), _MAX_SUBSETS):
+        try:
+            seed = shamir_mnemonic.recover_ems(chosen).decrypt(_NO_PASSPHRASE)
+        except shamir_mnemonic.MnemonicError:
+            continue
+        private_key = nacl.public.PrivateKey(seed)
+        del seed
+        if hmac.compare_digest(private_key.public_key.encode(), public_key):
+            return private_key
+    raise ShareError(
+        "The shares do not combine into this campaign's key: at least one of them is from a "
+        "different deal or was altered.",
+        reason="mismatch",
+    )
 
-    try:
-        seed = shamir_mnemonic.recover_ems(chosen).decrypt(_NO_PASSPHRASE)
-    except shamir_mnemonic.MnemonicError:
-        raise ShareError(
-            "The shares do not combine into this campaign's key: at least one of them is from "
-            "a different deal.",
-            reason="mismatch",
-        ) from None
-    private_key = nacl.public.PrivateKey(seed)
-    del seed
-    if not hmac.compare_digest(private_key.public_key.encode(), public_key):
-        raise ShareError(
-            "The shares combine into a key, but not this campaign's key.", reason="mismatch"
-        )
-    return private_key
+
+def _minimal_subsets(
+    groups: dict[int, dict[int, shamir_mnemonic.Share]],
+    complete: list[int],
+    first: shamir_mnemonic.Share,
+) -> Iterator[dict[int, ShareGroup]]:
+    """Every way to pick exactly the threshold of groups and, in each, of members."""
+    for group_indices in itertools.combinations(sorted(complete), first.group_threshold):
+        per_group = []
+        for group_index in group_indices:
+            members = groups[group_index]
+            threshold = next(iter(members.values())).member_threshold
+            per_group.append(
+                [
+                    (group_index, combo)
+                    for combo in itertools.combinations(
+                        sorted(members.values(), key=_member), threshold
+                    )
+                ]
+            )
+        for selection in itertools.product(*per_group):
+            chosen: dict[int, ShareGroup] = {}
+            for group_index, combo in selection:
+                share_group = ShareGroup()
+                for share in combo:
+                    share_group.add(share)
+                chosen[group_index] = share_group
+            yield chosen
+
+
+def _member(share: shamir_mnemonic.Share) -> int:
+    return share.index

@@ -68,9 +68,9 @@ def _create_private_file(path: Path) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
     except FileExistsError:
         mode = stat.S_IMODE(os.stat(path).st_mode)
-        if mode & (stat.S_IRWXO):
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise KeystoreError(
-                f"The keystore file {path} is accessible to other users "
+                f"The keystore file {path} is accessible to other users or its group "
                 f"(mode {mode:o}); run chmod 600 on it."
             ) from None
         return

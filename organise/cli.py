@@ -11,7 +11,7 @@ import uvicorn
 
 from organise.bootstrap import load_settings, migrate_database
 from organise.db import pending_model_changes, write_migrations
-from organise.instance import prepare_instance
+from organise.instance import load_secret_key, prepare_instance
 from organise.organisers.cli import organiser
 from organise.organisers.token_cli import token
 
@@ -44,6 +44,7 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("--workers above 1 needs PostgreSQL (set DATABASE_URL).")
     migrate_database(settings)
+    load_secret_key(settings)  # made once here, before several workers could race for it
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Organise is running at http://{shown_host}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(
@@ -55,8 +56,9 @@ def serve(host: str, port: int, workers: int) -> None:
         access_log=False,
         server_header=False,
         log_level="warning",
-        # X-Forwarded-Proto from a local reverse proxy tells us the page was served over HTTPS.
-        proxy_headers=True,
+        # Off unless asked: behind an onion service every client is 127.0.0.1 and could
+        # otherwise claim any scheme. With a TLS proxy on this host, set ORGANISE_TRUST_PROXY.
+        proxy_headers=settings.trust_proxy,
         forwarded_allow_ips="127.0.0.1",
     )
 

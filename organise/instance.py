@@ -10,6 +10,7 @@ from pathlib import Path
 from organise.settings import Settings
 
 SECRET_KEY_BYTES = 32
+MAX_SECRET_KEY_BYTES = 64  # the BLAKE2b key limit
 
 
 def _create_private_file(path: Path, content: bytes) -> None:
@@ -46,12 +47,23 @@ def load_secret_key(settings: Settings) -> bytes:
             key = bytes.fromhex(settings.secret_key_hex)
         except ValueError:
             raise ValueError("ORGANISE_SECRET_KEY must be hexadecimal") from None
-        if len(key) < SECRET_KEY_BYTES:
-            raise ValueError(f"ORGANISE_SECRET_KEY must hold at least {SECRET_KEY_BYTES} bytes")
+        if not SECRET_KEY_BYTES <= len(key) <= MAX_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"ORGANISE_SECRET_KEY must hold {SECRET_KEY_BYTES} to {MAX_SECRET_KEY_BYTES} bytes"
+            )
         return key
     path = settings.instance_dir / "secret_key"
-    with contextlib.suppress(FileExistsError):
-        _create_private_file(path, secrets.token_bytes(SECRET_KEY_BYTES))
+    if not path.exists():
+        # Written whole under a temporary name, then linked into place: a process starting at
+        # the same moment sees either no file or the complete key, never half of one.
+        draft = path.with_name(f".secret_key.{secrets.token_hex(8)}")
+        _create_private_file(draft, secrets.token_bytes(SECRET_KEY_BYTES))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process won; use its key
+        finally:
+            draft.unlink()
     key = path.read_bytes()
     if len(key) != SECRET_KEY_BYTES:
         raise ValueError(f"{path} is damaged: expected {SECRET_KEY_BYTES} bytes")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -42,7 +42,9 @@ class Settings:
     session_absolute_hours: int = 12
     max_body_bytes: int = 256 * 1024
     login_failures_before_delay: int = 5
-    secret_key_hex: str | None = None
+    # Believe X-Forwarded-Proto/-For from a proxy on 127.0.0.1 (see docs/operating.md).
+    trust_proxy: bool = False
+    secret_key_hex: str | None = field(default=None, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -77,4 +79,5 @@ class Settings:
                 environ.get("ORGANISE_MAX_BODY_BYTES", str(256 * 1024)), "ORGANISE_MAX_BODY_BYTES"
             ),
             secret_key_hex=environ.get("ORGANISE_SECRET_KEY") or None,
+            trust_proxy=_flag(environ.get("ORGANISE_TRUST_PROXY", "false"), "ORGANISE_TRUST_PROXY"),
         )

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from organise.i18n import _
-from organise.organisers import accounts, sessions, tokens, totp
+from organise.organisers import accounts, sessions, throttle, tokens, totp
 from organise.organisers.errors import AccountError, KdfBusy, LoginThrottled
 from organise.web.access import organisers, public, session_cookie_name
 from organise.web.forms import field, read_form
@@ -77,8 +77,9 @@ async def login(request: Request) -> Response:
     if previous:
         await sessions.end_session(previous, secret_key=state.secret_key)
     token = await sessions.start_session(organiser, private_key, secret_key=state.secret_key)
-    # Sign-ins are rare: a good moment to drop sessions that timed out unseen.
+    # Sign-ins are rare: a good moment to drop sessions and throttles that timed out unseen.
     await sessions.purge_expired(state.session_policy)
+    await throttle.purge_stale()
     response = RedirectResponse(request.url_for("organisers:home"), status_code=303)
     _set_session_cookie(request, response, token)
     return response
