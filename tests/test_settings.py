@@ -36,3 +36,35 @@ def test_postgres_url_and_keystore_path_are_taken_from_the_environment(tmp_path)
 def test_bad_values_are_named(environ, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_environ(environ)
+
+
+def test_proxy_headers_are_not_trusted_unless_asked():
+    assert Settings.from_environ({}).trust_proxy is False
+    assert Settings.from_environ({"ORGANISE_TRUST_PROXY": "true"}).trust_proxy is True
+
+
+def test_secret_key_from_the_environment_is_checked_and_never_printed(tmp_path):
+    from organise.instance import load_secret_key
+
+    settings = Settings.from_environ(
+        {"ORGANISE_INSTANCE_DIR": str(tmp_path), "ORGANISE_SECRET_KEY": "ab" * 32}
+    )
+    assert "abab" not in repr(settings)
+    assert load_secret_key(settings) == bytes.fromhex("ab" * 32)
+    for bad in ("ab" * 16 + "zz", "ab" * 8, "ab" * 65):
+        with pytest.raises(ValueError, match="ORGANISE_SECRET_KEY"):
+            load_secret_key(Settings.from_environ({"ORGANISE_SECRET_KEY": bad}))
+
+
+def test_secret_key_file_is_created_once_and_private(tmp_path):
+    import stat
+
+    from organise.instance import load_secret_key, prepare_instance
+
+    settings = Settings.from_environ({"ORGANISE_INSTANCE_DIR": str(tmp_path / "inst")})
+    prepare_instance(settings)
+    first = load_secret_key(settings)
+    assert load_secret_key(settings) == first
+    path = tmp_path / "inst" / "secret_key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".secret_key")] == []
