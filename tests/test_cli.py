@@ -107,3 +107,27 @@ def test_several_workers_need_postgresql(operator):
     result = operator.run_cli("serve", "--workers", "2")
     assert result.returncode == 1
     assert "needs PostgreSQL" in result.stderr
+
+
+def test_server_refuses_to_start_with_a_missing_keystore(operator, tmp_path):
+    passphrase_file = tmp_path / "passphrase.txt"
+    passphrase_file.write_text(PASSPHRASE)
+    created = operator.run_cli(
+        "organiser",
+        "create",
+        "casey",
+        "--role",
+        "admin",
+        "--passphrase-file",
+        str(passphrase_file),
+    )
+    assert created.returncode == 0, created.stderr
+    server = operator.start()  # first start: creates the keystore next to the database
+    server.stop()
+    keystore = operator.instance_dir / "keystore.sqlite3"
+    keystore.unlink()
+    moved = LiveServer(tmp_path, port=operator.port)
+    with pytest.raises(RuntimeError, match="exited early"):
+        moved.start()
+    assert "did not exist, but the database already has accounts" in moved.output()
+    assert not keystore.exists()  # the empty stand-in is not left behind to hide the problem
