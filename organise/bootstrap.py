@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -11,6 +12,7 @@ from tortoise import Tortoise
 
 from organise.db import migrate, tortoise_config
 from organise.instance import prepare_instance
+from organise.organisers.models import Organiser
 from organise.settings import Settings, SettingsError
 
 
@@ -21,9 +23,43 @@ def load_settings() -> Settings:
         raise click.ClickException(str(error)) from None
 
 
+class KeystoreMissing(click.ClickException):
+    """The database has accounts but the keystore is brand new: the right one is elsewhere."""
+
+
+async def refuse_replaced_keystore(settings: Settings, keystore_created: bool) -> None:
+    """Stop if a keystore was just created for a database that already has accounts.
+
+    Every code, receipt and pledge key lives in the keystore; silently starting with a fresh
+    one would make all of them fail. Call with the ORM connected.
+    """
+    if keystore_created and await Organiser.exists():
+        _discard_stand_in_keystore(settings)
+
+
+def _discard_stand_in_keystore(settings: Settings) -> None:
+    # The stand-in holds only keys made a moment ago; left in place it would hide the problem.
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{settings.keystore_path}{suffix}").unlink(missing_ok=True)
+    raise KeystoreMissing(
+        f"The keystore {settings.keystore_path} did not exist, but the database already has "
+        "accounts: every code, receipt and pledge key is in the missing keystore. Restore it, "
+        "or set ORGANISE_KEYSTORE_PATH to where it is. Refusing to start."
+    )
+
+
 def migrate_database(settings: Settings) -> None:
-    prepare_instance(settings)
-    asyncio.run(migrate(settings))
+    keystore_created = prepare_instance(settings)
+
+    async def migrate_and_check() -> None:
+        await migrate(settings)
+        await Tortoise.init(config=tortoise_config(settings))
+        try:
+            await refuse_replaced_keystore(settings, keystore_created)
+        finally:
+            await Tortoise.close_connections()
+
+    asyncio.run(migrate_and_check())
 
 
 T = TypeVar("T")

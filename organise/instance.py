@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
+from crypto.keystore import Keystore
 from organise.settings import Settings
 
 SECRET_KEY_BYTES = 32
@@ -22,8 +23,11 @@ def _create_private_file(path: Path, content: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def prepare_instance(settings: Settings) -> None:
-    """Create the instance directory (0700) and the SQLite file (0600) if they are missing."""
+def prepare_instance(settings: Settings) -> bool:
+    """Create the instance directory (0700), the SQLite file and the keystore (0600) if missing.
+
+    Returns True when the keystore was created now (see bootstrap.refuse_replaced_keystore).
+    """
     # Everything this process creates (SQLite WAL/SHM files included) is private.
     os.umask(0o077)
     settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -34,6 +38,9 @@ def prepare_instance(settings: Settings) -> None:
         if not database_path.exists():
             with contextlib.suppress(FileExistsError):  # another process made it first
                 _create_private_file(database_path, b"")
+    keystore_created = not settings.keystore_path.exists()
+    Keystore.open(settings.keystore_path).close()
+    return keystore_created
 
 
 def load_secret_key(settings: Settings) -> bytes:

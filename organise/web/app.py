@@ -6,7 +6,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -17,11 +16,11 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from crypto import atrest, codes
 from crypto.keystore import Keystore
+from organise.bootstrap import refuse_replaced_keystore
 from organise.db import tortoise_config
 from organise.home import views as home_views
 from organise.instance import load_secret_key, prepare_instance
 from organise.organisers import views as organiser_views
-from organise.organisers.models import Organiser
 from organise.organisers.sessions import SessionPolicy
 from organise.settings import Settings
 from organise.web.access import public
@@ -39,22 +38,6 @@ class OrganiseApp(Starlette):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error middleware, so 500s and 413s carry the headers too.
         return SecurityHeadersMiddleware(super().build_middleware_stack())
-
-
-class KeystoreMissing(RuntimeError):
-    """The database has data but the keystore is brand new: the right one is elsewhere."""
-
-
-def _discard_new_keystore(keystore: Keystore, settings: Settings) -> None:
-    # It holds only keys made a moment ago; keeping it would hide the problem next start.
-    keystore.close()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{settings.keystore_path}{suffix}").unlink(missing_ok=True)
-    raise KeystoreMissing(
-        f"The keystore {settings.keystore_path} did not exist, but the database already has "
-        "accounts: every code, receipt and pledge key is in the missing keystore. Restore it, "
-        "or set ORGANISE_KEYSTORE_PATH to where it is. Refusing to start."
-    )
 
 
 def quiet_logging(*, verbose: bool = False) -> None:
@@ -79,8 +62,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        prepare_instance(settings)
-        keystore_is_new = not settings.keystore_path.exists()
+        keystore_created = prepare_instance(settings)
         keystore = Keystore.open(settings.keystore_path)
         app.state.keystore = keystore
         app.state.secret_key = load_secret_key(settings)
@@ -90,8 +72,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             # Registered globally: requests run in other tasks than the lifespan.
             async with RegisterTortoise(app, config=tortoise_config(settings)):
-                if keystore_is_new and await Organiser.exists():
-                    _discard_new_keystore(keystore, settings)
+                await refuse_replaced_keystore(settings, keystore_created)
                 yield
         finally:
             keystore.close()
