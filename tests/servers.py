@@ -67,6 +67,24 @@ class LiveServer:
             check=False,
         )
 
+    def create_organiser(self, username: str, role: str = "admin") -> None:
+        """`organise organiser create` with the shared test passphrase, through the CLI."""
+        from tests.support import PASSPHRASE
+
+        passphrase_file = self.root / f"passphrase-{username}"
+        passphrase_file.write_text(PASSPHRASE + "\n")
+        result = self.run_cli(
+            "organiser",
+            "create",
+            username,
+            "--role",
+            role,
+            "--passphrase-file",
+            str(passphrase_file),
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"organiser create failed: {result.stderr}")
+
     def start(self) -> LiveServer:
         self.root.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor

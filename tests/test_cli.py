@@ -110,18 +110,7 @@ def test_several_workers_need_postgresql(operator):
 
 
 def test_server_refuses_to_start_with_a_missing_keystore(operator, tmp_path):
-    passphrase_file = tmp_path / "passphrase.txt"
-    passphrase_file.write_text(PASSPHRASE)
-    created = operator.run_cli(
-        "organiser",
-        "create",
-        "casey",
-        "--role",
-        "admin",
-        "--passphrase-file",
-        str(passphrase_file),
-    )
-    assert created.returncode == 0, created.stderr
+    operator.create_organiser("casey", "admin")
     keystore = operator.instance_dir / "keystore.sqlite3"
     assert keystore.exists()  # made by the first command, before any account
     keystore.unlink()

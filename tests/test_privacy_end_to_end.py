@@ -21,18 +21,7 @@ def test_user_agent_and_forwarded_address_are_never_stored_or_printed(tmp_path):
     forwarded_marker = forwarded.split(",")[0]
     server = LiveServer(tmp_path).start()
     try:
-        passphrase_file = tmp_path / "passphrase"
-        passphrase_file.write_text(PASSPHRASE)
-        created = server.run_cli(
-            "organiser",
-            "create",
-            "alex",
-            "--role",
-            "admin",
-            "--passphrase-file",
-            str(passphrase_file),
-        )
-        assert created.returncode == 0, created.stderr
+        server.create_organiser("alex", "admin")
         headers = {"User-Agent": user_agent, "X-Forwarded-For": forwarded}
         with httpx.Client(base_url=server.url, headers=headers) as http:
             assert http.get("/").status_code == 200

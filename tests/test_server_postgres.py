@@ -32,18 +32,7 @@ def test_two_workers_share_sessions_through_postgresql(tmp_path, database_url):
     server = LiveServer(tmp_path, extra_env={"DATABASE_URL": POSTGRES_URL}, workers=2)
     server.start()
     try:
-        passphrase_file = tmp_path / "passphrase"
-        passphrase_file.write_text(PASSPHRASE)
-        created = server.run_cli(
-            "organiser",
-            "create",
-            "alex",
-            "--role",
-            "admin",
-            "--passphrase-file",
-            str(passphrase_file),
-        )
-        assert created.returncode == 0, created.stderr
+        server.create_organiser("alex", "admin")
 
         async def many() -> list[tuple[int, int]]:
             return await asyncio.gather(*(_sign_in_and_use(server.url) for _ in range(4)))

@@ -29,18 +29,7 @@ def test_home_page_renders_without_javascript_and_sets_no_cookie(page, live_serv
 
 
 def test_organiser_signs_in_and_out(page, live_server, tmp_path):
-    passphrase_file = tmp_path / "passphrase"
-    passphrase_file.write_text(PASSPHRASE + "\n")
-    created = live_server.run_cli(
-        "organiser",
-        "create",
-        "browser-admin",
-        "--role",
-        "admin",
-        "--passphrase-file",
-        str(passphrase_file),
-    )
-    assert created.returncode == 0, created.stderr
+    live_server.create_organiser("browser-admin", "admin")
 
     response = page.goto(live_server.url + "/organisers/login")
     _assert_strict_headers(response.headers)

@@ -132,20 +132,7 @@ async def test_passphrase_change_revokes_tokens(client):
 
 def test_token_commands(tmp_path):
     operator = LiveServer(tmp_path)
-    passphrase_file = tmp_path / "passphrase"
-    passphrase_file.write_text(PASSPHRASE)
-    assert (
-        operator.run_cli(
-            "organiser",
-            "create",
-            "alex",
-            "--role",
-            "admin",
-            "--passphrase-file",
-            str(passphrase_file),
-        ).returncode
-        == 0
-    )
+    operator.create_organiser("alex", "admin")
     created = operator.run_cli("token", "create", "alex", "--name", "nightly")
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()
