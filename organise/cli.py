@@ -10,6 +10,7 @@ import click
 import uvicorn
 
 from organise.bootstrap import load_settings, migrate_database
+from organise.contracts.cli import import_group
 from organise.db import pending_model_changes, write_migrations
 from organise.instance import load_secret_key, prepare_instance
 from organise.organisers.cli import organiser
@@ -90,3 +91,4 @@ def makemigrations(check: bool) -> None:
 
 main.add_command(organiser)
 main.add_command(token)
+main.add_command(import_group)

@@ -8,7 +8,10 @@ A test runs `stale_messages()` so that a string added without updating the catal
 from __future__ import annotations
 
 import io
+import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -21,8 +24,30 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 METHODS = [
     ("organise/**.py", "python"),
     ("templates/**.html", "jinja2"),
+    # Vocabulary data files: every "label" value is a message (see extract_json_labels).
+    ("organise/**/taxonomy.json", "organise.i18n.catalogue:extract_json_labels"),
 ]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+
+
+def extract_json_labels(
+    fileobj: IO[bytes], keywords: object, comment_tags: object, options: object
+) -> Iterator[tuple[int, str, str, list[str]]]:
+    """Babel extractor: the value of every "label" key, at any depth, in a JSON data file."""
+
+    def labels(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "label" and isinstance(value, str):
+                    yield value
+                else:
+                    yield from labels(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from labels(item)
+
+    for label in labels(json.load(fileobj)):
+        yield 0, "_", label, []
 
 
 def extract() -> Catalog:

@@ -17,11 +17,16 @@ from tortoise.contrib.starlette import RegisterTortoise
 from crypto import atrest, codes
 from crypto.keystore import Keystore
 from organise.bootstrap import refuse_replaced_keystore
+from organise.contracts import api as contract_api
+from organise.contracts import views as contract_views
 from organise.db import tortoise_config
 from organise.home import views as home_views
 from organise.instance import load_secret_key, prepare_instance
 from organise.organisers import views as organiser_views
 from organise.organisers.sessions import SessionPolicy
+from organise.reports import api as report_api
+from organise.reports import review_views
+from organise.reports import views as report_views
 from organise.settings import Settings
 from organise.web.access import public
 from organise.web.errors import EXCEPTION_HANDLERS
@@ -82,8 +87,14 @@ def create_app(settings: Settings) -> Starlette:
         debug=False,
         routes=[
             *home_views.routes,
+            # Before /organisers, whose mount would otherwise take these paths.
+            Mount("/organisers/reports", routes=review_views.routes, name="review"),
             Mount("/organisers", routes=organiser_views.routes, name="organisers"),
             # Each feature mounts its pages (and its /api/v1 twins) here.
+            Mount("/reports", routes=report_views.routes, name="reports"),
+            Mount("/contracts", routes=contract_views.routes, name="contracts"),
+            *report_api.routes,  # /api/v1/reports, /api/v1/reports/status, .../messages
+            *contract_api.routes,  # /api/v1/contracts, /api/v1/taxonomy
             Mount("/static", app=public(static), name="static"),  # type: ignore[arg-type]
         ],
         middleware=[

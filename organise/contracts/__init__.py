@@ -1,0 +1,1 @@
+"""The public contract database: employers, contract records, the taxonomy, Atlas import."""

@@ -1,0 +1,187 @@
+"""Finding published contracts: the filters shared by the pages, the API and the CSV export."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from tortoise.queryset import QuerySet
+
+from organise.contracts import taxonomy
+from organise.contracts.models import Contract, Employer
+from organise.i18n import _
+from organise.reports.suppression import suppressed
+from organise.web.errors import RequestRefused
+
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+MAX_FILTER_CHARS = 200
+
+
+@dataclass(frozen=True)
+class ContractQuery:
+    employer: str = ""  # an employer's slug
+    agency: str = ""  # words in the agency's name (case-insensitive)
+    technology: str = ""  # a taxonomy slug
+    country: str = ""  # ISO 3166-1 alpha-2
+    page: int = 1
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The non-empty filters as query parameters (for links to other pages)."""
+        query = replace(self, **changes)
+        values = {
+            "employer": query.employer,
+            "agency": query.agency,
+            "technology": query.technology,
+            "country": query.country,
+            "page": str(query.page) if query.page > 1 else "",
+        }
+        return {name: value for name, value in values.items() if value}
+
+
+def _text(params: Mapping[str, str], name: str) -> str:
+    value = str(params.get(name, "")).strip()
+    if len(value) > MAX_FILTER_CHARS or "\x00" in value:
+        raise RequestRefused(
+            400,
+            _("The %(field)s filter is too long.") % {"field": name},
+            "invalid_filter",
+        )
+    return value
+
+
+def parse_query(params: Mapping[str, str]) -> ContractQuery:
+    """Filters from query parameters; a clear 400 for an unknown technology, country or page."""
+    technology = _text(params, "technology")
+    if technology and technology not in taxonomy.taxonomy().slugs("technologies"):
+        raise RequestRefused(
+            400,
+            _("Unknown technology %(slug)s. The list is at /api/v1/taxonomy.")
+            % {"slug": technology},
+            "unknown_technology",
+        )
+    country = _text(params, "country").upper()
+    if country and country not in taxonomy.countries():
+        raise RequestRefused(
+            400,
+            _("Country must be a two-letter ISO code, such as US or DE."),
+            "unknown_country",
+        )
+    raw_page = _text(params, "page") or "1"
+    if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
+        raise RequestRefused(
+            400, _("Page must be a whole number from 1 to %(n)d.") % {"n": MAX_PAGE}, "invalid_page"
+        )
+    return ContractQuery(
+        employer=_text(params, "employer").lower(),
+        agency=_text(params, "agency"),
+        technology=technology,
+        country=country,
+        page=int(raw_page),
+    )
+
+
+def matching(query: ContractQuery) -> QuerySet[Contract]:
+    found = Contract.all()
+    if query.employer:
+        found = found.filter(employer_links__employer__slug=query.employer)
+    if query.technology:
+        found = found.filter(technology_links__technology=query.technology)
+    if query.country:
+        found = found.filter(country=query.country)
+    if query.agency:
+        found = found.filter(agency_name__icontains=query.agency)
+    return found
+
+
+def with_details(found: QuerySet[Contract]) -> QuerySet[Contract]:
+    return found.prefetch_related("employer_links__employer", "technology_links", "sources")
+
+
+async def find(query: ContractQuery) -> tuple[list[Contract], int]:
+    """One page of matching contracts (with employers, technologies, sources) and the total."""
+    total = await matching(query).count()
+    page = await with_details(
+        matching(query)
+        .order_by("agency_name", "id")
+        .offset((query.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    return list(page), total
+
+
+def has_next(query: ContractQuery, total: int) -> bool:
+    return query.page * PAGE_SIZE < total
+
+
+async def employers_with_contracts() -> list[Employer]:
+    return list(await Employer.filter(contract_links__id__isnull=False).distinct().order_by("name"))
+
+
+async def countries_with_contracts() -> list[str]:
+    codes = await Contract.exclude(country="").distinct().values_list("country", flat=True)
+    return sorted({str(code) for code in codes}, key=taxonomy.country_name)
+
+
+# -- one contract as data (API and CSV) --------------------------------------------------------
+
+
+def employers_of(contract: Contract) -> list[Employer]:
+    return sorted((link.employer for link in contract.employer_links), key=lambda e: e.name)
+
+
+def technologies_of(contract: Contract) -> list[str]:
+    order = {t.slug: i for i, t in enumerate(taxonomy.taxonomy().terms["technologies"])}
+    return sorted((link.technology for link in contract.technology_links), key=order.get)
+
+
+def sources_of(contract: Contract) -> list[Any]:
+    return sorted(contract.sources, key=lambda source: source.position)
+
+
+def reports_shown(contract: Contract) -> str | int:
+    return suppressed(contract.report_count)
+
+
+def as_json(contract: Contract, *, base_url: str) -> dict[str, Any]:
+    shown = reports_shown(contract)
+    return {
+        "id": str(contract.id),
+        "url": f"{base_url}/contracts/{contract.id}",
+        "employers": [
+            {"name": e.name, "slug": e.slug, "url": f"{base_url}/contracts/employers/{e.slug}"}
+            for e in employers_of(contract)
+        ],
+        "agency": {
+            "name": contract.agency_name,
+            "type": contract.agency_type,
+            "country": contract.country,
+            "jurisdiction": contract.jurisdiction,
+        },
+        "technologies": technologies_of(contract),
+        "product": contract.product,
+        "status": contract.status,
+        "value_range": contract.value_range,
+        "currency": contract.currency,
+        "period_start": contract.period_start,
+        "period_end": contract.period_end,
+        "summary": contract.summary,
+        "sources": [
+            {
+                "url": source.url,
+                "title": source.title,
+                "date": source.date,
+                "snapshot_url": source.snapshot_url,
+            }
+            for source in sources_of(contract)
+        ],
+        "independent_reports": {
+            "count": shown if isinstance(shown, int) else None,
+            "text": str(shown),
+        },
+        "origin": contract.origin,
+        "atlas_id": contract.atlas_id,
+        "atlas_technology": contract.atlas_technology,
+        "published_week": contract.published_week.isoformat(),
+    }

@@ -1,0 +1,1 @@
+"""Anonymous contract reports, anonymous follow-up, review and publication."""

@@ -1,0 +1,121 @@
+"""The report inbox key: one X25519 key pair that report details and messages are sealed to.
+
+Its public key is in the database. Its private key is stored only sealed (crypto.sealing) to
+each reviewer's and admin's own public key, one InboxGrant row each, so a reviewer opens report
+details with their own key, unlocked by their passphrase at sign-in.
+
+- Created at the first report (or the first visit of a reviewer), sealed to every reviewer and
+  admin account that exists then.
+- If no reviewer or admin account exists yet, the private key waits in the keystore (not the
+  database) and is sealed to the first reviewers and admins as soon as any exist; it is then
+  deleted from the keystore. Until then whoever holds the server's keystore could read reports.
+- Reviewers and admins added later get access from someone who has it (`grant`): that person's
+  key opens the inbox key, which is sealed again to the newcomer's public key.
+"""
+
+from __future__ import annotations
+
+import nacl.public
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from crypto.keystore import Keystore
+from crypto.sealing import open_sealed, seal_to_recipients
+from organise.organisers.models import Organiser, Role
+from organise.reports.models import InboxGrant, ReportInbox
+
+INBOX_NAME = "default"
+REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
+
+
+def pending_key_name(inbox: ReportInbox) -> str:
+    return f"reports/inbox/{inbox.id}/pending-private-key"
+
+
+def grant_context(inbox: ReportInbox, organiser: Organiser) -> str:
+    return f"organise/report-inbox/{inbox.id}/grant/{organiser.id}"
+
+
+def _grant(
+    inbox: ReportInbox, private_key: nacl.public.PrivateKey, organiser: Organiser
+) -> InboxGrant:
+    sealed = seal_to_recipients(
+        bytes(private_key), [organiser.public_key], context=grant_context(inbox, organiser)
+    )
+    return InboxGrant(inbox_id=inbox.id, organiser_id=organiser.id, sealed_private_key=sealed)
+
+
+async def reviewers() -> list[Organiser]:
+    return list(await Organiser.filter(role__in=REVIEW_ROLES).order_by("username"))
+
+
+async def _create(keystore: Keystore) -> ReportInbox:
+    private_key = nacl.public.PrivateKey.generate()
+    holders = await reviewers()
+    try:
+        async with in_transaction():
+            inbox = await ReportInbox.create(
+                name=INBOX_NAME, public_key=bytes(private_key.public_key)
+            )
+            if holders:
+                await InboxGrant.bulk_create([_grant(inbox, private_key, o) for o in holders])
+            else:
+                keystore.put(pending_key_name(inbox), bytes(private_key))
+    except IntegrityError:
+        # Another request created it at the same moment: use theirs.
+        return await ReportInbox.get(name=INBOX_NAME)
+    return inbox
+
+
+async def settle_pending(inbox: ReportInbox, keystore: Keystore) -> None:
+    """Hand a waiting inbox key to the reviewers and admins that now exist, then forget it."""
+    name = pending_key_name(inbox)
+    stored = keystore.get(name)
+    if stored is None:
+        return
+    holders = await reviewers()
+    if not holders:
+        return
+    private_key = nacl.public.PrivateKey(stored)
+    await InboxGrant.bulk_create(
+        [_grant(inbox, private_key, organiser) for organiser in holders], ignore_conflicts=True
+    )
+    keystore.delete(name)
+
+
+async def ensure_inbox(keystore: Keystore) -> ReportInbox:
+    inbox = await ReportInbox.get_or_none(name=INBOX_NAME)
+    if inbox is None:
+        inbox = await _create(keystore)
+    await settle_pending(inbox, keystore)
+    return inbox
+
+
+async def inbox_private_key(
+    inbox: ReportInbox, organiser: Organiser, organiser_key: nacl.public.PrivateKey
+) -> nacl.public.PrivateKey | None:
+    """The inbox private key through this organiser's grant, or None without a grant."""
+    grant = await InboxGrant.get_or_none(inbox_id=inbox.id, organiser_id=organiser.id)
+    if grant is None:
+        return None
+    opened = open_sealed(
+        grant.sealed_private_key, organiser_key, context=grant_context(inbox, organiser)
+    )
+    return nacl.public.PrivateKey(opened)
+
+
+async def grant(
+    inbox: ReportInbox, inbox_key: nacl.public.PrivateKey, organiser: Organiser
+) -> bool:
+    """Give `organiser` access; False if they already had it."""
+    if organiser.role not in REVIEW_ROLES:
+        raise ValueError("Only reviewers and admins can hold the report inbox key.")
+    if await InboxGrant.filter(inbox_id=inbox.id, organiser_id=organiser.id).exists():
+        return False
+    await InboxGrant.bulk_create([_grant(inbox, inbox_key, organiser)], ignore_conflicts=True)
+    return True
+
+
+async def without_access(inbox: ReportInbox) -> list[Organiser]:
+    granted = set(await InboxGrant.filter(inbox_id=inbox.id).values_list("organiser_id", flat=True))
+    return [organiser for organiser in await reviewers() if organiser.id not in granted]

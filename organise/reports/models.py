@@ -1,0 +1,180 @@
+"""Worker reports, follow-up messages, the report inbox key, and publication proposals.
+
+Privacy rules visible in the schema: random UUIDs; no time finer than the ISO week (`week`);
+the free text a worker typed (details, messages) is stored only encrypted; the receipt only as
+a keyed hash. Structured fields (employer, agency type, technologies, status...) are plain, so
+they can be counted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ReviewState(StrEnum):
+    NEW = "new"
+    CORROBORATED = "corroborated"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    PUBLISHED = "published"
+
+
+class Author(StrEnum):
+    REPORTER = "reporter"
+    REVIEWER = "reviewer"
+
+
+class ProposalState(StrEnum):
+    OPEN = "open"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class ReportInbox(Model):
+    """The one X25519 key pair that report details and messages are sealed to.
+
+    The private key is stored only sealed to each reviewer's own key (InboxGrant).
+    """
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    name = fields.CharField(max_length=16, unique=True)
+    public_key = fields.BinaryField()
+
+    class Meta:
+        table = "report_inbox"
+
+
+class InboxGrant(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    inbox: fields.ForeignKeyRelation[ReportInbox] = fields.ForeignKeyField(
+        "reports.ReportInbox", related_name="grants", on_delete=fields.CASCADE
+    )
+    organiser = fields.ForeignKeyField(
+        "organisers.Organiser", related_name="report_inbox_grants", on_delete=fields.CASCADE
+    )
+    # crypto.sealing blob of the inbox private key, addressed to the organiser's public key.
+    sealed_private_key = fields.BinaryField()
+
+    class Meta:
+        table = "report_inbox_grant"
+        unique_together = (("inbox", "organiser"),)
+
+
+class Report(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    # Keyed hash (hex) of the normalised receipt: crypto.codes.code_hash, kind "report".
+    receipt_hash = fields.CharField(max_length=64, unique=True)
+    week = fields.DateField()
+    employer_name = fields.CharField(max_length=200)
+    employer = fields.ForeignKeyField(
+        "contracts.Employer", related_name="reports", null=True, on_delete=fields.SET_NULL
+    )
+    agency_name = fields.CharField(max_length=300, default="")
+    agency_type = fields.CharField(max_length=48, default="")
+    country = fields.CharField(max_length=2, default="")
+    jurisdiction = fields.CharField(max_length=300, default="")
+    product = fields.CharField(max_length=200, default="")
+    status = fields.CharField(max_length=32)
+    value_range = fields.CharField(max_length=32, default="")
+    currency = fields.CharField(max_length=3, default="")
+    period_start = fields.CharField(max_length=7, default="")
+    period_end = fields.CharField(max_length=7, default="")
+    sources = fields.JSONField(default=list)
+    relation = fields.CharField(max_length=32, default="")
+    # X25519 public key derived from the receipt: messages are sealed to it and to the inbox,
+    # so the reporter (with the receipt) and reviewers (with the inbox key) can both read them.
+    reporter_public_key = fields.BinaryField()
+    # crypto.sealing blob (to the inbox key only) of the padded details text.
+    details_sealed = fields.BinaryField()
+    state = fields.CharEnumField(ReviewState, max_length=16, default=ReviewState.NEW)
+    merged_into = fields.ForeignKeyField(
+        "reports.Report", related_name="merged_reports", null=True, on_delete=fields.SET_NULL
+    )
+    contract = fields.ForeignKeyField(
+        "contracts.Contract", related_name="reports", null=True, on_delete=fields.SET_NULL
+    )
+
+    technology_links: fields.ReverseRelation[ReportTechnology]
+    messages: fields.ReverseRelation[ReportMessage]
+
+    class Meta:
+        table = "report"
+
+
+class ReportTechnology(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    report: fields.ForeignKeyRelation[Report] = fields.ForeignKeyField(
+        "reports.Report", related_name="technology_links", on_delete=fields.CASCADE
+    )
+    technology = fields.CharField(max_length=48, db_index=True)
+
+    class Meta:
+        table = "report_technology"
+        unique_together = (("report", "technology"),)
+
+
+class ReportMessage(Model):
+    """A message in a report's conversation, readable by the reporter and by reviewers."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    report: fields.ForeignKeyRelation[Report] = fields.ForeignKeyField(
+        "reports.Report", related_name="messages", on_delete=fields.CASCADE
+    )
+    # Order within this one conversation (1, 2, 3...); says nothing across reports.
+    position = fields.IntField()
+    author = fields.CharEnumField(Author, max_length=16)
+    week = fields.DateField()
+    author_organiser = fields.ForeignKeyField(
+        "organisers.Organiser", related_name="report_messages", null=True, on_delete=fields.SET_NULL
+    )
+    # crypto.sealing blob of the padded text, to the inbox key and the report's reporter key.
+    sealed = fields.BinaryField()
+
+    class Meta:
+        table = "report_message"
+        unique_together = (("report", "position"),)
+
+
+class PublicationProposal(Model):
+    """A contract record a reviewer proposes to publish, published once enough approve."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    report: fields.ForeignKeyRelation[Report] = fields.ForeignKeyField(
+        "reports.Report", related_name="proposals", on_delete=fields.CASCADE
+    )
+    proposer = fields.ForeignKeyField(
+        "organisers.Organiser",
+        related_name="report_proposals",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+    # The public record as proposed (all of it meant for publication).
+    draft = fields.JSONField()
+    state = fields.CharEnumField(ProposalState, max_length=16, default=ProposalState.OPEN)
+    week = fields.DateField()
+    contract = fields.ForeignKeyField(
+        "contracts.Contract", related_name="proposals", null=True, on_delete=fields.SET_NULL
+    )
+
+    approvals: fields.ReverseRelation[PublicationApproval]
+
+    class Meta:
+        table = "report_publication_proposal"
+
+
+class PublicationApproval(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    proposal: fields.ForeignKeyRelation[PublicationProposal] = fields.ForeignKeyField(
+        "reports.PublicationProposal", related_name="approvals", on_delete=fields.CASCADE
+    )
+    organiser = fields.ForeignKeyField(
+        "organisers.Organiser", related_name="report_approvals", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "report_publication_approval"
+        unique_together = (("proposal", "organiser"),)

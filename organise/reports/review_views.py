@@ -1,0 +1,312 @@
+"""Reviewer pages under /organisers/reports: queue, one report, replies, merging, publishing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import nacl.public
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from organise.contracts import search
+from organise.contracts.views import render
+from organise.i18n import _
+from organise.organisers.models import Organiser, Role
+from organise.organisers.sessions import organiser_private_key
+from organise.reports import config, followup, inbox, publication, review, validation
+from organise.reports.models import (
+    Author,
+    ProposalState,
+    PublicationApproval,
+    PublicationProposal,
+    Report,
+    ReportInbox,
+    ReviewState,
+)
+from organise.web.access import organisers
+from organise.web.errors import RequestRefused
+from organise.web.forms import read_form
+
+REVIEWERS = (Role.REVIEWER, Role.ADMIN)
+STATE_VALUES = frozenset(state.value for state in ReviewState)
+DRAFT_FIELDS = (
+    "employer",
+    "agency",
+    "agency_type",
+    "country",
+    "jurisdiction",
+    "product",
+    "status",
+    "value_range",
+    "currency",
+    "period_start",
+    "period_end",
+    "summary",
+)
+
+
+async def _inbox_key(request: Request) -> tuple[ReportInbox, nacl.public.PrivateKey | None]:
+    box = await inbox.ensure_inbox(request.app.state.keystore)
+    key = await inbox.inbox_private_key(
+        box, request.state.organiser, organiser_private_key(request)
+    )
+    return box, key
+
+
+def _report_id(request: Request) -> uuid.UUID:
+    return request.path_params["report_id"]
+
+
+def _back_to(request: Request, report_id: uuid.UUID) -> Response:
+    return RedirectResponse(request.url_for("review:report", report_id=report_id), status_code=303)
+
+
+@organisers(*REVIEWERS)
+async def queue(request: Request) -> Response:
+    raw_state = request.query_params.get("state", ReviewState.NEW.value)
+    if raw_state != "all" and raw_state not in STATE_VALUES:
+        raise RequestRefused(400, _("Unknown review state."))
+    state = None if raw_state == "all" else ReviewState(raw_state)
+    _box, key = await _inbox_key(request)
+    return render(
+        request,
+        "reports/review/queue.html",
+        {
+            "reports": await review.queue(state),
+            "state": raw_state,
+            "states": [s.value for s in ReviewState],
+            "has_access": key is not None,
+            "state_name": followup.state_name,
+        },
+    )
+
+
+def _draft_values(report: Report, technologies: list[str]) -> dict[str, Any]:
+    return {
+        "employer": report.employer_name,
+        "agency": report.agency_name,
+        "agency_type": report.agency_type,
+        "country": report.country,
+        "jurisdiction": report.jurisdiction,
+        "technologies": technologies,
+        "product": "",
+        "status": report.status,
+        "value_range": report.value_range,
+        "currency": report.currency,
+        "period_start": report.period_start,
+        "period_end": report.period_end,
+        "sources": "\n".join(report.sources),
+        "summary": "",
+    }
+
+
+async def _report_page(
+    request: Request,
+    report: Report,
+    *,
+    draft: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    _box, key = await _inbox_key(request)
+    technologies = [link.technology for link in report.technology_links]
+    details = review.open_details(report, key) if key else None
+    messages = await followup.read_messages(report, key) if key else None
+    candidates = [
+        other
+        for other in await review.queue(None)
+        if other.id != report.id
+        and other.employer_name.casefold() == report.employer_name.casefold()
+    ]
+    proposals = await PublicationProposal.filter(report_id=report.id).order_by("-week", "id")
+    approvals = {
+        p.id: await PublicationApproval.filter(proposal_id=p.id).count() for p in proposals
+    }
+    return render(
+        request,
+        "reports/review/report.html",
+        {
+            "report": report,
+            "technologies": technologies,
+            "details": details,
+            "messages": messages,
+            "merged": await review.merged_reports(report),
+            "candidates": candidates,
+            "proposals": proposals,
+            "approvals": approvals,
+            "approvals_needed": config.publish_approvals(),
+            "draft": draft or _draft_values(report, technologies),
+            "error": error,
+            "settable_states": [s.value for s in review.SETTABLE_STATES],
+            "employers": await search.employers_with_contracts(),
+            "max_message": validation.MAX_MESSAGE_CHARS,
+            "max_sources": validation.MAX_SOURCES,
+            "state_text": followup.state_text,
+            "state_name": followup.state_name,
+        },
+        status,
+    )
+
+
+@organisers(*REVIEWERS)
+async def report_page(request: Request) -> Response:
+    return await _report_page(request, await review.get_report(_report_id(request)))
+
+
+@organisers(*REVIEWERS)
+async def set_state(request: Request) -> Response:
+    form = await read_form(request)
+    report = await review.get_report(_report_id(request))
+    raw = str(form.get("state", ""))
+    if raw not in STATE_VALUES:
+        raise RequestRefused(400, _("Unknown review state."))
+    await review.set_state(report, ReviewState(raw))
+    return _back_to(request, report.id)
+
+
+@organisers(*REVIEWERS)
+async def reply(request: Request) -> Response:
+    form = await read_form(request)
+    report = await review.get_report(_report_id(request))
+    _box, key = await _inbox_key(request)
+    if key is None:
+        raise RequestRefused(403, _("You need access to the report inbox to write to reporters."))
+    text = validation.message_text(form.get("message"))
+    await followup.add_message(
+        report,
+        text,
+        author=Author.REVIEWER,
+        keystore=request.app.state.keystore,
+        organiser=request.state.organiser,
+    )
+    return _back_to(request, report.id)
+
+
+@organisers(*REVIEWERS)
+async def merge(request: Request) -> Response:
+    form = await read_form(request)
+    report = await review.get_report(_report_id(request))
+    try:
+        target_id = uuid.UUID(str(form.get("target", ""))[:64])
+    except ValueError:
+        raise RequestRefused(400, _("Choose the report to merge into.")) from None
+    target = await review.get_report(target_id)
+    await review.merge(report, target)
+    return _back_to(request, target.id)
+
+
+def _draft_form(form: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {name: str(form.get(name, "")) for name in DRAFT_FIELDS}
+    values["technologies"] = [str(slug) for slug in form.getlist("technologies")]
+    values["sources"] = str(form.get("sources", ""))[: validation.MAX_SOURCES * 2050]
+    return values
+
+
+@organisers(*REVIEWERS)
+async def propose(request: Request) -> Response:
+    form = await read_form(request)
+    report = await review.get_report(_report_id(request))
+    values = _draft_form(form)
+    raw = {
+        **values,
+        "sources": [line.strip() for line in values["sources"].splitlines() if line.strip()],
+    }
+    try:
+        draft = publication.draft(raw)
+    except validation.FieldRefused as problem:
+        return await _report_page(
+            request, report, draft=values, error=str(problem.detail), status=problem.status_code
+        )
+    await publication.propose(report, request.state.organiser, draft)
+    return _back_to(request, report.id)
+
+
+@organisers(*REVIEWERS)
+async def proposals(request: Request) -> Response:
+    me: Organiser = request.state.organiser
+    open_ones = await PublicationProposal.filter(state=ProposalState.OPEN).order_by("-week", "id")
+    rows = []
+    for proposal in open_ones:
+        approvers = await PublicationApproval.filter(proposal_id=proposal.id).values_list(
+            "organiser_id", flat=True
+        )
+        rows.append(
+            {
+                "proposal": proposal,
+                "approvals": len(approvers),
+                "mine": me.id in set(approvers),
+            }
+        )
+    return render(
+        request,
+        "reports/review/proposals.html",
+        {"rows": rows, "approvals_needed": config.publish_approvals()},
+    )
+
+
+def _proposal_id(request: Request) -> uuid.UUID:
+    return request.path_params["proposal_id"]
+
+
+@organisers(*REVIEWERS)
+async def approve(request: Request) -> Response:
+    await read_form(request)
+    proposal = await publication.approve(_proposal_id(request), request.state.organiser)
+    if proposal.contract_id is not None:
+        return RedirectResponse(
+            request.url_for("contracts:contract", contract_id=proposal.contract_id),
+            status_code=303,
+        )
+    return RedirectResponse(request.url_for("review:proposals"), status_code=303)
+
+
+@organisers(*REVIEWERS)
+async def withdraw(request: Request) -> Response:
+    await read_form(request)
+    await publication.withdraw(_proposal_id(request))
+    return RedirectResponse(request.url_for("review:proposals"), status_code=303)
+
+
+@organisers(*REVIEWERS)
+async def access(request: Request) -> Response:
+    box, key = await _inbox_key(request)
+    return render(
+        request,
+        "reports/review/access.html",
+        {
+            "has_access": key is not None,
+            "waiting": await inbox.without_access(box),
+            "notice": request.query_params.get("granted") == "1",
+        },
+    )
+
+
+@organisers(*REVIEWERS)
+async def grant(request: Request) -> Response:
+    form = await read_form(request)
+    box, key = await _inbox_key(request)
+    if key is None:
+        raise RequestRefused(403, _("Only someone who has access can give it."))
+    username = str(form.get("username", ""))[:64]
+    newcomer = await Organiser.get_or_none(username=username, role__in=inbox.REVIEW_ROLES)
+    if newcomer is None:
+        raise RequestRefused(404, _("There is no reviewer or admin with that name."))
+    await inbox.grant(box, key, newcomer)
+    return RedirectResponse(str(request.url_for("review:access")) + "?granted=1", status_code=303)
+
+
+routes = [
+    Route("/", queue, methods=["GET"], name="queue"),
+    Route("/proposals", proposals, methods=["GET"], name="proposals"),
+    Route("/proposals/{proposal_id:uuid}/approve", approve, methods=["POST"], name="approve"),
+    Route("/proposals/{proposal_id:uuid}/withdraw", withdraw, methods=["POST"], name="withdraw"),
+    Route("/access", access, methods=["GET"], name="access"),
+    Route("/access", grant, methods=["POST"], name="grant"),
+    Route("/{report_id:uuid}", report_page, methods=["GET"], name="report"),
+    Route("/{report_id:uuid}/state", set_state, methods=["POST"], name="set_state"),
+    Route("/{report_id:uuid}/reply", reply, methods=["POST"], name="reply"),
+    Route("/{report_id:uuid}/merge", merge, methods=["POST"], name="merge"),
+    Route("/{report_id:uuid}/propose", propose, methods=["POST"], name="propose"),
+]

@@ -1,0 +1,1 @@
+"""Tests of the public contract database and the Atlas import."""

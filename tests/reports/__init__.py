@@ -1,0 +1,1 @@
+"""Tests of anonymous reports, follow-up, review and publication."""

@@ -1,0 +1,89 @@
+"""Helpers shared by the report tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from organise.organisers.models import Role
+from organise.reports.models import (
+    InboxGrant,
+    PublicationApproval,
+    PublicationProposal,
+    Report,
+    ReportInbox,
+    ReportMessage,
+    ReportTechnology,
+)
+from tests.support import SAME_ORIGIN, make_organiser, sign_in
+
+JSON = {"Content-Type": "application/json"}
+
+
+def report_json(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "employer": "Examplecorp",
+        "agency": "Springfield Police Department",
+        "agency_type": "police",
+        "country": "US",
+        "jurisdiction": "Springfield, IL",
+        "technologies": ["face-recognition", "cloud-hosting"],
+        "product": "Project Lighthouse",
+        "status": "known-internally",
+        "value_range": "1m-10m",
+        "currency": "USD",
+        "period_start": "2024-01",
+        "period_end": "2025-06",
+        "sources": ["https://example.org/council-minutes"],
+        "relation": "current-employee",
+        "details": "Our team ships the matching service to the department.",
+    }
+    body.update(changes)
+    return {key: value for key, value in body.items() if value is not ...}
+
+
+async def submit(client: httpx.AsyncClient, **changes: Any) -> str:
+    response = await client.post("/api/v1/reports", json=report_json(**changes))
+    assert response.status_code == 201, response.text
+    return response.json()["receipt"]
+
+
+async def status(client: httpx.AsyncClient, receipt: str) -> dict[str, Any]:
+    response = await client.post("/api/v1/reports/status", json={"receipt": receipt})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def reviewer(client: httpx.AsyncClient, username: str = "robin", role: Role = Role.REVIEWER):
+    """Create a reviewer account and sign this client in as them."""
+    organiser = await make_organiser(username, role)
+    client.cookies.clear()
+    signed = await sign_in(client, username)
+    assert signed.status_code == 303, signed.text
+    return organiser
+
+
+async def switch_to(client: httpx.AsyncClient, username: str) -> None:
+    client.cookies.clear()
+    signed = await sign_in(client, username)
+    assert signed.status_code == 303, signed.text
+
+
+async def post_form(client: httpx.AsyncClient, url: str, data: Any) -> httpx.Response:
+    return await client.post(url, data=data, headers=SAME_ORIGIN)
+
+
+async def row_counts() -> dict[str, int]:
+    return {
+        model.__name__: await model.all().count()
+        for model in (
+            Report,
+            ReportTechnology,
+            ReportMessage,
+            PublicationProposal,
+            PublicationApproval,
+            ReportInbox,
+            InboxGrant,
+        )
+    }

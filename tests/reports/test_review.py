@@ -1,0 +1,117 @@
+"""Reviewers: access by role, opening details with their own key, states, merging, access."""
+
+from __future__ import annotations
+
+import uuid
+
+from organise.organisers.models import Role
+from organise.reports.models import InboxGrant, Report, ReviewState
+from organise.weeks import this_week
+from tests.reports.helpers import post_form, reviewer, submit, switch_to
+from tests.support import make_organiser
+
+
+async def test_only_reviewers_and_admins_see_the_review_pages(client):
+    await submit(client)
+    report = await Report.get()
+    signed_out = await client.get("/organisers/reports/")
+    assert signed_out.status_code == 303
+    await reviewer(client, "olive", Role.ORGANISER)
+    assert (await client.get("/organisers/reports/")).status_code == 403
+    assert (await client.get(f"/organisers/reports/{report.id}")).status_code == 403
+    await reviewer(client, "ada", Role.ADMIN)
+    assert (await client.get("/organisers/reports/")).status_code == 200
+
+
+async def test_reviewer_opens_details_with_their_own_key(client):
+    await reviewer(client)
+    await submit(client, details="The matcher runs on our cloud for the county.")
+    report = await Report.get()
+    queue = await client.get("/organisers/reports/")
+    assert str(report.id) in queue.text
+    page = await client.get(f"/organisers/reports/{report.id}")
+    assert page.status_code == 200
+    assert "The matcher runs on our cloud for the county." in page.text
+
+
+async def test_a_new_reviewer_needs_access_from_one_who_has_it(client):
+    await reviewer(client, "robin")
+    await submit(client, details="Only granted reviewers read this.")
+    report = await Report.get()
+    await make_organiser("sam", Role.REVIEWER)  # created after the inbox key was sealed
+    await switch_to(client, "sam")
+    page = await client.get(f"/organisers/reports/{report.id}")
+    assert "Only granted reviewers read this." not in page.text
+    assert "do not have access" in page.text
+    refused = await post_form(client, "/organisers/reports/access", {"username": "sam"})
+    assert refused.status_code == 403
+
+    await switch_to(client, "robin")
+    access = await client.get("/organisers/reports/access")
+    assert "sam" in access.text
+    granted = await post_form(client, "/organisers/reports/access", {"username": "sam"})
+    assert granted.status_code == 303
+    assert await InboxGrant.all().count() == 2
+
+    await switch_to(client, "sam")
+    page = await client.get(f"/organisers/reports/{report.id}")
+    assert "Only granted reviewers read this." in page.text
+
+
+async def test_queue_orders_by_week_then_random_id(client):
+    await reviewer(client)
+    for _ in range(4):
+        await submit(client)
+    older = await Report.all().first()
+    older.week = this_week().replace(year=this_week().year - 1)
+    await older.save()
+    reports = await Report.all()
+    newest_week = sorted((r for r in reports if r.week == this_week()), key=lambda r: str(r.id))
+    page = (await client.get("/organisers/reports/")).text
+    positions = [page.index(str(r.id)) for r in [*newest_week, older]]
+    assert positions == sorted(positions)
+
+
+async def test_states_can_be_set_but_not_to_published_by_hand(client):
+    await reviewer(client)
+    await submit(client)
+    report = await Report.get()
+    for state in ("corroborated", "verified", "rejected", "new"):
+        response = await post_form(
+            client, f"/organisers/reports/{report.id}/state", {"state": state}
+        )
+        assert response.status_code == 303
+        assert (await Report.get()).state == ReviewState(state)
+    refused = await post_form(
+        client, f"/organisers/reports/{report.id}/state", {"state": "published"}
+    )
+    assert refused.status_code == 400
+    unknown = await post_form(client, f"/organisers/reports/{report.id}/state", {"state": "x"})
+    assert unknown.status_code == 400
+
+
+async def test_merging_folds_reports_and_their_followers(client):
+    await reviewer(client)
+    receipts = [await submit(client) for _ in range(3)]
+    a, b, c = sorted(await Report.all(), key=lambda r: str(r.id))
+    assert (
+        await post_form(client, f"/organisers/reports/{c.id}/merge", {"target": str(b.id)})
+    ).status_code == 303
+    assert (
+        await post_form(client, f"/organisers/reports/{b.id}/merge", {"target": str(a.id)})
+    ).status_code == 303
+    assert {r.merged_into_id for r in await Report.filter(id__in=[b.id, c.id])} == {a.id}
+    queue = await client.get("/organisers/reports/")
+    assert str(a.id) in queue.text
+    assert str(b.id) not in queue.text
+    itself = await post_form(client, f"/organisers/reports/{a.id}/merge", {"target": str(a.id)})
+    assert itself.status_code == 400
+    missing = await post_form(
+        client, f"/organisers/reports/{a.id}/merge", {"target": str(uuid.uuid4())}
+    )
+    assert missing.status_code == 404
+    client.cookies.clear()
+    answers = [
+        (await client.post("/api/v1/reports/status", json={"receipt": r})).json() for r in receipts
+    ]
+    assert sum(answer["merged"] for answer in answers) == 2

@@ -1,0 +1,30 @@
+"""Small-cell suppression of report counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from organise.reports.suppression import SMALL_CELL_K, suppressed
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 4])
+def test_counts_under_five_read_fewer_than_five(count):
+    assert suppressed(count) == "fewer than 5"
+
+
+@pytest.mark.parametrize("count", [5, 6, 120])
+def test_counts_of_five_or_more_are_shown(count):
+    assert suppressed(count) == count
+
+
+def test_default_k_is_five_and_k_can_be_changed():
+    assert SMALL_CELL_K == 5
+    assert suppressed(9, k=10) == "fewer than 10"
+    assert suppressed(10, k=10) == 10
+    assert suppressed(0, k=1) == "fewer than 1"
+    assert suppressed(1, k=1) == 1
+
+
+def test_k_below_one_is_refused():
+    with pytest.raises(ValueError, match="at least 1"):
+        suppressed(3, k=0)
