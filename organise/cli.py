@@ -10,6 +10,7 @@ import click
 import uvicorn
 
 from organise.bootstrap import load_settings, migrate_database
+from organise.campaigns.cli import campaign, tick
 from organise.contracts.cli import import_group
 from organise.db import pending_model_changes, write_migrations
 from organise.instance import load_secret_key, prepare_instance
@@ -91,4 +92,6 @@ def makemigrations(check: bool) -> None:
 
 main.add_command(organiser)
 main.add_command(token)
+main.add_command(campaign)
+main.add_command(tick)
 main.add_command(import_group)

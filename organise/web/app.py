@@ -17,6 +17,8 @@ from tortoise.contrib.starlette import RegisterTortoise
 from crypto import atrest, codes
 from crypto.keystore import Keystore
 from organise.bootstrap import refuse_replaced_keystore
+from organise.campaigns import routes as campaign_routes
+from organise.campaigns import ticker as campaign_ticker
 from organise.contracts import api as contract_api
 from organise.contracts import views as contract_views
 from organise.db import tortoise_config
@@ -78,7 +80,11 @@ def create_app(settings: Settings) -> Starlette:
             # Registered globally: requests run in other tasks than the lifespan.
             async with RegisterTortoise(app, config=tortoise_config(settings)):
                 await refuse_replaced_keystore(settings, keystore_created)
-                yield
+                campaign_ticker.start_ticker(app)  # campaign deadlines, cooling-off, reveals
+                try:
+                    yield
+                finally:
+                    await campaign_ticker.stop_ticker(app)
         finally:
             keystore.close()
 
@@ -89,6 +95,7 @@ def create_app(settings: Settings) -> Starlette:
             *home_views.routes,
             # Before /organisers, whose mount would otherwise take these paths.
             Mount("/organisers/reports", routes=review_views.routes, name="review"),
+            *campaign_routes.mounts,  # /campaigns, /pledges, /organisers/campaigns, /api/v1/...
             Mount("/organisers", routes=organiser_views.routes, name="organisers"),
             # Each feature mounts its pages (and its /api/v1 twins) here.
             Mount("/reports", routes=report_views.routes, name="reports"),

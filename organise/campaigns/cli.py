@@ -1,0 +1,351 @@
+"""`organise campaign ...` and `organise tick`: campaigns from the command line, for scripting."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from tortoise import Tortoise
+
+from crypto import codes
+from crypto.errors import EnvelopeError, WrongPassphrase
+from crypto.keystore import Keystore
+from crypto.keywrap import unwrap_private_key
+from organise.bootstrap import load_settings, migrate_database
+from organise.campaigns import csv_export, gatekeeping, invites, keys, lifecycle, policy, release
+from organise.campaigns.errors import CampaignError
+from organise.campaigns.models import (
+    Audience,
+    Campaign,
+    CampaignState,
+    InviteMode,
+    ProgressDisplay,
+)
+from organise.campaigns.reveal import RECIPIENT_ROLES
+from organise.campaigns.setup import CampaignSpec, create_campaign, parse_deadline
+from organise.db import tortoise_config
+from organise.i18n import _
+from organise.organisers.accounts import normalise_username
+from organise.organisers.errors import AccountError
+from organise.organisers.models import Organiser
+from organise.settings import Settings
+
+
+@dataclass(frozen=True)
+class Runtime:
+    keystore: Keystore
+    pepper: bytes
+
+
+@contextlib.asynccontextmanager
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    keystore = Keystore.open(settings.keystore_path)
+    try:
+        pepper = keystore.get_or_create(keys.CODE_PEPPER, codes.new_pepper)
+        await Tortoise.init(config=tortoise_config(settings))
+        try:
+            yield Runtime(keystore, pepper)
+        finally:
+            await Tortoise.close_connections()
+    finally:
+        keystore.close()
+
+
+def _ready() -> Settings:
+    settings = load_settings()
+    migrate_database(settings)
+    return settings
+
+
+async def _campaign(slug: str) -> Campaign:
+    campaign = await Campaign.get_or_none(slug=slug.strip().lower())
+    if campaign is None:
+        raise CampaignError(
+            _("There is no campaign %(slug)s.") % {"slug": slug}, status=404, code="no_campaign"
+        )
+    return campaign
+
+
+def _run(coroutine: object) -> object:
+    try:
+        return asyncio.run(coroutine)  # type: ignore[arg-type]
+    except CampaignError as error:
+        raise click.ClickException(error.message) from None
+
+
+@click.group()
+def campaign() -> None:
+    """Create threshold pledge campaigns, make invite codes, hand in shares, read reveals."""
+
+
+@campaign.command("create")
+@click.option("--slug", required=True, help="Short name used in the campaign's address.")
+@click.option("--title", required=True)
+@click.option("--demand", required=True, help="The demand, plain text (blank line = paragraph).")
+@click.option("--threshold", required=True, type=int, help="Pledges needed before any reveal.")
+@click.option("--deadline", required=True, help="ISO 8601 date-time; UTC if no zone is given.")
+@click.option("--employer", default="", help="The employer the campaign concerns.")
+@click.option("--contract", default="", help="The contract it concerns, if one.")
+@click.option(
+    "--cooling-off",
+    "cooling_off",
+    type=int,
+    default=policy.DEFAULT_COOLING_OFF_HOURS,
+    show_default=True,
+    help="Hours between reaching the threshold and the reveal (0 allowed).",
+)
+@click.option(
+    "--audience",
+    type=click.Choice([a.value for a in Audience]),
+    default=Audience.ORGANISERS.value,
+    show_default=True,
+)
+@click.option(
+    "--invite-mode",
+    type=click.Choice([m.value for m in InviteMode]),
+    default=InviteMode.INVITE.value,
+    show_default=True,
+    help="open: anyone may sign -- fake pledges could then force an early reveal.",
+)
+@click.option("--onward-invites", type=click.IntRange(0, policy.MAX_ONWARD_INVITES), default=0)
+@click.option(
+    "--progress",
+    type=click.Choice([p.value for p in ProgressDisplay]),
+    default=ProgressDisplay.EXACT.value,
+    show_default=True,
+)
+@click.option("--gatekeepers", default=None, help="K/N: K of N gatekeepers must hand in shares.")
+@click.option(
+    "--server-required",
+    is_flag=True,
+    help="With --gatekeepers: the server's share AND K gatekeepers (otherwise any K of N+1 "
+    "holders, the server counting as one).",
+)
+def create(
+    slug: str,
+    title: str,
+    demand: str,
+    threshold: int,
+    deadline: str,
+    employer: str,
+    contract: str,
+    cooling_off: int,
+    audience: str,
+    invite_mode: str,
+    onward_invites: int,
+    progress: str,
+    gatekeepers: str | None,
+    server_required: bool,
+) -> None:
+    """Create a campaign; prints one JSON object (with gatekeeper shares, shown only now)."""
+    try:
+        gate = policy.policy_from_choice(gatekeepers, server_required=server_required)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--gatekeepers") from None
+    try:
+        spec = CampaignSpec(
+            slug=slug,
+            title=title,
+            demand=demand,
+            threshold=threshold,
+            deadline=parse_deadline(deadline),
+            employer=employer,
+            contract=contract,
+            cooling_off_hours=cooling_off,
+            audience=Audience(audience),
+            invite_mode=InviteMode(invite_mode),
+            onward_invites=onward_invites,
+            progress_display=ProgressDisplay(progress),
+            gate=gate,
+        )
+    except CampaignError as error:
+        raise click.ClickException(error.message) from None
+    settings = _ready()
+
+    async def work() -> dict[str, object]:
+        async with runtime(settings) as rt:
+            created = await create_campaign(spec, keystore=rt.keystore)
+        made = created.campaign
+        output: dict[str, object] = {
+            "slug": made.slug,
+            "id": str(made.id),
+            "state": made.state.value,
+            "threshold": made.threshold,
+            "deadline": made.deadline.isoformat(),
+            "gate": policy.gate_description(gate),
+        }
+        if gatekeepers:
+            output["gatekeeper_shares"] = list(created.gatekeeper_shares)
+        return output
+
+    click.echo(json.dumps(_run(work())))
+
+
+@campaign.command("invites")
+@click.argument("slug")
+@click.option("--count", required=True, type=click.IntRange(1, invites.MAX_BATCH))
+def make_invites(slug: str, count: int) -> None:
+    """Print COUNT fresh single-use invite codes, one per line (shown only now)."""
+    settings = _ready()
+
+    async def work() -> list[str]:
+        async with runtime(settings) as rt:
+            return await invites.generate(await _campaign(slug), count, pepper=rt.pepper)
+
+    for code in _run(work()):  # type: ignore[attr-defined]
+        click.echo(code)
+
+
+def _read_passphrase(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    return text[:-1] if text.endswith("\n") else text
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+
+
+@campaign.command("reveal")
+@click.argument("slug")
+@click.option("--organiser", "username", required=True, help="Your organiser account name.")
+@click.option(
+    "--passphrase-file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the CSV here (mode 0600) instead of standard output.",
+)
+def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | None) -> None:
+    """Write a revealed campaign's pledges as CSV (refused before the reveal)."""
+    settings = _ready()
+    passphrase = _read_passphrase(passphrase_file)
+
+    async def work() -> str:
+        async with runtime(settings):
+            made = await _campaign(slug)
+            if made.state != CampaignState.REVEALED:
+                raise CampaignError(
+                    _(
+                        "The campaign %(slug)s has not been revealed (it is %(state)s): "
+                        "nobody can read its pledges yet."
+                    )
+                    % {"slug": made.slug, "state": policy.state_label(made.state)}
+                )
+            try:
+                name = normalise_username(username)
+            except AccountError as error:
+                raise CampaignError(str(error)) from None
+            organiser = await Organiser.get_or_none(username=name)
+            if organiser is None or organiser.role not in RECIPIENT_ROLES:
+                raise CampaignError(
+                    _("There is no organiser or admin account %(name)s.") % {"name": username}
+                )
+            if made.released_to_organisers is None:
+                raise CampaignError(
+                    _(
+                        "No organiser account existed at the moment of the reveal, so nobody "
+                        "can read it."
+                    )
+                )
+            try:
+                private_key = await keys.in_thread(
+                    unwrap_private_key, organiser.wrapped_private_key, passphrase
+                )
+            except WrongPassphrase:
+                raise CampaignError(_("Wrong passphrase.")) from None
+            try:
+                records = release.open_for_organiser(made, private_key)
+            except EnvelopeError:
+                raise CampaignError(
+                    _(
+                        "The revealed pledges were sealed to the organisers who had accounts "
+                        "at the moment of the reveal; this account was not one of them."
+                    )
+                ) from None
+            return csv_export.to_csv(records)
+
+    text = _run(work())
+    if out is None:
+        sys.stdout.write(text)  # type: ignore[arg-type]
+    else:
+        _write_private(out, text)  # type: ignore[arg-type]
+        click.echo(_("Wrote the revealed pledges to %(path)s.") % {"path": out}, err=True)
+
+
+@campaign.command("share")
+@click.argument("slug")
+def hand_in_share(slug: str) -> None:
+    """Read one gatekeeper share on standard input and hand it in."""
+    words = sys.stdin.read(gatekeeping.MAX_SHARE_CHARS + 1)
+    settings = _ready()
+
+    async def work() -> gatekeeping.ShareOutcome:
+        async with runtime(settings) as rt:
+            return await gatekeeping.submit(await _campaign(slug), words, keystore=rt.keystore)
+
+    outcome: gatekeeping.ShareOutcome = _run(work())  # type: ignore[assignment]
+    if outcome.revealed:
+        click.echo(_("Share accepted. The gate is open: the pledges have been revealed."))
+    elif outcome.mismatch:
+        click.echo(
+            _(
+                "Share accepted, but the shares handed in so far do not combine into this "
+                "campaign's key: at least one comes from a different deal. Another genuine "
+                "share may still open the gate; please tell the organisers."
+            )
+        )
+    else:
+        click.echo(
+            _("Share accepted. %(n)d more gatekeeper share(s) needed.")
+            % {"n": outcome.still_needed}
+        )
+
+
+@campaign.command("show")
+@click.argument("slug")
+def show(slug: str) -> None:
+    """Print a campaign's public facts as JSON (state, progress, threshold, deadline)."""
+    settings = _ready()
+
+    async def work() -> dict[str, object]:
+        async with runtime(settings):
+            made = await _campaign(slug)
+            shown = policy.progress(made)
+            return {
+                "slug": made.slug,
+                "title": made.title,
+                "state": made.state.value,
+                "threshold": made.threshold,
+                "pledges": made.pledge_count,
+                "progress": shown.text,
+                "deadline": made.deadline.isoformat(),
+                "revealed_count": made.revealed_count,
+                "destroyed_unread": made.destroyed_count,
+            }
+
+    click.echo(json.dumps(_run(work())))
+
+
+@click.command("tick")
+def tick() -> None:
+    """Run the time-based campaign transitions once (deadlines, cooling-off, reveals). For cron."""
+    settings = _ready()
+
+    async def work() -> dict[str, int]:
+        async with runtime(settings) as rt:
+            report = await lifecycle.tick(rt.keystore)
+        return report.as_dict()
+
+    click.echo(json.dumps(_run(work())))

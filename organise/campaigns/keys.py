@@ -1,0 +1,65 @@
+"""Names of a campaign's keys in the keystore, and keystore calls kept off the event loop.
+
+One prefix per kind, so that one `delete_prefix` wipes it:
+
+- `pledge/<campaign>/<pledge>`: per-pledge keys (layer 2 of each envelope);
+- `gate/<campaign>/server`: the server's gate share;
+- `gate/<campaign>/submitted/<group>-<member>-<digest>`: gatekeepers' shares, held until the
+  reveal (several candidates per place are possible: see `gatekeeping`);
+- `release/<campaign>`: the key of the revealed lists shown to co-signers and the public.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+from uuid import UUID
+
+import anyio
+
+from crypto.keystore import Keystore
+
+T = TypeVar("T")
+
+# The pepper of invite-code and receipt hashes; the web app opens the same name (web/app.py).
+CODE_PEPPER = "pepper/codes"
+
+
+def pledge_key(campaign_id: UUID | str, pledge_id: UUID | str) -> str:
+    return f"pledge/{campaign_id}/{pledge_id}"
+
+
+def pledge_prefix(campaign_id: UUID | str) -> str:
+    return f"pledge/{campaign_id}/"
+
+
+def gate_prefix(campaign_id: UUID | str) -> str:
+    return f"gate/{campaign_id}/"
+
+
+def server_share(campaign_id: UUID | str) -> str:
+    return f"gate/{campaign_id}/server"
+
+
+def submitted_prefix(campaign_id: UUID | str) -> str:
+    return f"gate/{campaign_id}/submitted/"
+
+
+def release_key(campaign_id: UUID | str) -> str:
+    return f"release/{campaign_id}"
+
+
+async def in_thread(function: Callable[..., T], *args: object) -> T:
+    """Run a (blocking, SQLite) keystore call in a worker thread."""
+    return await anyio.to_thread.run_sync(function, *args)
+
+
+async def delete_names(keystore: Keystore, names: Iterable[str]) -> int:
+    return await in_thread(keystore.delete_many, list(names))
+
+
+async def delete_prefix(keystore: Keystore, prefix: str) -> int:
+    # Read first: a delete is a write transaction on the shared keystore file.
+    if not await in_thread(keystore.names, prefix):
+        return 0
+    return await in_thread(keystore.delete_prefix, prefix)

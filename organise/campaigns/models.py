@@ -1,0 +1,144 @@
+"""Campaigns, their sealed pledges, invite-code hashes and the lifecycle log.
+
+What a worker creates (a `Pledge`) holds only: a random id, the campaign, the envelope (ciphertext
+of everything they typed), their personal threshold (needed in the clear to choose which pledges
+may be opened), the keyed hash of their receipt and the week. No timestamp finer than a week, no
+link to the invite code used, no ordering by arrival (ids are random UUIDs).
+
+Campaign rows and the lifecycle log are organisers' metadata and carry exact times; the log never
+names anyone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class CampaignState(StrEnum):
+    OPEN = "open"  # collecting pledges, threshold not reached
+    COOLING_OFF = "cooling_off"  # threshold reached; withdrawals still possible
+    AWAITING_GATE = "awaiting_gate"  # cooling-off over; waiting for gatekeepers' shares
+    REVEALING = "revealing"  # one process is revealing right now
+    REVEALED = "revealed"
+    EXPIRED = "expired"  # deadline passed below the threshold: everything destroyed
+
+
+class Audience(StrEnum):
+    ORGANISERS = "organisers"
+    COSIGNERS = "cosigners"
+    PUBLIC = "public"
+
+
+class InviteMode(StrEnum):
+    INVITE = "invite"
+    OPEN = "open"
+
+
+class ProgressDisplay(StrEnum):
+    EXACT = "exact"
+    ROUNDED = "rounded"
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    THRESHOLD_REACHED = "threshold_reached"
+    THRESHOLD_LOST = "threshold_lost"  # withdrawals took the count back below the threshold
+    REVEALED = "revealed"
+    EXPIRED = "expired"
+    SHREDDED = "shredded"  # pledges left sealed after a reveal, destroyed at the deadline
+
+
+class Campaign(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    slug = fields.CharField(max_length=64, unique=True)
+    title = fields.CharField(max_length=200)
+    demand = fields.TextField()
+    employer = fields.CharField(max_length=200, default="")
+    contract = fields.CharField(max_length=300, default="")
+    threshold = fields.IntField()
+    deadline = fields.DatetimeField()
+    cooling_off_hours = fields.IntField()
+    audience = fields.CharEnumField(Audience, max_length=16)
+    invite_mode = fields.CharEnumField(InviteMode, max_length=16)
+    onward_invites = fields.SmallIntField()
+    progress_display = fields.CharEnumField(ProgressDisplay, max_length=16)
+    # crypto.gate.GatePolicy, its public SLIP-39 identifier, and the campaign public key.
+    gate_mode = fields.CharField(max_length=32)
+    gate_gatekeepers = fields.SmallIntField()
+    gate_threshold = fields.SmallIntField()
+    gate_identifier = fields.IntField()
+    public_key = fields.BinaryField()
+
+    state = fields.CharEnumField(CampaignState, max_length=16, db_index=True)
+    pledge_count = fields.IntField(default=0)
+    cooling_off_ends_at = fields.DatetimeField(null=True)
+    reveal_claimed_at = fields.DatetimeField(null=True)
+    revealed_at = fields.DatetimeField(null=True)
+    revealed_count = fields.IntField(null=True)
+    # Pledges destroyed unread: at expiry, or left sealed after a reveal and shredded.
+    destroyed_count = fields.IntField(default=0)
+    shredded = fields.BooleanField(default=False)
+    # Keystore keys of this campaign still to be deleted (set with a transition, cleared once
+    # they are gone), so a crash between the database commit and the keystore never leaves them.
+    keys_pending = fields.BooleanField(default=False)
+    # The revealed pledges: sealed to the organisers' public keys (crypto.sealing), and for
+    # co-signers and the public, encrypted under a keystore key (crypto.atrest).
+    released_to_organisers = fields.BinaryField(null=True)
+    released_to_cosigners = fields.BinaryField(null=True)
+    released_to_public = fields.BinaryField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    pledges: fields.ReverseRelation[Pledge]
+    events: fields.ReverseRelation[LifecycleEvent]
+
+    class Meta:
+        table = "campaign"
+
+
+class Pledge(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "campaigns.Campaign", related_name="pledges", on_delete=fields.CASCADE
+    )
+    # crypto.envelope; emptied once the pledge is revealed (its key is deleted then too).
+    envelope = fields.BinaryField(null=True)
+    # In the clear on purpose: the revealed set is chosen before any envelope is opened.
+    personal_threshold = fields.IntField()
+    receipt_hash = fields.CharField(max_length=64, unique=True)
+    week = fields.DateField()
+    revealed = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "campaign_pledge"
+
+
+class InviteCode(Model):
+    """An unused invite code (its keyed hash). Using it deletes the row: no code-to-pledge link."""
+
+    code_hash = fields.CharField(max_length=64, primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "campaigns.Campaign", related_name="invites", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "campaign_invite"
+
+
+class LifecycleEvent(Model):
+    """Append-only: rows are inserted by transitions and never updated. Nobody is named."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "campaigns.Campaign", related_name="events", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(EventKind, max_length=24)
+    at = fields.DatetimeField()
+    # Pledges concerned (revealed, destroyed), when that is meaningful; never who.
+    count = fields.IntField(null=True)
+
+    class Meta:
+        table = "campaign_event"

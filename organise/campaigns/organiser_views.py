@@ -1,0 +1,285 @@
+"""Organiser pages: create campaigns, hand out invite codes, follow progress, read the reveal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import ImmutableMultiDict
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from crypto.errors import EnvelopeError
+from crypto.qr import share_qr_svg
+from organise.campaigns import csv_export, invites, policy, release
+from organise.campaigns.errors import CampaignError
+from organise.campaigns.models import (
+    Audience,
+    Campaign,
+    CampaignState,
+    InviteMode,
+    LifecycleEvent,
+    ProgressDisplay,
+)
+from organise.campaigns.setup import CampaignSpec, create_campaign, parse_deadline
+from organise.campaigns.views import campaign_or_404, page, paragraphs
+from organise.i18n import _
+from organise.organisers.models import Role
+from organise.organisers.sessions import organiser_private_key
+from organise.web.access import organisers
+from organise.web.errors import RequestRefused
+from organise.web.forms import read_form
+
+MANAGERS = (Role.ORGANISER, Role.ADMIN)
+FORM_FIELDS = (
+    "slug",
+    "title",
+    "demand",
+    "employer",
+    "contract",
+    "threshold",
+    "deadline",
+    "cooling_off_hours",
+    "audience",
+    "invite_mode",
+    "onward_invites",
+    "progress_display",
+    "gate_mode",
+    "gatekeepers",
+    "gatekeepers_required",
+)
+FORM_DEFAULTS = {
+    "cooling_off_hours": str(policy.DEFAULT_COOLING_OFF_HOURS),
+    "audience": Audience.ORGANISERS.value,
+    "invite_mode": InviteMode.INVITE.value,
+    "onward_invites": "0",
+    "progress_display": ProgressDisplay.EXACT.value,
+    "gate_mode": "server",
+    "gatekeepers": "3",
+    "gatekeepers_required": "2",
+}
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "Audience": Audience,
+        "InviteMode": InviteMode,
+        "ProgressDisplay": ProgressDisplay,
+        "max_onward": policy.MAX_ONWARD_INVITES,
+        "max_cooling_off": policy.MAX_COOLING_OFF_HOURS,
+        "min_threshold": policy.MIN_THRESHOLD,
+    }
+
+
+@organisers(*MANAGERS)
+async def list_campaigns(request: Request) -> Response:
+    campaigns = await Campaign.all().order_by("-created_at")
+    return page(
+        request,
+        "organisers/list.html",
+        {"campaigns": [(c, policy.state_label(c.state)) for c in campaigns]},
+    )
+
+
+def _new_page(
+    request: Request, values: dict[str, str], error: str | None = None, status: int = 200
+) -> Response:
+    return page(
+        request,
+        "organisers/new.html",
+        {"values": values, "error": error, **_choices()},
+        status,
+    )
+
+
+@organisers(*MANAGERS)
+async def new_form(request: Request) -> Response:
+    return _new_page(request, dict.fromkeys(FORM_FIELDS, "") | FORM_DEFAULTS)
+
+
+def _number(values: dict[str, str], name: str, label: str) -> int:
+    raw = values[name].strip()
+    if not raw.isdigit() or len(raw) > 9:
+        raise CampaignError(_("%(label)s must be a whole number.") % {"label": label})
+    return int(raw)
+
+
+def _choice(values: dict[str, str], name: str, kind: type[Any], label: str) -> Any:
+    try:
+        return kind(values[name])
+    except ValueError:
+        raise CampaignError(
+            _("Choose one of the options for %(label)s.") % {"label": label}
+        ) from None
+
+
+def _spec(values: dict[str, str]) -> CampaignSpec:
+    gate_mode = values["gate_mode"]
+    try:
+        gate = policy.make_policy(
+            gate_mode,
+            gatekeepers=_number(values, "gatekeepers", _("Gatekeepers"))
+            if gate_mode != "server"
+            else 0,
+            required=_number(values, "gatekeepers_required", _("Gatekeepers required"))
+            if gate_mode != "server"
+            else 1,
+        )
+    except ValueError as error:
+        raise CampaignError(str(error)) from None
+    return CampaignSpec(
+        slug=values["slug"],
+        title=values["title"],
+        demand=values["demand"],
+        employer=values["employer"],
+        contract=values["contract"],
+        threshold=_number(values, "threshold", _("Threshold")),
+        deadline=parse_deadline(values["deadline"]),
+        cooling_off_hours=_number(values, "cooling_off_hours", _("Cooling-off period (hours)")),
+        audience=_choice(values, "audience", Audience, _("who sees the pledges")),
+        invite_mode=_choice(values, "invite_mode", InviteMode, _("who may sign")),
+        onward_invites=_number(values, "onward_invites", _("Onward invite codes")),
+        progress_display=_choice(
+            values, "progress_display", ProgressDisplay, _("how progress is shown")
+        ),
+        gate=gate,
+    )
+
+
+def _form_values(form: ImmutableMultiDict) -> dict[str, str]:
+    return {name: str(form.get(name, "")) for name in FORM_FIELDS}
+
+
+@organisers(*MANAGERS)
+async def create(request: Request) -> Response:
+    form = await read_form(request)
+    values = _form_values(form)
+    try:
+        if not values["employer"].strip():
+            raise CampaignError(_("Employer is required."), code="missing_field")
+        created = await create_campaign(_spec(values), keystore=request.app.state.keystore)
+    except CampaignError as error:
+        return _new_page(request, values, error.message, error.status)
+    campaign = created.campaign
+    if not created.gatekeeper_shares:
+        return RedirectResponse(
+            request.url_for("campaign_organisers:detail", slug=campaign.slug), status_code=303
+        )
+    shares = [(words, share_qr_svg(words)) for words in created.gatekeeper_shares]
+    return page(
+        request,
+        "organisers/shares.html",
+        {
+            "campaign": campaign,
+            "shares": shares,
+            "gate_description": policy.gate_description(policy.gate_policy(campaign)),
+        },
+    )
+
+
+@organisers(*MANAGERS)
+async def detail(request: Request) -> Response:
+    campaign = await campaign_or_404(request.path_params["slug"])
+    events = await LifecycleEvent.filter(campaign_id=campaign.id).order_by("at", "kind")
+    return page(
+        request,
+        "organisers/detail.html",
+        {
+            "campaign": campaign,
+            "demand": paragraphs(campaign.demand),
+            "state_label": policy.state_label(campaign.state),
+            "progress": policy.progress(campaign),
+            "gate_description": policy.gate_description(policy.gate_policy(campaign)),
+            "audience_description": policy.audience_description(campaign.audience),
+            "unused_invites": await invites.unused_count(campaign),
+            "events": [(event, policy.event_label(event.kind)) for event in events],
+            "can_invite": campaign.invite_mode == InviteMode.INVITE
+            and campaign.state in policy.SIGNABLE,
+            "max_batch": invites.MAX_BATCH,
+            "S": CampaignState,
+            "error": None,
+        },
+    )
+
+
+@organisers(*MANAGERS)
+async def make_invites(request: Request) -> Response:
+    campaign = await campaign_or_404(request.path_params["slug"])
+    form = await read_form(request)
+    raw = str(form.get("count", "")).strip()
+    count = int(raw) if raw.isdigit() and len(raw) <= 6 else 0
+    try:
+        codes = await invites.generate(campaign, count, pepper=request.app.state.code_pepper)
+    except CampaignError as error:
+        raise RequestRefused(error.status, error.message, error.code) from None
+    if form.get("format") == "csv":
+        body = "invite_code\r\n" + "".join(f"{csv_export.neutralise(c)}\r\n" for c in codes)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{campaign.slug}-invites.csv"'},
+        )
+    return page(
+        request,
+        "organisers/invites.html",
+        {
+            "campaign": campaign,
+            "codes": codes,
+            "sign_url": str(request.url_for("campaigns:sign_form", slug=campaign.slug)),
+        },
+    )
+
+
+async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[str, Any]]:
+    if campaign.state != CampaignState.REVEALED:
+        raise RequestRefused(
+            409,
+            _("This campaign has not been revealed: its pledges cannot be read by anyone yet."),
+            "not_revealed",
+        )
+    if campaign.released_to_organisers is None:
+        raise RequestRefused(
+            409,
+            _("No organiser account existed at the moment of the reveal, so nobody can read it."),
+            "no_recipients",
+        )
+    try:
+        return release.open_for_organiser(campaign, organiser_private_key(request))
+    except EnvelopeError:
+        raise RequestRefused(
+            403,
+            _(
+                "The revealed pledges were sealed to the organisers who had accounts at the "
+                "moment of the reveal; this account was not one of them."
+            ),
+            "not_a_recipient",
+        ) from None
+
+
+@organisers(*MANAGERS)
+async def pledges(request: Request) -> Response:
+    campaign = await campaign_or_404(request.path_params["slug"])
+    records = await _revealed_records(request, campaign)
+    return page(request, "organisers/pledges.html", {"campaign": campaign, "records": records})
+
+
+@organisers(*MANAGERS)
+async def pledges_csv(request: Request) -> Response:
+    campaign = await campaign_or_404(request.path_params["slug"])
+    records = await _revealed_records(request, campaign)
+    return Response(
+        csv_export.to_csv(records),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{campaign.slug}-pledges.csv"'},
+    )
+
+
+routes = [
+    Route("/", list_campaigns, methods=["GET"], name="list"),
+    Route("/new", new_form, methods=["GET"], name="new_form"),
+    Route("/new", create, methods=["POST"], name="create"),
+    Route("/{slug}", detail, methods=["GET"], name="detail"),
+    Route("/{slug}/invites", make_invites, methods=["POST"], name="invites"),
+    Route("/{slug}/pledges", pledges, methods=["GET"], name="pledges"),
+    Route("/{slug}/pledges.csv", pledges_csv, methods=["GET"], name="pledges_csv"),
+]

@@ -1,0 +1,208 @@
+"""Campaign choices in plain words: the gate, progress display, which pledges may be revealed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from crypto.gate import GatePolicy
+from organise.campaigns.models import (
+    Audience,
+    Campaign,
+    CampaignState,
+    EventKind,
+    ProgressDisplay,
+)
+from organise.i18n import _, ngettext
+
+MIN_THRESHOLD = 2  # a threshold of 1 gives nobody safety in numbers
+MAX_THRESHOLD = 1_000_000
+MAX_COOLING_OFF_HOURS = 24 * 30
+DEFAULT_COOLING_OFF_HOURS = 48
+MAX_ONWARD_INVITES = 5
+
+# States in which a worker may sign, or withdraw an unrevealed pledge.
+SIGNABLE = (CampaignState.OPEN, CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE)
+WITHDRAWABLE = (*SIGNABLE, CampaignState.REVEALED)
+ACTIVE = SIGNABLE
+
+
+def gate_policy(campaign: Campaign) -> GatePolicy:
+    return GatePolicy(
+        campaign.gate_mode,  # type: ignore[arg-type]
+        gatekeepers=campaign.gate_gatekeepers,
+        threshold=campaign.gate_threshold,
+    )
+
+
+def policy_from_choice(gatekeepers: str | None, *, server_required: bool) -> GatePolicy:
+    """`None` (server alone) or "K/N": K of N gatekeepers, with or without the server's share.
+
+    Raises ValueError with a readable message.
+    """
+    if not gatekeepers:
+        if server_required:
+            raise ValueError(_("The server's share is only a choice when there are gatekeepers."))
+        return GatePolicy("server")
+    k_text, slash, n_text = gatekeepers.strip().partition("/")
+    if not slash or not k_text.strip().isdigit() or not n_text.strip().isdigit():
+        raise ValueError(_("Write gatekeepers as K/N, for example 2/3."))
+    k, n = int(k_text), int(n_text)
+    mode = "server_and_gatekeepers" if server_required else "any_k_of_n"
+    return make_policy(mode, gatekeepers=n, required=k)
+
+
+def make_policy(mode: str, *, gatekeepers: int, required: int) -> GatePolicy:
+    """A GatePolicy from form choices, with our own readable message when it is not allowed."""
+    if mode == "server":
+        return GatePolicy("server")
+    if mode not in {"server_and_gatekeepers", "any_k_of_n"}:
+        raise ValueError(_("Choose who must agree before pledges are revealed."))
+    try:
+        return GatePolicy(mode, gatekeepers=gatekeepers, threshold=required)  # type: ignore[arg-type]
+    except ValueError:
+        pass
+    if mode == "server_and_gatekeepers":
+        raise ValueError(
+            _(
+                "With the server's share required, choose 1 to 16 gatekeepers and require "
+                "at least 2 of them (or exactly 1 gatekeeper); the number required cannot "
+                "exceed the number of gatekeepers."
+            )
+        )
+    raise ValueError(
+        _(
+            "Without the server's share required, choose 1 to 15 gatekeepers and a number "
+            "required from 2 up to the gatekeepers plus one (the server counts as one holder)."
+        )
+    )
+
+
+def gate_description(policy: GatePolicy) -> str:
+    """Who must agree before pledges are revealed, in plain (translated) words."""
+    k, n = policy.threshold, policy.gatekeepers
+    if policy.mode == "server":
+        return _("the server alone, automatically")
+    if policy.mode == "server_and_gatekeepers":
+        if n == 1:
+            return _("the server and the one gatekeeper")
+        if k == n:
+            return _("the server and all %(n)d gatekeepers") % {"n": n}
+        return _("the server and %(k)d of the %(n)d gatekeepers") % {"k": k, "n": n}
+    return _(
+        "any %(k)d of %(m)d share holders: the %(n)d gatekeepers and the server, "
+        "which counts as one"
+    ) % {"k": k, "m": n + 1, "n": n}
+
+
+def gatekeeper_shares_needed(policy: GatePolicy) -> int:
+    """How many gatekeeper shares open the gate, given that the server's share is always there."""
+    if policy.mode == "server":
+        return 0
+    if policy.mode == "server_and_gatekeepers":
+        return policy.threshold
+    return policy.threshold - 1
+
+
+def audience_description(audience: Audience) -> str:
+    if audience == Audience.ORGANISERS:
+        return _("the campaign's organisers")
+    if audience == Audience.COSIGNERS:
+        return _("the organisers and the other co-signers whose pledges are revealed")
+    return _(
+        "the organisers and the other revealed co-signers; the public sees only the names of "
+        "signers who chose to be listed, and a count of everyone else"
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    display: ProgressDisplay
+    text: str
+    count: int | None  # exact count, or None when rounded
+    lower: int | None
+    upper: int | None
+    reached: bool
+
+
+def rounding_step(threshold: int) -> int:
+    """Bucket size for rounded progress: 5 up to a threshold of 99, then a tenth, rounded down."""
+    digits = len(str(threshold))
+    return max(5, 10 ** (digits - 2))
+
+
+def progress(campaign: Campaign) -> Progress:
+    """How the public sees the pledge count, per the campaign's choice."""
+    count, threshold = campaign.pledge_count, campaign.threshold
+    reached = count >= threshold
+    if campaign.progress_display == ProgressDisplay.EXACT:
+        text = ngettext(
+            "%(count)d pledge of the %(threshold)d needed",
+            "%(count)d pledges of the %(threshold)d needed",
+            count,
+        ) % {"count": count, "threshold": threshold}
+        return Progress(campaign.progress_display, text, count, count, count, reached)
+    if reached:
+        text = _("at least %(threshold)d pledges: the threshold is reached") % {
+            "threshold": threshold
+        }
+        return Progress(campaign.progress_display, text, None, threshold, None, True)
+    step = rounding_step(threshold)
+    if count < step:
+        text = _("fewer than %(n)d pledges of the %(threshold)d needed") % {
+            "n": step,
+            "threshold": threshold,
+        }
+        return Progress(campaign.progress_display, text, None, 0, step, False)
+    lower = count // step * step
+    upper = min(lower + step, threshold)
+    text = _("between %(lower)d and %(upper)d pledges of the %(threshold)d needed") % {
+        "lower": lower,
+        "upper": upper,
+        "threshold": threshold,
+    }
+    return Progress(campaign.progress_display, text, None, lower, upper, False)
+
+
+def revealed_cutoff(threshold_counts: Mapping[int, int]) -> tuple[int | None, int]:
+    """The largest set S in which every member's personal threshold is at most |S|.
+
+    `threshold_counts` maps a personal threshold to how many pledges carry it. Returns the
+    highest personal threshold admitted into S (S is every pledge at or below it) and |S|;
+    (None, 0) when no non-empty set qualifies.
+
+    Any qualifying S whose largest member threshold is t can be grown to every pledge with a
+    threshold at most t and still qualify, so the answer is of that form: take the largest t
+    among the thresholds present for which the number of pledges at or below t is at least t.
+    """
+    best: tuple[int | None, int] = (None, 0)
+    cumulative = 0
+    for personal in sorted(threshold_counts):
+        cumulative += threshold_counts[personal]
+        if personal <= cumulative:
+            best = (personal, cumulative)
+    return best
+
+
+def state_label(state: CampaignState) -> str:
+    labels = {
+        CampaignState.OPEN: _("open for pledges"),
+        CampaignState.COOLING_OFF: _("threshold reached: cooling-off period"),
+        CampaignState.AWAITING_GATE: _("threshold reached: waiting for the gatekeepers"),
+        CampaignState.REVEALING: _("revealing now"),
+        CampaignState.REVEALED: _("revealed"),
+        CampaignState.EXPIRED: _("expired: every pledge was destroyed unread"),
+    }
+    return labels[state]
+
+
+def event_label(kind: EventKind) -> str:
+    labels = {
+        EventKind.CREATED: _("created"),
+        EventKind.THRESHOLD_REACHED: _("threshold reached"),
+        EventKind.THRESHOLD_LOST: _("back below the threshold after withdrawals"),
+        EventKind.REVEALED: _("revealed"),
+        EventKind.EXPIRED: _("expired: pledges destroyed unread"),
+        EventKind.SHREDDED: _("deadline: pledges left sealed were destroyed"),
+    }
+    return labels[kind]

@@ -1,0 +1,145 @@
+"""What a receipt lets a worker do: see their pledge's state, and withdraw it before the reveal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from crypto import codes
+from crypto.errors import CodeFormatError
+from crypto.keystore import Keystore
+from organise.campaigns import counting, keys, policy, release
+from organise.campaigns.errors import CampaignError
+from organise.campaigns.models import (
+    Audience,
+    Campaign,
+    CampaignState,
+    EventKind,
+    LifecycleEvent,
+    Pledge,
+)
+from organise.campaigns.signing import MAX_RECEIPT_CHARS, receipt_digest
+from organise.i18n import _
+
+PledgeState = Literal["sealed", "revealed", "not_revealed"]
+
+
+@dataclass(frozen=True)
+class PledgeStatus:
+    campaign: Campaign
+    pledge: PledgeState
+    # Revealed co-signers (name, contact, team, message), only for a revealed pledge of a
+    # campaign whose audience includes co-signers.
+    cosigners: list[dict[str, str]] | None
+
+
+def _receipt_hash(receipt: object, pepper: bytes) -> str:
+    if not isinstance(receipt, str) or not receipt.strip():
+        raise CampaignError(_("Please enter your receipt."), code="missing_receipt")
+    if len(receipt) > MAX_RECEIPT_CHARS:
+        raise CampaignError(_("This is too long to be a receipt."), code="invalid_receipt")
+    try:
+        normalised = codes.normalise_receipt(receipt)
+    except CodeFormatError:
+        raise CampaignError(
+            _(
+                "This is not a receipt: a receipt is 8 words from our word list, separated by "
+                "dashes or spaces. Check what you wrote down."
+            ),
+            code="invalid_receipt",
+        ) from None
+    return receipt_digest(normalised, pepper)
+
+
+async def find_pledge(receipt: object, *, pepper: bytes) -> Pledge:
+    pledge = await Pledge.get_or_none(receipt_hash=_receipt_hash(receipt, pepper)).prefetch_related(
+        "campaign"
+    )
+    if pledge is None:
+        raise CampaignError(
+            _(
+                "No pledge matches this receipt. It may have been withdrawn, or its campaign "
+                "has ended and its sealed pledges were destroyed."
+            ),
+            status=404,
+            code="unknown_receipt",
+        )
+    return pledge
+
+
+async def status(receipt: object, *, keystore: Keystore, pepper: bytes) -> PledgeStatus:
+    pledge = await find_pledge(receipt, pepper=pepper)
+    campaign: Campaign = pledge.campaign
+    if pledge.revealed:
+        cosigners = None
+        if campaign.audience in (Audience.COSIGNERS, Audience.PUBLIC):
+            cosigners = await release.cosigners(campaign, keystore=keystore)
+        return PledgeStatus(campaign, "revealed", cosigners)
+    if campaign.state == CampaignState.REVEALED:
+        return PledgeStatus(campaign, "not_revealed", None)
+    return PledgeStatus(campaign, "sealed", None)
+
+
+async def withdraw(
+    receipt: object, *, keystore: Keystore, pepper: bytes, now: datetime | None = None
+) -> Campaign:
+    """Delete the pledge and its key. Refused once the pledge is revealed or being revealed."""
+    now = now or datetime.now(UTC)
+    pledge = await find_pledge(receipt, pepper=pepper)
+    campaign: Campaign = pledge.campaign
+    if pledge.revealed:
+        raise CampaignError(
+            _("Your pledge has already been revealed; it can no longer be withdrawn."),
+            status=409,
+            code="already_revealed",
+        )
+    threshold_lost = False
+    async with in_transaction() as connection:
+        # Locks the campaign row: a reveal cannot start while this withdrawal is under way,
+        # and one that has started makes this update match nothing.
+        counted = (
+            await Campaign.filter(id=campaign.id, state__in=policy.WITHDRAWABLE)
+            .using_db(connection)
+            .update(pledge_count=F("pledge_count") - 1)
+        )
+        if counted != 1:
+            raise CampaignError(
+                _("This campaign is revealing or has ended: pledges can no longer be withdrawn."),
+                status=409,
+                code="campaign_closed",
+            )
+        gone = await Pledge.filter(id=pledge.id, revealed=False).using_db(connection).delete()
+        if gone != 1:
+            raise CampaignError(
+                _("This pledge has already been withdrawn or revealed."),
+                status=409,
+                code="already_gone",
+            )
+        current = await Campaign.get(id=campaign.id).using_db(connection)
+        if current.state in (CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE):
+            _cutoff, size = await counting.revealable(campaign.id, connection)
+            if size < current.threshold:
+                moved = (
+                    await Campaign.filter(id=campaign.id, state=current.state)
+                    .using_db(connection)
+                    .update(state=CampaignState.OPEN, cooling_off_ends_at=None)
+                )
+                if moved == 1:
+                    threshold_lost = True
+                    await LifecycleEvent.create(
+                        campaign_id=campaign.id,
+                        kind=EventKind.THRESHOLD_LOST,
+                        at=now,
+                        using_db=connection,
+                    )
+                    current.state = CampaignState.OPEN
+        # Deleted while the campaign row is locked, so no reveal can have read it meanwhile.
+        await keys.in_thread(keystore.delete, keys.pledge_key(campaign.id, pledge.id))
+    if threshold_lost:
+        # Shares handed in for a gate that has closed again are not kept.
+        await keys.delete_prefix(keystore, keys.submitted_prefix(campaign.id))
+    return current

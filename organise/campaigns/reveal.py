@@ -1,0 +1,203 @@
+"""The reveal: rebuild the campaign key, open only the revealed set, re-seal it per audience.
+
+Exactly once, whatever the concurrency: a conditional update moves the campaign from the state
+the caller saw into `revealing`; only the process whose update changed the row goes on. Signing
+and withdrawing refuse a campaign in `revealing`, so the set cannot change underneath.
+
+The revealed set S is computed from the personal thresholds (plain integers) before anything is
+decrypted, and only S's envelopes are opened: a pledge whose signer asked for more co-signers
+than S holds is never decrypted, and is destroyed at the deadline. Nothing is deleted from the
+keystore until the database has committed the result, so a reveal that fails part-way leaves
+everything as it was (a claim left behind by a dead process is released by the next tick).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import nacl.public
+from tortoise.transactions import in_transaction
+
+from crypto import atrest
+from crypto.envelope import open_pledge
+from crypto.errors import EnvelopeError
+from crypto.keystore import Keystore
+from organise.campaigns import counting, gatekeeping, keys, release, shredding
+from organise.campaigns.models import (
+    Campaign,
+    CampaignState,
+    EventKind,
+    InviteCode,
+    LifecycleEvent,
+    Pledge,
+)
+from organise.organisers.models import Organiser, Role
+
+log = logging.getLogger("organise.campaigns")
+
+STALE_CLAIM = timedelta(minutes=15)
+_CHUNK = 500
+# Who receives the revealed pledges sealed to their key (the roles that manage campaigns).
+RECIPIENT_ROLES = (Role.ORGANISER, Role.ADMIN)
+
+Row = tuple[UUID, bytes | None, int]
+
+
+def _open_rows(
+    campaign: Campaign,
+    rows: list[Row],
+    pledge_keys: dict[str, bytes],
+    private_key: nacl.public.PrivateKey,
+) -> list[tuple[UUID, dict[str, Any]]]:
+    opened = []
+    for pledge_id, envelope, personal in rows:
+        key = pledge_keys.get(keys.pledge_key(campaign.id, pledge_id))
+        if key is None or envelope is None:
+            continue  # withdrawn at the last moment, or never committed: not readable
+        try:
+            record = open_pledge(
+                bytes(envelope),
+                pledge_key=key,
+                campaign_private_key=private_key,
+                campaign_id=str(campaign.id),
+                pledge_id=str(pledge_id),
+            )
+        except EnvelopeError:
+            continue
+        record["personal_threshold"] = personal
+        opened.append((pledge_id, record))
+    return opened
+
+
+async def _release_claim(campaign_id: UUID, back_to: CampaignState, claimed_at: datetime) -> None:
+    await Campaign.filter(
+        id=campaign_id, state=CampaignState.REVEALING, reveal_claimed_at=claimed_at
+    ).update(state=back_to, reveal_claimed_at=None)
+
+
+async def reveal(
+    campaign_id: UUID,
+    *,
+    from_state: CampaignState,
+    keystore: Keystore,
+    now: datetime | None = None,
+) -> bool:
+    """Reveal the campaign if this caller wins the claim and the gate opens; True if revealed."""
+    now = now or datetime.now(UTC)
+    claimed = await Campaign.filter(id=campaign_id, state=from_state).update(
+        state=CampaignState.REVEALING, reveal_claimed_at=now
+    )
+    if claimed != 1:
+        return False
+    try:
+        return await _reveal_claimed(campaign_id, from_state, keystore, now)
+    except Exception:
+        await _release_claim(campaign_id, from_state, now)
+        raise
+
+
+async def _back_to_open(campaign_id: UUID, keystore: Keystore, now: datetime) -> None:
+    async with in_transaction() as connection:
+        moved = (
+            await Campaign.filter(id=campaign_id, state=CampaignState.REVEALING)
+            .using_db(connection)
+            .update(state=CampaignState.OPEN, cooling_off_ends_at=None, reveal_claimed_at=None)
+        )
+        if moved == 1:
+            await LifecycleEvent.create(
+                campaign_id=campaign_id,
+                kind=EventKind.THRESHOLD_LOST,
+                at=now,
+                using_db=connection,
+            )
+    await keys.delete_prefix(keystore, keys.submitted_prefix(campaign_id))
+
+
+async def _open_revealed_set(
+    campaign: Campaign, cutoff: int, private_key: nacl.public.PrivateKey, keystore: Keystore
+) -> list[tuple[UUID, dict[str, Any]]]:
+    ids = await Pledge.filter(
+        campaign_id=campaign.id, revealed=False, personal_threshold__lte=cutoff
+    ).values_list("id", flat=True)
+    opened: list[tuple[UUID, dict[str, Any]]] = []
+    for start in range(0, len(ids), _CHUNK):
+        rows: list[Row] = await Pledge.filter(id__in=ids[start : start + _CHUNK]).values_list(
+            "id", "envelope", "personal_threshold"
+        )
+        names = [keys.pledge_key(campaign.id, row[0]) for row in rows]
+        pledge_keys = await keys.in_thread(keystore.get_many, names)
+        opened += await keys.in_thread(_open_rows, campaign, rows, pledge_keys, private_key)
+    if len(opened) < len(ids):
+        log.warning(
+            "reveal: %d pledge(s) of the revealed set could not be opened", len(ids) - len(opened)
+        )
+    return opened
+
+
+async def _reveal_claimed(
+    campaign_id: UUID, from_state: CampaignState, keystore: Keystore, now: datetime
+) -> bool:
+    campaign = await Campaign.get(id=campaign_id)
+    private_key = await gatekeeping.rebuild_key(campaign, keystore)
+    if private_key is None:
+        await _release_claim(campaign_id, from_state, now)
+        return False
+    cutoff, size = await counting.revealable(campaign_id)
+    if cutoff is None or size < campaign.threshold:
+        del private_key
+        await _back_to_open(campaign_id, keystore, now)
+        return False
+    opened = await _open_revealed_set(campaign, cutoff, private_key, keystore)
+    del private_key  # the campaign key existed only for the loop above
+
+    release_key = await keys.in_thread(
+        keystore.get_or_create, keys.release_key(campaign_id), atrest.new_field_key
+    )
+    organiser_keys = await Organiser.filter(role__in=RECIPIENT_ROLES).values_list(
+        "public_key", flat=True
+    )
+    released = release.build(
+        campaign,
+        [record for _id, record in opened],
+        organiser_keys=[bytes(key) for key in organiser_keys],
+        release_key=release_key,
+    )
+    opened_ids = [pledge_id for pledge_id, _record in opened]
+    async with in_transaction() as connection:
+        moved = (
+            await Campaign.filter(
+                id=campaign_id, state=CampaignState.REVEALING, reveal_claimed_at=now
+            )
+            .using_db(connection)
+            .update(
+                state=CampaignState.REVEALED,
+                revealed_at=now,
+                revealed_count=len(opened),
+                released_to_organisers=released.to_organisers,
+                released_to_cosigners=released.to_cosigners,
+                released_to_public=released.to_public,
+                keys_pending=True,
+            )
+        )
+        if moved != 1:
+            raise RuntimeError("the reveal claim was released before the reveal finished")
+        for start in range(0, len(opened_ids), _CHUNK):
+            await (
+                Pledge.filter(id__in=opened_ids[start : start + _CHUNK])
+                .using_db(connection)
+                .update(revealed=True, envelope=None)
+            )
+        # The campaign accepts no more pledges: unused codes have nothing left to open.
+        await InviteCode.filter(campaign_id=campaign_id).using_db(connection).delete()
+        await LifecycleEvent.create(
+            campaign_id=campaign_id,
+            kind=EventKind.REVEALED,
+            at=now,
+            count=len(opened),
+            using_db=connection,
+        )
+    await shredding.clear_keys(campaign_id, keystore)
+    return True

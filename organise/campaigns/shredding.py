@@ -1,0 +1,41 @@
+"""Deleting a campaign's keys from the keystore after a transition has been committed.
+
+Transitions (reveal, expiry, shredding) commit to the database first with `keys_pending` set,
+then delete keys here and clear the flag. If the process dies in between, the next tick finds
+the flag and finishes the job; every step is idempotent.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from crypto.keystore import Keystore
+from organise.campaigns import keys
+from organise.campaigns.models import Campaign, CampaignState, Pledge
+
+_CHUNK = 1000
+
+
+async def clear_keys(campaign_id: UUID, keystore: Keystore) -> bool:
+    """Delete the keys a revealed, expired or shredded campaign must no longer hold."""
+    campaign = await Campaign.get_or_none(id=campaign_id)
+    if campaign is None:
+        return False
+    if campaign.state == CampaignState.EXPIRED or campaign.shredded:
+        await keys.delete_prefix(keystore, keys.pledge_prefix(campaign.id))
+    elif campaign.state == CampaignState.REVEALED:
+        # Only the revealed pledges' keys: the others stay sealed until the deadline.
+        revealed = await Pledge.filter(campaign_id=campaign.id, revealed=True).values_list(
+            "id", flat=True
+        )
+        names = [keys.pledge_key(campaign.id, pledge_id) for pledge_id in revealed]
+        for start in range(0, len(names), _CHUNK):
+            await keys.delete_names(keystore, names[start : start + _CHUNK])
+    else:
+        return False
+    # The gate can never be opened again: the server's share and handed-in shares go.
+    await keys.delete_prefix(keystore, keys.gate_prefix(campaign.id))
+    cleared = await Campaign.filter(
+        id=campaign.id, state=campaign.state, shredded=campaign.shredded, keys_pending=True
+    ).update(keys_pending=False)
+    return cleared == 1

@@ -1,0 +1,289 @@
+"""Signing a pledge: encrypt first, then consume the code, insert and count in one transaction.
+
+Order of work, and why:
+
+1. Check the input and seal the envelope in memory (`crypto.envelope.seal_pledge`): nothing the
+   worker typed is ever written anywhere in the clear.
+2. Put the per-pledge key in the keystore *before* the database transaction, so a committed
+   pledge always has its key. If the transaction fails, the key is deleted again.
+3. One transaction: count the pledge with a conditional `UPDATE ... WHERE state IN (...)` (which
+   also locks the campaign row on PostgreSQL, serialising signatures of one campaign), delete the
+   invite code's row (refused unless exactly one row went), insert the pledge and any onward
+   codes, and, if the revealable set now reaches the threshold, move `open -> cooling_off` with a
+   conditional update: the lifecycle event is written only by the one transaction whose update
+   changed the row, so the crossing is recorded exactly once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from crypto import codes
+from crypto.envelope import seal_pledge
+from crypto.errors import CodeFormatError, PlaintextTooLarge
+from crypto.keystore import Keystore
+from organise.campaigns import counting, invites, keys, policy
+from organise.campaigns.errors import CampaignError
+from organise.campaigns.models import (
+    Audience,
+    Campaign,
+    CampaignState,
+    EventKind,
+    InviteCode,
+    InviteMode,
+    LifecycleEvent,
+    Pledge,
+)
+from organise.i18n import _
+from organise.weeks import week_of
+
+MAX_NAME_CHARS = 100
+MAX_CONTACT_CHARS = 200
+MAX_TEAM_CHARS = 100
+MAX_MESSAGE_CHARS = 1000
+MAX_CODE_CHARS = 100
+MAX_RECEIPT_CHARS = 200
+
+_ALLOWED_CONTROL = {"\n", "\t"}
+
+
+@dataclass(frozen=True)
+class PledgeInput:
+    name: str
+    contact: str = ""
+    team: str = ""
+    message: str = ""
+    personal_threshold: int | None = None
+    list_publicly: bool = False
+    invite_code: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class Signed:
+    receipt: str = field(repr=False)
+    invite_codes: list[str] = field(repr=False)
+    state: CampaignState
+    threshold_reached: bool  # this signature moved the campaign into cooling-off
+
+
+def _has_control(value: str, *, multiline: bool) -> bool:
+    allowed = _ALLOWED_CONTROL if multiline else set()
+    return any((ord(char) < 32 or 127 <= ord(char) < 160) and char not in allowed for char in value)
+
+
+def clean_text(value: str, *, label: str, max_chars: int, multiline: bool = False) -> str:
+    """Stripped text within `max_chars`, without control characters; CampaignError otherwise."""
+    if not isinstance(value, str):
+        raise CampaignError(_("%(label)s must be text.") % {"label": label}, code="invalid_field")
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if _has_control(value, multiline=multiline):
+        raise CampaignError(
+            _("%(label)s contains control characters; please remove them.") % {"label": label},
+            code="invalid_field",
+        )
+    if len(value) > max_chars:
+        raise CampaignError(
+            _("%(label)s can be at most %(n)d characters.") % {"label": label, "n": max_chars},
+            code="field_too_long",
+        )
+    return value
+
+
+def _record(campaign: Campaign, data: PledgeInput) -> tuple[dict[str, str | bool], int]:
+    name = clean_text(data.name, label=_("Name or pseudonym"), max_chars=MAX_NAME_CHARS)
+    if not name:
+        raise CampaignError(_("Please give a name or a pseudonym."), code="missing_field")
+    personal = data.personal_threshold
+    if personal is None:
+        personal = campaign.threshold
+    if (
+        isinstance(personal, bool)
+        or not isinstance(personal, int)
+        or not campaign.threshold <= personal <= policy.MAX_THRESHOLD
+    ):
+        raise CampaignError(
+            _(
+                "Your own threshold must be a whole number from %(lo)d (the campaign's) "
+                "to %(hi)d, or left empty."
+            )
+            % {"lo": campaign.threshold, "hi": policy.MAX_THRESHOLD},
+            code="invalid_personal_threshold",
+        )
+    if not isinstance(data.list_publicly, bool):
+        raise CampaignError(_("The listing choice must be yes or no."), code="invalid_field")
+    record: dict[str, str | bool] = {
+        "name": name,
+        "contact": clean_text(data.contact, label=_("Contact"), max_chars=MAX_CONTACT_CHARS),
+        "team": clean_text(data.team, label=_("Team or role"), max_chars=MAX_TEAM_CHARS),
+        "message": clean_text(
+            data.message, label=_("Message"), max_chars=MAX_MESSAGE_CHARS, multiline=True
+        ),
+        # Only a public campaign lists anyone publicly; elsewhere the choice is not offered.
+        "list_publicly": bool(data.list_publicly) and campaign.audience == Audience.PUBLIC,
+    }
+    return record, personal
+
+
+def _invite_hash(campaign: Campaign, code: str, pepper: bytes) -> str | None:
+    if campaign.invite_mode == InviteMode.OPEN:
+        return None
+    if not isinstance(code, str) or not code.strip():
+        raise CampaignError(
+            _("This campaign is by invitation: please enter your invite code."),
+            code="missing_invite_code",
+        )
+    if len(code) > MAX_CODE_CHARS:
+        raise CampaignError(_("This invite code is not valid."), code="invalid_invite_code")
+    try:
+        normalised = codes.normalise_invite_code(code)
+    except CodeFormatError:
+        raise CampaignError(
+            _(
+                "This invite code is not valid: a code is 28 letters and digits, "
+                "usually written in groups of four."
+            ),
+            code="invalid_invite_code",
+        ) from None
+    return invites.invite_hash(normalised, pepper)
+
+
+def receipt_digest(normalised_receipt: str, pepper: bytes) -> str:
+    return codes.code_hash(normalised_receipt, pepper, kind="receipt").hex()
+
+
+def closed_error(campaign: Campaign) -> CampaignError:
+    if campaign.state == CampaignState.REVEALING:
+        message = _("This campaign is revealing its pledges right now and accepts no more.")
+    else:
+        message = _("This campaign is closed: it no longer accepts pledges.")
+    return CampaignError(message, status=409, code="campaign_closed")
+
+
+async def sign(
+    campaign: Campaign,
+    data: PledgeInput,
+    *,
+    keystore: Keystore,
+    pepper: bytes,
+    now: datetime | None = None,
+) -> Signed:
+    """Record one pledge, or raise CampaignError having stored nothing."""
+    now = now or datetime.now(UTC)
+    if campaign.state not in policy.SIGNABLE or campaign.deadline <= now:
+        raise closed_error(campaign)
+    record, personal = _record(campaign, data)
+    code_hash = _invite_hash(campaign, data.invite_code, pepper)
+
+    pledge_id = uuid.uuid4()
+    try:
+        sealed = seal_pledge(
+            record,
+            campaign_public_key=campaign.public_key,
+            campaign_id=str(campaign.id),
+            pledge_id=str(pledge_id),
+        )
+    except PlaintextTooLarge:
+        raise CampaignError(
+            _("Your pledge is too long once encoded. Please shorten the message."),
+            code="pledge_too_large",
+        ) from None
+    receipt = codes.new_receipt()
+    receipt_hash = receipt_digest(receipt, pepper)
+    onward_shown: list[str] = []
+    onward_rows: list[InviteCode] = []
+    if campaign.invite_mode == InviteMode.INVITE and campaign.onward_invites:
+        onward_shown, onward_rows = invites.fresh_codes(campaign.onward_invites, pepper)
+
+    key_name = keys.pledge_key(campaign.id, pledge_id)
+    await keys.in_thread(keystore.put, key_name, sealed.pledge_key)
+    try:
+        reached = await _commit(
+            campaign,
+            pledge_id=pledge_id,
+            envelope=sealed.envelope,
+            personal=personal,
+            receipt_hash=receipt_hash,
+            code_hash=code_hash,
+            onward_rows=onward_rows,
+            now=now,
+        )
+    except BaseException:
+        await keys.in_thread(keystore.delete, key_name)
+        raise
+    return Signed(
+        receipt=receipt,
+        invite_codes=onward_shown,
+        state=reached[1],
+        threshold_reached=reached[0],
+    )
+
+
+async def _commit(
+    campaign: Campaign,
+    *,
+    pledge_id: uuid.UUID,
+    envelope: bytes,
+    personal: int,
+    receipt_hash: str,
+    code_hash: str | None,
+    onward_rows: list[InviteCode],
+    now: datetime,
+) -> tuple[bool, CampaignState]:
+    async with in_transaction() as connection:
+        counted = (
+            await Campaign.filter(id=campaign.id, state__in=policy.SIGNABLE, deadline__gt=now)
+            .using_db(connection)
+            .update(pledge_count=F("pledge_count") + 1)
+        )
+        if counted != 1:
+            current = await Campaign.get(id=campaign.id).using_db(connection)
+            raise closed_error(current)
+        if code_hash is not None:
+            used = (
+                await InviteCode.filter(code_hash=code_hash, campaign_id=campaign.id)
+                .using_db(connection)
+                .delete()
+            )
+            if used != 1:
+                raise CampaignError(
+                    _("This invite code is not valid or has already been used."),
+                    status=403,
+                    code="invite_code_refused",
+                )
+        await Pledge.create(
+            id=pledge_id,
+            campaign_id=campaign.id,
+            envelope=envelope,
+            personal_threshold=personal,
+            receipt_hash=receipt_hash,
+            week=week_of(now),
+            using_db=connection,
+        )
+        await invites.store(campaign, onward_rows, connection)
+        current = await Campaign.get(id=campaign.id).using_db(connection)
+        reached = False
+        if current.state == CampaignState.OPEN and current.pledge_count >= current.threshold:
+            _cutoff, size = await counting.revealable(campaign.id, connection)
+            if size >= current.threshold:
+                moved = (
+                    await Campaign.filter(id=campaign.id, state=CampaignState.OPEN)
+                    .using_db(connection)
+                    .update(
+                        state=CampaignState.COOLING_OFF,
+                        cooling_off_ends_at=now + timedelta(hours=current.cooling_off_hours),
+                    )
+                )
+                if moved == 1:
+                    reached = True
+                    await LifecycleEvent.create(
+                        campaign_id=campaign.id,
+                        kind=EventKind.THRESHOLD_REACHED,
+                        at=now,
+                        using_db=connection,
+                    )
+        return reached, CampaignState.COOLING_OFF if reached else current.state

@@ -1,0 +1,279 @@
+"""Worker pages: campaigns, signing, receipts, and the gatekeepers' form.
+
+Every route here is `@public`: no session is read, no cookie is set, nothing needs JavaScript.
+The receipt is shown once, on the answer to the signing form, and never again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.datastructures import ImmutableMultiDict
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from organise.campaigns import gatekeeping, policy, receipts, release, signing, ticker
+from organise.campaigns.errors import CampaignError
+from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
+from organise.campaigns.setup import SLUG_PATTERN
+from organise.i18n import _
+from organise.web.access import public
+from organise.web.errors import RequestRefused
+from organise.web.forms import read_form
+
+SIGN_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "invite_code")
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    return request.app.state.templates.TemplateResponse(
+        request, f"campaigns/{name}", context, status_code=status
+    )
+
+
+async def campaign_or_404(slug: str) -> Campaign:
+    campaign = None
+    if SLUG_PATTERN.fullmatch(slug):
+        campaign = await Campaign.get_or_none(slug=slug)
+    if campaign is None:
+        raise RequestRefused(404, _("There is no campaign at this address."), "no_campaign")
+    return campaign
+
+
+def paragraphs(text: str) -> list[str]:
+    """The demand split on blank lines; line breaks inside a paragraph are kept by the CSS."""
+    return [part.strip("\n") for part in re.split(r"\n[ \t]*\n", text.strip()) if part.strip()]
+
+
+async def campaign_context(request: Request, campaign: Campaign) -> dict[str, Any]:
+    gate = policy.gate_policy(campaign)
+    names: list[str] = []
+    if campaign.state == CampaignState.REVEALED and campaign.audience == Audience.PUBLIC:
+        names = await release.public_names(campaign, keystore=request.app.state.keystore)
+    return {
+        "campaign": campaign,
+        "demand": paragraphs(campaign.demand),
+        "progress": policy.progress(campaign),
+        "state_label": policy.state_label(campaign.state),
+        "gate_description": gate_description(campaign),
+        "needs_gatekeepers": policy.gatekeeper_shares_needed(gate) > 0,
+        "audience_description": policy.audience_description(campaign.audience),
+        "signable": campaign.state in policy.SIGNABLE,
+        "public_names": names,
+        "S": CampaignState,
+        "Audience": Audience,
+        "InviteMode": InviteMode,
+    }
+
+
+def gate_description(campaign: Campaign) -> str:
+    return policy.gate_description(policy.gate_policy(campaign))
+
+
+@public
+async def index(request: Request) -> Response:
+    active = await Campaign.filter(state__in=(*policy.ACTIVE, CampaignState.REVEALING)).order_by(
+        "deadline", "slug"
+    )
+    ended = (
+        await Campaign.filter(state__in=(CampaignState.REVEALED, CampaignState.EXPIRED))
+        .order_by("-deadline", "slug")
+        .limit(50)
+    )
+    return page(
+        request,
+        "index.html",
+        {
+            "active": [(c, policy.progress(c), policy.state_label(c.state)) for c in active],
+            "ended": [(c, policy.state_label(c.state)) for c in ended],
+        },
+    )
+
+
+@public
+async def campaign_page(request: Request) -> Response:
+    campaign = await campaign_or_404(request.path_params["slug"])
+    return page(request, "campaign.html", await campaign_context(request, campaign))
+
+
+def _sign_page(
+    request: Request,
+    context: dict[str, Any],
+    values: dict[str, str],
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return page(request, "sign.html", {**context, "values": values, "error": error}, status)
+
+
+@public
+async def sign_form(request: Request) -> Response:
+    campaign = await campaign_or_404(request.path_params["slug"])
+    context = await campaign_context(request, campaign)
+    values = dict.fromkeys(SIGN_FIELDS, "") | {"list_publicly": ""}
+    if not context["signable"]:
+        error = signing.closed_error(campaign).message
+        return _sign_page(request, context, values, error, 409)
+    return _sign_page(request, context, values)
+
+
+def _personal_threshold(raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise CampaignError(
+            _("Your own threshold must be a whole number, or left empty."),
+            code="invalid_personal_threshold",
+        )
+    return int(raw)
+
+
+def _values(form: ImmutableMultiDict) -> dict[str, str]:
+    values = {name: str(form.get(name, "")) for name in SIGN_FIELDS}
+    values["list_publicly"] = "yes" if form.get("list_publicly") == "yes" else ""
+    return values
+
+
+@public
+async def sign(request: Request) -> Response:
+    campaign = await campaign_or_404(request.path_params["slug"])
+    form = await read_form(request)
+    values = _values(form)
+    context = await campaign_context(request, campaign)
+    state = request.app.state
+    try:
+        data = signing.PledgeInput(
+            name=values["name"],
+            contact=values["contact"],
+            team=values["team"],
+            message=values["message"],
+            personal_threshold=_personal_threshold(values["personal_threshold"]),
+            list_publicly=values["list_publicly"] == "yes",
+            invite_code=values["invite_code"],
+        )
+        signed = await signing.sign(
+            campaign, data, keystore=state.keystore, pepper=state.code_pepper
+        )
+    except CampaignError as error:
+        # What was typed is sent back to the same person only; nothing was stored.
+        return _sign_page(request, context, values, error.message, error.status)
+    if signed.threshold_reached:
+        ticker.wake(request.app)
+    return page(
+        request,
+        "signed.html",
+        {
+            "campaign": campaign,
+            "receipt": signed.receipt,
+            "invite_codes": signed.invite_codes,
+            "state_label": policy.state_label(signed.state),
+        },
+    )
+
+
+@public
+async def confirmed(request: Request) -> Response:
+    campaign = await campaign_or_404(request.path_params["slug"])
+    return page(request, "confirmed.html", {"campaign": campaign})
+
+
+def _receipt_page(
+    request: Request, name: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    return page(request, name, {"error": None, "result": None, **context}, status)
+
+
+@public
+async def status_form(request: Request) -> Response:
+    return _receipt_page(request, "status.html", {})
+
+
+@public
+async def status(request: Request) -> Response:
+    form = await read_form(request)
+    state = request.app.state
+    try:
+        result = await receipts.status(
+            str(form.get("receipt", "")), keystore=state.keystore, pepper=state.code_pepper
+        )
+    except CampaignError as error:
+        return _receipt_page(request, "status.html", {"error": error.message}, error.status)
+    return _receipt_page(
+        request,
+        "status.html",
+        {
+            "result": result,
+            "progress": policy.progress(result.campaign),
+            "state_label": policy.state_label(result.campaign.state),
+        },
+    )
+
+
+@public
+async def withdraw_form(request: Request) -> Response:
+    return _receipt_page(request, "withdraw.html", {})
+
+
+@public
+async def withdraw(request: Request) -> Response:
+    form = await read_form(request)
+    state = request.app.state
+    if form.get("confirm") != "yes":
+        return _receipt_page(
+            request,
+            "withdraw.html",
+            {"error": _("Tick the box to confirm that you want to withdraw your pledge.")},
+            422,
+        )
+    try:
+        campaign = await receipts.withdraw(
+            str(form.get("receipt", "")), keystore=state.keystore, pepper=state.code_pepper
+        )
+    except CampaignError as error:
+        return _receipt_page(request, "withdraw.html", {"error": error.message}, error.status)
+    return _receipt_page(request, "withdraw.html", {"result": campaign})
+
+
+@public
+async def gate_form(request: Request) -> Response:
+    campaign = await campaign_or_404(request.path_params["slug"])
+    context = await campaign_context(request, campaign)
+    return page(request, "gate.html", {**context, "error": None, "outcome": None})
+
+
+@public
+async def gate_submit(request: Request) -> Response:
+    campaign = await campaign_or_404(request.path_params["slug"])
+    form = await read_form(request)
+    try:
+        outcome = await gatekeeping.submit(
+            campaign, str(form.get("share", "")), keystore=request.app.state.keystore
+        )
+    except CampaignError as error:
+        context = await campaign_context(request, campaign)
+        return page(
+            request, "gate.html", {**context, "error": error.message, "outcome": None}, error.status
+        )
+    campaign = await Campaign.get(id=campaign.id)
+    context = await campaign_context(request, campaign)
+    return page(request, "gate.html", {**context, "error": None, "outcome": outcome})
+
+
+routes = [
+    Route("/", index, methods=["GET"], name="index"),
+    Route("/{slug}", campaign_page, methods=["GET"], name="campaign"),
+    Route("/{slug}/sign", sign_form, methods=["GET"], name="sign_form"),
+    Route("/{slug}/sign", sign, methods=["POST"], name="sign"),
+    Route("/{slug}/confirmed", confirmed, methods=["GET"], name="confirmed"),
+    Route("/{slug}/gate", gate_form, methods=["GET"], name="gate_form"),
+    Route("/{slug}/gate", gate_submit, methods=["POST"], name="gate_submit"),
+]
+
+pledge_routes = [
+    Route("/status", status_form, methods=["GET"], name="status_form"),
+    Route("/status", status, methods=["POST"], name="status"),
+    Route("/withdraw", withdraw_form, methods=["GET"], name="withdraw_form"),
+    Route("/withdraw", withdraw, methods=["POST"], name="withdraw"),
+]

@@ -1,0 +1,73 @@
+"""Helpers for campaign tests: campaigns made through the real service, pledges through the API.
+
+The in-server ticker is off here (tests call `lifecycle.tick` themselves, with a chosen `now`),
+except in test_ticker.py, which turns it on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from crypto.gate import GatePolicy
+from organise.campaigns import invites, lifecycle, ticker
+from organise.campaigns.models import Campaign, Pledge
+from organise.campaigns.setup import CampaignSpec, CreatedCampaign, create_campaign
+
+
+@pytest.fixture(autouse=True)
+def no_background_ticker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ticker, "INTERVAL_SECONDS", None)
+
+
+def in_days(days: float) -> datetime:
+    return datetime.now(UTC) + timedelta(days=days)
+
+
+async def make_campaign(app: Starlette, **overrides: Any) -> CreatedCampaign:
+    values: dict[str, Any] = {
+        "slug": "walkout",
+        "title": "Walk out of Project Lantern",
+        "demand": "We will not build it.\n\nNot this year, not next.",
+        "threshold": 3,
+        "deadline": in_days(30),
+        "employer": "Acme Cloud",
+        "cooling_off_hours": 0,
+        "gate": GatePolicy("server"),
+    }
+    values.update(overrides)
+    return await create_campaign(CampaignSpec(**values), keystore=app.state.keystore)
+
+
+async def make_codes(app: Starlette, campaign: Campaign, count: int) -> list[str]:
+    fresh = await Campaign.get(id=campaign.id)
+    return await invites.generate(fresh, count, pepper=app.state.code_pepper)
+
+
+async def sign(
+    client: httpx.AsyncClient, slug: str, code: str | None, name: str, **fields: Any
+) -> httpx.Response:
+    body: dict[str, Any] = {"name": name, **fields}
+    if code is not None:
+        body["invite_code"] = code
+    return await client.post(f"/api/v1/campaigns/{slug}/pledges", json=body)
+
+
+async def tick(app: Starlette, now: datetime | None = None) -> lifecycle.TickReport:
+    return await lifecycle.tick(app.state.keystore, now=now)
+
+
+async def refreshed(campaign: Campaign) -> Campaign:
+    return await Campaign.get(id=campaign.id)
+
+
+def pledge_key_names(app: Starlette, campaign: Campaign) -> list[str]:
+    return app.state.keystore.names(f"pledge/{campaign.id}/")
+
+
+async def pledge_rows(campaign: Campaign) -> int:
+    return await Pledge.filter(campaign_id=campaign.id).count()

@@ -1,0 +1,219 @@
+"""The command line, end to end against a real server process (its own SQLite instance)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from tests.servers import LiveServer
+from tests.support import PASSPHRASE
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = LiveServer(tmp_path_factory.mktemp("campaign-cli")).start()
+    yield live
+    live.stop()
+
+
+def _deadline(days: int = 30) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="minutes")
+
+
+def _ok(result) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_create_prints_json(server):
+    out = _ok(
+        server.run_cli(
+            "campaign",
+            "create",
+            "--slug",
+            "plain",
+            "--title",
+            "Plain",
+            "--demand",
+            "We refuse.",
+            "--threshold",
+            "5",
+            "--deadline",
+            _deadline(),
+        )
+    )
+    created = json.loads(out)
+    assert created["slug"] == "plain"
+    assert created["state"] == "open"
+    assert "gatekeeper_shares" not in created
+    again = server.run_cli(
+        "campaign",
+        "create",
+        "--slug",
+        "plain",
+        "--title",
+        "Plain",
+        "--demand",
+        "We refuse.",
+        "--threshold",
+        "5",
+        "--deadline",
+        _deadline(),
+    )
+    assert again.returncode != 0
+    assert "already exists" in again.stderr
+    bad = server.run_cli(
+        "campaign",
+        "create",
+        "--slug",
+        "bad",
+        "--title",
+        "Bad",
+        "--demand",
+        "x",
+        "--threshold",
+        "5",
+        "--deadline",
+        "someday",
+    )
+    assert bad.returncode != 0
+    assert "ISO 8601" in bad.stderr
+
+
+def test_invites_print_one_code_per_line(server):
+    _ok(
+        server.run_cli(
+            "campaign",
+            "create",
+            "--slug",
+            "codes",
+            "--title",
+            "Codes",
+            "--demand",
+            "x",
+            "--threshold",
+            "5",
+            "--deadline",
+            _deadline(),
+        )
+    )
+    lines = _ok(server.run_cli("campaign", "invites", "codes", "--count", "7")).splitlines()
+    assert len(lines) == 7
+    assert all(len(line) == 34 for line in lines)
+    assert len(set(lines)) == 7
+
+
+def test_tick_prints_what_it_did(server):
+    report = json.loads(_ok(server.run_cli("tick")))
+    assert set(report) >= {"expired", "revealed", "awaiting_gate", "shredded", "errors"}
+    assert report["errors"] == 0
+
+
+def test_gatekeepers_shares_and_reveal_from_the_command_line(server, tmp_path):
+    passphrase_file = tmp_path / "passphrase"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    _ok(
+        server.run_cli(
+            "organiser",
+            "create",
+            "cli-organiser",
+            "--role",
+            "organiser",
+            "--passphrase-file",
+            str(passphrase_file),
+        )
+    )
+    created = json.loads(
+        _ok(
+            server.run_cli(
+                "campaign",
+                "create",
+                "--slug",
+                "gated",
+                "--title",
+                "Gated",
+                "--demand",
+                "We refuse.",
+                "--threshold",
+                "3",
+                "--deadline",
+                _deadline(),
+                "--cooling-off",
+                "0",
+                "--gatekeepers",
+                "2/3",
+                "--server-required",
+                "--audience",
+                "cosigners",
+            )
+        )
+    )
+    shares = created["gatekeeper_shares"]
+    assert len(shares) == 3
+    assert all(len(share.split()) == 33 for share in shares)
+    codes = _ok(server.run_cli("campaign", "invites", "gated", "--count", "3")).splitlines()
+
+    reveal = (
+        "campaign",
+        "reveal",
+        "gated",
+        "--organiser",
+        "cli-organiser",
+        "--passphrase-file",
+        str(passphrase_file),
+    )
+    early = server.run_cli(*reveal)
+    assert early.returncode != 0
+    assert "has not been revealed" in early.stderr
+    assert early.stdout == ""
+
+    for code, name in zip(codes, ("Ada", "Grace", "Katherine"), strict=True):
+        response = httpx.post(
+            f"{server.url}/api/v1/campaigns/gated/pledges",
+            json={"invite_code": code, "name": name},
+            timeout=30,
+        )
+        assert response.status_code == 201, response.text
+    _ok(server.run_cli("tick"))
+    shown = json.loads(_ok(server.run_cli("campaign", "show", "gated")))
+    assert shown["state"] == "awaiting_gate"
+
+    words = shares[0].split()
+    words[3] = "academic" if words[3] != "academic" else "acid"
+    mistyped = server.run_cli("campaign", "share", "gated", input_text=" ".join(words))
+    assert mistyped.returncode != 0
+    assert "checksum error" in mistyped.stderr
+
+    first = _ok(server.run_cli("campaign", "share", "gated", input_text=shares[0] + "\n"))
+    assert "Share accepted. 1 more gatekeeper share(s) needed." in first
+    assert "has not been revealed" in server.run_cli(*reveal).stderr
+    second = _ok(server.run_cli("campaign", "share", "gated", input_text=shares[2]))
+    assert "the pledges have been revealed" in second
+
+    out_file = tmp_path / "revealed.csv"
+    _ok(server.run_cli(*reveal, "--out", str(out_file)))
+    assert oct(out_file.stat().st_mode & 0o777) == "0o600"
+    rows = list(csv.reader(io.StringIO(out_file.read_text())))
+    assert sorted(row[0] for row in rows[1:]) == ["Ada", "Grace", "Katherine"]
+    to_stdout = _ok(server.run_cli(*reveal))
+    assert "Katherine" in to_stdout
+
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not the passphrase at all\n")
+    refused = server.run_cli(
+        "campaign",
+        "reveal",
+        "gated",
+        "--organiser",
+        "cli-organiser",
+        "--passphrase-file",
+        str(wrong),
+    )
+    assert refused.returncode != 0
+    assert "Wrong passphrase" in refused.stderr

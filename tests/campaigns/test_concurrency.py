@@ -1,0 +1,152 @@
+"""200 concurrent signatures on two server processes: rows match answers, one crossing, one reveal.
+
+Only meaningful on PostgreSQL: SQLite serialises every write, so nothing could race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.conftest import ON_POSTGRES, POSTGRES_URL
+from tests.servers import LiveServer
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(
+        not ON_POSTGRES,
+        reason="races only mean something on PostgreSQL (set ORGANISE_TEST_DATABASE_URL)",
+    ),
+    pytest.mark.timeout(240),
+]
+
+SIGNATURES = 200
+THRESHOLD = 100
+
+
+async def _sign_all(urls: list[str], slug: str, codes: list[str]) -> list[int]:
+    limits = httpx.Limits(max_connections=SIGNATURES, max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+
+        async def one(number: int, code: str) -> int:
+            url = f"{urls[number % len(urls)]}/api/v1/campaigns/{slug}/pledges"
+            response = await client.post(url, json={"invite_code": code, "name": f"W{number}"})
+            return response.status_code
+
+        return await asyncio.gather(*(one(n, code) for n, code in enumerate(codes)))
+
+
+async def _counts(slug: str) -> dict[str, object]:
+    connection = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        campaign = await connection.fetchrow(
+            "SELECT id, state, pledge_count, revealed_count FROM campaign WHERE slug = $1",
+            slug,
+        )
+        rows = await connection.fetchval(
+            "SELECT count(*) FROM campaign_pledge WHERE campaign_id = $1", campaign["id"]
+        )
+        events = await connection.fetch(
+            "SELECT kind, count(*) AS n FROM campaign_event WHERE campaign_id = $1 GROUP BY kind",
+            campaign["id"],
+        )
+        return {
+            "state": campaign["state"],
+            "pledge_count": campaign["pledge_count"],
+            "revealed_count": campaign["revealed_count"],
+            "rows": rows,
+            "events": {event["kind"]: event["n"] for event in events},
+        }
+    finally:
+        await connection.close()
+
+
+async def _truncate() -> None:
+    connection = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        await connection.execute(
+            "TRUNCATE campaign, campaign_pledge, campaign_invite, campaign_event, "
+            "organiser, organiser_session CASCADE"
+        )
+    finally:
+        await connection.close()
+
+
+def _run_cli(server: LiveServer, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "organise", *args],
+        env=server.env,
+        cwd=server.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_hundred_concurrent_signatures_on_two_processes(database_url, tmp_path):
+    root = tmp_path / "shared"  # one instance directory: one keystore, one secret key
+    root.mkdir()
+    env = {"DATABASE_URL": database_url}
+    first = LiveServer(root, extra_env=env)
+    second = LiveServer(root, extra_env=env)
+    deadline = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="minutes")
+    try:
+        created = first.run_cli(
+            "campaign",
+            "create",
+            "--slug",
+            "race",
+            "--title",
+            "Race",
+            "--demand",
+            "x",
+            "--threshold",
+            str(THRESHOLD),
+            "--deadline",
+            deadline,
+            "--cooling-off",
+            "0",
+        )
+        assert created.returncode == 0, created.stderr
+        invites = first.run_cli("campaign", "invites", "race", "--count", str(SIGNATURES))
+        assert invites.returncode == 0, invites.stderr
+        codes = invites.stdout.split()
+        assert len(codes) == SIGNATURES
+        first.start()
+        second.start()
+
+        statuses = asyncio.run(_sign_all([first.url, second.url], "race", codes))
+
+        # Two ticks from the command line at once, alongside the servers' own tickers.
+        ticks = [_run_cli(first, "tick"), _run_cli(second, "tick")]
+        for process in ticks:
+            out, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err
+            assert json.loads(out)["errors"] == 0
+        for _ in range(300):
+            if asyncio.run(_counts("race"))["state"] == "revealed":
+                break
+            time.sleep(0.1)
+        counts = asyncio.run(_counts("race"))
+    finally:
+        first.stop()
+        second.stop()
+
+    accepted = statuses.count(201)
+    assert set(statuses) <= {201, 409}, sorted(set(statuses))
+    assert accepted >= THRESHOLD
+    assert counts["rows"] == accepted
+    assert counts["pledge_count"] == accepted
+    assert counts["state"] == "revealed"
+    assert counts["revealed_count"] == accepted  # everyone who got a receipt is in the reveal
+    assert counts["events"] == {"created": 1, "threshold_reached": 1, "revealed": 1}
+    assert "Traceback" not in first.output()
+    asyncio.run(_truncate())

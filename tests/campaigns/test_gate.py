@@ -1,0 +1,154 @@
+"""Gatekeepers: no reveal before k valid shares; bad shares named; forged ones cannot block."""
+
+from __future__ import annotations
+
+import os
+
+from shamir_mnemonic.shamir import EncryptedMasterSecret, split_ems
+
+from crypto.gate import GatePolicy
+from organise.campaigns.models import Audience, CampaignState, EventKind, LifecycleEvent
+from organise.organisers.models import Role
+from tests.campaigns.conftest import (
+    make_campaign,
+    make_codes,
+    pledge_key_names,
+    refreshed,
+    sign,
+    tick,
+)
+from tests.support import SAME_ORIGIN, make_organiser
+
+
+async def _awaiting_gate(app, client, gate, slug="walkout"):
+    created = await make_campaign(app, slug=slug, gate=gate, audience=Audience.COSIGNERS)
+    campaign = created.campaign
+    receipts = []
+    for code in await make_codes(app, campaign, 3):
+        receipts.append((await sign(client, slug, code, f"Signer {len(receipts)}")).json())
+    report = await tick(app)
+    assert report.awaiting_gate == 1
+    assert report.revealed == 0
+    return campaign, list(created.gatekeeper_shares), receipts
+
+
+async def _hand_in(client, slug, words):
+    return await client.post(f"/campaigns/{slug}/gate", data={"share": words}, headers=SAME_ORIGIN)
+
+
+def _mistype(words: str, position: int = 10) -> str:
+    listed = words.split()
+    listed[position] = "academic" if listed[position] != "academic" else "acid"
+    return " ".join(listed)
+
+
+def _forged_share(campaign, group_index: int, member_index: int, layout) -> str:
+    """A well-formed share with the campaign's public identifier but the wrong secret."""
+    group_threshold, groups = layout
+    ems = EncryptedMasterSecret.from_master_secret(
+        os.urandom(32), b"", campaign.gate_identifier, True, 0
+    )
+    return split_ems(group_threshold, groups, ems)[group_index][member_index].mnemonic()
+
+
+async def test_server_and_two_of_three_gatekeepers(app, client):
+    await make_organiser("alex", Role.ORGANISER)
+    campaign, shares, receipts = await _awaiting_gate(
+        app, client, GatePolicy("server_and_gatekeepers", 3, 2)
+    )
+    assert len(shares) == 3
+    assert (await refreshed(campaign)).state == CampaignState.AWAITING_GATE
+    # Still nothing readable, however often the server ticks.
+    for _ in range(3):
+        await tick(app)
+    assert (await refreshed(campaign)).state == CampaignState.AWAITING_GATE
+    status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[0]["receipt"]})
+    assert status.json()["pledge"] == "sealed"
+
+    first = await _hand_in(client, "walkout", shares[0])
+    assert first.status_code == 200
+    assert "Your share was accepted. 1 more gatekeeper shares are needed." in first.text
+    assert (await refreshed(campaign)).state == CampaignState.AWAITING_GATE
+
+    mistyped = await _hand_in(client, "walkout", _mistype(shares[1]))
+    assert mistyped.status_code == 422
+    assert "checksum error" in mistyped.text
+    assert "mistyped" in mistyped.text
+
+    misspelt = await _hand_in(client, "walkout", shares[1].replace(shares[1].split()[4], "zzz", 1))
+    assert misspelt.status_code == 422
+    assert "Word 5 of this share is not a share word" in misspelt.text
+
+    short = await _hand_in(client, "walkout", " ".join(shares[1].split()[:20]))
+    assert short.status_code == 422
+    assert "This share has 20 words; a share has 33." in short.text
+
+    duplicate = await _hand_in(client, "walkout", shares[0].upper())
+    assert duplicate.status_code == 409
+    assert "already been handed in" in duplicate.text
+    assert (await refreshed(campaign)).state == CampaignState.AWAITING_GATE
+
+    second = await _hand_in(client, "walkout", shares[2])
+    assert second.status_code == 200
+    assert "the pledges have been revealed" in second.text
+    revealed = await refreshed(campaign)
+    assert revealed.state == CampaignState.REVEALED
+    assert revealed.revealed_count == 3
+    # Handed-in shares, the server's share and the revealed pledges' keys are all gone.
+    assert app.state.keystore.names(f"gate/{campaign.id}/") == []
+    assert pledge_key_names(app, campaign) == []
+    status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[0]["receipt"]})
+    assert len(status.json()["cosigners"]) == 3
+    late = await _hand_in(client, "walkout", shares[1])
+    assert late.status_code == 409
+    assert "destroy your share" in late.text
+
+
+async def test_a_share_of_another_campaign_is_named(app, client):
+    gate = GatePolicy("server_and_gatekeepers", 3, 2)
+    await _awaiting_gate(app, client, gate)
+    other = await make_campaign(app, slug="other", gate=gate)
+    response = await _hand_in(client, "walkout", other.gatekeeper_shares[0])
+    assert response.status_code == 422
+    assert "belongs to another campaign" in response.text
+
+
+async def test_shares_are_refused_before_the_threshold(app, client):
+    created = await make_campaign(app, gate=GatePolicy("server_and_gatekeepers", 3, 2))
+    response = await _hand_in(client, "walkout", created.gatekeeper_shares[0])
+    assert response.status_code == 409
+    assert "not waiting for gatekeepers yet" in response.text
+    assert app.state.keystore.names(f"gate/{created.campaign.id}/submitted/") == []
+
+
+async def test_any_two_of_three_holders_with_the_server_as_one(app, client):
+    campaign, shares, _receipts = await _awaiting_gate(app, client, GatePolicy("any_k_of_n", 3, 2))
+    response = await _hand_in(client, "walkout", shares[1])
+    assert response.status_code == 200
+    assert (await refreshed(campaign)).state == CampaignState.REVEALED
+
+
+async def test_a_forged_share_cannot_block_the_real_one(app, client):
+    gate = GatePolicy("server_and_gatekeepers", 3, 2)
+    campaign, shares, _receipts = await _awaiting_gate(app, client, gate)
+    # Someone who knows the campaign's public identifier forges shares for places 1 and 2.
+    forged = [_forged_share(campaign, 1, member, gate.slip39_layout()) for member in (0, 1)]
+    for words in forged:
+        assert (await _hand_in(client, "walkout", words)).status_code == 200
+    assert (await refreshed(campaign)).state == CampaignState.AWAITING_GATE
+    # The real gatekeepers hand in theirs for the same places: the gate opens all the same.
+    await _hand_in(client, "walkout", shares[0])
+    response = await _hand_in(client, "walkout", shares[1])
+    assert response.status_code == 200
+    assert (await refreshed(campaign)).state == CampaignState.REVEALED
+    events = await LifecycleEvent.filter(campaign_id=campaign.id, kind=EventKind.REVEALED)
+    assert len(events) == 1
+
+
+async def test_the_gate_page_renders(app, client):
+    await _awaiting_gate(app, client, GatePolicy("server_and_gatekeepers", 1, 1))
+    page = await client.get("/campaigns/walkout/gate")
+    assert page.status_code == 200
+    assert "the server and the one gatekeeper" in page.text
+    assert "<textarea" in page.text
+    assert "set-cookie" not in page.headers
