@@ -258,3 +258,23 @@ async def test_passphrase_checks_on_account_pages_are_throttled_too(client, sett
     )
     assert blocked.status_code == 429
     assert "Too many failed" in blocked.text
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        (Role.ORGANISER, ["/organisers/campaigns/"], ["/organisers/reports/"]),
+        (Role.REVIEWER, ["/organisers/reports/"], ["/organisers/campaigns/"]),
+        (Role.ADMIN, ["/organisers/campaigns/", "/organisers/reports/"], []),
+    ],
+)
+async def test_navigation_offers_what_the_role_may_use(client, role, shown, hidden):
+    await make_organiser("alex", role)
+    await sign_in(client)
+    page = (await client.get("/organisers/")).text
+    for path in shown:
+        assert f'href="http://testserver{path}"' in page
+        assert (await client.get(path)).status_code == 200
+    for path in hidden:
+        assert f'href="http://testserver{path}"' not in page
+        assert (await client.get(path)).status_code == 403
