@@ -15,12 +15,11 @@ import nacl.public
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from crypto import codes
+from crypto import codes, reportbox
 from crypto.errors import CodeFormatError
 from crypto.keystore import Keystore
 from organise.i18n import _
 from organise.organisers.models import Organiser
-from organise.reports import followup_crypto
 from organise.reports.inbox import ensure_inbox
 from organise.reports.models import Author, Report, ReportMessage, ReviewState
 from organise.reports.submission import receipt_hash
@@ -64,7 +63,7 @@ async def open_with_receipt(receipt: object, pepper: bytes) -> ReporterAccess:
         raise wrong_receipt()
     if not codes.hashes_equal(bytes.fromhex(report.receipt_hash), bytes.fromhex(digest)):
         raise wrong_receipt()
-    key = followup_crypto.reporter_private_key(normalised, pepper)
+    key = reportbox.reporter_private_key(normalised, pepper)
     return ReporterAccess(report=report, key=key, receipt=normalised)
 
 
@@ -112,7 +111,7 @@ async def shown_state(report: Report) -> tuple[ReviewState, bool]:
 
 
 def _context(message: ReportMessage) -> str:
-    return followup_crypto.message_context(
+    return reportbox.message_context(
         message.report_id, message.id, message.position, message.author.value
     )
 
@@ -124,7 +123,7 @@ async def read_messages(report: Report, key: nacl.public.PrivateKey) -> list[Mes
         Message(
             author=message.author,
             week=message.week,
-            text=followup_crypto.open_text(message.sealed, key, context=_context(message)),
+            text=reportbox.open_text(message.sealed, key, context=_context(message)),
         )
         for message in messages
     ]
@@ -160,7 +159,7 @@ async def add_message(
                     week=this_week(),
                     sealed=b"",
                 )
-                message.sealed = followup_crypto.seal_text(
+                message.sealed = reportbox.seal_text(
                     text,
                     [inbox.public_key, report.reporter_public_key],
                     context=_context(message),

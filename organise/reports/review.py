@@ -8,9 +8,9 @@ import nacl.public
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from crypto import reportbox
 from organise.contracts.models import Contract
 from organise.i18n import _
-from organise.reports import followup_crypto
 from organise.reports.models import Report, ReviewState
 from organise.web.errors import RequestRefused
 
@@ -40,8 +40,8 @@ async def get_report(report_id: uuid.UUID) -> Report:
 
 
 def open_details(report: Report, inbox_key: nacl.public.PrivateKey) -> str:
-    return followup_crypto.open_text(
-        report.details_sealed, inbox_key, context=followup_crypto.details_context(report.id)
+    return reportbox.open_text(
+        report.details_sealed, inbox_key, context=reportbox.details_context(report.id)
     )
 
 

@@ -6,10 +6,9 @@ import uuid
 
 from tortoise.transactions import in_transaction
 
-from crypto import codes
+from crypto import codes, reportbox
 from crypto.keystore import Keystore
 from organise.contracts.employers import find_employer
-from organise.reports import followup_crypto
 from organise.reports.inbox import ensure_inbox
 from organise.reports.models import Report, ReportTechnology
 from organise.reports.validation import ReportInput
@@ -28,12 +27,12 @@ async def submit(report: ReportInput, *, keystore: Keystore, pepper: bytes) -> s
     report_id = uuid.uuid4()
     receipt = codes.new_receipt()
     normalised = codes.normalise_receipt(receipt)
-    reporter_key = followup_crypto.reporter_private_key(normalised, pepper)
+    reporter_key = reportbox.reporter_private_key(normalised, pepper)
     # Encrypted in memory, before any write: the plaintext details never reach the database.
-    details_sealed = followup_crypto.seal_text(
+    details_sealed = reportbox.seal_text(
         report.details,
         [inbox.public_key],
-        context=followup_crypto.details_context(report_id),
+        context=reportbox.details_context(report_id),
     )
     facts = report.facts
     employer = await find_employer(facts.employer_name)

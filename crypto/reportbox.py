@@ -1,4 +1,4 @@
-"""The cryptography of reports, in one small module meant to move into `crypto/` later.
+"""The cryptography of contract reports: sealed details, and messages both sides can read.
 
 Only stock libsodium constructions through PyNaCl:
 
