@@ -12,16 +12,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from organise.i18n import _
+from organise.web import spreadsheet
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("name", "contact", "team", "message", "personal_threshold", "list_publicly")
 
 
 def neutralise(value: object) -> str:
-    if value is None:
-        return ""
-    text = (_("yes") if value else _("no")) if isinstance(value, bool) else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """A pledge field as a safe cell; true/false read as yes/no."""
+    if isinstance(value, bool):
+        value = _("yes") if value else _("no")
+    return spreadsheet.neutralise(value)
 
 
 def headers() -> list[str]:

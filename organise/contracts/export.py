@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 
 from organise.contracts import search
 from organise.contracts.search import ContractQuery
+from organise.web.spreadsheet import neutralise
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 500
 COLUMNS = (
     "id",
@@ -38,12 +38,6 @@ COLUMNS = (
     "atlas_technology",
     "published_week",
 )
-
-
-def neutralise(value: object) -> str:
-    """The cell as text, with a leading apostrophe if a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _row(item: dict) -> list[str]:

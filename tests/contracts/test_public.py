@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from organise.contracts.export import neutralise
 from organise.contracts.models import (
     Contract,
     ContractEmployer,
@@ -18,6 +17,7 @@ from organise.contracts.models import (
     Employer,
 )
 from organise.contracts.taxonomy import taxonomy
+from organise.web.spreadsheet import neutralise
 from organise.weeks import this_week
 
 
@@ -260,4 +260,4 @@ async def test_contract_and_employer_pages_link_campaigns_about_them(client, app
     employer_page = (await client.get("/contracts/employers/axon")).text
     assert "Campaign by-employer" in employer_page
     assert "Campaign by-contract" not in employer_page
-    assert "Campaigns" not in (await client.get(f"/contracts/{unrelated.id}")).text
+    assert '<ul class="campaigns">' not in (await client.get(f"/contracts/{unrelated.id}")).text
