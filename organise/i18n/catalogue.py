@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,6 +21,7 @@ from babel.messages.pofile import read_po, write_po
 from organise.i18n import DEFAULT_LOCALE, DOMAIN, LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 METHODS = [
     ("organise/**.py", "python"),
@@ -83,7 +85,15 @@ def stale_messages(locale: str = DEFAULT_LOCALE) -> set[str]:
 
 def update() -> None:
     template = extract()
-    english = Catalog(locale=DEFAULT_LOCALE, project="organise", charset="utf-8", fuzzy=False)
+    english = Catalog(
+        locale=DEFAULT_LOCALE,
+        project="organise",
+        charset="utf-8",
+        fuzzy=False,
+        # Fixed dates: regenerating an unchanged catalogue must not change the file.
+        creation_date=FIXED_DATE,
+        revision_date=FIXED_DATE,
+    )
     for message in template:
         if message.id:
             english.add(message.id, string=message.id, context=message.context)
