@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from tortoise.queryset import QuerySet
 
 from organise.contracts import taxonomy
-from organise.contracts.models import Contract, Employer
+from organise.contracts.models import Contract, Employer, Origin
 from organise.i18n import _
 from organise.reports.suppression import suppressed
 from organise.web.errors import RequestRefused
@@ -17,6 +18,8 @@ from organise.web.errors import RequestRefused
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
 MAX_FILTER_CHARS = 200
+MAX_SLUG_CHARS = 120  # Employer.slug's column
+_PAGE = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,21 @@ def parse_query(params: Mapping[str, str]) -> ContractQuery:
             "unknown_country",
         )
     raw_page = _text(params, "page") or "1"
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
+    # ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() refuses or reads.
+    if not _PAGE.fullmatch(raw_page) or not 1 <= int(raw_page) <= MAX_PAGE:
         raise RequestRefused(
             400, _("Page must be a whole number from 1 to %(n)d.") % {"n": MAX_PAGE}, "invalid_page"
         )
+    employer = _text(params, "employer").lower()
+    if len(employer) > MAX_SLUG_CHARS:
+        raise RequestRefused(
+            400,
+            _("The employer filter is an employer's address name, at most %(n)d characters.")
+            % {"n": MAX_SLUG_CHARS},
+            "invalid_filter",
+        )
     return ContractQuery(
-        employer=_text(params, "employer").lower(),
+        employer=employer,
         agency=_text(params, "agency"),
         technology=technology,
         country=country,
@@ -140,12 +152,20 @@ def sources_of(contract: Contract) -> list[Any]:
     return sorted(contract.sources, key=lambda source: source.position)
 
 
-def reports_shown(contract: Contract) -> str | int:
+def reports_shown(contract: Contract) -> str | int | None:
+    """The number of worker reports behind a record, with small-cell suppression; None for a
+    record not built from reports (an imported public record has none to count)."""
+    if contract.origin != Origin.REPORTS:
+        return None
     return suppressed(contract.report_count)
 
 
 def as_json(contract: Contract, *, base_url: str) -> dict[str, Any]:
     shown = reports_shown(contract)
+    if shown is None:
+        independent: dict[str, Any] = {"count": None, "text": _("none")}
+    else:
+        independent = {"count": shown if isinstance(shown, int) else None, "text": str(shown)}
     return {
         "id": str(contract.id),
         "url": f"{base_url}/contracts/{contract.id}",
@@ -176,10 +196,7 @@ def as_json(contract: Contract, *, base_url: str) -> dict[str, Any]:
             }
             for source in sources_of(contract)
         ],
-        "independent_reports": {
-            "count": shown if isinstance(shown, int) else None,
-            "text": str(shown),
-        },
+        "independent_reports": independent,
         "origin": contract.origin,
         "atlas_id": contract.atlas_id,
         "atlas_technology": contract.atlas_technology,

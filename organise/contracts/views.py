@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -15,6 +16,9 @@ from organise.contracts.models import Contract, Employer
 from organise.i18n import _
 from organise.web.access import public
 from organise.web.errors import RequestRefused
+
+# Employer slugs: at most the column's 120 characters, no control characters.
+_SLUG = re.compile(r"[^\x00-\x1f\x7f]{1,120}")
 
 # Helpers the templates call to show slugs as translated words.
 TEMPLATE_HELPERS = {
@@ -60,7 +64,10 @@ async def index(request: Request) -> Response:
 
 @public
 async def employer_page(request: Request) -> Response:
-    employer = await Employer.get_or_none(slug=str(request.path_params["slug"]))
+    slug = str(request.path_params["slug"])
+    employer = None
+    if _SLUG.fullmatch(slug):  # anything else (too long, NUL...) names no employer
+        employer = await Employer.get_or_none(slug=slug)
     if employer is None:
         raise RequestRefused(404, _("There is no employer at this address."))
     params = {**request.query_params, "employer": employer.slug}

@@ -26,11 +26,10 @@ async def create_report(request: Request) -> Response:
 
 
 async def _status(access: ReporterAccess) -> dict[str, object]:
-    state, merged = await followup.shown_state(access.report)
+    state = followup.shown_state(access.report)
     messages = await followup.read_messages(access.report, access.key)
     return {
         "state": state.value,
-        "merged": merged,
         "week": access.report.week.isoformat(),
         "messages": [
             {"author": m.author.value, "week": m.week.isoformat(), "text": m.text} for m in messages

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 
 APPROVALS_VARIABLE = "ORGANISE_PUBLISH_APPROVALS"
 DEFAULT_APPROVALS = 2
@@ -21,7 +22,7 @@ def publish_approvals() -> int:
     raw = os.environ.get(APPROVALS_VARIABLE, "").strip()
     if not raw:
         return DEFAULT_APPROVALS
-    if raw.isdigit() and 1 <= int(raw) <= MAX_APPROVALS:
+    if re.fullmatch(r"[0-9]{1,2}", raw) and 1 <= int(raw) <= MAX_APPROVALS:
         return int(raw)
     log.error(
         "%s must be a whole number from 1 to %d; using %d",

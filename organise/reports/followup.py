@@ -98,16 +98,15 @@ def state_text(state: ReviewState) -> str:
     return texts[state]
 
 
-async def root_of(report: Report) -> Report:
-    if report.merged_into_id is None:
-        return report
-    return await Report.get(id=report.merged_into_id)
+def shown_state(report: Report) -> ReviewState:
+    """The review state a reporter sees: their own report's, never another report's.
 
-
-async def shown_state(report: Report) -> tuple[ReviewState, bool]:
-    """The review state a reporter sees, and whether the report was merged into another."""
-    root = await root_of(report)
-    return root.state, root.id != report.id
+    Merging changes no report's state, and a report merged into another keeps the state it
+    had; only publication (a public event) moves every report behind the record to
+    "published". So the state tells a reporter nothing about other reports: whether someone
+    else reported the same contract, or how reviewers judged what they said.
+    """
+    return report.state
 
 
 def _context(message: ReportMessage) -> str:

@@ -11,12 +11,19 @@ details with their own key, unlocked by their passphrase at sign-in.
   deleted from the keystore. Until then whoever holds the server's keystore could read reports.
 - Reviewers and admins added later get access from someone who has it (`grant`): that person's
   key opens the inbox key, which is sealed again to the newcomer's public key.
+- An organiser who is no longer a reviewer or admin loses their grant (`drop_former_reviewers`,
+  at the next report or reviewer visit) as long as a current reviewer or admin keeps one.
 """
 
 from __future__ import annotations
 
+import uuid
+
+import anyio
 import nacl.public
+from anyio import to_thread
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
@@ -52,25 +59,34 @@ async def reviewers() -> list[Organiser]:
 async def _create(keystore: Keystore) -> ReportInbox:
     private_key = nacl.public.PrivateKey.generate()
     holders = await reviewers()
+    inbox = ReportInbox(id=uuid.uuid4(), name=INBOX_NAME, public_key=bytes(private_key.public_key))
+    pending = pending_key_name(inbox)
+    stored = False
     try:
         async with in_transaction():
-            inbox = await ReportInbox.create(
-                name=INBOX_NAME, public_key=bytes(private_key.public_key)
-            )
+            await inbox.save(force_create=True)
             if holders:
                 await InboxGrant.bulk_create([_grant(inbox, private_key, o) for o in holders])
             else:
-                keystore.put(pending_key_name(inbox), bytes(private_key))
-    except IntegrityError:
-        # Another request created it at the same moment: use theirs.
-        return await ReportInbox.get(name=INBOX_NAME)
+                # The keystore is SQLite with a busy timeout: keep it off the event loop.
+                # (The name is new, so deleting it on failure can only remove our own key.)
+                stored = True
+                await to_thread.run_sync(keystore.put, pending, bytes(private_key))
+    except BaseException as failure:
+        if stored:  # the inbox row was not committed: leave no orphan key behind
+            with anyio.CancelScope(shield=True):
+                await to_thread.run_sync(keystore.delete, pending)
+        if isinstance(failure, IntegrityError):
+            # Another request created it at the same moment: use theirs.
+            return await ReportInbox.get(name=INBOX_NAME)
+        raise
     return inbox
 
 
 async def settle_pending(inbox: ReportInbox, keystore: Keystore) -> None:
     """Hand a waiting inbox key to the reviewers and admins that now exist, then forget it."""
     name = pending_key_name(inbox)
-    stored = keystore.get(name)
+    stored = await to_thread.run_sync(keystore.get, name)
     if stored is None:
         return
     holders = await reviewers()
@@ -80,7 +96,21 @@ async def settle_pending(inbox: ReportInbox, keystore: Keystore) -> None:
     await InboxGrant.bulk_create(
         [_grant(inbox, private_key, organiser) for organiser in holders], ignore_conflicts=True
     )
-    keystore.delete(name)
+    await to_thread.run_sync(keystore.delete, name)
+
+
+async def drop_former_reviewers(inbox: ReportInbox) -> int:
+    """Delete the grants of organisers who are no longer reviewers or admins.
+
+    Kept while no current reviewer or admin holds a grant, so that a mistaken demotion of the
+    last holders cannot make every report unreadable. A former reviewer who copied the inbox
+    key while they had it is not shut out by this (that would need a new inbox key).
+    """
+    current = Organiser.filter(role__in=REVIEW_ROLES).values("id")
+    if not await InboxGrant.filter(inbox_id=inbox.id, organiser_id__in=Subquery(current)).exists():
+        return 0
+    former = Organiser.exclude(role__in=REVIEW_ROLES).values("id")
+    return await InboxGrant.filter(inbox_id=inbox.id, organiser_id__in=Subquery(former)).delete()
 
 
 async def ensure_inbox(keystore: Keystore) -> ReportInbox:
@@ -88,6 +118,7 @@ async def ensure_inbox(keystore: Keystore) -> ReportInbox:
     if inbox is None:
         inbox = await _create(keystore)
     await settle_pending(inbox, keystore)
+    await drop_former_reviewers(inbox)
     return inbox
 
 

@@ -1,9 +1,11 @@
 """Publishing a contract record from reports: proposed by one reviewer, approved by others.
 
 A proposal needs approvals from `config.publish_approvals()` distinct reviewers (2 by default;
-the proposer counts as one). Approving locks the proposal row (PostgreSQL) so that the record
-is created exactly once, however many approvals arrive at the same moment; the same reviewer
-cannot approve twice (a unique constraint).
+the proposer counts as one); only approvals from organisers who are reviewers or admins at
+publication time count. Publishing locks the report row, then the proposal row (PostgreSQL),
+so that one report makes at most one record, however many approvals (of however many
+proposals) arrive at the same moment; the same reviewer cannot approve twice (a unique
+constraint). A proposal whose report was merged, rejected or published meanwhile is withdrawn.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from organise.contracts.models import (
     Origin,
 )
 from organise.i18n import _
-from organise.organisers.models import Organiser
+from organise.organisers.models import Organiser, Role
 from organise.reports import config
 from organise.reports.models import (
     ProposalState,
@@ -78,16 +80,44 @@ async def group_of(report: Report) -> list[uuid.UUID]:
     return [report.id, *merged]
 
 
-async def propose(report: Report, organiser: Organiser, proposed: Draft) -> PublicationProposal:
+REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
+
+
+def _unpublishable(report: Report) -> RequestRefused | None:
+    """Why no record can be published from `report` now, or None if one can."""
     if report.merged_into_id is not None:
-        raise RequestRefused(
+        return RequestRefused(
             409, _("Propose the record from the report this one was merged into."), "merged"
         )
-    if report.contract_id is not None:
-        raise RequestRefused(409, _("A record has already been published from this report."))
+    if report.contract_id is not None or report.state == ReviewState.PUBLISHED:
+        return RequestRefused(
+            409, _("A record has already been published from this report."), "published"
+        )
     if report.state == ReviewState.REJECTED:
-        raise RequestRefused(409, _("This report was rejected; change its state first."))
+        return RequestRefused(
+            409, _("This report was rejected; change its state first."), "rejected"
+        )
+    return None
+
+
+async def counted_approvers(proposal_id: uuid.UUID) -> list[uuid.UUID]:
+    """Who has approved a proposal and still counts: only organisers who are reviewers or
+    admins now. An approval from someone since demoted no longer counts."""
+    return list(
+        await PublicationApproval.filter(
+            proposal_id=proposal_id, organiser__role__in=REVIEW_ROLES
+        ).values_list("organiser_id", flat=True)
+    )
+
+
+async def propose(report: Report, organiser: Organiser, proposed: Draft) -> PublicationProposal:
     async with in_transaction():
+        current = await Report.select_for_update().get_or_none(id=report.id)
+        if current is None:
+            raise RequestRefused(404, _("There is no report at this address."))
+        problem = _unpublishable(current)
+        if problem is not None:
+            raise problem
         proposal = await PublicationProposal.create(
             report_id=report.id, proposer=organiser, draft=proposed.as_json(), week=this_week()
         )
@@ -104,7 +134,15 @@ async def approve(proposal_id: uuid.UUID, organiser: Organiser) -> PublicationPr
         raise RequestRefused(
             409, _("You have already approved this record."), "already_approved"
         ) from None
-    return await approve_if_ready(proposal_id)
+    proposal = await approve_if_ready(proposal_id)
+    if proposal.state == ProposalState.WITHDRAWN:
+        # Another proposal for the same report was published at the same moment.
+        raise RequestRefused(
+            409,
+            _("This proposal was withdrawn: a record has already been published from its report."),
+            "proposal_closed",
+        )
+    return proposal
 
 
 async def withdraw(proposal_id: uuid.UUID) -> None:
@@ -125,28 +163,42 @@ async def _locked_open_proposal(proposal_id: uuid.UUID) -> PublicationProposal:
 
 
 async def approve_if_ready(proposal_id: uuid.UUID) -> PublicationProposal:
-    """Publish the record once enough distinct reviewers approve (exactly once)."""
+    """Publish the record once enough distinct reviewers approve (exactly once per report).
+
+    Locks the report row, then the proposal row (the order used by review.py too), and
+    publishes only while the report is unmerged, unpublished and not rejected: two proposals
+    for one report approved at the same moment make one record, and a proposal whose report
+    was merged or rejected meanwhile is withdrawn instead (409).
+    """
+    unlocked = await PublicationProposal.get_or_none(id=proposal_id)
+    if unlocked is None:
+        raise RequestRefused(404, _("There is no such proposal."))
+    refused: RequestRefused | None = None
     async with in_transaction():
+        report = await Report.select_for_update().get(id=unlocked.report_id)
         proposal = await PublicationProposal.select_for_update().get(id=proposal_id)
         if proposal.state != ProposalState.OPEN:
             return proposal
-        approvals = await PublicationApproval.filter(proposal_id=proposal.id).count()
-        if approvals < config.publish_approvals():
-            return proposal
-        report = await Report.get(id=proposal.report_id)
-        contract = await _publish(Draft.from_json(proposal.draft), report)
-        changed = await PublicationProposal.filter(id=proposal.id, state=ProposalState.OPEN).update(
-            state=ProposalState.PUBLISHED, contract_id=contract.id
-        )
-        if changed != 1:  # pragma: no cover - the row lock makes this unreachable
-            raise RuntimeError("proposal published twice")
-        # Other open proposals for the same report are superseded.
+        refused = _unpublishable(report)
+        if refused is None:
+            if len(await counted_approvers(proposal.id)) < config.publish_approvals():
+                return proposal
+            contract = await _publish(Draft.from_json(proposal.draft), report)
+            changed = await PublicationProposal.filter(
+                id=proposal.id, state=ProposalState.OPEN
+            ).update(state=ProposalState.PUBLISHED, contract_id=contract.id)
+            if changed != 1:  # pragma: no cover - the row locks make this unreachable
+                raise RuntimeError("proposal published twice")
+            proposal.state = ProposalState.PUBLISHED
+            proposal.contract_id = contract.id
+        # Other open proposals for the same report are superseded (or, if the report can no
+        # longer be published, this one is withdrawn with them).
         await PublicationProposal.filter(report_id=report.id, state=ProposalState.OPEN).update(
             state=ProposalState.WITHDRAWN
         )
-        proposal.state = ProposalState.PUBLISHED
-        proposal.contract_id = contract.id
-        return proposal
+    if refused is not None:
+        raise refused
+    return proposal
 
 
 async def _publish(proposed: Draft, report: Report) -> Contract:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 
 import nacl.public
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto import reportbox
-from organise.contracts.models import Contract
 from organise.i18n import _
-from organise.reports.models import Report, ReviewState
+from organise.reports.models import ProposalState, PublicationProposal, Report, ReviewState
 from organise.web.errors import RequestRefused
 
 # States a reviewer sets by hand; "published" comes only from publication.
@@ -49,43 +47,81 @@ async def merged_reports(report: Report) -> list[Report]:
     return list(await Report.filter(merged_into_id=report.id).order_by("-week", "id"))
 
 
+async def _locked(report_id: uuid.UUID) -> Report:
+    """The report row, locked until the transaction ends (PostgreSQL; SQLite serialises).
+
+    Lock order everywhere: report rows (by id) before proposal rows, so a state change, a
+    merge and an approval never wait on each other in a circle.
+    """
+    report = await Report.select_for_update().get_or_none(id=report_id)
+    if report is None:
+        raise RequestRefused(404, _("There is no report at this address."))
+    return report
+
+
+async def _withdraw_open_proposals(report_ids: list[uuid.UUID]) -> None:
+    await PublicationProposal.filter(report_id__in=report_ids, state=ProposalState.OPEN).update(
+        state=ProposalState.WITHDRAWN
+    )
+
+
 async def set_state(report: Report, state: ReviewState) -> None:
+    """Set a report's state by hand. Rejecting it withdraws its open publication proposals.
+
+    Only the report itself changes: reports merged into it keep their own state (see
+    `followup.shown_state`), so their reporters learn nothing about this one.
+    """
     if state not in SETTABLE_STATES:
         raise RequestRefused(400, _("That is not a review state you can set."), "invalid_state")
-    if report.state == ReviewState.PUBLISHED:
-        raise RequestRefused(
-            409, _("This report is behind a published record; its state stays published.")
-        )
-    if report.merged_into_id is not None:
-        raise RequestRefused(409, _("Change the state of the report this one was merged into."))
+    async with in_transaction():
+        current = await _locked(report.id)
+        if current.state == ReviewState.PUBLISHED or current.contract_id is not None:
+            raise RequestRefused(
+                409, _("This report is behind a published record; its state stays published.")
+            )
+        if current.merged_into_id is not None:
+            raise RequestRefused(409, _("Change the state of the report this one was merged into."))
+        await Report.filter(id=current.id).update(state=state)
+        if state == ReviewState.REJECTED:
+            await _withdraw_open_proposals([current.id])
     report.state = state
-    await report.save(update_fields=["state"])
 
 
 async def merge(report: Report, target: Report) -> None:
-    """Fold `report` (and anything merged into it) into `target`: one contract, more reports."""
+    """Fold `report` (and anything merged into it) into `target`: one contract, more reports.
+
+    The moving reports keep their own review state (a change at merge time would tell their
+    reporters that someone else reported the same contract), and their open publication
+    proposals are withdrawn. A report behind a published record takes no merges: the public
+    count of a record changes only through publication, which needs the approvals.
+    """
     if report.id == target.id:
         raise RequestRefused(400, _("A report cannot be merged into itself."), "invalid_merge")
-    if report.merged_into_id is not None or target.merged_into_id is not None:
-        raise RequestRefused(
-            409, _("Merge reports that have not been merged already."), "invalid_merge"
-        )
-    if report.contract_id is not None:
-        raise RequestRefused(
-            409,
-            _("This report is behind a published record; merge the other report into it."),
-            "invalid_merge",
-        )
     async with in_transaction():
+        locked = {r.id: await _locked(r.id) for r in sorted((report, target), key=lambda r: r.id)}
+        report, target = locked[report.id], locked[target.id]
+        if report.merged_into_id is not None or target.merged_into_id is not None:
+            raise RequestRefused(
+                409, _("Merge reports that have not been merged already."), "invalid_merge"
+            )
+        if report.contract_id is not None:
+            raise RequestRefused(
+                409,
+                _("This report is behind a published record; merge the other report into it."),
+                "invalid_merge",
+            )
+        if target.contract_id is not None:
+            raise RequestRefused(
+                409,
+                _(
+                    "That report is behind a published record. A published record's number of "
+                    "reports changes only through publication, so nothing can be merged into it."
+                ),
+                "merge_into_published",
+            )
         moving = [
             report.id,
             *await Report.filter(merged_into_id=report.id).values_list("id", flat=True),
         ]
         await Report.filter(id__in=moving).update(merged_into_id=target.id)
-        if target.contract_id is not None:
-            await Report.filter(id__in=moving).update(
-                contract_id=target.contract_id, state=ReviewState.PUBLISHED
-            )
-            await Contract.filter(id=target.contract_id).update(
-                report_count=F("report_count") + len(moving)
-            )
+        await _withdraw_open_proposals(moving)

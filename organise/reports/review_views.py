@@ -19,7 +19,6 @@ from organise.reports import config, followup, inbox, publication, review, valid
 from organise.reports.models import (
     Author,
     ProposalState,
-    PublicationApproval,
     PublicationProposal,
     Report,
     ReportInbox,
@@ -118,12 +117,11 @@ async def _report_page(
         other
         for other in await review.queue(None)
         if other.id != report.id
+        and other.contract_id is None
         and other.employer_name.casefold() == report.employer_name.casefold()
     ]
     proposals = await PublicationProposal.filter(report_id=report.id).order_by("-week", "id")
-    approvals = {
-        p.id: await PublicationApproval.filter(proposal_id=p.id).count() for p in proposals
-    }
+    approvals = {p.id: len(await publication.counted_approvers(p.id)) for p in proposals}
     return render(
         request,
         "reports/review/report.html",
@@ -229,9 +227,7 @@ async def proposals(request: Request) -> Response:
     open_ones = await PublicationProposal.filter(state=ProposalState.OPEN).order_by("-week", "id")
     rows = []
     for proposal in open_ones:
-        approvers = await PublicationApproval.filter(proposal_id=proposal.id).values_list(
-            "organiser_id", flat=True
-        )
+        approvers = await publication.counted_approvers(proposal.id)
         rows.append(
             {
                 "proposal": proposal,

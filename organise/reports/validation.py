@@ -22,7 +22,8 @@ MAX_MESSAGE_CHARS = 4000
 MAX_SUMMARY_CHARS = 4000
 MAX_SOURCES = 10
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_]{1,40}")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+# ASCII digits only (\d would also take Arabic-Indic and other scripts' digits).
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 # C0 controls other than tab, newline and carriage return; DEL; lone surrogates (not UTF-8).
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 

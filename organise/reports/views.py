@@ -165,7 +165,7 @@ async def _follow_up_page(
     request: Request, access: ReporterAccess, *, notice: str | None = None, status: int = 200
 ) -> Response:
     report = access.report
-    state, merged = await followup.shown_state(report)
+    state = followup.shown_state(report)
     messages = await followup.read_messages(report, access.key)
     technologies = await report.technology_links.all().values_list("technology", flat=True)
     return render(
@@ -176,7 +176,6 @@ async def _follow_up_page(
             "technologies": technologies,
             "state": state,
             "state_text": followup.state_text(state),
-            "merged": merged,
             "messages": messages,
             "receipt": access.receipt,
             "notice": notice,

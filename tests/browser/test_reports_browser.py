@@ -33,7 +33,7 @@ def _create_reviewer(live_server, tmp_path) -> None:
 
 def _report_a_contract(page, url: str) -> str:
     page.goto(url + "/")
-    page.get_by_role("link", name="Report a contract").click()
+    page.locator("main").get_by_role("link", name="Report a contract").click()
     assert page.locator("h1").inner_text() == "Report a contract"
     page.fill("#employer_new", "Skyward Drones Ltd")
     page.fill("#agency", "Riverside County Sheriff")

@@ -82,7 +82,9 @@ async def test_api_filters_and_paginates_with_a_total_of_every_match(client, sam
     ]
     assert item["technologies"] == ["body-worn-cameras"]
     assert item["sources"][0]["url"] == "https://example.org/source"
-    assert item["independent_reports"] == {"count": None, "text": "fewer than 5"}
+    # Imported public records are not built from worker reports: none to count, none to hide.
+    assert item["origin"] == "atlas"
+    assert item["independent_reports"] == {"count": None, "text": "none"}
 
     by_country = (await client.get("/api/v1/contracts?country=de")).json()
     assert by_country["total"] == 1
@@ -108,6 +110,9 @@ async def test_api_filters_and_paginates_with_a_total_of_every_match(client, sam
         ("country=Germany", "unknown_country"),
         ("page=0", "invalid_page"),
         ("page=two", "invalid_page"),
+        ("page=%C2%B2", "invalid_page"),  # "²": isdigit() says yes, int() says no
+        ("page=%D9%A3", "invalid_page"),  # Arabic-Indic three
+        ("page=" + "9" * 30, "invalid_page"),
         ("agency=" + "x" * 300, "invalid_filter"),
     ],
 )
@@ -118,6 +123,25 @@ async def test_bad_filters_get_a_clear_400(client, query, code):
     page = await client.get(f"/contracts/?{query}")
     assert page.status_code == 400
     assert "<h1>" in page.text
+    export = await client.get(f"/contracts/export.csv?{query}")
+    assert export.status_code == 400
+    assert "<h1>" in export.text
+
+
+async def test_overlong_or_odd_employer_addresses_are_404_not_500(client):
+    await Employer.create(name="Axon", slug="axon", key="axon")
+    for slug in ("a" * 121, "axon" * 40, "%00axon", "%C2%B2"):
+        page = await client.get(f"/contracts/employers/{slug}")
+        assert page.status_code == 404, slug
+        assert "no employer at this address" in page.text
+    # An over-long employer filter is refused with a reason, never a server error.
+    api = await client.get("/api/v1/contracts?employer=" + "a" * 150)
+    assert api.status_code == 400
+    assert api.json()["error"]["code"] == "invalid_filter"
+    for url in ("/contracts/?employer=", "/contracts/export.csv?employer="):
+        response = await client.get(url + "a" * 150)
+        assert response.status_code == 400
+        assert "at most 120 characters" in response.text
 
 
 async def test_taxonomy_lists_every_vocabulary_with_slugs_and_labels(client):
@@ -165,7 +189,7 @@ async def test_pages_browse_filter_and_link_employers_and_contracts(client):
 
 async def test_csv_export_matches_the_filters_and_neutralises_formulas(client):
     evil = await Employer.create(name='=HYPERLINK("http://x")', slug="evil", key="evil")
-    await _contract(evil, agency="+SUM(A1:A9)", summary="-2+3 and @cmd", country="US")
+    await _contract(evil, agency="+SUM(A1:A9)", summary="-2+3 and @cmd", country="US", reports=2)
     await _contract(evil, agency="Plain agency", summary="\tTabbed", technology="drones-robots")
     response = await client.get("/contracts/export.csv?technology=face-recognition")
     assert response.status_code == 200
@@ -181,6 +205,9 @@ async def test_csv_export_matches_the_filters_and_neutralises_formulas(client):
     everything = list(csv.DictReader(io.StringIO((await client.get("/contracts/export.csv")).text)))
     assert len(everything) == 2
     assert {r["summary"] for r in everything} == {"'-2+3 and @cmd", "'\tTabbed"}
+    # The imported record has no reports behind it: "none", not a suppressed "fewer than 5".
+    by_summary = {r["summary"]: r["independent_reports"] for r in everything}
+    assert by_summary == {"'-2+3 and @cmd": "fewer than 5", "'\tTabbed": "none"}
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,8 @@ async def test_a_small_group_can_publish_with_one_approval(client, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"), [("", 2), ("1", 1), ("3", 3), ("0", 2), ("two", 2), ("99", 2)]
+    ("raw", "expected"),
+    [("", 2), ("1", 1), ("3", 3), ("0", 2), ("two", 2), ("99", 2), ("\u00b2", 2), ("\u0663", 2)],
 )
 def test_approvals_setting_falls_back_to_two(monkeypatch, raw, expected):
     monkeypatch.setenv(config.APPROVALS_VARIABLE, raw)
@@ -120,13 +121,130 @@ async def test_merged_reports_count_behind_the_record_with_suppression(client, m
     assert "fewer than 5" in (await client.get(f"/contracts/{contract.id}")).text
     api = (await client.get("/api/v1/contracts")).json()["items"][0]
     assert api["independent_reports"] == {"count": None, "text": "fewer than 5"}
-    # A fifth report about the same contract, merged later, lifts the count above k.
-    await post_form(client, f"/organisers/reports/{others[3].id}/merge", {"target": str(root.id)})
-    assert (await Contract.get()).report_count == 5
-    page = (await client.get(f"/contracts/{contract.id}")).text
-    assert re.search(r"<dd>5</dd>", page)
+    # A fifth report about the same contract cannot be merged in later: one reviewer alone
+    # must not be able to push a published record's count across the line of five.
+    late = await post_form(
+        client, f"/organisers/reports/{others[3].id}/merge", {"target": str(root.id)}
+    )
+    assert late.status_code == 409
+    assert "changes only through publication" in late.text
+    assert (await Contract.get()).report_count == 4
+    assert (await Report.get(id=others[3].id)).merged_into_id is None
+    assert (await Report.get(id=others[3].id)).state == ReviewState.NEW
+    assert "fewer than 5" in (await client.get(f"/contracts/{contract.id}")).text
+    api = (await client.get("/api/v1/contracts")).json()["items"][0]
+    assert api["independent_reports"] == {"count": None, "text": "fewer than 5"}
+    # And the report behind the record takes no second record either.
+    again = await _propose(client, root)
+    assert again.status_code == 409
+    assert await Contract.all().count() == 1
+
+
+async def test_five_reports_merged_before_publication_show_their_count(client, monkeypatch):
+    monkeypatch.setenv(config.APPROVALS_VARIABLE, "1")
+    await reviewer(client)
+    for _ in range(5):
+        await submit(client)
+    root, *others = sorted(await Report.all(), key=lambda r: str(r.id))
+    for other in others:
+        await post_form(client, f"/organisers/reports/{other.id}/merge", {"target": str(root.id)})
+    await _propose(client, root)
+    contract = await Contract.get()
+    assert contract.report_count == 5
+    assert re.search(r"<dd>5</dd>", (await client.get(f"/contracts/{contract.id}")).text)
     api = (await client.get("/api/v1/contracts")).json()["items"][0]
     assert api["independent_reports"] == {"count": 5, "text": "5"}
+
+
+async def _two_reviewers_and_a_proposal(client) -> tuple[Report, PublicationProposal]:
+    await make_organiser("sam", Role.REVIEWER)
+    await reviewer(client, "robin")
+    await submit(client)
+    report = await Report.get()
+    assert (await _propose(client, report)).status_code == 303
+    return report, await PublicationProposal.get()
+
+
+async def _approve_as(client, username: str, proposal: PublicationProposal):
+    await switch_to(client, username)
+    return await post_form(
+        client, f"/organisers/reports/proposals/{proposal.id}/approve", {"confirm": "yes"}
+    )
+
+
+async def test_rejecting_a_report_withdraws_its_proposals(client, monkeypatch):
+    monkeypatch.delenv(config.APPROVALS_VARIABLE, raising=False)
+    report, proposal = await _two_reviewers_and_a_proposal(client)
+    rejected = await post_form(
+        client, f"/organisers/reports/{report.id}/state", {"state": "rejected"}
+    )
+    assert rejected.status_code == 303
+    assert (await PublicationProposal.get()).state == ProposalState.WITHDRAWN
+    refused = await _approve_as(client, "sam", proposal)
+    assert refused.status_code == 409
+    assert await Contract.all().count() == 0
+    assert (await Report.get()).state == ReviewState.REJECTED
+
+
+async def test_merging_a_report_withdraws_its_proposals(client, monkeypatch):
+    monkeypatch.delenv(config.APPROVALS_VARIABLE, raising=False)
+    report, proposal = await _two_reviewers_and_a_proposal(client)
+    await submit(client)
+    other = await Report.exclude(id=report.id).get()
+    merged = await post_form(
+        client, f"/organisers/reports/{report.id}/merge", {"target": str(other.id)}
+    )
+    assert merged.status_code == 303
+    assert (await PublicationProposal.get()).state == ProposalState.WITHDRAWN
+    refused = await _approve_as(client, "sam", proposal)
+    assert refused.status_code == 409
+    assert await Contract.all().count() == 0
+
+
+@pytest.mark.parametrize("change", ["rejected", "merged", "published"])
+async def test_approval_rechecks_the_report_even_if_a_proposal_stayed_open(
+    client, monkeypatch, change
+):
+    monkeypatch.delenv(config.APPROVALS_VARIABLE, raising=False)
+    report, proposal = await _two_reviewers_and_a_proposal(client)
+    await submit(client)
+    other = await Report.exclude(id=report.id).get()
+    # Change the report behind the reviewers' backs (an older server, a direct edit): the
+    # proposal is still open, but approving it must look at the report as it is now.
+    if change == "rejected":
+        await Report.filter(id=report.id).update(state=ReviewState.REJECTED)
+    elif change == "merged":
+        await Report.filter(id=report.id).update(merged_into_id=other.id)
+    else:
+        earlier = await publication.propose(
+            other,
+            await Organiser.get(username="robin"),
+            publication.Draft.from_json(proposal.draft),
+        )
+        done = await publication.approve(earlier.id, await Organiser.get(username="sam"))
+        assert done.contract_id is not None
+        await Report.filter(id=report.id).update(contract_id=done.contract_id)
+    before = await Contract.all().count()
+    refused = await _approve_as(client, "sam", proposal)
+    assert refused.status_code == 409
+    assert await Contract.all().count() == before
+    assert (await PublicationProposal.get(id=proposal.id)).state == ProposalState.WITHDRAWN
+
+
+async def test_approvals_of_demoted_reviewers_no_longer_count(client, monkeypatch):
+    monkeypatch.delenv(config.APPROVALS_VARIABLE, raising=False)
+    report, proposal = await _two_reviewers_and_a_proposal(client)  # robin proposed
+    await make_organiser("tess", Role.ADMIN)
+    await Organiser.filter(username="robin").update(role=Role.ORGANISER)
+    approved = await _approve_as(client, "sam", proposal)
+    assert approved.status_code == 303
+    assert await Contract.all().count() == 0  # robin's approval no longer counts
+    listing = await client.get("/organisers/reports/proposals")
+    assert "1 of 2" in listing.text
+    published = await _approve_as(client, "tess", proposal)
+    assert published.status_code == 303
+    assert await Contract.all().count() == 1
+    assert (await Report.get(id=report.id)).state == ReviewState.PUBLISHED
 
 
 @pytest.mark.parametrize(
@@ -192,3 +310,35 @@ async def test_concurrent_approvals_publish_exactly_once(client, monkeypatch):
     # Two approvals were needed beyond the proposer's; later ones find the proposal closed.
     assert outcomes.count("ok") >= 2
     assert set(outcomes) <= {"ok", "409"}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not ON_POSTGRES, reason="concurrent approvals race only on PostgreSQL")
+async def test_two_proposals_for_one_report_approved_at_once_publish_once(client, monkeypatch):
+    monkeypatch.setenv(config.APPROVALS_VARIABLE, "2")
+    names = ["ana", "ben", "cy", "dee"]
+    for name in names:
+        await make_organiser(name, Role.REVIEWER)
+    ana, ben, cy, dee = [await Organiser.get(username=name) for name in names]
+    draft = publication.draft({**DRAFT, "sources": [DRAFT["sources"]]})
+    for _round in range(5):
+        await submit(client)
+        report = await Report.get(contract_id__isnull=True, state=ReviewState.NEW)
+        first = await publication.propose(report, ana, draft)
+        second = await publication.propose(report, ben, draft)
+
+        async def approve(proposal_id, organiser: Organiser) -> str:
+            try:
+                await publication.approve(proposal_id, organiser)
+            except publication.RequestRefused as refused:
+                return str(refused.status_code)
+            return "ok"
+
+        outcomes = await asyncio.gather(approve(first.id, cy), approve(second.id, dee))
+        records = await Contract.filter(reports__id=report.id).count()
+        assert records == 1, outcomes
+        assert sorted(outcomes) == ["409", "ok"]
+        contract = await Contract.get(reports__id=report.id)
+        assert contract.report_count == 1
+        states = sorted(p.state for p in await PublicationProposal.filter(report_id=report.id))
+        assert states == [ProposalState.PUBLISHED, ProposalState.WITHDRAWN]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
-from organise.organisers.models import Role
-from organise.reports.models import InboxGrant, Report, ReviewState
+import pytest
+
+from crypto.keystore import Keystore
+from organise.organisers.models import Organiser, Role
+from organise.reports import inbox
+from organise.reports.models import InboxGrant, Report, ReportInbox, ReviewState
 from organise.weeks import this_week
 from tests.reports.helpers import post_form, reviewer, submit, switch_to
 from tests.support import make_organiser
@@ -114,4 +119,87 @@ async def test_merging_folds_reports_and_their_followers(client):
     answers = [
         (await client.post("/api/v1/reports/status", json={"receipt": r})).json() for r in receipts
     ]
-    assert sum(answer["merged"] for answer in answers) == 2
+    # Each reporter sees their own report only: nothing says it was merged.
+    assert all("merged" not in answer for answer in answers)
+    assert [answer["state"] for answer in answers] == ["new", "new", "new"]
+
+
+async def test_reporter_links_are_shown_as_text_to_reviewers(client, monkeypatch):
+    monkeypatch.setenv("ORGANISE_PUBLISH_APPROVALS", "2")
+    await reviewer(client)
+    tracker = "https://tracker.example/u/7f3a9c"
+    await submit(client, sources=[tracker])
+    report = await Report.get()
+    page = await client.get(f"/organisers/reports/{report.id}")
+    assert tracker in page.text
+    assert f'href="{tracker}"' not in page.text
+    assert "Tor Browser" in page.text
+    draft = {
+        "employer": "Examplecorp",
+        "agency": "Springfield Police Department",
+        "technologies": ["face-recognition"],
+        "status": "rumoured",
+        "sources": tracker,
+        "summary": "Examplecorp sells face recognition to Springfield.",
+    }
+    proposed = await post_form(client, f"/organisers/reports/{report.id}/propose", draft)
+    assert proposed.status_code == 303
+    listing = await client.get("/organisers/reports/proposals")
+    assert tracker in listing.text
+    assert f'href="{tracker}"' not in listing.text
+
+
+async def test_demoted_reviewers_lose_their_inbox_grant(client):
+    await make_organiser("sam", Role.REVIEWER)
+    await reviewer(client, "robin")
+    await submit(client, details="Only current reviewers read this.")
+    assert await InboxGrant.all().count() == 2
+    await Organiser.filter(username="sam").update(role=Role.ORGANISER)
+    await submit(client)  # the next report (or reviewer visit) tidies the grants
+    holders = await InboxGrant.all().prefetch_related("organiser")
+    assert [grant.organiser.username for grant in holders] == ["robin"]
+    report = (await Report.all())[0]
+    page = await client.get(f"/organisers/reports/{report.id}")
+    assert page.status_code == 200
+
+
+async def test_the_last_holders_keep_their_grants_when_demoted(client):
+    await reviewer(client, "robin")
+    await submit(client)
+    await Organiser.filter(username="robin").update(role=Role.ORGANISER)
+    await submit(client)
+    # Nobody current holds the key: dropping robin's grant would make every report unreadable.
+    assert await InboxGrant.all().count() == 1
+
+
+class _FailingKeystore:
+    """The real keystore, but the request fails right after the key is put (as if the
+    database transaction failed at that moment); records which threads touched it."""
+
+    def __init__(self, real: Keystore) -> None:
+        self.real = real
+        self.threads: set[int] = set()
+
+    def put(self, name: str, value: bytes) -> None:
+        self.threads.add(threading.get_ident())
+        self.real.put(name, value)
+        raise RuntimeError("the transaction failed after the key was stored")
+
+    def delete(self, name: str) -> bool:
+        self.threads.add(threading.get_ident())
+        return self.real.delete(name)
+
+    def get(self, name: str) -> bytes | None:
+        self.threads.add(threading.get_ident())
+        return self.real.get(name)
+
+
+async def test_a_failed_inbox_creation_leaves_no_key_in_the_keystore(client, app):
+    keystore = _FailingKeystore(app.state.keystore)
+    with pytest.raises(RuntimeError):
+        await inbox.ensure_inbox(keystore)  # type: ignore[arg-type]
+    assert await ReportInbox.all().count() == 0
+    assert [n for n in app.state.keystore.names("reports/inbox/")] == []
+    # The keystore (SQLite, with a busy timeout) is used off the event loop's thread.
+    assert keystore.threads
+    assert threading.get_ident() not in keystore.threads

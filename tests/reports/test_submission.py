@@ -144,6 +144,9 @@ BAD_JSON = [
     ({"details": "nul \x00 byte"}, 400, "invalid_text"),
     ({"period_start": "2024-13"}, 422, "invalid_month"),
     ({"period_start": "March 2024"}, 422, "invalid_month"),
+    # Arabic-Indic and superscript digits are digits to \d, not to a month.
+    ({"period_start": "\u0662\u0660\u0662\u0664-\u0660\u0663"}, 422, "invalid_month"),
+    ({"period_end": "2024-0\u00b3"}, 422, "invalid_month"),
     ({"period_start": "2025-01", "period_end": "2024-01"}, 422, "invalid_period"),
     ({"country": "XX"}, 422, "unknown_country"),
     ({"currency": "DOLLARS"}, 422, "unknown_currency"),

@@ -1,0 +1,70 @@
+"""A reporter sees their own report only: merging tells them nothing about other reports."""
+
+from __future__ import annotations
+
+from organise.reports import config
+from organise.reports.models import Report, ReviewState
+from tests.reports.helpers import post_form, reviewer, status, submit, switch_to
+
+DRAFT = {
+    "employer": "Examplecorp",
+    "agency": "Springfield Police Department",
+    "agency_type": "police",
+    "country": "US",
+    "technologies": ["face-recognition"],
+    "status": "known-internally",
+    "sources": "https://example.org/minutes",
+    "summary": "Examplecorp supplies face recognition to the Springfield police.",
+}
+
+
+async def _follow_up(client, receipt: str) -> str:
+    client.cookies.clear()
+    page = await post_form(client, "/reports/follow-up", {"receipt": receipt})
+    assert page.status_code == 200
+    return page.text
+
+
+async def test_a_planted_report_learns_nothing_from_being_merged(client, monkeypatch):
+    monkeypatch.setenv(config.APPROVALS_VARIABLE, "1")
+    await reviewer(client, "robin")
+    genuine_receipt = await submit(client, details="I work on the matcher.")
+    genuine = await Report.get()
+    planted_receipt = await submit(client, details="Made up to see what happens.")
+    planted = await Report.exclude(id=genuine.id).get()
+
+    # Reviewers judge the genuine report, then fold the planted one into it.
+    assert (
+        await post_form(client, f"/organisers/reports/{genuine.id}/state", {"state": "verified"})
+    ).status_code == 303
+    assert (
+        await post_form(
+            client, f"/organisers/reports/{planted.id}/merge", {"target": str(genuine.id)}
+        )
+    ).status_code == 303
+
+    seen = await status(client, planted_receipt)
+    assert seen["state"] == "new"  # its own state, not the verified one it was merged into
+    assert "merged" not in seen
+    page = await _follow_up(client, planted_receipt)
+    assert "Received; not reviewed yet." in page
+    assert "Verified" not in page
+    assert "another report" not in page
+    assert (await status(client, genuine_receipt))["state"] == "verified"
+
+    # Later judgements of the group do not reach the merged report either.
+    await switch_to(client, "robin")
+    assert (
+        await post_form(client, f"/organisers/reports/{genuine.id}/state", {"state": "rejected"})
+    ).status_code == 303
+    assert (await status(client, planted_receipt))["state"] == "new"
+    assert (await Report.get(id=planted.id)).state == ReviewState.NEW
+
+    # Publication is public anyway: every report behind the record then shows published.
+    await switch_to(client, "robin")
+    await post_form(client, f"/organisers/reports/{genuine.id}/state", {"state": "verified"})
+    proposed = await post_form(client, f"/organisers/reports/{genuine.id}/propose", DRAFT)
+    assert proposed.status_code == 303
+    assert (await status(client, planted_receipt))["state"] == "published"
+    assert (await status(client, genuine_receipt))["state"] == "published"
+    assert "merged" not in await _follow_up(client, planted_receipt)
