@@ -59,7 +59,7 @@ async def _resume_browser_session(request: Request) -> Response | None:
     token = request.cookies.get(session_cookie_name(request), "")
     session = await resume_session(token, secret_key=state.secret_key, policy=state.session_policy)
     if session is None:
-        if request.method in {"GET", "HEAD"}:
+        if request.method in {"GET", "HEAD"} and not request.url.path.startswith("/api/"):
             return RedirectResponse(request.url_for("organisers:login"), status_code=303)
         raise HTTPException(401, _("Your session has ended. Please sign in again."))
     request.state.session = session

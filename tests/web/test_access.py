@@ -69,3 +69,14 @@ async def test_role_is_enforced(app: Starlette, client):
     assert "role does not allow" in refused.text
     assert allowed.status_code == 200
     assert allowed.text == "admin area"
+
+
+async def test_signed_out_api_request_gets_json_401_not_a_redirect(app, client):
+    @organisers()
+    async def api_view(request: Request) -> Response:
+        return PlainTextResponse("secret")
+
+    app.router.routes.append(Route("/api/v1/test-only", api_view))
+    response = await client.get("/api/v1/test-only")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_signed_in"
