@@ -32,6 +32,13 @@ def _positive_int(raw: str, name: str) -> int:
     return value
 
 
+def _small_cell_k(raw: str) -> int:
+    value = _positive_int(raw, "ORGANISE_SMALL_CELL_K")
+    if value < 2:
+        raise SettingsError(f"ORGANISE_SMALL_CELL_K must be at least 2, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_dir: Path
@@ -44,6 +51,8 @@ class Settings:
     login_failures_before_delay: int = 5
     # Believe X-Forwarded-Proto/-For from a proxy on 127.0.0.1 (see docs/operating.md).
     trust_proxy: bool = False
+    # Small-cell suppression: counts of reports under k read "fewer than k" (docs/dashboard.md).
+    small_cell_k: int = 5
     secret_key_hex: str | None = field(default=None, repr=False)
 
     @property
@@ -79,5 +88,6 @@ class Settings:
                 environ.get("ORGANISE_MAX_BODY_BYTES", str(256 * 1024)), "ORGANISE_MAX_BODY_BYTES"
             ),
             secret_key_hex=environ.get("ORGANISE_SECRET_KEY") or None,
+            small_cell_k=_small_cell_k(environ.get("ORGANISE_SMALL_CELL_K", "5")),
             trust_proxy=_flag(environ.get("ORGANISE_TRUST_PROXY", "false"), "ORGANISE_TRUST_PROXY"),
         )

@@ -6,6 +6,8 @@ Every place that shows a number of reports goes through `suppressed` (pages, API
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from organise.i18n import _
 
 SMALL_CELL_K = 5
@@ -18,3 +20,26 @@ def suppressed(count: int, k: int = SMALL_CELL_K) -> str | int:
     if count >= k:
         return count
     return _("fewer than %(k)d") % {"k": k}
+
+
+def cells_to_suppress(
+    counts: dict[str, int], k: int = SMALL_CELL_K, *, hidden: Iterable[str] = ()
+) -> set[str]:
+    """The cells of one table to hide: every cell under `k`, then complementary cells.
+
+    Primary suppression hides each cell with 0 < count < k. If anything is hidden,
+    complementary suppression then hides the next-smallest cells (ties broken by key, so the
+    choice is the same every time) until at least two cells are hidden AND the hidden cells
+    add up to at least `k`: a table total, known from elsewhere, minus the visible cells then
+    leaves a sum that cannot be split back into the small cell. `hidden` names cells already
+    hidden for another reason (they count towards both conditions).
+    """
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    hidden = {key for key, count in counts.items() if 0 < count < k} | (set(hidden) & set(counts))
+    if not hidden:
+        return hidden
+    visible = sorted((key for key in counts if key not in hidden), key=lambda c: (counts[c], c))
+    while visible and (len(hidden) < 2 or sum(counts[key] for key in hidden) < k):
+        hidden.add(visible.pop(0))
+    return hidden

@@ -21,6 +21,8 @@ from organise.campaigns import routes as campaign_routes
 from organise.campaigns import ticker as campaign_ticker
 from organise.contracts import api as contract_api
 from organise.contracts import views as contract_views
+from organise.dashboard import api as dashboard_api
+from organise.dashboard import views as dashboard_views
 from organise.db import tortoise_config
 from organise.home import views as home_views
 from organise.instance import load_secret_key, prepare_instance
@@ -30,6 +32,7 @@ from organise.reports import api as report_api
 from organise.reports import review_views
 from organise.reports import views as report_views
 from organise.settings import Settings
+from organise.web import openapi
 from organise.web.access import public
 from organise.web.errors import EXCEPTION_HANDLERS
 from organise.web.resources import resource_dir
@@ -96,12 +99,15 @@ def create_app(settings: Settings) -> Starlette:
             # Before /organisers, whose mount would otherwise take these paths.
             Mount("/organisers/reports", routes=review_views.routes, name="review"),
             *campaign_routes.mounts,  # /campaigns, /pledges, /organisers/campaigns, /api/v1/...
+            Mount("/organisers/dashboard", routes=dashboard_views.routes, name="dashboard"),
             Mount("/organisers", routes=organiser_views.routes, name="organisers"),
             # Each feature mounts its pages (and its /api/v1 twins) here.
             Mount("/reports", routes=report_views.routes, name="reports"),
             Mount("/contracts", routes=contract_views.routes, name="contracts"),
             *report_api.routes,  # /api/v1/reports, /api/v1/reports/status, .../messages
             *contract_api.routes,  # /api/v1/contracts, /api/v1/taxonomy
+            *dashboard_api.routes,  # /api/v1/aggregates/reports, /api/v1/aggregates/contracts
+            *openapi.routes,  # /api/v1/openapi.json
             Mount("/static", app=public(static), name="static"),  # type: ignore[arg-type]
         ],
         middleware=[

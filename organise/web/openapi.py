@@ -1,0 +1,521 @@
+"""The OpenAPI document of the whole JSON API, served at /api/v1/openapi.json.
+
+Written by hand, next to the routes it describes, and kept true by tests/web/test_openapi.py,
+which runs schemathesis against the app: every answer must match what is written here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from organise.web.access import public
+
+JSON = "application/json"
+DIMENSIONS = ["employer", "agency_type", "technology", "technology_group", "country", "status"]
+DIMENSIONS.append("month")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    """Every refusal is `{"error": {"code", "message"}}`; 503 when storage is unavailable."""
+    error = _json(_ref("Error"), "Refused, with a readable message and a stable code.")
+    answers = {str(status): error for status in statuses}
+    answers["4XX"] = error
+    answers["503"] = _json(_ref("Error"), "The database is unavailable; nothing was saved.")
+    return answers
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {JSON: {"schema": schema}}}
+
+
+def _string(max_length: int | None = None, **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", **extra}
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return schema
+
+
+def _query(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+SLUG = {
+    "name": "slug",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
+}
+AGGREGATE_PARAMETERS = [
+    {
+        "name": "by",
+        "in": "query",
+        "required": True,
+        "description": "The dimension to count by.",
+        "schema": {"type": "string", "enum": DIMENSIONS},
+    },
+    _query(
+        "employer", "Only this employer (reports: its name; contracts: its slug).", maxLength=200
+    ),
+    _query("technology", "Only this technology (a slug from /api/v1/taxonomy).", maxLength=48),
+    _query("country", "Only this country (ISO 3166-1 alpha-2).", maxLength=2),
+    _query("from", "First month of the period, YYYY-MM.", pattern="^[0-9]{4}-[0-9]{2}$"),
+    _query("to", "Last month of the period, YYYY-MM.", pattern="^[0-9]{4}-[0-9]{2}$"),
+]
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    },
+    "Aggregate": {
+        "type": "object",
+        "required": ["by", "k", "filters", "withheld", "rows"],
+        "properties": {
+            "by": {"type": "string", "enum": DIMENSIONS},
+            "k": {"type": "integer", "minimum": 2},
+            "filters": {"type": "object", "additionalProperties": {"type": "string"}},
+            "withheld": {
+                "type": "boolean",
+                "description": "True when these filters would let two answers be subtracted "
+                "to recover a hidden count: no rows are given.",
+            },
+            "rows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["key", "label", "count", "suppressed"],
+                    "properties": {
+                        "key": {"type": "string"},
+                        "label": {"type": "string"},
+                        "count": {
+                            "type": "integer",
+                            "nullable": True,
+                            "minimum": 1,
+                            "description": "null when suppressed (fewer than k, or hidden so "
+                            "that a small count cannot be worked out).",
+                        },
+                        "suppressed": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+    },
+    "Progress": {
+        "type": "object",
+        "required": ["display", "text", "reached"],
+        "properties": {
+            "display": {"type": "string", "enum": ["exact", "rounded"]},
+            "text": {"type": "string"},
+            "reached": {"type": "boolean"},
+            "count": {"type": "integer"},
+            "lower": {"type": "integer"},
+            "upper": {"type": "integer", "nullable": True},
+        },
+    },
+    "Campaign": {
+        "type": "object",
+        "required": [
+            "slug",
+            "title",
+            "demand",
+            "employer",
+            "contract",
+            "threshold",
+            "deadline",
+            "state",
+            "progress",
+            "invite_only",
+            "cooling_off_hours",
+            "audience",
+            "gate",
+        ],
+        "properties": {
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "demand": {"type": "string"},
+            "employer": {"type": "string"},
+            "contract": {"type": "string"},
+            "threshold": {"type": "integer"},
+            "deadline": {"type": "string"},
+            "state": {"type": "string"},
+            "progress": _ref("Progress"),
+            "invite_only": {"type": "boolean"},
+            "cooling_off_hours": {"type": "integer"},
+            "audience": {"type": "string", "enum": ["organisers", "cosigners", "public"]},
+            "gate": {"type": "string"},
+            "revealed_count": {"type": "integer", "nullable": True},
+            "listed_signers": {"type": "array", "items": {"type": "string"}},
+            "destroyed_unread": {"type": "integer"},
+        },
+    },
+    "Receipt": {
+        "type": "object",
+        "required": ["receipt"],
+        "properties": {"receipt": _string(200)},
+    },
+    "PledgeInput": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "invite_code": _string(),
+            "name": _string(),
+            "contact": _string(),
+            "team": _string(),
+            "message": _string(),
+            "personal_threshold": {"type": "integer"},
+            "list_publicly": {"type": "boolean"},
+        },
+    },
+    "Signed": {
+        "type": "object",
+        "required": ["receipt", "invite_codes", "state"],
+        "properties": {
+            "receipt": {"type": "string"},
+            "invite_codes": {"type": "array", "items": {"type": "string"}},
+            "state": {"type": "string"},
+        },
+    },
+    "PledgeStatus": {
+        "type": "object",
+        "required": ["campaign", "state", "pledge"],
+        "properties": {
+            "campaign": {"type": "string"},
+            "state": {"type": "string"},
+            "pledge": {"type": "string", "enum": ["sealed", "revealed", "not_revealed"]},
+            "cosigners": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "Withdrawn": {
+        "type": "object",
+        "required": ["withdrawn", "campaign", "state"],
+        "properties": {
+            "withdrawn": {"type": "boolean", "enum": [True]},
+            "campaign": {"type": "string"},
+            "state": {"type": "string"},
+        },
+    },
+    "ReportInput": {
+        "type": "object",
+        "required": ["employer", "technologies", "status"],
+        "properties": {
+            "employer": _string(),
+            "agency": _string(),
+            "agency_type": _string(),
+            "country": _string(),
+            "jurisdiction": _string(),
+            "technologies": {"type": "array", "items": {"type": "string"}},
+            "product": _string(),
+            "status": _string(),
+            "value_range": _string(),
+            "currency": _string(),
+            "period_start": _string(),
+            "period_end": _string(),
+            "sources": {"type": "array", "items": {"type": "string"}},
+            "relation": _string(),
+            "details": _string(),
+        },
+    },
+    "ReportMessageInput": {
+        "type": "object",
+        "required": ["receipt", "message"],
+        "properties": {"receipt": _string(200), "message": _string()},
+    },
+    "ReportStatus": {
+        "type": "object",
+        "required": ["state", "week", "messages"],
+        "properties": {
+            "state": {"type": "string"},
+            "merged": {"type": "boolean"},
+            "week": {"type": "string", "format": "date"},
+            "messages": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["author", "week", "text"],
+                    "properties": {
+                        "author": {"type": "string", "enum": ["reporter", "reviewer"]},
+                        "week": {"type": "string", "format": "date"},
+                        "text": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    "Contract": {
+        "type": "object",
+        "required": [
+            "id",
+            "url",
+            "employers",
+            "agency",
+            "technologies",
+            "status",
+            "summary",
+            "sources",
+            "independent_reports",
+            "origin",
+            "published_week",
+        ],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "url": {"type": "string"},
+            "employers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "slug", "url"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "slug": {"type": "string"},
+                        "url": {"type": "string"},
+                    },
+                },
+            },
+            "agency": {"type": "object"},
+            "technologies": {"type": "array", "items": {"type": "string"}},
+            "product": {"type": "string"},
+            "status": {"type": "string"},
+            "value_range": {"type": "string"},
+            "currency": {"type": "string"},
+            "period_start": {"type": "string"},
+            "period_end": {"type": "string"},
+            "summary": {"type": "string"},
+            "sources": {"type": "array", "items": {"type": "object"}},
+            "independent_reports": {
+                "type": "object",
+                "required": ["count", "text"],
+                "properties": {
+                    "count": {"type": "integer", "nullable": True},
+                    "text": {"type": "string"},
+                },
+            },
+            "origin": {"type": "string"},
+            "atlas_id": {"type": "string", "nullable": True},
+            "atlas_technology": {"type": "string"},
+            "published_week": {"type": "string", "format": "date"},
+        },
+    },
+    "ContractPage": {
+        "type": "object",
+        "required": ["items", "total", "next"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("Contract")},
+            "total": {"type": "integer", "minimum": 0},
+            "next": {"type": "string", "nullable": True},
+        },
+    },
+    "Term": {
+        "type": "object",
+        "required": ["slug", "label"],
+        "properties": {
+            "slug": {"type": "string"},
+            "label": {"type": "string"},
+            "group": {"type": "string"},
+        },
+    },
+    "Taxonomy": {
+        "type": "object",
+        "required": [
+            "technologies",
+            "technology_groups",
+            "agency_types",
+            "statuses",
+            "relations",
+            "value_ranges",
+        ],
+        "properties": {
+            name: {"type": "array", "items": _ref("Term")}
+            for name in (
+                "technologies",
+                "technology_groups",
+                "agency_types",
+                "statuses",
+                "relations",
+                "value_ranges",
+            )
+        },
+    },
+}
+
+
+def _paths() -> dict[str, Any]:
+    organiser_only = [{"bearerToken": []}, {"sessionCookie": []}]
+    return {
+        "/api/v1/campaigns/{slug}": {
+            "get": {
+                "summary": "A campaign: demand, threshold, deadline, state and progress.",
+                "parameters": [SLUG],
+                "responses": {"200": _json(_ref("Campaign"), "The campaign."), **_errors(404)},
+            }
+        },
+        "/api/v1/campaigns/{slug}/pledges": {
+            "post": {
+                "summary": "Sign a conditional pledge (an invite code is needed unless open).",
+                "parameters": [SLUG],
+                "requestBody": _body(_ref("PledgeInput")),
+                "responses": {
+                    "201": _json(_ref("Signed"), "Signed: the receipt, shown this once."),
+                    **_errors(400, 403, 404, 409, 413, 415),
+                },
+            }
+        },
+        "/api/v1/pledges/status": {
+            "post": {
+                "summary": "A pledge's state, with its receipt.",
+                "requestBody": _body(_ref("Receipt")),
+                "responses": {
+                    "200": _json(_ref("PledgeStatus"), "The pledge's state."),
+                    **_errors(400, 404, 413, 415),
+                },
+            }
+        },
+        "/api/v1/pledges/withdraw": {
+            "post": {
+                "summary": "Withdraw a pledge before the reveal.",
+                "requestBody": _body(_ref("Receipt")),
+                "responses": {
+                    "200": _json(_ref("Withdrawn"), "Withdrawn; its key is deleted."),
+                    **_errors(400, 404, 409, 413, 415),
+                },
+            }
+        },
+        "/api/v1/reports": {
+            "post": {
+                "summary": "Report a contract; the details are encrypted before any write.",
+                "requestBody": _body(_ref("ReportInput")),
+                "responses": {
+                    "201": _json(_ref("Receipt"), "Received: the receipt, shown this once."),
+                    **_errors(400, 413, 415),
+                },
+            }
+        },
+        "/api/v1/reports/status": {
+            "post": {
+                "summary": "A report's review state and conversation, with its receipt.",
+                "requestBody": _body(_ref("Receipt")),
+                "responses": {
+                    "200": _json(_ref("ReportStatus"), "The report's state."),
+                    **_errors(400, 404, 413, 415),
+                },
+            }
+        },
+        "/api/v1/reports/messages": {
+            "post": {
+                "summary": "Write to the reviewers about a report, with its receipt.",
+                "requestBody": _body(_ref("ReportMessageInput")),
+                "responses": {
+                    "201": _json(_ref("ReportStatus"), "Sent; the conversation so far."),
+                    **_errors(400, 404, 413, 415),
+                },
+            }
+        },
+        "/api/v1/contracts": {
+            "get": {
+                "summary": "Published contract records, 50 a page.",
+                "parameters": [
+                    _query("employer", "An employer's slug.", maxLength=120),
+                    _query("technology", "A technology slug.", maxLength=48),
+                    _query("country", "ISO 3166-1 alpha-2.", maxLength=2),
+                    _query("agency", "Words in the agency's name.", maxLength=200),
+                    _query("page", "Page number, from 1.", pattern="^[0-9]{1,6}$"),
+                ],
+                "responses": {"200": _json(_ref("ContractPage"), "One page."), **_errors(400)},
+            }
+        },
+        "/api/v1/taxonomy": {
+            "get": {
+                "summary": "The shared vocabulary: slugs and labels.",
+                "responses": {"200": _json(_ref("Taxonomy"), "The vocabulary.")},
+            }
+        },
+        "/api/v1/aggregates/reports": {
+            "get": {
+                "summary": "Counts of reports (every report not rejected, not merged away), "
+                "with small-cell suppression. Organisers only.",
+                "security": organiser_only,
+                "parameters": AGGREGATE_PARAMETERS,
+                "responses": {
+                    "200": _json(_ref("Aggregate"), "One table of counts."),
+                    **_errors(400, 401, 403),
+                },
+            }
+        },
+        "/api/v1/aggregates/contracts": {
+            "get": {
+                "summary": "Counts of published contract records, with small-cell suppression.",
+                "parameters": AGGREGATE_PARAMETERS,
+                "responses": {
+                    "200": _json(_ref("Aggregate"), "One table of counts."),
+                    **_errors(400),
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "This document.",
+                "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+            }
+        },
+    }
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Organise JSON API",
+            "version": "1",
+            "description": 'Errors are {"error": {"code", "message"}} with a 4xx status. '
+            "Worker endpoints need no account and set no cookie.",
+        },
+        "paths": _paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An organiser's API token (account page, or "
+                    "`organise token create USERNAME`).",
+                },
+                "sessionCookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "organise_session",
+                },
+            },
+        },
+    }
+
+
+@public
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(document())
+
+
+routes = [Route("/api/v1/openapi.json", openapi_json, methods=["GET"], name="api_openapi")]
