@@ -301,11 +301,13 @@ def hand_in_share(slug: str) -> None:
     elif outcome.mismatch:
         click.echo(
             _(
-                "Share accepted, but the shares handed in so far do not combine into this "
-                "campaign's key: at least one comes from a different deal. Another genuine "
-                "share may still open the gate; please tell the organisers."
+                "The shares handed in did not combine into this campaign's key: at least one "
+                "of them was not dealt for this campaign. Every handed-in share has been "
+                "cleared: tell the organisers, and ask the gatekeepers to hand theirs in again."
             )
         )
+    elif outcome.still_needed == 0:
+        click.echo(_("Share accepted. The gate is opening: the pledges are being revealed."))
     else:
         click.echo(
             _("Share accepted. %(n)d more gatekeeper share(s) needed.")

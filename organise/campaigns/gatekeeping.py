@@ -1,39 +1,39 @@
 """Gatekeepers hand in their shares; the campaign key is rebuilt only to reveal.
 
-Shares are accepted only once the campaign awaits its gate (threshold reached, cooling-off over):
-the server never holds enough shares to reveal early. Each share is checked as it arrives
-(`crypto.gate.inspect_share`): a mistyped word, a word that is not a share word, or a share of
-another campaign is refused with a message that says which. Accepted shares are held in the
-keystore until the reveal or the expiry deletes them.
+Shares are accepted only once the campaign awaits its gate (threshold reached, cooling-off over)
+and before its deadline: the server never holds enough shares to reveal early. Each share is
+checked as it arrives (`crypto.gate.inspect_share`): a mistyped word, a word that is not a share
+word, or a share of another campaign is refused with a message that says which.
 
-SLIP-39 checksums are not secret, so anyone can forge a well-formed share that names a
-gatekeeper's place. Such a share cannot combine into the campaign key, but it must not be able
-to block the real one either: a place holds up to a few different candidates, and the key is
-rebuilt by trying combinations until one gives the campaign's public key.
+SLIP-39 checksums and the campaign's identifier are not secret, so anyone can forge a
+well-formed share naming a gatekeeper's place. At creation the campaign stored a keyed hash of
+the share dealt for each place (`sharecheck`); a share whose hash is not its place's is refused,
+so each place holds exactly one share, the real one, and forged shares can neither fill a place
+nor block the reveal. Accepted shares are held in the keystore until the reveal, the expiry, or a
+withdrawal that reopens the campaign deletes them.
+
+Campaigns made before the hashes existed (`share_hashes` is None) keep one share per place
+without that check; if a full set does not combine into the key, every handed-in share is
+cleared and the gatekeepers are asked to hand theirs in again.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-import nacl.encoding
-import nacl.hash
 import nacl.public
 from shamir_mnemonic.wordlist import WORD_INDEX_MAP
 
-from crypto.errors import ShareError
+from crypto.errors import KeystoreError, ShareError
 from crypto.gate import SHARE_WORDS, inspect_share, normalise_share, recover_private_key
 from crypto.keystore import Keystore
-from organise.campaigns import keys, policy
+from organise.campaigns import keys, policy, sharecheck
 from organise.campaigns.errors import CampaignError
 from organise.campaigns.models import Campaign, CampaignState
 from organise.i18n import _
 
 MAX_SHARE_CHARS = 1000
-MAX_CANDIDATES_PER_PLACE = 3
-MAX_ATTEMPTS = 512
 
 Place = tuple[int, int]  # (group index, member index)
 
@@ -42,7 +42,8 @@ Place = tuple[int, int]  # (group index, member index)
 class ShareOutcome:
     still_needed: int
     revealed: bool
-    # The shares handed in so far are enough in number but do not combine into the key.
+    # Only for campaigns made without share hashes: a full set of shares did not combine into
+    # the key, so every handed-in share was cleared.
     mismatch: bool = False
 
 
@@ -69,51 +70,39 @@ def share_problem(error: ShareError, words: str) -> str:
     }
 
 
-def _place_name(campaign: Campaign, place: Place, normalised: str) -> str:
-    digest = nacl.hash.blake2b(
-        normalised.encode("utf-8"), digest_size=8, encoder=nacl.encoding.HexEncoder
-    ).decode("ascii")
-    return f"{keys.submitted_prefix(campaign.id)}{place[0]}-{place[1]}-{digest}"
+def _place_name(campaign: Campaign, place: Place) -> str:
+    return f"{keys.submitted_prefix(campaign.id)}{place[0]}-{place[1]}"
 
 
 def _place_of(name: str) -> Place:
-    group, member, _digest = name.rsplit("/", 1)[1].split("-")
+    # Older names carried a digest after the place: "<group>-<member>-<digest>".
+    group, member = name.rsplit("/", 1)[1].split("-")[:2]
     return int(group), int(member)
 
 
-async def handed_in(campaign: Campaign, keystore: Keystore) -> dict[Place, list[str]]:
-    """Candidate shares per gatekeeper place."""
+async def handed_in(campaign: Campaign, keystore: Keystore) -> dict[Place, str]:
+    """The share held for each gatekeeper place (one per place)."""
     names = await keys.in_thread(keystore.names, keys.submitted_prefix(campaign.id))
     values = await keys.in_thread(keystore.get_many, names)
-    places: dict[Place, list[str]] = {}
+    places: dict[Place, str] = {}
     for name in sorted(values):
-        places.setdefault(_place_of(name), []).append(values[name].decode("utf-8"))
+        places.setdefault(_place_of(name), values[name].decode("utf-8"))
     return places
 
 
-def _combinations(places: dict[Place, list[str]], needed: int) -> Iterator[list[str]]:
-    for chosen in itertools.combinations(sorted(places), needed):
-        for picks in itertools.product(*(places[place] for place in chosen)):
-            yield list(picks)
-
-
 def _rebuild(
-    campaign: Campaign, server: str, places: dict[Place, list[str]], needed: int
+    campaign: Campaign, server: str, places: dict[Place, str], needed: int
 ) -> nacl.public.PrivateKey | None:
     if len(places) < needed:
         return None
-    for attempt, picks in enumerate(_combinations(places, needed)):
-        if attempt >= MAX_ATTEMPTS:
-            return None
-        try:
-            return recover_private_key(
-                [server, *picks],
-                identifier=campaign.gate_identifier,
-                public_key=campaign.public_key,
-            )
-        except ShareError:
-            continue
-    return None
+    try:
+        return recover_private_key(
+            [server, *(places[place] for place in sorted(places))],
+            identifier=campaign.gate_identifier,
+            public_key=campaign.public_key,
+        )
+    except ShareError:
+        return None
 
 
 async def rebuild_key(campaign: Campaign, keystore: Keystore) -> nacl.public.PrivateKey | None:
@@ -139,6 +128,13 @@ def _closed_message(campaign: Campaign) -> str:
     )
 
 
+def _foreign() -> CampaignError:
+    return CampaignError(
+        _("This share belongs to another campaign, or to another deal of this one."),
+        code="share_foreign",
+    )
+
+
 def _check_layout(campaign: Campaign, words: str) -> Place:
     try:
         info = inspect_share(words, identifier=campaign.gate_identifier)
@@ -151,54 +147,112 @@ def _check_layout(campaign: Campaign, words: str) -> Place:
         and info.group_count == len(groups)
         and info.group_index < len(groups)
         and info.member_threshold == groups[info.group_index][0]
+        and info.member_index < groups[info.group_index][1]  # a place that was dealt
         and (info.group_index, info.member_index) != (0, 0)  # the server's own place
     )
     if not fits:
-        raise CampaignError(
-            _("This share belongs to another campaign, or to another deal of this one."),
-            code="share_foreign",
-        )
+        raise _foreign()
     return info.group_index, info.member_index
 
 
-async def submit(campaign: Campaign, words: object, *, keystore: Keystore) -> ShareOutcome:
+def _not_dealt() -> CampaignError:
+    return CampaignError(
+        _(
+            "This share is not one of the shares dealt for this campaign. Check that you are "
+            "handing in the share you were given for this campaign, word for word."
+        ),
+        status=422,
+        code="share_not_dealt",
+    )
+
+
+def _already_handed_in() -> CampaignError:
+    return CampaignError(
+        _("This share has already been handed in. Thank you."),
+        status=409,
+        code="share_duplicate",
+    )
+
+
+async def _expire_if_due(campaign: Campaign, keystore: Keystore, now: datetime) -> None:
+    from organise.campaigns.lifecycle import expire  # lifecycle imports this module
+
+    if campaign.deadline <= now:
+        await expire(campaign.id, keystore=keystore, now=now)
+        raise CampaignError(
+            _(
+                "This campaign's deadline has passed: it has expired and its pledges were "
+                "destroyed. You can now destroy your share."
+            ),
+            status=409,
+            code="gate_not_open",
+        )
+
+
+async def submit(
+    campaign: Campaign, words: object, *, keystore: Keystore, now: datetime | None = None
+) -> ShareOutcome:
     """Check and keep one gatekeeper share; reveal at once if the gate can now open."""
     from organise.campaigns.reveal import reveal  # reveal uses rebuild_key from this module
 
+    now = now or datetime.now(UTC)
     if not isinstance(words, str) or not words.strip():
         raise CampaignError(_("Please enter a share."), code="missing_share")
     if len(words) > MAX_SHARE_CHARS:
         raise CampaignError(_("This is too long to be a share."), code="share_malformed")
+    await _expire_if_due(campaign, keystore, now)
     if campaign.state != CampaignState.AWAITING_GATE:
         raise CampaignError(_closed_message(campaign), status=409, code="gate_not_open")
     place = _check_layout(campaign, words)
     normalised = normalise_share(words)
-    name = _place_name(campaign, place, normalised)
+    hashes = campaign.share_hashes
+    if hashes is not None:
+        pepper = await keys.code_pepper(keystore)
+        if not sharecheck.is_dealt(hashes, place[0], place[1], normalised, pepper):
+            raise _not_dealt()
     places = await handed_in(campaign, keystore)
-    if normalised in places.get(place, []):
-        raise CampaignError(
-            _("This share has already been handed in. Thank you."),
-            status=409,
-            code="share_duplicate",
-        )
-    if len(places.get(place, [])) >= MAX_CANDIDATES_PER_PLACE:
+    if place in places:
+        if places[place] == normalised:
+            raise _already_handed_in()
+        # Only possible for a campaign made without share hashes.
         raise CampaignError(
             _(
-                "Too many different shares have been handed in for this gatekeeper's place. "
+                "A different share has already been handed in for this gatekeeper's place. "
                 "Please contact the campaign's organisers."
             ),
             status=409,
-            code="share_place_full",
+            code="share_place_taken",
         )
-    await keys.in_thread(keystore.put, name, normalised.encode("utf-8"))
-    places.setdefault(place, []).append(normalised)
-    needed = policy.gatekeeper_shares_needed(policy.gate_policy(campaign))
+    name = _place_name(campaign, place)
+    try:
+        await keys.in_thread(keystore.put, name, normalised.encode("utf-8"))
+    except KeystoreError:  # handed in at the same moment by someone else
+        raise _already_handed_in() from None
+    # A withdrawal may have reopened the campaign (and cleared the shares) meanwhile, or the
+    # deadline passed: a share for a gate that is no longer waiting is not kept.
+    current = await Campaign.get(id=campaign.id)
+    if current.state in (CampaignState.REVEALING, CampaignState.REVEALED):
+        # Another gatekeeper's share completed the gate at the same moment; the reveal deletes
+        # every handed-in share once it is done.
+        return ShareOutcome(still_needed=0, revealed=current.state == CampaignState.REVEALED)
+    if current.state != CampaignState.AWAITING_GATE or current.deadline <= now:
+        await keys.in_thread(keystore.delete, name)
+        await _expire_if_due(current, keystore, now)
+        raise CampaignError(_closed_message(current), status=409, code="gate_not_open")
+    places[place] = normalised
+    needed = policy.gatekeeper_shares_needed(policy.gate_policy(current))
     still_needed = max(0, needed - len(places))
     if still_needed:
         return ShareOutcome(still_needed=still_needed, revealed=False)
-    key = await rebuild_key(campaign, keystore)
+    key = await rebuild_key(current, keystore)
     if key is None:
-        return ShareOutcome(still_needed=0, revealed=False, mismatch=True)
+        if hashes is None:
+            await keys.delete_prefix(keystore, keys.submitted_prefix(current.id))
+            return ShareOutcome(still_needed=needed, revealed=False, mismatch=True)
+        # Every share matched its dealt hash: only a concurrent change can get here.
+        return ShareOutcome(still_needed=0, revealed=False)
     del key
-    revealed = await reveal(campaign.id, from_state=CampaignState.AWAITING_GATE, keystore=keystore)
+    revealed = await reveal(
+        current.id, from_state=CampaignState.AWAITING_GATE, keystore=keystore, now=now
+    )
     return ShareOutcome(still_needed=0, revealed=revealed)

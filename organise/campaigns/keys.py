@@ -4,8 +4,8 @@ One prefix per kind, so that one `delete_prefix` wipes it:
 
 - `pledge/<campaign>/<pledge>`: per-pledge keys (layer 2 of each envelope);
 - `gate/<campaign>/server`: the server's gate share;
-- `gate/<campaign>/submitted/<group>-<member>-<digest>`: gatekeepers' shares, held until the
-  reveal (several candidates per place are possible: see `gatekeeping`);
+- `gate/<campaign>/submitted/<group>-<member>`: gatekeepers' shares, one per place, held until
+  the reveal (see `gatekeeping`);
 - `release/<campaign>`: the key of the revealed lists shown to co-signers and the public.
 """
 
@@ -17,6 +17,7 @@ from uuid import UUID
 
 import anyio
 
+from crypto import codes
 from crypto.keystore import Keystore
 
 T = TypeVar("T")
@@ -63,3 +64,8 @@ async def delete_prefix(keystore: Keystore, prefix: str) -> int:
     if not await in_thread(keystore.names, prefix):
         return 0
     return await in_thread(keystore.delete_prefix, prefix)
+
+
+async def code_pepper(keystore: Keystore) -> bytes:
+    """The code pepper (the same entry the web app opens as `app.state.code_pepper`)."""
+    return await in_thread(keystore.get_or_create, CODE_PEPPER, codes.new_pepper)

@@ -10,7 +10,7 @@ number of processes may tick at once, and each transition happens, and is logged
 - awaiting the gate with enough shares (e.g. after a crash) -> reveal;
 - deadline passed after a reveal -> pledges left sealed are shredded;
 - a reveal claim older than `STALE_CLAIM` (its process died) is released;
-- keys still pending deletion after a committed transition are deleted.
+- keys still pending deletion after a committed transition (or withdrawal) are deleted.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
-from organise.campaigns import gatekeeping, policy, shredding
+from organise.campaigns import gatekeeping, policy, receipts, shredding
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -49,6 +49,7 @@ class TickReport:
     shredded: int = 0
     claims_released: int = 0
     keys_cleared: int = 0
+    withdrawn_keys_cleared: int = 0
     errors: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -126,9 +127,14 @@ async def end_cooling_off(campaign: Campaign, *, keystore: Keystore, now: dateti
             campaign.id, from_state=CampaignState.COOLING_OFF, keystore=keystore, now=now
         )
         return "revealed" if done else ""
-    moved = await Campaign.filter(id=campaign.id, state=CampaignState.COOLING_OFF).update(
-        state=CampaignState.AWAITING_GATE
-    )
+    # `campaign` may be stale (read at the start of the tick): re-check the cooling-off end and
+    # the deadline in the update itself.
+    moved = await Campaign.filter(
+        id=campaign.id,
+        state=CampaignState.COOLING_OFF,
+        cooling_off_ends_at__lte=now,
+        deadline__gt=now,
+    ).update(state=CampaignState.AWAITING_GATE)
     return "awaiting_gate" if moved == 1 else ""
 
 
@@ -201,4 +207,9 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
     )
     results = await _each(report, pending, lambda c: shredding.clear_keys(c.id, keystore))
     report.keys_cleared = sum(1 for done in results if done)
+    try:
+        report.withdrawn_keys_cleared = await receipts.finish_withdrawals(keystore)
+    except Exception as error:
+        report.errors += 1
+        log.error("campaign tick step failed: %s", type(error).__name__)
     return report

@@ -72,6 +72,10 @@ class Campaign(Model):
     gate_threshold = fields.SmallIntField()
     gate_identifier = fields.IntField()
     public_key = fields.BinaryField()
+    # Keyed BLAKE2b-256 of each gatekeeper share as dealt, by place "<group>-<member>"
+    # (`sharecheck`): a handed-in share is kept only if it is the one dealt for its place.
+    # None for campaigns without gatekeepers, and for campaigns made before this column.
+    share_hashes = fields.JSONField(null=True)
 
     state = fields.CharEnumField(CampaignState, max_length=16, db_index=True)
     pledge_count = fields.IntField(default=0)
@@ -142,3 +146,16 @@ class LifecycleEvent(Model):
 
     class Meta:
         table = "campaign_event"
+
+
+class WithdrawnKey(Model):
+    """A withdrawn pledge's keystore key, still to be deleted.
+
+    Inserted in the withdrawal's transaction; the key is deleted after the commit and then the
+    row. A row left by a process that died in between is finished by the next tick.
+    """
+
+    name = fields.CharField(max_length=128, primary_key=True)
+
+    class Meta:
+        table = "campaign_withdrawn_key"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
@@ -29,8 +31,11 @@ from organise.organisers.sessions import organiser_private_key
 from organise.web.access import organisers
 from organise.web.errors import RequestRefused
 from organise.web.forms import read_form
+from organise.weeks import week_of
 
 MANAGERS = (Role.ORGANISER, Role.ADMIN)
+# ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and "٣".
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 FORM_FIELDS = (
     "slug",
     "title",
@@ -99,7 +104,7 @@ async def new_form(request: Request) -> Response:
 
 def _number(values: dict[str, str], name: str, label: str) -> int:
     raw = values[name].strip()
-    if not raw.isdigit() or len(raw) > 9:
+    if not WHOLE_NUMBER.fullmatch(raw):
         raise CampaignError(_("%(label)s must be a whole number.") % {"label": label})
     return int(raw)
 
@@ -177,6 +182,15 @@ async def create(request: Request) -> Response:
     )
 
 
+def _to_next_hour(moment: datetime | None) -> datetime | None:
+    """The end of cooling-off, rounded up to the hour: organisers need it to call in the
+    gatekeepers, but to the minute it would time the signature that reached the threshold."""
+    if moment is None:
+        return None
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == moment else hour + timedelta(hours=1)
+
+
 @organisers(*MANAGERS)
 async def detail(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
@@ -192,7 +206,12 @@ async def detail(request: Request) -> Response:
             "gate_description": policy.gate_description(policy.gate_policy(campaign)),
             "audience_description": policy.audience_description(campaign.audience),
             "unused_invites": await invites.unused_count(campaign),
-            "events": [(event, policy.event_label(event.kind)) for event in events],
+            # Event times to the week only: a threshold event's exact time is the time of the
+            # signature or withdrawal that caused it.
+            "events": [
+                (week_of(event.at), policy.event_label(event.kind), event.count) for event in events
+            ],
+            "cooling_off_ends": _to_next_hour(campaign.cooling_off_ends_at),
             "can_invite": campaign.invite_mode == InviteMode.INVITE
             and campaign.state in policy.SIGNABLE,
             "max_batch": invites.MAX_BATCH,
@@ -207,7 +226,7 @@ async def make_invites(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
     raw = str(form.get("count", "")).strip()
-    count = int(raw) if raw.isdigit() and len(raw) <= 6 else 0
+    count = int(raw) if re.fullmatch(r"[0-9]{1,6}", raw) else 0
     try:
         codes = await invites.generate(campaign, count, pepper=request.app.state.code_pepper)
     except CampaignError as error:

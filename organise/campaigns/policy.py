@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -45,7 +46,11 @@ def policy_from_choice(gatekeepers: str | None, *, server_required: bool) -> Gat
             raise ValueError(_("The server's share is only a choice when there are gatekeepers."))
         return GatePolicy("server")
     k_text, slash, n_text = gatekeepers.strip().partition("/")
-    if not slash or not k_text.strip().isdigit() or not n_text.strip().isdigit():
+    if (
+        not slash
+        or not re.fullmatch(r"[0-9]{1,2}", k_text.strip())
+        or not re.fullmatch(r"[0-9]{1,2}", n_text.strip())
+    ):
         raise ValueError(_("Write gatekeepers as K/N, for example 2/3."))
     k, n = int(k_text), int(n_text)
     mode = "server_and_gatekeepers" if server_required else "any_k_of_n"

@@ -21,6 +21,7 @@ from organise.campaigns.models import (
     EventKind,
     LifecycleEvent,
     Pledge,
+    WithdrawnKey,
 )
 from organise.campaigns.signing import MAX_RECEIPT_CHARS, receipt_digest
 from organise.i18n import _
@@ -137,9 +138,28 @@ async def withdraw(
                         using_db=connection,
                     )
                     current.state = CampaignState.OPEN
-        # Deleted while the campaign row is locked, so no reveal can have read it meanwhile.
-        await keys.in_thread(keystore.delete, keys.pledge_key(campaign.id, pledge.id))
+        # The key is deleted only once the pledge row is gone for good (after the commit): a
+        # failed commit must not leave a counted pledge without its key. The marker row makes
+        # the next tick finish the job if this process dies before deleting it.
+        key_name = keys.pledge_key(campaign.id, pledge.id)
+        await WithdrawnKey.create(name=key_name, using_db=connection)
+    await finish_withdrawal(keystore, key_name)
     if threshold_lost:
         # Shares handed in for a gate that has closed again are not kept.
         await keys.delete_prefix(keystore, keys.submitted_prefix(campaign.id))
     return current
+
+
+async def finish_withdrawal(keystore: Keystore, key_name: str) -> None:
+    """Delete a withdrawn pledge's key, then its marker row."""
+    await keys.in_thread(keystore.delete, key_name)
+    await WithdrawnKey.filter(name=key_name).delete()
+
+
+async def finish_withdrawals(keystore: Keystore) -> int:
+    """Delete the keys of withdrawals whose process died before deleting them (tick)."""
+    names = await WithdrawnKey.all().limit(1000).values_list("name", flat=True)
+    if names:
+        await keys.delete_names(keystore, names)
+        await WithdrawnKey.filter(name__in=names).delete()
+    return len(names)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,9 +50,12 @@ def _encode(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _sort_key(record: dict[str, Any]) -> tuple[str, str]:
-    # Alphabetical: never the order in which people signed.
-    return (str(record.get("name", "")).casefold(), str(record.get("team", "")).casefold())
+def _sort_key(record: dict[str, Any]) -> tuple[str, ...]:
+    # Alphabetical on the whole record, so that even equal names and teams never keep the order
+    # in which the rows were read (close to the order in which people signed).
+    folded = tuple(str(record.get(name) or "").casefold() for name in RECORD_FIELDS)
+    exact = tuple(str(record.get(name) or "") for name in RECORD_FIELDS)
+    return folded + exact
 
 
 def build(
@@ -61,9 +65,10 @@ def build(
     organiser_keys: list[bytes],
     release_key: bytes,
 ) -> Released:
-    records = sorted(
-        ({name: record.get(name) for name in RECORD_FIELDS} for record in records), key=_sort_key
-    )
+    records = [{name: record.get(name) for name in RECORD_FIELDS} for record in records]
+    # Shuffled first: records equal in every field are then in no particular order either.
+    random.SystemRandom().shuffle(records)
+    records.sort(key=_sort_key)
     to_organisers = (
         sealing.seal_to_recipients(
             _encode(records), organiser_keys, context=organisers_context(campaign)

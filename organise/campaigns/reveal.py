@@ -4,9 +4,15 @@ Exactly once, whatever the concurrency: a conditional update moves the campaign 
 the caller saw into `revealing`; only the process whose update changed the row goes on. Signing
 and withdrawing refuse a campaign in `revealing`, so the set cannot change underneath.
 
+The claim re-checks the deadline and, from cooling-off, the end of the current cooling-off, so a
+caller working from an old reading cannot reveal early or late.
+
 The revealed set S is computed from the personal thresholds (plain integers) before anything is
 decrypted, and only S's envelopes are opened: a pledge whose signer asked for more co-signers
-than S holds is never decrypted, and is destroyed at the deadline. Nothing is deleted from the
+than S holds is never decrypted, and is destroyed at the deadline. S is then chosen again over
+the records actually opened (an envelope without its key, or one that fails to open, does not
+count); if that falls below the threshold nothing is revealed and the campaign goes back to
+`open`. Nothing is deleted from the
 keystore until the database has committed the result, so a reveal that fails part-way leaves
 everything as it was (a claim left behind by a dead process is released by the next tick).
 """
@@ -14,6 +20,7 @@ everything as it was (a claim left behind by a dead process is released by the n
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -25,7 +32,7 @@ from crypto import atrest
 from crypto.envelope import open_pledge
 from crypto.errors import EnvelopeError
 from crypto.keystore import Keystore
-from organise.campaigns import counting, gatekeeping, keys, release, shredding
+from organise.campaigns import counting, gatekeeping, keys, policy, release, shredding
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -72,6 +79,15 @@ def _open_rows(
     return opened
 
 
+def _qualifying(opened: list[tuple[UUID, dict[str, Any]]]) -> list[tuple[UUID, dict[str, Any]]]:
+    """The largest qualifying set among the opened records (see `policy.revealed_cutoff`)."""
+    counts = Counter(int(record["personal_threshold"]) for _id, record in opened)
+    cutoff, _size = policy.revealed_cutoff(counts)
+    if cutoff is None:
+        return []
+    return [item for item in opened if int(item[1]["personal_threshold"]) <= cutoff]
+
+
 async def _release_claim(campaign_id: UUID, back_to: CampaignState, claimed_at: datetime) -> None:
     await Campaign.filter(
         id=campaign_id, state=CampaignState.REVEALING, reveal_claimed_at=claimed_at
@@ -87,7 +103,12 @@ async def reveal(
 ) -> bool:
     """Reveal the campaign if this caller wins the claim and the gate opens; True if revealed."""
     now = now or datetime.now(UTC)
-    claimed = await Campaign.filter(id=campaign_id, state=from_state).update(
+    # The caller may have read the campaign a while ago: the claim itself re-checks that the
+    # deadline has not passed and, from cooling-off, that the (current) cooling-off is over.
+    conditions: dict[str, Any] = {"id": campaign_id, "state": from_state, "deadline__gt": now}
+    if from_state == CampaignState.COOLING_OFF:
+        conditions["cooling_off_ends_at__lte"] = now
+    claimed = await Campaign.filter(**conditions).update(
         state=CampaignState.REVEALING, reveal_claimed_at=now
     )
     if claimed != 1:
@@ -152,6 +173,15 @@ async def _reveal_claimed(
         return False
     opened = await _open_revealed_set(campaign, cutoff, private_key, keystore)
     del private_key  # the campaign key existed only for the loop above
+    # Only what was actually opened counts: the revealed set is chosen again over the opened
+    # records, so nobody is revealed in a set smaller than the threshold or their own.
+    opened = _qualifying(opened)
+    if len(opened) < campaign.threshold:
+        log.warning(
+            "reveal: too few pledges could be opened to reach the threshold; nothing revealed"
+        )
+        await _back_to_open(campaign_id, keystore, now)
+        return False
 
     release_key = await keys.in_thread(
         keystore.get_or_create, keys.release_key(campaign_id), atrest.new_field_key

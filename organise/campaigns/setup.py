@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from crypto.gate import GatePolicy, deal_gate
 from crypto.keystore import Keystore
-from organise.campaigns import keys, policy
+from organise.campaigns import keys, policy, sharecheck
 from organise.campaigns.errors import CampaignError
 from organise.campaigns.models import (
     Audience,
@@ -72,7 +72,13 @@ def parse_deadline(text: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-05:00 is past the last representable moment
+        raise CampaignError(
+            _("The deadline must be in the future and at most three years ahead."),
+            code="invalid_deadline",
+        ) from None
 
 
 def _text(value: str, *, label: str, max_chars: int, required: bool) -> str:
@@ -167,6 +173,13 @@ async def create_campaign(
             _("A campaign with this short name already exists."), status=409, code="slug_taken"
         )
     dealt = await keys.in_thread(deal_gate, spec.gate)
+    share_hashes = None
+    if dealt.gatekeeper_shares:
+        share_hashes = sharecheck.dealt_hashes(
+            dealt.gatekeeper_shares,
+            identifier=dealt.identifier,
+            pepper=await keys.code_pepper(keystore),
+        )
     campaign_id = uuid.uuid4()
     share_name = keys.server_share(campaign_id)
     await keys.in_thread(keystore.put, share_name, dealt.server_share.encode("utf-8"))
@@ -191,6 +204,7 @@ async def create_campaign(
                 gate_threshold=spec.gate.threshold,
                 gate_identifier=dealt.identifier,
                 public_key=dealt.public_key,
+                share_hashes=share_hashes,
                 state=CampaignState.OPEN,
                 using_db=connection,
             )

@@ -122,7 +122,8 @@ def _personal_threshold(raw: str) -> int | None:
     raw = raw.strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    # ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and "٣".
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
         raise CampaignError(
             _("Your own threshold must be a whole number, or left empty."),
             code="invalid_personal_threshold",

@@ -99,6 +99,8 @@ def test_an_organiser_creates_a_gated_campaign_and_sees_the_shares_once(
 
     assert page.get_by_role("heading", name="Gatekeeper shares for Gated walkout").is_visible()
     assert page.locator("svg.gate-share-qr").count() == 3
+    assert page.get_by_text("You are the trusted dealer of these shares.").is_visible()
+    assert page.get_by_text("cut here").count() == 6
     first_words = page.locator("ol.share-words").first.locator("li").all_inner_texts()
     assert len(first_words) == 33
     save_screenshot(page, "campaign-gatekeeper-shares")

@@ -1,13 +1,23 @@
-"""Gatekeepers: no reveal before k valid shares; bad shares named; forged ones cannot block."""
+"""Gatekeepers: no reveal before k valid shares; bad shares named; forged shares refused."""
 
 from __future__ import annotations
 
-import os
+import secrets
+from datetime import UTC, datetime, timedelta
 
-from shamir_mnemonic.shamir import EncryptedMasterSecret, split_ems
+import pytest
+from shamir_mnemonic.share import Share
 
 from crypto.gate import GatePolicy
-from organise.campaigns.models import Audience, CampaignState, EventKind, LifecycleEvent
+from organise.campaigns import gatekeeping
+from organise.campaigns.errors import CampaignError
+from organise.campaigns.models import (
+    Audience,
+    Campaign,
+    CampaignState,
+    EventKind,
+    LifecycleEvent,
+)
 from organise.organisers.models import Role
 from tests.campaigns.conftest import (
     make_campaign,
@@ -40,15 +50,6 @@ def _mistype(words: str, position: int = 10) -> str:
     listed = words.split()
     listed[position] = "academic" if listed[position] != "academic" else "acid"
     return " ".join(listed)
-
-
-def _forged_share(campaign, group_index: int, member_index: int, layout) -> str:
-    """A well-formed share with the campaign's public identifier but the wrong secret."""
-    group_threshold, groups = layout
-    ems = EncryptedMasterSecret.from_master_secret(
-        os.urandom(32), b"", campaign.gate_identifier, True, 0
-    )
-    return split_ems(group_threshold, groups, ems)[group_index][member_index].mnemonic()
 
 
 async def test_server_and_two_of_three_gatekeepers(app, client):
@@ -128,21 +129,118 @@ async def test_any_two_of_three_holders_with_the_server_as_one(app, client):
     assert (await refreshed(campaign)).state == CampaignState.REVEALED
 
 
-async def test_a_forged_share_cannot_block_the_real_one(app, client):
+def _forged(real_words: str, *, index: int | None = None) -> str:
+    """A well-formed share for a real share's place (or another member index), random value."""
+    real = Share.from_mnemonic(real_words)
+    return Share(
+        real.identifier,
+        real.extendable,
+        real.iteration_exponent,
+        real.group_index,
+        real.group_threshold,
+        real.group_count,
+        real.index if index is None else index,
+        real.member_threshold,
+        secrets.token_bytes(len(real.value)),
+    ).mnemonic()
+
+
+NOT_DEALT = "This share is not one of the shares dealt for this campaign"
+
+
+async def test_forged_shares_are_refused_and_the_real_ones_still_reveal(app, client):
     gate = GatePolicy("server_and_gatekeepers", 3, 2)
     campaign, shares, _receipts = await _awaiting_gate(app, client, gate)
-    # Someone who knows the campaign's public identifier forges shares for places 1 and 2.
-    forged = [_forged_share(campaign, 1, member, gate.slip39_layout()) for member in (0, 1)]
-    for words in forged:
-        assert (await _hand_in(client, "walkout", words)).status_code == 200
+    # Someone who knows the public identifier forges three shares for every gatekeeper's place.
+    for real in shares:
+        for _ in range(3):
+            response = await _hand_in(client, "walkout", _forged(real))
+            assert response.status_code == 422
+            assert NOT_DEALT in response.text
+    assert app.state.keystore.names(f"gate/{campaign.id}/submitted/") == []
     assert (await refreshed(campaign)).state == CampaignState.AWAITING_GATE
-    # The real gatekeepers hand in theirs for the same places: the gate opens all the same.
-    await _hand_in(client, "walkout", shares[0])
-    response = await _hand_in(client, "walkout", shares[1])
-    assert response.status_code == 200
-    assert (await refreshed(campaign)).state == CampaignState.REVEALED
+    # Exactly k = 2 real shares open the gate.
+    first = await _hand_in(client, "walkout", shares[2])
+    assert first.status_code == 200
+    assert "1 more gatekeeper shares are needed" in first.text
+    second = await _hand_in(client, "walkout", shares[0])
+    assert second.status_code == 200
+    assert "the pledges have been revealed" in second.text
+    revealed = await refreshed(campaign)
+    assert (revealed.state, revealed.revealed_count) == (CampaignState.REVEALED, 3)
     events = await LifecycleEvent.filter(campaign_id=campaign.id, kind=EventKind.REVEALED)
     assert len(events) == 1
+
+
+async def test_a_forged_share_in_any_k_of_n_mode_is_refused(app, client):
+    campaign, shares, _receipts = await _awaiting_gate(app, client, GatePolicy("any_k_of_n", 3, 3))
+    response = await _hand_in(client, "walkout", _forged(shares[0]))
+    assert response.status_code == 422
+    assert NOT_DEALT in response.text
+    assert (await _hand_in(client, "walkout", shares[0])).status_code == 200
+    assert (await _hand_in(client, "walkout", shares[1])).status_code == 200
+    assert (await refreshed(campaign)).state == CampaignState.REVEALED
+
+
+async def test_a_member_index_beyond_the_gatekeepers_is_refused(app, client):
+    campaign, shares, _receipts = await _awaiting_gate(
+        app, client, GatePolicy("server_and_gatekeepers", 3, 2)
+    )
+    for index in (3, 7, 15):
+        response = await _hand_in(client, "walkout", _forged(shares[0], index=index))
+        assert response.status_code == 422
+        assert "belongs to another campaign" in response.text
+    assert app.state.keystore.names(f"gate/{campaign.id}/submitted/") == []
+
+
+async def test_a_campaign_without_share_hashes_clears_a_set_that_does_not_combine(app, client):
+    """Campaigns made before the hashes existed: a forged share cannot block them for good."""
+    gate = GatePolicy("server_and_gatekeepers", 3, 2)
+    campaign, shares, _receipts = await _awaiting_gate(app, client, gate)
+    await Campaign.filter(id=campaign.id).update(share_hashes=None)
+    assert (await _hand_in(client, "walkout", _forged(shares[0]))).status_code == 200
+    response = await _hand_in(client, "walkout", shares[1])
+    assert response.status_code == 200
+    assert "Every handed-in share has been cleared" in response.text
+    assert app.state.keystore.names(f"gate/{campaign.id}/submitted/") == []
+    assert (await _hand_in(client, "walkout", shares[0])).status_code == 200
+    assert (await _hand_in(client, "walkout", shares[1])).status_code == 200
+    assert (await refreshed(campaign)).state == CampaignState.REVEALED
+
+
+async def test_a_share_after_the_deadline_expires_the_campaign_instead_of_revealing(app, client):
+    campaign, shares, receipts = await _awaiting_gate(
+        app, client, GatePolicy("server_and_gatekeepers", 3, 2)
+    )
+    assert (await _hand_in(client, "walkout", shares[0])).status_code == 200
+    # The deadline passes; no tick has run yet.
+    await Campaign.filter(id=campaign.id).update(deadline=datetime.now(UTC) - timedelta(minutes=1))
+    late = await _hand_in(client, "walkout", shares[1])
+    assert late.status_code == 409
+    assert "deadline has passed" in late.text
+    after = await refreshed(campaign)
+    assert after.state == CampaignState.EXPIRED
+    assert after.revealed_count is None
+    assert app.state.keystore.names(f"gate/{campaign.id}/") == []
+    assert pledge_key_names(app, campaign) == []
+    status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[0]["receipt"]})
+    assert status.status_code == 404
+
+
+async def test_a_share_stored_after_a_withdrawal_reopened_the_campaign_is_not_kept(app, client):
+    campaign, shares, receipts = await _awaiting_gate(
+        app, client, GatePolicy("server_and_gatekeepers", 3, 2)
+    )
+    seen = await refreshed(campaign)  # the gate form read the campaign while awaiting the gate
+    withdrawn = await client.post(
+        "/api/v1/pledges/withdraw", json={"receipt": receipts[0]["receipt"]}
+    )
+    assert withdrawn.json()["state"] == "open"
+    with pytest.raises(CampaignError) as refused:
+        await gatekeeping.submit(seen, shares[0], keystore=app.state.keystore)
+    assert refused.value.status == 409
+    assert "not waiting for gatekeepers" in refused.value.message
+    assert app.state.keystore.names(f"gate/{campaign.id}/submitted/") == []
 
 
 async def test_the_gate_page_renders(app, client):

@@ -1,0 +1,122 @@
+"""Numbers typed into forms (only ASCII digits), the organiser's page (no exact event times) and
+the gatekeeper shares page (the creating organiser is the trusted dealer)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from organise.campaigns import policy
+from organise.campaigns.models import Campaign, InviteCode, LifecycleEvent, Pledge
+from organise.weeks import week_of
+from tests.campaigns.conftest import make_campaign, make_codes, pledge_key_names, sign
+from tests.campaigns.test_pages import _create_form, _organiser
+from tests.support import SAME_ORIGIN
+
+# Superscript two (str.isdigit() says yes, int() refuses), Arabic-Indic three (int() gives 3),
+# fullwidth one.
+NOT_ASCII_DIGITS = ["²", "٣", "１"]
+
+
+@pytest.mark.parametrize("typed", [*NOT_ASCII_DIGITS, "3.0", "-3", "1234567890"])
+async def test_a_personal_threshold_must_be_ascii_digits(app, client, typed):
+    campaign = (await make_campaign(app)).campaign
+    (code,) = await make_codes(app, campaign, 1)
+    response = await client.post(
+        "/campaigns/walkout/sign",
+        data={"name": "Rosa", "invite_code": code, "personal_threshold": typed},
+        headers=SAME_ORIGIN,
+    )
+    assert response.status_code == 422
+    assert "Your own threshold must be a whole number" in response.text
+    assert await Pledge.filter(campaign_id=campaign.id).count() == 0
+    assert pledge_key_names(app, campaign) == []
+    assert await InviteCode.filter(campaign_id=campaign.id).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "label"),
+    [
+        ("threshold", "Threshold"),
+        ("cooling_off_hours", "Cooling-off period (hours)"),
+        ("onward_invites", "Onward invite codes"),
+        ("gatekeepers", "Gatekeepers"),
+        ("gatekeepers_required", "Gatekeepers required"),
+    ],
+)
+@pytest.mark.parametrize("typed", NOT_ASCII_DIGITS)
+async def test_campaign_form_numbers_must_be_ascii_digits(client, field, label, typed):
+    await _organiser(client)
+    form = _create_form(gate_mode="server_and_gatekeepers", **{field: typed})
+    response = await client.post("/organisers/campaigns/new", data=form, headers=SAME_ORIGIN)
+    assert response.status_code == 422
+    assert f"{label} must be a whole number" in response.text
+    assert await Campaign.all().count() == 0
+
+
+@pytest.mark.parametrize(
+    "deadline", ["9999-12-31T23:59-05:00", "0001-01-01T00:00+05:00", "9999-12-31T23:59"]
+)
+async def test_a_deadline_at_the_end_of_the_calendar_is_refused(client, deadline):
+    await _organiser(client)
+    response = await client.post(
+        "/organisers/campaigns/new", data=_create_form(deadline=deadline), headers=SAME_ORIGIN
+    )
+    assert response.status_code == 422
+    assert "deadline" in response.text
+    assert await Campaign.all().count() == 0
+
+
+@pytest.mark.parametrize("typed", NOT_ASCII_DIGITS)
+async def test_an_invite_count_must_be_ascii_digits(client, typed):
+    await _organiser(client)
+    await client.post("/organisers/campaigns/new", data=_create_form(), headers=SAME_ORIGIN)
+    response = await client.post(
+        "/organisers/campaigns/walkout/invites",
+        data={"count": typed, "format": "html"},
+        headers=SAME_ORIGIN,
+    )
+    assert response.status_code == 422
+    assert "Generate between 1 and" in response.text
+    assert await InviteCode.all().count() == 0
+
+
+@pytest.mark.parametrize("typed", ["²/3", "2/٣", "２/3"])
+def test_gatekeepers_on_the_command_line_must_be_ascii_digits(typed):
+    with pytest.raises(ValueError, match="K/N"):
+        policy.policy_from_choice(typed, server_required=True)
+
+
+async def test_the_organiser_page_shows_event_times_to_the_week_only(app, client):
+    await _organiser(client)
+    campaign = (await make_campaign(app, cooling_off_hours=48)).campaign
+    for code in await make_codes(app, campaign, 3):
+        await sign(client, "walkout", code, "Signer")
+    page = await client.get("/organisers/campaigns/walkout")
+    assert page.status_code == 200
+    events = await LifecycleEvent.filter(campaign_id=campaign.id)
+    assert len(events) == 2  # created, threshold reached
+    for event in events:
+        assert event.at.strftime("%Y-%m-%d %H:%M") not in page.text
+        assert f"week of {week_of(event.at).isoformat()}" in page.text
+    ends = (await Campaign.get(id=campaign.id)).cooling_off_ends_at
+    shown = re.search(r"ends by (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", page.text).group(1)
+    assert shown.endswith(":00")
+    if ends.minute or ends.second or ends.microsecond:
+        assert ends.strftime("%Y-%m-%d %H:%M") not in page.text
+
+
+async def test_the_shares_page_says_the_organiser_is_the_trusted_dealer(client):
+    await _organiser(client)
+    response = await client.post(
+        "/organisers/campaigns/new",
+        data=_create_form(gate_mode="server_and_gatekeepers"),
+        headers=SAME_ORIGIN,
+    )
+    assert response.status_code == 200
+    assert "You are the trusted dealer of these shares." in response.text
+    assert "Keep no copy" in response.text
+    assert "Hand each sheet to its gatekeeper yourself" in response.text
+    assert response.text.count('<section class="share-sheet"') == 3
+    assert response.text.count("cut here") == 6

@@ -1,0 +1,223 @@
+"""The reveal re-checks what it relies on: the deadline, the cooling-off end, and the pledges it
+could actually open. A withdrawal deletes the pledge key only once the withdrawal is committed."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crypto import atrest
+from crypto.gate import GatePolicy
+from organise.campaigns import lifecycle, receipts, release
+from organise.campaigns.models import (
+    Audience,
+    Campaign,
+    CampaignState,
+    EventKind,
+    LifecycleEvent,
+    Pledge,
+    WithdrawnKey,
+)
+from organise.campaigns.reveal import reveal
+from tests.campaigns.conftest import (
+    make_campaign,
+    make_codes,
+    pledge_key_names,
+    refreshed,
+    sign,
+    tick,
+)
+
+
+async def _signed(app, client, count, *, personal=None, **options):
+    campaign = (await make_campaign(app, **options)).campaign
+    answers = []
+    for number, code in enumerate(await make_codes(app, campaign, count)):
+        fields = {}
+        if personal and number in personal:
+            fields["personal_threshold"] = personal[number]
+        answers.append((await sign(client, "walkout", code, f"Signer {number}", **fields)).json())
+    return campaign, answers
+
+
+# -- M1 (a): a stale view of the campaign cannot reveal it ---------------------------------------
+
+
+async def test_a_stale_tick_cannot_skip_a_fresh_cooling_off(app, client):
+    campaign, answers = await _signed(app, client, 3, cooling_off_hours=0)
+    stale = await refreshed(campaign)  # read by a tick: cooling-off is over
+    # Meanwhile a withdrawal reopens the campaign, and a new signature crosses again with a
+    # fresh 48-hour cooling-off.
+    await client.post("/api/v1/pledges/withdraw", json={"receipt": answers[0]["receipt"]})
+    await Campaign.filter(id=campaign.id).update(cooling_off_hours=48)
+    (code,) = await make_codes(app, campaign, 1)
+    await sign(client, "walkout", code, "Newcomer")
+    fresh = await refreshed(campaign)
+    assert fresh.state == CampaignState.COOLING_OFF
+    assert fresh.cooling_off_ends_at > datetime.now(UTC) + timedelta(hours=47)
+
+    outcome = await lifecycle.end_cooling_off(
+        stale, keystore=app.state.keystore, now=datetime.now(UTC)
+    )
+    assert outcome == ""
+    after = await refreshed(campaign)
+    assert after.state == CampaignState.COOLING_OFF
+    assert after.revealed_count is None
+    assert len(pledge_key_names(app, campaign)) == 3
+
+
+async def test_a_stale_tick_cannot_open_the_gate_wait_early(app, client):
+    gate = GatePolicy("server_and_gatekeepers", 3, 2)
+    campaign, _answers = await _signed(app, client, 3, cooling_off_hours=48, gate=gate)
+    stale = await refreshed(campaign)
+    assert stale.state == CampaignState.COOLING_OFF
+    outcome = await lifecycle.end_cooling_off(
+        stale, keystore=app.state.keystore, now=datetime.now(UTC)
+    )
+    assert outcome == ""
+    assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF
+
+
+async def test_the_reveal_claim_refuses_a_campaign_past_its_deadline(app, client):
+    campaign, _answers = await _signed(app, client, 3, cooling_off_hours=0)
+    later = campaign.deadline + timedelta(seconds=1)
+    done = await reveal(
+        campaign.id, from_state=CampaignState.COOLING_OFF, keystore=app.state.keystore, now=later
+    )
+    assert done is False
+    assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF
+    # The next tick expires it instead.
+    assert (await tick(app, now=later)).expired == 1
+    assert (await refreshed(campaign)).state == CampaignState.EXPIRED
+
+
+# -- M2: only pledges that could be opened count --------------------------------------------------
+
+
+async def test_a_reveal_below_the_threshold_of_opened_pledges_reveals_nothing(app, client):
+    campaign, answers = await _signed(app, client, 3, cooling_off_hours=0)
+    one = await Pledge.filter(campaign_id=campaign.id).first()
+    app.state.keystore.delete(f"pledge/{campaign.id}/{one.id}")  # this envelope cannot be opened
+    report = await tick(app)
+    assert report.revealed == 0
+    after = await refreshed(campaign)
+    assert after.state == CampaignState.OPEN
+    assert after.revealed_count is None
+    assert after.released_to_cosigners is None
+    assert after.released_to_organisers is None
+    assert await Pledge.filter(campaign_id=campaign.id, revealed=True).count() == 0
+    lost = await LifecycleEvent.filter(campaign_id=campaign.id, kind=EventKind.THRESHOLD_LOST)
+    assert len(lost) == 1
+    for answer in answers:
+        status = await client.post("/api/v1/pledges/status", json={"receipt": answer["receipt"]})
+        assert status.json()["pledge"] == "sealed"
+
+
+async def test_a_signer_is_not_revealed_below_their_own_threshold_after_a_failed_open(app, client):
+    # Four pledges at the campaign's threshold of 3, one asking for 5: all five qualify.
+    campaign, answers = await _signed(
+        app, client, 5, personal={4: 5}, cooling_off_hours=0, audience=Audience.COSIGNERS
+    )
+    assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF
+    broken = await Pledge.filter(campaign_id=campaign.id, personal_threshold=3).first()
+    app.state.keystore.delete(f"pledge/{campaign.id}/{broken.id}")
+    assert (await tick(app)).revealed == 1
+    after = await refreshed(campaign)
+    # Four could be opened: the one who asked for five co-signers stays sealed.
+    assert after.revealed_count == 3
+    careful = await client.post("/api/v1/pledges/status", json={"receipt": answers[4]["receipt"]})
+    assert careful.json()["pledge"] == "not_revealed"
+    revealed = [
+        answer
+        for answer in answers[:4]
+        if (
+            await client.post("/api/v1/pledges/status", json={"receipt": answer["receipt"]})
+        ).json()["pledge"]
+        == "revealed"
+    ]
+    assert len(revealed) == 3
+    cosigners = (
+        await client.post("/api/v1/pledges/status", json={"receipt": revealed[0]["receipt"]})
+    ).json()["cosigners"]
+    assert len(cosigners) == 3
+    assert "Signer 4" not in {person["name"] for person in cosigners}
+
+
+# -- M2: a withdrawal deletes the key only after its commit ---------------------------------------
+
+
+async def test_a_withdrawal_whose_commit_fails_keeps_the_pledge_readable(app, client, monkeypatch):
+    campaign, answers = await _signed(app, client, 3, cooling_off_hours=48)
+    real = receipts.in_transaction
+
+    @contextlib.asynccontextmanager
+    async def failing_commit():
+        async with real() as connection:
+            yield connection
+            raise OSError("simulated failure at commit")
+
+    monkeypatch.setattr(receipts, "in_transaction", failing_commit)
+    with pytest.raises(OSError, match="simulated"):
+        await receipts.withdraw(
+            answers[0]["receipt"], keystore=app.state.keystore, pepper=app.state.code_pepper
+        )
+    monkeypatch.undo()
+    # Nothing changed: the row is counted and its key is still there.
+    assert await Pledge.filter(campaign_id=campaign.id).count() == 3
+    assert len(pledge_key_names(app, campaign)) == 3
+    assert await WithdrawnKey.all().count() == 0
+    later = datetime.now(UTC) + timedelta(hours=49)
+    assert (await tick(app, now=later)).revealed == 1
+    assert (await refreshed(campaign)).revealed_count == 3
+
+
+async def test_a_withdrawn_key_left_by_a_dead_process_is_deleted_by_the_tick(app, client):
+    campaign, _answers = await _signed(app, client, 2, cooling_off_hours=48)
+    pledge = await Pledge.filter(campaign_id=campaign.id).first()
+    name = f"pledge/{campaign.id}/{pledge.id}"
+    # The process committed the withdrawal and died before deleting the key.
+    await Pledge.filter(id=pledge.id).delete()
+    await WithdrawnKey.create(name=name)
+    report = await tick(app)
+    assert report.withdrawn_keys_cleared == 1
+    assert name not in pledge_key_names(app, campaign)
+    assert len(pledge_key_names(app, campaign)) == 1
+    assert await WithdrawnKey.all().count() == 0
+
+
+async def test_a_withdrawal_leaves_no_marker_behind(app, client):
+    campaign, answers = await _signed(app, client, 2, cooling_off_hours=48)
+    response = await client.post(
+        "/api/v1/pledges/withdraw", json={"receipt": answers[0]["receipt"]}
+    )
+    assert response.status_code == 200
+    assert len(pledge_key_names(app, campaign)) == 1
+    assert await WithdrawnKey.all().count() == 0
+
+
+# -- L3: the revealed list never keeps the order of arrival ---------------------------------------
+
+
+def test_records_with_equal_names_and_teams_are_ordered_by_content_not_arrival():
+    campaign = Campaign(id=uuid.uuid4(), audience=Audience.COSIGNERS)
+    key = atrest.new_field_key()
+    records = [
+        {"name": "Sam", "team": "Infra", "message": message, "personal_threshold": 3}
+        for message in ("second", "first", "third")
+    ]
+    orders = set()
+    for arrival in (records, records[::-1], records[1:] + records[:1]):
+        built = release.build(campaign, arrival, organiser_keys=[], release_key=key)
+        data = atrest.decrypt_field(
+            key, built.to_cosigners, context=release.cosigners_context(campaign)
+        )
+        orders.add(data)
+    assert len(orders) == 1
+    assert [person["message"] for person in release.json.loads(orders.pop())] == [
+        "first",
+        "second",
+        "third",
+    ]
