@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from http import HTTPStatus
 
@@ -86,12 +87,59 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     return response
 
 
+# A full disk, or a database that is restarting or unreachable: the write did not happen, and
+# trying again later may work. Answered 503 (readable, "nothing was saved"), not 500.
+_STORAGE_FULL = ("disk is full", "no space left")
+_UNREACHABLE_NAMES = frozenset(
+    {
+        "DBConnectionError",  # tortoise
+        "PostgresConnectionError",  # asyncpg, and its subclasses below
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "CannotConnectNowError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "InternalClientError",  # asyncpg, when a connection dies mid-protocol (restart drill)
+    }
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True if `exc` (or what it wraps) says the storage is full or the database is unreachable."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(seen) < 8:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(current, ConnectionError | TimeoutError):
+            return True
+        if any(name in _UNREACHABLE_NAMES for name in _class_names(current)):
+            return True
+        name, text = type(current).__name__, str(current).lower()
+        if name == "OperationalError" and any(phrase in text for phrase in _STORAGE_FULL):
+            return True
+        if name == "InterfaceError" and "connection is closed" in text:  # asyncpg
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _class_names(exc: BaseException) -> list[str]:
+    return [cls.__name__ for cls in type(exc).__mro__]
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     # Only the exception's type and where it arose: its message may carry what someone typed.
     frame = exc.__traceback__
     while frame is not None and frame.tb_next is not None:
         frame = frame.tb_next
     where = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame else "?"
+    if is_unavailable(exc):
+        log.warning("unavailable (%s at %s): answered 503", type(exc).__name__, where)
+        response = error_response(request, 503)
+        response.headers["Retry-After"] = "30"
+        return response
     log.error("unhandled %s at %s", type(exc).__name__, where)
     return error_response(request, 500)
 

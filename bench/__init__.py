@@ -1,0 +1,1 @@
+"""Benchmarks for Organise: `python -m bench` (see docs/benchmarks.md)."""

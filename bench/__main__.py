@@ -1,0 +1,5 @@
+"""`python -m bench`: run the benchmarks, print a table, write JSON."""
+
+from bench.run import main
+
+main()

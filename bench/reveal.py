@@ -1,0 +1,174 @@
+"""The reveal figure: the real reveal of N pledges against opening the same envelopes in memory.
+
+1. Build: a campaign through the campaigns service (server-alone gate), N pledges sealed with
+   `crypto.envelope.seal_pledge`, their keys in the keystore, their rows in the database, and
+   the campaign left in `cooling_off` with the period over (as after the N-th signature).
+2. Reveal, timed and memory-measured in child processes: `organise tick` (reads rows and keys,
+   opens both layers, seals the result to the organisers) then `organise campaign reveal
+   --out` (opens the result, writes the CSV).
+3. Baseline: `open_pledge` over the same N envelopes and keys, held in memory, in a tight loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.run import Workspace
+
+PASSPHRASE = "benchmark orchard lantern velvet granite"  # noqa: S105 (scratch account)
+CHUNK = 2000
+
+
+async def _build(space: Workspace, count: int) -> dict[str, Any]:
+    from tortoise import Tortoise
+
+    from crypto.envelope import open_pledge, seal_pledge
+    from crypto.keystore import Keystore
+    from organise.campaigns import gatekeeping, keys
+    from organise.campaigns.models import Campaign, CampaignState, Pledge
+    from organise.campaigns.setup import CampaignSpec, create_campaign
+    from organise.db import tortoise_config
+    from organise.settings import Settings
+    from organise.weeks import this_week
+
+    settings = Settings.from_environ(space.env())
+    keystore = Keystore.open(settings.keystore_path)
+    await Tortoise.init(config=tortoise_config(settings))
+    try:
+        created = await create_campaign(
+            CampaignSpec(
+                slug="reveal",
+                title="Reveal benchmark",
+                demand="We will not build it.",
+                threshold=count,
+                deadline=datetime.now(UTC) + timedelta(days=30),
+                cooling_off_hours=0,
+            ),
+            keystore=keystore,
+        )
+        campaign = created.campaign
+        private_key = await gatekeeping.rebuild_key(campaign, keystore)
+        assert private_key is not None
+        held: list[tuple[bytes, bytes, str]] = []  # envelope, key, pledge id: the baseline's input
+        week = this_week()
+        for start in range(0, count, CHUNK):
+            rows, pledge_keys = [], {}
+            for number in range(start, min(count, start + CHUNK)):
+                pledge_id = uuid.uuid4()
+                sealed = seal_pledge(
+                    {
+                        "name": f"Signer {number}",
+                        "contact": f"signal: +44 7700 9{number % 100000:05d}",
+                        "team": "Platform infrastructure",
+                        "message": "I will not work on this contract. " * 6,
+                        "list_publicly": False,
+                    },
+                    campaign_public_key=campaign.public_key,
+                    campaign_id=str(campaign.id),
+                    pledge_id=str(pledge_id),
+                )
+                held.append((sealed.envelope, sealed.pledge_key, str(pledge_id)))
+                pledge_keys[keys.pledge_key(campaign.id, pledge_id)] = sealed.pledge_key
+                rows.append(
+                    Pledge(
+                        id=pledge_id,
+                        campaign_id=campaign.id,
+                        envelope=sealed.envelope,
+                        personal_threshold=count,
+                        receipt_hash=uuid.uuid4().hex + uuid.uuid4().hex,
+                        week=week,
+                    )
+                )
+            keystore.put_many(pledge_keys)
+            await Pledge.bulk_create(rows)
+        await Campaign.filter(id=campaign.id).update(
+            pledge_count=count,
+            state=CampaignState.COOLING_OFF,
+            cooling_off_ends_at=datetime.now(UTC) - timedelta(seconds=1),
+        )
+        # The baseline: the same envelopes, in memory, opened in a tight loop.
+        campaign_id = str(campaign.id)
+        started = time.perf_counter()
+        for envelope, key, pledge_id in held:
+            open_pledge(
+                envelope,
+                pledge_key=key,
+                campaign_private_key=private_key,
+                campaign_id=campaign_id,
+                pledge_id=pledge_id,
+            )
+        open_seconds = time.perf_counter() - started
+    finally:
+        await Tortoise.close_connections()
+        keystore.close()
+    return {"open_seconds": open_seconds}
+
+
+def _measured(space: Workspace, *args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.measure", "--", sys.executable, "-m", "organise", *args],
+        env=space.env(),
+        cwd=space.root,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=True,
+    )
+    measured = json.loads(result.stdout)
+    if measured["returncode"] != 0:
+        raise RuntimeError(f"organise {args[0]} failed: {measured['stderr']}")
+    return measured
+
+
+def figure_reveal(space: Workspace, count: int) -> dict[str, Any]:
+    space.cli("migrate")
+    passphrase_file = space.root / "passphrase"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    space.cli(
+        "organiser",
+        "create",
+        "benchadmin",
+        "--role",
+        "admin",
+        "--passphrase-file",
+        str(passphrase_file),
+    )
+    baseline = asyncio.run(_build(space, count))
+    tick = _measured(space, "tick")
+    csv_path = space.root / "revealed.csv"
+    export = _measured(
+        space,
+        "campaign",
+        "reveal",
+        "reveal",
+        "--organiser",
+        "benchadmin",
+        "--passphrase-file",
+        str(passphrase_file),
+        "--out",
+        str(csv_path),
+    )
+    rows = csv_path.read_text().count("\n") - 1
+    if rows != count:
+        raise RuntimeError(f"the CSV holds {rows} pledges, not {count}")
+    reveal_seconds = tick["seconds"] + export["seconds"]
+    return {
+        "reveal_pledges": count,
+        "reveal_tick_seconds": tick["seconds"],
+        "reveal_tick_peak_mb": tick["peak_mb"],
+        "reveal_export_seconds": export["seconds"],
+        "reveal_export_peak_mb": export["peak_mb"],
+        "reveal_seconds": reveal_seconds,
+        "open_seconds": baseline["open_seconds"],
+        "reveal_ratio": reveal_seconds / baseline["open_seconds"],
+        "reveal_peak_mb": max(tick["peak_mb"], export["peak_mb"]),
+        "reveal_note": "tick includes process start and Argon2id-free key rebuild; export "
+        "includes one Argon2id (MODERATE) unlock of the organiser key",
+    }
