@@ -141,6 +141,8 @@ async def passphrase_matches(organiser: Organiser, passphrase: str, policy: Thro
     Otherwise a stolen session (or a form left open) would be an unthrottled guessing oracle.
     """
     check_passphrase_length(passphrase)
+    if not passphrase:
+        return False  # an empty field is a slip, not a guess: not worth an attempt
     key = throttle.throttle_key(organiser.username, policy.secret_key)
     await throttle.admit_attempt(key, failures_before_delay=policy.failures_before_delay)
     matches = await _in_kdf_thread(
