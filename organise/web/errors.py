@@ -87,8 +87,10 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     return response
 
 
-# A full disk, or a database that is restarting or unreachable: the write did not happen, and
-# trying again later may work. Answered 503 (readable, "nothing was saved"), not 500.
+# A full disk, or a database that is restarting or unreachable: answered 503, not 500.
+# A full disk fails the whole transaction, so nothing was saved. A connection lost during COMMIT
+# is ambiguous (the database may have committed before the answer was lost), so that message
+# does not promise that nothing was saved.
 _STORAGE_FULL = ("disk is full", "no space left")
 _UNREACHABLE_NAMES = frozenset(
     {
@@ -102,27 +104,33 @@ _UNREACHABLE_NAMES = frozenset(
         "InternalClientError",  # asyncpg, when a connection dies mid-protocol (restart drill)
     }
 )
+STORAGE_FULL = "storage_full"
+UNREACHABLE = "unreachable"
 
 
-def is_unavailable(exc: BaseException) -> bool:
-    """True if `exc` (or what it wraps) says the storage is full or the database is unreachable."""
+def why_unavailable(exc: BaseException) -> str | None:
+    """STORAGE_FULL or UNREACHABLE if `exc` (or what it wraps) says so, else None."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen and len(seen) < 8:
         seen.add(id(current))
-        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        if isinstance(current, ConnectionError | TimeoutError):
-            return True
-        if any(name in _UNREACHABLE_NAMES for name in _class_names(current)):
-            return True
         name, text = type(current).__name__, str(current).lower()
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return STORAGE_FULL
         if name == "OperationalError" and any(phrase in text for phrase in _STORAGE_FULL):
-            return True
+            return STORAGE_FULL
+        if isinstance(current, ConnectionError | TimeoutError):
+            return UNREACHABLE
+        if any(name in _UNREACHABLE_NAMES for name in _class_names(current)):
+            return UNREACHABLE
         if name == "InterfaceError" and "connection is closed" in text:  # asyncpg
-            return True
+            return UNREACHABLE
         current = current.__cause__ or current.__context__
-    return False
+    return None
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    return why_unavailable(exc) is not None
 
 
 def _class_names(exc: BaseException) -> list[str]:
@@ -135,9 +143,18 @@ async def server_error(request: Request, exc: Exception) -> Response:
     while frame is not None and frame.tb_next is not None:
         frame = frame.tb_next
     where = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame else "?"
-    if is_unavailable(exc):
+    reason = why_unavailable(exc)
+    if reason is not None:
         log.warning("unavailable (%s at %s): answered 503", type(exc).__name__, where)
-        response = error_response(request, 503)
+        message = (
+            None
+            if reason == STORAGE_FULL
+            else _(
+                "The service is briefly unavailable, and what you sent may not have been saved. "
+                "Please try again in a minute."
+            )
+        )
+        response = error_response(request, 503, message)
         response.headers["Retry-After"] = "30"
         return response
     log.error("unhandled %s at %s", type(exc).__name__, where)

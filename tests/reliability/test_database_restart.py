@@ -144,9 +144,13 @@ def test_postgres_restart_under_load_loses_nothing_and_recovers(tmp_path, databa
     ]
     assert set(outcome["statuses"]) <= {201, 503}
     acknowledged = len(outcome["acknowledged"]) + 1
+    refused = outcome["statuses"].count(503)
     assert row["pledge_count"] == row["rows"]
-    # A 503 never hides a commit here: refused signatures left nothing behind.
-    assert row["rows"] == acknowledged
+    # Every acknowledged pledge is there (each receipt answered above), and nothing else is,
+    # except where the connection died during COMMIT: the database may have committed while
+    # the app saw an error and answered 503 ("may not have been saved"). That ambiguity is
+    # inherent to a lost connection; it can only add rows that were refused, never lose one.
+    assert acknowledged <= row["rows"] <= acknowledged + refused
     # asyncpg's pool logs its own reconnection attempts (with a traceback) while the database is
     # away; what must never appear is an error the app did not handle.
     assert "unhandled" not in server.output()

@@ -57,3 +57,13 @@ async def test_unavailable_answer_is_readable(app, path, kind):
     if kind == "json":
         assert json.loads(body)["error"]["code"] == "unavailable"
     assert "Nothing was saved" in body
+
+
+async def test_a_lost_database_connection_does_not_promise_nothing_was_saved(app):
+    # The connection may drop after the database committed: the answer must not claim otherwise.
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/reports", "headers": [], "app": app}
+    response = await server_error(Request(scope), ConnectionResetError("reset"))
+    assert response.status_code == 503
+    message = json.loads(bytes(response.body).decode())["error"]["message"]
+    assert "may not have been saved" in message
+    assert "Nothing was saved" not in message
