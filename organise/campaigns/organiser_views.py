@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from organise.campaigns.models import (
 from organise.campaigns.setup import CampaignSpec, create_campaign, parse_deadline
 from organise.campaigns.views import campaign_or_404, page, paragraphs
 from organise.i18n import _
+from organise.numbers import whole_number
 from organise.organisers.models import Role
 from organise.organisers.sessions import organiser_private_key
 from organise.web.access import organisers
@@ -34,8 +34,6 @@ from organise.web.forms import read_form
 from organise.weeks import week_of
 
 MANAGERS = (Role.ORGANISER, Role.ADMIN)
-# ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and "٣".
-WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 FORM_FIELDS = (
     "slug",
     "title",
@@ -103,10 +101,10 @@ async def new_form(request: Request) -> Response:
 
 
 def _number(values: dict[str, str], name: str, label: str) -> int:
-    raw = values[name].strip()
-    if not WHOLE_NUMBER.fullmatch(raw):
+    number = whole_number(values[name])
+    if number is None:
         raise CampaignError(_("%(label)s must be a whole number.") % {"label": label})
-    return int(raw)
+    return number
 
 
 def _choice(values: dict[str, str], name: str, kind: type[Any], label: str) -> Any:
@@ -225,8 +223,7 @@ async def detail(request: Request) -> Response:
 async def make_invites(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
-    raw = str(form.get("count", "")).strip()
-    count = int(raw) if re.fullmatch(r"[0-9]{1,6}", raw) else 0
+    count = whole_number(str(form.get("count", "")), max_digits=6) or 0
     try:
         codes = await invites.generate(campaign, count, pepper=request.app.state.code_pepper)
     except CampaignError as error:

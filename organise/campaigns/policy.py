@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from organise.campaigns.models import (
     ProgressDisplay,
 )
 from organise.i18n import _, ngettext
+from organise.numbers import whole_number
 
 MIN_THRESHOLD = 2  # a threshold of 1 gives nobody safety in numbers
 MAX_THRESHOLD = 1_000_000
@@ -46,13 +46,9 @@ def policy_from_choice(gatekeepers: str | None, *, server_required: bool) -> Gat
             raise ValueError(_("The server's share is only a choice when there are gatekeepers."))
         return GatePolicy("server")
     k_text, slash, n_text = gatekeepers.strip().partition("/")
-    if (
-        not slash
-        or not re.fullmatch(r"[0-9]{1,2}", k_text.strip())
-        or not re.fullmatch(r"[0-9]{1,2}", n_text.strip())
-    ):
+    k, n = whole_number(k_text, max_digits=2), whole_number(n_text, max_digits=2)
+    if not slash or k is None or n is None:
         raise ValueError(_("Write gatekeepers as K/N, for example 2/3."))
-    k, n = int(k_text), int(n_text)
     mode = "server_and_gatekeepers" if server_required else "any_k_of_n"
     return make_policy(mode, gatekeepers=n, required=k)
 

@@ -19,6 +19,7 @@ from organise.campaigns.errors import CampaignError
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
 from organise.campaigns.setup import SLUG_PATTERN
 from organise.i18n import _
+from organise.numbers import whole_number
 from organise.web.access import public
 from organise.web.errors import RequestRefused
 from organise.web.forms import read_form
@@ -122,13 +123,13 @@ def _personal_threshold(raw: str) -> int | None:
     raw = raw.strip()
     if not raw:
         return None
-    # ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and "٣".
-    if not re.fullmatch(r"[0-9]{1,9}", raw):
+    number = whole_number(raw)
+    if number is None:
         raise CampaignError(
             _("Your own threshold must be a whole number, or left empty."),
             code="invalid_personal_threshold",
         )
-    return int(raw)
+    return number
 
 
 def _values(form: ImmutableMultiDict) -> dict[str, str]:

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
 import click
-from tortoise import Tortoise
 
-from organise.bootstrap import load_settings, migrate_database
+from organise.bootstrap import run_with_database
 from organise.contracts.atlas import AtlasFormatError, ImportSummary, import_atlas
-from organise.db import tortoise_config
-from organise.settings import Settings
 
 
-async def _run(settings: Settings, path: Path, size: int) -> ImportSummary:
-    await Tortoise.init(config=tortoise_config(settings))
-    try:
-        with click.progressbar(
-            length=size,
-            label="Importing",
-            file=click.get_text_stream("stderr"),
-            show_percent=True,
-        ) as bar:
-            return await import_atlas(path, progress=bar.update)
-    finally:
-        await Tortoise.close_connections()
+async def _import_with_progress(path: Path, size: int) -> ImportSummary:
+    with click.progressbar(
+        length=size,
+        label="Importing",
+        file=click.get_text_stream("stderr"),
+        show_percent=True,
+    ) as bar:
+        return await import_atlas(path, progress=bar.update)
 
 
 def _report(summary: ImportSummary, seconds: float) -> None:
@@ -63,11 +55,10 @@ def atlas(path: Path) -> None:
     Importing the same file again updates the records it created (matched by AOSNUMBER)
     instead of adding copies. The import runs in one transaction: all or nothing.
     """
-    settings = load_settings()
-    migrate_database(settings)
     started = time.monotonic()
     try:
-        summary = asyncio.run(_run(settings, path, path.stat().st_size))
+        size = path.stat().st_size
+        summary = run_with_database(lambda _settings: _import_with_progress(path, size))
     except AtlasFormatError as error:
         raise click.ClickException(str(error)) from None
     _report(summary, time.monotonic() - started)

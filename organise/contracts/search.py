@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -12,6 +11,7 @@ from tortoise.queryset import QuerySet
 from organise.contracts import taxonomy
 from organise.contracts.models import Contract, Employer, Origin
 from organise.i18n import _
+from organise.numbers import whole_number
 from organise.reports.suppression import suppressed
 from organise.web.errors import RequestRefused
 
@@ -19,7 +19,6 @@ PAGE_SIZE = 50
 MAX_PAGE = 100_000
 MAX_FILTER_CHARS = 200
 MAX_SLUG_CHARS = 120  # Employer.slug's column
-_PAGE = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,8 @@ class ContractQuery:
         return {name: value for name, value in values.items() if value}
 
 
-def _text(params: Mapping[str, str], name: str) -> str:
+def filter_text(params: Mapping[str, str], name: str) -> str:
+    """One query-string filter, stripped; a 400 if it is too long or holds a NUL."""
     value = str(params.get(name, "")).strip()
     if len(value) > MAX_FILTER_CHARS or "\x00" in value:
         raise RequestRefused(
@@ -54,9 +54,9 @@ def _text(params: Mapping[str, str], name: str) -> str:
     return value
 
 
-def parse_query(params: Mapping[str, str]) -> ContractQuery:
-    """Filters from query parameters; a clear 400 for an unknown technology, country or page."""
-    technology = _text(params, "technology")
+def technology_filter(params: Mapping[str, str]) -> str:
+    """The `technology` filter: empty, or a slug of the taxonomy (else a 400)."""
+    technology = filter_text(params, "technology")
     if technology and technology not in taxonomy.taxonomy().slugs("technologies"):
         raise RequestRefused(
             400,
@@ -64,20 +64,32 @@ def parse_query(params: Mapping[str, str]) -> ContractQuery:
             % {"slug": technology},
             "unknown_technology",
         )
-    country = _text(params, "country").upper()
+    return technology
+
+
+def country_filter(params: Mapping[str, str]) -> str:
+    """The `country` filter: empty, or a known two-letter code, upper-cased (else a 400)."""
+    country = filter_text(params, "country").upper()
     if country and country not in taxonomy.countries():
         raise RequestRefused(
             400,
             _("Country must be a two-letter ISO code, such as US or DE."),
             "unknown_country",
         )
-    raw_page = _text(params, "page") or "1"
-    # ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() refuses or reads.
-    if not _PAGE.fullmatch(raw_page) or not 1 <= int(raw_page) <= MAX_PAGE:
+    return country
+
+
+def parse_query(params: Mapping[str, str]) -> ContractQuery:
+    """Filters from query parameters; a clear 400 for an unknown technology, country or page."""
+    technology = technology_filter(params)
+    country = country_filter(params)
+    raw_page = filter_text(params, "page") or "1"
+    page = whole_number(raw_page)
+    if page is None or not 1 <= page <= MAX_PAGE:
         raise RequestRefused(
             400, _("Page must be a whole number from 1 to %(n)d.") % {"n": MAX_PAGE}, "invalid_page"
         )
-    employer = _text(params, "employer").lower()
+    employer = filter_text(params, "employer").lower()
     if len(employer) > MAX_SLUG_CHARS:
         raise RequestRefused(
             400,
@@ -87,10 +99,10 @@ def parse_query(params: Mapping[str, str]) -> ContractQuery:
         )
     return ContractQuery(
         employer=employer,
-        agency=_text(params, "agency"),
+        agency=filter_text(params, "agency"),
         technology=technology,
         country=country,
-        page=int(raw_page),
+        page=page,
     )
 
 

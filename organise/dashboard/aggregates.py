@@ -34,6 +34,7 @@ from typing import Any
 from tortoise import connections
 
 from organise.contracts import taxonomy
+from organise.contracts.search import country_filter, filter_text, technology_filter
 from organise.i18n import _
 from organise.reports.models import ReviewState
 from organise.reports.suppression import cells_to_suppress
@@ -51,7 +52,6 @@ DIMENSIONS = (
 FILTERS = ("employer", "technology", "country", "period")
 # A filter on the same dimension as `by` selects rows of the unfiltered table (rule 6).
 SELF_FILTER = {"employer": "employer", "technology": "technology", "country": "country"}
-MAX_FILTER_CHARS = 200
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # Reports that count: every state but rejected, and not merged into another report.
 COUNTED_STATES = tuple(
@@ -149,17 +149,8 @@ class Answer:
 # -- reading the request --------------------------------------------------------------------
 
 
-def _text(params: Any, name: str) -> str:
-    value = str(params.get(name, "")).strip()
-    if len(value) > MAX_FILTER_CHARS or "\x00" in value:
-        raise RequestRefused(
-            400, _("The %(field)s filter is too long.") % {"field": name}, "invalid_filter"
-        )
-    return value
-
-
 def _month(params: Any, name: str) -> str:
-    value = _text(params, name)
+    value = filter_text(params, name)
     if not value:
         return ""
     match = _MONTH.match(value)
@@ -173,7 +164,7 @@ def _month(params: Any, name: str) -> str:
 
 
 def parse_by(params: Any) -> str:
-    by = _text(params, "by")
+    by = filter_text(params, "by")
     if by not in DIMENSIONS:
         raise RequestRefused(
             400,
@@ -185,24 +176,13 @@ def parse_by(params: Any) -> str:
 
 def parse_filters(params: Any) -> Filters:
     """Filters from query parameters, with a clear 400 for anything we do not understand."""
-    technology = _text(params, "technology")
-    if technology and technology not in taxonomy.taxonomy().slugs("technologies"):
-        raise RequestRefused(
-            400,
-            _("Unknown technology %(slug)s. The list is at /api/v1/taxonomy.")
-            % {"slug": technology},
-            "unknown_technology",
-        )
-    country = _text(params, "country").upper()
-    if country and country not in taxonomy.countries():
-        raise RequestRefused(
-            400, _("Country must be a two-letter ISO code, such as US or DE."), "unknown_country"
-        )
+    technology = technology_filter(params)
+    country = country_filter(params)
     period_from, period_to = _month(params, "from"), _month(params, "to")
     if period_from and period_to and period_from > period_to:
         raise RequestRefused(400, _("The period must not end before it starts."), "invalid_period")
     return Filters(
-        employer=_text(params, "employer"),
+        employer=filter_text(params, "employer"),
         technology=technology,
         country=country,
         period_from=period_from,

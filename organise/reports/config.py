@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-import re
+
+from organise.numbers import whole_number
 
 APPROVALS_VARIABLE = "ORGANISE_PUBLISH_APPROVALS"
 DEFAULT_APPROVALS = 2
@@ -22,8 +23,9 @@ def publish_approvals() -> int:
     raw = os.environ.get(APPROVALS_VARIABLE, "").strip()
     if not raw:
         return DEFAULT_APPROVALS
-    if re.fullmatch(r"[0-9]{1,2}", raw) and 1 <= int(raw) <= MAX_APPROVALS:
-        return int(raw)
+    approvals = whole_number(raw, max_digits=2)
+    if approvals is not None and 1 <= approvals <= MAX_APPROVALS:
+        return approvals
     log.error(
         "%s must be a whole number from 1 to %d; using %d",
         APPROVALS_VARIABLE,
