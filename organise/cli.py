@@ -16,6 +16,7 @@ from organise.db import pending_model_changes, write_migrations
 from organise.instance import load_secret_key, prepare_instance
 from organise.organisers.cli import organiser
 from organise.organisers.token_cli import token
+from organise.reports.cli import recount
 
 
 @click.group(invoke_without_command=True)
@@ -95,3 +96,4 @@ main.add_command(token)
 main.add_command(campaign)
 main.add_command(tick)
 main.add_command(import_group)
+main.add_command(recount)

@@ -20,7 +20,9 @@ subtracted to recover a hidden cell (docs/dashboard.md explains them for readers
    employer=E is row E of the by-employer table), so the same cell is hidden in the same way
    everywhere.
 
-Counts come from single GROUP BY statements with bound parameters.
+Report counts are sums over the maintained counts of organise/reports/tally.py (one employer's
+reports, a few, are grouped straight from the report table); published contracts are grouped
+from their tables. Every statement binds its values as parameters.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from tortoise import connections
 from organise.contracts import taxonomy
 from organise.contracts.search import country_filter, filter_text, technology_filter
 from organise.i18n import _
-from organise.reports.models import ReviewState
+from organise.reports import tally
 from organise.reports.suppression import cells_to_suppress
 from organise.web.errors import RequestRefused
 
@@ -53,16 +55,6 @@ FILTERS = ("employer", "technology", "country", "period")
 # A filter on the same dimension as `by` selects rows of the unfiltered table (rule 6).
 SELF_FILTER = {"employer": "employer", "technology": "technology", "country": "country"}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-# Reports that count: every state but rejected, and not merged into another report.
-COUNTED_STATES = tuple(
-    state.value
-    for state in (
-        ReviewState.NEW,
-        ReviewState.CORROBORATED,
-        ReviewState.VERIFIED,
-        ReviewState.PUBLISHED,
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -233,6 +225,8 @@ class Source:
     employer_label: str
     employer_join: str
     employer_filter: str  # with {p} for the placeholder
+    # Maintained counts to read instead of grouping the table (organise/reports/tally.py).
+    tallied: bool = False
 
 
 REPORTS = Source(
@@ -242,7 +236,7 @@ REPORTS = Source(
     week="r.week",
     where=(
         "r.merged_into_id IS NULL",
-        "r.state IN (" + ", ".join(f"'{state}'" for state in COUNTED_STATES) + ")",
+        "r.state IN (" + ", ".join(f"'{state}'" for state in tally.COUNTED_STATES) + ")",
     ),
     columns={"agency_type": "r.agency_type", "country": "r.country", "status": "r.status"},
     technology_table="report_technology",
@@ -251,6 +245,7 @@ REPORTS = Source(
     employer_label="r.employer_name",
     employer_join="",
     employer_filter="r.employer_name = {p}",
+    tallied=True,
 )
 
 CONTRACTS = Source(
@@ -361,6 +356,9 @@ class Aggregator:
     async def _group(
         self, by: str, filters: Filters, *, by_month: bool = False
     ) -> list[dict[str, Any]]:
+        own = SELF_FILTER.get(by, "period" if by == "month" else "")
+        if self.source.tallied and not filters.employer and own not in filters.active():
+            return await self._tally_group(by, filters, by_month=by_month)
         p = _Params(self.dialect)
         join, key, label, count = _dimension_sql(self.source, by, p)
         conditions = _filter_sql(self.source, filters, p)
@@ -376,6 +374,36 @@ class Aggregator:
         sql = (
             f"SELECT {', '.join(columns)}, {count} AS n"  # noqa: S608
             f" FROM {self.source.table}{join}{where} GROUP BY {positions}"
+        )
+        _rows_affected, rows = await self.connection.execute_query(sql, p.values)
+        return [dict(row) for row in rows]
+
+    async def _tally_group(
+        self, by: str, filters: Filters, *, by_month: bool
+    ) -> list[dict[str, Any]]:
+        """The same rows as `_group`, summed from the maintained counts of one slice."""
+        p = _Params(self.dialect)
+        conditions = [
+            f"dimension = {p(by)}",
+            f"technology = {p(filters.technology or tally.ANY)}",
+            f"country = {p(filters.country or tally.ANY)}",
+        ]
+        if "period" in filters.active():
+            conditions.append(f"month <> {p(tally.ANY)}")
+            if filters.period_from:
+                conditions.append(f"month >= {p(filters.period_from)}")
+            if filters.period_to:
+                conditions.append(f"month <= {p(filters.period_to)}")
+        else:
+            conditions.append(f"month = {p(tally.ANY)}")
+        columns, grouped = (
+            ("value AS k, month AS m", "value, month") if by_month else ("value AS k", "value")
+        )
+        # Column names are our own constants; every value from a request is a bound parameter.
+        sql = (
+            f"SELECT {columns}, SUM(reports) AS n"  # noqa: S608
+            f" FROM {tally.TABLE} WHERE {' AND '.join(conditions)}"
+            f" GROUP BY {grouped} HAVING SUM(reports) > 0"
         )
         _rows_affected, rows = await self.connection.execute_query(sql, p.values)
         return [dict(row) for row in rows]

@@ -69,7 +69,8 @@ class Report(Model):
     # Keyed hash (hex) of the normalised receipt: crypto.codes.code_hash, kind "report".
     receipt_hash = fields.CharField(max_length=64, unique=True)
     week = fields.DateField()
-    employer_name = fields.CharField(max_length=200)
+    # Indexed: the dashboard counts one employer's reports straight from this table.
+    employer_name = fields.CharField(max_length=200, db_index=True)
     employer = fields.ForeignKeyField(
         "contracts.Employer", related_name="reports", null=True, on_delete=fields.SET_NULL
     )
@@ -115,6 +116,28 @@ class ReportTechnology(Model):
     class Meta:
         table = "report_technology"
         unique_together = (("report", "technology"),)
+
+
+class ReportTally(Model):
+    """Maintained counts of the reports that count (organise/reports/tally.py).
+
+    One row per cell: how many counted reports have `value` in `dimension`, within a slice
+    of the data (one technology or "*" for all, one country or "*", one month or "*"). The
+    dashboard sums these rows instead of grouping a million reports on every request.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    dimension = fields.CharField(max_length=24)
+    technology = fields.CharField(max_length=48)
+    country = fields.CharField(max_length=2)
+    month = fields.CharField(max_length=7)
+    value = fields.CharField(max_length=200)
+    reports = fields.IntField()
+
+    class Meta:
+        table = "report_tally"
+        # Also the index every dashboard read uses (equality on the first four, a month range).
+        unique_together = (("dimension", "technology", "country", "month", "value"),)
 
 
 class ReportMessage(Model):

@@ -14,6 +14,7 @@ import dataclasses
 import uuid
 from collections.abc import Mapping
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -27,7 +28,7 @@ from organise.contracts.models import (
 )
 from organise.i18n import _
 from organise.organisers.models import Organiser, Role
-from organise.reports import config
+from organise.reports import config, tally
 from organise.reports.models import (
     ProposalState,
     PublicationApproval,
@@ -174,7 +175,7 @@ async def approve_if_ready(proposal_id: uuid.UUID) -> PublicationProposal:
     if unlocked is None:
         raise RequestRefused(404, _("There is no such proposal."))
     refused: RequestRefused | None = None
-    async with in_transaction():
+    async with in_transaction() as connection:
         report = await Report.select_for_update().get(id=unlocked.report_id)
         proposal = await PublicationProposal.select_for_update().get(id=proposal_id)
         if proposal.state != ProposalState.OPEN:
@@ -183,7 +184,7 @@ async def approve_if_ready(proposal_id: uuid.UUID) -> PublicationProposal:
         if refused is None:
             if len(await counted_approvers(proposal.id)) < config.publish_approvals():
                 return proposal
-            contract = await _publish(Draft.from_json(proposal.draft), report)
+            contract = await _publish(Draft.from_json(proposal.draft), report, connection)
             changed = await PublicationProposal.filter(
                 id=proposal.id, state=ProposalState.OPEN
             ).update(state=ProposalState.PUBLISHED, contract_id=contract.id)
@@ -201,7 +202,7 @@ async def approve_if_ready(proposal_id: uuid.UUID) -> PublicationProposal:
     return proposal
 
 
-async def _publish(proposed: Draft, report: Report) -> Contract:
+async def _publish(proposed: Draft, report: Report, connection: BaseDBAsyncClient) -> Contract:
     facts = proposed.facts
     members = await group_of(report)
     contract = await Contract.create(
@@ -235,5 +236,10 @@ async def _publish(proposed: Draft, report: Report) -> Contract:
             for position, url in enumerate(facts.sources, start=1)
         ]
     )
-    await Report.filter(id__in=members).update(contract_id=contract.id, state=ReviewState.PUBLISHED)
+    # Publishing moves no count today (published reports count as before); recounting keeps
+    # the tally right whatever the counting rules become.
+    async with tally.recounting(connection, members):
+        await Report.filter(id__in=members).update(
+            contract_id=contract.id, state=ReviewState.PUBLISHED
+        )
     return contract

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from crypto import reportbox
 from organise.i18n import _
+from organise.reports import tally
 from organise.reports.models import ProposalState, PublicationProposal, Report, ReviewState
 from organise.web.errors import RequestRefused
 
@@ -73,7 +74,7 @@ async def set_state(report: Report, state: ReviewState) -> None:
     """
     if state not in SETTABLE_STATES:
         raise RequestRefused(400, _("That is not a review state you can set."), "invalid_state")
-    async with in_transaction():
+    async with in_transaction() as connection:
         current = await _locked(report.id)
         if current.state == ReviewState.PUBLISHED or current.contract_id is not None:
             raise RequestRefused(
@@ -81,7 +82,8 @@ async def set_state(report: Report, state: ReviewState) -> None:
             )
         if current.merged_into_id is not None:
             raise RequestRefused(409, _("Change the state of the report this one was merged into."))
-        await Report.filter(id=current.id).update(state=state)
+        async with tally.recounting(connection, [current.id]):
+            await Report.filter(id=current.id).update(state=state)
         if state == ReviewState.REJECTED:
             await _withdraw_open_proposals([current.id])
     report.state = state
@@ -97,7 +99,7 @@ async def merge(report: Report, target: Report) -> None:
     """
     if report.id == target.id:
         raise RequestRefused(400, _("A report cannot be merged into itself."), "invalid_merge")
-    async with in_transaction():
+    async with in_transaction() as connection:
         locked = {r.id: await _locked(r.id) for r in sorted((report, target), key=lambda r: r.id)}
         report, target = locked[report.id], locked[target.id]
         if report.merged_into_id is not None or target.merged_into_id is not None:
@@ -123,5 +125,6 @@ async def merge(report: Report, target: Report) -> None:
             report.id,
             *await Report.filter(merged_into_id=report.id).values_list("id", flat=True),
         ]
-        await Report.filter(id__in=moving).update(merged_into_id=target.id)
+        async with tally.recounting(connection, moving):
+            await Report.filter(id__in=moving).update(merged_into_id=target.id)
         await _withdraw_open_proposals(moving)

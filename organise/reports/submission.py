@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from crypto import codes, reportbox
 from crypto.keystore import Keystore
 from organise.contracts.employers import find_employer
+from organise.reports import tally
 from organise.reports.inbox import ensure_inbox
 from organise.reports.models import Report, ReportTechnology
 from organise.reports.validation import ReportInput
@@ -36,12 +37,14 @@ async def submit(report: ReportInput, *, keystore: Keystore, pepper: bytes) -> s
     )
     facts = report.facts
     employer = await find_employer(facts.employer_name)
-    async with in_transaction():
+    week = this_week()
+    employer_name = employer.name if employer else facts.employer_name
+    async with in_transaction() as connection:
         await Report.create(
             id=report_id,
             receipt_hash=receipt_hash(normalised, pepper),
-            week=this_week(),
-            employer_name=employer.name if employer else facts.employer_name,
+            week=week,
+            employer_name=employer_name,
             employer_id=employer.id if employer else None,
             agency_name=facts.agency_name,
             agency_type=facts.agency_type,
@@ -60,5 +63,16 @@ async def submit(report: ReportInput, *, keystore: Keystore, pepper: bytes) -> s
         )
         await ReportTechnology.bulk_create(
             [ReportTechnology(report_id=report_id, technology=slug) for slug in facts.technologies]
+        )
+        await tally.add(
+            connection,
+            tally.CountedReport(
+                employer=employer_name,
+                agency_type=facts.agency_type,
+                country=facts.country,
+                status=facts.status,
+                month=tally.month_of(week),
+                technologies=tuple(sorted(set(facts.technologies))),
+            ),
         )
     return receipt

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import httpx
+from tortoise import connections
+from tortoise.transactions import in_transaction
 
+from organise.dashboard.aggregates import REPORTS, Aggregator, Filters
 from organise.organisers.models import Role
+from organise.reports import tally
 from organise.reports.models import (
     InboxGrant,
     PublicationApproval,
@@ -87,3 +92,31 @@ async def row_counts() -> dict[str, int]:
             InboxGrant,
         )
     }
+
+
+async def kept_and_rebuilt() -> tuple[Counter, Counter]:
+    """(the cells as maintained, the cells a rebuild computes); the rebuild is rolled back."""
+    kept = await tally.read_all(connections.get("default"))
+
+    class RollBack(Exception):
+        pass
+
+    rebuilt: Counter = Counter()
+    try:
+        async with in_transaction() as connection:
+            await tally.rebuild(connection)
+            rebuilt = await tally.read_all(connection)
+            raise RollBack
+    except RollBack:
+        pass
+    return kept, rebuilt
+
+
+async def assert_tally_right() -> None:
+    kept, rebuilt = await kept_and_rebuilt()
+    assert kept == rebuilt
+
+
+async def total_counted() -> int:
+    answer = await Aggregator(REPORTS, k=1).answer("status", Filters())
+    return sum(row.count or 0 for row in answer.rows)

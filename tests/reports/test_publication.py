@@ -12,7 +12,14 @@ from organise.organisers.models import Organiser, Role
 from organise.reports import config, publication
 from organise.reports.models import ProposalState, PublicationProposal, Report, ReviewState
 from tests.conftest import ON_POSTGRES
-from tests.reports.helpers import post_form, reviewer, submit, switch_to
+from tests.reports.helpers import (
+    assert_tally_right,
+    post_form,
+    reviewer,
+    submit,
+    switch_to,
+    total_counted,
+)
 from tests.support import make_organiser
 
 DRAFT = {
@@ -118,6 +125,9 @@ async def test_merged_reports_count_behind_the_record_with_suppression(client, m
     await _propose(client, root)
     contract = await Contract.get()
     assert contract.report_count == 4
+    # Publication leaves the dashboard's counts as they were: two reports still count.
+    await assert_tally_right()
+    assert await total_counted() == 2
     assert "fewer than 5" in (await client.get(f"/contracts/{contract.id}")).text
     api = (await client.get("/api/v1/contracts")).json()["items"][0]
     assert api["independent_reports"] == {"count": None, "text": "fewer than 5"}
