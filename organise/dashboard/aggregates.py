@@ -31,7 +31,7 @@ import itertools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from tortoise import connections
 
@@ -103,8 +103,7 @@ class Filters:
         return {name: value for name, value in values.items() if value}
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):  # a tuple: answers over 10,000 employers build many of them
     key: str
     label: str
     count: int | None  # None when suppressed
@@ -351,22 +350,21 @@ class Aggregator:
             "postgres" if self.connection.capabilities.dialect == "postgres" else "sqlite"
         )
         self._counts: dict[tuple[str, Filters], dict[str, tuple[int, str]]] = {}
+        self._small_months: dict[tuple[str, Filters], set[str]] = {}
         self._answers: dict[tuple[str, Filters], Answer] = {}
 
-    async def _group(
-        self, by: str, filters: Filters, *, by_month: bool = False
-    ) -> list[dict[str, Any]]:
+    async def _group(self, by: str, filters: Filters) -> list[Any]:
+        """Rows of (k, n) and, under a period, `small`: months in it where 0 < count < k."""
         own = SELF_FILTER.get(by, "period" if by == "month" else "")
         if self.source.tallied and not filters.employer and own not in filters.active():
-            return await self._tally_group(by, filters, by_month=by_month)
+            return await self._tally_group(by, filters)
         p = _Params(self.dialect)
         join, key, label, count = _dimension_sql(self.source, by, p)
         conditions = _filter_sql(self.source, filters, p)
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        columns = [f"{key} AS k"]
-        if label != key:
-            columns.append(f"{label} AS l")
-        if by_month:
+        columns = [f"{key} AS k"] + ([f"{label} AS l"] if label != key else [])
+        period = "period" in filters.active()
+        if period:
             columns.append(f"{_month_expr(self.source, self.dialect)} AS m")
         # Grouped by position, so an expression with parameters is written (and bound) once.
         positions = ", ".join(str(index) for index in range(1, len(columns) + 1))
@@ -375,12 +373,17 @@ class Aggregator:
             f"SELECT {', '.join(columns)}, {count} AS n"  # noqa: S608
             f" FROM {self.source.table}{join}{where} GROUP BY {positions}"
         )
+        if period:  # one row per month inside, summed, counting the small months (rule 3)
+            outer = "k, l" if label != key else "k"
+            sql = (
+                f"SELECT {outer}, SUM(monthly.n) AS n,"  # noqa: S608
+                f" SUM(CASE WHEN monthly.n < {int(self.k)} THEN 1 ELSE 0 END) AS small"
+                f" FROM ({sql}) AS monthly GROUP BY {outer}"
+            )
         _rows_affected, rows = await self.connection.execute_query(sql, p.values)
-        return [dict(row) for row in rows]
+        return list(rows)
 
-    async def _tally_group(
-        self, by: str, filters: Filters, *, by_month: bool
-    ) -> list[dict[str, Any]]:
+    async def _tally_group(self, by: str, filters: Filters) -> list[Any]:
         """The same rows as `_group`, summed from the maintained counts of one slice."""
         p = _Params(self.dialect)
         conditions = [
@@ -388,36 +391,51 @@ class Aggregator:
             f"technology = {p(filters.technology or tally.ANY)}",
             f"country = {p(filters.country or tally.ANY)}",
         ]
+        small = ""
         if "period" in filters.active():
             conditions.append(f"month <> {p(tally.ANY)}")
             if filters.period_from:
                 conditions.append(f"month >= {p(filters.period_from)}")
             if filters.period_to:
                 conditions.append(f"month <= {p(filters.period_to)}")
+            # Within one slice each (value, month) is one row: its count is that month's.
+            small = (
+                f", SUM(CASE WHEN reports > 0 AND reports < {int(self.k)} THEN 1 ELSE 0 END)"
+                " AS small"
+            )
         else:
             conditions.append(f"month = {p(tally.ANY)}")
-        columns, grouped = (
-            ("value AS k, month AS m", "value, month") if by_month else ("value AS k", "value")
-        )
         # Column names are our own constants; every value from a request is a bound parameter.
         sql = (
-            f"SELECT {columns}, SUM(reports) AS n"  # noqa: S608
+            f"SELECT value AS k, SUM(reports) AS n{small}"  # noqa: S608
             f" FROM {tally.TABLE} WHERE {' AND '.join(conditions)}"
-            f" GROUP BY {grouped} HAVING SUM(reports) > 0"
+            " GROUP BY value HAVING SUM(reports) > 0"
         )
         _rows_affected, rows = await self.connection.execute_query(sql, p.values)
-        return [dict(row) for row in rows]
+        return list(rows)
 
     async def counts(self, by: str, filters: Filters) -> dict[str, tuple[int, str]]:
         """key -> (count, label) for every non-empty row."""
         cache_key = (by, filters)
         if cache_key not in self._counts:
             found: dict[str, tuple[int, str]] = {}
+            small: set[str] = set()
+            # Only a contract's employer has a label apart from its key (slug and name).
+            labelled = by == "employer" and self.source.employer_label != self.source.employer_key
+            period = "period" in filters.active()
             for row in await self._group(by, filters):
                 key = str(row["k"] if row["k"] is not None else "")
-                found[key] = (int(row["n"]), str(row.get("l", key) or key))
+                found[key] = (int(row["n"]), str(row["l"] or key) if labelled else key)
+                if period and row["small"]:
+                    small.add(key)
             self._counts[cache_key] = found
+            self._small_months[cache_key] = small
         return self._counts[cache_key]
+
+    async def months_under_k(self, by: str, filters: Filters) -> set[str]:
+        """Keys with a month inside the period where their count is between 1 and k-1."""
+        await self.counts(by, filters)
+        return self._small_months[(by, filters)]
 
     async def answer(self, by: str, filters: Filters) -> Answer:
         cache_key = (by, filters)
@@ -456,9 +474,7 @@ class Aggregator:
                         hidden.add(key)
         # Rule 3: every month inside the period.
         if "period" in active:
-            for row in await self._group(by, filters, by_month=True):
-                if 0 < int(row["n"]) < self.k:
-                    hidden.add(str(row["k"] if row["k"] is not None else ""))
+            hidden |= await self.months_under_k(by, filters)
         # Rule 4: complementary suppression.
         hidden = cells_to_suppress(
             {key: count for key, (count, _label) in counts.items()}, self.k, hidden=hidden

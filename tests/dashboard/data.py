@@ -86,7 +86,7 @@ def _items() -> list[Item]:
 ITEMS = _items()
 
 
-async def _report(item: Item, rng: random.Random, **changes: object) -> Report:
+async def add_report(item: Item, rng: random.Random, **changes: object) -> Report:
     report_id = changes.pop("id", item.id)
     # Counted the way a submission is: in the same transaction, by the maintained counts.
     async with in_transaction() as connection, tally.recounting(connection, [report_id]):
@@ -115,12 +115,12 @@ async def store(report_id: object, item: Item, rng: random.Random, **changes: ob
 async def load_reports() -> None:
     rng = random.Random(7)
     for item in ITEMS:
-        await _report(item, rng)
+        await add_report(item, rng)
     target = next(item for item in ITEMS if item.employer == TARGET)
     keeper = await Report.get(id=target.id)
     # Not counted: a rejected report and a duplicate merged into another.
-    await _report(target, rng, id=uuid.uuid4(), state=ReviewState.REJECTED)
-    await _report(target, rng, id=uuid.uuid4(), merged_into=keeper)
+    await add_report(target, rng, id=uuid.uuid4(), state=ReviewState.REJECTED)
+    await add_report(target, rng, id=uuid.uuid4(), merged_into=keeper)
 
 
 async def load_contracts() -> None:

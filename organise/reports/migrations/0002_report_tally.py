@@ -1,6 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
+from tortoise.indexes import Index
 
 
 async def count_existing_reports(apps, schema_editor):
@@ -30,10 +31,9 @@ class Migration(migrations.Migration):
             options={'table': 'report_tally', 'app': 'reports', 'unique_together': (('dimension', 'technology', 'country', 'month', 'value'),), 'pk_attr': 'id', 'table_description': 'Maintained counts of the reports that count (organise/reports/tally.py).'},
             bases=['Model'],
         ),
-        ops.AlterField(
+        ops.AddIndex(
             model_name='Report',
-            name='employer_name',
-            field=fields.CharField(db_index=True, max_length=200),
+            index=Index(fields=['employer_name', 'week', 'country', 'agency_type', 'status', 'state', 'merged_into_id', 'id']),
         ),
         ops.RunPython(count_existing_reports, ops.RunPython.noop),
     ]
