@@ -2,7 +2,8 @@
 
     python -m bench.load URL BODIES.jsonl [--concurrency 16]
 
-Each line of BODIES.jsonl is one request: {"path": ..., "json": ...}. Prints one JSON object:
+Each line of BODIES.jsonl is one request: {"path": ..., "json": ...}, optionally with
+"method": "GET" and "headers". Prints one JSON object:
 requests, seconds, throughput, status counts and latency percentiles (milliseconds).
 """
 
@@ -28,7 +29,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-async def drive(url: str, requests: list[dict], concurrency: int) -> dict[str, object]:
+async def drive(
+    url: str, requests: list[dict], concurrency: int, *, keep_latencies: bool = False
+) -> dict[str, object]:
     queue: asyncio.Queue[dict] = asyncio.Queue()
     for request in requests:
         queue.put_nowait(request)
@@ -41,10 +44,13 @@ async def drive(url: str, requests: list[dict], concurrency: int) -> dict[str, o
             request = queue.get_nowait()
             started = time.perf_counter()
             method = request.get("method", "POST")
+            headers = request.get("headers")
             if method == "GET":
-                response = await http.get(request["path"])
+                response = await http.get(request["path"], headers=headers)
             else:
-                response = await http.post(request["path"], json=request.get("json"))
+                response = await http.post(
+                    request["path"], json=request.get("json"), headers=headers
+                )
             latencies.append(time.perf_counter() - started)
             statuses[response.status_code] += 1
 
@@ -53,6 +59,7 @@ async def drive(url: str, requests: list[dict], concurrency: int) -> dict[str, o
         await asyncio.gather(*(worker(http) for _ in range(concurrency)))
         seconds = time.perf_counter() - started
     ms = [latency * 1000 for latency in latencies]
+    kept = {"latencies_ms": ms} if keep_latencies else {}
     return {
         "requests": len(requests),
         "concurrency": concurrency,
@@ -62,6 +69,7 @@ async def drive(url: str, requests: list[dict], concurrency: int) -> dict[str, o
         "p50_ms": percentile(ms, 0.50),
         "p99_ms": percentile(ms, 0.99),
         "mean_ms": statistics.fmean(ms) if ms else float("nan"),
+        **kept,
     }
 
 
@@ -70,9 +78,12 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("bodies", type=Path)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--keep-latencies", action="store_true", help="print every latency too")
     args = parser.parse_args()
     requests = [json.loads(line) for line in args.bodies.read_text().splitlines() if line]
-    result = asyncio.run(drive(args.url, requests, args.concurrency))
+    result = asyncio.run(
+        drive(args.url, requests, args.concurrency, keep_latencies=args.keep_latencies)
+    )
     json.dump(result, sys.stdout)
 
 

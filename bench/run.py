@@ -169,12 +169,23 @@ def baseline_server(space: Workspace) -> Any:
     return serving(command, space.env(BENCH_DATABASE_URL=space.database_url), space.root, port)
 
 
-def load(url: str, requests: list[dict[str, Any]], concurrency: int, scratch: Path) -> dict:
+def load(
+    url: str,
+    requests: list[dict[str, Any]],
+    concurrency: int,
+    scratch: Path,
+    *,
+    keep_latencies: bool = False,
+) -> dict:
     """Run the load generator in its own process and return its measurements."""
     bodies = scratch / f"bodies-{time.monotonic_ns()}.jsonl"
     bodies.write_text("".join(json.dumps(request) + "\n" for request in requests))
+    command = [sys.executable, "-m", "bench.load", url, str(bodies)]
+    command += ["--concurrency", str(concurrency)]
+    if keep_latencies:
+        command.append("--keep-latencies")
     result = subprocess.run(
-        [sys.executable, "-m", "bench.load", url, str(bodies), "--concurrency", str(concurrency)],
+        command,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
@@ -348,12 +359,19 @@ class Run:
             with workspace(self.database_url) as space:
                 self.results.update(figure_scaleout(space, n, c))
         if "aggregates" in self.figures:
-            self.results["aggregates_skipped"] = (
-                "no /api/v1/aggregates/reports route in this tree (dashboard not merged)"
-            )
+            from bench import aggregates
+
+            with workspace(self.database_url) as space:
+                self.results.update(
+                    aggregates.figure_aggregates(
+                        space, self.aggregate_reports, self.aggregate_employers, repeats=20
+                    )
+                )
         return self.results
 
     reveal_pledges: int = 100_000
+    aggregate_reports: int = 1_000_000
+    aggregate_employers: int = 10_000
 
 
 def table(results: dict[str, Any]) -> str:
@@ -379,6 +397,21 @@ def table(results: dict[str, Any]) -> str:
         add("open in memory (s)", f"{results['open_seconds']:.2f}", "")
         add("reveal ratio", f"{results['reveal_ratio']:.2f}", "reveal_ratio")
         add("reveal peak memory (MB)", f"{results['reveal_peak_mb']:.0f}", "reveal_peak_mb")
+    if "aggregates_ratio" in results:
+        figure = results["aggregates"]
+        add(
+            f"aggregates over {figure['reports']:,} reports: p50 / p99 (ms)",
+            f"{figure['app']['p50_ms']:.1f} / {figure['app']['p99_ms']:.1f}",
+            "aggregates_p50_ms",
+        )
+        base = figure["raw_group_by"]
+        add("raw GROUP BY: p50 / p99 (ms)", f"{base['p50_ms']:.1f} / {base['p99_ms']:.1f}", "")
+        add(
+            "aggregates ratio (p50 ÷ raw p50)",
+            f"{results['aggregates_ratio']:.2f}",
+            "aggregates_ratio",
+        )
+        add("recount (s)", f"{figure['recount_seconds']:.1f}", "")
     if "scaleout_ratio" in results:
         for workers in (1, 2):
             tp = results[f"signing_{workers}_workers"]["throughput"]
@@ -405,6 +438,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=2000, help="timed requests per figure")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--reveal-pledges", type=int, default=100_000)
+    parser.add_argument("--aggregate-reports", type=int, default=1_000_000)
+    parser.add_argument("--aggregate-employers", type=int, default=10_000)
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     args = parser.parse_args(argv)
     figures = {name.strip() for name in args.figures.split(",") if name.strip()}
@@ -416,6 +451,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("DATABASE_URL must name a database whose name contains 'bench' (it is reset)")
     run = Run(figures, args.requests, args.concurrency, database_url)
     run.reveal_pledges = args.reveal_pledges
+    run.aggregate_reports = args.aggregate_reports
+    run.aggregate_employers = args.aggregate_employers
     started = datetime.now(UTC)
     results = run.execute()
     document = {

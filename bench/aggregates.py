@@ -1,0 +1,239 @@
+"""The aggregates figure: the dashboard's report counts over 1,000,000 reports, 10,000 employers.
+
+PostgreSQL only (the target is stated for it). The reports are written straight into the
+database with one INSERT ... SELECT over generate_series (a skewed spread: a few large
+employers, a long tail of small ones, three years of weeks, 5% rejected), then counted by
+`organise recount`, the command an operator would run. Timed, one request at a time so each
+latency is the request's own:
+
+- the app: `GET /api/v1/aggregates/reports` with an organiser's API token, over a fixed mix
+  of views (every dimension unfiltered, each filter alone, filters combined);
+- the baseline: the one raw `GROUP BY` over the report table that gives the same view's counts
+  (the query a dashboard without maintained counts or suppression would run), through the
+  same driver, in its own process: `python -m bench.aggregates raw DATABASE_URL SHAPES.json`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+TECHNOLOGIES = (
+    "face-recognition",
+    "licence-plate-readers",
+    "cloud-hosting",
+    "body-worn-cameras",
+    "drones-robots",
+    "predictive-policing",
+    "video-analytics",
+    "social-media-monitoring",
+    "case-management",
+    "data-brokers",
+    "electronic-monitoring",
+    "detention-deportation-logistics",
+)
+AGENCIES = ("police", "police", "sheriff", "immigration-border", "prisons-probation", "military")
+COUNTRIES = ("US", "US", "US", "US", "GB", "DE", "FR", "CA", "AU", "NL")
+STATUSES = ("rumoured", "known-internally", "public-record")
+FIRST_WEEK = "2023-01-02"  # a Monday; 156 weeks follow
+YEAR = {"from": "2024-01", "to": "2024-12"}
+BIG, SMALL = "Employer 00000", "Employer 02500"
+
+# (by, filters): the views timed, each `repeats` times.
+SHAPES: list[tuple[str, dict[str, str]]] = [
+    *((by, {}) for by in ("employer", "agency_type", "technology", "technology_group")),
+    *((by, {}) for by in ("country", "status", "month")),
+    ("employer", {"technology": "face-recognition"}),
+    ("month", {"technology": "face-recognition"}),
+    ("employer", {"country": "DE"}),
+    ("technology", {"country": "US"}),
+    ("employer", YEAR),
+    ("technology", YEAR),
+    ("status", {"employer": BIG}),
+    ("month", {"employer": BIG}),
+    ("technology", {"employer": SMALL}),
+    ("employer", {"employer": BIG}),
+    ("month", {"technology": "cloud-hosting", "country": "US"}),
+    ("agency_type", {"technology": "cloud-hosting", "country": "US", **YEAR}),
+    ("status", {"employer": BIG, "technology": "face-recognition", "country": "US", **YEAR}),
+    ("month", YEAR),
+]
+
+
+def _array(values: tuple[str, ...]) -> str:
+    return "(ARRAY[" + ", ".join(f"'{value}'" for value in values) + "])"
+
+
+def seed_sql(reports: int, employers: int) -> list[str]:
+    """Statements that fill report and report_technology (our constants only, no input)."""
+    pick = "[1 + floor(random() * {n})::int]"
+    return [
+        "SELECT setseed(0.42)",
+        "INSERT INTO report (id, receipt_hash, week, employer_name, agency_name, agency_type,"  # noqa: S608
+        " country, jurisdiction, product, status, value_range, currency, period_start,"
+        " period_end, sources, relation, reporter_public_key, details_sealed, state)"
+        " SELECT gen_random_uuid(), md5(i::text) || md5((-i)::text),"
+        f" DATE '{FIRST_WEEK}' + 7 * floor(random() * 156)::int,"
+        # power(random(), 3): employer 0 is the largest, the tail gets a few reports each.
+        f" 'Employer ' || lpad(floor(power(random(), 3) * {employers})::int::text, 5, '0'),"
+        f" '', {_array(AGENCIES)}{pick.format(n=len(AGENCIES))},"
+        f" {_array(COUNTRIES)}{pick.format(n=len(COUNTRIES))}, '', '',"
+        f" {_array(STATUSES)}{pick.format(n=len(STATUSES))}, '', '', '', '', '[]', '',"
+        " '\\x00'::bytea, '\\x00'::bytea,"
+        " CASE WHEN random() < 0.05 THEN 'rejected' ELSE 'new' END"
+        f" FROM generate_series(1, {reports}) AS i",
+        # One technology each, and a second for about 40% of reports.
+        "INSERT INTO report_technology (id, report_id, technology)"  # noqa: S608
+        f" SELECT gen_random_uuid(), id, {_array(TECHNOLOGIES)}{pick.format(n=len(TECHNOLOGIES))}"
+        " FROM report",
+        "INSERT INTO report_technology (id, report_id, technology)"  # noqa: S608
+        f" SELECT gen_random_uuid(), id, {_array(TECHNOLOGIES)}{pick.format(n=len(TECHNOLOGIES))}"
+        " FROM report WHERE random() < 0.4 ON CONFLICT DO NOTHING",
+    ]
+
+
+async def _execute(url: str, statements: list[str]) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _percentiles(ms: list[float]) -> dict[str, float]:
+    from bench.load import percentile
+
+    return {
+        "p50_ms": percentile(ms, 0.50),
+        "p99_ms": percentile(ms, 0.99),
+        "mean_ms": statistics.fmean(ms),
+    }
+
+
+def figure_aggregates(space: Any, reports: int, employers: int, repeats: int) -> dict[str, Any]:
+    from bench.run import app_server, load
+
+    if space.is_sqlite:
+        return {"aggregates_skipped": "needs PostgreSQL (the target is stated for it)"}
+    space.cli("migrate")
+    started = time.perf_counter()
+    asyncio.run(_execute(space.database_url, seed_sql(reports, employers)))
+    seeded = time.perf_counter() - started
+    started = time.perf_counter()
+    space.cli("recount", timeout=3600)
+    recounted = time.perf_counter() - started
+    asyncio.run(_execute(space.database_url, ["VACUUM ANALYZE"]))
+    passphrase = space.root / "passphrase"
+    passphrase.write_text("granite orchard lantern velvet\n")
+    space.cli(
+        "organiser", "create", "bench", "--role", "admin", "--passphrase-file", str(passphrase)
+    )
+    token = space.cli("token", "create", "bench").stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def request(by: str, filters: dict[str, str]) -> dict[str, Any]:
+        path = "/api/v1/aggregates/reports?" + urlencode({"by": by, **filters})
+        return {"method": "GET", "path": path, "headers": headers}
+
+    with app_server(space) as url:
+        load(url, [request(by, filters) for by, filters in SHAPES], 1, space.root)  # warm-up
+        per_shape = []
+        for by, filters in SHAPES:
+            measured = load(
+                url, [request(by, filters)] * repeats, 1, space.root, keep_latencies=True
+            )
+            if set(measured["statuses"]) != {"200"}:
+                raise RuntimeError(f"aggregates {by} {filters}: {measured['statuses']}")
+            per_shape.append({"by": by, "filters": filters, **measured})
+    raw = _raw_in_own_process(space, repeats)
+    app_ms = [shape["latencies_ms"] for shape in per_shape]
+    all_app = [latency for latencies in app_ms for latency in latencies]
+    all_raw = [latency for shape in raw for latency in shape["latencies_ms"]]
+    app, base = _percentiles(all_app), _percentiles(all_raw)
+    for shape, raw_shape in zip(per_shape, raw, strict=True):
+        shape["raw_p50_ms"] = _percentiles(raw_shape["latencies_ms"])["p50_ms"]
+        del shape["latencies_ms"]
+    return {
+        "aggregates": {
+            "reports": reports,
+            "employers": employers,
+            "repeats": repeats,
+            "seed_seconds": seeded,
+            "recount_seconds": recounted,
+            "app": app,
+            "raw_group_by": base,
+            "shapes": per_shape,
+        },
+        "aggregates_p50_ms": app["p50_ms"],
+        "aggregates_ratio": app["p50_ms"] / base["p50_ms"],
+    }
+
+
+def _raw_in_own_process(space: Any, repeats: int) -> list[dict[str, Any]]:
+    from bench.run import ROOT
+
+    shapes = space.root / "shapes.json"
+    shapes.write_text(json.dumps({"shapes": SHAPES, "repeats": repeats}))
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.aggregates", "raw", space.database_url, str(shapes)],
+        env={**space.env(), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+async def _time_raw(database_url: str, shapes: list, repeats: int) -> list[dict[str, Any]]:
+    import dataclasses
+
+    from tortoise import Tortoise
+
+    from organise.dashboard.aggregates import REPORTS, Aggregator, Filters
+    from organise.db import tortoise_config
+    from organise.settings import Settings
+
+    raw_source = dataclasses.replace(REPORTS, tallied=False)  # the report table itself
+    instance = Path.cwd() / "instance"
+    settings = Settings(instance, database_url, instance / "keystore.sqlite3")
+    await Tortoise.init(config=tortoise_config(settings))
+    try:
+        timed = []
+        for by, given in [*shapes[:1], *shapes]:  # the first is a warm-up
+            filters = Filters(
+                employer=given.get("employer", ""),
+                technology=given.get("technology", ""),
+                country=given.get("country", ""),
+                period_from=given.get("from", ""),
+                period_to=given.get("to", ""),
+            )
+            latencies = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                await Aggregator(raw_source, k=5)._group(by, filters)
+                latencies.append((time.perf_counter() - started) * 1000)
+            timed.append({"by": by, "latencies_ms": latencies})
+        return timed[1:]
+    finally:
+        await Tortoise.close_connections()
+
+
+def main() -> None:
+    _command, database_url, shapes_file = sys.argv[1:4]
+    given = json.loads(Path(shapes_file).read_text())
+    json.dump(asyncio.run(_time_raw(database_url, given["shapes"], given["repeats"])), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
