@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 
 import pytest
@@ -119,3 +120,20 @@ def test_server_refuses_to_start_with_a_missing_keystore(operator, tmp_path):
     assert "did not exist, but the database already has accounts" in operator.output()
     assert not keystore.exists()  # the empty stand-in is not left behind to hide the problem
     assert "Traceback" not in operator.output()
+
+
+def test_recount_puts_drifted_report_counts_right(operator):
+    assert operator.run_cli("migrate").returncode == 0
+    database = operator.instance_dir / "organise.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "INSERT INTO report_tally (dimension, technology, country, month, value, reports)"
+            " VALUES ('status', '*', '*', '*', 'rumoured', 7)"  # no report behind it
+        )
+    drifted = operator.run_cli("recount")
+    assert drifted.returncode == 0, drifted.stderr
+    assert "Some counts were off and are now right." in drifted.stdout
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM report_tally").fetchone() == (0,)
+    again = operator.run_cli("recount")
+    assert "They were already right." in again.stdout
