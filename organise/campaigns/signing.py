@@ -272,33 +272,35 @@ async def _commit(
     now: datetime,
 ) -> tuple[bool, CampaignState]:
     async with in_transaction() as connection:
-        used = 1
         if code_hash is not None:
             used = (
                 await InviteCode.filter(code_hash=code_hash, campaign_id=campaign.id)
                 .using_db(connection)
                 .delete()
             )
-        if used == 1:
-            await Pledge.create(
-                id=pledge_id,
-                campaign_id=campaign.id,
-                envelope=envelope,
-                personal_threshold=personal,
-                receipt_hash=receipt_hash,
-                week=week_of(now),
-                using_db=connection,
-            )
-            await invites.store(campaign, onward_rows, connection)
+            if used != 1:
+                # A read, not the counting update: refused codes never queue on the row lock.
+                found = await Campaign.get(id=campaign.id).using_db(connection)
+                if found.state not in policy.SIGNABLE or found.deadline <= now:
+                    raise closed_error(found)  # a closed campaign says so, whatever the code
+                raise CampaignError(
+                    _("This invite code is not valid or has already been used."),
+                    status=403,
+                    code="invite_code_refused",
+                )
+        await Pledge.create(
+            id=pledge_id,
+            campaign_id=campaign.id,
+            envelope=envelope,
+            personal_threshold=personal,
+            receipt_hash=receipt_hash,
+            week=week_of(now),
+            using_db=connection,
+        )
+        await invites.store(campaign, onward_rows, connection)
         current = await _count(campaign, now, connection)
-        if current is None:  # a closed campaign says so, whatever the code
+        if current is None:
             raise closed_error(await Campaign.get(id=campaign.id).using_db(connection))
-        if used != 1:
-            raise CampaignError(
-                _("This invite code is not valid or has already been used."),
-                status=403,
-                code="invite_code_refused",
-            )
         reached = False
         if current.state == CampaignState.OPEN and current.pledge_count >= current.threshold:
             _cutoff, size = await counting.revealable(campaign.id, connection)
