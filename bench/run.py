@@ -13,6 +13,8 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +35,8 @@ ATLAS = Path("/work/shared/data/atlas-of-surveillance-2020-10-07.csv")
 FIGURES = ("signing", "reports", "import", "reveal", "scaleout", "aggregates")
 WARMUP = 32
 STARTUP_SECONDS = 60
+# With --profile DIR, app servers run under `py-spy record` (collapsed stacks, one file each).
+PROFILE_DIR: Path | None = None
 TARGETS = {
     "signing_ratio": ">= 0.5",
     "report_ratio": ">= 0.5",
@@ -133,7 +137,11 @@ def serving(command: list[str], env: dict[str, str], cwd: Path, port: int) -> It
             time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
+        # py-spy writes its profile on Ctrl-C; uvicorn takes SIGINT like SIGTERM.
+        if PROFILE_DIR is not None:
+            process.send_signal(signal.SIGINT)
+        else:
+            process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -146,6 +154,11 @@ def app_server(space: Workspace, workers: int = 1) -> Any:
     port = free_port()
     command = [sys.executable, "-m", "organise", "serve", "--port", str(port)]
     command += ["--workers", str(workers)]
+    if PROFILE_DIR is not None:
+        py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        profile = PROFILE_DIR / f"app-{datetime.now(UTC):%H%M%S}-{port}.txt"
+        spy = [py_spy, "record", "--rate", "200", "--format", "raw", "-o", str(profile)]
+        command = [*spy, *(["--subprocesses"] if workers > 1 else []), "--", *command]
     return serving(command, space.env(), space.root, port)
 
 
@@ -441,6 +454,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--aggregate-reports", type=int, default=1_000_000)
     parser.add_argument("--aggregate-employers", type=int, default=10_000)
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run the app under py-spy and write its collapsed stacks to DIR (slows it down)",
+    )
     args = parser.parse_args(argv)
     figures = {name.strip() for name in args.figures.split(",") if name.strip()}
     unknown = figures - set(FIGURES)
@@ -449,6 +468,10 @@ def main(argv: list[str] | None = None) -> None:
     database_url = os.environ.get("DATABASE_URL") or None
     if database_url and "bench" not in database_url.rsplit("/", 1)[-1]:
         parser.error("DATABASE_URL must name a database whose name contains 'bench' (it is reset)")
+    if args.profile:
+        global PROFILE_DIR
+        args.profile.mkdir(parents=True, exist_ok=True)
+        PROFILE_DIR = args.profile.resolve()
     run = Run(figures, args.requests, args.concurrency, database_url)
     run.reveal_pledges = args.reveal_pledges
     run.aggregate_reports = args.aggregate_reports

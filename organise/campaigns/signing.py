@@ -6,12 +6,14 @@ Order of work, and why:
    worker typed is ever written anywhere in the clear.
 2. Put the per-pledge key in the keystore *before* the database transaction, so a committed
    pledge always has its key. If the transaction fails, the key is deleted again.
-3. One transaction: count the pledge with a conditional `UPDATE ... WHERE state IN (...)` (which
-   also locks the campaign row on PostgreSQL, serialising signatures of one campaign), delete the
-   invite code's row (refused unless exactly one row went), insert the pledge and any onward
-   codes, and, if the revealable set now reaches the threshold, move `open -> cooling_off` with a
-   conditional update: the lifecycle event is written only by the one transaction whose update
-   changed the row, so the crossing is recorded exactly once.
+3. One transaction: delete the invite code's row (refused unless exactly one row went), insert
+   the pledge and any onward codes, then count the pledge with a conditional
+   `UPDATE ... WHERE state IN (...) RETURNING ...` (which locks the campaign row on PostgreSQL,
+   serialising signatures of one campaign, and hands back the fresh state and count without a
+   second read), and, if the revealable set now reaches the threshold, move
+   `open -> cooling_off` with a conditional update: the lifecycle event is written only by the
+   one transaction whose update changed the row, so the crossing is recorded exactly once.
+   The count comes last so that the campaign row stays locked for as few statements as possible.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -223,6 +226,40 @@ async def sign(
     )
 
 
+@dataclass(frozen=True)
+class _Counted:
+    state: CampaignState
+    pledge_count: int
+    threshold: int
+    cooling_off_hours: int
+
+
+async def _count(
+    campaign: Campaign, now: datetime, connection: BaseDBAsyncClient
+) -> _Counted | None:
+    """Add one to the count if the campaign still takes pledges; its fresh values, or None."""
+    update = (
+        Campaign.filter(id=campaign.id, state__in=policy.SIGNABLE, deadline__gt=now)
+        .using_db(connection)
+        .update(pledge_count=F("pledge_count") + 1)
+    )
+    # Tortoise's update has no RETURNING; add it to the query Tortoise built (same filters,
+    # same value conversion), which saves re-reading the row inside the transaction.
+    update._make_query()
+    query = update.query.returning("state", "pledge_count", "threshold", "cooling_off_hours")
+    # execute_query_dict: the asyncpg client's execute_query drops the rows of an UPDATE.
+    rows = await connection.execute_query_dict(*query.get_parameterized_sql())
+    if len(rows) != 1:
+        return None
+    row = rows[0]
+    return _Counted(
+        state=CampaignState(row["state"]),
+        pledge_count=int(row["pledge_count"]),
+        threshold=int(row["threshold"]),
+        cooling_off_hours=int(row["cooling_off_hours"]),
+    )
+
+
 async def _commit(
     campaign: Campaign,
     *,
@@ -235,14 +272,6 @@ async def _commit(
     now: datetime,
 ) -> tuple[bool, CampaignState]:
     async with in_transaction() as connection:
-        counted = (
-            await Campaign.filter(id=campaign.id, state__in=policy.SIGNABLE, deadline__gt=now)
-            .using_db(connection)
-            .update(pledge_count=F("pledge_count") + 1)
-        )
-        if counted != 1:
-            current = await Campaign.get(id=campaign.id).using_db(connection)
-            raise closed_error(current)
         if code_hash is not None:
             used = (
                 await InviteCode.filter(code_hash=code_hash, campaign_id=campaign.id)
@@ -250,6 +279,10 @@ async def _commit(
                 .delete()
             )
             if used != 1:
+                # A read, not the counting update: refused codes never queue on the row lock.
+                found = await Campaign.get(id=campaign.id).using_db(connection)
+                if found.state not in policy.SIGNABLE or found.deadline <= now:
+                    raise closed_error(found)  # a closed campaign says so, whatever the code
                 raise CampaignError(
                     _("This invite code is not valid or has already been used."),
                     status=403,
@@ -265,7 +298,9 @@ async def _commit(
             using_db=connection,
         )
         await invites.store(campaign, onward_rows, connection)
-        current = await Campaign.get(id=campaign.id).using_db(connection)
+        current = await _count(campaign, now, connection)
+        if current is None:
+            raise closed_error(await Campaign.get(id=campaign.id).using_db(connection))
         reached = False
         if current.state == CampaignState.OPEN and current.pledge_count >= current.threshold:
             _cutoff, size = await counting.revealable(campaign.id, connection)

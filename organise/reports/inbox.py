@@ -83,20 +83,34 @@ async def _create(keystore: Keystore) -> ReportInbox:
     return inbox
 
 
-async def settle_pending(inbox: ReportInbox, keystore: Keystore) -> None:
-    """Hand a waiting inbox key to the reviewers and admins that now exist, then forget it."""
+# Inboxes whose pending key has been handed over (or never existed). Only `_create` stores a
+# pending key, under a new inbox's id, so once gone it never comes back: every report need not
+# look for it in the keystore again.
+_SETTLED: set[uuid.UUID] = set()
+
+
+async def settle_pending(inbox: ReportInbox, keystore: Keystore) -> bool:
+    """Hand a waiting inbox key to the reviewers and admins that now exist, then forget it.
+
+    False while the key still waits, that is while no reviewer or admin exists.
+    """
+    if inbox.id in _SETTLED:
+        return True
     name = pending_key_name(inbox)
     stored = await to_thread.run_sync(keystore.get, name)
     if stored is None:
-        return
+        _SETTLED.add(inbox.id)
+        return True
     holders = await reviewers()
     if not holders:
-        return
+        return False
     private_key = nacl.public.PrivateKey(stored)
     await InboxGrant.bulk_create(
         [_grant(inbox, private_key, organiser) for organiser in holders], ignore_conflicts=True
     )
     await to_thread.run_sync(keystore.delete, name)
+    _SETTLED.add(inbox.id)
+    return True
 
 
 async def drop_former_reviewers(inbox: ReportInbox) -> int:
@@ -106,8 +120,14 @@ async def drop_former_reviewers(inbox: ReportInbox) -> int:
     last holders cannot make every report unreadable. A former reviewer who copied the inbox
     key while they had it is not shut out by this (that would need a new inbox key).
     """
-    current = Organiser.filter(role__in=REVIEW_ROLES).values("id")
-    if not await InboxGrant.filter(inbox_id=inbox.id, organiser_id__in=Subquery(current)).exists():
+    # One read of the holders' roles decides; the delete (rare) then re-checks the roles itself.
+    roles = {
+        Role(role)
+        for role in await InboxGrant.filter(inbox_id=inbox.id).values_list(
+            "organiser__role", flat=True
+        )
+    }
+    if not roles & set(REVIEW_ROLES) or roles <= set(REVIEW_ROLES):
         return 0
     former = Organiser.exclude(role__in=REVIEW_ROLES).values("id")
     return await InboxGrant.filter(inbox_id=inbox.id, organiser_id__in=Subquery(former)).delete()
@@ -117,8 +137,9 @@ async def ensure_inbox(keystore: Keystore) -> ReportInbox:
     inbox = await ReportInbox.get_or_none(name=INBOX_NAME)
     if inbox is None:
         inbox = await _create(keystore)
-    await settle_pending(inbox, keystore)
-    await drop_former_reviewers(inbox)
+    # While the key waits no reviewer or admin exists, so no grant could be dropped.
+    if await settle_pending(inbox, keystore):
+        await drop_former_reviewers(inbox)
     return inbox
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from crypto import codes
 from crypto.envelope import envelope_length
+from organise.campaigns import signing
+from organise.campaigns.errors import CampaignError
 from organise.campaigns.models import (
     Audience,
     CampaignState,
@@ -250,3 +252,51 @@ async def test_rounded_progress_in_json_has_no_exact_count(app, client):
     assert (body["progress"]["lower"], body["progress"]["upper"]) == (10, 20)
     assert body["progress"]["text"] == "between 10 and 20 pledges of the 100 needed"
     assert (await refreshed(campaign)).pledge_count == 12
+
+
+@pytest.mark.parametrize("code_used_before", [False, True])
+async def test_a_campaign_that_closed_after_the_page_was_read_refuses_and_keeps_nothing(
+    app, client, code_used_before
+):
+    campaign = (await make_campaign(app, deadline=in_days(1))).campaign
+    codes_ = await make_codes(app, campaign, 2)
+    assert (await sign(client, "walkout", codes_[0], "Rosa")).status_code == 201
+    stale = await refreshed(campaign)  # read while open, as a request would have
+    await tick(app, now=in_days(2))
+    code = codes_[0] if code_used_before else codes_[1]
+
+    with pytest.raises(CampaignError) as refused:
+        await signing.sign(
+            stale,
+            signing.PledgeInput(name="Emma", invite_code=code),
+            keystore=app.state.keystore,
+            pepper=app.state.code_pepper,
+        )
+
+    # Closed is the answer, whatever the code; nothing of this attempt stays behind.
+    assert refused.value.code == "campaign_closed"
+    assert await pledge_rows(campaign) == 0
+    assert pledge_key_names(app, campaign) == []
+    assert (await refreshed(campaign)).state == CampaignState.EXPIRED
+
+
+async def test_a_deadline_passed_since_the_page_was_read_refuses_and_keeps_the_code(app, client):
+    campaign = (await make_campaign(app, deadline=in_days(1))).campaign
+    [code] = await make_codes(app, campaign, 1)
+    stale = await refreshed(campaign)
+    stale.deadline = in_days(5)  # as read before the deadline moved past
+
+    with pytest.raises(CampaignError) as refused:
+        await signing.sign(
+            stale,
+            signing.PledgeInput(name="Emma", invite_code=code),
+            keystore=app.state.keystore,
+            pepper=app.state.code_pepper,
+            now=in_days(2),
+        )
+
+    assert refused.value.code == "campaign_closed"
+    assert await pledge_rows(campaign) == 0
+    assert pledge_key_names(app, campaign) == []
+    assert (await refreshed(campaign)).pledge_count == 0
+    assert await InviteCode.filter(campaign_id=campaign.id).count() == 1
