@@ -260,7 +260,7 @@ async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[s
             "no_recipients",
         )
     try:
-        return release.open_for_organiser(campaign, organiser_private_key(request))
+        return await release.open_for_organiser(campaign, organiser_private_key(request))
     except EnvelopeError:
         raise RequestRefused(
             403,
