@@ -27,6 +27,7 @@ from typing import Any
 from uuid import UUID
 
 import nacl.public
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from crypto import atrest
@@ -66,15 +67,19 @@ def _open_rows(
     rows: list[Row],
     keystore: Keystore,
     private_key: nacl.public.PrivateKey,
-) -> list[Opened]:
-    """Open one chunk of rows (in a worker thread): its keys in one keystore read, then each."""
+) -> tuple[list[Opened], list[UUID]]:
+    """Open one chunk of rows (in a worker thread): its keys in one keystore read, then each.
+
+    Returns the opened records and the ids of the rows that could not be opened."""
     pledge_keys = keystore.get_many(keys.pledge_key(campaign.id, row[0]) for row in rows)
     campaign_id = str(campaign.id)
     opened = []
+    unopened = []
     for pledge_id, envelope, personal in rows:
         key = pledge_keys.get(keys.pledge_key(campaign_id, pledge_id))
         if key is None or envelope is None:
-            continue  # withdrawn at the last moment, or never committed: not readable
+            unopened.append(pledge_id)  # withdrawn at the last moment, or never committed
+            continue
         try:
             record = open_pledge(
                 bytes(envelope),
@@ -84,23 +89,25 @@ def _open_rows(
                 pledge_id=str(pledge_id),
             )
         except EnvelopeError:
+            unopened.append(pledge_id)
             continue
         record["personal_threshold"] = personal
         # A tuple of the released fields only: what the release needs, and far smaller than
         # the decoded dict when 100,000 of them wait for the sort.
         opened.append((pledge_id, release.as_values(record)))
-    return opened
+    return opened, unopened
 
 
-def _qualifying(opened: list[Opened]) -> list[Opened]:
-    """The largest qualifying set among the opened records (see `policy.revealed_cutoff`)."""
+def _qualifying(opened: list[Opened]) -> tuple[list[Opened], int]:
+    """The largest qualifying set among the opened records (see `policy.revealed_cutoff`), and
+    the highest personal threshold it admits."""
     counts = Counter(int(values[_PERSONAL]) for _id, values in opened)
     cutoff, _size = policy.revealed_cutoff(counts)
     if cutoff is None:
-        return []
+        return [], 0
     if all(int(values[_PERSONAL]) <= cutoff for _id, values in opened):
-        return opened
-    return [item for item in opened if int(item[1][_PERSONAL]) <= cutoff]
+        return opened, cutoff
+    return [item for item in opened if int(item[1][_PERSONAL]) <= cutoff], cutoff
 
 
 async def _release_claim(campaign_id: UUID, back_to: CampaignState, claimed_at: datetime) -> None:
@@ -158,7 +165,7 @@ async def _open_revealed_set(
     expected: int,
     private_key: nacl.public.PrivateKey,
     keystore: Keystore,
-) -> list[Opened]:
+) -> tuple[list[Opened], list[UUID]]:
     """Open the revealed set chunk by chunk, in pledge-id order (random, not arrival order).
 
     The set is fixed by the claim: while the campaign is `revealing`, nobody can sign or
@@ -175,7 +182,8 @@ async def _open_revealed_set(
         return await page.limit(_CHUNK).values_list("id", "envelope", "personal_threshold")
 
     opened: list[Opened] = []
-    opening: set[asyncio.Future[list[Opened]]] = set()
+    unopened: list[UUID] = []
+    opening: set[asyncio.Future[tuple[list[Opened], list[UUID]]]] = set()
     try:
         rows = await fetch(None)
         while rows:
@@ -188,18 +196,53 @@ async def _open_revealed_set(
             while len(opening) >= _OPENERS:
                 done, opening = await asyncio.wait(opening, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
-                    opened += task.result()
+                    good, bad = task.result()
+                    opened += good
+                    unopened += bad
         for task in asyncio.as_completed(opening):
-            opened += await task
+            good, bad = await task
+            opened += good
+            unopened += bad
         opening = set()
     finally:
         # On failure, let the workers finish and collect their outcome: none is left running.
         await asyncio.gather(*opening, return_exceptions=True)
-    if len(opened) < expected:
+    if unopened or len(opened) != expected:
         log.warning(
             "reveal: %d pledge(s) of the revealed set could not be opened", expected - len(opened)
         )
-    return opened
+    return opened, unopened
+
+
+async def _mark_revealed(
+    campaign_id: UUID,
+    cutoff: int,
+    opened_ids: list[UUID],
+    unopened: list[UUID],
+    connection: BaseDBAsyncClient,
+) -> None:
+    """Mark the revealed set revealed and empty its envelopes, in the reveal's transaction.
+
+    The set is (campaign, unrevealed, personal threshold <= the final cutoff) minus the rows that
+    could not be opened: one statement, rather than one per chunk of ids, when those are few.
+    """
+    if len(unopened) <= _CHUNK:
+        query = Pledge.filter(
+            campaign_id=campaign_id, revealed=False, personal_threshold__lte=cutoff
+        )
+        if unopened:
+            query = query.exclude(id__in=unopened)
+        marked = await query.using_db(connection).update(revealed=True, envelope=None)
+    else:
+        marked = 0
+        for start in range(0, len(opened_ids), _CHUNK):
+            marked += await (
+                Pledge.filter(id__in=opened_ids[start : start + _CHUNK])
+                .using_db(connection)
+                .update(revealed=True, envelope=None)
+            )
+    if marked != len(opened_ids):  # the set moved underneath: roll everything back
+        raise RuntimeError("the revealed set changed during the reveal")
 
 
 async def _reveal_claimed(
@@ -215,11 +258,11 @@ async def _reveal_claimed(
         del private_key
         await _back_to_open(campaign_id, keystore, now)
         return False
-    opened = await _open_revealed_set(campaign, cutoff, size, private_key, keystore)
+    opened, unopened = await _open_revealed_set(campaign, cutoff, size, private_key, keystore)
     del private_key  # the campaign key existed only for the loop above
     # Only what was actually opened counts: the revealed set is chosen again over the opened
     # records, so nobody is revealed in a set smaller than the threshold or their own.
-    opened = _qualifying(opened)
+    opened, final_cutoff = _qualifying(opened)
     if len(opened) < campaign.threshold:
         log.warning(
             "reveal: too few pledges could be opened to reach the threshold; nothing revealed"
@@ -274,12 +317,7 @@ async def _reveal_claimed(
         )
         if moved != 1:
             raise RuntimeError("the reveal claim was released before the reveal finished")
-        for start in range(0, len(opened_ids), _CHUNK):
-            await (
-                Pledge.filter(id__in=opened_ids[start : start + _CHUNK])
-                .using_db(connection)
-                .update(revealed=True, envelope=None)
-            )
+        await _mark_revealed(campaign_id, final_cutoff, opened_ids, unopened, connection)
         # The campaign accepts no more pledges: unused codes have nothing left to open.
         await InviteCode.filter(campaign_id=campaign_id).using_db(connection).delete()
         await LifecycleEvent.create(
