@@ -60,7 +60,7 @@ def _encode(value: object) -> bytes:
 
 
 def as_values(record: dict[str, Any]) -> Values:
-    return tuple(record.get(name) for name in RECORD_FIELDS)
+    return tuple([record.get(name) for name in RECORD_FIELDS])
 
 
 def sort_records(records: list[Values]) -> None:
@@ -76,7 +76,7 @@ def sort_records(records: list[Values]) -> None:
 
 
 def _exact_key(values: Values) -> str:
-    return "\x00".join(str(value or "") for value in values)
+    return "\x00".join([str(value or "") for value in values])
 
 
 def _folded_key(values: Values) -> str:

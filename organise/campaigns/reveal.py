@@ -71,12 +71,14 @@ def _open_rows(
     """Open one chunk of rows (in a worker thread): its keys in one keystore read, then each.
 
     Returns the opened records and the ids of the rows that could not be opened."""
-    pledge_keys = keystore.get_many(keys.pledge_key(campaign.id, row[0]) for row in rows)
     campaign_id = str(campaign.id)
+    ids = [str(row[0]) for row in rows]
+    names = [keys.pledge_key(campaign_id, pledge_id) for pledge_id in ids]
+    pledge_keys = keystore.get_many(names)
     opened = []
     unopened = []
-    for pledge_id, envelope, personal in rows:
-        key = pledge_keys.get(keys.pledge_key(campaign_id, pledge_id))
+    for (pledge_id, envelope, personal), text_id, name in zip(rows, ids, names, strict=True):
+        key = pledge_keys.get(name)
         if key is None or envelope is None:
             unopened.append(pledge_id)  # withdrawn at the last moment, or never committed
             continue
@@ -86,7 +88,7 @@ def _open_rows(
                 pledge_key=key,
                 campaign_private_key=private_key,
                 campaign_id=campaign_id,
-                pledge_id=str(pledge_id),
+                pledge_id=text_id,
             )
         except EnvelopeError:
             unopened.append(pledge_id)

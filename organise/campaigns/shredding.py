@@ -21,6 +21,12 @@ async def clear_keys(campaign_id: UUID, keystore: Keystore) -> bool:
         return False
     if campaign.state == CampaignState.EXPIRED or campaign.shredded:
         await keys.delete_prefix(keystore, keys.pledge_prefix(campaign.id))
+    elif campaign.state == CampaignState.REVEALED and not await Pledge.exists(
+        campaign_id=campaign.id, revealed=False
+    ):
+        # Every pledge was revealed (and a revealed campaign takes no new ones): the campaign's
+        # whole prefix, without reading 100,000 ids back.
+        await keys.delete_prefix(keystore, keys.pledge_prefix(campaign.id))
     elif campaign.state == CampaignState.REVEALED:
         # Only the revealed pledges' keys: the others stay sealed until the deadline.
         revealed = await Pledge.filter(campaign_id=campaign.id, revealed=True).values_list(
