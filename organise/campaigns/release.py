@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import nacl.public
@@ -38,6 +38,8 @@ RECORD_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "li
 COSIGNER_FIELDS = ("name", "contact", "team", "message")
 CHUNK_RECORDS = 500
 _READ_CHUNKS = 8  # chunk rows fetched per query when reading
+_NAME = RECORD_FIELDS.index("name")
+_LISTED = RECORD_FIELDS.index("list_publicly")
 
 # A revealed record as the reveal holds it: the values of RECORD_FIELDS, in that order.
 Values = tuple[Any, ...]
@@ -85,12 +87,11 @@ def _folded_key(values: Values) -> str:
 
 @dataclass
 class Released:
-    """The heads of the streams written by `write` (None: nothing for that audience)."""
+    """The heads of the streams written by `sealed_chunks` (None: nothing for that audience)."""
 
     to_organisers: bytes | None = None
     to_cosigners: bytes | None = None
     to_public: bytes | None = None
-    chunks: int = field(default=0)
 
 
 def _batches(records: Sequence[Values]) -> Iterator[Sequence[Values]]:
@@ -149,7 +150,7 @@ def sealed_chunks(
                 ]
             )
         if Audience.PUBLIC in writers:
-            names += [values[0] for values in batch if values[5]]
+            names += [values[_NAME] for values in batch if values[_LISTED]]
             if len(names) >= CHUNK_RECORDS or last:
                 plaintexts[Audience.PUBLIC] = _encode(names)
                 names = []
@@ -159,7 +160,6 @@ def sealed_chunks(
                 campaign_id=campaign.id, audience=audience, position=positions[audience], data=data
             )
             positions[audience] += 1
-            released.chunks += 1
 
 
 async def _chunk_data(campaign: Campaign, audience: Audience) -> AsyncIterator[bytes]:
