@@ -15,6 +15,9 @@ count); if that falls below the threshold nothing is revealed and the campaign g
 `open`. Nothing is deleted from the
 keystore until the database has committed the result, so a reveal that fails part-way leaves
 everything as it was (a claim left behind by a dead process is released by the next tick).
+
+The result is sorted, then sealed and stored one chunk at a time (`release.sealed_chunks`)
+inside the transaction that marks the pledges revealed: a failure leaves no chunk behind.
 """
 
 from __future__ import annotations
