@@ -15,6 +15,7 @@ Modules, one job each:
 - ``passwords`` -- Argon2id passphrase hashing for logins.
 - ``keywrap``   -- organiser key pairs, private key wrapped under an Argon2id-derived key.
 - ``sealing``   -- encrypting a record to one or several organisers' public keys.
+- ``streams``   -- long results as a sequence of sealed chunks (libsodium secretstream).
 - ``atrest``    -- small fields the server must read back itself (e.g. TOTP secrets).
 - ``codes``     -- invite codes, receipts, tokens and their keyed hashes.
 """

@@ -54,3 +54,7 @@ class CodeFormatError(CryptoError):
 
 class KeystoreError(CryptoError):
     """The keystore refused an operation (e.g. a key name that already exists)."""
+
+
+class StreamError(EnvelopeError):
+    """A chunked stream (``crypto.streams``) is cut short, out of order, spliced or altered."""

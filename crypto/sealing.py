@@ -55,6 +55,57 @@ def fingerprint(public_key: bytes) -> bytes:
     )
 
 
+def recipient_entries(content_key: bytes, recipient_public_keys: Sequence[bytes]) -> bytes:
+    """``count (u16) | per recipient: fingerprint (8) | SealedBox(content key) (80)``.
+
+    Shared by ``seal_to_recipients`` and ``crypto.streams``. Duplicate keys are sealed to once;
+    ValueError for no recipients, too many, or a bad key.
+    """
+    unique = list(dict.fromkeys(bytes(key) for key in recipient_public_keys))
+    if not unique:
+        raise ValueError("Seal to at least one recipient.")
+    if len(unique) > MAX_RECIPIENTS:
+        raise ValueError(f"At most {MAX_RECIPIENTS} recipients.")
+    entries = [struct.pack(">H", len(unique))]
+    for key in unique:
+        box = nacl.public.SealedBox(nacl.public.PublicKey(key))
+        entries.append(fingerprint(key) + box.encrypt(content_key))
+    return b"".join(entries)
+
+
+def parse_recipient_entries(data: bytes, offset: int) -> tuple[list[tuple[bytes, bytes]], int]:
+    """The entries written by ``recipient_entries`` at ``offset``, and the offset after them."""
+    if len(data) < offset + 2:
+        raise EnvelopeError("Not a sealed blob: too short.")
+    (count,) = struct.unpack_from(">H", data, offset)
+    end = offset + 2 + count * _ENTRY_BYTES
+    if count == 0 or len(data) < end:
+        raise EnvelopeError("Not a sealed blob: malformed recipient list.")
+    entries = []
+    for start in range(offset + 2, end, _ENTRY_BYTES):
+        fp = data[start : start + FINGERPRINT_BYTES]
+        sealed_key = data[start + FINGERPRINT_BYTES : start + _ENTRY_BYTES]
+        entries.append((fp, sealed_key))
+    return entries, end
+
+
+def unseal_content_key(
+    entries: Sequence[tuple[bytes, bytes]], private_key: nacl.public.PrivateKey
+) -> bytes:
+    """The content key sealed to ``private_key``; EnvelopeError if not addressed or altered."""
+    mine = fingerprint(private_key.public_key.encode())
+    candidates = [sealed for fp, sealed in entries if fp == mine]
+    if not candidates:
+        raise EnvelopeError("This sealed record is not addressed to this key.")
+    box = nacl.public.SealedBox(private_key)
+    for sealed in candidates:  # a fingerprint collision is harmless: try each match
+        try:
+            return box.decrypt(sealed)
+        except nacl.exceptions.CryptoError:
+            continue
+    raise EnvelopeError("The sealed record's key entry for this key was altered.")
+
+
 def _aad(header: bytes, context: str) -> bytes:
     encoded = context.encode("utf-8")
     return _CONTEXT_TAG + struct.pack(">I", len(encoded)) + encoded + header
@@ -67,17 +118,8 @@ def seal_to_recipients(
 
     Duplicate keys are sealed to once. Raises ValueError for no recipients or a bad key.
     """
-    unique = list(dict.fromkeys(bytes(key) for key in recipient_public_keys))
-    if not unique:
-        raise ValueError("Seal to at least one recipient.")
-    if len(unique) > MAX_RECIPIENTS:
-        raise ValueError(f"At most {MAX_RECIPIENTS} recipients.")
     content_key = nacl.utils.random(_KEY_BYTES)
-    entries = [_PREFIX.pack(SEALING_VERSION, len(unique))]
-    for key in unique:
-        box = nacl.public.SealedBox(nacl.public.PublicKey(key))
-        entries.append(fingerprint(key) + box.encrypt(content_key))
-    header = b"".join(entries)
+    header = bytes([SEALING_VERSION]) + recipient_entries(content_key, recipient_public_keys)
     body = nacl.secret.Aead(content_key).encrypt(bytes(plaintext), _aad(header, context))
     return header + body
 
@@ -85,17 +127,11 @@ def seal_to_recipients(
 def _parse(blob: bytes) -> tuple[bytes, list[tuple[bytes, bytes]], bytes]:
     if len(blob) < _PREFIX.size:
         raise EnvelopeError("Not a sealed blob: too short.")
-    version, count = _PREFIX.unpack_from(blob)
-    if version != SEALING_VERSION:
-        raise EnvelopeError(f"Unknown sealed-blob version {version}.")
-    header_end = _PREFIX.size + count * _ENTRY_BYTES
-    if count == 0 or len(blob) < header_end + _MIN_BODY:
+    if blob[0] != SEALING_VERSION:
+        raise EnvelopeError(f"Unknown sealed-blob version {blob[0]}.")
+    entries, header_end = parse_recipient_entries(blob, 1)
+    if len(blob) < header_end + _MIN_BODY:
         raise EnvelopeError("Not a sealed blob: malformed recipient list.")
-    entries = []
-    for offset in range(_PREFIX.size, header_end, _ENTRY_BYTES):
-        fp = blob[offset : offset + FINGERPRINT_BYTES]
-        sealed_key = blob[offset + FINGERPRINT_BYTES : offset + _ENTRY_BYTES]
-        entries.append((fp, sealed_key))
     return blob[:header_end], entries, blob[header_end:]
 
 
@@ -108,20 +144,10 @@ def recipient_fingerprints(blob: bytes) -> list[bytes]:
 def open_sealed(blob: bytes, private_key: nacl.public.PrivateKey, *, context: str = "") -> bytes:
     """Open a blob with one recipient's private key; EnvelopeError if not addressed or altered."""
     header, entries, body = _parse(blob)
-    mine = fingerprint(private_key.public_key.encode())
-    candidates = [sealed for fp, sealed in entries if fp == mine]
-    if not candidates:
-        raise EnvelopeError("This sealed record is not addressed to this key.")
-    box = nacl.public.SealedBox(private_key)
-    for sealed in candidates:  # a fingerprint collision is harmless: try each match
-        try:
-            content_key = box.decrypt(sealed)
-        except nacl.exceptions.CryptoError:
-            continue
-        try:
-            return nacl.secret.Aead(content_key).decrypt(body, _aad(header, context))
-        except nacl.exceptions.CryptoError:
-            raise EnvelopeError(
-                "The sealed record was altered, or opened with the wrong context."
-            ) from None
-    raise EnvelopeError("The sealed record's key entry for this key was altered.")
+    content_key = unseal_content_key(entries, private_key)
+    try:
+        return nacl.secret.Aead(content_key).decrypt(body, _aad(header, context))
+    except nacl.exceptions.CryptoError:
+        raise EnvelopeError(
+            "The sealed record was altered, or opened with the wrong context."
+        ) from None

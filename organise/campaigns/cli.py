@@ -10,12 +10,13 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import click
 from tortoise import Tortoise
 
 from crypto import codes
-from crypto.errors import EnvelopeError, WrongPassphrase
+from crypto.errors import EnvelopeError, StreamError, WrongPassphrase
 from crypto.keystore import Keystore
 from crypto.keywrap import unwrap_private_key
 from organise.bootstrap import load_settings, migrate_database
@@ -208,10 +209,9 @@ def _read_passphrase(path: Path) -> str:
     return text[:-1] if text.endswith("\n") else text
 
 
-def _write_private(path: Path, text: str) -> None:
+def _open_private(path: Path) -> TextIO:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")
 
 
 @campaign.command("reveal")
@@ -232,7 +232,7 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
     settings = _ready()
     passphrase = _read_passphrase(passphrase_file)
 
-    async def work() -> str:
+    async def work() -> None:
         async with runtime(settings):
             made = await _campaign(slug)
             if made.state != CampaignState.REVEALED:
@@ -265,22 +265,50 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
                 )
             except WrongPassphrase:
                 raise CampaignError(_("Wrong passphrase.")) from None
+            not_a_recipient = CampaignError(
+                _(
+                    "The revealed pledges were sealed to the organisers who had accounts "
+                    "at the moment of the reveal; this account was not one of them."
+                )
+            )
             try:
-                records = release.open_for_organiser(made, private_key)
+                # Checks the key before any file is created.
+                release.organiser_reader(made, private_key)
             except EnvelopeError:
+                raise not_a_recipient from None
+            handle = sys.stdout if out is None else _open_private(out)
+            try:
+                # One chunk of records at a time: the CSV is never held whole in memory.
+                csv_export.write_header(handle)
+                async for records in release.organiser_records(made, private_key):
+                    csv_export.write_rows(handle, records)
+            except EnvelopeError as error:
+                if out is not None:
+                    handle.close()
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(out)  # never leave a partial list that looks whole
+                if not isinstance(error, StreamError):
+                    raise not_a_recipient from None
+                if out is None:
+                    raise CampaignError(
+                        _(
+                            "The revealed pledges stored in the database are incomplete or "
+                            "have been altered: the output above is incomplete. Restore the "
+                            "database from a backup."
+                        )
+                    ) from None
                 raise CampaignError(
                     _(
-                        "The revealed pledges were sealed to the organisers who had accounts "
-                        "at the moment of the reveal; this account was not one of them."
+                        "The revealed pledges stored in the database are incomplete or have "
+                        "been altered: nothing was written. Restore the database from a backup."
                     )
                 ) from None
-            return csv_export.to_csv(records)
+            finally:
+                if out is not None:
+                    handle.close()
 
-    text = _run(work())
-    if out is None:
-        sys.stdout.write(text)  # type: ignore[arg-type]
-    else:
-        _write_private(out, text)  # type: ignore[arg-type]
+    _run(work())
+    if out is not None:
         click.echo(_("Wrote the revealed pledges to %(path)s.") % {"path": out}, err=True)
 
 

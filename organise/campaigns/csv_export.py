@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TextIO
 
 from organise.i18n import _
 from organise.web import spreadsheet
@@ -35,10 +35,19 @@ def headers() -> list[str]:
     ]
 
 
+def write_header(handle: TextIO) -> None:
+    csv.writer(handle, lineterminator="\r\n").writerow(headers())
+
+
+def write_rows(handle: TextIO, records: Iterable[dict[str, Any]]) -> None:
+    """Append records to a CSV begun with `write_header` (for writing a chunk at a time)."""
+    csv.writer(handle, lineterminator="\r\n").writerows(
+        [neutralise(record.get(column)) for column in COLUMNS] for record in records
+    )
+
+
 def to_csv(records: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers())
-    for record in records:
-        writer.writerow([neutralise(record.get(column)) for column in COLUMNS])
+    write_header(buffer)
+    write_rows(buffer, records)
     return buffer.getvalue()

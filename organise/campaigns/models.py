@@ -89,8 +89,10 @@ class Campaign(Model):
     # Keystore keys of this campaign still to be deleted (set with a transition, cleared once
     # they are gone), so a crash between the database commit and the keystore never leaves them.
     keys_pending = fields.BooleanField(default=False)
-    # The revealed pledges: sealed to the organisers' public keys (crypto.sealing), and for
-    # co-signers and the public, encrypted under a keystore key (crypto.atrest).
+    # The revealed pledges, per audience: the head of a stream of sealed chunks
+    # (crypto.streams; the chunks are ReleasedChunk rows), sealed to the organisers' public keys,
+    # and for co-signers and the public under a keystore key. Releases made before streaming
+    # hold one whole blob here instead (crypto.sealing / crypto.atrest), still readable.
     released_to_organisers = fields.BinaryField(null=True)
     released_to_cosigners = fields.BinaryField(null=True)
     released_to_public = fields.BinaryField(null=True)
@@ -118,6 +120,26 @@ class Pledge(Model):
 
     class Meta:
         table = "campaign_pledge"
+
+
+class ReleasedChunk(Model):
+    """One sealed chunk of a campaign's revealed pledges for one audience (see `release`).
+
+    The head is on the campaign row; chunks are read in `position` order and authenticated as
+    one sequence, so a missing, moved or foreign chunk is detected.
+    """
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "campaigns.Campaign", related_name="released_chunks", on_delete=fields.CASCADE
+    )
+    audience = fields.CharEnumField(Audience, max_length=16)
+    position = fields.IntField()
+    data = fields.BinaryField()
+
+    class Meta:
+        table = "campaign_released_chunk"
+        unique_together = (("campaign", "audience", "position"),)
 
 
 class InviteCode(Model):

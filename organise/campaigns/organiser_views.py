@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from crypto.errors import EnvelopeError
+from crypto.errors import EnvelopeError, StreamError
 from crypto.qr import share_qr_svg
 from organise.campaigns import csv_export, invites, policy, release
 from organise.campaigns.errors import CampaignError
@@ -260,7 +260,17 @@ async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[s
             "no_recipients",
         )
     try:
-        return release.open_for_organiser(campaign, organiser_private_key(request))
+        return await release.open_for_organiser(campaign, organiser_private_key(request))
+    except StreamError:
+        # Read whole before answering: a damaged result is refused, never shown short.
+        raise RequestRefused(
+            409,
+            _(
+                "The revealed pledges stored in the database are incomplete or have been "
+                "altered. Restore the database from a backup."
+            ),
+            "release_damaged",
+        ) from None
     except EnvelopeError:
         raise RequestRefused(
             403,

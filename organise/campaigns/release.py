@@ -1,30 +1,48 @@
-"""The revealed pledges at rest, for each audience.
+"""The revealed pledges at rest, for each audience, as streams of sealed chunks.
 
 - Organisers: the full records sealed to every organiser and admin account's public key at the
-  moment of the reveal (`crypto.sealing`). Only someone holding one of those private keys (an
-  organiser's passphrase, or their signed-in session) can read them.
-- Co-signers: name, contact, team and message of the revealed set, encrypted under a keystore key
-  (`crypto.atrest`): the server decrypts it only to answer a request carrying a revealed
-  co-signer's receipt.
+  moment of the reveal. Only someone holding one of those private keys (an organiser's
+  passphrase, or their signed-in session) can read them.
+- Co-signers: name, contact, team and message of the revealed set, under a keystore key: the
+  server decrypts it only to answer a request carrying a revealed co-signer's receipt.
 - The public: the names of revealed signers who chose to be listed, under the same keystore key.
+
+Each audience is one `crypto.streams` stream: its head in the campaign row
+(`released_to_<audience>`), its chunks (`CHUNK_RECORDS` records each, a JSON array) in
+`ReleasedChunk` rows. Chunks are sealed and stored one at a time, and read one at a time, so
+neither the reveal nor the export holds the sealed or opened result whole. The stream is
+authenticated as a sequence: a chunk dropped, reordered, cut off or taken from another campaign
+makes the reader fail (`crypto.errors.StreamError`) rather than return fewer records.
+
+Releases made before streaming hold one whole blob in the campaign row (`crypto.sealing` for
+organisers, `crypto.atrest` for the others); `crypto.streams.is_head` tells the two apart by
+their first byte, and both are authenticated, so neither can be read as the other.
 """
 
 from __future__ import annotations
 
 import json
-import random
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import nacl.public
 
-from crypto import atrest, sealing
+from crypto import atrest, sealing, streams
+from crypto.errors import StreamError
 from crypto.keystore import Keystore
 from organise.campaigns import keys
-from organise.campaigns.models import Audience, Campaign
+from organise.campaigns.models import Audience, Campaign, ReleasedChunk
 
 RECORD_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "list_publicly")
 COSIGNER_FIELDS = ("name", "contact", "team", "message")
+CHUNK_RECORDS = 500
+_READ_CHUNKS = 8  # chunk rows fetched per query when reading
+_NAME = RECORD_FIELDS.index("name")
+_LISTED = RECORD_FIELDS.index("list_publicly")
+
+# A revealed record as the reveal holds it: the values of RECORD_FIELDS, in that order.
+Values = tuple[Any, ...]
 
 
 def organisers_context(campaign: Campaign) -> str:
@@ -39,88 +57,218 @@ def public_context(campaign: Campaign) -> str:
     return f"organise.campaign-release.public:{campaign.id}"
 
 
-@dataclass(frozen=True)
-class Released:
-    to_organisers: bytes | None
-    to_cosigners: bytes | None
-    to_public: bytes | None
-
-
 def _encode(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _sort_key(record: dict[str, Any]) -> tuple[str, ...]:
-    # Alphabetical on the whole record, so that even equal names and teams never keep the order
-    # in which the rows were read (close to the order in which people signed).
-    folded = tuple(str(record.get(name) or "").casefold() for name in RECORD_FIELDS)
-    exact = tuple(str(record.get(name) or "") for name in RECORD_FIELDS)
-    return folded + exact
+def as_values(record: dict[str, Any]) -> Values:
+    return tuple([record.get(name) for name in RECORD_FIELDS])
 
 
-def build(
+def sort_records(records: list[Values]) -> None:
+    """Alphabetical on the whole record (case-folded first, then exact), in place.
+
+    Even records equal in name and team never keep the order in which the rows were read (close
+    to the order in which people signed), and equal records are indistinguishable. Two stable
+    passes with one string key each, rather than one pass with a tuple of twelve strings, keep
+    the keys of 100,000 records to a few tens of megabytes.
+    """
+    records.sort(key=_exact_key)
+    records.sort(key=_folded_key)
+
+
+def _exact_key(values: Values) -> str:
+    return "\x00".join([str(value or "") for value in values])
+
+
+def _folded_key(values: Values) -> str:
+    return _exact_key(values).casefold()
+
+
+@dataclass
+class Released:
+    """The heads of the streams written by `sealed_chunks` (None: nothing for that audience)."""
+
+    to_organisers: bytes | None = None
+    to_cosigners: bytes | None = None
+    to_public: bytes | None = None
+
+
+def _batches(records: Sequence[Values]) -> Iterator[Sequence[Values]]:
+    for start in range(0, len(records), CHUNK_RECORDS):
+        yield records[start : start + CHUNK_RECORDS]
+
+
+def sealed_chunks(
     campaign: Campaign,
-    records: list[dict[str, Any]],
+    records: Sequence[Values],
     *,
     organiser_keys: list[bytes],
     release_key: bytes,
-) -> Released:
-    records = [{name: record.get(name) for name in RECORD_FIELDS} for record in records]
-    # Shuffled first: records equal in every field are then in no particular order either.
-    random.SystemRandom().shuffle(records)
-    records.sort(key=_sort_key)
-    to_organisers = (
-        sealing.seal_to_recipients(
-            _encode(records), organiser_keys, context=organisers_context(campaign)
+    released: Released,
+) -> Iterator[ReleasedChunk]:
+    """Seal `records` (already sorted) chunk by chunk, for every audience of the campaign.
+
+    Fills `released` with the heads as it goes; yields unsaved `ReleasedChunk` rows, so that the
+    caller stores them as they come and no more than one chunk's plaintext exists at a time.
+    """
+    writers: dict[Audience, streams.StreamWriter] = {}
+    if organiser_keys:
+        writers[Audience.ORGANISERS] = streams.seal_to_recipients(
+            organiser_keys, context=organisers_context(campaign)
         )
-        if organiser_keys
-        else None
-    )
-    to_cosigners = to_public = None
+        released.to_organisers = writers[Audience.ORGANISERS].head
     if campaign.audience in (Audience.COSIGNERS, Audience.PUBLIC):
-        cosigners = [
-            {name: record.get(name) or "" for name in COSIGNER_FIELDS} for record in records
-        ]
-        to_cosigners = atrest.encrypt_field(
-            release_key, _encode(cosigners), context=cosigners_context(campaign)
+        writers[Audience.COSIGNERS] = streams.seal_under_key(
+            release_key, context=cosigners_context(campaign)
         )
+        released.to_cosigners = writers[Audience.COSIGNERS].head
     if campaign.audience == Audience.PUBLIC:
-        names = [record["name"] for record in records if record.get("list_publicly")]
-        to_public = atrest.encrypt_field(
-            release_key, _encode(names), context=public_context(campaign)
+        writers[Audience.PUBLIC] = streams.seal_under_key(
+            release_key, context=public_context(campaign)
         )
-    return Released(to_organisers, to_cosigners, to_public)
+        released.to_public = writers[Audience.PUBLIC].head
+    positions = dict.fromkeys(writers, 0)
+    # The public stream only holds listed names: its chunks fill at their own pace.
+    names: list[str] = []
+    batches = list(_batches(records)) or [()]
+    for number, batch in enumerate(batches):
+        last = number == len(batches) - 1
+        plaintexts: dict[Audience, bytes] = {}
+        if Audience.ORGANISERS in writers:
+            plaintexts[Audience.ORGANISERS] = _encode(
+                [dict(zip(RECORD_FIELDS, values, strict=True)) for values in batch]
+            )
+        if Audience.COSIGNERS in writers:
+            plaintexts[Audience.COSIGNERS] = _encode(
+                [
+                    {
+                        name: value or ""
+                        for name, value in zip(COSIGNER_FIELDS, values, strict=False)
+                    }
+                    for values in batch
+                ]
+            )
+        if Audience.PUBLIC in writers:
+            names += [values[_NAME] for values in batch if values[_LISTED]]
+            if len(names) >= CHUNK_RECORDS or last:
+                plaintexts[Audience.PUBLIC] = _encode(names)
+                names = []
+        for audience, plaintext in plaintexts.items():
+            data = writers[audience].push(plaintext, final=last)
+            yield ReleasedChunk(
+                campaign_id=campaign.id, audience=audience, position=positions[audience], data=data
+            )
+            positions[audience] += 1
 
 
-def open_for_organiser(
+async def _chunk_data(campaign: Campaign, audience: Audience) -> AsyncIterator[bytes]:
+    """The stored chunks of one stream, in order, a few rows per query."""
+    position = 0
+    while True:
+        rows = (
+            await ReleasedChunk.filter(
+                campaign_id=campaign.id, audience=audience, position__gte=position
+            )
+            .order_by("position")
+            .limit(_READ_CHUNKS)
+            .values_list("position", "data")
+        )
+        for stored_position, data in rows:
+            # Positions are only an index for reading; the stream's own chaining is what
+            # detects a gap, but a gap in positions is already a broken stream.
+            if stored_position != position:
+                raise StreamError("A chunk of the revealed pledges is missing.")
+            yield bytes(data)
+            position += 1
+        if len(rows) < _READ_CHUNKS:
+            return
+
+
+async def _open_stream(
+    campaign: Campaign, audience: Audience, reader: streams.StreamReader
+) -> AsyncIterator[list[Any]]:
+    async for data in _chunk_data(campaign, audience):
+        yield json.loads(reader.pull(data))
+    reader.check_finished()
+
+
+def organiser_reader(
+    campaign: Campaign, private_key: nacl.public.PrivateKey
+) -> streams.StreamReader | None:
+    """Check at once that the release is addressed to this key (EnvelopeError if not).
+
+    None for a release made before streaming (one whole blob; `organiser_records` reads it).
+    """
+    head = campaign.released_to_organisers
+    if head is None or not streams.is_head(bytes(head)):
+        return None
+    return streams.open_for_recipient(
+        bytes(head), private_key, context=organisers_context(campaign)
+    )
+
+
+async def organiser_records(
+    campaign: Campaign, private_key: nacl.public.PrivateKey
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The revealed records, one chunk (a list) at a time.
+
+    EnvelopeError before any record for a key the release was not sealed to; StreamError, possibly
+    after some chunks, for a stream that was cut short or altered.
+    """
+    if campaign.released_to_organisers is None:
+        return
+    reader = organiser_reader(campaign, private_key)
+    if reader is None:
+        data = sealing.open_sealed(
+            bytes(campaign.released_to_organisers),
+            private_key,
+            context=organisers_context(campaign),
+        )
+        yield json.loads(data)
+        return
+    async for records in _open_stream(campaign, Audience.ORGANISERS, reader):
+        yield records
+
+
+async def open_for_organiser(
     campaign: Campaign, private_key: nacl.public.PrivateKey
 ) -> list[dict[str, Any]]:
-    """The revealed records; raises crypto.errors.EnvelopeError for a key it was not sealed to."""
-    if campaign.released_to_organisers is None:
-        return []
-    data = sealing.open_sealed(
-        campaign.released_to_organisers, private_key, context=organisers_context(campaign)
-    )
-    return json.loads(data)
+    """Every revealed record in one list (for the organiser's page)."""
+    return [record async for chunk in organiser_records(campaign, private_key) for record in chunk]
 
 
 async def _release_key(campaign: Campaign, keystore: Keystore) -> bytes | None:
     return await keys.in_thread(keystore.get, keys.release_key(campaign.id))
 
 
+async def _server_read(
+    campaign: Campaign, audience: Audience, head: bytes, context: str, key: bytes
+) -> list[Any]:
+    head = bytes(head)
+    if not streams.is_head(head):
+        return json.loads(atrest.decrypt_field(key, head, context=context))
+    reader = streams.open_under_key(head, key, context=context)
+    return [item async for chunk in _open_stream(campaign, audience, reader) for item in chunk]
+
+
 async def cosigners(campaign: Campaign, *, keystore: Keystore) -> list[dict[str, str]]:
     key = await _release_key(campaign, keystore)
     if key is None or campaign.released_to_cosigners is None:
         return []
-    data = atrest.decrypt_field(
-        key, campaign.released_to_cosigners, context=cosigners_context(campaign)
+    return await _server_read(
+        campaign,
+        Audience.COSIGNERS,
+        campaign.released_to_cosigners,
+        cosigners_context(campaign),
+        key,
     )
-    return json.loads(data)
 
 
 async def public_names(campaign: Campaign, *, keystore: Keystore) -> list[str]:
     key = await _release_key(campaign, keystore)
     if key is None or campaign.released_to_public is None:
         return []
-    data = atrest.decrypt_field(key, campaign.released_to_public, context=public_context(campaign))
-    return json.loads(data)
+    return await _server_read(
+        campaign, Audience.PUBLIC, campaign.released_to_public, public_context(campaign), key
+    )

@@ -15,10 +15,14 @@ count); if that falls below the threshold nothing is revealed and the campaign g
 `open`. Nothing is deleted from the
 keystore until the database has committed the result, so a reveal that fails part-way leaves
 everything as it was (a claim left behind by a dead process is released by the next tick).
+
+The result is sorted, then sealed and stored one chunk at a time (`release.sealed_chunks`)
+inside the transaction that marks the pledges revealed: a failure leaves no chunk behind.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -26,6 +30,7 @@ from typing import Any
 from uuid import UUID
 
 import nacl.public
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from crypto import atrest
@@ -40,6 +45,7 @@ from organise.campaigns.models import (
     InviteCode,
     LifecycleEvent,
     Pledge,
+    ReleasedChunk,
 )
 from organise.organisers.models import Organiser, Role
 
@@ -47,45 +53,66 @@ log = logging.getLogger("organise.campaigns")
 
 STALE_CLAIM = timedelta(minutes=15)
 _CHUNK = 500
+_OPENERS = 1  # chunks being opened (in worker threads) while the next one is read
+_STORE_CHUNKS = 8  # sealed chunks (of up to release.CHUNK_RECORDS records) per insert
+_PERSONAL = release.RECORD_FIELDS.index("personal_threshold")
 # Who receives the revealed pledges sealed to their key (the roles that manage campaigns).
 RECIPIENT_ROLES = (Role.ORGANISER, Role.ADMIN)
 
 Row = tuple[UUID, bytes | None, int]
 
 
+Opened = tuple[UUID, release.Values]
+
+
 def _open_rows(
     campaign: Campaign,
     rows: list[Row],
-    pledge_keys: dict[str, bytes],
+    keystore: Keystore,
     private_key: nacl.public.PrivateKey,
-) -> list[tuple[UUID, dict[str, Any]]]:
+) -> tuple[list[Opened], list[UUID]]:
+    """Open one chunk of rows (in a worker thread): its keys in one keystore read, then each.
+
+    Returns the opened records and the ids of the rows that could not be opened."""
+    campaign_id = str(campaign.id)
+    ids = [str(row[0]) for row in rows]
+    names = [keys.pledge_key(campaign_id, pledge_id) for pledge_id in ids]
+    pledge_keys = keystore.get_many(names)
     opened = []
-    for pledge_id, envelope, personal in rows:
-        key = pledge_keys.get(keys.pledge_key(campaign.id, pledge_id))
+    unopened = []
+    for (pledge_id, envelope, personal), text_id, name in zip(rows, ids, names, strict=True):
+        key = pledge_keys.get(name)
         if key is None or envelope is None:
-            continue  # withdrawn at the last moment, or never committed: not readable
+            unopened.append(pledge_id)  # withdrawn at the last moment, or never committed
+            continue
         try:
             record = open_pledge(
                 bytes(envelope),
                 pledge_key=key,
                 campaign_private_key=private_key,
-                campaign_id=str(campaign.id),
-                pledge_id=str(pledge_id),
+                campaign_id=campaign_id,
+                pledge_id=text_id,
             )
         except EnvelopeError:
+            unopened.append(pledge_id)
             continue
         record["personal_threshold"] = personal
-        opened.append((pledge_id, record))
-    return opened
+        # A tuple of the released fields only: what the release needs, and far smaller than
+        # the decoded dict when 100,000 of them wait for the sort.
+        opened.append((pledge_id, release.as_values(record)))
+    return opened, unopened
 
 
-def _qualifying(opened: list[tuple[UUID, dict[str, Any]]]) -> list[tuple[UUID, dict[str, Any]]]:
-    """The largest qualifying set among the opened records (see `policy.revealed_cutoff`)."""
-    counts = Counter(int(record["personal_threshold"]) for _id, record in opened)
+def _qualifying(opened: list[Opened]) -> tuple[list[Opened], int]:
+    """The largest qualifying set among the opened records (see `policy.revealed_cutoff`), and
+    the highest personal threshold it admits."""
+    counts = Counter(int(values[_PERSONAL]) for _id, values in opened)
     cutoff, _size = policy.revealed_cutoff(counts)
     if cutoff is None:
-        return []
-    return [item for item in opened if int(item[1]["personal_threshold"]) <= cutoff]
+        return [], 0
+    if all(int(values[_PERSONAL]) <= cutoff for _id, values in opened):
+        return opened, cutoff
+    return [item for item in opened if int(item[1][_PERSONAL]) <= cutoff], cutoff
 
 
 async def _release_claim(campaign_id: UUID, back_to: CampaignState, claimed_at: datetime) -> None:
@@ -138,24 +165,89 @@ async def _back_to_open(campaign_id: UUID, keystore: Keystore, now: datetime) ->
 
 
 async def _open_revealed_set(
-    campaign: Campaign, cutoff: int, private_key: nacl.public.PrivateKey, keystore: Keystore
-) -> list[tuple[UUID, dict[str, Any]]]:
-    ids = await Pledge.filter(
+    campaign: Campaign,
+    cutoff: int,
+    expected: int,
+    private_key: nacl.public.PrivateKey,
+    keystore: Keystore,
+) -> tuple[list[Opened], list[UUID]]:
+    """Open the revealed set chunk by chunk, in pledge-id order (random, not arrival order).
+
+    The set is fixed by the claim: while the campaign is `revealing`, nobody can sign or
+    withdraw, so paging through (campaign, unrevealed, personal threshold <= cutoff) by id reads
+    exactly the set counted before. The next chunk is read from the database while the previous
+    one is opened in a worker thread.
+    """
+    unrevealed = Pledge.filter(
         campaign_id=campaign.id, revealed=False, personal_threshold__lte=cutoff
-    ).values_list("id", flat=True)
-    opened: list[tuple[UUID, dict[str, Any]]] = []
-    for start in range(0, len(ids), _CHUNK):
-        rows: list[Row] = await Pledge.filter(id__in=ids[start : start + _CHUNK]).values_list(
-            "id", "envelope", "personal_threshold"
-        )
-        names = [keys.pledge_key(campaign.id, row[0]) for row in rows]
-        pledge_keys = await keys.in_thread(keystore.get_many, names)
-        opened += await keys.in_thread(_open_rows, campaign, rows, pledge_keys, private_key)
-    if len(opened) < len(ids):
+    ).order_by("id")
+
+    async def fetch(after: UUID | None) -> list[Row]:
+        page = unrevealed.filter(id__gt=after) if after is not None else unrevealed
+        return await page.limit(_CHUNK).values_list("id", "envelope", "personal_threshold")
+
+    opened: list[Opened] = []
+    unopened: list[UUID] = []
+    opening: set[asyncio.Future[tuple[list[Opened], list[UUID]]]] = set()
+    try:
+        rows = await fetch(None)
+        while rows:
+            opening.add(
+                asyncio.ensure_future(
+                    keys.in_thread(_open_rows, campaign, rows, keystore, private_key)
+                )
+            )
+            rows = await fetch(rows[-1][0]) if len(rows) == _CHUNK else []
+            while len(opening) >= _OPENERS:
+                done, opening = await asyncio.wait(opening, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    good, bad = task.result()
+                    opened += good
+                    unopened += bad
+        for task in asyncio.as_completed(opening):
+            good, bad = await task
+            opened += good
+            unopened += bad
+        opening = set()
+    finally:
+        # On failure, let the workers finish and collect their outcome: none is left running.
+        await asyncio.gather(*opening, return_exceptions=True)
+    if unopened or len(opened) != expected:
         log.warning(
-            "reveal: %d pledge(s) of the revealed set could not be opened", len(ids) - len(opened)
+            "reveal: %d pledge(s) of the revealed set could not be opened", expected - len(opened)
         )
-    return opened
+    return opened, unopened
+
+
+async def _mark_revealed(
+    campaign_id: UUID,
+    cutoff: int,
+    opened_ids: list[UUID],
+    unopened: list[UUID],
+    connection: BaseDBAsyncClient,
+) -> None:
+    """Mark the revealed set revealed and empty its envelopes, in the reveal's transaction.
+
+    The set is (campaign, unrevealed, personal threshold <= the final cutoff) minus the rows that
+    could not be opened: one statement, rather than one per chunk of ids, when those are few.
+    """
+    if len(unopened) <= _CHUNK:
+        query = Pledge.filter(
+            campaign_id=campaign_id, revealed=False, personal_threshold__lte=cutoff
+        )
+        if unopened:
+            query = query.exclude(id__in=unopened)
+        marked = await query.using_db(connection).update(revealed=True, envelope=None)
+    else:
+        marked = 0
+        for start in range(0, len(opened_ids), _CHUNK):
+            marked += await (
+                Pledge.filter(id__in=opened_ids[start : start + _CHUNK])
+                .using_db(connection)
+                .update(revealed=True, envelope=None)
+            )
+    if marked != len(opened_ids):  # the set moved underneath: roll everything back
+        raise RuntimeError("the revealed set changed during the reveal")
 
 
 async def _reveal_claimed(
@@ -171,11 +263,11 @@ async def _reveal_claimed(
         del private_key
         await _back_to_open(campaign_id, keystore, now)
         return False
-    opened = await _open_revealed_set(campaign, cutoff, private_key, keystore)
+    opened, unopened = await _open_revealed_set(campaign, cutoff, size, private_key, keystore)
     del private_key  # the campaign key existed only for the loop above
     # Only what was actually opened counts: the revealed set is chosen again over the opened
     # records, so nobody is revealed in a set smaller than the threshold or their own.
-    opened = _qualifying(opened)
+    opened, final_cutoff = _qualifying(opened)
     if len(opened) < campaign.threshold:
         log.warning(
             "reveal: too few pledges could be opened to reach the threshold; nothing revealed"
@@ -189,14 +281,30 @@ async def _reveal_claimed(
     organiser_keys = await Organiser.filter(role__in=RECIPIENT_ROLES).values_list(
         "public_key", flat=True
     )
-    released = release.build(
+    opened_ids = [pledge_id for pledge_id, _values in opened]
+    records = [values for _id, values in opened]
+    del opened
+    release.sort_records(records)
+    released = release.Released()
+    chunks = release.sealed_chunks(
         campaign,
-        [record for _id, record in opened],
+        records,
         organiser_keys=[bytes(key) for key in organiser_keys],
         release_key=release_key,
+        released=released,
     )
-    opened_ids = [pledge_id for pledge_id, _record in opened]
     async with in_transaction() as connection:
+        # Sealed and stored one batch of chunks at a time, inside the transaction: a reveal that
+        # fails part-way leaves no chunk behind, and no more than a batch is held sealed.
+        batch: list[ReleasedChunk] = []
+        for chunk in chunks:
+            batch.append(chunk)
+            if len(batch) == _STORE_CHUNKS:
+                await ReleasedChunk.bulk_create(batch, using_db=connection)
+                batch = []
+        if batch:
+            await ReleasedChunk.bulk_create(batch, using_db=connection)
+        del chunks, records, batch  # the sorted plaintext is not needed any more
         moved = (
             await Campaign.filter(
                 id=campaign_id, state=CampaignState.REVEALING, reveal_claimed_at=now
@@ -205,7 +313,7 @@ async def _reveal_claimed(
             .update(
                 state=CampaignState.REVEALED,
                 revealed_at=now,
-                revealed_count=len(opened),
+                revealed_count=len(opened_ids),
                 released_to_organisers=released.to_organisers,
                 released_to_cosigners=released.to_cosigners,
                 released_to_public=released.to_public,
@@ -214,19 +322,14 @@ async def _reveal_claimed(
         )
         if moved != 1:
             raise RuntimeError("the reveal claim was released before the reveal finished")
-        for start in range(0, len(opened_ids), _CHUNK):
-            await (
-                Pledge.filter(id__in=opened_ids[start : start + _CHUNK])
-                .using_db(connection)
-                .update(revealed=True, envelope=None)
-            )
+        await _mark_revealed(campaign_id, final_cutoff, opened_ids, unopened, connection)
         # The campaign accepts no more pledges: unused codes have nothing left to open.
         await InviteCode.filter(campaign_id=campaign_id).using_db(connection).delete()
         await LifecycleEvent.create(
             campaign_id=campaign_id,
             kind=EventKind.REVEALED,
             at=now,
-            count=len(opened),
+            count=len(opened_ids),
             using_db=connection,
         )
     await shredding.clear_keys(campaign_id, keystore)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -217,3 +218,69 @@ def test_gatekeepers_shares_and_reveal_from_the_command_line(server, tmp_path):
     )
     assert refused.returncode != 0
     assert "Wrong passphrase" in refused.stderr
+
+
+def test_a_damaged_release_writes_no_csv(server, tmp_path):
+    passphrase_file = tmp_path / "passphrase"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    _ok(
+        server.run_cli(
+            "organiser",
+            "create",
+            "damage-organiser",
+            "--role",
+            "organiser",
+            "--passphrase-file",
+            str(passphrase_file),
+        )
+    )
+    _ok(
+        server.run_cli(
+            "campaign",
+            "create",
+            "--slug",
+            "damaged",
+            "--title",
+            "Damaged",
+            "--demand",
+            "We refuse.",
+            "--threshold",
+            "2",
+            "--deadline",
+            _deadline(),
+            "--cooling-off",
+            "0",
+        )
+    )
+    codes = _ok(server.run_cli("campaign", "invites", "damaged", "--count", "2")).splitlines()
+    for code, name in zip(codes, ("Ada", "Grace"), strict=True):
+        response = httpx.post(
+            f"{server.url}/api/v1/campaigns/damaged/pledges",
+            json={"invite_code": code, "name": name},
+            timeout=30,
+        )
+        assert response.status_code == 201, response.text
+    _ok(server.run_cli("tick"))
+    reveal = (
+        "campaign",
+        "reveal",
+        "damaged",
+        "--organiser",
+        "damage-organiser",
+        "--passphrase-file",
+        str(passphrase_file),
+    )
+    assert "Ada" in _ok(server.run_cli(*reveal))
+
+    # Someone with write access to the database removes the (only, final) chunk.
+    with sqlite3.connect(server.instance_dir / "organise.sqlite3") as db:
+        deleted = db.execute(
+            "DELETE FROM campaign_released_chunk WHERE campaign_id = "
+            "(SELECT id FROM campaign WHERE slug = 'damaged')"
+        ).rowcount
+    assert deleted == 1
+    out_file = tmp_path / "damaged.csv"
+    refused = server.run_cli(*reveal, "--out", str(out_file))
+    assert refused.returncode != 0
+    assert "incomplete or have been altered" in refused.stderr
+    assert not out_file.exists()

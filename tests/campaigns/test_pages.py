@@ -6,7 +6,14 @@ import csv
 import io
 import re
 
-from organise.campaigns.models import Campaign, CampaignState, InviteCode, Pledge
+from organise.campaigns.models import (
+    Audience,
+    Campaign,
+    CampaignState,
+    InviteCode,
+    Pledge,
+    ReleasedChunk,
+)
 from organise.organisers.models import Role
 from tests.campaigns.conftest import (
     in_days,
@@ -330,3 +337,17 @@ async def test_an_organiser_created_after_the_reveal_cannot_read_it(app, client)
     assert response.status_code == 403
     assert "this account was not one of them" in response.text
     assert await Pledge.filter(campaign_id=campaign.id, revealed=True).count() == 3
+
+
+async def test_a_damaged_release_is_refused_not_shown_short(app, client):
+    await make_organiser("alex", Role.ORGANISER)
+    campaign = (await make_campaign(app)).campaign
+    for code in await make_codes(app, campaign, 3):
+        await sign(client, "walkout", code, "Someone")
+    await tick(app)
+    await ReleasedChunk.filter(campaign_id=campaign.id, audience=Audience.ORGANISERS).delete()
+    await sign_in(client, "alex")
+    for path in ("pledges", "pledges.csv"):
+        response = await client.get(f"/organisers/campaigns/walkout/{path}")
+        assert response.status_code == 409
+        assert "incomplete or have been altered" in response.text

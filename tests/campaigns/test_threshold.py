@@ -15,6 +15,7 @@ from organise.campaigns.models import (
     InviteCode,
     LifecycleEvent,
     Pledge,
+    ReleasedChunk,
 )
 from organise.organisers.models import Role
 from tests.campaigns.conftest import (
@@ -242,14 +243,21 @@ async def test_a_failed_reveal_leaves_everything_in_place(app, client, monkeypat
     for code in await make_codes(app, campaign, 3):
         await sign(client, "walkout", code, "Someone")
 
+    real = reveal_module.release.sealed_chunks
+
     def broken(*args, **kwargs):
+        # Fails after some chunks were sealed and handed over for storing.
+        chunks = real(*args, **kwargs)
+        yield next(chunks)
         raise RuntimeError("simulated failure while sealing")
 
-    monkeypatch.setattr(reveal_module.release, "build", broken)
+    monkeypatch.setattr(reveal_module.release, "sealed_chunks", broken)
     report = await tick(app)
     assert report.errors == 1
     after = await refreshed(campaign)
     assert after.state == CampaignState.COOLING_OFF  # the claim was released
+    assert after.released_to_organisers is None
+    assert await ReleasedChunk.filter(campaign_id=campaign.id).count() == 0
     assert len(pledge_key_names(app, campaign)) == 3
     assert app.state.keystore.names(f"gate/{campaign.id}/server")
     monkeypatch.undo()

@@ -81,3 +81,11 @@ def test_sealing_numbers(doc):
     assert entry == sealing.FINGERPRINT_BYTES + 80
     assert f"BLAKE2b-64(public key) ({sealing.FINGERPRINT_BYTES})" in doc
     assert f"SealedBox(content key) ({entry - sealing.FINGERPRINT_BYTES})" in doc
+
+
+def test_stream_numbers(doc):
+    from crypto import streams
+
+    assert f"kind (1, = 0x{streams.HEAD_TO_RECIPIENTS:02x})" in doc
+    assert f"kind (1, = 0x{streams.HEAD_UNDER_KEY:02x})" in doc
+    assert f"ciphertext | tag ({streams.CHUNK_OVERHEAD})" in doc

@@ -1,0 +1,228 @@
+"""The revealed pledges are stored as a stream of sealed chunks: a reveal larger than one chunk
+reads back whole and in order, a damaged stream is refused rather than read short, and releases
+stored whole before streaming still open."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+
+import pytest
+
+from crypto import atrest, sealing
+from crypto.envelope import seal_pledge
+from crypto.errors import EnvelopeError, StreamError
+from crypto.keywrap import unwrap_private_key
+from organise.campaigns import csv_export, keys, release
+from organise.campaigns.models import (
+    Audience,
+    Campaign,
+    CampaignState,
+    Pledge,
+    ReleasedChunk,
+)
+from organise.organisers.models import Role
+from organise.weeks import this_week
+from tests.campaigns.conftest import make_campaign, pledge_key_names, refreshed, tick
+from tests.support import PASSPHRASE, make_organiser
+
+COUNT = 1234  # three chunks of release.CHUNK_RECORDS
+
+
+async def _organiser_key(username: str = "alex"):
+    organiser = await make_organiser(username, Role.ORGANISER)
+    return unwrap_private_key(organiser.wrapped_private_key, PASSPHRASE)
+
+
+async def _seeded(app, count: int, **options) -> Campaign:
+    """A campaign at the end of its cooling-off with `count` pledges, stored as signing does."""
+    campaign = (await make_campaign(app, threshold=count, **options)).campaign
+    rows, pledge_keys = [], {}
+    for number in range(count):
+        pledge_id = uuid.uuid4()
+        sealed = seal_pledge(
+            {
+                "name": f"Signer {number:05d}",
+                "contact": f"signal {number}",
+                "team": "Platform" if number % 2 else "=SUM(A1)",
+                "message": "I will not build it.",
+                "list_publicly": number % 3 == 0,
+            },
+            campaign_public_key=campaign.public_key,
+            campaign_id=str(campaign.id),
+            pledge_id=str(pledge_id),
+        )
+        pledge_keys[keys.pledge_key(campaign.id, pledge_id)] = sealed.pledge_key
+        rows.append(
+            Pledge(
+                id=pledge_id,
+                campaign_id=campaign.id,
+                envelope=sealed.envelope,
+                personal_threshold=count,
+                receipt_hash=uuid.uuid4().hex + uuid.uuid4().hex,
+                week=this_week(),
+            )
+        )
+    app.state.keystore.put_many(pledge_keys)
+    await Pledge.bulk_create(rows, batch_size=200)
+    # As after the last signature, with the cooling-off period over.
+    await Campaign.filter(id=campaign.id).update(
+        pledge_count=count,
+        state=CampaignState.COOLING_OFF,
+        cooling_off_ends_at=campaign.created_at,
+    )
+    return campaign
+
+
+async def _revealed(app, count: int, **options) -> Campaign:
+    campaign = await _seeded(app, count, **options)
+    assert (await tick(app)).revealed == 1
+    return await refreshed(campaign)
+
+
+async def _csv(campaign: Campaign, private_key) -> list[list[str]]:
+    buffer = io.StringIO()
+    csv_export.write_header(buffer)
+    async for records in release.organiser_records(campaign, private_key):
+        csv_export.write_rows(buffer, records)
+    return list(csv.reader(io.StringIO(buffer.getvalue())))
+
+
+async def test_a_reveal_larger_than_a_chunk_reads_back_whole_and_sorted(app, client):
+    private_key = await _organiser_key()
+    campaign = await _revealed(app, COUNT, audience=Audience.PUBLIC)
+    assert campaign.revealed_count == COUNT
+    chunks = await ReleasedChunk.filter(
+        campaign_id=campaign.id, audience=Audience.ORGANISERS
+    ).count()
+    assert chunks == -(-COUNT // release.CHUNK_RECORDS) > 1
+
+    rows = await _csv(campaign, private_key)
+    assert len(rows) == COUNT + 1
+    names = [row[0] for row in rows[1:]]
+    assert names == sorted(f"Signer {number:05d}" for number in range(COUNT))
+    assert {row[2] for row in rows[1:]} == {"Platform", "'=SUM(A1)"}  # neutralised formula
+    cosigners = await release.cosigners(campaign, keystore=app.state.keystore)
+    assert [person["name"] for person in cosigners] == names
+    listed = await release.public_names(campaign, keystore=app.state.keystore)
+    assert listed == [f"Signer {n:05d}" for n in range(COUNT) if n % 3 == 0]
+    # Every revealed pledge's key and envelope are gone; nothing is left to open.
+    assert pledge_key_names(app, campaign) == []
+    assert not await Pledge.filter(campaign_id=campaign.id, envelope__isnull=False).exists()
+
+
+async def _stored(campaign: Campaign) -> list[ReleasedChunk]:
+    return (
+        await ReleasedChunk.filter(campaign_id=campaign.id, audience=Audience.ORGANISERS)
+        .order_by("position")
+        .all()
+    )
+
+
+async def _read_all(campaign: Campaign, private_key) -> int:
+    return sum([len(chunk) async for chunk in release.organiser_records(campaign, private_key)])
+
+
+async def _drop_middle(campaign: Campaign, stored: list[ReleasedChunk]) -> None:
+    await stored[1].delete()
+    # Renumbered, so that the positions alone show no gap: the stream itself must notice.
+    await ReleasedChunk.filter(id=stored[2].id).update(position=1)
+
+
+async def _swap(campaign: Campaign, stored: list[ReleasedChunk]) -> None:
+    await ReleasedChunk.filter(id=stored[0].id).update(data=stored[1].data)
+    await ReleasedChunk.filter(id=stored[1].id).update(data=stored[0].data)
+
+
+async def _cut_short(campaign: Campaign, stored: list[ReleasedChunk]) -> None:
+    await stored[-1].delete()
+
+
+async def _extra(campaign: Campaign, stored: list[ReleasedChunk]) -> None:
+    await ReleasedChunk.create(
+        campaign_id=campaign.id,
+        audience=Audience.ORGANISERS,
+        position=len(stored),
+        data=stored[0].data,
+    )
+
+
+@pytest.mark.parametrize("damage", [_drop_middle, _swap, _cut_short, _extra])
+async def test_a_damaged_stream_is_refused_not_read_short(app, client, damage):
+    private_key = await _organiser_key()
+    campaign = await _revealed(app, COUNT)
+    assert await _read_all(campaign, private_key) == COUNT
+    await damage(campaign, await _stored(campaign))
+    with pytest.raises(StreamError):
+        await _read_all(campaign, private_key)
+
+
+async def test_chunks_cannot_be_spliced_between_campaigns(app, client):
+    private_key = await _organiser_key()
+    first = await _revealed(app, 600)
+    second = await _revealed(app, 600, slug="second")
+    theirs = await _stored(second)
+    ours = await _stored(first)
+    await ReleasedChunk.filter(id=ours[1].id).update(data=theirs[1].data)
+    with pytest.raises(StreamError):
+        await _read_all(first, private_key)
+    # Nor the whole release: the head names the campaign it belongs to.
+    await Campaign.filter(id=first.id).update(released_to_organisers=second.released_to_organisers)
+    await ReleasedChunk.filter(campaign_id=first.id).delete()
+    for chunk in theirs:
+        await ReleasedChunk.create(
+            campaign_id=first.id, audience=chunk.audience, position=chunk.position, data=chunk.data
+        )
+    with pytest.raises(StreamError):
+        await _read_all(await refreshed(first), private_key)
+
+
+async def test_a_stranger_is_refused_before_reading_any_chunk(app, client):
+    await _organiser_key()
+    campaign = await _revealed(app, 5)
+    stranger = await _organiser_key("late")  # created after the reveal
+    with pytest.raises(EnvelopeError) as caught:
+        release.organiser_reader(campaign, stranger)
+    assert not isinstance(caught.value, StreamError)
+
+
+async def test_a_release_stored_whole_before_streaming_still_opens(app, client):
+    private_key = await _organiser_key()
+    campaign = (await make_campaign(app, audience=Audience.PUBLIC)).campaign
+    records = [
+        {
+            "name": "Ada",
+            "contact": "",
+            "team": "Infra",
+            "message": "No.",
+            "personal_threshold": 3,
+            "list_publicly": True,
+        }
+    ]
+    key = app.state.keystore.get_or_create(keys.release_key(campaign.id), atrest.new_field_key)
+    await Campaign.filter(id=campaign.id).update(
+        state=CampaignState.REVEALED,
+        revealed_count=1,
+        released_to_organisers=sealing.seal_to_recipients(
+            json.dumps(records).encode(),
+            [private_key.public_key.encode()],
+            context=release.organisers_context(campaign),
+        ),
+        released_to_cosigners=atrest.encrypt_field(
+            key,
+            json.dumps(
+                [{"name": "Ada", "contact": "", "team": "Infra", "message": "No."}]
+            ).encode(),
+            context=release.cosigners_context(campaign),
+        ),
+        released_to_public=atrest.encrypt_field(
+            key, json.dumps(["Ada"]).encode(), context=release.public_context(campaign)
+        ),
+    )
+    campaign = await refreshed(campaign)
+    assert release.organiser_reader(campaign, private_key) is None  # not taken for a stream
+    assert await release.open_for_organiser(campaign, private_key) == records
+    assert (await release.cosigners(campaign, keystore=app.state.keystore))[0]["name"] == "Ada"
+    assert await release.public_names(campaign, keystore=app.state.keystore) == ["Ada"]
