@@ -31,7 +31,6 @@ from organise.campaigns.models import (
     Campaign,
     CampaignState,
     EventKind,
-    InviteCode,
     LifecycleEvent,
     Pledge,
 )
@@ -72,7 +71,6 @@ async def expire(campaign_id: UUID, *, keystore: Keystore, now: datetime) -> boo
             .using_db(connection)
             .update(destroyed_count=destroyed, pledge_count=0, cooling_off_ends_at=None)
         )
-        await InviteCode.filter(campaign_id=campaign_id).using_db(connection).delete()
         await LifecycleEvent.create(
             campaign_id=campaign_id,
             kind=EventKind.EXPIRED,
@@ -80,7 +78,7 @@ async def expire(campaign_id: UUID, *, keystore: Keystore, now: datetime) -> boo
             count=destroyed,
             using_db=connection,
         )
-    await shredding.clear_keys(campaign_id, keystore)
+    await shredding.clear_leftovers(campaign_id, keystore)
     return True
 
 
@@ -116,7 +114,7 @@ async def shred(campaign_id: UUID, *, keystore: Keystore, now: datetime) -> bool
             count=destroyed,
             using_db=connection,
         )
-    await shredding.clear_keys(campaign_id, keystore)
+    await shredding.clear_leftovers(campaign_id, keystore)
     return True
 
 
@@ -205,7 +203,7 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
     pending = await Campaign.filter(
         keys_pending=True, state__in=(CampaignState.REVEALED, CampaignState.EXPIRED)
     )
-    results = await _each(report, pending, lambda c: shredding.clear_keys(c.id, keystore))
+    results = await _each(report, pending, lambda c: shredding.clear_leftovers(c.id, keystore))
     report.keys_cleared = sum(1 for done in results if done)
     try:
         report.withdrawn_keys_cleared = await receipts.finish_withdrawals(keystore)

@@ -42,7 +42,6 @@ from organise.campaigns.models import (
     Campaign,
     CampaignState,
     EventKind,
-    InviteCode,
     LifecycleEvent,
     Pledge,
     ReleasedChunk,
@@ -323,8 +322,6 @@ async def _reveal_claimed(
         if moved != 1:
             raise RuntimeError("the reveal claim was released before the reveal finished")
         await _mark_revealed(campaign_id, final_cutoff, opened_ids, unopened, connection)
-        # The campaign accepts no more pledges: unused codes have nothing left to open.
-        await InviteCode.filter(campaign_id=campaign_id).using_db(connection).delete()
         await LifecycleEvent.create(
             campaign_id=campaign_id,
             kind=EventKind.REVEALED,
@@ -332,5 +329,5 @@ async def _reveal_claimed(
             count=len(opened_ids),
             using_db=connection,
         )
-    await shredding.clear_keys(campaign_id, keystore)
+    await shredding.clear_leftovers(campaign_id, keystore)
     return True

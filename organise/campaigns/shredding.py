@@ -1,8 +1,12 @@
-"""Deleting a campaign's keys from the keystore after a transition has been committed.
+"""What a closed campaign must no longer hold, deleted after the transition has been committed.
 
 Transitions (reveal, expiry, shredding) commit to the database first with `keys_pending` set,
-then delete keys here and clear the flag. If the process dies in between, the next tick finds
-the flag and finishes the job; every step is idempotent.
+then delete keys and unused invite codes here and clear the flag. If the process dies in
+between, the next tick finds the flag and finishes the job; every step is idempotent.
+
+Invite codes go here rather than in the transition's transaction for a second reason: signing
+deletes its code's row before it counts on the campaign row, so a transaction that locked the
+campaign row and then code rows could deadlock with a signature.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from uuid import UUID
 
 from crypto.keystore import Keystore
 from organise.campaigns import keys
-from organise.campaigns.models import Campaign, CampaignState, Pledge
+from organise.campaigns.models import Campaign, CampaignState, InviteCode, Pledge
 
 
-async def clear_keys(campaign_id: UUID, keystore: Keystore) -> bool:
-    """Delete the keys a revealed, expired or shredded campaign must no longer hold."""
+async def clear_leftovers(campaign_id: UUID, keystore: Keystore) -> bool:
+    """Delete the keys and codes a revealed, expired or shredded campaign must no longer hold."""
     campaign = await Campaign.get_or_none(id=campaign_id)
     if campaign is None:
         return False
+    if campaign.state in (CampaignState.REVEALED, CampaignState.EXPIRED):
+        # The campaign accepts no more pledges: unused codes have nothing left to open.
+        await InviteCode.filter(campaign_id=campaign.id).delete()
     if campaign.state == CampaignState.EXPIRED or campaign.shredded:
         await keys.delete_prefix(keystore, keys.pledge_prefix(campaign.id))
     elif campaign.state == CampaignState.REVEALED and not await Pledge.exists(

@@ -6,15 +6,17 @@ Order of work, and why:
    worker typed is ever written anywhere in the clear.
 2. Put the per-pledge key in the keystore *before* the database transaction, so a committed
    pledge always has its key. If the transaction fails, the key is deleted again.
-3. One transaction: count the pledge with a conditional `UPDATE ... WHERE state IN (...)
-   RETURNING ...` (which locks the campaign row on PostgreSQL, serialising signatures of one
-   campaign, and hands back the fresh state and count without a second read), delete the invite
-   code's row (refused unless exactly one row went), insert the pledge and any onward codes,
-   and, if the revealable set now reaches the threshold, move `open -> cooling_off` with a
-   conditional update: the lifecycle event is written only by the one transaction whose update
-   changed the row, so the crossing is recorded exactly once. The campaign row is locked
-   before any code row, as expiry and the reveal do, so they never deadlock; a code that is
-   not there at all is refused by a plain read before the lock is taken.
+3. One transaction: delete the invite code's row (refused unless exactly one row went), insert
+   the pledge and any onward codes, then count the pledge with a conditional
+   `UPDATE ... WHERE state IN (...) RETURNING ...` (which locks the campaign row on PostgreSQL,
+   serialising signatures of one campaign, and hands back the fresh state and count without a
+   second read), and, if the revealable set now reaches the threshold, move
+   `open -> cooling_off` with a conditional update: the lifecycle event is written only by the
+   one transaction whose update changed the row, so the crossing is recorded exactly once.
+   The count comes last so that the campaign row stays locked for as few statements as possible.
+   That order (code row, then campaign row) is safe because no transaction locks them the other
+   way round: expiry and the reveal lock the campaign row but delete the unused codes only after
+   they commit (`shredding.clear_leftovers`).
 """
 
 from __future__ import annotations
@@ -261,14 +263,6 @@ async def _count(
     )
 
 
-def _code_refused() -> CampaignError:
-    return CampaignError(
-        _("This invite code is not valid or has already been used."),
-        status=403,
-        code="invite_code_refused",
-    )
-
-
 async def _commit(
     campaign: Campaign,
     *,
@@ -281,30 +275,22 @@ async def _commit(
     now: datetime,
 ) -> tuple[bool, CampaignState]:
     async with in_transaction() as connection:
-        # A plain read first: a code that is not there is refused without taking the lock.
-        if code_hash is not None and not (
-            await InviteCode.filter(code_hash=code_hash, campaign_id=campaign.id)
-            .using_db(connection)
-            .exists()
-        ):
-            found = await Campaign.get(id=campaign.id).using_db(connection)
-            if found.state not in policy.SIGNABLE or found.deadline <= now:
-                raise closed_error(found)  # a closed campaign says so, whatever the code
-            raise _code_refused()
-        # The count comes first: it locks the campaign row before any invite-code row, the
-        # order expiry and the reveal use too (campaign row, then its codes), so a signature
-        # racing them waits instead of deadlocking.
-        current = await _count(campaign, now, connection)
-        if current is None:
-            raise closed_error(await Campaign.get(id=campaign.id).using_db(connection))
         if code_hash is not None:
             used = (
                 await InviteCode.filter(code_hash=code_hash, campaign_id=campaign.id)
                 .using_db(connection)
                 .delete()
             )
-            if used != 1:  # spent by a concurrent signature since the read above
-                raise _code_refused()
+            if used != 1:
+                # A read, not the counting update: refused codes never queue on the row lock.
+                found = await Campaign.get(id=campaign.id).using_db(connection)
+                if found.state not in policy.SIGNABLE or found.deadline <= now:
+                    raise closed_error(found)  # a closed campaign says so, whatever the code
+                raise CampaignError(
+                    _("This invite code is not valid or has already been used."),
+                    status=403,
+                    code="invite_code_refused",
+                )
         await Pledge.create(
             id=pledge_id,
             campaign_id=campaign.id,
@@ -315,6 +301,9 @@ async def _commit(
             using_db=connection,
         )
         await invites.store(campaign, onward_rows, connection)
+        current = await _count(campaign, now, connection)
+        if current is None:
+            raise closed_error(await Campaign.get(id=campaign.id).using_db(connection))
         reached = False
         if current.state == CampaignState.OPEN and current.pledge_count >= current.threshold:
             _cutoff, size = await counting.revealable(campaign.id, connection)
