@@ -29,10 +29,12 @@ from typing import Any
 import nacl.public
 
 from crypto import atrest, sealing, streams
-from crypto.errors import StreamError
+from crypto.errors import EnvelopeError, StreamError
 from crypto.keystore import Keystore
 from organise.campaigns import keys
 from organise.campaigns.models import Audience, Campaign, ReleasedChunk
+from organise.i18n import _
+from organise.web.errors import RequestRefused
 
 RECORD_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "list_publicly")
 COSIGNER_FIELDS = ("name", "contact", "team", "message")
@@ -246,10 +248,21 @@ async def _server_read(
     campaign: Campaign, audience: Audience, head: bytes, context: str, key: bytes
 ) -> list[Any]:
     head = bytes(head)
-    if not streams.is_head(head):
-        return json.loads(atrest.decrypt_field(key, head, context=context))
-    reader = streams.open_under_key(head, key, context=context)
-    return [item async for chunk in _open_stream(campaign, audience, reader) for item in chunk]
+    try:
+        if not streams.is_head(head):
+            return json.loads(atrest.decrypt_field(key, head, context=context))
+        reader = streams.open_under_key(head, key, context=context)
+        # Read whole before answering: a damaged list is refused, never shown short.
+        return [item async for chunk in _open_stream(campaign, audience, reader) for item in chunk]
+    except (StreamError, EnvelopeError):
+        raise RequestRefused(
+            409,
+            _(
+                "The names this campaign revealed are stored incomplete or altered, so none "
+                "are shown. Organisers: restore the database from a backup."
+            ),
+            "release_damaged",
+        ) from None
 
 
 async def cosigners(campaign: Campaign, *, keystore: Keystore) -> list[dict[str, str]]:

@@ -20,9 +20,10 @@ subtracted to recover a hidden cell (docs/dashboard.md explains them for readers
    employer=E is row E of the by-employer table), so the same cell is hidden in the same way
    everywhere.
 
-Report counts are sums over the maintained counts of organise/reports/tally.py (one employer's
-reports, a few, are grouped straight from the report table); published contracts are grouped
-from their tables. Every statement binds its values as parameters.
+Report counts are sums over the maintained counts of organise/reports/tally.py, except under an
+employer filter, where that employer's reports are grouped straight from the report table
+(through an index holding every column read); published contracts are grouped from their
+tables. Every statement binds its values as parameters.
 """
 
 from __future__ import annotations

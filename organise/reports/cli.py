@@ -20,10 +20,11 @@ async def _recount(_settings: Settings) -> tuple[int, bool]:
 
 @click.command()
 def recount() -> None:
-    """Recount the reports behind the dashboard's counts (safe at any time).
+    """Recount the reports behind the dashboard's counts, and say whether anything was off.
 
-    The counts are kept up to date with every report; this is for after restoring a backup
-    taken part-way or editing the database by hand. It says whether anything was off.
+    The counts are kept up to date with every report; this is for after restoring part of a
+    backup, editing the database by hand, or changing the technology groups. Reports
+    submitted meanwhile wait until it is done (minutes with a million reports).
     """
     cells, unchanged = run_with_database(_recount)
     click.echo(f"Recounted: {cells} cells.")

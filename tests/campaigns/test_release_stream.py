@@ -226,3 +226,18 @@ async def test_a_release_stored_whole_before_streaming_still_opens(app, client):
     assert await release.open_for_organiser(campaign, private_key) == records
     assert (await release.cosigners(campaign, keystore=app.state.keystore))[0]["name"] == "Ada"
     assert await release.public_names(campaign, keystore=app.state.keystore) == ["Ada"]
+
+
+async def test_a_damaged_public_list_is_refused_readably_on_the_page_and_the_api(app, client):
+    campaign = await _revealed(app, 600, audience=Audience.PUBLIC)
+    public = await ReleasedChunk.filter(campaign_id=campaign.id, audience=Audience.PUBLIC).order_by(
+        "position"
+    )
+    await ReleasedChunk.filter(id=public[-1].id).delete()  # the final chunk is lost
+    page = await client.get(f"/campaigns/{campaign.slug}")
+    assert page.status_code == 409
+    assert "stored incomplete or altered, so none are shown" in page.text
+    assert "Signer" not in page.text
+    api = await client.get(f"/api/v1/campaigns/{campaign.slug}")
+    assert api.status_code == 409
+    assert api.json()["error"]["code"] == "release_damaged"

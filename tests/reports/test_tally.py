@@ -8,6 +8,7 @@ read from the tally equals the same count grouped straight from the report table
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import random
 import uuid
@@ -16,6 +17,7 @@ import pytest
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from organise.contracts import taxonomy
 from organise.dashboard.aggregates import DIMENSIONS, REPORTS, Aggregator, Filters
 from organise.reports import tally
 from organise.reports.models import Report, ReportTechnology, ReviewState
@@ -150,3 +152,16 @@ async def test_tallied_counts_equal_counts_grouped_from_the_reports(client, seed
         assert await tallied.answer(by, filters) == await grouped.answer(by, filters)
         compared += 1
     assert compared > 60
+
+
+# The counts store each report under its technologies' groups as they were when it was counted.
+GROUPS_COUNTED_UNDER = "2b4dceaad746528c1ae6fafa957ddacc52e496fe8f3a50ffb3433879581239c2"
+
+
+def test_moving_a_technology_to_another_group_comes_with_a_recount():
+    pairs = sorted((term.slug, term.group) for term in taxonomy.taxonomy().terms["technologies"])
+    assert hashlib.sha256(repr(pairs).encode()).hexdigest() == GROUPS_COUNTED_UNDER, (
+        "taxonomy.json's technology groups changed. If an existing technology moved to another "
+        "group, add a migration that runs organise.reports.tally.rebuild (as 0002_report_tally "
+        "does), or the dashboard's group counts go stale; then update GROUPS_COUNTED_UNDER."
+    )
