@@ -424,6 +424,17 @@ def table(results: dict[str, Any]) -> str:
             f"{results['aggregates_ratio']:.2f}",
             "aggregates_ratio",
         )
+        slowest = figure["slowest_view"]
+        add(
+            f"slowest view (by {slowest['by']}, {', '.join(slowest['filters']) or 'no filter'})",
+            f"{slowest['p50_ms']:.1f} / {slowest['p99_ms']:.1f}",
+            "",
+        )
+        add(
+            f"views with p50 >= 100 ms (of {len(figure['shapes'])})",
+            str(figure["views_over_100_ms_p50"]),
+            "",
+        )
         add("recount (s)", f"{figure['recount_seconds']:.1f}", "")
     if "scaleout_ratio" in results:
         for workers in (1, 2):

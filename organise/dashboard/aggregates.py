@@ -354,8 +354,11 @@ class Aggregator:
         self._small_months: dict[tuple[str, Filters], set[str]] = {}
         self._answers: dict[tuple[str, Filters], Answer] = {}
 
-    async def _group(self, by: str, filters: Filters) -> list[Any]:
-        """Rows of (k, n) and, under a period, `small`: months in it where 0 < count < k."""
+    async def _group(self, by: str, filters: Filters, *, small_months: bool = True) -> list[Any]:
+        """Rows of (k, n) and, under a period, `small`: months in it where 0 < count < k.
+
+        `small_months=False` is the plain GROUP BY alone (the benchmark's baseline).
+        """
         own = SELF_FILTER.get(by, "period" if by == "month" else "")
         if self.source.tallied and not filters.employer and own not in filters.active():
             return await self._tally_group(by, filters)
@@ -364,7 +367,7 @@ class Aggregator:
         conditions = _filter_sql(self.source, filters, p)
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         columns = [f"{key} AS k"] + ([f"{label} AS l"] if label != key else [])
-        period = "period" in filters.active()
+        period = small_months and "period" in filters.active()
         if period:
             columns.append(f"{_month_expr(self.source, self.dialect)} AS m")
         # Grouped by position, so an expression with parameters is written (and bound) once.
