@@ -99,17 +99,6 @@ def seed_sql(reports: int, employers: int) -> list[str]:
     ]
 
 
-async def _execute(url: str, statements: list[str]) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def _percentiles(ms: list[float]) -> dict[str, float]:
     from bench.load import percentile
 
@@ -121,18 +110,18 @@ def _percentiles(ms: list[float]) -> dict[str, float]:
 
 
 def figure_aggregates(space: Any, reports: int, employers: int, repeats: int) -> dict[str, Any]:
-    from bench.run import app_server, load
+    from bench.run import app_server, load, postgres_execute
 
     if space.is_sqlite:
         return {"aggregates_skipped": "needs PostgreSQL (the target is stated for it)"}
     space.cli("migrate")
     started = time.perf_counter()
-    asyncio.run(_execute(space.database_url, seed_sql(reports, employers)))
+    postgres_execute(space.database_url, seed_sql(reports, employers))
     seeded = time.perf_counter() - started
     started = time.perf_counter()
     space.cli("recount", timeout=3600)
     recounted = time.perf_counter() - started
-    asyncio.run(_execute(space.database_url, ["VACUUM ANALYZE"]))
+    postgres_execute(space.database_url, ["VACUUM ANALYZE"])
     passphrase = space.root / "passphrase"
     passphrase.write_text("granite orchard lantern velvet\n")
     space.cli(

@@ -90,17 +90,23 @@ class Workspace:
         return result
 
 
-def reset_postgres(url: str) -> None:
+def postgres_execute(url: str, statements: list[str]) -> None:
+    """Run our own SQL statements, in order, on a plain asyncpg connection."""
     import asyncpg
 
-    async def reset() -> None:
+    async def run() -> None:
         connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
         try:
-            await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            for statement in statements:
+                await connection.execute(statement)
         finally:
             await connection.close()
 
-    asyncio.run(reset())
+    asyncio.run(run())
+
+
+def reset_postgres(url: str) -> None:
+    postgres_execute(url, ["DROP SCHEMA public CASCADE; CREATE SCHEMA public;"])
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -32,15 +33,14 @@ ON_POSTGRES = POSTGRES_URL.startswith(("postgres://", "postgresql://"))
 BASE_URL = "http://testserver"
 
 
-def _asyncpg_url(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
+async def connect_postgres(url: str = POSTGRES_URL) -> asyncpg.Connection:
+    """A plain asyncpg connection (asyncpg wants postgresql://; the app takes postgres:// too)."""
+    return await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
 
 
 async def truncate_postgres(url: str) -> None:
     """Empty every table but the migration history (for tests that run real servers)."""
-    import asyncpg
-
-    connection = await asyncpg.connect(_asyncpg_url(url))
+    connection = await connect_postgres(url)
     try:
         tables = await connection.fetch(
             "SELECT tablename FROM pg_tables"
@@ -54,9 +54,7 @@ async def truncate_postgres(url: str) -> None:
 
 
 async def _reset_postgres(url: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(_asyncpg_url(url))
+    connection = await connect_postgres(url)
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     finally:

@@ -43,15 +43,7 @@ from organise.reports import tally
 from organise.reports.suppression import cells_to_suppress
 from organise.web.errors import RequestRefused
 
-DIMENSIONS = (
-    "employer",
-    "agency_type",
-    "technology",
-    "technology_group",
-    "country",
-    "status",
-    "month",
-)
+DIMENSIONS = tally.DIMENSIONS  # the maintained counts keep exactly these
 FILTERS = ("employer", "technology", "country", "period")
 # A filter on the same dimension as `by` selects rows of the unfiltered table (rule 6).
 SELF_FILTER = {"employer": "employer", "technology": "technology", "country": "country"}

@@ -12,10 +12,9 @@ from organise.settings import Settings
 
 async def _recount(_settings: Settings) -> tuple[int, bool]:
     async with in_transaction() as connection:
-        before = await tally.read_all(connection)
-        await tally.rebuild(connection)
-        after = await tally.read_all(connection)
-    return len(after), before == after
+        off = await tally.rebuild(connection)
+        cells = await tally.cell_count(connection)
+    return cells, off == 0
 
 
 @click.command()

@@ -262,18 +262,44 @@ def _rebuild_statements(dialect: str) -> list[tuple[str, list[Any]]]:
     return statements
 
 
-async def rebuild(connection: BaseDBAsyncClient) -> None:
-    """Recount every report from scratch (run inside a transaction).
+_COLUMNS = "dimension, technology, country, month, value, reports"
+_BEFORE = "report_tally_before_recount"
 
-    Writers wait until it commits: on PostgreSQL the table is locked against their upserts
-    first (otherwise a report counted mid-way could collide with the refill, or deadlock with
-    the delete); SQLite's single writer makes them wait anyway.
+
+async def rebuild(connection: BaseDBAsyncClient) -> int:
+    """Recount every report from scratch (run inside a transaction); how many cells were off.
+
+    The comparison with the counts as they were is done in SQL, on a temporary copy, so a
+    million reports' cells never pass through Python. Writers wait until it commits: on
+    PostgreSQL the table is locked against their upserts first (otherwise a report counted
+    mid-way could collide with the refill, or deadlock with the delete); SQLite's single
+    writer makes them wait anyway.
     """
     if _dialect(connection) == "postgres":
         await connection.execute_query(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
+    # Only our own constants are interpolated below.
+    await connection.execute_query(f"DROP TABLE IF EXISTS {_BEFORE}")
+    await connection.execute_query(
+        f"CREATE TEMPORARY TABLE {_BEFORE} AS"  # noqa: S608
+        f" SELECT {_COLUMNS} FROM {TABLE} WHERE reports <> 0"
+    )
     await connection.execute_query(f"DELETE FROM {TABLE}")  # noqa: S608
     for sql, values in _rebuild_statements(_dialect(connection)):
         await connection.execute_query(sql, values)
+    off = 0
+    for first, second in ((_BEFORE, TABLE), (TABLE, _BEFORE)):
+        _rows, found = await connection.execute_query(
+            f"SELECT COUNT(*) AS n FROM (SELECT {_COLUMNS} FROM {first}"  # noqa: S608
+            f" EXCEPT SELECT {_COLUMNS} FROM {second}) AS differing"
+        )
+        off += int(found[0]["n"])
+    await connection.execute_query(f"DROP TABLE {_BEFORE}")
+    return off
+
+
+async def cell_count(connection: BaseDBAsyncClient) -> int:
+    _rows, found = await connection.execute_query(f"SELECT COUNT(*) AS n FROM {TABLE}")  # noqa: S608
+    return int(found[0]["n"])
 
 
 async def read_all(connection: BaseDBAsyncClient) -> Counter[Cell]:

@@ -12,11 +12,10 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import ON_POSTGRES, POSTGRES_URL
+from tests.conftest import ON_POSTGRES, connect_postgres
 from tests.servers import LiveServer
 
 pytestmark = [
@@ -45,7 +44,7 @@ async def _sign_all(urls: list[str], slug: str, codes: list[str]) -> list[int]:
 
 
 async def _counts(slug: str) -> dict[str, object]:
-    connection = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+    connection = await connect_postgres()
     try:
         campaign = await connection.fetchrow(
             "SELECT id, state, pledge_count, revealed_count FROM campaign WHERE slug = $1",
@@ -70,7 +69,7 @@ async def _counts(slug: str) -> dict[str, object]:
 
 
 async def _truncate() -> None:
-    connection = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+    connection = await connect_postgres()
     try:
         await connection.execute(
             "TRUNCATE campaign, campaign_pledge, campaign_invite, campaign_event, "

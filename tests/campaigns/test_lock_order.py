@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import pytest
 
 from crypto.codes import normalise_invite_code
 from organise.campaigns.invites import invite_hash
 from organise.campaigns.models import CampaignState, InviteCode
 from tests.campaigns.conftest import in_days, make_campaign, make_codes, refreshed, tick
-from tests.conftest import ON_POSTGRES, POSTGRES_URL
+from tests.conftest import ON_POSTGRES, connect_postgres
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -32,7 +31,7 @@ async def test_an_expiry_waits_for_a_signature_holding_its_code(app, client):
     pepper = app.state.code_pepper
     code_hash = invite_hash(normalise_invite_code(codes[0]), pepper)
 
-    signer = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+    signer = await connect_postgres()
     try:
         transaction = signer.transaction()
         await transaction.start()

@@ -22,13 +22,9 @@ from starlette.routing import Mount, Route
 
 from organise.settings import Settings
 from organise.web.app import create_app
-from tests.conftest import ON_POSTGRES, POSTGRES_URL
+from tests.conftest import ON_POSTGRES, POSTGRES_URL, connect_postgres
 from tests.servers import LiveServer
 from tests.support import PASSPHRASE
-
-
-def pg_url(url: str = POSTGRES_URL) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
 
 
 def server_env() -> dict[str, str]:
@@ -84,9 +80,8 @@ def _sqlite_counts(path: Path) -> dict[str, int]:
 
 
 async def _postgres_counts() -> dict[str, int]:
-    import asyncpg
 
-    connection = await asyncpg.connect(pg_url())
+    connection = await connect_postgres()
     try:
         tables = await connection.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
@@ -200,9 +195,8 @@ def campaign_row(slug: str, server: LiveServer) -> dict[str, object]:
     if ON_POSTGRES:
 
         async def read() -> dict[str, object]:
-            import asyncpg
 
-            connection = await asyncpg.connect(pg_url())
+            connection = await connect_postgres()
             try:
                 row = await connection.fetchrow(
                     "SELECT id, state, pledge_count FROM campaign WHERE slug = $1", slug

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ON_POSTGRES, POSTGRES_URL, truncate_postgres
+from tests.conftest import ON_POSTGRES, POSTGRES_URL, connect_postgres, truncate_postgres
 from tests.reliability import drill
 from tests.servers import LiveServer
 
@@ -131,10 +131,8 @@ def _one_report_id(server: LiveServer) -> str:
     if ON_POSTGRES:
         import asyncio
 
-        import asyncpg
-
         async def read() -> str:
-            connection = await asyncpg.connect(drill.pg_url())
+            connection = await connect_postgres()
             try:
                 return str(await connection.fetchval("SELECT id FROM report LIMIT 1"))
             finally:

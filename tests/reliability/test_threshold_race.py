@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-import asyncpg
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ON_POSTGRES, POSTGRES_URL, truncate_postgres
+from tests.conftest import ON_POSTGRES, POSTGRES_URL, connect_postgres, truncate_postgres
 from tests.reliability import drill
 from tests.servers import LiveServer
 
@@ -70,7 +69,7 @@ async def _sign(urls: list[str], slug: str, codes: list[str], personal: list[int
 
 
 async def _events(slug: str) -> dict[str, int]:
-    connection = await asyncpg.connect(drill.pg_url())
+    connection = await connect_postgres()
     try:
         rows = await connection.fetch(
             "SELECT kind, count(*) AS n FROM campaign_event e JOIN campaign c"

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import ON_POSTGRES, POSTGRES_URL, truncate_postgres
+from tests.conftest import ON_POSTGRES, connect_postgres, truncate_postgres
 from tests.reports.helpers import report_json
 from tests.servers import LiveServer
 from tests.support import PASSPHRASE, SAME_ORIGIN
@@ -46,7 +45,7 @@ async def _submit_all(client: httpx.AsyncClient, urls: list[str], count: int) ->
 
 
 async def _report_ids() -> list[str]:
-    connection = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+    connection = await connect_postgres()
     try:
         return [
             str(row["id"]) for row in await connection.fetch("SELECT id FROM report ORDER BY id")
@@ -56,7 +55,7 @@ async def _report_ids() -> list[str]:
 
 
 async def _counted_in_tally() -> int:
-    connection = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+    connection = await connect_postgres()
     try:
         return await connection.fetchval(
             "SELECT COALESCE(SUM(reports), 0) FROM report_tally"

@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from pathlib import Path
 
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from organise.db import migrate, tortoise_config
 from organise.reports import tally
-from tests.conftest import ON_POSTGRES
+from organise.settings import Settings
+from tests.conftest import ON_POSTGRES, truncate_postgres
 from tests.dashboard import data
 
 
-async def _fresh_database(config: dict) -> None:
-    if ON_POSTGRES:  # the session's database is shared: start this one from nothing
-        await Tortoise.init(config=config)
-        await Tortoise.get_connection("default").execute_script(
-            "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
-        )
-        await Tortoise.close_connections()
+async def _fresh_database(settings: Settings, tmp_path: Path) -> Settings:
+    """A database of its own: a new SQLite file, or the session's PostgreSQL one emptied."""
+    if not ON_POSTGRES:
+        return dataclasses.replace(settings, database_url=f"sqlite://{tmp_path / 'old.sqlite3'}")
+    await Tortoise.init(config=tortoise_config(settings))
+    await Tortoise.get_connection("default").execute_script(
+        "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+    )
+    await Tortoise.close_connections()
+    return settings
 
 
-async def test_the_migration_counts_reports_stored_before_it(settings):
+async def test_the_migration_counts_reports_stored_before_it(settings, tmp_path):
+    settings = await _fresh_database(settings, tmp_path)
     config = tortoise_config(settings)
-    await _fresh_database(config)
     # The database as it was before the counts existed, with reports stored in it...
     await run_migrations(config=config, target="reports.0001_initial")
     await Tortoise.close_connections()
@@ -48,3 +54,5 @@ async def test_the_migration_counts_reports_stored_before_it(settings):
         assert by_employer == {**data.EMPLOYERS, data.TARGET: 3}
     finally:
         await Tortoise.close_connections()
+        if ON_POSTGRES:  # leave the shared database empty for the tests after this one
+            await truncate_postgres(settings.database_url)
