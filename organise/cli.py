@@ -51,7 +51,7 @@ def serve(host: str, port: int, workers: int) -> None:
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Organise is running at http://{shown_host}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(
-        "organise.web.app:create_app_from_environ",
+        "organise.app:create_app_from_environ",
         factory=True,
         host=host,
         port=port,

@@ -22,7 +22,7 @@ from tortoise import Tortoise
 from organise.db import migrate
 from organise.organisers import accounts
 from organise.settings import Settings
-from organise.web.app import create_app
+from organise.app import create_app
 
 # This machine is shared and noisy: a per-example deadline would make property tests flaky.
 hypothesis_settings.register_profile("organise", deadline=None)

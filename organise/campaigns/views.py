@@ -23,14 +23,13 @@ from organise.numbers import whole_number
 from organise.web.access import public
 from organise.web.errors import RequestRefused
 from organise.web.forms import read_form
+from organise.web.templating import templates
 
 SIGN_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "invite_code")
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(
-        request, f"campaigns/{name}", context, status_code=status
-    )
+    return templates().TemplateResponse(request, f"campaigns/{name}", context, status_code=status)
 
 
 async def campaign_or_404(slug: str) -> Campaign:

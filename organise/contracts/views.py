@@ -16,6 +16,7 @@ from organise.contracts.models import Contract, Employer
 from organise.i18n import _
 from organise.web.access import public
 from organise.web.errors import RequestRefused
+from organise.web.templating import templates
 
 # Employer slugs: at most the column's 120 characters, no control characters.
 _SLUG = re.compile(r"[^\x00-\x1f\x7f]{1,120}")
@@ -31,7 +32,7 @@ TEMPLATE_HELPERS = {
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(
+    return templates().TemplateResponse(
         request, name, {**TEMPLATE_HELPERS, **context}, status_code=status
     )
 

@@ -30,6 +30,7 @@ from organise.dashboard.campaigns import campaign_rows
 from organise.i18n import _
 from organise.web.access import organisers
 from organise.web.errors import RequestRefused
+from organise.web.templating import templates
 
 # Tables with more rows show the largest shown rows only (the exports have them all).
 CHART_LIMIT = 25
@@ -171,7 +172,7 @@ async def dashboard(request: Request) -> Response:
         "row_height": ROW_HEIGHT,
         "trend_height": TREND_HEIGHT,
     }
-    return request.app.state.templates.TemplateResponse(request, "dashboard/index.html", context)
+    return templates().TemplateResponse(request, "dashboard/index.html", context)
 
 
 @organisers(*ANY_ROLE)

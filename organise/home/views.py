@@ -7,11 +7,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from organise.web.access import public
+from organise.web.templating import templates
 
 
 @public
 async def index(request: Request) -> Response:
-    return request.app.state.templates.TemplateResponse(request, "home/index.html", {})
+    return templates().TemplateResponse(request, "home/index.html", {})
 
 
 routes = [Route("/", index, methods=["GET"], name="home")]

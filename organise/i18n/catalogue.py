@@ -22,7 +22,7 @@ from organise.i18n import DEFAULT_LOCALE, DOMAIN, LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
 METHODS = [
     ("organise/**.py", "python"),
     ("templates/**.html", "jinja2"),

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from crypto import atrest, codes
 from organise.i18n import _
 from organise.organisers.models import Organiser, OrganiserSession
+from organise.settings import Settings
 from organise.web.errors import RequestRefused
 
 # Writing last_seen_at on every request would turn each page view into a write.
@@ -21,6 +22,13 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 class SessionPolicy:
     idle: timedelta
     absolute: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SessionPolicy:
+        return cls(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+        )
 
 
 _KEY_CONTEXT = "organise.session-private-key.v1"

@@ -11,6 +11,7 @@ from organise.organisers import accounts, sessions, throttle, tokens, totp
 from organise.organisers.errors import AccountError, KdfBusy, LoginThrottled
 from organise.web.access import organisers, public, session_cookie_name
 from organise.web.forms import field, read_form
+from organise.web.templating import templates
 
 MAX_NAME_CHARS = 64
 # Longer than any passphrase we accept, so the over-long case gets its own clear message.
@@ -45,9 +46,7 @@ def _status_for(error: AccountError) -> int:
 
 
 def _page(request: Request, name: str, context: dict, status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(
-        request, f"organisers/{name}", context, status_code=status
-    )
+    return templates().TemplateResponse(request, f"organisers/{name}", context, status_code=status)
 
 
 @public
@@ -78,7 +77,7 @@ async def login(request: Request) -> Response:
         await sessions.end_session(previous, secret_key=state.secret_key)
     token = await sessions.start_session(organiser, private_key, secret_key=state.secret_key)
     # Sign-ins are rare: a good moment to drop sessions and throttles that timed out unseen.
-    await sessions.purge_expired(state.session_policy)
+    await sessions.purge_expired(sessions.SessionPolicy.from_settings(state.settings))
     await throttle.purge_stale()
     response = RedirectResponse(request.url_for("organisers:home"), status_code=303)
     _set_session_cookie(request, response, token)

@@ -15,8 +15,9 @@ from starlette.responses import RedirectResponse, Response
 
 from organise.i18n import _
 from organise.organisers.models import Role
-from organise.organisers.sessions import resume_session
+from organise.organisers.sessions import SessionPolicy, resume_session
 from organise.organisers.tokens import organiser_for_token
+from organise.runtime import runtime
 from organise.web.errors import RequestRefused
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -55,9 +56,13 @@ def _bearer_token(request: Request) -> str | None:
 
 async def _resume_browser_session(request: Request) -> Response | None:
     """Load the cookie's session into request.state, or answer for a signed-out visitor."""
-    state = request.app.state
+    context = runtime(request)
     token = request.cookies.get(session_cookie_name(request), "")
-    session = await resume_session(token, secret_key=state.secret_key, policy=state.session_policy)
+    session = await resume_session(
+        token,
+        secret_key=context.secret_key,
+        policy=SessionPolicy.from_settings(context.settings),
+    )
     if session is None:
         if request.method in {"GET", "HEAD"} and not request.url.path.startswith("/api/"):
             return RedirectResponse(request.url_for("organisers:login"), status_code=303)
@@ -86,7 +91,7 @@ def organisers(*roles: Role) -> Callable[[Endpoint], Endpoint]:
                 )
             if bearer is not None:
                 organiser = await organiser_for_token(
-                    bearer, secret_key=request.app.state.secret_key
+                    bearer, secret_key=runtime(request).secret_key
                 )
                 if organiser is None:
                     raise RequestRefused(401, _("This API token is not valid."), "invalid_token")

@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from organise.i18n import _
+from organise.refusal import Refused
+from organise.web.templating import render
 
 log = logging.getLogger("organise.errors")
 
@@ -62,18 +64,24 @@ def _is_stock_phrase(detail: str, status: int) -> bool:
 
 
 def error_response(
-    request: Request, status: int, message: str | None = None, code: str | None = None
+    request: Request,
+    status: int,
+    message: str | None = None,
+    code: str | None = None,
+    fields: dict[str, str] | None = None,
 ) -> Response:
     message = message or _default_message(status)
     if request.url.path.startswith("/api/"):
         code = code or _DEFAULT_CODES.get(status, "error")
-        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-    templates = request.app.state.templates
-    return templates.TemplateResponse(
+        error: dict[str, object] = {"code": code, "message": message}
+        if fields:
+            error["fields"] = fields
+        return JSONResponse({"error": error}, status_code=status)
+    return render(
         request,
         "errors/error.html",
         {"status": status, "title": HTTPStatus(status).phrase, "message": message},
-        status_code=status,
+        status,
     )
 
 
@@ -84,6 +92,15 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     response = error_response(request, exc.status_code, message, getattr(exc, "code", None))
     if exc.headers:
         response.headers.update(exc.headers)
+    return response
+
+
+async def refused(request: Request, exc: Exception) -> Response:
+    """Domain code said no: the reason as a page, or as JSON under /api/."""
+    assert isinstance(exc, Refused)
+    named = {name: text for name, text in exc.field_messages().items() if name}
+    response = error_response(request, exc.status, exc.message, exc.code, named or None)
+    response.headers.update(exc.headers)
     return response
 
 
@@ -161,4 +178,4 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 500)
 
 
-EXCEPTION_HANDLERS = {HTTPException: http_exception, Exception: server_error}
+EXCEPTION_HANDLERS = {Refused: refused, HTTPException: http_exception, Exception: server_error}

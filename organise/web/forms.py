@@ -5,10 +5,10 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import ImmutableMultiDict
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from organise.i18n import _
+from organise.refusal import Refused
 
 MAX_FIELDS = 64
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -18,7 +18,11 @@ async def read_form(request: Request, *, max_fields: int = MAX_FIELDS) -> Immuta
     """The submitted fields, or a 4xx with a readable reason. Nothing is half-read."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_CONTENT_TYPE:
-        raise HTTPException(415, _("Please send this form as an ordinary web form."))
+        raise Refused(
+            _("Please send this form as an ordinary web form."),
+            status=415,
+            code="unsupported_media_type",
+        )
     body = await request.body()  # bounded by the app's body limit (413)
     try:
         # Browsers percent-encode everything outside ASCII; anything else is not a real form.
@@ -30,12 +34,16 @@ async def read_form(request: Request, *, max_fields: int = MAX_FIELDS) -> Immuta
             max_num_fields=max_fields,
         )
     except UnicodeDecodeError:
-        raise HTTPException(400, _("The form was not valid UTF-8 text.")) from None
+        raise Refused(
+            _("The form was not valid UTF-8 text."), status=400, code="invalid_utf8"
+        ) from None
     except ValueError:
-        raise HTTPException(400, _("The form has too many fields.")) from None
+        raise Refused(
+            _("The form has too many fields."), status=400, code="too_many_fields"
+        ) from None
     for name, value in pairs:
         if "\x00" in name or "\x00" in value:
-            raise HTTPException(400, _("The form contains a NUL character."))
+            raise Refused(_("The form contains a NUL character."), status=400, code="invalid_text")
     return ImmutableMultiDict(pairs)
 
 
@@ -43,7 +51,9 @@ def field(form: ImmutableMultiDict, name: str, *, max_chars: int, label: str) ->
     """One text field, stripped, refused with a readable message when over `max_chars`."""
     value = str(form.get(name, "")).strip()
     if len(value) > max_chars:
-        raise HTTPException(
-            400, _("%(label)s can be at most %(n)d characters.") % {"label": label, "n": max_chars}
+        raise Refused(
+            _("%(label)s can be at most %(n)d characters.") % {"label": label, "n": max_chars},
+            status=400,
+            code="too_long",
         )
     return value

@@ -21,7 +21,7 @@ import httpx
 from starlette.routing import Mount, Route
 
 from organise.settings import Settings
-from organise.web.app import create_app
+from organise.app import create_app
 from tests.conftest import ON_POSTGRES, POSTGRES_URL, connect_postgres
 from tests.servers import LiveServer
 from tests.support import PASSPHRASE

@@ -24,8 +24,8 @@ from starlette.testclient import TestClient
 from organise.organisers.models import Role
 from organise.organisers.tokens import create_token
 from organise.settings import Settings
-from organise.web.app import create_app
-from organise.web.openapi import document
+from organise.app import create_app
+from organise.app import document
 from tests.conftest import _empty_tables
 from tests.dashboard.data import load_contracts, load_reports
 from tests.support import make_organiser

@@ -1,0 +1,303 @@
+"""Field rules: one table per form, read the same way from a web form and from JSON.
+
+A `FieldTable` lists each field once (name, kind, required, limits, accepted values, normaliser,
+message). `read_json` and `read_form` check every field and raise one `Refused` naming every
+field that is wrong, before anything is stored; `schema()` gives the OpenAPI schema of the body,
+so the published API cannot drift from what is enforced.
+
+Web forms send text only: a form's whole number is typed digits, a yes/no is a checkbox that is
+sent or not, and a list is a repeated field. JSON must use the real types.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from organise.i18n import Message, _l
+from organise.refusal import Refused
+
+Kind = Literal["text", "integer", "boolean", "list"]
+
+# C0 controls other than tab, newline and carriage return; DEL; lone surrogates (not UTF-8).
+FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# ASCII digits only: str.isdigit() and \d also take Arabic-Indic and other scripts' digits.
+ASCII_WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
+# An unknown field's name is echoed only when plain, so the error itself is always valid text.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_]{1,40}")
+_CHECKED = frozenset({"1", "on", "true", "yes"})
+
+
+class FormData(Protocol):
+    """What a parsed web form offers (Starlette's ImmutableMultiDict)."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def getlist(self, key: str) -> list[Any]: ...
+
+    def __contains__(self, key: object) -> bool: ...
+
+
+class FieldProblem(Exception):
+    """One field's value is not acceptable; collected into a `Refused` by the table."""
+
+    def __init__(self, message: Message, code: str, status: int = 422) -> None:
+        super().__init__(code)
+        self.message = message
+        self.code = code
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: Message
+    kind: Kind = "text"
+    required: bool = False
+    # text (and each item of a list): characters after stripping.
+    max_chars: int | None = None
+    # integer: the accepted range.
+    minimum: int | None = None
+    maximum: int | None = None
+    # list: how many items.
+    max_items: int | None = None
+    # Accepted values (text, or each item of a list), looked up when reading.
+    choices: Callable[[], Collection[str]] | None = None
+    # After the generic checks: returns the value to keep, or raises FieldProblem.
+    normalise: Callable[[Any], Any] | None = None
+    # Said when a value is not one of `choices` (default: a generic sentence), and its code.
+    message: Message | None = None
+    code: str | None = None
+    # Text lines in a web form become a list (one item per non-empty line), e.g. links.
+    lines: bool = False
+    description: str = ""
+    # Extra OpenAPI keywords (pattern, enum of a fixed vocabulary...).
+    schema_extra: Mapping[str, Any] = field(default_factory=dict)
+
+    # --- reading one value -------------------------------------------------------------------
+
+    def _text(self, value: object) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise FieldProblem(_l("%(label)s must be text.", label=self.label), "invalid_field")
+        if FORBIDDEN_CHARACTERS.search(value):
+            raise FieldProblem(
+                _l("%(label)s contains characters that are not valid text.", label=self.label),
+                "invalid_text",
+                400,
+            )
+        value = value.strip()
+        if self.max_chars is not None and len(value) > self.max_chars:
+            raise FieldProblem(
+                _l(
+                    "%(label)s can be at most %(n)d characters; this has %(m)d.",
+                    label=self.label,
+                    n=self.max_chars,
+                    m=len(value),
+                ),
+                "too_long",
+            )
+        return value
+
+    def _choice(self, value: str) -> str:
+        if value and self.choices is not None and value not in self.choices():
+            message = self.message or _l(
+                "%(label)s: %(value)s is not one of the accepted values.",
+                label=self.label,
+                value=value if _PLAIN_NAME.fullmatch(value) else "?",
+            )
+            raise FieldProblem(message, self.code or f"unknown_{self.name}")
+        return value
+
+    def _integer(self, value: object, *, from_form: bool) -> int | None:
+        if from_form and isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            value = int(value) if ASCII_WHOLE_NUMBER.fullmatch(value) else "not a number"
+        if value is None:
+            return None
+        # bool is an int subclass in Python; true is not a number of people.
+        in_range = (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and (self.minimum is None or value >= self.minimum)
+            and (self.maximum is None or value <= self.maximum)
+        )
+        if not in_range:
+            if self.minimum is not None and self.maximum is not None:
+                raise FieldProblem(
+                    _l(
+                        "%(label)s must be a whole number from %(lo)d to %(hi)d.",
+                        label=self.label,
+                        lo=self.minimum,
+                        hi=self.maximum,
+                    ),
+                    "invalid_field",
+                )
+            raise FieldProblem(
+                _l("%(label)s must be a whole number.", label=self.label), "invalid_field"
+            )
+        assert isinstance(value, int)
+        return value
+
+    def _boolean(self, value: object, *, from_form: bool) -> bool:
+        if from_form:
+            return str(value or "").strip().lower() in _CHECKED
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise FieldProblem(
+                _l("%(label)s must be true or false.", label=self.label), "invalid_field"
+            )
+        return value
+
+    def _list(self, value: object) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise FieldProblem(_l("%(label)s must be a list.", label=self.label), "invalid_field")
+        if self.max_items is not None and len(value) > self.max_items:
+            raise FieldProblem(
+                _l("%(label)s can have at most %(n)d entries.", label=self.label, n=self.max_items),
+                "too_many",
+            )
+        items = [self._choice(self._text(item)) for item in value]
+        return list(dict.fromkeys(item for item in items if item))
+
+    def read(self, value: object, *, from_form: bool = False) -> Any:
+        """The value to keep, or a FieldProblem."""
+        if self.kind == "text":
+            result: Any = self._choice(self._text(value))
+            missing = not result
+        elif self.kind == "integer":
+            result = self._integer(value, from_form=from_form)
+            missing = result is None
+        elif self.kind == "boolean":
+            result = self._boolean(value, from_form=from_form)
+            missing = False
+        else:
+            result = self._list(value)
+            missing = not result
+        if self.required and missing:
+            raise FieldProblem(_l("%(label)s is required.", label=self.label), "missing_field")
+        if self.normalise is not None and not missing:
+            result = self.normalise(result)
+        return result
+
+    # --- the published schema ----------------------------------------------------------------
+
+    def schema(self) -> dict[str, Any]:
+        item: dict[str, Any] = {"type": "string"}
+        if self.max_chars is not None:
+            item["maxLength"] = self.max_chars
+        if self.kind == "text":
+            schema = item
+        elif self.kind == "integer":
+            schema = {"type": "integer"}
+            if self.minimum is not None:
+                schema["minimum"] = self.minimum
+            if self.maximum is not None:
+                schema["maximum"] = self.maximum
+        elif self.kind == "boolean":
+            schema = {"type": "boolean"}
+        else:
+            schema = {"type": "array", "items": item}
+            if self.max_items is not None:
+                schema["maxItems"] = self.max_items
+        if not self.required and self.kind != "boolean":
+            schema["nullable"] = True
+        if self.description:
+            schema["description"] = self.description
+        schema.update(self.schema_extra)
+        return schema
+
+
+@dataclass(frozen=True)
+class FieldTable:
+    """The fields of one form or JSON body. `name` names its schema in the OpenAPI document."""
+
+    name: str
+    fields: tuple[Field, ...]
+    # JSON bodies with fields not in the table are refused unless this is set.
+    allow_unknown: bool = False
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.fields]
+        if len(names) != len(set(names)):
+            raise ValueError(f"{self.name}: a field is listed twice")
+
+    def __getitem__(self, name: str) -> Field:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields)
+
+    def _read(self, values: Iterable[tuple[Field, object]], *, from_form: bool) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        problems: dict[str, FieldProblem] = {}
+        for rule, raw in values:
+            try:
+                result[rule.name] = rule.read(raw, from_form=from_form)
+            except FieldProblem as problem:
+                problems[rule.name] = problem
+        if problems:
+            first = next(iter(problems.values()))
+            raise Refused(
+                {name: problem.message for name, problem in problems.items()},
+                status=first.status,
+                code=first.code,
+            )
+        return result
+
+    def read_json(self, data: Mapping[str, object]) -> dict[str, Any]:
+        """Every field of a JSON object, checked; one Refused lists every problem."""
+        if not self.allow_unknown:
+            unknown = sorted(set(data) - self.names)
+            if unknown:
+                name = unknown[0] if _PLAIN_NAME.fullmatch(unknown[0]) else "?"
+                raise Refused(
+                    {unknown[0]: _l("Unknown field %(field)s.", field=name)}, code="unknown_field"
+                )
+        return self._read(((f, data.get(f.name)) for f in self.fields), from_form=False)
+
+    def read_form(self, form: FormData) -> dict[str, Any]:
+        """Every field of a submitted web form, checked; one Refused lists every problem."""
+
+        def raw(rule: Field) -> object:
+            if rule.kind == "list":
+                if rule.lines:
+                    text = str(form.get(rule.name, "") or "")
+                    return [line.strip() for line in text.splitlines() if line.strip()]
+                return [str(item) for item in form.getlist(rule.name)]
+            return form.get(rule.name)
+
+        return self._read(((f, raw(f)) for f in self.fields), from_form=True)
+
+    def typed_back(self, form: FormData) -> dict[str, Any]:
+        """What the person typed, to fill the form in again beside the errors."""
+        return {
+            f.name: [str(item) for item in form.getlist(f.name)]
+            if f.kind == "list" and not f.lines
+            else str(form.get(f.name, "") or "")
+            for f in self.fields
+        }
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": {f.name: f.schema() for f in self.fields},
+        }
+        required = [f.name for f in self.fields if f.required]
+        if required:
+            schema["required"] = required
+        if not self.allow_unknown:
+            schema["additionalProperties"] = False
+        return schema

@@ -1,0 +1,14 @@
+"""Where the home page lives (see organise/app.py, which assembles every feature's routes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.routing import BaseRoute
+
+from organise.home import views
+
+pages: list[BaseRoute] = [*views.routes]
+api: list[BaseRoute] = []
+organiser: list[BaseRoute] = []
+schemas: dict[str, Any] = {}
