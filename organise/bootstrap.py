@@ -13,6 +13,7 @@ from tortoise import Tortoise
 from organise.db import migrate, tortoise_config
 from organise.instance import prepare_instance
 from organise.organisers.models import Organiser
+from organise.runtime import Runtime, open_runtime
 from organise.settings import Settings, SettingsError
 
 
@@ -78,3 +79,22 @@ def run_with_database(work: Callable[[Settings], Awaitable[T]]) -> T:
             await Tortoise.close_connections()
 
     return asyncio.run(connected())
+
+
+def run_with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """For a command: settings, migrations, the runtime (keystore, peppers), then `work`."""
+    settings = load_settings()
+    migrate_database(settings)
+    runtime = open_runtime(settings)
+
+    async def connected() -> T:
+        await Tortoise.init(config=tortoise_config(settings))
+        try:
+            return await work(runtime)
+        finally:
+            await Tortoise.close_connections()
+
+    try:
+        return asyncio.run(connected())
+    finally:
+        runtime.close()
