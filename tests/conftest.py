@@ -19,10 +19,10 @@ from nacl import pwhash
 from starlette.applications import Starlette
 from tortoise import Tortoise
 
+from organise.app import create_app
 from organise.db import migrate
 from organise.organisers import accounts
 from organise.settings import Settings
-from organise.app import create_app
 
 # This machine is shared and noisy: a per-example deadline would make property tests flaky.
 hypothesis_settings.register_profile("organise", deadline=None)

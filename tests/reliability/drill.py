@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 from starlette.routing import Mount, Route
 
-from organise.settings import Settings
 from organise.app import create_app
+from organise.settings import Settings
 from tests.conftest import ON_POSTGRES, POSTGRES_URL, connect_postgres
 from tests.servers import LiveServer
 from tests.support import PASSPHRASE

@@ -21,11 +21,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from starlette.testclient import TestClient
 
+from organise.app import create_app, document
 from organise.organisers.models import Role
 from organise.organisers.tokens import create_token
 from organise.settings import Settings
-from organise.app import create_app
-from organise.app import document
 from tests.conftest import _empty_tables
 from tests.dashboard.data import load_contracts, load_reports
 from tests.support import make_organiser
