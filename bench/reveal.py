@@ -21,11 +21,11 @@ from tortoise import Tortoise
 
 from bench.harness import Row, Workspace
 from crypto.envelope import open_pledge, seal_pledge
-from crypto.keystore import Keystore
 from organise.campaigns import gatekeeping, keys
 from organise.campaigns.models import Campaign, CampaignState, Pledge
 from organise.campaigns.setup import CampaignSpec, create_campaign
 from organise.db import tortoise_config
+from organise.runtime import open_runtime
 from organise.settings import Settings
 from organise.weeks import this_week
 
@@ -34,9 +34,10 @@ CHUNK = 2000
 
 
 async def _build(space: Workspace, count: int) -> dict[str, Any]:
-    settings = Settings.from_environ(space.env())
-    keystore = Keystore.open(settings.keystore_path)
-    await Tortoise.init(config=tortoise_config(settings))
+    # The runtime opens the keystore under the same names as the server and the commands.
+    runtime = open_runtime(Settings.from_environ(space.env()))
+    keystore = runtime.keystore
+    await Tortoise.init(config=tortoise_config(runtime.settings))
     try:
         created = await create_campaign(
             CampaignSpec(
@@ -103,7 +104,7 @@ async def _build(space: Workspace, count: int) -> dict[str, Any]:
         open_seconds = time.perf_counter() - started
     finally:
         await Tortoise.close_connections()
-        keystore.close()
+        runtime.close()
     return {"open_seconds": open_seconds}
 
 
