@@ -117,6 +117,11 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
     database_url = os.environ.get("DATABASE_URL") or None
     if database_url and "bench" not in database_url.rsplit("/", 1)[-1]:
         parser.error("DATABASE_URL must name a database whose name contains 'bench' (it is reset)")
+    if "import" in figures:
+        try:
+            atlas.atlas_file()
+        except RuntimeError as missing:
+            parser.error(str(missing))
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     run = Run(
