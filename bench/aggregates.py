@@ -10,20 +10,28 @@ latency is the request's own:
   of views (every dimension unfiltered, each filter alone, filters combined);
 - the baseline: the one raw `GROUP BY` over the report table that gives the same view's counts
   (the query a dashboard without maintained counts or suppression would run), through the
-  same driver, in its own process: `python -m bench.aggregates raw DATABASE_URL SHAPES.json`.
+  same driver, in its own process: `python -m bench.aggregates raw SHAPES.json`, in the
+  workspace's environment.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from tortoise import Tortoise
+
+from bench.harness import Row, Workspace, app_server, load, postgres_execute
+from bench.load import latency_summary
+from organise.dashboard.aggregates import REPORTS, Aggregator, Filters
+from organise.db import tortoise_config
+from organise.settings import Settings
 
 TECHNOLOGIES = (
     "face-recognition",
@@ -99,19 +107,9 @@ def seed_sql(reports: int, employers: int) -> list[str]:
     ]
 
 
-def _percentiles(ms: list[float]) -> dict[str, float]:
-    from bench.load import percentile
-
-    return {
-        "p50_ms": percentile(ms, 0.50),
-        "p99_ms": percentile(ms, 0.99),
-        "mean_ms": statistics.fmean(ms),
-    }
-
-
-def figure_aggregates(space: Any, reports: int, employers: int, repeats: int) -> dict[str, Any]:
-    from bench.run import app_server, load, postgres_execute
-
+def figure_aggregates(
+    space: Workspace, reports: int, employers: int, repeats: int
+) -> dict[str, Any]:
     if space.is_sqlite:
         return {"aggregates_skipped": "needs PostgreSQL (the target is stated for it)"}
     space.cli("migrate")
@@ -127,7 +125,7 @@ def figure_aggregates(space: Any, reports: int, employers: int, repeats: int) ->
     space.cli(
         "organiser", "create", "bench", "--role", "admin", "--passphrase-file", str(passphrase)
     )
-    token = space.cli("token", "create", "bench").stdout.strip().splitlines()[-1]
+    token = space.cli("token", "create", "bench").strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
 
     def request(by: str, filters: dict[str, str]) -> dict[str, Any]:
@@ -148,9 +146,9 @@ def figure_aggregates(space: Any, reports: int, employers: int, repeats: int) ->
     app_ms = [shape["latencies_ms"] for shape in per_shape]
     all_app = [latency for latencies in app_ms for latency in latencies]
     all_raw = [latency for shape in raw for latency in shape["latencies_ms"]]
-    app, base = _percentiles(all_app), _percentiles(all_raw)
+    app, base = latency_summary(all_app), latency_summary(all_raw)
     for shape, raw_shape in zip(per_shape, raw, strict=True):
-        shape["raw_p50_ms"] = _percentiles(raw_shape["latencies_ms"])["p50_ms"]
+        shape["raw_p50_ms"] = latency_summary(raw_shape["latencies_ms"])["p50_ms"]
         del shape["latencies_ms"]
     # The pooled p50 is the stated figure; the slowest view is reported beside it.
     slowest = max(per_shape, key=lambda shape: shape["p50_ms"])
@@ -172,35 +170,16 @@ def figure_aggregates(space: Any, reports: int, employers: int, repeats: int) ->
     }
 
 
-def _raw_in_own_process(space: Any, repeats: int) -> list[dict[str, Any]]:
-    from bench.run import ROOT
-
+def _raw_in_own_process(space: Workspace, repeats: int) -> list[dict[str, Any]]:
     shapes = space.root / "shapes.json"
     shapes.write_text(json.dumps({"shapes": SHAPES, "repeats": repeats}))
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.aggregates", "raw", space.database_url, str(shapes)],
-        env={**space.env(), "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=True,
-    )
-    return json.loads(result.stdout)
+    return json.loads(space.run(sys.executable, "-m", "bench.aggregates", "raw", str(shapes)))
 
 
-async def _time_raw(database_url: str, shapes: list, repeats: int) -> list[dict[str, Any]]:
-    import dataclasses
-
-    from tortoise import Tortoise
-
-    from organise.dashboard.aggregates import REPORTS, Aggregator, Filters
-    from organise.db import tortoise_config
-    from organise.settings import Settings
-
+async def _time_raw(shapes: list, repeats: int) -> list[dict[str, Any]]:
     raw_source = dataclasses.replace(REPORTS, tallied=False)  # the report table itself
-    instance = Path.cwd() / "instance"
-    settings = Settings(instance, database_url, instance / "keystore.sqlite3")
-    await Tortoise.init(config=tortoise_config(settings))
+    # Run in the workspace's environment: its instance directory and database.
+    await Tortoise.init(config=tortoise_config(Settings.from_environ()))
     try:
         timed = []
         for by, given in [*shapes[:1], *shapes]:  # the first is a warm-up
@@ -223,10 +202,38 @@ async def _time_raw(database_url: str, shapes: list, repeats: int) -> list[dict[
 
 
 def main() -> None:
-    _command, database_url, shapes_file = sys.argv[1:4]
+    _command, shapes_file = sys.argv[1:3]
     given = json.loads(Path(shapes_file).read_text())
-    json.dump(asyncio.run(_time_raw(database_url, given["shapes"], given["repeats"])), sys.stdout)
+    json.dump(asyncio.run(_time_raw(given["shapes"], given["repeats"])), sys.stdout)
 
 
 if __name__ == "__main__":
     main()
+
+
+def rows(results: dict[str, Any]) -> list[Row]:
+    if "aggregates_ratio" not in results:
+        return []
+    figure = results["aggregates"]
+    app, base, slowest = figure["app"], figure["raw_group_by"], figure["slowest_view"]
+    filters = ", ".join(slowest["filters"]) or "no filter"
+    return [
+        (
+            f"aggregates over {figure['reports']:,} reports: p50 / p99 (ms)",
+            f"{app['p50_ms']:.1f} / {app['p99_ms']:.1f}",
+            "< 100 (PostgreSQL)",
+        ),
+        ("raw GROUP BY: p50 / p99 (ms)", f"{base['p50_ms']:.1f} / {base['p99_ms']:.1f}", ""),
+        ("aggregates ratio (p50 ÷ raw p50)", f"{results['aggregates_ratio']:.2f}", "<= 1.5"),
+        (
+            f"slowest view (by {slowest['by']}, {filters})",
+            f"{slowest['p50_ms']:.1f} / {slowest['p99_ms']:.1f}",
+            "",
+        ),
+        (
+            f"views with p50 >= 100 ms (of {len(figure['shapes'])})",
+            str(figure["views_over_100_ms_p50"]),
+            "",
+        ),
+        ("recount (s)", f"{figure['recount_seconds']:.1f}", ""),
+    ]

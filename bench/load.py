@@ -29,6 +29,15 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
+def latency_summary(ms: list[float]) -> dict[str, float]:
+    """The p50, p99 and mean of latencies in milliseconds."""
+    return {
+        "p50_ms": percentile(ms, 0.50),
+        "p99_ms": percentile(ms, 0.99),
+        "mean_ms": statistics.fmean(ms) if ms else float("nan"),
+    }
+
+
 async def drive(
     url: str, requests: list[dict], concurrency: int, *, keep_latencies: bool = False
 ) -> dict[str, object]:
@@ -66,9 +75,7 @@ async def drive(
         "seconds": seconds,
         "throughput": len(requests) / seconds,
         "statuses": {str(code): count for code, count in sorted(statuses.items())},
-        "p50_ms": percentile(ms, 0.50),
-        "p99_ms": percentile(ms, 0.99),
-        "mean_ms": statistics.fmean(ms) if ms else float("nan"),
+        **latency_summary(ms),
         **kept,
     }
 

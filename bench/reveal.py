@@ -12,35 +12,32 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.run import Workspace
+from tortoise import Tortoise
+
+from bench.harness import Row, Workspace
+from crypto.envelope import open_pledge, seal_pledge
+from organise.campaigns import gatekeeping, keys
+from organise.campaigns.models import Campaign, CampaignState, Pledge
+from organise.campaigns.setup import CampaignSpec, create_campaign
+from organise.db import tortoise_config
+from organise.runtime import open_runtime
+from organise.settings import Settings
+from organise.weeks import this_week
 
 PASSPHRASE = "benchmark orchard lantern velvet granite"  # noqa: S105 (scratch account)
 CHUNK = 2000
 
 
 async def _build(space: Workspace, count: int) -> dict[str, Any]:
-    from tortoise import Tortoise
-
-    from crypto.envelope import open_pledge, seal_pledge
-    from crypto.keystore import Keystore
-    from organise.campaigns import gatekeeping, keys
-    from organise.campaigns.models import Campaign, CampaignState, Pledge
-    from organise.campaigns.setup import CampaignSpec, create_campaign
-    from organise.db import tortoise_config
-    from organise.settings import Settings
-    from organise.weeks import this_week
-
-    settings = Settings.from_environ(space.env())
-    keystore = Keystore.open(settings.keystore_path)
-    await Tortoise.init(config=tortoise_config(settings))
+    # The runtime opens the keystore under the same names as the server and the commands.
+    runtime = open_runtime(Settings.from_environ(space.env()))
+    keystore = runtime.keystore
+    await Tortoise.init(config=tortoise_config(runtime.settings))
     try:
         created = await create_campaign(
             CampaignSpec(
@@ -107,24 +104,8 @@ async def _build(space: Workspace, count: int) -> dict[str, Any]:
         open_seconds = time.perf_counter() - started
     finally:
         await Tortoise.close_connections()
-        keystore.close()
+        runtime.close()
     return {"open_seconds": open_seconds}
-
-
-def _measured(space: Workspace, *args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.measure", "--", sys.executable, "-m", "organise", *args],
-        env=space.env(),
-        cwd=space.root,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=True,
-    )
-    measured = json.loads(result.stdout)
-    if measured["returncode"] != 0:
-        raise RuntimeError(f"organise {args[0]} failed: {measured['stderr']}")
-    return measured
 
 
 def figure_reveal(space: Workspace, count: int) -> dict[str, Any]:
@@ -141,10 +122,9 @@ def figure_reveal(space: Workspace, count: int) -> dict[str, Any]:
         str(passphrase_file),
     )
     baseline = asyncio.run(_build(space, count))
-    tick = _measured(space, "tick")
+    tick = space.measured_cli("tick")
     csv_path = space.root / "revealed.csv"
-    export = _measured(
-        space,
+    export = space.measured_cli(
         "campaign",
         "reveal",
         "reveal",
@@ -172,3 +152,14 @@ def figure_reveal(space: Workspace, count: int) -> dict[str, Any]:
         "reveal_note": "tick includes process start and Argon2id-free key rebuild; export "
         "includes one Argon2id (MODERATE) unlock of the organiser key",
     }
+
+
+def rows(results: dict[str, Any]) -> list[Row]:
+    if "reveal_seconds" not in results:
+        return []
+    return [
+        ("reveal + CSV (s)", f"{results['reveal_seconds']:.2f}", ""),
+        ("open in memory (s)", f"{results['open_seconds']:.2f}", ""),
+        ("reveal ratio", f"{results['reveal_ratio']:.2f}", "<= 1.5"),
+        ("reveal peak memory (MB)", f"{results['reveal_peak_mb']:.0f}", "<= 200"),
+    ]
