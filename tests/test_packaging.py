@@ -1,21 +1,27 @@
-"""Our top-level `crypto` package against another distribution's `crypto`.
+"""How Organise is packaged: its `crypto` package against another's, and the locks.
 
 An unrelated distribution on PyPI (and perhaps others) also installs a top-level package named
 `crypto`. Whichever way the two meet, importing Organise must fail with a message that says so,
 never run on the wrong code or break the other silently (docs/architecture.md, "The crypto
 package name"). Each case runs in a fresh interpreter without site-packages (`-S`) whose import
 path is exactly the one under test; the stub distribution is built here, never installed.
+
+The locks in requirements/ must pin every distribution with hashes and satisfy pyproject.toml.
 """
 
 import base64
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 ADVICE = "install Organise into a virtual environment of its own"
@@ -130,3 +136,76 @@ def test_both_installed_into_one_folder_is_refused(tmp_path, installs, message):
     assert result.returncode != 0
     assert message in result.stderr
     assert ADVICE in result.stderr
+
+
+# The locks (README, "Dependencies"): complete, hash-pinned, and in step with pyproject.toml.
+
+LOCKS = {"run.lock": "postgres", "test.lock": "test"}
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)(?:\s*;\s*([^\\]+?))?\s*\\?$")
+
+
+def _pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+
+
+def _wanted(extra: str) -> list[Requirement]:
+    """The project's requirements with `extra`, its own extras expanded, and the build backend."""
+    project = _pyproject()["project"]
+    wanted, extras, seen = [], [extra], set()
+    while extras:
+        name = extras.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for text in project["optional-dependencies"][name]:
+            requirement = Requirement(text)
+            if canonicalize_name(requirement.name) == "organise":
+                extras.extend(requirement.extras)
+            else:
+                wanted.append(requirement)
+    wanted += [Requirement(text) for text in project["dependencies"]]
+    return wanted + [Requirement(text) for text in _pyproject()["build-system"]["requires"]]
+
+
+def _pins(lock: str) -> dict[str, tuple[str, int]]:
+    """Each locked distribution: its version and how many hashes follow it."""
+    pins: dict[str, tuple[str, int]] = {}
+    name = None
+    for line in (ROOT / "requirements" / lock).read_text("utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = PIN.match(line)
+        if match:
+            name = canonicalize_name(match[1])
+            pins[name] = (match[2], 0)
+        else:
+            assert line.startswith("    --hash=sha256:"), f"{lock}: unexpected line {line!r}"
+            assert name is not None
+            version, hashes = pins[name]
+            pins[name] = (version, hashes + 1)
+    return pins
+
+
+@pytest.mark.parametrize("lock", sorted(LOCKS))
+def test_every_locked_distribution_has_a_hash_and_none_is_local(lock):
+    text = (ROOT / "requirements" / lock).read_text("utf-8")
+    assert "file:" not in text
+    assert "-e " not in text
+    pins = _pins(lock)
+    assert len(pins) > 10
+    assert [name for name, (_, hashes) in pins.items() if hashes == 0] == []
+    assert "organise" not in pins  # installed from the checkout by the second pip install
+
+
+@pytest.mark.parametrize(("lock", "extra"), sorted(LOCKS.items()))
+def test_the_lock_satisfies_pyproject(lock, extra):
+    pins = _pins(lock)
+    unmet = [
+        f"{requirement} (locked: {pins.get(canonicalize_name(requirement.name), ('none',))[0]})"
+        for requirement in _wanted(extra)
+        if canonicalize_name(requirement.name) not in pins
+        or not requirement.specifier.contains(
+            pins[canonicalize_name(requirement.name)][0], prereleases=True
+        )
+    ]
+    assert unmet == [], "run `bash requirements/update` (README, Dependencies)"
