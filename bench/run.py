@@ -31,7 +31,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-ATLAS = Path("/work/shared/data/atlas-of-surveillance-2020-10-07.csv")
+# The Atlas snapshot in the shared data folder beside the checkout; ORGANISE_ATLAS_CSV overrides.
+ATLAS = Path(
+    os.environ.get("ORGANISE_ATLAS_CSV")
+    or ROOT.parent / "shared" / "data" / "atlas-of-surveillance-2020-10-07.csv"
+)
 FIGURES = ("signing", "reports", "import", "reveal", "scaleout", "aggregates")
 WARMUP = 32
 STARTUP_SECONDS = 60
