@@ -281,6 +281,7 @@ class Keystore:
         Returns False if another connection's open read kept the checkpoint from completing;
         the next checkpoint (after any later delete) finishes the job.
         """
+        busy: int
         with self._lock:
             busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return busy == 0
