@@ -40,7 +40,7 @@ from organise.contracts import taxonomy
 from organise.contracts.search import country_filter, filter_text, technology_filter
 from organise.i18n import _
 from organise.reports import tally
-from organise.reports.suppression import cells_to_suppress
+from organise.suppression import cells_to_suppress
 from organise.web.errors import RequestRefused
 
 DIMENSIONS = tally.DIMENSIONS  # the maintained counts keep exactly these
