@@ -48,14 +48,22 @@ def _month_message(name: str) -> Message:
     return _l("%(field)s must be a month written YYYY-MM, such as 2024-03.", field=name)
 
 
-def _month(name: str) -> Callable[[str], str]:
+def _month(name: str, label: Message, description: str) -> Field:
+    """A bound of the period (`from` or `to`), inclusive."""
+
     def read(value: str) -> str:
         value = _text(name)(value)
         if not _MONTH.fullmatch(value) or not 1 <= int(value[5:]) <= 12 or int(value[:4]) < 1:
             raise FieldProblem(_month_message(name), "invalid_month", 400)
         return value
 
-    return read
+    return Field(
+        name,
+        label,
+        normalise=read,
+        description=description,
+        schema_extra={"pattern": MONTH_PATTERN},
+    )
 
 
 def _by_message() -> Message:
@@ -98,20 +106,8 @@ FILTERS = (
         description="Only this country (ISO 3166-1 alpha-2).",
         schema_extra={"maxLength": 2},
     ),
-    Field(
-        "from",
-        _l("From month (YYYY-MM)"),
-        normalise=_month("from"),
-        description="First month of the period, YYYY-MM.",
-        schema_extra={"pattern": MONTH_PATTERN},
-    ),
-    Field(
-        "to",
-        _l("To month (YYYY-MM)"),
-        normalise=_month("to"),
-        description="Last month of the period, YYYY-MM.",
-        schema_extra={"pattern": MONTH_PATTERN},
-    ),
+    _month("from", _l("From month (YYYY-MM)"), "First month of the period, YYYY-MM."),
+    _month("to", _l("To month (YYYY-MM)"), "Last month of the period, YYYY-MM."),
 )
 FILTER_TABLE = FieldTable("AggregateFilters", FILTERS)
 # The aggregates API. `by` is needed, but a missing one is refused like an unknown one (400

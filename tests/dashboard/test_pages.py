@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from organise.campaigns.models import Campaign
-from organise.dashboard.aggregates import REPORTS, Aggregator, Filters
+from organise.dashboard.aggregates import DIMENSIONS, REPORTS, Aggregator, Filters
 from organise.organisers.models import Role
 from tests.dashboard.data import TARGET, load_reports
 from tests.dashboard.test_differencing import organiser_token
@@ -54,15 +54,7 @@ async def test_page_tables_and_exports_match_the_api(app, client, params):
     page = await client.get("/organisers/dashboard/", params=params)
     assert page.status_code == 200
     sections = dict(SECTION.findall(page.text))
-    for by in (
-        "employer",
-        "agency_type",
-        "technology",
-        "technology_group",
-        "country",
-        "status",
-        "month",
-    ):
+    for by in DIMENSIONS:
         body = (await client.get(API, params={"by": by, **params}, headers=headers)).json()
         section = sections[by]
         shown = [
