@@ -12,7 +12,7 @@ from organise.contracts import taxonomy
 from organise.contracts.models import Contract, Employer, Origin
 from organise.i18n import _
 from organise.numbers import whole_number
-from organise.reports.suppression import suppressed
+from organise.suppression import suppressed
 from organise.web.errors import RequestRefused
 
 PAGE_SIZE = 50

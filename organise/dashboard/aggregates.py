@@ -29,7 +29,6 @@ tables. Every statement binds its values as parameters.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple
@@ -37,17 +36,14 @@ from typing import Any, NamedTuple
 from tortoise import connections
 
 from organise.contracts import taxonomy
-from organise.contracts.search import country_filter, filter_text, technology_filter
 from organise.i18n import _
 from organise.reports import tally
-from organise.reports.suppression import cells_to_suppress
-from organise.web.errors import RequestRefused
+from organise.suppression import cells_to_suppress
 
 DIMENSIONS = tally.DIMENSIONS  # the maintained counts keep exactly these
 FILTERS = ("employer", "technology", "country", "period")
 # A filter on the same dimension as `by` selects rows of the unfiltered table (rule 6).
 SELF_FILTER = {"employer": "employer", "technology": "technology", "country": "country"}
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -128,50 +124,6 @@ class Answer:
                 for row in self.rows
             ],
         }
-
-
-# -- reading the request --------------------------------------------------------------------
-
-
-def _month(params: Any, name: str) -> str:
-    value = filter_text(params, name)
-    if not value:
-        return ""
-    match = _MONTH.match(value)
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
-        raise RequestRefused(
-            400,
-            _("%(field)s must be a month written YYYY-MM, such as 2024-03.") % {"field": name},
-            "invalid_month",
-        )
-    return value
-
-
-def parse_by(params: Any) -> str:
-    by = filter_text(params, "by")
-    if by not in DIMENSIONS:
-        raise RequestRefused(
-            400,
-            _("by must be one of: %(choices)s.") % {"choices": ", ".join(DIMENSIONS)},
-            "invalid_dimension",
-        )
-    return by
-
-
-def parse_filters(params: Any) -> Filters:
-    """Filters from query parameters, with a clear 400 for anything we do not understand."""
-    technology = technology_filter(params)
-    country = country_filter(params)
-    period_from, period_to = _month(params, "from"), _month(params, "to")
-    if period_from and period_to and period_from > period_to:
-        raise RequestRefused(400, _("The period must not end before it starts."), "invalid_period")
-    return Filters(
-        employer=filter_text(params, "employer"),
-        technology=technology,
-        country=country,
-        period_from=period_from,
-        period_to=period_to,
-    )
 
 
 # -- what is counted, in SQL ------------------------------------------------------------------

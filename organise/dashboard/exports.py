@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from organise.dashboard.aggregates import Answer
 from organise.dashboard.campaigns import CampaignRow
-from organise.i18n import _
+from organise.suppression import fewer_than
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -19,10 +19,6 @@ def neutralise(value: object) -> str:
     """A cell a spreadsheet would run as a formula gets a leading apostrophe."""
     text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
-
-def fewer_than(k: int) -> str:
-    return _("fewer than %(k)d") % {"k": k}
 
 
 def _csv_response(header: list[str], rows: list[list[object]], filename: str) -> Response:

@@ -7,11 +7,47 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount
 
 from organise.dashboard import api as json_api
-from organise.dashboard import views
+from organise.dashboard import organiser_pages
+from organise.dashboard.aggregates import DIMENSIONS
 
 pages: list[BaseRoute] = []
 api: list[BaseRoute] = [*json_api.routes]
 organiser: list[BaseRoute] = [
-    Mount("/organisers/dashboard", routes=views.routes, name="dashboard"),
+    Mount("/organisers/dashboard", routes=organiser_pages.routes, name="dashboard"),
 ]
-schemas: dict[str, Any] = {}
+
+# What both aggregates endpoints answer (organise/dashboard/aggregates.py, Answer.as_json).
+AGGREGATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["by", "k", "filters", "withheld", "rows"],
+    "properties": {
+        "by": {"type": "string", "enum": list(DIMENSIONS)},
+        "k": {"type": "integer", "minimum": 2},
+        "filters": {"type": "object", "additionalProperties": {"type": "string"}},
+        "withheld": {
+            "type": "boolean",
+            "description": "True when these filters would let two answers be subtracted "
+            "to recover a hidden count: no rows are given.",
+        },
+        "rows": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["key", "label", "count", "suppressed"],
+                "properties": {
+                    "key": {"type": "string"},
+                    "label": {"type": "string"},
+                    "count": {
+                        "type": "integer",
+                        "nullable": True,
+                        "minimum": 1,
+                        "description": "null when suppressed (fewer than k, or hidden so "
+                        "that a small count cannot be worked out).",
+                    },
+                    "suppressed": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+schemas: dict[str, Any] = {"Aggregate": AGGREGATE_SCHEMA}

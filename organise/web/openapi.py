@@ -216,66 +216,13 @@ def _string(max_length: int | None = None, **extra: Any) -> dict[str, Any]:
 _ref = ref
 _query = query_parameter
 
-DIMENSIONS = ["employer", "agency_type", "technology", "technology_group", "country", "status"]
-DIMENSIONS.append("month")
-
 SLUG = {
     "name": "slug",
     "in": "path",
     "required": True,
     "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
 }
-AGGREGATE_PARAMETERS = [
-    {
-        "name": "by",
-        "in": "query",
-        "required": True,
-        "description": "The dimension to count by.",
-        "schema": {"type": "string", "enum": DIMENSIONS},
-    },
-    _query(
-        "employer", "Only this employer (reports: its name; contracts: its slug).", maxLength=200
-    ),
-    _query("technology", "Only this technology (a slug from /api/v1/taxonomy).", maxLength=48),
-    _query("country", "Only this country (ISO 3166-1 alpha-2).", maxLength=2),
-    _query("from", "First month of the period, YYYY-MM.", pattern="^[0-9]{4}-[0-9]{2}$"),
-    _query("to", "Last month of the period, YYYY-MM.", pattern="^[0-9]{4}-[0-9]{2}$"),
-]
-
 SCHEMAS: dict[str, Any] = {
-    "Aggregate": {
-        "type": "object",
-        "required": ["by", "k", "filters", "withheld", "rows"],
-        "properties": {
-            "by": {"type": "string", "enum": DIMENSIONS},
-            "k": {"type": "integer", "minimum": 2},
-            "filters": {"type": "object", "additionalProperties": {"type": "string"}},
-            "withheld": {
-                "type": "boolean",
-                "description": "True when these filters would let two answers be subtracted "
-                "to recover a hidden count: no rows are given.",
-            },
-            "rows": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["key", "label", "count", "suppressed"],
-                    "properties": {
-                        "key": {"type": "string"},
-                        "label": {"type": "string"},
-                        "count": {
-                            "type": "integer",
-                            "nullable": True,
-                            "minimum": 1,
-                            "description": "null when suppressed (fewer than k, or hidden so "
-                            "that a small count cannot be worked out).",
-                        },
-                        "suppressed": {"type": "boolean"},
-                    },
-                },
-            },
-        },
-    },
     "Progress": {
         "type": "object",
         "required": ["display", "text", "reached"],
@@ -515,7 +462,6 @@ SCHEMAS: dict[str, Any] = {
 
 
 def _legacy_paths() -> dict[str, Any]:
-    organiser_only = [{"bearerToken": []}, {"sessionCookie": []}]
     return {
         "/api/v1/campaigns/{slug}": {
             "get": {
@@ -602,28 +548,6 @@ def _legacy_paths() -> dict[str, Any]:
             "get": {
                 "summary": "The shared vocabulary: slugs and labels.",
                 "responses": {"200": _json(_ref("Taxonomy"), "The vocabulary.")},
-            }
-        },
-        "/api/v1/aggregates/reports": {
-            "get": {
-                "summary": "Counts of reports (every report not rejected, not merged away), "
-                "with small-cell suppression. Organisers only.",
-                "security": organiser_only,
-                "parameters": AGGREGATE_PARAMETERS,
-                "responses": {
-                    "200": _json(_ref("Aggregate"), "One table of counts."),
-                    **_errors(400, 401, 403),
-                },
-            }
-        },
-        "/api/v1/aggregates/contracts": {
-            "get": {
-                "summary": "Counts of published contract records, with small-cell suppression.",
-                "parameters": AGGREGATE_PARAMETERS,
-                "responses": {
-                    "200": _json(_ref("Aggregate"), "One table of counts."),
-                    **_errors(400),
-                },
             }
         },
     }

@@ -153,7 +153,7 @@ CONTRACT_KEYS = {name: name.lower() for name in {item.employer for item in ITEMS
 
 async def organiser_token(app) -> dict[str, str]:
     organiser = await make_organiser("dana", Role.ORGANISER)
-    _row, token = await create_token(organiser, "tests", secret_key=app.state.secret_key)
+    _row, token = await create_token(organiser, "tests", secret_key=app.state.runtime.secret_key)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -6,10 +6,13 @@ import csv
 import html
 import io
 import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from organise.campaigns.models import Campaign
+from organise.dashboard.aggregates import DIMENSIONS, REPORTS, Aggregator, Filters
 from organise.organisers.models import Role
 from tests.dashboard.data import TARGET, load_reports
 from tests.dashboard.test_differencing import organiser_token
@@ -51,15 +54,7 @@ async def test_page_tables_and_exports_match_the_api(app, client, params):
     page = await client.get("/organisers/dashboard/", params=params)
     assert page.status_code == 200
     sections = dict(SECTION.findall(page.text))
-    for by in (
-        "employer",
-        "agency_type",
-        "technology",
-        "technology_group",
-        "country",
-        "status",
-        "month",
-    ):
+    for by in DIMENSIONS:
         body = (await client.get(API, params={"by": by, **params}, headers=headers)).json()
         section = sections[by]
         shown = [
@@ -111,6 +106,45 @@ async def test_bad_filters_are_refused_clearly(app, client):
         assert response.json()["error"]["code"] == code
 
 
+async def test_every_bad_dimension_and_month_is_named_at_once(app, client):
+    headers = await organiser_token(app)
+    params = {"by": "salary", "from": "2024-13", "to": "soon"}
+    response = await client.get(API, params=params, headers=headers)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_dimension"
+    assert set(error["fields"]) == {"by", "from", "to"}
+    assert error["fields"]["to"] == "to must be a month written YYYY-MM, such as 2024-03."
+
+
+@pytest.mark.parametrize(
+    "month",
+    [
+        "\u0662\u0660\u0662\u0664-\u0660\u0663",  # 2024-03 in Arabic-Indic digits
+        "2024-\u0660\u0663",
+        "\uff12\uff10\uff12\uff14-03",  # full-width digits
+        "\u0968\u0966\u0968\u096a-03",  # Devanagari digits
+        "2024-3",
+        "2024-13",
+        "0000-01",
+    ],
+)
+async def test_a_month_is_written_in_ascii_digits(app, client, month):
+    headers = await organiser_token(app)
+    for name in ("from", "to"):
+        for url in (API, "/api/v1/aggregates/contracts"):
+            response = await client.get(url, params={"by": "month", name: month}, headers=headers)
+            assert response.status_code == 400, (url, name)
+            assert response.json()["error"]["code"] == "invalid_month"
+    await signed_in(client)
+    page = await client.get("/organisers/dashboard/", params={"from": month})
+    assert page.status_code == 400
+    assert "from must be a month written YYYY-MM, such as 2024-03." in page.text
+    export = await client.get("/organisers/dashboard/month.csv", params={"to": month})
+    assert export.status_code == 400
+    assert "to must be a month written YYYY-MM" in export.text
+
+
 async def test_merged_and_rejected_reports_are_not_counted(app, client):
     await load_reports()
     headers = await organiser_token(app)
@@ -118,16 +152,12 @@ async def test_merged_and_rejected_reports_are_not_counted(app, client):
     prisons = next(row for row in body["rows"] if row["key"] == "prisons-probation")
     assert prisons["suppressed"]
     # Without the rejected and merged duplicates Xylo has 3 reports; with them it would be 5.
-    from organise.dashboard.aggregates import REPORTS, Aggregator, Filters
-
     counts = await Aggregator(REPORTS, 5).counts("employer", Filters())
     assert counts[TARGET][0] == 3
 
 
 async def test_k_is_configurable(app, client, settings):
-    from dataclasses import replace
-
-    app.state.settings = replace(settings, small_cell_k=13)
+    app.state.runtime = replace(app.state.runtime, settings=replace(settings, small_cell_k=13))
     await load_reports()
     headers = await organiser_token(app)
     body = (await client.get(API, params={"by": "employer"}, headers=headers)).json()
@@ -140,8 +170,6 @@ async def test_k_is_configurable(app, client, settings):
 
 
 async def test_campaign_progress_follows_the_campaign_setting(client):
-    from datetime import UTC, datetime, timedelta
-
     common = {
         "demand": "Drop the contract.",
         "deadline": datetime.now(UTC) + timedelta(days=30),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from organise.reports.suppression import cells_to_suppress
 from organise.settings import Settings, SettingsError
 
 
@@ -20,12 +19,3 @@ def test_k_below_two_or_not_a_number_is_refused(tmp_path, raw):
         Settings.from_environ(
             {"ORGANISE_INSTANCE_DIR": str(tmp_path), "ORGANISE_SMALL_CELL_K": raw}
         )
-
-
-def test_complementary_suppression_hides_at_least_two_cells_worth_k():
-    assert cells_to_suppress({"a": 3, "b": 12, "c": 40}) == {"a", "b"}
-    # Two small cells worth less than k together: a third is hidden.
-    assert cells_to_suppress({"a": 3, "b": 1, "c": 40, "d": 50}) == {"a", "b", "c"}
-    assert cells_to_suppress({"a": 10, "b": 20}) == set()
-    # A cell hidden for another reason counts towards both conditions.
-    assert cells_to_suppress({"a": 10, "b": 20, "c": 30}, hidden={"b"}) == {"a", "b"}

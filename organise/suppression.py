@@ -1,7 +1,9 @@
-"""Small-cell suppression: a count of reports under k is shown as "fewer than k".
+"""Small-cell suppression: a count of people's reports under k is shown as "fewer than k".
 
 A count of 1 or 2 next to an employer and an agency can point at the one person who knows.
-Every place that shows a number of reports goes through `suppressed` (pages, API, CSV).
+Every place that shows such a count goes through here: the contract records (`suppressed`),
+the dashboard's tables (`cells_to_suppress`, complementary suppression), and the words
+"fewer than k" themselves. Shared by features, so it imports none of them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ def suppressed(count: int, k: int = SMALL_CELL_K) -> str | int:
         raise ValueError("k must be at least 1")
     if count >= k:
         return count
+    return fewer_than(k)
+
+
+def fewer_than(k: int) -> str:
+    """What a hidden count reads, in the language of the request."""
     return _("fewer than %(k)d") % {"k": k}
 
 

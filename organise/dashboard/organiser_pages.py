@@ -16,21 +16,14 @@ from starlette.routing import Route
 
 from organise.contracts import taxonomy
 from organise.dashboard import exports
-from organise.dashboard.aggregates import (
-    DIMENSIONS,
-    REPORTS,
-    Aggregator,
-    Answer,
-    Filters,
-    Row,
-    parse_filters,
-)
-from organise.dashboard.api import ANY_ROLE, small_cell_k
+from organise.dashboard.aggregates import DIMENSIONS, REPORTS, Aggregator, Answer, Filters, Row
 from organise.dashboard.campaigns import campaign_rows
+from organise.dashboard.fields import read_filters
 from organise.i18n import _
+from organise.refusal import Refused
+from organise.runtime import runtime
 from organise.web.access import organisers
-from organise.web.errors import RequestRefused
-from organise.web.templating import templates
+from organise.web.templating import render
 
 # Tables with more rows show the largest shown rows only (the exports have them all).
 CHART_LIMIT = 25
@@ -149,10 +142,10 @@ def _view(request: Request, answer: Answer, filters: Filters) -> View:
     )
 
 
-@organisers(*ANY_ROLE)
+@organisers()
 async def dashboard(request: Request) -> Response:
-    filters = parse_filters(request.query_params)
-    k = small_cell_k(request)
+    filters = read_filters(request.query_params)
+    k = runtime(request).settings.small_cell_k
     aggregator = Aggregator(REPORTS, k)
     views = [_view(request, await aggregator.answer(by, filters), filters) for by in DIMENSIONS]
     context: dict[str, Any] = {
@@ -172,19 +165,19 @@ async def dashboard(request: Request) -> Response:
         "row_height": ROW_HEIGHT,
         "trend_height": TREND_HEIGHT,
     }
-    return templates().TemplateResponse(request, "dashboard/index.html", context)
+    return render(request, "dashboard/index.html", context)
 
 
-@organisers(*ANY_ROLE)
+@organisers()
 async def export(request: Request) -> Response:
     view, fmt = request.path_params["view"], request.path_params["fmt"]
     if fmt not in {"csv", "json"} or view not in (*DIMENSIONS, "campaigns"):
-        raise RequestRefused(404, _("There is no export at this address."), "not_found")
+        raise Refused(_("There is no export at this address."), status=404, code="not_found")
     if view == "campaigns":
         rows = await campaign_rows()
         return exports.campaigns_csv(rows) if fmt == "csv" else exports.campaigns_json(rows)
-    filters = parse_filters(request.query_params)
-    answer = await Aggregator(REPORTS, small_cell_k(request)).answer(view, filters)
+    filters = read_filters(request.query_params)
+    answer = await Aggregator(REPORTS, runtime(request).settings.small_cell_k).answer(view, filters)
     if fmt == "csv":
         return exports.answer_csv(answer, f"reports-by-{view}.csv")
     return exports.answer_json(answer)
