@@ -157,3 +157,6 @@ def test_token_commands(tmp_path):
     unknown = operator.run_cli("token", "create", "nobody")
     assert unknown.returncode == 1
     assert "no organiser called" in unknown.stderr
+    too_long = operator.run_cli("token", "create", "alex", "--name", "n" * 65)
+    assert too_long.returncode == 1
+    assert "Token name can be at most 64 characters" in too_long.stderr
