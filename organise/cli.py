@@ -13,10 +13,10 @@ from organise.bootstrap import load_settings, migrate_database
 from organise.campaigns.cli import campaign, tick
 from organise.contracts.cli import import_group
 from organise.db import pending_model_changes, write_migrations
-from organise.instance import load_secret_key, prepare_instance
-from organise.organisers.cli import organiser
-from organise.organisers.token_cli import token
+from organise.instance import prepare_instance
+from organise.organisers.cli import organiser, token
 from organise.reports.cli import recount
+from organise.runtime import open_runtime
 
 
 @click.group(invoke_without_command=True)
@@ -47,7 +47,8 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("--workers above 1 needs PostgreSQL (set DATABASE_URL).")
     migrate_database(settings)
-    load_secret_key(settings)  # made once here, before several workers could race for it
+    # The secret key and peppers made once here, before several workers could race for them.
+    open_runtime(settings).close()
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Organise is running at http://{shown_host}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(

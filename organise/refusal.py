@@ -1,9 +1,9 @@
 """`Refused`: the one way domain code says no.
 
 A refusal carries a readable message per field ("" for the request as a whole), the HTTP status
-the web layer answers with (always 4xx) and a stable code for API clients. Domain code raises it;
-one handler in `organise.web.errors` turns it into an error page or a JSON error. Nothing below
-the web layer raises an HTTP exception.
+the web layer answers with (a 4xx, or 503 for "busy, try again later") and a stable code for API
+clients. Domain code raises it; one handler in `organise.web.errors` turns it into an error page
+or a JSON error. Nothing below the web layer raises an HTTP exception.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ class Refused(Exception):
         code: str = "invalid",
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        if not 400 <= status < 500:
-            raise ValueError(f"a refusal is a 4xx, not {status}")
+        # 503: the request is fine but declined for now (e.g. too many passphrase checks at once).
+        if not (400 <= status < 500 or status == 503):
+            raise ValueError(f"a refusal is a 4xx or a 503, not {status}")
         self.errors: dict[str, Message] = (
             dict(errors) if isinstance(errors, Mapping) else {WHOLE_REQUEST: errors}
         )

@@ -42,29 +42,19 @@ def test_migrate_creates_a_private_instance(operator):
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
 
 
-def test_organiser_create_from_a_passphrase_file(operator, tmp_path):
+def _create_with_file(operator, tmp_path, username: str, role: str, passphrase_text: str):
     passphrase_file = tmp_path / "passphrase.txt"
-    passphrase_file.write_text(PASSPHRASE + "\n")
-    result = operator.run_cli(
-        "organiser",
-        "create",
-        "Casey",
-        "--role",
-        "reviewer",
-        "--passphrase-file",
-        str(passphrase_file),
+    passphrase_file.write_text(passphrase_text)
+    return operator.run_cli(
+        "organiser", "create", username, "--role", role, "--passphrase-file", str(passphrase_file)
     )
+
+
+def test_organiser_create_from_a_passphrase_file(operator, tmp_path):
+    result = _create_with_file(operator, tmp_path, "Casey", "reviewer", PASSPHRASE + "\n")
     assert result.returncode == 0, result.stderr
     assert "Created reviewer account 'casey'" in result.stdout
-    again = operator.run_cli(
-        "organiser",
-        "create",
-        "casey",
-        "--role",
-        "admin",
-        "--passphrase-file",
-        str(passphrase_file),
-    )
+    again = _create_with_file(operator, tmp_path, "casey", "admin", PASSPHRASE + "\n")
     assert again.returncode == 1
     assert "already exists" in again.stderr
 
@@ -74,17 +64,7 @@ def test_organiser_create_from_a_passphrase_file(operator, tmp_path):
     [("too short", "at least 12 characters"), ("y" * 2000, "at most 1024 bytes")],
 )
 def test_organiser_create_refuses_bad_passphrases_readably(operator, tmp_path, passphrase, message):
-    passphrase_file = tmp_path / "passphrase.txt"
-    passphrase_file.write_text(passphrase)
-    result = operator.run_cli(
-        "organiser",
-        "create",
-        "casey",
-        "--role",
-        "admin",
-        "--passphrase-file",
-        str(passphrase_file),
-    )
+    result = _create_with_file(operator, tmp_path, "casey", "admin", passphrase)
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr

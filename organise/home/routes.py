@@ -6,9 +6,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from organise.home import views
+from organise.home import pages as home_pages
 
-pages: list[BaseRoute] = [*views.routes]
+pages: list[BaseRoute] = [*home_pages.routes]
 api: list[BaseRoute] = []
 organiser: list[BaseRoute] = []
 schemas: dict[str, Any] = {}

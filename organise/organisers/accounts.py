@@ -15,11 +15,12 @@ from nacl.public import PrivateKey
 from tortoise.transactions import in_transaction
 
 from crypto import keywrap, passwords
-from organise.i18n import _
+from organise.i18n import _l
 from organise.organisers import throttle, totp
 from organise.organisers.errors import AccountError, KdfBusy, LoginFailed
 from organise.organisers.models import ApiToken, Organiser, OrganiserSession, Role
 from organise.organisers.passphrases import check_passphrase, check_passphrase_length
+from organise.runtime import Runtime
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 
@@ -64,10 +65,12 @@ def normalise_username(raw: str) -> str:
     username = raw.strip().lower()
     if not USERNAME_PATTERN.fullmatch(username):
         raise AccountError(
-            _(
+            _l(
                 "An account name is 2 to 64 characters: lower-case letters, digits, "
                 "dots, dashes and underscores, starting with a letter or digit."
-            )
+            ),
+            field="username",
+            code="invalid_username",
         )
     return username
 
@@ -82,7 +85,9 @@ async def create_organiser(username: str, role: Role, passphrase: str) -> Organi
     username = normalise_username(username)
     check_passphrase(passphrase, username=username)
     if await Organiser.exists(username=username):
-        raise AccountError(_("An account with that name already exists."))
+        raise AccountError(
+            _l("An account with that name already exists."), field="username", code="username_taken"
+        )
     stored, keys = await _in_kdf_thread(_hash_and_wrap, passphrase)
     return await Organiser.create(
         username=username,
@@ -134,13 +139,22 @@ class ThrottlePolicy:
     secret_key: bytes = field(repr=False)
     failures_before_delay: int
 
+    @classmethod
+    def of(cls, runtime: Runtime) -> ThrottlePolicy:
+        return cls(
+            secret_key=runtime.secret_key,
+            failures_before_delay=runtime.settings.login_failures_before_delay,
+        )
 
-async def passphrase_matches(organiser: Organiser, passphrase: str, policy: ThrottlePolicy) -> bool:
+
+async def passphrase_matches(
+    organiser: Organiser, passphrase: str, policy: ThrottlePolicy, *, field: str = "passphrase"
+) -> bool:
     """Check a signed-in organiser's passphrase, counted like a sign-in attempt.
 
     Otherwise a stolen session (or a form left open) would be an unthrottled guessing oracle.
     """
-    check_passphrase_length(passphrase)
+    check_passphrase_length(passphrase, field=field)
     if not passphrase:
         return False  # an empty field is a slip, not a guess: not worth an attempt
     key = throttle.throttle_key(organiser.username, policy.secret_key)
@@ -157,9 +171,13 @@ async def change_passphrase(
     organiser: Organiser, current: str, new: str, policy: ThrottlePolicy
 ) -> None:
     """Re-hash, re-wrap the private key, and end every session and API token of the account."""
-    check_passphrase(new, username=organiser.username)
-    if not await passphrase_matches(organiser, current, policy):
-        raise AccountError(_("The current passphrase is not right."))
+    check_passphrase(new, username=organiser.username, field="new_passphrase")
+    if not await passphrase_matches(organiser, current, policy, field="current_passphrase"):
+        raise AccountError(
+            _l("The current passphrase is not right."),
+            field="current_passphrase",
+            code="wrong_passphrase",
+        )
 
     def rehash() -> tuple[bytes, bytes]:
         stored = passwords.hash_passphrase(new, opslimit=KDF_OPSLIMIT, memlimit=KDF_MEMLIMIT)
@@ -180,3 +198,46 @@ async def change_passphrase(
         await OrganiserSession.filter(organiser_id=organiser.id).delete()
         # A passphrase change is often the answer to a suspected leak: tokens go too.
         await ApiToken.filter(organiser_id=organiser.id).delete()
+
+
+async def _confirm_passphrase(
+    organiser: Organiser, passphrase: str, policy: ThrottlePolicy
+) -> None:
+    if not await passphrase_matches(organiser, passphrase, policy):
+        raise AccountError(
+            _l("The passphrase is not right."), field="passphrase", code="wrong_passphrase"
+        )
+
+
+async def enable_totp(
+    organiser: Organiser,
+    *,
+    secret: str,
+    code: str,
+    passphrase: str,
+    policy: ThrottlePolicy,
+    field_key: bytes,
+) -> None:
+    """Turn two-step sign-in on, once the code shows the person's app holds `secret`.
+
+    A second factor is a credential: setting one needs the first (the passphrase).
+    """
+    if not totp.is_well_formed_secret(secret):
+        # Not a secret this server made (an old page, or edited): the setup starts again.
+        raise AccountError(
+            _l("The setup expired; start again."), field="secret", code="setup_expired"
+        )
+    await _confirm_passphrase(organiser, passphrase, policy)
+    step = totp.enrolment_step(secret, code)
+    if step is None:
+        raise AccountError(
+            _l("That code does not match. Check the app and try again."),
+            field="code",
+            code="wrong_code",
+        )
+    await totp.enable(organiser, secret, step, field_key=field_key)
+
+
+async def disable_totp(organiser: Organiser, passphrase: str, policy: ThrottlePolicy) -> None:
+    await _confirm_passphrase(organiser, passphrase, policy)
+    await totp.disable(organiser)

@@ -1,36 +1,67 @@
-"""Reasons an account action is refused, each with a message fit to show the person."""
+"""Reasons an account action is refused, each with a message fit to show the person.
+
+Each is a `Refused`, so the web layer answers them like any other refusal. They are classes of
+their own only because callers catch them by name: a campaign command catches `AccountError`
+from `normalise_username`, the CLI's passphrase prompt `PassphraseRejected`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
-from organise.i18n import _
+from organise.i18n import Message, _l
+from organise.refusal import WHOLE_REQUEST, Refused
 
 
-class AccountError(ValueError):
-    """A readable reason an account action was refused."""
+class AccountError(Refused):
+    """A readable reason an account action was refused: a 400 unless a subclass says."""
+
+    def __init__(
+        self,
+        message: Message,
+        *,
+        field: str = WHOLE_REQUEST,
+        code: str = "account_refused",
+        status: int = 400,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__({field: message}, status=status, code=code, headers=headers)
 
 
 class PassphraseRejected(AccountError):
     """The passphrase breaks a rule; the message says which."""
 
+    def __init__(self, message: Message, *, field: str = "passphrase") -> None:
+        super().__init__(message, field=field, code="passphrase_rejected")
+
 
 class LoginFailed(AccountError):
+    # Deliberately about the whole request: which part was wrong is not said.
     def __init__(self) -> None:
-        super().__init__(_("That account name, passphrase or code is not right."))
+        super().__init__(
+            _l("That account name, passphrase or code is not right."), code="login_failed"
+        )
 
 
 class LoginThrottled(AccountError):
     def __init__(self, wait: timedelta) -> None:
         minutes = max(1, int(wait.total_seconds() + 59) // 60)
         super().__init__(
-            _("Too many failed sign-ins for this account. Try again in %(n)d minute(s).")
-            % {"n": minutes}
+            _l(
+                "Too many failed sign-ins for this account. Try again in %(n)d minute(s).",
+                n=minutes,
+            ),
+            code="too_many_attempts",
+            status=429,
         )
 
 
 class KdfBusy(AccountError):
+    # 503, not a 4xx: nothing is wrong with the request, the server is busy for now.
     def __init__(self) -> None:
         super().__init__(
-            _("Too many sign-ins are being checked at once. Please try again in a minute.")
+            _l("Too many sign-ins are being checked at once. Please try again in a minute."),
+            code="busy",
+            status=503,
         )

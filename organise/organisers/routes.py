@@ -6,9 +6,17 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
-from organise.organisers import views
+from organise.organisers import organiser_pages
+from organise.organisers import pages as sign_in_pages
 
 pages: list[BaseRoute] = []
 api: list[BaseRoute] = []
-organiser: list[BaseRoute] = [Mount("/organisers", routes=views.routes, name="organisers")]
+# The public sign-in pages share the /organisers mount, and so its route names.
+organiser: list[BaseRoute] = [
+    Mount(
+        "/organisers",
+        routes=[*sign_in_pages.routes, *organiser_pages.routes],
+        name="organisers",
+    )
+]
 schemas: dict[str, Any] = {}

@@ -9,10 +9,11 @@ from nacl.public import PrivateKey
 from starlette.requests import Request
 
 from crypto import atrest, codes
-from organise.i18n import _
+from organise.i18n import _l
 from organise.organisers.models import Organiser, OrganiserSession
+from organise.refusal import Refused
+from organise.runtime import runtime
 from organise.settings import Settings
-from organise.web.errors import RequestRefused
 
 # Writing last_seen_at on every request would turn each page view into a write.
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -63,12 +64,12 @@ def organiser_private_key(request: Request) -> PrivateKey:
     """The signed-in organiser's X25519 private key (on `@organisers` routes only)."""
     session: OrganiserSession | None = request.state.session
     if session is None:
-        raise RequestRefused(
-            403,
-            _("Decrypting needs a signed-in browser session; API tokens cannot decrypt."),
-            "needs_session",
+        raise Refused(
+            _l("Decrypting needs a signed-in browser session; API tokens cannot decrypt."),
+            status=403,
+            code="needs_session",
         )
-    key = _token_key(request.state.session_token, request.app.state.secret_key)
+    key = _token_key(request.state.session_token, runtime(request).secret_key)
     return PrivateKey(atrest.decrypt_field(key, session.sealed_private_key, context=_KEY_CONTEXT))
 
 

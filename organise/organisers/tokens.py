@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 
 from crypto import codes
-from organise.i18n import _
+from organise.i18n import _, _l
 from organise.organisers.errors import AccountError
 from organise.organisers.models import ApiToken, Organiser
 
 TOKEN_PREFIX = "org_"  # noqa: S105  (a label, not a secret)
 MAX_TOKENS_PER_ORGANISER = 20
-MAX_NAME_CHARS = 64
 
 
 def _token_hash(token: str, secret_key: bytes) -> str:
@@ -21,14 +20,15 @@ def _token_hash(token: str, secret_key: bytes) -> str:
 async def create_token(
     organiser: Organiser, name: str, *, secret_key: bytes
 ) -> tuple[ApiToken, str]:
-    """A new token; returns the row and the token itself (shown once, never stored)."""
+    """A new token; returns the row and the token itself (shown once, never stored).
+
+    `name` has been read through `fields.API_TOKEN` (which limits its length).
+    """
     name = name.strip() or _("unnamed")
-    if len(name) > MAX_NAME_CHARS:
-        raise AccountError(
-            _("A token name can be at most %(n)d characters.") % {"n": MAX_NAME_CHARS}
-        )
     if await ApiToken.filter(organiser_id=organiser.id).count() >= MAX_TOKENS_PER_ORGANISER:
-        raise AccountError(_("You have too many API tokens; revoke one first."))
+        raise AccountError(
+            _l("You have too many API tokens; revoke one first."), code="too_many_tokens"
+        )
     token = TOKEN_PREFIX + codes.new_token(32)
     row = await ApiToken.create(
         organiser=organiser, name=name, token_hash=_token_hash(token, secret_key)

@@ -8,17 +8,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from organise.i18n import _
+from organise.i18n import _l
 from organise.organisers.models import Role
 from organise.organisers.sessions import SessionPolicy, resume_session
 from organise.organisers.tokens import organiser_for_token
+from organise.refusal import Refused
 from organise.runtime import runtime
-from organise.web.errors import RequestRefused
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 ANY_ORGANISER = frozenset(Role)
@@ -49,6 +49,26 @@ def session_cookie_name(request: Request) -> str:
     return "__Host-organise_session" if request.url.scheme == "https" else "organise_session"
 
 
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    # No Max-Age: a browser session cookie, gone when the browser closes; the server ends the
+    # session itself after the idle and absolute timeouts.
+    response.set_cookie(session_cookie_name(request), token, **_cookie_attributes(request))
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(session_cookie_name(request), **_cookie_attributes(request))
+
+
+def _cookie_attributes(request: Request) -> dict[str, Any]:
+    # Set and cleared with the same attributes, or a browser keeps the old cookie.
+    return {
+        "path": "/",
+        "secure": request.url.scheme == "https",
+        "httponly": True,
+        "samesite": "strict",
+    }
+
+
 def _bearer_token(request: Request) -> str | None:
     scheme, _space, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
@@ -66,7 +86,9 @@ async def _resume_browser_session(request: Request) -> Response | None:
     if session is None:
         if request.method in {"GET", "HEAD"} and not request.url.path.startswith("/api/"):
             return RedirectResponse(request.url_for("organisers:login"), status_code=303)
-        raise HTTPException(401, _("Your session has ended. Please sign in again."))
+        raise Refused(
+            _l("Your session has ended. Please sign in again."), status=401, code="not_signed_in"
+        )
     request.state.session = session
     request.state.session_token = token
     return None
@@ -86,15 +108,19 @@ def organisers(*roles: Role) -> Callable[[Endpoint], Endpoint]:
             bearer = _bearer_token(request)
             if bearer is not None and not request.url.path.startswith("/api/"):
                 # Tokens are for scripts reading the API, never for managing the account.
-                raise RequestRefused(
-                    401, _("API tokens work only on the JSON API (/api/)."), "token_not_allowed"
+                raise Refused(
+                    _l("API tokens work only on the JSON API (/api/)."),
+                    status=401,
+                    code="token_not_allowed",
                 )
             if bearer is not None:
                 organiser = await organiser_for_token(
                     bearer, secret_key=runtime(request).secret_key
                 )
                 if organiser is None:
-                    raise RequestRefused(401, _("This API token is not valid."), "invalid_token")
+                    raise Refused(
+                        _l("This API token is not valid."), status=401, code="invalid_token"
+                    )
                 request.state.session = request.state.session_token = None
             else:
                 redirect = await _resume_browser_session(request)
@@ -102,7 +128,7 @@ def organisers(*roles: Role) -> Callable[[Endpoint], Endpoint]:
                     return redirect
                 organiser = request.state.session.organiser
             if organiser.role not in allowed:
-                raise HTTPException(403, _("Your role does not allow this."))
+                raise Refused(_l("Your role does not allow this."), status=403, code="forbidden")
             request.state.organiser = organiser
             return await endpoint(request)
 

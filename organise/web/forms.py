@@ -45,15 +45,3 @@ async def read_form(request: Request, *, max_fields: int = MAX_FIELDS) -> Immuta
         if "\x00" in name or "\x00" in value:
             raise Refused(_("The form contains a NUL character."), status=400, code="invalid_text")
     return ImmutableMultiDict(pairs)
-
-
-def field(form: ImmutableMultiDict, name: str, *, max_chars: int, label: str) -> str:
-    """One text field, stripped, refused with a readable message when over `max_chars`."""
-    value = str(form.get(name, "")).strip()
-    if len(value) > max_chars:
-        raise Refused(
-            _("%(label)s can be at most %(n)d characters.") % {"label": label, "n": max_chars},
-            status=400,
-            code="too_long",
-        )
-    return value

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from organise.i18n import _
+from organise.i18n import _, _l
+from organise.refusal import Refused
 from organise.web.errors import error_response
 
 log = logging.getLogger("organise.errors")
@@ -133,7 +133,7 @@ class BodyLimitMiddleware:
             received += len(message.get("body", b""))
             if received > self.max_body_bytes:
                 # Raised inside the route, so the ordinary 413 page answers it.
-                raise HTTPException(413)
+                raise Refused(_l("What you sent is too large."), status=413, code="too_large")
             return message
 
         await self.app(scope, receive_limited, send)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from nacl import pwhash
 
@@ -64,6 +66,18 @@ async def test_over_long_passphrase_is_refused_before_any_hashing(client, monkey
     response = await sign_in(client, "alex", "x" * 5000)
     assert response.status_code == 400
     assert "at most 1024 bytes" in response.text
+
+
+async def test_sign_in_is_answered_busy_when_too_many_passphrases_are_being_checked(
+    client, monkeypatch
+):
+    await make_organiser()
+    monkeypatch.setattr(accounts, "_kdf_waiting", accounts.KDF_AT_ONCE + accounts.KDF_QUEUE)
+    response = await sign_in(client)
+    assert response.status_code == 503
+    assert "Too many sign-ins are being checked at once" in response.text
+    assert 'name="username" value="alex"' in response.text  # the form, filled in again
+    assert "set-cookie" not in response.headers
 
 
 async def test_duplicate_and_malformed_names_are_refused(client):
@@ -157,8 +171,6 @@ async def test_idle_and_absolute_timeouts_end_sessions(client, aged):
 
 async def test_passphrase_change_ends_every_other_session_and_rewraps_the_key(app, client):
     organiser = await make_organiser()
-    import httpx
-
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         await sign_in(other)
@@ -231,8 +243,6 @@ async def test_timed_out_sessions_are_purged_at_the_next_sign_in(client):
 
 async def test_parallel_guesses_cannot_exceed_the_limit(client, settings):
     """Attempts are counted before the slow check, so a burst gets no extra guesses."""
-    import asyncio
-
     await make_organiser()
     responses = await asyncio.gather(
         *(sign_in(client, "alex", f"wrong guess number {i}") for i in range(20))

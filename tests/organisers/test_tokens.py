@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from organise.organisers.models import ApiToken
+from organise.organisers.sessions import organiser_private_key
 from organise.web.access import organisers
 from tests.servers import LiveServer
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
@@ -86,6 +87,16 @@ async def test_wrong_or_revoked_tokens_are_refused(client, whoami):
         assert response.json()["error"]["code"] == "invalid_token"
 
 
+async def test_an_over_long_token_name_is_refused_on_the_account_page(client):
+    await make_organiser()
+    await sign_in(client)
+    response = await client.post("/organisers/tokens", data={"name": "n" * 65}, headers=SAME_ORIGIN)
+    assert response.status_code == 400
+    assert "Token name can be at most 64 characters" in response.text
+    assert "Your account" in response.text
+    assert await ApiToken.all().count() == 0
+
+
 async def test_one_organiser_cannot_revoke_anothers_token(client):
     await make_organiser("alex")
     await make_organiser("robin")
@@ -100,8 +111,6 @@ async def test_one_organiser_cannot_revoke_anothers_token(client):
 
 
 async def test_a_token_cannot_reach_the_private_key(app, client):
-    from organise.organisers.sessions import organiser_private_key
-
     @organisers()
     async def decrypting(request: Request) -> Response:
         organiser_private_key(request)
@@ -148,3 +157,6 @@ def test_token_commands(tmp_path):
     unknown = operator.run_cli("token", "create", "nobody")
     assert unknown.returncode == 1
     assert "no organiser called" in unknown.stderr
+    too_long = operator.run_cli("token", "create", "alex", "--name", "n" * 65)
+    assert too_long.returncode == 1
+    assert "Token name can be at most 64 characters" in too_long.stderr

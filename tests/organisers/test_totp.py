@@ -11,12 +11,20 @@ from organise.organisers.models import Organiser
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
 
 
-async def _enrol(client) -> str:
+def _secret_on(page) -> str:
+    return re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
+
+
+async def _offered_secret(client) -> str:
     page = await client.get("/organisers/totp")
     assert page.status_code == 200
     assert "<svg" in page.text
     assert "<script" not in page.text
-    secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
+    return _secret_on(page)
+
+
+async def _enrol(client) -> str:
+    secret = await _offered_secret(client)
     code = pyotp.TOTP(secret).now()
     response = await client.post(
         "/organisers/totp",
@@ -54,8 +62,7 @@ async def test_enrolled_account_needs_a_code_and_each_code_works_once(client):
 async def test_enrolment_rejects_a_wrong_code(client):
     await make_organiser()
     await sign_in(client)
-    page = await client.get("/organisers/totp")
-    secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
+    secret = await _offered_secret(client)
     response = await client.post(
         "/organisers/totp",
         data={"secret": secret, "code": "123456", "passphrase": PASSPHRASE},
@@ -66,11 +73,25 @@ async def test_enrolment_rejects_a_wrong_code(client):
     assert not (await Organiser.get(username="alex")).has_totp
 
 
+async def test_a_secret_the_server_did_not_make_starts_the_setup_again(client):
+    await make_organiser()
+    await sign_in(client)
+    response = await client.post(
+        "/organisers/totp",
+        data={"secret": "NOT-A-SECRET", "code": "123456", "passphrase": PASSPHRASE},
+        headers=SAME_ORIGIN,
+    )
+    assert response.status_code == 400
+    assert "The setup expired; start again." in response.text
+    assert _secret_on(response)  # a fresh secret to scan, not the one sent
+    assert "NOT-A-SECRET" not in response.text
+    assert not (await Organiser.get(username="alex")).has_totp
+
+
 async def test_enrolment_needs_the_passphrase_and_cannot_replace_a_factor(client):
     await make_organiser()
     await sign_in(client)
-    page = await client.get("/organisers/totp")
-    secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
+    secret = await _offered_secret(client)
     code = pyotp.TOTP(secret).now()
     refused = await client.post(
         "/organisers/totp",

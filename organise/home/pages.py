@@ -7,12 +7,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from organise.web.access import public
-from organise.web.templating import templates
+from organise.web.templating import render
 
 
 @public
 async def index(request: Request) -> Response:
-    return templates().TemplateResponse(request, "home/index.html", {})
+    return render(request, "home/index.html", {})
 
 
 routes = [Route("/", index, methods=["GET"], name="home")]

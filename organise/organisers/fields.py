@@ -1,0 +1,147 @@
+"""The fields of organiser accounts: creating one, signing in, two-step sign-in, API tokens.
+
+Each form (and `organise organiser create`, `organise token create`) reads its values through
+one of these tables. Rules that need the database or another field (an account name already
+taken, a passphrase containing the account name, whether a passphrase is right) stay in
+`accounts`, which raises an `AccountError` keyed by the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from organise.fields import Field, FieldProblem, FieldTable
+from organise.i18n import Message, _l
+from organise.organisers.accounts import normalise_username
+from organise.organisers.errors import AccountError
+from organise.organisers.models import Role
+from organise.organisers.passphrases import check_passphrase, check_passphrase_length
+
+# The database columns' sizes.
+MAX_USERNAME_CHARS = 64
+MAX_TOKEN_NAME_CHARS = 64
+# A six-digit code, with room for the spaces some apps show in it.
+MAX_CODE_CHARS = 16
+MAX_SECRET_CHARS = 64
+
+T = TypeVar("T")
+
+
+def _as_field_rule(rule: Callable[[str], T]) -> Callable[[str], T]:
+    """An account rule as a normaliser: its refusal is collected with the other fields'."""
+
+    def checked(value: str) -> T:
+        try:
+            return rule(value)
+        except AccountError as refusal:
+            reason = next(iter(refusal.errors.values()))
+            raise FieldProblem(reason, refusal.code, refusal.status) from None
+
+    return checked
+
+
+@dataclass(frozen=True)
+class AccountText(Field):
+    """Text in the account forms: a 400 whatever is wrong with it, as these forms always were.
+
+    (The shared default answers an over-long value 422.)
+    """
+
+    def read(self, value: object, *, from_form: bool = False) -> Any:
+        try:
+            return super().read(value, from_form=from_form)
+        except FieldProblem as problem:
+            raise FieldProblem(problem.message, problem.code, 400) from None
+
+
+@dataclass(frozen=True)
+class Passphrase(Field):
+    """A passphrase exactly as typed: every character counts, so nothing is stripped.
+
+    Only the passphrase rules (`normalise`) apply, to every value, the empty one included:
+    the generic text checks do not. They run long before any hashing.
+    """
+
+    def read(self, value: object, *, from_form: bool = False) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise FieldProblem(_l("%(label)s must be text.", label=self.label), "invalid_field")
+        return self.normalise(value) if self.normalise is not None else value
+
+
+def _checkable(passphrase: str) -> str:
+    # Any passphrase may be tried, if it is short enough to be worth hashing.
+    check_passphrase_length(passphrase)
+    return passphrase
+
+
+def _acceptable_new(passphrase: str) -> str:
+    # The account name rule needs the name: `accounts` checks it too, with the name.
+    check_passphrase(passphrase)
+    return passphrase
+
+
+def _passphrase(name: str, label: Message, rule: Callable[[str], str]) -> Passphrase:
+    return Passphrase(name, label, normalise=_as_field_rule(rule))
+
+
+ACCOUNT = FieldTable(
+    "OrganiserAccount",
+    (
+        Field(
+            "username",
+            _l("Account name"),
+            required=True,
+            max_chars=MAX_USERNAME_CHARS,
+            normalise=_as_field_rule(normalise_username),
+        ),
+        Field(
+            "role",
+            _l("Role"),
+            required=True,
+            choices=lambda: [role.value for role in Role],
+            normalise=Role,
+        ),
+        _passphrase("passphrase", _l("Passphrase"), _acceptable_new),
+    ),
+)
+
+SIGN_IN = FieldTable(
+    "SignIn",
+    (
+        # Not checked against the account name rules: any mistake reads "not right" (LoginFailed).
+        AccountText("username", _l("Account name"), max_chars=MAX_USERNAME_CHARS),
+        _passphrase("passphrase", _l("Passphrase"), _checkable),
+        AccountText("totp_code", _l("Code"), max_chars=MAX_CODE_CHARS),
+    ),
+)
+
+PASSPHRASE_CHANGE = FieldTable(
+    "PassphraseChange",
+    (
+        _passphrase("new_passphrase", _l("New passphrase"), _acceptable_new),
+        _passphrase("current_passphrase", _l("Current passphrase"), _checkable),
+    ),
+)
+
+# Turning two-step sign-in off.
+PASSPHRASE_CONFIRMATION = FieldTable(
+    "PassphraseConfirmation", (_passphrase("passphrase", _l("Passphrase"), _checkable),)
+)
+
+TOTP_ENROLMENT = FieldTable(
+    "TotpEnrolment",
+    (
+        AccountText("secret", _l("Secret"), max_chars=MAX_SECRET_CHARS),
+        AccountText("code", _l("Code"), max_chars=MAX_CODE_CHARS),
+        _passphrase("passphrase", _l("Passphrase"), _checkable),
+    ),
+)
+
+API_TOKEN = FieldTable(
+    "ApiTokenName",
+    (AccountText("name", _l("Token name"), max_chars=MAX_TOKEN_NAME_CHARS),),
+)

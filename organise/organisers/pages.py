@@ -1,0 +1,57 @@
+"""Organiser sign-in: the only organiser pages open to someone not signed in."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from organise.organisers import accounts, sessions, throttle
+from organise.organisers.fields import SIGN_IN
+from organise.refusal import Refused
+from organise.runtime import runtime
+from organise.web.access import public, session_cookie_name, set_session_cookie
+from organise.web.forms import read_form
+from organise.web.templating import render
+
+
+def _sign_in_page(request: Request, *, username: str, error: str | None, status: int) -> Response:
+    return render(request, "organisers/login.html", {"error": error, "username": username}, status)
+
+
+@public
+async def login_form(request: Request) -> Response:
+    return _sign_in_page(request, username="", error=None, status=200)
+
+
+@public
+async def login(request: Request) -> Response:
+    form = await read_form(request)
+    context = runtime(request)
+    try:
+        attempt = accounts.LoginAttempt(**SIGN_IN.read_form(form))
+        organiser, private_key = await accounts.authenticate(
+            attempt,
+            field_key=context.totp_field_key,
+            policy=accounts.ThrottlePolicy.of(context),
+        )
+    except Refused as refusal:
+        typed = SIGN_IN.typed_back(form)["username"].strip()
+        return _sign_in_page(request, username=typed, error=refusal.message, status=refusal.status)
+    # A fresh id at every sign-in: a session id planted before login is worthless after it.
+    previous = request.cookies.get(session_cookie_name(request))
+    if previous:
+        await sessions.end_session(previous, secret_key=context.secret_key)
+    token = await sessions.start_session(organiser, private_key, secret_key=context.secret_key)
+    # Sign-ins are rare: a good moment to drop sessions and throttles that timed out unseen.
+    await sessions.purge_expired(sessions.SessionPolicy.from_settings(context.settings))
+    await throttle.purge_stale()
+    response = RedirectResponse(request.url_for("organisers:home"), status_code=303)
+    set_session_cookie(request, response, token)
+    return response
+
+
+routes = [
+    Route("/login", login_form, methods=["GET"], name="login_form"),
+    Route("/login", login, methods=["POST"], name="login"),
+]
