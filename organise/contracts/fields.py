@@ -9,13 +9,13 @@ months written YYYY-MM and public web links.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from organise.contracts import taxonomy
 from organise.contracts.links import MAX_URL_CHARS, is_web_url
 from organise.fields import Field, FieldProblem
-from organise.i18n import _l
+from organise.i18n import Message, _l
 from organise.refusal import Refused
 
 MAX_NAME_CHARS = 200
@@ -55,40 +55,25 @@ def _links(urls: list[str]) -> list[str]:
     return urls
 
 
-def _country(code: str) -> str:
-    code = code.upper()
-    if code not in taxonomy.countries():
-        raise FieldProblem(
-            _l("Country must be a two-letter ISO code, such as US or DE."), "unknown_country"
-        )
-    return code
+def iso_code(
+    name: str,
+    label: Message,
+    known: Callable[[], Collection[str]],
+    message: Message,
+    description: str,
+) -> Field:
+    """A field taking an ISO code (country, currency), in either case; stored upper-case."""
+
+    def check(code: str) -> str:
+        code = code.upper()
+        if code not in known():
+            raise FieldProblem(message, f"unknown_{name}")
+        return code
+
+    return Field(name, label, max_chars=MAX_CODE_CHARS, normalise=check, description=description)
 
 
-def _currency(code: str) -> str:
-    code = code.upper()
-    if code not in taxonomy.currencies():
-        raise FieldProblem(
-            _l("Currency must be a three-letter ISO code, such as USD or EUR."),
-            "unknown_currency",
-        )
-    return code
-
-
-def _month(label: Any) -> Any:
-    def check(raw: str) -> str:
-        match = _MONTH.fullmatch(raw)
-        year, month = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-        if not (1900 <= year <= 2100 and 1 <= month <= 12):
-            raise FieldProblem(
-                _l("%(label)s must be a month written as YYYY-MM, such as 2024-03.", label=label),
-                "invalid_month",
-            )
-        return raw
-
-    return check
-
-
-def vocabulary(name: str, kind: str, label: Any, *, required: bool = False) -> Field:
+def vocabulary(name: str, kind: str, label: Message, *, required: bool = False) -> Field:
     """A field taking one slug of the shared vocabulary (`kind` in taxonomy.json)."""
     return Field(
         name,
@@ -100,51 +85,57 @@ def vocabulary(name: str, kind: str, label: Any, *, required: bool = False) -> F
     )
 
 
-def month(name: str, label: Any) -> Field:
+def month(name: str, label: Message) -> Field:
+    """A field taking a month written YYYY-MM (1900 to 2100)."""
+
+    def check(raw: str) -> str:
+        match = _MONTH.fullmatch(raw)
+        year, number = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+        if not (1900 <= year <= 2100 and 1 <= number <= 12):
+            raise FieldProblem(
+                _l("%(label)s must be a month written as YYYY-MM, such as 2024-03.", label=label),
+                "invalid_month",
+            )
+        return raw
+
     return Field(
-        name,
-        label,
-        max_chars=MAX_CODE_CHARS,
-        normalise=_month(label),
-        description="A month, YYYY-MM.",
+        name, label, max_chars=MAX_CODE_CHARS, normalise=check, description="A month, YYYY-MM."
     )
 
 
-EMPLOYER = Field("employer", _l("Employer"), required=True, max_chars=MAX_NAME_CHARS)
-TECHNOLOGIES = Field(
-    "technologies",
-    _l("Technologies"),
-    kind="list",
-    max_chars=MAX_CODE_CHARS,
-    max_items=len(taxonomy.taxonomy().slugs("technologies")),
-    normalise=_technologies,
-    description="Slugs from /api/v1/taxonomy (technologies); at least one.",
-    schema_extra={"minItems": 1},
-)
-
 # The facts of a contract, in the order forms show them.
 CONTRACT_FACTS: tuple[Field, ...] = (
-    EMPLOYER,
+    Field("employer", _l("Employer"), required=True, max_chars=MAX_NAME_CHARS),
     Field("agency", _l("Agency"), max_chars=MAX_AGENCY_CHARS),
     vocabulary("agency_type", "agency_types", _l("Agency type")),
-    Field(
+    iso_code(
         "country",
         _l("Country"),
-        max_chars=MAX_CODE_CHARS,
-        normalise=_country,
-        description="ISO 3166-1 alpha-2.",
+        taxonomy.countries,
+        _l("Country must be a two-letter ISO code, such as US or DE."),
+        "ISO 3166-1 alpha-2.",
     ),
     Field("jurisdiction", _l("Jurisdiction"), max_chars=MAX_AGENCY_CHARS),
-    TECHNOLOGIES,
+    # Required, but said as "choose at least one" (check_facts), so not `required` here.
+    Field(
+        "technologies",
+        _l("Technologies"),
+        kind="list",
+        max_chars=MAX_CODE_CHARS,
+        max_items=len(taxonomy.taxonomy().slugs("technologies")),
+        normalise=_technologies,
+        description="Slugs from /api/v1/taxonomy (technologies); at least one.",
+        schema_extra={"minItems": 1, "nullable": False},
+    ),
     Field("product", _l("Product or project"), max_chars=MAX_NAME_CHARS),
     vocabulary("status", "statuses", _l("Status"), required=True),
     vocabulary("value_range", "value_ranges", _l("Approximate value")),
-    Field(
+    iso_code(
         "currency",
         _l("Currency"),
-        max_chars=MAX_CODE_CHARS,
-        normalise=_currency,
-        description="ISO 4217.",
+        taxonomy.currencies,
+        _l("Currency must be a three-letter ISO code, such as USD or EUR."),
+        "ISO 4217.",
     ),
     month("period_start", _l("Start month")),
     month("period_end", _l("End month")),
