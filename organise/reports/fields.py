@@ -42,6 +42,14 @@ MESSAGE = FieldTable(
 # A reviewer's proposed public record: the same facts, and a summary they write themselves.
 DRAFT = FieldTable("ContractDraft", (*CONTRACT_FACTS, SUMMARY))
 
+# Limits the forms show (maxlength), by field name.
+MAX_CHARS = {
+    f.name: f.max_chars
+    for table in (REPORT, MESSAGE, DRAFT)
+    for f in table.fields
+    if f.max_chars is not None
+}
+
 
 def read_report(data: FormData | dict[str, Any]) -> dict[str, Any]:
     """A report from a web form or a JSON object, every field checked."""

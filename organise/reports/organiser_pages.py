@@ -18,7 +18,7 @@ from organise.organisers.models import Organiser, Role
 from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
 from organise.reports import followup, inbox, publication, review
-from organise.reports.fields import DRAFT, MAX_MESSAGE_CHARS, read_message
+from organise.reports.fields import DRAFT, MAX_CHARS, read_message
 from organise.reports.models import (
     Author,
     ProposalState,
@@ -132,8 +132,8 @@ async def _report_page(
             "error": error,
             "settable_states": [s.value for s in review.SETTABLE_STATES],
             "employers": await search.employers_with_contracts(),
-            "max_message": MAX_MESSAGE_CHARS,
             "max_sources": MAX_SOURCES,
+            "max_chars": MAX_CHARS,
             "state_text": followup.state_text,
             "state_name": followup.state_name,
         },

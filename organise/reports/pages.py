@@ -22,8 +22,7 @@ from organise.i18n import _
 from organise.refusal import Refused
 from organise.reports import followup, submission
 from organise.reports.fields import (
-    MAX_DETAILS_CHARS,
-    MAX_MESSAGE_CHARS,
+    MAX_CHARS,
     REPORT,
     read_message,
     read_report,
@@ -67,7 +66,7 @@ async def _form_page(
             "values": values,
             "error": error,
             "employers": await search.employers_with_contracts(),
-            "max_details": MAX_DETAILS_CHARS,
+            "max_chars": MAX_CHARS,
             "max_sources": MAX_SOURCES,
             "new_employer": NEW_EMPLOYER,
         },
@@ -151,7 +150,7 @@ async def _follow_up_page(
             "messages": messages,
             "receipt": access.receipt,
             "notice": notice,
-            "max_message": MAX_MESSAGE_CHARS,
+            "max_chars": MAX_CHARS,
         },
         status,
     )
