@@ -48,7 +48,7 @@ async def _with_employer(form: ImmutableMultiDict) -> ImmutableMultiDict:
     employer = str(form.get("employer_new", ""))
     known = str(form.get("employer_known", "")).strip()
     if known and known != NEW_EMPLOYER:
-        found = await Employer.get_or_none(slug=known[:120])
+        found = await Employer.get_or_none(slug=known[: search.MAX_SLUG_CHARS])
         if found is None:
             raise Refused({"employer": _("Pick an employer from the list, or name a new one.")})
         employer = found.name
