@@ -51,7 +51,7 @@ async def employer_page(request: Request) -> Response:
     if _SLUG.fullmatch(slug):  # anything else (too long, NUL...) names no employer
         employer = await Employer.get_or_none(slug=slug)
     if employer is None:
-        raise Refused(_("There is no employer at this address."), status=404)
+        raise Refused(_("There is no employer at this address."), status=404, code="not_found")
     params = {**request.query_params, "employer": employer.slug}
     query = search.parse_query(params)
     context = await _listing(request, query)
@@ -65,7 +65,9 @@ async def contract_page(request: Request) -> Response:
     contract_id: uuid.UUID = request.path_params["contract_id"]
     contract = await search.with_details(Contract.filter(id=contract_id)).first()
     if contract is None:
-        raise Refused(_("There is no published contract at this address."), status=404)
+        raise Refused(
+            _("There is no published contract at this address."), status=404, code="not_found"
+        )
     employers = search.employers_of(contract)
     return render(
         request,

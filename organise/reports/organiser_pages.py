@@ -58,7 +58,7 @@ def _back_to(request: Request, report_id: uuid.UUID) -> Response:
 async def queue(request: Request) -> Response:
     raw_state = request.query_params.get("state", ReviewState.NEW.value)
     if raw_state != "all" and raw_state not in STATE_VALUES:
-        raise Refused(_("Unknown review state."), status=400)
+        raise Refused(_("Unknown review state."), status=400, code="bad_request")
     state = None if raw_state == "all" else ReviewState(raw_state)
     _box, key = await _inbox_key(request)
     return render(
@@ -152,7 +152,7 @@ async def set_state(request: Request) -> Response:
     report = await review.get_report(_report_id(request))
     raw = str(form.get("state", ""))
     if raw not in STATE_VALUES:
-        raise Refused(_("Unknown review state."), status=400)
+        raise Refused(_("Unknown review state."), status=400, code="bad_request")
     await review.set_state(report, ReviewState(raw))
     return _back_to(request, report.id)
 
@@ -163,7 +163,11 @@ async def reply(request: Request) -> Response:
     report = await review.get_report(_report_id(request))
     _box, key = await _inbox_key(request)
     if key is None:
-        raise Refused(_("You need access to the report inbox to write to reporters."), status=403)
+        raise Refused(
+            _("You need access to the report inbox to write to reporters."),
+            status=403,
+            code="forbidden",
+        )
     text = read_message(form)
     await followup.add_message(
         report,
@@ -182,7 +186,9 @@ async def merge(request: Request) -> Response:
     try:
         target_id = uuid.UUID(str(form.get("target", ""))[:64])
     except ValueError:
-        raise Refused(_("Choose the report to merge into."), status=400) from None
+        raise Refused(
+            _("Choose the report to merge into."), status=400, code="bad_request"
+        ) from None
     target = await review.get_report(target_id)
     await review.merge(report, target)
     return _back_to(request, target.id)
@@ -277,11 +283,13 @@ async def grant(request: Request) -> Response:
     form = await read_form(request)
     box, key = await _inbox_key(request)
     if key is None:
-        raise Refused(_("Only someone who has access can give it."), status=403)
+        raise Refused(_("Only someone who has access can give it."), status=403, code="forbidden")
     username = str(form.get("username", ""))[:64]
     newcomer = await Organiser.get_or_none(username=username, role__in=inbox.REVIEW_ROLES)
     if newcomer is None:
-        raise Refused(_("There is no reviewer or admin with that name."), status=404)
+        raise Refused(
+            _("There is no reviewer or admin with that name."), status=404, code="not_found"
+        )
     await inbox.grant(box, key, newcomer)
     return RedirectResponse(str(request.url_for("review:access")) + "?granted=1", status_code=303)
 

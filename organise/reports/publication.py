@@ -32,7 +32,7 @@ from organise.fields import FormData
 from organise.i18n import _
 from organise.organisers.models import Organiser, Role
 from organise.refusal import Refused
-from organise.reports import tally
+from organise.reports import review, tally
 from organise.reports.fields import DRAFT
 from organise.reports.models import (
     ProposalState,
@@ -122,9 +122,7 @@ async def propose(
     """Propose `proposed` for publication, approved by its proposer; published at once if
     `needed` (Settings.publish_approvals) is 1."""
     async with in_transaction():
-        current = await Report.select_for_update().get_or_none(id=report.id)
-        if current is None:
-            raise Refused(_("There is no report at this address."), status=404)
+        current = await review.locked(report.id)
         problem = _unpublishable(current)
         if problem is not None:
             raise problem
@@ -164,11 +162,15 @@ async def withdraw(proposal_id: uuid.UUID) -> None:
         await proposal.save(update_fields=["state"])
 
 
+def _no_such_proposal() -> Refused:
+    return Refused(_("There is no such proposal."), status=404, code="not_found")
+
+
 async def _locked_open_proposal(proposal_id: uuid.UUID) -> PublicationProposal:
     # FOR UPDATE on PostgreSQL; SQLite serialises transactions anyway.
     proposal = await PublicationProposal.select_for_update().get_or_none(id=proposal_id)
     if proposal is None:
-        raise Refused(_("There is no such proposal."), status=404)
+        raise _no_such_proposal()
     if proposal.state != ProposalState.OPEN:
         raise Refused(_("This proposal is no longer open."), status=409, code="proposal_closed")
     return proposal
@@ -184,7 +186,7 @@ async def approve_if_ready(proposal_id: uuid.UUID, *, needed: int) -> Publicatio
     """
     unlocked = await PublicationProposal.get_or_none(id=proposal_id)
     if unlocked is None:
-        raise Refused(_("There is no such proposal."), status=404)
+        raise _no_such_proposal()
     refused: Refused | None = None
     async with in_transaction() as connection:
         report = await Report.select_for_update().get(id=unlocked.report_id)

@@ -31,10 +31,14 @@ async def queue(state: ReviewState | None) -> list[Report]:
     return list(await found.order_by("-week", "id").prefetch_related("technology_links"))
 
 
+def no_such_report() -> Refused:
+    return Refused(_("There is no report at this address."), status=404, code="not_found")
+
+
 async def get_report(report_id: uuid.UUID) -> Report:
     report = await Report.get_or_none(id=report_id).prefetch_related("technology_links")
     if report is None:
-        raise Refused(_("There is no report at this address."), status=404)
+        raise no_such_report()
     return report
 
 
@@ -48,7 +52,7 @@ async def merged_reports(report: Report) -> list[Report]:
     return list(await Report.filter(merged_into_id=report.id).order_by("-week", "id"))
 
 
-async def _locked(report_id: uuid.UUID) -> Report:
+async def locked(report_id: uuid.UUID) -> Report:
     """The report row, locked until the transaction ends (PostgreSQL; SQLite serialises).
 
     Lock order everywhere: report rows (by id) before proposal rows, so a state change, a
@@ -56,7 +60,7 @@ async def _locked(report_id: uuid.UUID) -> Report:
     """
     report = await Report.select_for_update().get_or_none(id=report_id)
     if report is None:
-        raise Refused(_("There is no report at this address."), status=404)
+        raise no_such_report()
     return report
 
 
@@ -77,14 +81,19 @@ async def set_state(report: Report, state: ReviewState) -> None:
             _("That is not a review state you can set."), status=400, code="invalid_state"
         )
     async with in_transaction() as connection:
-        current = await _locked(report.id)
+        current = await locked(report.id)
         if current.state == ReviewState.PUBLISHED or current.contract_id is not None:
             raise Refused(
                 _("This report is behind a published record; its state stays published."),
                 status=409,
+                code="conflict",
             )
         if current.merged_into_id is not None:
-            raise Refused(_("Change the state of the report this one was merged into."), status=409)
+            raise Refused(
+                _("Change the state of the report this one was merged into."),
+                status=409,
+                code="conflict",
+            )
         async with tally.recounting(connection, [current.id]):
             await Report.filter(id=current.id).update(state=state)
         if state == ReviewState.REJECTED:
@@ -103,8 +112,8 @@ async def merge(report: Report, target: Report) -> None:
     if report.id == target.id:
         raise Refused(_("A report cannot be merged into itself."), status=400, code="invalid_merge")
     async with in_transaction() as connection:
-        locked = {r.id: await _locked(r.id) for r in sorted((report, target), key=lambda r: r.id)}
-        report, target = locked[report.id], locked[target.id]
+        rows = {r.id: await locked(r.id) for r in sorted((report, target), key=lambda r: r.id)}
+        report, target = rows[report.id], rows[target.id]
         if report.merged_into_id is not None or target.merged_into_id is not None:
             raise Refused(
                 _("Merge reports that have not been merged already."),
