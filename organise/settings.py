@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+from organise.numbers import whole_number
+
+log = logging.getLogger("organise.settings")
+
+DEFAULT_PUBLISH_APPROVALS = 2
+MAX_PUBLISH_APPROVALS = 20
 
 
 class SettingsError(ValueError):
@@ -39,6 +47,22 @@ def _small_cell_k(raw: str) -> int:
     return value
 
 
+def _publish_approvals(raw: str) -> int:
+    """1 to 20; anything else is logged and the default (2) used: the safer choice, and a typo
+    must not stop the server (as documented since the setting exists)."""
+    if not raw.strip():
+        return DEFAULT_PUBLISH_APPROVALS
+    approvals = whole_number(raw, max_digits=2)
+    if approvals is not None and 1 <= approvals <= MAX_PUBLISH_APPROVALS:
+        return approvals
+    log.error(
+        "ORGANISE_PUBLISH_APPROVALS must be a whole number from 1 to %d; using %d",
+        MAX_PUBLISH_APPROVALS,
+        DEFAULT_PUBLISH_APPROVALS,
+    )
+    return DEFAULT_PUBLISH_APPROVALS
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_dir: Path
@@ -53,6 +77,8 @@ class Settings:
     trust_proxy: bool = False
     # Small-cell suppression: counts of reports under k read "fewer than k" (docs/dashboard.md).
     small_cell_k: int = 5
+    # Distinct reviewers who must approve a contract record before it is public (docs/reports.md).
+    publish_approvals: int = DEFAULT_PUBLISH_APPROVALS
     secret_key_hex: str | None = field(default=None, repr=False)
 
     @property
@@ -90,4 +116,5 @@ class Settings:
             secret_key_hex=environ.get("ORGANISE_SECRET_KEY") or None,
             small_cell_k=_small_cell_k(environ.get("ORGANISE_SMALL_CELL_K", "5")),
             trust_proxy=_flag(environ.get("ORGANISE_TRUST_PROXY", "false"), "ORGANISE_TRUST_PROXY"),
+            publish_approvals=_publish_approvals(environ.get("ORGANISE_PUBLISH_APPROVALS", "")),
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from organise.bootstrap import run_with_database
+from organise.bootstrap import run_with_runtime
 from organise.contracts.atlas import AtlasFormatError, ImportSummary, import_atlas
 
 
@@ -58,7 +58,7 @@ def atlas(path: Path) -> None:
     started = time.monotonic()
     try:
         size = path.stat().st_size
-        summary = run_with_database(lambda _settings: _import_with_progress(path, size))
+        summary = run_with_runtime(lambda _runtime: _import_with_progress(path, size))
     except AtlasFormatError as error:
         raise click.ClickException(str(error)) from None
     _report(summary, time.monotonic() - started)

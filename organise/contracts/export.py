@@ -11,25 +11,18 @@ import io
 from collections.abc import AsyncIterator
 
 from organise.contracts import search
+from organise.contracts.fields import FACT_NAMES
 from organise.contracts.search import ContractQuery
 from organise.web.spreadsheet import neutralise
 
 BATCH = 500
+# The record's facts in the table's order; the employers (there may be several) and the links
+# (with the summary before them) are columns of their own.
 COLUMNS = (
     "id",
     "url",
     "employers",
-    "agency",
-    "agency_type",
-    "country",
-    "jurisdiction",
-    "technologies",
-    "product",
-    "status",
-    "value_range",
-    "currency",
-    "period_start",
-    "period_end",
+    *(name for name in FACT_NAMES if name not in {"employer", "sources"}),
     "summary",
     "sources",
     "independent_reports",

@@ -12,8 +12,8 @@ from organise.contracts import taxonomy
 from organise.contracts.models import Contract, Employer, Origin
 from organise.i18n import _
 from organise.numbers import whole_number
+from organise.refusal import Refused
 from organise.suppression import suppressed
-from organise.web.errors import RequestRefused
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
@@ -46,10 +46,10 @@ def filter_text(params: Mapping[str, str], name: str) -> str:
     """One query-string filter, stripped; a 400 if it is too long or holds a NUL."""
     value = str(params.get(name, "")).strip()
     if len(value) > MAX_FILTER_CHARS or "\x00" in value:
-        raise RequestRefused(
-            400,
+        raise Refused(
             _("The %(field)s filter is too long.") % {"field": name},
-            "invalid_filter",
+            status=400,
+            code="invalid_filter",
         )
     return value
 
@@ -58,11 +58,11 @@ def technology_filter(params: Mapping[str, str]) -> str:
     """The `technology` filter: empty, or a slug of the taxonomy (else a 400)."""
     technology = filter_text(params, "technology")
     if technology and technology not in taxonomy.taxonomy().slugs("technologies"):
-        raise RequestRefused(
-            400,
+        raise Refused(
             _("Unknown technology %(slug)s. The list is at /api/v1/taxonomy.")
             % {"slug": technology},
-            "unknown_technology",
+            status=400,
+            code="unknown_technology",
         )
     return technology
 
@@ -71,10 +71,10 @@ def country_filter(params: Mapping[str, str]) -> str:
     """The `country` filter: empty, or a known two-letter code, upper-cased (else a 400)."""
     country = filter_text(params, "country").upper()
     if country and country not in taxonomy.countries():
-        raise RequestRefused(
-            400,
+        raise Refused(
             _("Country must be a two-letter ISO code, such as US or DE."),
-            "unknown_country",
+            status=400,
+            code="unknown_country",
         )
     return country
 
@@ -86,16 +86,18 @@ def parse_query(params: Mapping[str, str]) -> ContractQuery:
     raw_page = filter_text(params, "page") or "1"
     page = whole_number(raw_page)
     if page is None or not 1 <= page <= MAX_PAGE:
-        raise RequestRefused(
-            400, _("Page must be a whole number from 1 to %(n)d.") % {"n": MAX_PAGE}, "invalid_page"
+        raise Refused(
+            _("Page must be a whole number from 1 to %(n)d.") % {"n": MAX_PAGE},
+            status=400,
+            code="invalid_page",
         )
     employer = filter_text(params, "employer").lower()
     if len(employer) > MAX_SLUG_CHARS:
-        raise RequestRefused(
-            400,
+        raise Refused(
             _("The employer filter is an employer's address name, at most %(n)d characters.")
             % {"n": MAX_SLUG_CHARS},
-            "invalid_filter",
+            status=400,
+            code="invalid_filter",
         )
     return ContractQuery(
         employer=employer,

@@ -9,19 +9,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from organise.reports import followup, submission, validation
+from organise.reports import followup, submission
+from organise.reports.fields import REPORT, read_message, read_report
 from organise.reports.followup import ReporterAccess
 from organise.reports.models import Author
+from organise.runtime import runtime
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
+from organise.web.openapi import Operation, documented
 
 
 @public
+@documented(
+    Operation(
+        summary="Report a contract; the details are encrypted before any write.",
+        answers={201: ("Receipt", "Received: the receipt, shown this once.")},
+        body=REPORT,
+        refusals=(400, 413, 415),
+    )
+)
 async def create_report(request: Request) -> Response:
-    data = await read_json_object(request)
-    report = validation.report_input(data)
-    state = request.app.state
-    receipt = await submission.submit(report, keystore=state.keystore, pepper=state.code_pepper)
+    report = read_report(await read_json_object(request))
+    found = runtime(request)
+    receipt = await submission.submit(report, keystore=found.keystore, pepper=found.code_pepper)
     return JSONResponse({"receipt": receipt}, status_code=201)
 
 
@@ -38,20 +48,35 @@ async def _status(access: ReporterAccess) -> dict[str, object]:
 
 
 @public
+@documented(
+    Operation(
+        summary="A report's review state and conversation, with its receipt.",
+        answers={200: ("ReportStatus", "The report's state.")},
+        body="Receipt",
+        refusals=(400, 404, 413, 415),
+    )
+)
 async def report_status(request: Request) -> Response:
     data = await read_json_object(request)
-    access = await followup.open_with_receipt(data.get("receipt"), request.app.state.code_pepper)
+    access = await followup.open_with_receipt(data.get("receipt"), runtime(request).code_pepper)
     return JSONResponse(await _status(access))
 
 
 @public
+@documented(
+    Operation(
+        summary="Write to the reviewers about a report, with its receipt.",
+        answers={201: ("ReportStatus", "Sent; the conversation so far.")},
+        body="ReportMessageInput",
+        refusals=(400, 404, 413, 415),
+    )
+)
 async def add_message(request: Request) -> Response:
     data = await read_json_object(request)
-    access = await followup.open_with_receipt(data.get("receipt"), request.app.state.code_pepper)
-    text = validation.message_text(data.get("message"))
-    await followup.add_message(
-        access.report, text, author=Author.REPORTER, keystore=request.app.state.keystore
-    )
+    found = runtime(request)
+    access = await followup.open_with_receipt(data.get("receipt"), found.code_pepper)
+    text = read_message(data)
+    await followup.add_message(access.report, text, author=Author.REPORTER, keystore=found.keystore)
     return JSONResponse(await _status(access), status_code=201)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 from tortoise.transactions import in_transaction
 
-from organise.bootstrap import run_with_database
+from organise.bootstrap import run_with_runtime
 from organise.reports import tally
-from organise.settings import Settings
+from organise.runtime import Runtime
 
 
-async def _recount(_settings: Settings) -> tuple[int, bool]:
+async def _recount(_runtime: Runtime) -> tuple[int, bool]:
     async with in_transaction() as connection:
         off = await tally.rebuild(connection)
         cells = await tally.cell_count(connection)
@@ -25,7 +25,7 @@ def recount() -> None:
     backup, editing the database by hand, or changing the technology groups. Reports
     submitted meanwhile wait until it is done (minutes with a million reports).
     """
-    cells, unchanged = run_with_database(_recount)
+    cells, unchanged = run_with_runtime(_recount)
     click.echo(f"Recounted: {cells} cells.")
     click.echo(
         "They were already right." if unchanged else "Some counts were off and are now right."

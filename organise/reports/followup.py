@@ -20,24 +20,24 @@ from crypto.errors import CodeFormatError
 from crypto.keystore import Keystore
 from organise.i18n import _
 from organise.organisers.models import Organiser
+from organise.refusal import Refused
 from organise.reports.inbox import ensure_inbox
 from organise.reports.models import Author, Report, ReportMessage, ReviewState
 from organise.reports.submission import receipt_hash
-from organise.web.errors import RequestRefused
 from organise.weeks import this_week
 
 MAX_MESSAGES_PER_REPORT = 200
 _WRONG_RECEIPT_PROBE = "not a receipt"
 
 
-def wrong_receipt() -> RequestRefused:
-    return RequestRefused(
-        404,
+def wrong_receipt() -> Refused:
+    return Refused(
         _(
             "No report matches this receipt. Check that you typed all eight words as they "
             "were shown to you."
         ),
-        "unknown_receipt",
+        status=404,
+        code="unknown_receipt",
     )
 
 
@@ -144,10 +144,10 @@ async def add_message(
                 last = await ReportMessage.filter(report_id=report.id).order_by("-position").first()
                 position = last.position + 1 if last else 1
                 if position > MAX_MESSAGES_PER_REPORT:
-                    raise RequestRefused(
-                        409,
+                    raise Refused(
                         _("This conversation is full. Please start a new report."),
-                        "conversation_full",
+                        status=409,
+                        code="conversation_full",
                     )
                 message = ReportMessage(
                     id=uuid.uuid4(),
@@ -167,4 +167,4 @@ async def add_message(
                 return
         except IntegrityError:
             continue  # someone took that position at the same moment; take the next
-    raise RequestRefused(409, _("Please try sending your message again."), "conflict")
+    raise Refused(_("Please try sending your message again."), status=409, code="conflict")

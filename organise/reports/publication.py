@@ -1,6 +1,6 @@
 """Publishing a contract record from reports: proposed by one reviewer, approved by others.
 
-A proposal needs approvals from `config.publish_approvals()` distinct reviewers (2 by default;
+A proposal needs approvals from `Settings.publish_approvals` distinct reviewers (2 by default;
 the proposer counts as one); only approvals from organisers who are reviewers or admins at
 publication time count. Publishing locks the report row, then the proposal row (PostgreSQL),
 so that one report makes at most one record, however many approvals (of however many
@@ -13,12 +13,14 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from organise.contracts.employers import EmployerDirectory, canonical
+from organise.contracts.fields import FACT_NAMES, check_facts, column
 from organise.contracts.models import (
     Contract,
     ContractEmployer,
@@ -26,9 +28,12 @@ from organise.contracts.models import (
     ContractTechnology,
     Origin,
 )
+from organise.fields import FormData
 from organise.i18n import _
 from organise.organisers.models import Organiser, Role
-from organise.reports import config, tally
+from organise.refusal import Refused
+from organise.reports import review, tally
+from organise.reports.fields import DRAFT
 from organise.reports.models import (
     ProposalState,
     PublicationApproval,
@@ -36,43 +41,36 @@ from organise.reports.models import (
     Report,
     ReviewState,
 )
-from organise.reports.validation import (
-    MAX_SUMMARY_CHARS,
-    ContractFacts,
-    FieldRefused,
-    contract_facts,
-    text,
-)
-from organise.web.errors import RequestRefused
 from organise.weeks import this_week
 
 
 @dataclasses.dataclass(frozen=True)
 class Draft:
-    facts: ContractFacts
+    """A proposed record: the contract's facts (by field name) and the reviewer's summary."""
+
+    facts: Mapping[str, Any]
     summary: str
 
     def as_json(self) -> dict[str, object]:
-        return {**dataclasses.asdict(self.facts), "summary": self.summary}
+        # Stored in the proposal under the columns' names, as proposals always were.
+        return {**{column(name): self.facts[name] for name in FACT_NAMES}, "summary": self.summary}
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Draft:
-        fields = {f.name for f in dataclasses.fields(ContractFacts)}
-        facts = ContractFacts(**{name: data[name] for name in fields})  # type: ignore[arg-type]
+        facts = {name: data[column(name)] for name in FACT_NAMES}
         return cls(facts=facts, summary=str(data["summary"]))
 
 
-def draft(raw: Mapping[str, object]) -> Draft:
+def draft(form: FormData | Mapping[str, object]) -> Draft:
     """A reviewer's proposed record, checked like a report (plus a summary)."""
-    facts = contract_facts(raw)
-    if not canonical(facts.employer_name):
-        raise FieldRefused("employer", _("Name the employer."), "missing_field")
-    if not facts.agency_name:
-        raise FieldRefused("agency", _("Name the agency."), "missing_field")
-    summary = text(
-        raw.get("summary"), "summary", _("Summary"), max_chars=MAX_SUMMARY_CHARS, required=True
-    )
-    return Draft(facts=facts, summary=summary)
+    values = DRAFT.read_json(form) if isinstance(form, dict) else DRAFT.read_form(form)
+    check_facts(values)
+    if not canonical(values["employer"]):
+        raise Refused({"employer": _("Name the employer.")}, code="missing_field")
+    if not values["agency"]:
+        raise Refused({"agency": _("Name the agency.")}, code="missing_field")
+    facts = {name: values[name] for name in FACT_NAMES}
+    return Draft(facts=facts, summary=values["summary"])
 
 
 async def group_of(report: Report) -> list[uuid.UUID]:
@@ -84,19 +82,21 @@ async def group_of(report: Report) -> list[uuid.UUID]:
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
 
 
-def _unpublishable(report: Report) -> RequestRefused | None:
+def _unpublishable(report: Report) -> Refused | None:
     """Why no record can be published from `report` now, or None if one can."""
     if report.merged_into_id is not None:
-        return RequestRefused(
-            409, _("Propose the record from the report this one was merged into."), "merged"
+        return Refused(
+            _("Propose the record from the report this one was merged into."),
+            status=409,
+            code="merged",
         )
     if report.contract_id is not None or report.state == ReviewState.PUBLISHED:
-        return RequestRefused(
-            409, _("A record has already been published from this report."), "published"
+        return Refused(
+            _("A record has already been published from this report."), status=409, code="published"
         )
     if report.state == ReviewState.REJECTED:
-        return RequestRefused(
-            409, _("This report was rejected; change its state first."), "rejected"
+        return Refused(
+            _("This report was rejected; change its state first."), status=409, code="rejected"
         )
     return None
 
@@ -111,11 +111,18 @@ async def counted_approvers(proposal_id: uuid.UUID) -> list[uuid.UUID]:
     )
 
 
-async def propose(report: Report, organiser: Organiser, proposed: Draft) -> PublicationProposal:
+async def possible_approvers() -> int:
+    """How many accounts can approve a record now (reviewers and admins)."""
+    return await Organiser.filter(role__in=REVIEW_ROLES).count()
+
+
+async def propose(
+    report: Report, organiser: Organiser, proposed: Draft, *, needed: int
+) -> PublicationProposal:
+    """Propose `proposed` for publication, approved by its proposer; published at once if
+    `needed` (Settings.publish_approvals) is 1."""
     async with in_transaction():
-        current = await Report.select_for_update().get_or_none(id=report.id)
-        if current is None:
-            raise RequestRefused(404, _("There is no report at this address."))
+        current = await review.locked(report.id)
         problem = _unpublishable(current)
         if problem is not None:
             raise problem
@@ -123,25 +130,27 @@ async def propose(report: Report, organiser: Organiser, proposed: Draft) -> Publ
             report_id=report.id, proposer=organiser, draft=proposed.as_json(), week=this_week()
         )
         await PublicationApproval.create(proposal=proposal, organiser=organiser)
-    return await approve_if_ready(proposal.id)
+    return await approve_if_ready(proposal.id, needed=needed)
 
 
-async def approve(proposal_id: uuid.UUID, organiser: Organiser) -> PublicationProposal:
+async def approve(
+    proposal_id: uuid.UUID, organiser: Organiser, *, needed: int
+) -> PublicationProposal:
     try:
         async with in_transaction():
             proposal = await _locked_open_proposal(proposal_id)
             await PublicationApproval.create(proposal_id=proposal.id, organiser_id=organiser.id)
     except IntegrityError:
-        raise RequestRefused(
-            409, _("You have already approved this record."), "already_approved"
+        raise Refused(
+            _("You have already approved this record."), status=409, code="already_approved"
         ) from None
-    proposal = await approve_if_ready(proposal_id)
+    proposal = await approve_if_ready(proposal_id, needed=needed)
     if proposal.state == ProposalState.WITHDRAWN:
         # Another proposal for the same report was published at the same moment.
-        raise RequestRefused(
-            409,
+        raise Refused(
             _("This proposal was withdrawn: a record has already been published from its report."),
-            "proposal_closed",
+            status=409,
+            code="proposal_closed",
         )
     return proposal
 
@@ -153,18 +162,22 @@ async def withdraw(proposal_id: uuid.UUID) -> None:
         await proposal.save(update_fields=["state"])
 
 
+def _no_such_proposal() -> Refused:
+    return Refused(_("There is no such proposal."), status=404, code="not_found")
+
+
 async def _locked_open_proposal(proposal_id: uuid.UUID) -> PublicationProposal:
     # FOR UPDATE on PostgreSQL; SQLite serialises transactions anyway.
     proposal = await PublicationProposal.select_for_update().get_or_none(id=proposal_id)
     if proposal is None:
-        raise RequestRefused(404, _("There is no such proposal."))
+        raise _no_such_proposal()
     if proposal.state != ProposalState.OPEN:
-        raise RequestRefused(409, _("This proposal is no longer open."), "proposal_closed")
+        raise Refused(_("This proposal is no longer open."), status=409, code="proposal_closed")
     return proposal
 
 
-async def approve_if_ready(proposal_id: uuid.UUID) -> PublicationProposal:
-    """Publish the record once enough distinct reviewers approve (exactly once per report).
+async def approve_if_ready(proposal_id: uuid.UUID, *, needed: int) -> PublicationProposal:
+    """Publish the record once `needed` distinct reviewers approve (exactly once per report).
 
     Locks the report row, then the proposal row (the order used by review.py too), and
     publishes only while the report is unmerged, unpublished and not rejected: two proposals
@@ -173,8 +186,8 @@ async def approve_if_ready(proposal_id: uuid.UUID) -> PublicationProposal:
     """
     unlocked = await PublicationProposal.get_or_none(id=proposal_id)
     if unlocked is None:
-        raise RequestRefused(404, _("There is no such proposal."))
-    refused: RequestRefused | None = None
+        raise _no_such_proposal()
+    refused: Refused | None = None
     async with in_transaction() as connection:
         report = await Report.select_for_update().get(id=unlocked.report_id)
         proposal = await PublicationProposal.select_for_update().get(id=proposal_id)
@@ -182,7 +195,7 @@ async def approve_if_ready(proposal_id: uuid.UUID) -> PublicationProposal:
             return proposal
         refused = _unpublishable(report)
         if refused is None:
-            if len(await counted_approvers(proposal.id)) < config.publish_approvals():
+            if len(await counted_approvers(proposal.id)) < needed:
                 return proposal
             contract = await _publish(Draft.from_json(proposal.draft), report, connection)
             changed = await PublicationProposal.filter(
@@ -202,38 +215,34 @@ async def approve_if_ready(proposal_id: uuid.UUID) -> PublicationProposal:
     return proposal
 
 
+# Facts a record keeps elsewhere than in a column of its own (or not as given).
+_NOT_COLUMNS = frozenset({"employer", "agency_type", "technologies", "sources"})
+
+
 async def _publish(proposed: Draft, report: Report, connection: BaseDBAsyncClient) -> Contract:
     facts = proposed.facts
     members = await group_of(report)
     contract = await Contract.create(
         summary=proposed.summary,
-        status=facts.status,
-        agency_name=facts.agency_name,
-        agency_type=facts.agency_type or "other",
-        country=facts.country,
-        jurisdiction=facts.jurisdiction,
-        product=facts.product,
-        value_range=facts.value_range,
-        currency=facts.currency,
-        period_start=facts.period_start,
-        period_end=facts.period_end,
+        **{column(name): facts[name] for name in FACT_NAMES if name not in _NOT_COLUMNS},
+        agency_type=facts["agency_type"] or "other",
         origin=Origin.REPORTS,
         report_count=len(members),
         published_week=this_week(),
     )
     directory = await EmployerDirectory.load()
-    employers = [directory.get(vendor) for vendor in canonical(facts.employer_name)]
+    employers = [directory.get(vendor) for vendor in canonical(facts["employer"])]
     await directory.save_created()
     await ContractEmployer.bulk_create(
         [ContractEmployer(contract_id=contract.id, employer_id=e.id) for e in employers]
     )
     await ContractTechnology.bulk_create(
-        [ContractTechnology(contract_id=contract.id, technology=t) for t in facts.technologies]
+        [ContractTechnology(contract_id=contract.id, technology=t) for t in facts["technologies"]]
     )
     await ContractSource.bulk_create(
         [
             ContractSource(contract_id=contract.id, position=position, url=url)
-            for position, url in enumerate(facts.sources, start=1)
+            for position, url in enumerate(facts["sources"], start=1)
         ]
     )
     # Publishing moves no count today (published reports count as before); recounting keeps

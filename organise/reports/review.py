@@ -9,9 +9,9 @@ from tortoise.transactions import in_transaction
 
 from crypto import reportbox
 from organise.i18n import _
+from organise.refusal import Refused
 from organise.reports import tally
 from organise.reports.models import ProposalState, PublicationProposal, Report, ReviewState
-from organise.web.errors import RequestRefused
 
 # States a reviewer sets by hand; "published" comes only from publication.
 SETTABLE_STATES = (
@@ -31,10 +31,14 @@ async def queue(state: ReviewState | None) -> list[Report]:
     return list(await found.order_by("-week", "id").prefetch_related("technology_links"))
 
 
+def no_such_report() -> Refused:
+    return Refused(_("There is no report at this address."), status=404, code="not_found")
+
+
 async def get_report(report_id: uuid.UUID) -> Report:
     report = await Report.get_or_none(id=report_id).prefetch_related("technology_links")
     if report is None:
-        raise RequestRefused(404, _("There is no report at this address."))
+        raise no_such_report()
     return report
 
 
@@ -48,7 +52,7 @@ async def merged_reports(report: Report) -> list[Report]:
     return list(await Report.filter(merged_into_id=report.id).order_by("-week", "id"))
 
 
-async def _locked(report_id: uuid.UUID) -> Report:
+async def locked(report_id: uuid.UUID) -> Report:
     """The report row, locked until the transaction ends (PostgreSQL; SQLite serialises).
 
     Lock order everywhere: report rows (by id) before proposal rows, so a state change, a
@@ -56,7 +60,7 @@ async def _locked(report_id: uuid.UUID) -> Report:
     """
     report = await Report.select_for_update().get_or_none(id=report_id)
     if report is None:
-        raise RequestRefused(404, _("There is no report at this address."))
+        raise no_such_report()
     return report
 
 
@@ -73,15 +77,23 @@ async def set_state(report: Report, state: ReviewState) -> None:
     `followup.shown_state`), so their reporters learn nothing about this one.
     """
     if state not in SETTABLE_STATES:
-        raise RequestRefused(400, _("That is not a review state you can set."), "invalid_state")
+        raise Refused(
+            _("That is not a review state you can set."), status=400, code="invalid_state"
+        )
     async with in_transaction() as connection:
-        current = await _locked(report.id)
+        current = await locked(report.id)
         if current.state == ReviewState.PUBLISHED or current.contract_id is not None:
-            raise RequestRefused(
-                409, _("This report is behind a published record; its state stays published.")
+            raise Refused(
+                _("This report is behind a published record; its state stays published."),
+                status=409,
+                code="conflict",
             )
         if current.merged_into_id is not None:
-            raise RequestRefused(409, _("Change the state of the report this one was merged into."))
+            raise Refused(
+                _("Change the state of the report this one was merged into."),
+                status=409,
+                code="conflict",
+            )
         async with tally.recounting(connection, [current.id]):
             await Report.filter(id=current.id).update(state=state)
         if state == ReviewState.REJECTED:
@@ -98,28 +110,30 @@ async def merge(report: Report, target: Report) -> None:
     count of a record changes only through publication, which needs the approvals.
     """
     if report.id == target.id:
-        raise RequestRefused(400, _("A report cannot be merged into itself."), "invalid_merge")
+        raise Refused(_("A report cannot be merged into itself."), status=400, code="invalid_merge")
     async with in_transaction() as connection:
-        locked = {r.id: await _locked(r.id) for r in sorted((report, target), key=lambda r: r.id)}
-        report, target = locked[report.id], locked[target.id]
+        rows = {r.id: await locked(r.id) for r in sorted((report, target), key=lambda r: r.id)}
+        report, target = rows[report.id], rows[target.id]
         if report.merged_into_id is not None or target.merged_into_id is not None:
-            raise RequestRefused(
-                409, _("Merge reports that have not been merged already."), "invalid_merge"
+            raise Refused(
+                _("Merge reports that have not been merged already."),
+                status=409,
+                code="invalid_merge",
             )
         if report.contract_id is not None:
-            raise RequestRefused(
-                409,
+            raise Refused(
                 _("This report is behind a published record; merge the other report into it."),
-                "invalid_merge",
+                status=409,
+                code="invalid_merge",
             )
         if target.contract_id is not None:
-            raise RequestRefused(
-                409,
+            raise Refused(
                 _(
                     "That report is behind a published record. A published record's number of "
                     "reports changes only through publication, so nothing can be merged into it."
                 ),
-                "merge_into_published",
+                status=409,
+                code="merge_into_published",
             )
         moving = [
             report.id,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from crypto import codes, reportbox
 from crypto.keystore import Keystore
 from organise.contracts.employers import find_employer
+from organise.contracts.fields import FACT_NAMES, column
 from organise.reports import tally
 from organise.reports.inbox import ensure_inbox
 from organise.reports.models import Report, ReportTechnology
-from organise.reports.validation import ReportInput
 from organise.weeks import this_week
 
 RECEIPT_KIND = "report"
@@ -22,8 +24,13 @@ def receipt_hash(normalised_receipt: str, pepper: bytes) -> str:
     return codes.code_hash(normalised_receipt, pepper, kind=RECEIPT_KIND).hex()
 
 
-async def submit(report: ReportInput, *, keystore: Keystore, pepper: bytes) -> str:
-    """Store the report and return its receipt (the only copy: it is shown once)."""
+# Facts kept beside the report as they are (the employer is matched first; technologies have
+# their own rows).
+_KEPT_AS_IS = tuple(name for name in FACT_NAMES if name not in {"employer", "technologies"})
+
+
+async def submit(report: Mapping[str, Any], *, keystore: Keystore, pepper: bytes) -> str:
+    """Store a checked report (fields.read_report) and return its receipt, shown only once."""
     inbox = await ensure_inbox(keystore)
     report_id = uuid.uuid4()
     receipt = codes.new_receipt()
@@ -31,14 +38,14 @@ async def submit(report: ReportInput, *, keystore: Keystore, pepper: bytes) -> s
     reporter_key = reportbox.reporter_private_key(normalised, pepper)
     # Encrypted in memory, before any write: the plaintext details never reach the database.
     details_sealed = reportbox.seal_text(
-        report.details,
+        report["details"],
         [inbox.public_key],
         context=reportbox.details_context(report_id),
     )
-    facts = report.facts
-    employer = await find_employer(facts.employer_name)
+    employer = await find_employer(report["employer"])
     week = this_week()
-    employer_name = employer.name if employer else facts.employer_name
+    employer_name = employer.name if employer else report["employer"]
+    technologies: list[str] = report["technologies"]
     async with in_transaction() as connection:
         await Report.create(
             id=report_id,
@@ -46,33 +53,23 @@ async def submit(report: ReportInput, *, keystore: Keystore, pepper: bytes) -> s
             week=week,
             employer_name=employer_name,
             employer_id=employer.id if employer else None,
-            agency_name=facts.agency_name,
-            agency_type=facts.agency_type,
-            country=facts.country,
-            jurisdiction=facts.jurisdiction,
-            product=facts.product,
-            status=facts.status,
-            value_range=facts.value_range,
-            currency=facts.currency,
-            period_start=facts.period_start,
-            period_end=facts.period_end,
-            sources=facts.sources,
-            relation=report.relation,
+            **{column(name): report[name] for name in _KEPT_AS_IS},
+            relation=report["relation"],
             reporter_public_key=bytes(reporter_key.public_key),
             details_sealed=details_sealed,
         )
         await ReportTechnology.bulk_create(
-            [ReportTechnology(report_id=report_id, technology=slug) for slug in facts.technologies]
+            [ReportTechnology(report_id=report_id, technology=slug) for slug in technologies]
         )
         await tally.add(
             connection,
             tally.CountedReport(
                 employer=employer_name,
-                agency_type=facts.agency_type,
-                country=facts.country,
-                status=facts.status,
+                agency_type=report["agency_type"],
+                country=report["country"],
+                status=report["status"],
                 month=tally.month_of(week),
-                technologies=tuple(sorted(set(facts.technologies))),
+                technologies=tuple(sorted(set(technologies))),
             ),
         )
     return receipt

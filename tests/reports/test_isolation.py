@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from organise.reports import config
+import pytest
+
 from organise.reports.models import Report, ReviewState
 from tests.reports.helpers import post_form, reviewer, status, submit, switch_to
 
@@ -25,8 +26,8 @@ async def _follow_up(client, receipt: str) -> str:
     return page.text
 
 
-async def test_a_planted_report_learns_nothing_from_being_merged(client, monkeypatch):
-    monkeypatch.setenv(config.APPROVALS_VARIABLE, "1")
+@pytest.mark.publish_approvals(1)
+async def test_a_planted_report_learns_nothing_from_being_merged(client):
     await reviewer(client, "robin")
     genuine_receipt = await submit(client, details="I work on the matcher.")
     genuine = await Report.get()

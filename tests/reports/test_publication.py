@@ -9,8 +9,9 @@ import pytest
 
 from organise.contracts.models import Contract, ContractEmployer, ContractSource
 from organise.organisers.models import Organiser, Role
-from organise.reports import config, publication
+from organise.reports import publication
 from organise.reports.models import ProposalState, PublicationProposal, Report, ReviewState
+from organise.settings import Settings
 from tests.conftest import ON_POSTGRES
 from tests.reports.helpers import (
     assert_tally_right,
@@ -44,8 +45,7 @@ async def _propose(client, report: Report, **changes) -> object:
     return await post_form(client, f"/organisers/reports/{report.id}/propose", {**DRAFT, **changes})
 
 
-async def test_two_reviewers_must_agree_before_a_record_is_published(client, monkeypatch):
-    monkeypatch.delenv(config.APPROVALS_VARIABLE, raising=False)
+async def test_two_reviewers_must_agree_before_a_record_is_published(client):
     await make_organiser("sam", Role.REVIEWER)
     await reviewer(client, "robin")
     receipt = await submit(client)
@@ -96,8 +96,8 @@ async def test_two_reviewers_must_agree_before_a_record_is_published(client, mon
     assert await Contract.all().count() == 1
 
 
-async def test_a_small_group_can_publish_with_one_approval(client, monkeypatch):
-    monkeypatch.setenv(config.APPROVALS_VARIABLE, "1")
+@pytest.mark.publish_approvals(1)
+async def test_a_small_group_can_publish_with_one_approval(client):
     await reviewer(client)
     await submit(client)
     report = await Report.get()
@@ -109,13 +109,13 @@ async def test_a_small_group_can_publish_with_one_approval(client, monkeypatch):
     ("raw", "expected"),
     [("", 2), ("1", 1), ("3", 3), ("0", 2), ("two", 2), ("99", 2), ("\u00b2", 2), ("\u0663", 2)],
 )
-def test_approvals_setting_falls_back_to_two(monkeypatch, raw, expected):
-    monkeypatch.setenv(config.APPROVALS_VARIABLE, raw)
-    assert config.publish_approvals() == expected
+def test_approvals_setting_falls_back_to_two(raw, expected):
+    settings = Settings.from_environ({"ORGANISE_PUBLISH_APPROVALS": raw})
+    assert settings.publish_approvals == expected
 
 
-async def test_merged_reports_count_behind_the_record_with_suppression(client, monkeypatch):
-    monkeypatch.setenv(config.APPROVALS_VARIABLE, "1")
+@pytest.mark.publish_approvals(1)
+async def test_merged_reports_count_behind_the_record_with_suppression(client):
     await reviewer(client)
     for _ in range(5):
         await submit(client)
@@ -150,8 +150,8 @@ async def test_merged_reports_count_behind_the_record_with_suppression(client, m
     assert await Contract.all().count() == 1
 
 
-async def test_five_reports_merged_before_publication_show_their_count(client, monkeypatch):
-    monkeypatch.setenv(config.APPROVALS_VARIABLE, "1")
+@pytest.mark.publish_approvals(1)
+async def test_five_reports_merged_before_publication_show_their_count(client):
     await reviewer(client)
     for _ in range(5):
         await submit(client)
@@ -182,8 +182,7 @@ async def _approve_as(client, username: str, proposal: PublicationProposal):
     )
 
 
-async def test_rejecting_a_report_withdraws_its_proposals(client, monkeypatch):
-    monkeypatch.delenv(config.APPROVALS_VARIABLE, raising=False)
+async def test_rejecting_a_report_withdraws_its_proposals(client):
     report, proposal = await _two_reviewers_and_a_proposal(client)
     rejected = await post_form(
         client, f"/organisers/reports/{report.id}/state", {"state": "rejected"}
@@ -196,8 +195,7 @@ async def test_rejecting_a_report_withdraws_its_proposals(client, monkeypatch):
     assert (await Report.get()).state == ReviewState.REJECTED
 
 
-async def test_merging_a_report_withdraws_its_proposals(client, monkeypatch):
-    monkeypatch.delenv(config.APPROVALS_VARIABLE, raising=False)
+async def test_merging_a_report_withdraws_its_proposals(client):
     report, proposal = await _two_reviewers_and_a_proposal(client)
     await submit(client)
     other = await Report.exclude(id=report.id).get()
@@ -212,10 +210,7 @@ async def test_merging_a_report_withdraws_its_proposals(client, monkeypatch):
 
 
 @pytest.mark.parametrize("change", ["rejected", "merged", "published"])
-async def test_approval_rechecks_the_report_even_if_a_proposal_stayed_open(
-    client, monkeypatch, change
-):
-    monkeypatch.delenv(config.APPROVALS_VARIABLE, raising=False)
+async def test_approval_rechecks_the_report_even_if_a_proposal_stayed_open(client, change):
     report, proposal = await _two_reviewers_and_a_proposal(client)
     await submit(client)
     other = await Report.exclude(id=report.id).get()
@@ -230,8 +225,9 @@ async def test_approval_rechecks_the_report_even_if_a_proposal_stayed_open(
             other,
             await Organiser.get(username="robin"),
             publication.Draft.from_json(proposal.draft),
+            needed=2,
         )
-        done = await publication.approve(earlier.id, await Organiser.get(username="sam"))
+        done = await publication.approve(earlier.id, await Organiser.get(username="sam"), needed=2)
         assert done.contract_id is not None
         await Report.filter(id=report.id).update(contract_id=done.contract_id)
     before = await Contract.all().count()
@@ -241,8 +237,7 @@ async def test_approval_rechecks_the_report_even_if_a_proposal_stayed_open(
     assert (await PublicationProposal.get(id=proposal.id)).state == ProposalState.WITHDRAWN
 
 
-async def test_approvals_of_demoted_reviewers_no_longer_count(client, monkeypatch):
-    monkeypatch.delenv(config.APPROVALS_VARIABLE, raising=False)
+async def test_approvals_of_demoted_reviewers_no_longer_count(client):
     report, proposal = await _two_reviewers_and_a_proposal(client)  # robin proposed
     await make_organiser("tess", Role.ADMIN)
     await Organiser.filter(username="robin").update(role=Role.ORGANISER)
@@ -276,8 +271,7 @@ async def test_bad_drafts_are_refused_and_nothing_is_proposed(client, changes, n
     assert await PublicationProposal.all().count() == 0
 
 
-async def test_withdrawn_proposals_cannot_be_approved(client, monkeypatch):
-    monkeypatch.delenv(config.APPROVALS_VARIABLE, raising=False)
+async def test_withdrawn_proposals_cannot_be_approved(client):
     await make_organiser("sam", Role.REVIEWER)
     await reviewer(client)
     await submit(client)
@@ -296,8 +290,8 @@ async def test_withdrawn_proposals_cannot_be_approved(client, monkeypatch):
 
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not ON_POSTGRES, reason="concurrent approvals race only on PostgreSQL")
-async def test_concurrent_approvals_publish_exactly_once(client, monkeypatch):
-    monkeypatch.setenv(config.APPROVALS_VARIABLE, "3")
+async def test_concurrent_approvals_publish_exactly_once(client):
+    needed = 3
     names = [f"reviewer{n}" for n in range(6)]
     for name in names:
         await make_organiser(name, Role.REVIEWER)
@@ -305,13 +299,13 @@ async def test_concurrent_approvals_publish_exactly_once(client, monkeypatch):
     report = await Report.get()
     proposer, *approvers = [await Organiser.get(username=name) for name in names]
     draft = publication.draft({**DRAFT, "sources": [DRAFT["sources"]]})
-    proposal = await publication.propose(report, proposer, draft)
+    proposal = await publication.propose(report, proposer, draft, needed=needed)
 
     async def approve(organiser: Organiser) -> str:
         try:
-            await publication.approve(proposal.id, organiser)
-        except publication.RequestRefused as refused:
-            return str(refused.status_code)
+            await publication.approve(proposal.id, organiser, needed=needed)
+        except publication.Refused as refused:
+            return str(refused.status)
         return "ok"
 
     outcomes = await asyncio.gather(*(approve(o) for o in approvers))
@@ -324,8 +318,8 @@ async def test_concurrent_approvals_publish_exactly_once(client, monkeypatch):
 
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not ON_POSTGRES, reason="concurrent approvals race only on PostgreSQL")
-async def test_two_proposals_for_one_report_approved_at_once_publish_once(client, monkeypatch):
-    monkeypatch.setenv(config.APPROVALS_VARIABLE, "2")
+async def test_two_proposals_for_one_report_approved_at_once_publish_once(client):
+    needed = 2
     names = ["ana", "ben", "cy", "dee"]
     for name in names:
         await make_organiser(name, Role.REVIEWER)
@@ -334,14 +328,14 @@ async def test_two_proposals_for_one_report_approved_at_once_publish_once(client
     for _round in range(5):
         await submit(client)
         report = await Report.get(contract_id__isnull=True, state=ReviewState.NEW)
-        first = await publication.propose(report, ana, draft)
-        second = await publication.propose(report, ben, draft)
+        first = await publication.propose(report, ana, draft, needed=needed)
+        second = await publication.propose(report, ben, draft, needed=needed)
 
         async def approve(proposal_id, organiser: Organiser) -> str:
             try:
-                await publication.approve(proposal_id, organiser)
-            except publication.RequestRefused as refused:
-                return str(refused.status_code)
+                await publication.approve(proposal_id, organiser, needed=needed)
+            except publication.Refused as refused:
+                return str(refused.status)
             return "ok"
 
         outcomes = await asyncio.gather(approve(first.id, cy), approve(second.id, dee))

@@ -10,35 +10,16 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from organise.contracts import export, search, taxonomy
+from organise.contracts import export, search
 from organise.contracts.campaign_links import campaigns_about
+from organise.contracts.display import base_url, render
 from organise.contracts.models import Contract, Employer
 from organise.i18n import _
+from organise.refusal import Refused
 from organise.web.access import public
-from organise.web.errors import RequestRefused
-from organise.web.templating import templates
 
 # Employer slugs: at most the column's 120 characters, no control characters.
 _SLUG = re.compile(r"[^\x00-\x1f\x7f]{1,120}")
-
-# Helpers the templates call to show slugs as translated words.
-TEMPLATE_HELPERS = {
-    "label": taxonomy.label,
-    "country_name": taxonomy.country_name,
-    "countries": taxonomy.countries,
-    "technology_groups": taxonomy.technology_groups,
-    "taxonomy": taxonomy.taxonomy,
-}
-
-
-def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return templates().TemplateResponse(
-        request, name, {**TEMPLATE_HELPERS, **context}, status_code=status
-    )
-
-
-def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
 
 
 async def _listing(request: Request, query: search.ContractQuery) -> dict[str, Any]:
@@ -70,7 +51,7 @@ async def employer_page(request: Request) -> Response:
     if _SLUG.fullmatch(slug):  # anything else (too long, NUL...) names no employer
         employer = await Employer.get_or_none(slug=slug)
     if employer is None:
-        raise RequestRefused(404, _("There is no employer at this address."))
+        raise Refused(_("There is no employer at this address."), status=404, code="not_found")
     params = {**request.query_params, "employer": employer.slug}
     query = search.parse_query(params)
     context = await _listing(request, query)
@@ -84,7 +65,9 @@ async def contract_page(request: Request) -> Response:
     contract_id: uuid.UUID = request.path_params["contract_id"]
     contract = await search.with_details(Contract.filter(id=contract_id)).first()
     if contract is None:
-        raise RequestRefused(404, _("There is no published contract at this address."))
+        raise Refused(
+            _("There is no published contract at this address."), status=404, code="not_found"
+        )
     employers = search.employers_of(contract)
     return render(
         request,

@@ -11,11 +11,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from organise.contracts import search
-from organise.contracts.views import render
+from organise.contracts.display import render
+from organise.contracts.fields import FACT_NAMES, MAX_SOURCES, column
 from organise.i18n import _
 from organise.organisers.models import Organiser, Role
 from organise.organisers.sessions import organiser_private_key
-from organise.reports import config, followup, inbox, publication, review, validation
+from organise.refusal import Refused
+from organise.reports import followup, inbox, publication, review
+from organise.reports.fields import DRAFT, MAX_CHARS, read_message
 from organise.reports.models import (
     Author,
     ProposalState,
@@ -24,30 +27,19 @@ from organise.reports.models import (
     ReportInbox,
     ReviewState,
 )
+from organise.runtime import runtime
 from organise.web.access import organisers
-from organise.web.errors import RequestRefused
 from organise.web.forms import read_form
 
 REVIEWERS = (Role.REVIEWER, Role.ADMIN)
 STATE_VALUES = frozenset(state.value for state in ReviewState)
-DRAFT_FIELDS = (
-    "employer",
-    "agency",
-    "agency_type",
-    "country",
-    "jurisdiction",
-    "product",
-    "status",
-    "value_range",
-    "currency",
-    "period_start",
-    "period_end",
-    "summary",
-)
+# Not copied from the report into the draft: a project's name can be known only inside the
+# team, so a reviewer types it in only if it is public.
+NOT_PREFILLED = frozenset({"product"})
 
 
 async def _inbox_key(request: Request) -> tuple[ReportInbox, nacl.public.PrivateKey | None]:
-    box = await inbox.ensure_inbox(request.app.state.keystore)
+    box = await inbox.ensure_inbox(runtime(request).keystore)
     key = await inbox.inbox_private_key(
         box, request.state.organiser, organiser_private_key(request)
     )
@@ -66,7 +58,7 @@ def _back_to(request: Request, report_id: uuid.UUID) -> Response:
 async def queue(request: Request) -> Response:
     raw_state = request.query_params.get("state", ReviewState.NEW.value)
     if raw_state != "all" and raw_state not in STATE_VALUES:
-        raise RequestRefused(400, _("Unknown review state."))
+        raise Refused(_("Unknown review state."), status=400, code="bad_request")
     state = None if raw_state == "all" else ReviewState(raw_state)
     _box, key = await _inbox_key(request)
     return render(
@@ -83,22 +75,20 @@ async def queue(request: Request) -> Response:
 
 
 def _draft_values(report: Report, technologies: list[str]) -> dict[str, Any]:
+    """The publication form, filled in from the report as the reviewer's starting point."""
+    given = {"technologies": technologies, "sources": "\n".join(report.sources), "summary": ""}
     return {
-        "employer": report.employer_name,
-        "agency": report.agency_name,
-        "agency_type": report.agency_type,
-        "country": report.country,
-        "jurisdiction": report.jurisdiction,
-        "technologies": technologies,
-        "product": "",
-        "status": report.status,
-        "value_range": report.value_range,
-        "currency": report.currency,
-        "period_start": report.period_start,
-        "period_end": report.period_end,
-        "sources": "\n".join(report.sources),
-        "summary": "",
+        **{
+            name: "" if name in NOT_PREFILLED else getattr(report, column(name))
+            for name in FACT_NAMES
+            if name not in given
+        },
+        **given,
     }
+
+
+def _approvals_needed(request: Request) -> int:
+    return runtime(request).settings.publish_approvals
 
 
 async def _report_page(
@@ -122,6 +112,8 @@ async def _report_page(
     ]
     proposals = await PublicationProposal.filter(report_id=report.id).order_by("-week", "id")
     approvals = {p.id: len(await publication.counted_approvers(p.id)) for p in proposals}
+    needed = _approvals_needed(request)
+    approvers = await publication.possible_approvers()
     return render(
         request,
         "reports/review/report.html",
@@ -134,13 +126,14 @@ async def _report_page(
             "candidates": candidates,
             "proposals": proposals,
             "approvals": approvals,
-            "approvals_needed": config.publish_approvals(),
+            "approvals_needed": needed,
+            "approvers": approvers,
             "draft": draft or _draft_values(report, technologies),
             "error": error,
             "settable_states": [s.value for s in review.SETTABLE_STATES],
             "employers": await search.employers_with_contracts(),
-            "max_message": validation.MAX_MESSAGE_CHARS,
-            "max_sources": validation.MAX_SOURCES,
+            "max_sources": MAX_SOURCES,
+            "max_chars": MAX_CHARS,
             "state_text": followup.state_text,
             "state_name": followup.state_name,
         },
@@ -159,7 +152,7 @@ async def set_state(request: Request) -> Response:
     report = await review.get_report(_report_id(request))
     raw = str(form.get("state", ""))
     if raw not in STATE_VALUES:
-        raise RequestRefused(400, _("Unknown review state."))
+        raise Refused(_("Unknown review state."), status=400, code="bad_request")
     await review.set_state(report, ReviewState(raw))
     return _back_to(request, report.id)
 
@@ -170,13 +163,17 @@ async def reply(request: Request) -> Response:
     report = await review.get_report(_report_id(request))
     _box, key = await _inbox_key(request)
     if key is None:
-        raise RequestRefused(403, _("You need access to the report inbox to write to reporters."))
-    text = validation.message_text(form.get("message"))
+        raise Refused(
+            _("You need access to the report inbox to write to reporters."),
+            status=403,
+            code="forbidden",
+        )
+    text = read_message(form)
     await followup.add_message(
         report,
         text,
         author=Author.REVIEWER,
-        keystore=request.app.state.keystore,
+        keystore=runtime(request).keystore,
         organiser=request.state.organiser,
     )
     return _back_to(request, report.id)
@@ -189,35 +186,31 @@ async def merge(request: Request) -> Response:
     try:
         target_id = uuid.UUID(str(form.get("target", ""))[:64])
     except ValueError:
-        raise RequestRefused(400, _("Choose the report to merge into.")) from None
+        raise Refused(
+            _("Choose the report to merge into."), status=400, code="bad_request"
+        ) from None
     target = await review.get_report(target_id)
     await review.merge(report, target)
     return _back_to(request, target.id)
-
-
-def _draft_form(form: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {name: str(form.get(name, "")) for name in DRAFT_FIELDS}
-    values["technologies"] = [str(slug) for slug in form.getlist("technologies")]
-    values["sources"] = str(form.get("sources", ""))[: validation.MAX_SOURCES * 2050]
-    return values
 
 
 @organisers(*REVIEWERS)
 async def propose(request: Request) -> Response:
     form = await read_form(request)
     report = await review.get_report(_report_id(request))
-    values = _draft_form(form)
-    raw = {
-        **values,
-        "sources": [line.strip() for line in values["sources"].splitlines() if line.strip()],
-    }
     try:
-        draft = publication.draft(raw)
-    except validation.FieldRefused as problem:
+        draft = publication.draft(form)
+    except Refused as refusal:
         return await _report_page(
-            request, report, draft=values, error=str(problem.detail), status=problem.status_code
+            request,
+            report,
+            draft=DRAFT.typed_back(form),
+            error=refusal.message,
+            status=refusal.status,
         )
-    await publication.propose(report, request.state.organiser, draft)
+    await publication.propose(
+        report, request.state.organiser, draft, needed=_approvals_needed(request)
+    )
     return _back_to(request, report.id)
 
 
@@ -238,7 +231,11 @@ async def proposals(request: Request) -> Response:
     return render(
         request,
         "reports/review/proposals.html",
-        {"rows": rows, "approvals_needed": config.publish_approvals()},
+        {
+            "rows": rows,
+            "approvals_needed": _approvals_needed(request),
+            "approvers": await publication.possible_approvers(),
+        },
     )
 
 
@@ -249,7 +246,9 @@ def _proposal_id(request: Request) -> uuid.UUID:
 @organisers(*REVIEWERS)
 async def approve(request: Request) -> Response:
     await read_form(request)
-    proposal = await publication.approve(_proposal_id(request), request.state.organiser)
+    proposal = await publication.approve(
+        _proposal_id(request), request.state.organiser, needed=_approvals_needed(request)
+    )
     if proposal.contract_id is not None:
         return RedirectResponse(
             request.url_for("contracts:contract", contract_id=proposal.contract_id),
@@ -284,11 +283,13 @@ async def grant(request: Request) -> Response:
     form = await read_form(request)
     box, key = await _inbox_key(request)
     if key is None:
-        raise RequestRefused(403, _("Only someone who has access can give it."))
+        raise Refused(_("Only someone who has access can give it."), status=403, code="forbidden")
     username = str(form.get("username", ""))[:64]
     newcomer = await Organiser.get_or_none(username=username, role__in=inbox.REVIEW_ROLES)
     if newcomer is None:
-        raise RequestRefused(404, _("There is no reviewer or admin with that name."))
+        raise Refused(
+            _("There is no reviewer or admin with that name."), status=404, code="not_found"
+        )
     await inbox.grant(box, key, newcomer)
     return RedirectResponse(str(request.url_for("review:access")) + "?granted=1", status_code=303)
 

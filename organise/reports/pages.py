@@ -14,73 +14,46 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from organise.contracts import search
+from organise.contracts.display import render
+from organise.contracts.fields import MAX_SOURCES
 from organise.contracts.models import Employer
-from organise.contracts.views import render
+from organise.fields import FormData
 from organise.i18n import _
-from organise.reports import followup, submission, validation
+from organise.refusal import Refused
+from organise.reports import followup, submission
+from organise.reports.fields import (
+    MAX_CHARS,
+    REPORT,
+    read_message,
+    read_report,
+)
 from organise.reports.followup import ReporterAccess
 from organise.reports.models import Author
+from organise.runtime import runtime
 from organise.web.access import public
-from organise.web.errors import RequestRefused
 from organise.web.forms import read_form
 
-MAX_LINES_FIELD = validation.MAX_SOURCES * (2048 + 2)
+# The employer picker: a known employer's slug, or this value and a name typed beside it.
 NEW_EMPLOYER = "_new"
+PICKER = ("employer_known", "employer_new")
 
 
-def _form_values(form: ImmutableMultiDict) -> dict[str, Any]:
+def _form_values(form: FormData) -> dict[str, Any]:
     """What the person typed, to fill the form again if something must be corrected."""
-    single = (
-        "employer_known",
-        "employer_new",
-        "agency",
-        "agency_type",
-        "country",
-        "jurisdiction",
-        "product",
-        "status",
-        "value_range",
-        "currency",
-        "period_start",
-        "period_end",
-        "sources",
-        "relation",
-        "details",
-    )
-    values: dict[str, Any] = {name: str(form.get(name, "")) for name in single}
-    values["technologies"] = [str(slug) for slug in form.getlist("technologies")]
-    return values
+    return {**REPORT.typed_back(form), **{name: str(form.get(name, "")) for name in PICKER}}
 
 
-async def _raw_report(values: dict[str, Any]) -> dict[str, object]:
-    employer = values["employer_new"]
-    known = values["employer_known"].strip()
+async def _with_employer(form: ImmutableMultiDict) -> ImmutableMultiDict:
+    """The form with `employer` set from the picker: the known employer's name, or the new one."""
+    employer = str(form.get("employer_new", ""))
+    known = str(form.get("employer_known", "")).strip()
     if known and known != NEW_EMPLOYER:
-        found = await Employer.get_or_none(slug=known[:120])
+        found = await Employer.get_or_none(slug=known[: search.MAX_SLUG_CHARS])
         if found is None:
-            raise validation.FieldRefused(
-                "employer", _("Pick an employer from the list, or name a new one."), "invalid"
-            )
+            raise Refused({"employer": _("Pick an employer from the list, or name a new one.")})
         employer = found.name
-    if len(values["sources"]) > MAX_LINES_FIELD:
-        raise validation.FieldRefused("sources", _("There are too many links."), "too_many")
-    return {
-        "employer": employer,
-        "agency": values["agency"],
-        "agency_type": values["agency_type"],
-        "country": values["country"],
-        "jurisdiction": values["jurisdiction"],
-        "technologies": values["technologies"],
-        "product": values["product"],
-        "status": values["status"],
-        "value_range": values["value_range"],
-        "currency": values["currency"],
-        "period_start": values["period_start"],
-        "period_end": values["period_end"],
-        "sources": [line.strip() for line in values["sources"].splitlines() if line.strip()],
-        "relation": values["relation"],
-        "details": values["details"],
-    }
+    pairs = [(key, value) for key, value in form.multi_items() if key != "employer"]
+    return ImmutableMultiDict([*pairs, ("employer", employer)])
 
 
 async def _form_page(
@@ -93,8 +66,8 @@ async def _form_page(
             "values": values,
             "error": error,
             "employers": await search.employers_with_contracts(),
-            "max_details": validation.MAX_DETAILS_CHARS,
-            "max_sources": validation.MAX_SOURCES,
+            "max_chars": MAX_CHARS,
+            "max_sources": MAX_SOURCES,
             "new_employer": NEW_EMPLOYER,
         },
         status,
@@ -103,20 +76,18 @@ async def _form_page(
 
 @public
 async def new_form(request: Request) -> Response:
-    values = _form_values(ImmutableMultiDict())
-    return await _form_page(request, values)
+    return await _form_page(request, _form_values(ImmutableMultiDict()))
 
 
 @public
 async def new_report(request: Request) -> Response:
     form = await read_form(request)
-    values = _form_values(form)
     try:
-        report = validation.report_input(await _raw_report(values))
-    except validation.FieldRefused as problem:
-        return await _form_page(request, values, str(problem.detail), problem.status_code)
-    state = request.app.state
-    receipt = await submission.submit(report, keystore=state.keystore, pepper=state.code_pepper)
+        report = read_report(await _with_employer(form))
+    except Refused as refusal:
+        return await _form_page(request, _form_values(form), refusal.message, refusal.status)
+    found = runtime(request)
+    receipt = await submission.submit(report, keystore=found.keystore, pepper=found.code_pepper)
     return _receipt_page(request, receipt, status=201)
 
 
@@ -140,7 +111,7 @@ def _last_two_words(text: str) -> list[str]:
 async def confirm_receipt(request: Request) -> Response:
     """The reporter shows they wrote the receipt down by typing its last two words."""
     form = await read_form(request)
-    access = await followup.open_with_receipt(form.get("receipt"), request.app.state.code_pepper)
+    access = await followup.open_with_receipt(form.get("receipt"), runtime(request).code_pepper)
     typed = str(form.get("check", ""))[:400]
     expected = access.receipt.split("-")[-2:]
     if _last_two_words(typed) != expected:
@@ -179,7 +150,7 @@ async def _follow_up_page(
             "messages": messages,
             "receipt": access.receipt,
             "notice": notice,
-            "max_message": validation.MAX_MESSAGE_CHARS,
+            "max_chars": MAX_CHARS,
         },
         status,
     )
@@ -187,13 +158,10 @@ async def _follow_up_page(
 
 async def _open(request: Request, form: ImmutableMultiDict) -> ReporterAccess | Response:
     try:
-        return await followup.open_with_receipt(form.get("receipt"), request.app.state.code_pepper)
-    except RequestRefused as refused:
+        return await followup.open_with_receipt(form.get("receipt"), runtime(request).code_pepper)
+    except Refused as refusal:
         return render(
-            request,
-            "reports/follow_up_form.html",
-            {"error": str(refused.detail)},
-            refused.status_code,
+            request, "reports/follow_up_form.html", {"error": refusal.message}, refusal.status
         )
 
 
@@ -213,13 +181,11 @@ async def reply(request: Request) -> Response:
     if isinstance(access, Response):
         return access
     try:
-        text = validation.message_text(form.get("message"))
-    except validation.FieldRefused as problem:
-        return await _follow_up_page(
-            request, access, notice=str(problem.detail), status=problem.status_code
-        )
+        text = read_message(form)
+    except Refused as refusal:
+        return await _follow_up_page(request, access, notice=refusal.message, status=refusal.status)
     await followup.add_message(
-        access.report, text, author=Author.REPORTER, keystore=request.app.state.keystore
+        access.report, text, author=Author.REPORTER, keystore=runtime(request).keystore
     )
     return await _follow_up_page(
         request, access, notice=_("Your message was sent to the reviewers.")
