@@ -219,12 +219,6 @@ _query = query_parameter
 DIMENSIONS = ["employer", "agency_type", "technology", "technology_group", "country", "status"]
 DIMENSIONS.append("month")
 
-SLUG = {
-    "name": "slug",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
-}
 AGGREGATE_PARAMETERS = [
     {
         "name": "by",
@@ -276,99 +270,10 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
-    "Progress": {
-        "type": "object",
-        "required": ["display", "text", "reached"],
-        "properties": {
-            "display": {"type": "string", "enum": ["exact", "rounded"]},
-            "text": {"type": "string"},
-            "reached": {"type": "boolean"},
-            "count": {"type": "integer"},
-            "lower": {"type": "integer"},
-            "upper": {"type": "integer", "nullable": True},
-        },
-    },
-    "Campaign": {
-        "type": "object",
-        "required": [
-            "slug",
-            "title",
-            "demand",
-            "employer",
-            "contract",
-            "threshold",
-            "deadline",
-            "state",
-            "progress",
-            "invite_only",
-            "cooling_off_hours",
-            "audience",
-            "gate",
-        ],
-        "properties": {
-            "slug": {"type": "string"},
-            "title": {"type": "string"},
-            "demand": {"type": "string"},
-            "employer": {"type": "string"},
-            "contract": {"type": "string"},
-            "threshold": {"type": "integer"},
-            "deadline": {"type": "string"},
-            "state": {"type": "string"},
-            "progress": _ref("Progress"),
-            "invite_only": {"type": "boolean"},
-            "cooling_off_hours": {"type": "integer"},
-            "audience": {"type": "string", "enum": ["organisers", "cosigners", "public"]},
-            "gate": {"type": "string"},
-            "revealed_count": {"type": "integer", "nullable": True},
-            "listed_signers": {"type": "array", "items": {"type": "string"}},
-            "destroyed_unread": {"type": "integer"},
-        },
-    },
     "Receipt": {
         "type": "object",
         "required": ["receipt"],
         "properties": {"receipt": _string(200)},
-    },
-    "PledgeInput": {
-        "type": "object",
-        "required": ["name"],
-        "properties": {
-            "invite_code": _string(),
-            "name": _string(),
-            "contact": _string(),
-            "team": _string(),
-            "message": _string(),
-            "personal_threshold": {"type": "integer"},
-            "list_publicly": {"type": "boolean"},
-        },
-    },
-    "Signed": {
-        "type": "object",
-        "required": ["receipt", "invite_codes", "state"],
-        "properties": {
-            "receipt": {"type": "string"},
-            "invite_codes": {"type": "array", "items": {"type": "string"}},
-            "state": {"type": "string"},
-        },
-    },
-    "PledgeStatus": {
-        "type": "object",
-        "required": ["campaign", "state", "pledge"],
-        "properties": {
-            "campaign": {"type": "string"},
-            "state": {"type": "string"},
-            "pledge": {"type": "string", "enum": ["sealed", "revealed", "not_revealed"]},
-            "cosigners": {"type": "array", "items": {"type": "object"}},
-        },
-    },
-    "Withdrawn": {
-        "type": "object",
-        "required": ["withdrawn", "campaign", "state"],
-        "properties": {
-            "withdrawn": {"type": "boolean", "enum": [True]},
-            "campaign": {"type": "string"},
-            "state": {"type": "string"},
-        },
     },
     "ReportInput": {
         "type": "object",
@@ -517,44 +422,6 @@ SCHEMAS: dict[str, Any] = {
 def _legacy_paths() -> dict[str, Any]:
     organiser_only = [{"bearerToken": []}, {"sessionCookie": []}]
     return {
-        "/api/v1/campaigns/{slug}": {
-            "get": {
-                "summary": "A campaign: demand, threshold, deadline, state and progress.",
-                "parameters": [SLUG],
-                "responses": {"200": _json(_ref("Campaign"), "The campaign."), **_errors(404)},
-            }
-        },
-        "/api/v1/campaigns/{slug}/pledges": {
-            "post": {
-                "summary": "Sign a conditional pledge (an invite code is needed unless open).",
-                "parameters": [SLUG],
-                "requestBody": _body(_ref("PledgeInput")),
-                "responses": {
-                    "201": _json(_ref("Signed"), "Signed: the receipt, shown this once."),
-                    **_errors(400, 403, 404, 409, 413, 415),
-                },
-            }
-        },
-        "/api/v1/pledges/status": {
-            "post": {
-                "summary": "A pledge's state, with its receipt.",
-                "requestBody": _body(_ref("Receipt")),
-                "responses": {
-                    "200": _json(_ref("PledgeStatus"), "The pledge's state."),
-                    **_errors(400, 404, 413, 415),
-                },
-            }
-        },
-        "/api/v1/pledges/withdraw": {
-            "post": {
-                "summary": "Withdraw a pledge before the reveal.",
-                "requestBody": _body(_ref("Receipt")),
-                "responses": {
-                    "200": _json(_ref("Withdrawn"), "Withdrawn; its key is deleted."),
-                    **_errors(400, 404, 409, 413, 415),
-                },
-            }
-        },
         "/api/v1/reports": {
             "post": {
                 "summary": "Report a contract; the details are encrypted before any write.",

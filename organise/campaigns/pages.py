@@ -9,27 +9,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from organise.campaigns import gatekeeping, policy, receipts, release, signing, ticker
-from organise.campaigns.errors import CampaignError
+from organise.campaigns.fields import PLEDGE, RECEIPT, SLUG_PATTERN
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
-from organise.campaigns.setup import SLUG_PATTERN
 from organise.i18n import _
-from organise.numbers import whole_number
+from organise.refusal import Refused
+from organise.runtime import runtime
 from organise.web.access import public
-from organise.web.errors import RequestRefused
 from organise.web.forms import read_form
-from organise.web.templating import templates
-
-SIGN_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "invite_code")
+from organise.web.templating import render
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return templates().TemplateResponse(request, f"campaigns/{name}", context, status_code=status)
+    return render(request, f"campaigns/{name}", context, status)
 
 
 async def campaign_or_404(slug: str) -> Campaign:
@@ -37,7 +33,7 @@ async def campaign_or_404(slug: str) -> Campaign:
     if SLUG_PATTERN.fullmatch(slug):
         campaign = await Campaign.get_or_none(slug=slug)
     if campaign is None:
-        raise RequestRefused(404, _("There is no campaign at this address."), "no_campaign")
+        raise Refused(_("There is no campaign at this address."), status=404, code="no_campaign")
     return campaign
 
 
@@ -50,7 +46,7 @@ async def campaign_context(request: Request, campaign: Campaign) -> dict[str, An
     gate = policy.gate_policy(campaign)
     names: list[str] = []
     if campaign.state == CampaignState.REVEALED and campaign.audience == Audience.PUBLIC:
-        names = await release.public_names(campaign, keystore=request.app.state.keystore)
+        names = await release.public_names(campaign, keystore=runtime(request).keystore)
     return {
         "campaign": campaign,
         "demand": paragraphs(campaign.demand),
@@ -100,66 +96,47 @@ async def campaign_page(request: Request) -> Response:
 def _sign_page(
     request: Request,
     context: dict[str, Any],
-    values: dict[str, str],
-    error: str | None = None,
-    status: int = 200,
+    values: dict[str, Any],
+    refusal: Refused | None = None,
 ) -> Response:
-    return page(request, "sign.html", {**context, "values": values, "error": error}, status)
+    return page(
+        request,
+        "sign.html",
+        {
+            **context,
+            "values": values,
+            "error": refusal.message if refusal else None,
+            "errors": refusal.field_messages() if refusal else {},
+        },
+        refusal.status if refusal else 200,
+    )
 
 
 @public
 async def sign_form(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     context = await campaign_context(request, campaign)
-    values = dict.fromkeys(SIGN_FIELDS, "") | {"list_publicly": ""}
+    values = dict.fromkeys(PLEDGE.names, "")
     if not context["signable"]:
-        error = signing.closed_error(campaign).message
-        return _sign_page(request, context, values, error, 409)
+        return _sign_page(request, context, values, signing.closed_error(campaign))
     return _sign_page(request, context, values)
-
-
-def _personal_threshold(raw: str) -> int | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    number = whole_number(raw)
-    if number is None:
-        raise CampaignError(
-            _("Your own threshold must be a whole number, or left empty."),
-            code="invalid_personal_threshold",
-        )
-    return number
-
-
-def _values(form: ImmutableMultiDict) -> dict[str, str]:
-    values = {name: str(form.get(name, "")) for name in SIGN_FIELDS}
-    values["list_publicly"] = "yes" if form.get("list_publicly") == "yes" else ""
-    return values
 
 
 @public
 async def sign(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
-    values = _values(form)
     context = await campaign_context(request, campaign)
-    state = request.app.state
+    served = runtime(request)
     try:
-        data = signing.PledgeInput(
-            name=values["name"],
-            contact=values["contact"],
-            team=values["team"],
-            message=values["message"],
-            personal_threshold=_personal_threshold(values["personal_threshold"]),
-            list_publicly=values["list_publicly"] == "yes",
-            invite_code=values["invite_code"],
-        )
+        signing.refuse_if_closed(campaign)
+        data = signing.PledgeInput(**PLEDGE.read_form(form))
         signed = await signing.sign(
-            campaign, data, keystore=state.keystore, pepper=state.code_pepper
+            campaign, data, keystore=served.keystore, pepper=served.code_pepper
         )
-    except CampaignError as error:
+    except Refused as refusal:
         # What was typed is sent back to the same person only; nothing was stored.
-        return _sign_page(request, context, values, error.message, error.status)
+        return _sign_page(request, context, PLEDGE.typed_back(form), refusal)
     if signed.threshold_reached:
         ticker.wake(request.app)
     return page(
@@ -191,16 +168,20 @@ async def status_form(request: Request) -> Response:
     return _receipt_page(request, "status.html", {})
 
 
+def _receipt_refused(request: Request, name: str, refusal: Refused) -> Response:
+    context = {"error": refusal.message, "errors": refusal.field_messages()}
+    return _receipt_page(request, name, context, refusal.status)
+
+
 @public
 async def status(request: Request) -> Response:
     form = await read_form(request)
-    state = request.app.state
+    served = runtime(request)
     try:
-        result = await receipts.status(
-            str(form.get("receipt", "")), keystore=state.keystore, pepper=state.code_pepper
-        )
-    except CampaignError as error:
-        return _receipt_page(request, "status.html", {"error": error.message}, error.status)
+        receipt = RECEIPT.read_form(form)["receipt"]
+        result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
+    except Refused as refusal:
+        return _receipt_refused(request, "status.html", refusal)
     return _receipt_page(
         request,
         "status.html",
@@ -220,7 +201,7 @@ async def withdraw_form(request: Request) -> Response:
 @public
 async def withdraw(request: Request) -> Response:
     form = await read_form(request)
-    state = request.app.state
+    served = runtime(request)
     if form.get("confirm") != "yes":
         return _receipt_page(
             request,
@@ -229,11 +210,12 @@ async def withdraw(request: Request) -> Response:
             422,
         )
     try:
+        receipt = RECEIPT.read_form(form)["receipt"]
         campaign = await receipts.withdraw(
-            str(form.get("receipt", "")), keystore=state.keystore, pepper=state.code_pepper
+            receipt, keystore=served.keystore, pepper=served.code_pepper
         )
-    except CampaignError as error:
-        return _receipt_page(request, "withdraw.html", {"error": error.message}, error.status)
+    except Refused as refusal:
+        return _receipt_refused(request, "withdraw.html", refusal)
     return _receipt_page(request, "withdraw.html", {"result": campaign})
 
 
@@ -248,14 +230,21 @@ async def gate_form(request: Request) -> Response:
 async def gate_submit(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
+    served = runtime(request)
     try:
         outcome = await gatekeeping.submit(
-            campaign, str(form.get("share", "")), keystore=request.app.state.keystore
+            campaign,
+            str(form.get("share", "")),
+            keystore=served.keystore,
+            pepper=served.code_pepper,
         )
-    except CampaignError as error:
+    except Refused as refusal:
         context = await campaign_context(request, campaign)
         return page(
-            request, "gate.html", {**context, "error": error.message, "outcome": None}, error.status
+            request,
+            "gate.html",
+            {**context, "error": refusal.message, "outcome": None},
+            refusal.status,
         )
     campaign = await Campaign.get(id=campaign.id)
     context = await campaign_context(request, campaign)
