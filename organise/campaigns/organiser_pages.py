@@ -21,7 +21,7 @@ from organise.campaigns.models import (
     LifecycleEvent,
     ProgressDisplay,
 )
-from organise.campaigns.pages import campaign_or_404, page, paragraphs
+from organise.campaigns.pages import campaign_or_404, form_page, page, paragraphs
 from organise.campaigns.setup import create_campaign, spec_from_values
 from organise.i18n import _
 from organise.organisers.models import Role
@@ -67,17 +67,7 @@ async def list_campaigns(request: Request) -> Response:
 
 
 def _new_page(request: Request, values: dict[str, Any], refusal: Refused | None = None) -> Response:
-    return page(
-        request,
-        "organisers/new.html",
-        {
-            "values": values,
-            "error": refusal.message if refusal else None,
-            "errors": refusal.field_messages() if refusal else {},
-            **_choices(),
-        },
-        refusal.status if refusal else 200,
-    )
+    return form_page(request, "organisers/new.html", {"values": values, **_choices()}, refusal)
 
 
 @organisers(*MANAGERS)

@@ -93,40 +93,32 @@ async def campaign_page(request: Request) -> Response:
     return page(request, "campaign.html", await campaign_context(request, campaign))
 
 
-def _sign_page(
-    request: Request,
-    context: dict[str, Any],
-    values: dict[str, Any],
-    refusal: Refused | None = None,
+def form_page(
+    request: Request, name: str, context: dict[str, Any], refusal: Refused | None = None
 ) -> Response:
-    return page(
-        request,
-        "sign.html",
-        {
-            **context,
-            "values": values,
-            "error": refusal.message if refusal else None,
-            "errors": refusal.field_messages() if refusal else {},
-        },
-        refusal.status if refusal else 200,
-    )
+    """A page with a form, shown again with what was refused: the first reason, and each
+    field's (what was typed is sent back to the same person only; nothing was stored)."""
+    shown = {
+        **context,
+        "error": refusal.message if refusal else None,
+        "errors": refusal.field_messages() if refusal else {},
+    }
+    return page(request, name, shown, refusal.status if refusal else 200)
 
 
 @public
 async def sign_form(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     context = await campaign_context(request, campaign)
-    values = dict.fromkeys(PLEDGE.names, "")
-    if not context["signable"]:
-        return _sign_page(request, context, values, signing.closed_error(campaign))
-    return _sign_page(request, context, values)
+    context["values"] = dict.fromkeys(PLEDGE.names, "")
+    closed = None if context["signable"] else signing.closed_error(campaign)
+    return form_page(request, "sign.html", context, closed)
 
 
 @public
 async def sign(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
-    context = await campaign_context(request, campaign)
     served = runtime(request)
     try:
         signing.refuse_if_closed(campaign)
@@ -135,8 +127,9 @@ async def sign(request: Request) -> Response:
             campaign, data, keystore=served.keystore, pepper=served.code_pepper
         )
     except Refused as refusal:
-        # What was typed is sent back to the same person only; nothing was stored.
-        return _sign_page(request, context, PLEDGE.typed_back(form), refusal)
+        context = await campaign_context(request, campaign)
+        context["values"] = PLEDGE.typed_back(form)
+        return form_page(request, "sign.html", context, refusal)
     if signed.threshold_reached:
         ticker.wake(request.app)
     return page(
@@ -157,20 +150,9 @@ async def confirmed(request: Request) -> Response:
     return page(request, "confirmed.html", {"campaign": campaign})
 
 
-def _receipt_page(
-    request: Request, name: str, context: dict[str, Any], status: int = 200
-) -> Response:
-    return page(request, name, {"error": None, "result": None, **context}, status)
-
-
 @public
 async def status_form(request: Request) -> Response:
-    return _receipt_page(request, "status.html", {})
-
-
-def _receipt_refused(request: Request, name: str, refusal: Refused) -> Response:
-    context = {"error": refusal.message, "errors": refusal.field_messages()}
-    return _receipt_page(request, name, context, refusal.status)
+    return form_page(request, "status.html", {"result": None})
 
 
 @public
@@ -181,49 +163,43 @@ async def status(request: Request) -> Response:
         receipt = RECEIPT.read_form(form)["receipt"]
         result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     except Refused as refusal:
-        return _receipt_refused(request, "status.html", refusal)
-    return _receipt_page(
-        request,
-        "status.html",
-        {
-            "result": result,
-            "progress": policy.progress(result.campaign),
-            "state_label": policy.state_label(result.campaign.state),
-        },
-    )
+        return form_page(request, "status.html", {"result": None}, refusal)
+    context = {
+        "result": result,
+        "progress": policy.progress(result.campaign),
+        "state_label": policy.state_label(result.campaign.state),
+    }
+    return form_page(request, "status.html", context)
 
 
 @public
 async def withdraw_form(request: Request) -> Response:
-    return _receipt_page(request, "withdraw.html", {})
+    return form_page(request, "withdraw.html", {"result": None})
 
 
 @public
 async def withdraw(request: Request) -> Response:
     form = await read_form(request)
     served = runtime(request)
-    if form.get("confirm") != "yes":
-        return _receipt_page(
-            request,
-            "withdraw.html",
-            {"error": _("Tick the box to confirm that you want to withdraw your pledge.")},
-            422,
-        )
     try:
+        if form.get("confirm") != "yes":
+            raise Refused(
+                {"confirm": _("Tick the box to confirm that you want to withdraw your pledge.")}
+            )
         receipt = RECEIPT.read_form(form)["receipt"]
         campaign = await receipts.withdraw(
             receipt, keystore=served.keystore, pepper=served.code_pepper
         )
     except Refused as refusal:
-        return _receipt_refused(request, "withdraw.html", refusal)
-    return _receipt_page(request, "withdraw.html", {"result": campaign})
+        return form_page(request, "withdraw.html", {"result": None}, refusal)
+    return form_page(request, "withdraw.html", {"result": campaign})
 
 
 @public
 async def gate_form(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     context = await campaign_context(request, campaign)
-    return page(request, "gate.html", {**context, "error": None, "outcome": None})
+    return form_page(request, "gate.html", {**context, "outcome": None})
 
 
 @public
@@ -240,15 +216,10 @@ async def gate_submit(request: Request) -> Response:
         )
     except Refused as refusal:
         context = await campaign_context(request, campaign)
-        return page(
-            request,
-            "gate.html",
-            {**context, "error": refusal.message, "outcome": None},
-            refusal.status,
-        )
+        return form_page(request, "gate.html", {**context, "outcome": None}, refusal)
     campaign = await Campaign.get(id=campaign.id)
     context = await campaign_context(request, campaign)
-    return page(request, "gate.html", {**context, "error": None, "outcome": outcome})
+    return form_page(request, "gate.html", {**context, "outcome": outcome})
 
 
 routes = [
