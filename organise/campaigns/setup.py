@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from crypto.gate import GatePolicy, deal_gate
 from crypto.keystore import Keystore
 from organise.campaigns import keys, policy, sharecheck
-from organise.campaigns.fields import CAMPAIGN
+from organise.campaigns.fields import CAMPAIGN, GATE_MODES
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -57,20 +57,18 @@ class CreatedCampaign:
 
 
 def _gate(values: Mapping[str, Any]) -> GatePolicy:
+    """The gate chosen, once its numbers are known to fit its mode."""
     mode = values["gate_mode"]
     if mode == "server":
         return SERVER_ALONE
-    numbers: dict[str, int] = {}
-    for name in ("gatekeepers", "gatekeepers_required"):
-        if values[name] is None:
-            raise Refused(
-                {name: _("%(label)s must be a whole number.") % {"label": CAMPAIGN[name].label}}
-            )
-        numbers[name] = values[name]
+    gatekeepers, required = values["gatekeepers"], values["gatekeepers_required"]
+    if mode in GATE_MODES:
+        for name, number in (("gatekeepers", gatekeepers), ("gatekeepers_required", required)):
+            if number is None:
+                label = CAMPAIGN[name].label
+                raise Refused({name: _("%(label)s must be a whole number.") % {"label": label}})
     try:
-        return policy.make_policy(
-            mode, gatekeepers=numbers["gatekeepers"], required=numbers["gatekeepers_required"]
-        )
+        return policy.make_policy(mode, gatekeepers=gatekeepers or 0, required=required or 0)
     except ValueError as error:
         raise Refused({"gate_mode": str(error)}) from None
 
