@@ -116,7 +116,9 @@ def create_app(settings: Settings) -> Starlette:
             # Registered globally: requests run in other tasks than the lifespan.
             async with RegisterTortoise(app, config=tortoise_config(settings)):
                 await refuse_replaced_keystore(settings, runtime.keystore_created)
-                campaign_ticker.start_ticker(app)  # campaign deadlines, cooling-off, reveals
+                campaign_ticker.start_ticker(
+                    app, runtime
+                )  # campaign deadlines, cooling-off, reveals
                 try:
                     yield
                 finally:

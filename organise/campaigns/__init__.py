@@ -2,7 +2,8 @@
 
 See docs/campaigns.md. Modules by job: `models` (tables), `policy` (choices, rounding, the
 revealed set), `setup` (creating campaigns), `invites`, `signing`, `receipts` (status and
-withdrawal), `gatekeeping` (gatekeeper shares), `reveal`, `lifecycle` (time-based transitions),
-`ticker` (the in-server loop), `csv_export`, and the web/CLI layers `views`, `organiser_views`,
+withdrawal), `gatekeeping` (gatekeepers hand in shares), `gateshares` (the shares held, the key
+rebuilt), `reveal`, `lifecycle` (time-based transitions), `ticker` (the in-server loop),
+`csv_export`, `fields` (the forms' rules), and the web/CLI layers `pages`, `organiser_pages`,
 `api`, `routes`, `cli`.
 """

@@ -12,25 +12,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from organise.campaigns import policy, receipts, release, signing, ticker
-from organise.campaigns.errors import CampaignError
+from organise.campaigns.fields import PLEDGE, RECEIPT
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
-from organise.campaigns.views import campaign_or_404
+from organise.campaigns.pages import campaign_or_404
+from organise.runtime import runtime
 from organise.web.access import public
-from organise.web.errors import RequestRefused
-from organise.web.jsonbody import bool_field, int_field, read_json_object, text_field
-
-# Generous caps at the JSON layer; the signing service applies the real limits with clear words.
-_TEXT_CAPS = {
-    "name": signing.MAX_NAME_CHARS,
-    "contact": signing.MAX_CONTACT_CHARS,
-    "team": signing.MAX_TEAM_CHARS,
-    "message": signing.MAX_MESSAGE_CHARS,
-    "invite_code": signing.MAX_CODE_CHARS,
-}
-
-
-def refused(error: CampaignError) -> RequestRefused:
-    return RequestRefused(error.status, error.message, error.code)
+from organise.web.jsonbody import read_json_object
+from organise.web.openapi import Operation, documented
 
 
 def progress_json(campaign: Campaign) -> dict[str, Any]:
@@ -68,7 +56,7 @@ async def campaign_json(request: Request, campaign: Campaign) -> dict[str, Any]:
         data["revealed_count"] = campaign.revealed_count
         if campaign.audience == Audience.PUBLIC:
             data["listed_signers"] = await release.public_names(
-                campaign, keystore=request.app.state.keystore
+                campaign, keystore=runtime(request).keystore
             )
     if campaign.state in (CampaignState.EXPIRED, CampaignState.REVEALED):
         data["destroyed_unread"] = campaign.destroyed_count
@@ -76,32 +64,34 @@ async def campaign_json(request: Request, campaign: Campaign) -> dict[str, Any]:
 
 
 @public
+@documented(
+    Operation(
+        summary="A campaign: demand, threshold, deadline, state and progress.",
+        answers={200: ("Campaign", "The campaign.")},
+        refusals=(404,),
+    )
+)
 async def campaign_detail(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     return JSONResponse(await campaign_json(request, campaign))
 
 
 @public
+@documented(
+    Operation(
+        summary="Sign a conditional pledge (an invite code is needed unless open).",
+        answers={201: ("Signed", "Signed: the receipt, shown this once.")},
+        body=PLEDGE,
+        refusals=(400, 403, 404, 409, 413, 415),
+    )
+)
 async def sign(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
-    data = await read_json_object(request)
-    texts = {
-        name: text_field(data, name, max_chars=cap, required=name == "name")
-        for name, cap in _TEXT_CAPS.items()
-    }
-    personal = int_field(
-        data, "personal_threshold", minimum=campaign.threshold, maximum=policy.MAX_THRESHOLD
+    pledge = signing.PledgeInput(**PLEDGE.read_json(await read_json_object(request)))
+    served = runtime(request)
+    signed = await signing.sign(
+        campaign, pledge, keystore=served.keystore, pepper=served.code_pepper
     )
-    pledge = signing.PledgeInput(
-        personal_threshold=personal, list_publicly=bool_field(data, "list_publicly"), **texts
-    )
-    state = request.app.state
-    try:
-        signed = await signing.sign(
-            campaign, pledge, keystore=state.keystore, pepper=state.code_pepper
-        )
-    except CampaignError as error:
-        raise refused(error) from None
     if signed.threshold_reached:
         ticker.wake(request.app)
     return JSONResponse(
@@ -115,14 +105,19 @@ async def sign(request: Request) -> Response:
 
 
 @public
+@documented(
+    Operation(
+        summary="A pledge's state, with its receipt.",
+        answers={200: ("PledgeStatus", "The pledge's state.")},
+        # The shared schema of a receipt in a body (reports use it too).
+        body="Receipt",
+        refusals=(400, 404, 413, 415),
+    )
+)
 async def status(request: Request) -> Response:
-    data = await read_json_object(request)
-    receipt = text_field(data, "receipt", max_chars=signing.MAX_RECEIPT_CHARS, required=True)
-    state = request.app.state
-    try:
-        result = await receipts.status(receipt, keystore=state.keystore, pepper=state.code_pepper)
-    except CampaignError as error:
-        raise refused(error) from None
+    receipt = RECEIPT.read_json(await read_json_object(request))["receipt"]
+    served = runtime(request)
+    result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     body: dict[str, Any] = {
         "campaign": result.campaign.slug,
         "state": result.campaign.state.value,
@@ -134,16 +129,18 @@ async def status(request: Request) -> Response:
 
 
 @public
+@documented(
+    Operation(
+        summary="Withdraw a pledge before the reveal.",
+        answers={200: ("Withdrawn", "Withdrawn; its key is deleted.")},
+        body="Receipt",
+        refusals=(400, 404, 409, 413, 415),
+    )
+)
 async def withdraw(request: Request) -> Response:
-    data = await read_json_object(request)
-    receipt = text_field(data, "receipt", max_chars=signing.MAX_RECEIPT_CHARS, required=True)
-    state = request.app.state
-    try:
-        campaign = await receipts.withdraw(
-            receipt, keystore=state.keystore, pepper=state.code_pepper
-        )
-    except CampaignError as error:
-        raise refused(error) from None
+    receipt = RECEIPT.read_json(await read_json_object(request))["receipt"]
+    served = runtime(request)
+    campaign = await receipts.withdraw(receipt, keystore=served.keystore, pepper=served.code_pepper)
     return JSONResponse(
         {"withdrawn": True, "campaign": campaign.slug, "state": campaign.state.value}
     )

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 import click
-from tortoise import Tortoise
 
-from crypto import codes
 from crypto.errors import EnvelopeError, StreamError, WrongPassphrase
-from crypto.keystore import Keystore
 from crypto.keywrap import unwrap_private_key
-from organise.bootstrap import load_settings, migrate_database
+from organise.bootstrap import run_with_runtime
 from organise.campaigns import csv_export, gatekeeping, invites, keys, lifecycle, policy, release
-from organise.campaigns.errors import CampaignError
+from organise.campaigns.fields import CAMPAIGN, MAX_BATCH
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -30,55 +25,35 @@ from organise.campaigns.models import (
     ProgressDisplay,
 )
 from organise.campaigns.reveal import RECIPIENT_ROLES
-from organise.campaigns.setup import CampaignSpec, create_campaign, parse_deadline
-from organise.db import tortoise_config
+from organise.campaigns.setup import create_campaign, spec_from_values
 from organise.i18n import _
 from organise.organisers.accounts import normalise_username
 from organise.organisers.errors import AccountError
 from organise.organisers.models import Organiser
-from organise.settings import Settings
+from organise.refusal import Refused
+from organise.runtime import Runtime
+
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Runtime:
-    keystore: Keystore
-    pepper: bytes
+def _refused(refusal: Refused) -> click.ClickException:
+    return click.ClickException("\n".join(refusal.field_messages().values()))
 
 
-@contextlib.asynccontextmanager
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    keystore = Keystore.open(settings.keystore_path)
+def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
     try:
-        pepper = keystore.get_or_create(keys.CODE_PEPPER, codes.new_pepper)
-        await Tortoise.init(config=tortoise_config(settings))
-        try:
-            yield Runtime(keystore, pepper)
-        finally:
-            await Tortoise.close_connections()
-    finally:
-        keystore.close()
-
-
-def _ready() -> Settings:
-    settings = load_settings()
-    migrate_database(settings)
-    return settings
+        return run_with_runtime(work)
+    except Refused as refusal:
+        raise _refused(refusal) from None
 
 
 async def _campaign(slug: str) -> Campaign:
     campaign = await Campaign.get_or_none(slug=slug.strip().lower())
     if campaign is None:
-        raise CampaignError(
+        raise Refused(
             _("There is no campaign %(slug)s.") % {"slug": slug}, status=404, code="no_campaign"
         )
     return campaign
-
-
-def _run(coroutine: object) -> object:
-    try:
-        return asyncio.run(coroutine)  # type: ignore[arg-type]
-    except CampaignError as error:
-        raise click.ClickException(error.message) from None
 
 
 @click.group()
@@ -115,7 +90,7 @@ def campaign() -> None:
     show_default=True,
     help="open: anyone may sign -- fake pledges could then force an early reveal.",
 )
-@click.option("--onward-invites", type=click.IntRange(0, policy.MAX_ONWARD_INVITES), default=0)
+@click.option("--onward-invites", type=int, default=0, help="Codes each signer gets to pass on.")
 @click.option(
     "--progress",
     type=click.Choice([p.value for p in ProgressDisplay]),
@@ -150,29 +125,31 @@ def create(
         gate = policy.policy_from_choice(gatekeepers, server_required=server_required)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--gatekeepers") from None
+    options = {
+        "slug": slug,
+        "title": title,
+        "demand": demand,
+        "employer": employer,
+        "contract": contract,
+        "threshold": threshold,
+        "deadline": deadline,
+        "cooling_off_hours": cooling_off,
+        "audience": audience,
+        "invite_mode": invite_mode,
+        "onward_invites": onward_invites,
+        "progress_display": progress,
+        "gate_mode": gate.mode,
+        "gatekeepers": gate.gatekeepers,
+        "gatekeepers_required": gate.threshold,
+    }
     try:
-        spec = CampaignSpec(
-            slug=slug,
-            title=title,
-            demand=demand,
-            threshold=threshold,
-            deadline=parse_deadline(deadline),
-            employer=employer,
-            contract=contract,
-            cooling_off_hours=cooling_off,
-            audience=Audience(audience),
-            invite_mode=InviteMode(invite_mode),
-            onward_invites=onward_invites,
-            progress_display=ProgressDisplay(progress),
-            gate=gate,
-        )
-    except CampaignError as error:
-        raise click.ClickException(error.message) from None
-    settings = _ready()
+        # The organiser's form's rules and limits, checked before anything is opened.
+        spec = spec_from_values(CAMPAIGN.read_json(options))
+    except Refused as refusal:
+        raise _refused(refusal) from None
 
-    async def work() -> dict[str, object]:
-        async with runtime(settings) as rt:
-            created = await create_campaign(spec, keystore=rt.keystore)
+    async def work(runtime: Runtime) -> dict[str, object]:
+        created = await create_campaign(spec, keystore=runtime.keystore, pepper=runtime.code_pepper)
         made = created.campaign
         output: dict[str, object] = {
             "slug": made.slug,
@@ -186,21 +163,19 @@ def create(
             output["gatekeeper_shares"] = list(created.gatekeeper_shares)
         return output
 
-    click.echo(json.dumps(_run(work())))
+    click.echo(json.dumps(_run(work)))
 
 
 @campaign.command("invites")
 @click.argument("slug")
-@click.option("--count", required=True, type=click.IntRange(1, invites.MAX_BATCH))
+@click.option("--count", required=True, type=click.IntRange(1, MAX_BATCH))
 def make_invites(slug: str, count: int) -> None:
     """Print COUNT fresh single-use invite codes, one per line (shown only now)."""
-    settings = _ready()
 
-    async def work() -> list[str]:
-        async with runtime(settings) as rt:
-            return await invites.generate(await _campaign(slug), count, pepper=rt.pepper)
+    async def work(runtime: Runtime) -> list[str]:
+        return await invites.generate(await _campaign(slug), count, pepper=runtime.code_pepper)
 
-    for code in _run(work()):  # type: ignore[attr-defined]
+    for code in _run(work):
         click.echo(code)
 
 
@@ -229,85 +204,83 @@ def _open_private(path: Path) -> TextIO:
 )
 def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | None) -> None:
     """Write a revealed campaign's pledges as CSV (refused before the reveal)."""
-    settings = _ready()
     passphrase = _read_passphrase(passphrase_file)
 
-    async def work() -> None:
-        async with runtime(settings):
-            made = await _campaign(slug)
-            if made.state != CampaignState.REVEALED:
-                raise CampaignError(
-                    _(
-                        "The campaign %(slug)s has not been revealed (it is %(state)s): "
-                        "nobody can read its pledges yet."
-                    )
-                    % {"slug": made.slug, "state": policy.state_label(made.state)}
-                )
-            try:
-                name = normalise_username(username)
-            except AccountError as error:
-                raise CampaignError(str(error)) from None
-            organiser = await Organiser.get_or_none(username=name)
-            if organiser is None or organiser.role not in RECIPIENT_ROLES:
-                raise CampaignError(
-                    _("There is no organiser or admin account %(name)s.") % {"name": username}
-                )
-            if made.released_to_organisers is None:
-                raise CampaignError(
-                    _(
-                        "No organiser account existed at the moment of the reveal, so nobody "
-                        "can read it."
-                    )
-                )
-            try:
-                private_key = await keys.in_thread(
-                    unwrap_private_key, organiser.wrapped_private_key, passphrase
-                )
-            except WrongPassphrase:
-                raise CampaignError(_("Wrong passphrase.")) from None
-            not_a_recipient = CampaignError(
+    async def work(runtime: Runtime) -> None:
+        made = await _campaign(slug)
+        if made.state != CampaignState.REVEALED:
+            raise Refused(
                 _(
-                    "The revealed pledges were sealed to the organisers who had accounts "
-                    "at the moment of the reveal; this account was not one of them."
+                    "The campaign %(slug)s has not been revealed (it is %(state)s): "
+                    "nobody can read its pledges yet."
+                )
+                % {"slug": made.slug, "state": policy.state_label(made.state)}
+            )
+        try:
+            name = normalise_username(username)
+        except AccountError as error:
+            raise Refused(str(error)) from None
+        organiser = await Organiser.get_or_none(username=name)
+        if organiser is None or organiser.role not in RECIPIENT_ROLES:
+            raise Refused(
+                _("There is no organiser or admin account %(name)s.") % {"name": username}
+            )
+        if made.released_to_organisers is None:
+            raise Refused(
+                _(
+                    "No organiser account existed at the moment of the reveal, so nobody "
+                    "can read it."
                 )
             )
-            try:
-                # Checks the key before any file is created.
-                release.organiser_reader(made, private_key)
-            except EnvelopeError:
+        try:
+            private_key = await keys.in_thread(
+                unwrap_private_key, organiser.wrapped_private_key, passphrase
+            )
+        except WrongPassphrase:
+            raise Refused(_("Wrong passphrase.")) from None
+        not_a_recipient = Refused(
+            _(
+                "The revealed pledges were sealed to the organisers who had accounts "
+                "at the moment of the reveal; this account was not one of them."
+            )
+        )
+        try:
+            # Checks the key before any file is created.
+            release.organiser_reader(made, private_key)
+        except EnvelopeError:
+            raise not_a_recipient from None
+        handle = sys.stdout if out is None else _open_private(out)
+        try:
+            # One chunk of records at a time: the CSV is never held whole in memory.
+            csv_export.write_header(handle)
+            async for records in release.organiser_records(made, private_key):
+                csv_export.write_rows(handle, records)
+        except EnvelopeError as error:
+            if out is not None:
+                handle.close()
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(out)  # never leave a partial list that looks whole
+            if not isinstance(error, StreamError):
                 raise not_a_recipient from None
-            handle = sys.stdout if out is None else _open_private(out)
-            try:
-                # One chunk of records at a time: the CSV is never held whole in memory.
-                csv_export.write_header(handle)
-                async for records in release.organiser_records(made, private_key):
-                    csv_export.write_rows(handle, records)
-            except EnvelopeError as error:
-                if out is not None:
-                    handle.close()
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(out)  # never leave a partial list that looks whole
-                if not isinstance(error, StreamError):
-                    raise not_a_recipient from None
-                if out is None:
-                    raise CampaignError(
-                        _(
-                            "The revealed pledges stored in the database are incomplete or "
-                            "have been altered: the output above is incomplete. Restore the "
-                            "database from a backup."
-                        )
-                    ) from None
-                raise CampaignError(
+            if out is None:
+                raise Refused(
                     _(
-                        "The revealed pledges stored in the database are incomplete or have "
-                        "been altered: nothing was written. Restore the database from a backup."
+                        "The revealed pledges stored in the database are incomplete or "
+                        "have been altered: the output above is incomplete. Restore the "
+                        "database from a backup."
                     )
                 ) from None
-            finally:
-                if out is not None:
-                    handle.close()
+            raise Refused(
+                _(
+                    "The revealed pledges stored in the database are incomplete or have "
+                    "been altered: nothing was written. Restore the database from a backup."
+                )
+            ) from None
+        finally:
+            if out is not None:
+                handle.close()
 
-    _run(work())
+    _run(work)
     if out is not None:
         click.echo(_("Wrote the revealed pledges to %(path)s.") % {"path": out}, err=True)
 
@@ -317,13 +290,13 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
 def hand_in_share(slug: str) -> None:
     """Read one gatekeeper share on standard input and hand it in."""
     words = sys.stdin.read(gatekeeping.MAX_SHARE_CHARS + 1)
-    settings = _ready()
 
-    async def work() -> gatekeeping.ShareOutcome:
-        async with runtime(settings) as rt:
-            return await gatekeeping.submit(await _campaign(slug), words, keystore=rt.keystore)
+    async def work(runtime: Runtime) -> gatekeeping.ShareOutcome:
+        return await gatekeeping.submit(
+            await _campaign(slug), words, keystore=runtime.keystore, pepper=runtime.code_pepper
+        )
 
-    outcome: gatekeeping.ShareOutcome = _run(work())  # type: ignore[assignment]
+    outcome = _run(work)
     if outcome.revealed:
         click.echo(_("Share accepted. The gate is open: the pledges have been revealed."))
     elif outcome.mismatch:
@@ -347,35 +320,30 @@ def hand_in_share(slug: str) -> None:
 @click.argument("slug")
 def show(slug: str) -> None:
     """Print a campaign's public facts as JSON (state, progress, threshold, deadline)."""
-    settings = _ready()
 
-    async def work() -> dict[str, object]:
-        async with runtime(settings):
-            made = await _campaign(slug)
-            shown = policy.progress(made)
-            return {
-                "slug": made.slug,
-                "title": made.title,
-                "state": made.state.value,
-                "threshold": made.threshold,
-                "pledges": made.pledge_count,
-                "progress": shown.text,
-                "deadline": made.deadline.isoformat(),
-                "revealed_count": made.revealed_count,
-                "destroyed_unread": made.destroyed_count,
-            }
+    async def work(runtime: Runtime) -> dict[str, object]:
+        made = await _campaign(slug)
+        shown = policy.progress(made)
+        return {
+            "slug": made.slug,
+            "title": made.title,
+            "state": made.state.value,
+            "threshold": made.threshold,
+            "pledges": made.pledge_count,
+            "progress": shown.text,
+            "deadline": made.deadline.isoformat(),
+            "revealed_count": made.revealed_count,
+            "destroyed_unread": made.destroyed_count,
+        }
 
-    click.echo(json.dumps(_run(work())))
+    click.echo(json.dumps(_run(work)))
 
 
 @click.command("tick")
 def tick() -> None:
     """Run the time-based campaign transitions once (deadlines, cooling-off, reveals). For cron."""
-    settings = _ready()
 
-    async def work() -> dict[str, int]:
-        async with runtime(settings) as rt:
-            report = await lifecycle.tick(rt.keystore)
-        return report.as_dict()
+    async def work(runtime: Runtime) -> dict[str, int]:
+        return (await lifecycle.tick(runtime.keystore)).as_dict()
 
-    click.echo(json.dumps(_run(work())))
+    click.echo(json.dumps(_run(work)))

@@ -22,20 +22,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import nacl.public
 from shamir_mnemonic.wordlist import WORD_INDEX_MAP
 
 from crypto.errors import KeystoreError, ShareError
-from crypto.gate import SHARE_WORDS, inspect_share, normalise_share, recover_private_key
+from crypto.gate import SHARE_WORDS, inspect_share, normalise_share
 from crypto.keystore import Keystore
 from organise.campaigns import keys, policy, sharecheck
-from organise.campaigns.errors import CampaignError
+from organise.campaigns.gateshares import Place, handed_in, place_name, rebuild_key
+from organise.campaigns.lifecycle import expire
 from organise.campaigns.models import Campaign, CampaignState
+from organise.campaigns.reveal import reveal
 from organise.i18n import _
+from organise.refusal import Refused
 
 MAX_SHARE_CHARS = 1000
-
-Place = tuple[int, int]  # (group index, member index)
 
 
 @dataclass(frozen=True)
@@ -70,51 +70,6 @@ def share_problem(error: ShareError, words: str) -> str:
     }
 
 
-def _place_name(campaign: Campaign, place: Place) -> str:
-    return f"{keys.submitted_prefix(campaign.id)}{place[0]}-{place[1]}"
-
-
-def _place_of(name: str) -> Place:
-    # Older names carried a digest after the place: "<group>-<member>-<digest>".
-    group, member = name.rsplit("/", 1)[1].split("-")[:2]
-    return int(group), int(member)
-
-
-async def handed_in(campaign: Campaign, keystore: Keystore) -> dict[Place, str]:
-    """The share held for each gatekeeper place (one per place)."""
-    names = await keys.in_thread(keystore.names, keys.submitted_prefix(campaign.id))
-    values = await keys.in_thread(keystore.get_many, names)
-    places: dict[Place, str] = {}
-    for name in sorted(values):
-        places.setdefault(_place_of(name), values[name].decode("utf-8"))
-    return places
-
-
-def _rebuild(
-    campaign: Campaign, server: str, places: dict[Place, str], needed: int
-) -> nacl.public.PrivateKey | None:
-    if len(places) < needed:
-        return None
-    try:
-        return recover_private_key(
-            [server, *(places[place] for place in sorted(places))],
-            identifier=campaign.gate_identifier,
-            public_key=campaign.public_key,
-        )
-    except ShareError:
-        return None
-
-
-async def rebuild_key(campaign: Campaign, keystore: Keystore) -> nacl.public.PrivateKey | None:
-    """The campaign private key if the shares present open the gate, else None."""
-    server = await keys.in_thread(keystore.get, keys.server_share(campaign.id))
-    if server is None:
-        return None
-    needed = policy.gatekeeper_shares_needed(policy.gate_policy(campaign))
-    places = await handed_in(campaign, keystore) if needed else {}
-    return await keys.in_thread(_rebuild, campaign, server.decode("utf-8"), places, needed)
-
-
 def _closed_message(campaign: Campaign) -> str:
     if campaign.state in (CampaignState.OPEN, CampaignState.COOLING_OFF):
         return _(
@@ -128,8 +83,8 @@ def _closed_message(campaign: Campaign) -> str:
     )
 
 
-def _foreign() -> CampaignError:
-    return CampaignError(
+def _foreign() -> Refused:
+    return Refused(
         _("This share belongs to another campaign, or to another deal of this one."),
         code="share_foreign",
     )
@@ -139,7 +94,7 @@ def _check_layout(campaign: Campaign, words: str) -> Place:
     try:
         info = inspect_share(words, identifier=campaign.gate_identifier)
     except ShareError as error:
-        raise CampaignError(share_problem(error, words), code=f"share_{error.reason}") from None
+        raise Refused(share_problem(error, words), code=f"share_{error.reason}") from None
     gate = policy.gate_policy(campaign)
     group_threshold, groups = gate.slip39_layout()
     fits = (
@@ -155,8 +110,8 @@ def _check_layout(campaign: Campaign, words: str) -> Place:
     return info.group_index, info.member_index
 
 
-def _not_dealt() -> CampaignError:
-    return CampaignError(
+def _not_dealt() -> Refused:
+    return Refused(
         _(
             "This share is not one of the shares dealt for this campaign. Check that you are "
             "handing in the share you were given for this campaign, word for word."
@@ -166,8 +121,8 @@ def _not_dealt() -> CampaignError:
     )
 
 
-def _already_handed_in() -> CampaignError:
-    return CampaignError(
+def _already_handed_in() -> Refused:
+    return Refused(
         _("This share has already been handed in. Thank you."),
         status=409,
         code="share_duplicate",
@@ -175,11 +130,9 @@ def _already_handed_in() -> CampaignError:
 
 
 async def _expire_if_due(campaign: Campaign, keystore: Keystore, now: datetime) -> None:
-    from organise.campaigns.lifecycle import expire  # lifecycle imports this module
-
     if campaign.deadline <= now:
         await expire(campaign.id, keystore=keystore, now=now)
-        raise CampaignError(
+        raise Refused(
             _(
                 "This campaign's deadline has passed: it has expired and its pledges were "
                 "destroyed. You can now destroy your share."
@@ -190,32 +143,35 @@ async def _expire_if_due(campaign: Campaign, keystore: Keystore, now: datetime) 
 
 
 async def submit(
-    campaign: Campaign, words: object, *, keystore: Keystore, now: datetime | None = None
+    campaign: Campaign,
+    words: object,
+    *,
+    keystore: Keystore,
+    pepper: bytes,
+    now: datetime | None = None,
 ) -> ShareOutcome:
     """Check and keep one gatekeeper share; reveal at once if the gate can now open."""
-    from organise.campaigns.reveal import reveal  # reveal uses rebuild_key from this module
-
     now = now or datetime.now(UTC)
     if not isinstance(words, str) or not words.strip():
-        raise CampaignError(_("Please enter a share."), code="missing_share")
+        raise Refused(_("Please enter a share."), code="missing_share")
     if len(words) > MAX_SHARE_CHARS:
-        raise CampaignError(_("This is too long to be a share."), code="share_malformed")
+        raise Refused(_("This is too long to be a share."), code="share_malformed")
     await _expire_if_due(campaign, keystore, now)
     if campaign.state != CampaignState.AWAITING_GATE:
-        raise CampaignError(_closed_message(campaign), status=409, code="gate_not_open")
+        raise Refused(_closed_message(campaign), status=409, code="gate_not_open")
     place = _check_layout(campaign, words)
     normalised = normalise_share(words)
     hashes = campaign.share_hashes
-    if hashes is not None:
-        pepper = await keys.code_pepper(keystore)
-        if not sharecheck.is_dealt(hashes, place[0], place[1], normalised, pepper):
-            raise _not_dealt()
+    if hashes is not None and not sharecheck.is_dealt(
+        hashes, place[0], place[1], normalised, pepper
+    ):
+        raise _not_dealt()
     places = await handed_in(campaign, keystore)
     if place in places:
         if places[place] == normalised:
             raise _already_handed_in()
         # Only possible for a campaign made without share hashes.
-        raise CampaignError(
+        raise Refused(
             _(
                 "A different share has already been handed in for this gatekeeper's place. "
                 "Please contact the campaign's organisers."
@@ -223,7 +179,7 @@ async def submit(
             status=409,
             code="share_place_taken",
         )
-    name = _place_name(campaign, place)
+    name = place_name(campaign, place)
     try:
         await keys.in_thread(keystore.put, name, normalised.encode("utf-8"))
     except KeystoreError:  # handed in at the same moment by someone else
@@ -238,7 +194,7 @@ async def submit(
     if current.state != CampaignState.AWAITING_GATE or current.deadline <= now:
         await keys.in_thread(keystore.delete, name)
         await _expire_if_due(current, keystore, now)
-        raise CampaignError(_closed_message(current), status=409, code="gate_not_open")
+        raise Refused(_closed_message(current), status=409, code="gate_not_open")
     places[place] = normalised
     needed = policy.gatekeeper_shares_needed(policy.gate_policy(current))
     still_needed = max(0, needed - len(places))

@@ -6,11 +6,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from crypto import codes
 from organise.campaigns import policy
-from organise.campaigns.errors import CampaignError
+from organise.campaigns.fields import MAX_BATCH
 from organise.campaigns.models import Campaign, InviteCode, InviteMode
 from organise.i18n import _
-
-MAX_BATCH = 500
+from organise.refusal import Refused
 
 
 def invite_hash(normalised_code: str, pepper: bytes) -> str:
@@ -38,18 +37,18 @@ async def store(
 async def generate(campaign: Campaign, count: int, *, pepper: bytes) -> list[str]:
     """A batch of new codes for `campaign`; the codes exist only in the return value."""
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
-        raise CampaignError(
+        raise Refused(
             _("Generate between 1 and %(n)d codes at a time.") % {"n": MAX_BATCH},
             code="invalid_count",
         )
     if campaign.invite_mode == InviteMode.OPEN:
-        raise CampaignError(
+        raise Refused(
             _("This campaign is open to anyone: it needs no invite codes."),
             status=409,
             code="open_campaign",
         )
     if campaign.state not in policy.SIGNABLE:
-        raise CampaignError(
+        raise Refused(
             _("This campaign no longer accepts pledges, so it needs no more invite codes."),
             status=409,
             code="campaign_closed",

@@ -17,13 +17,9 @@ from uuid import UUID
 
 import anyio
 
-from crypto import codes
 from crypto.keystore import Keystore
 
 T = TypeVar("T")
-
-# The pepper of invite-code and receipt hashes; the web app opens the same name (web/app.py).
-CODE_PEPPER = "pepper/codes"
 
 
 def pledge_key(campaign_id: UUID | str, pledge_id: UUID | str) -> str:
@@ -64,8 +60,3 @@ async def delete_prefix(keystore: Keystore, prefix: str) -> int:
     if not await in_thread(keystore.names, prefix):
         return 0
     return await in_thread(keystore.delete_prefix, prefix)
-
-
-async def code_pepper(keystore: Keystore) -> bytes:
-    """The code pepper (the same entry the web app opens as `app.state.code_pepper`)."""
-    return await in_thread(keystore.get_or_create, CODE_PEPPER, codes.new_pepper)

@@ -26,7 +26,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
-from organise.campaigns import gatekeeping, policy, receipts, shredding
+from organise.campaigns import gateshares, policy, receipts, shredding
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -185,7 +185,7 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
         report.awaiting_gate += outcome == "awaiting_gate"
 
     async def open_gate(campaign: Campaign) -> bool:
-        key = await gatekeeping.rebuild_key(campaign, keystore)
+        key = await gateshares.rebuild_key(campaign, keystore)
         if key is None:
             return False
         del key

@@ -13,7 +13,6 @@ from crypto import codes
 from crypto.errors import CodeFormatError
 from crypto.keystore import Keystore
 from organise.campaigns import counting, keys, policy, release
-from organise.campaigns.errors import CampaignError
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -23,8 +22,9 @@ from organise.campaigns.models import (
     Pledge,
     WithdrawnKey,
 )
-from organise.campaigns.signing import MAX_RECEIPT_CHARS, receipt_digest
+from organise.campaigns.signing import receipt_digest
 from organise.i18n import _
+from organise.refusal import Refused
 
 PledgeState = Literal["sealed", "revealed", "not_revealed"]
 
@@ -38,30 +38,29 @@ class PledgeStatus:
     cosigners: list[dict[str, str]] | None
 
 
-def _receipt_hash(receipt: object, pepper: bytes) -> str:
-    if not isinstance(receipt, str) or not receipt.strip():
-        raise CampaignError(_("Please enter your receipt."), code="missing_receipt")
-    if len(receipt) > MAX_RECEIPT_CHARS:
-        raise CampaignError(_("This is too long to be a receipt."), code="invalid_receipt")
+def _receipt_hash(receipt: str, pepper: bytes) -> str:
+    """The keyed hash of a receipt read by `fields.RECEIPT` (present, not too long)."""
     try:
         normalised = codes.normalise_receipt(receipt)
     except CodeFormatError:
-        raise CampaignError(
-            _(
-                "This is not a receipt: a receipt is 8 words from our word list, separated by "
-                "dashes or spaces. Check what you wrote down."
-            ),
+        raise Refused(
+            {
+                "receipt": _(
+                    "This is not a receipt: a receipt is 8 words from our word list, "
+                    "separated by dashes or spaces. Check what you wrote down."
+                )
+            },
             code="invalid_receipt",
         ) from None
     return receipt_digest(normalised, pepper)
 
 
-async def find_pledge(receipt: object, *, pepper: bytes) -> Pledge:
+async def find_pledge(receipt: str, *, pepper: bytes) -> Pledge:
     pledge = await Pledge.get_or_none(receipt_hash=_receipt_hash(receipt, pepper)).prefetch_related(
         "campaign"
     )
     if pledge is None:
-        raise CampaignError(
+        raise Refused(
             _(
                 "No pledge matches this receipt. It may have been withdrawn, or its campaign "
                 "has ended and its sealed pledges were destroyed."
@@ -72,7 +71,7 @@ async def find_pledge(receipt: object, *, pepper: bytes) -> Pledge:
     return pledge
 
 
-async def status(receipt: object, *, keystore: Keystore, pepper: bytes) -> PledgeStatus:
+async def status(receipt: str, *, keystore: Keystore, pepper: bytes) -> PledgeStatus:
     pledge = await find_pledge(receipt, pepper=pepper)
     campaign: Campaign = pledge.campaign
     if pledge.revealed:
@@ -86,14 +85,14 @@ async def status(receipt: object, *, keystore: Keystore, pepper: bytes) -> Pledg
 
 
 async def withdraw(
-    receipt: object, *, keystore: Keystore, pepper: bytes, now: datetime | None = None
+    receipt: str, *, keystore: Keystore, pepper: bytes, now: datetime | None = None
 ) -> Campaign:
     """Delete the pledge and its key. Refused once the pledge is revealed or being revealed."""
     now = now or datetime.now(UTC)
     pledge = await find_pledge(receipt, pepper=pepper)
     campaign: Campaign = pledge.campaign
     if pledge.revealed:
-        raise CampaignError(
+        raise Refused(
             _("Your pledge has already been revealed; it can no longer be withdrawn."),
             status=409,
             code="already_revealed",
@@ -108,14 +107,14 @@ async def withdraw(
             .update(pledge_count=F("pledge_count") - 1)
         )
         if counted != 1:
-            raise CampaignError(
+            raise Refused(
                 _("This campaign is revealing or has ended: pledges can no longer be withdrawn."),
                 status=409,
                 code="campaign_closed",
             )
         gone = await Pledge.filter(id=pledge.id, revealed=False).using_db(connection).delete()
         if gone != 1:
-            raise CampaignError(
+            raise Refused(
                 _("This pledge has already been withdrawn or revealed."),
                 status=409,
                 code="already_gone",

@@ -34,7 +34,7 @@ from crypto.keystore import Keystore
 from organise.campaigns import keys
 from organise.campaigns.models import Audience, Campaign, ReleasedChunk
 from organise.i18n import _
-from organise.web.errors import RequestRefused
+from organise.refusal import Refused
 
 RECORD_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "list_publicly")
 COSIGNER_FIELDS = ("name", "contact", "team", "message")
@@ -255,13 +255,13 @@ async def _server_read(
         # Read whole before answering: a damaged list is refused, never shown short.
         return [item async for chunk in _open_stream(campaign, audience, reader) for item in chunk]
     except (StreamError, EnvelopeError):
-        raise RequestRefused(
-            409,
+        raise Refused(
             _(
                 "The names this campaign revealed are stored incomplete or altered, so none "
                 "are shown. Organisers: restore the database from a backup."
             ),
-            "release_damaged",
+            status=409,
+            code="release_damaged",
         ) from None
 
 

@@ -37,7 +37,7 @@ from crypto import atrest
 from crypto.envelope import open_pledge
 from crypto.errors import EnvelopeError
 from crypto.keystore import Keystore
-from organise.campaigns import counting, gatekeeping, keys, policy, release, shredding
+from organise.campaigns import counting, gateshares, keys, policy, release, shredding
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -253,7 +253,7 @@ async def _reveal_claimed(
     campaign_id: UUID, from_state: CampaignState, keystore: Keystore, now: datetime
 ) -> bool:
     campaign = await Campaign.get(id=campaign_id)
-    private_key = await gatekeeping.rebuild_key(campaign, keystore)
+    private_key = await gateshares.rebuild_key(campaign, keystore)
     if private_key is None:
         await _release_claim(campaign_id, from_state, now)
         return False

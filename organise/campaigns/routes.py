@@ -7,17 +7,100 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount
 
 from organise.campaigns import api as json_api
-from organise.campaigns import organiser_views, views
+from organise.campaigns import organiser_pages
+from organise.campaigns import pages as worker_pages
+from organise.campaigns.fields import PLEDGE
+from organise.web.openapi import ref
 
 pages: list[BaseRoute] = [
-    Mount("/campaigns", routes=views.routes, name="campaigns"),
-    Mount("/pledges", routes=views.pledge_routes, name="pledges"),
+    Mount("/campaigns", routes=worker_pages.routes, name="campaigns"),
+    Mount("/pledges", routes=worker_pages.pledge_routes, name="pledges"),
 ]
 api: list[BaseRoute] = [
     Mount("/api/v1/campaigns", routes=json_api.campaign_routes, name="api_campaigns"),
     Mount("/api/v1/pledges", routes=json_api.pledge_routes, name="api_pledges"),
 ]
 organiser: list[BaseRoute] = [
-    Mount("/organisers/campaigns", routes=organiser_views.routes, name="campaign_organisers"),
+    Mount("/organisers/campaigns", routes=organiser_pages.routes, name="campaign_organisers"),
 ]
-schemas: dict[str, Any] = {}
+
+# The answers of the JSON API ("Receipt", a body shared with reports, is in organise.web.openapi).
+schemas: dict[str, Any] = {
+    "Progress": {
+        "type": "object",
+        "required": ["display", "text", "reached"],
+        "properties": {
+            "display": {"type": "string", "enum": ["exact", "rounded"]},
+            "text": {"type": "string"},
+            "reached": {"type": "boolean"},
+            "count": {"type": "integer"},
+            "lower": {"type": "integer"},
+            "upper": {"type": "integer", "nullable": True},
+        },
+    },
+    "Campaign": {
+        "type": "object",
+        "required": [
+            "slug",
+            "title",
+            "demand",
+            "employer",
+            "contract",
+            "threshold",
+            "deadline",
+            "state",
+            "progress",
+            "invite_only",
+            "cooling_off_hours",
+            "audience",
+            "gate",
+        ],
+        "properties": {
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "demand": {"type": "string"},
+            "employer": {"type": "string"},
+            "contract": {"type": "string"},
+            "threshold": {"type": "integer"},
+            "deadline": {"type": "string"},
+            "state": {"type": "string"},
+            "progress": ref("Progress"),
+            "invite_only": {"type": "boolean"},
+            "cooling_off_hours": {"type": "integer"},
+            "audience": {"type": "string", "enum": ["organisers", "cosigners", "public"]},
+            "gate": {"type": "string"},
+            "revealed_count": {"type": "integer", "nullable": True},
+            "listed_signers": {"type": "array", "items": {"type": "string"}},
+            "destroyed_unread": {"type": "integer"},
+        },
+    },
+    PLEDGE.name: PLEDGE.schema(),
+    "Signed": {
+        "type": "object",
+        "required": ["receipt", "invite_codes", "state"],
+        "properties": {
+            "receipt": {"type": "string"},
+            "invite_codes": {"type": "array", "items": {"type": "string"}},
+            "state": {"type": "string"},
+        },
+    },
+    "PledgeStatus": {
+        "type": "object",
+        "required": ["campaign", "state", "pledge"],
+        "properties": {
+            "campaign": {"type": "string"},
+            "state": {"type": "string"},
+            "pledge": {"type": "string", "enum": ["sealed", "revealed", "not_revealed"]},
+            "cosigners": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "Withdrawn": {
+        "type": "object",
+        "required": ["withdrawn", "campaign", "state"],
+        "properties": {
+            "withdrawn": {"type": "boolean", "enum": [True]},
+            "campaign": {"type": "string"},
+            "state": {"type": "string"},
+        },
+    },
+}

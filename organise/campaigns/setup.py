@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import re
+import dataclasses
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -13,7 +15,7 @@ from tortoise.transactions import in_transaction
 from crypto.gate import GatePolicy, deal_gate
 from crypto.keystore import Keystore
 from organise.campaigns import keys, policy, sharecheck
-from organise.campaigns.errors import CampaignError
+from organise.campaigns.fields import CAMPAIGN, GATE_MODES
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -24,15 +26,9 @@ from organise.campaigns.models import (
     ProgressDisplay,
 )
 from organise.i18n import _
+from organise.refusal import Refused
 
-SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
-MAX_TITLE_CHARS = 200
-MAX_DEMAND_CHARS = 10_000
-MAX_EMPLOYER_CHARS = 200
-MAX_CONTRACT_CHARS = 300
 MAX_DEADLINE_AHEAD = timedelta(days=3 * 366)
-# Addresses the organiser pages use for themselves.
-RESERVED_SLUGS = frozenset({"new"})
 SERVER_ALONE = GatePolicy("server")
 
 
@@ -60,116 +56,73 @@ class CreatedCampaign:
     gatekeeper_shares: tuple[str, ...]
 
 
-def parse_deadline(text: str) -> datetime:
-    """An ISO 8601 date or date-time; without a time zone it is read as UTC."""
-    text = text.strip()
+def _gate(values: Mapping[str, Any]) -> GatePolicy:
+    """The gate chosen, once its numbers are known to fit its mode."""
+    mode = values["gate_mode"]
+    if mode == "server":
+        return SERVER_ALONE
+    gatekeepers, required = values["gatekeepers"], values["gatekeepers_required"]
+    if mode in GATE_MODES:
+        for name, number in (("gatekeepers", gatekeepers), ("gatekeepers_required", required)):
+            if number is None:
+                label = CAMPAIGN[name].label
+                raise Refused({name: _("%(label)s must be a whole number.") % {"label": label}})
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise CampaignError(
-            _("The deadline must be a date and time such as 2030-05-01T18:00 (ISO 8601)."),
-            code="invalid_deadline",
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # e.g. 9999-12-31T23:59-05:00 is past the last representable moment
-        raise CampaignError(
-            _("The deadline must be in the future and at most three years ahead."),
-            code="invalid_deadline",
-        ) from None
+        return policy.make_policy(mode, gatekeepers=gatekeepers or 0, required=required or 0)
+    except ValueError as error:
+        raise Refused({"gate_mode": str(error)}) from None
 
 
-def _text(value: str, *, label: str, max_chars: int, required: bool) -> str:
-    value = value.strip()
-    if "\x00" in value:
-        raise CampaignError(_("%(label)s contains a NUL character.") % {"label": label})
-    if required and not value:
-        raise CampaignError(_("%(label)s is required.") % {"label": label}, code="missing_field")
-    if len(value) > max_chars:
-        raise CampaignError(
-            _("%(label)s can be at most %(n)d characters.") % {"label": label, "n": max_chars},
-            code="field_too_long",
-        )
-    return value
+def spec_from_values(values: Mapping[str, Any]) -> CampaignSpec:
+    """The campaign described by values read with `fields.CAMPAIGN` (or `CAMPAIGN_PAGE`)."""
+    return CampaignSpec(
+        slug=values["slug"],
+        title=values["title"],
+        demand=values["demand"],
+        employer=values["employer"],
+        contract=values["contract"],
+        threshold=values["threshold"],
+        deadline=values["deadline"],
+        cooling_off_hours=values["cooling_off_hours"],
+        audience=Audience(values["audience"]),
+        invite_mode=InviteMode(values["invite_mode"]),
+        onward_invites=values["onward_invites"],
+        progress_display=ProgressDisplay(values["progress_display"]),
+        gate=_gate(values),
+    )
 
 
-def _in_range(value: int, *, label: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise CampaignError(
-            _("%(label)s must be a whole number from %(lo)d to %(hi)d.")
-            % {"label": label, "lo": low, "hi": high}
-        )
-    return value
+def _deadline_problem(message: str) -> Refused:
+    return Refused({"deadline": message}, code="invalid_deadline")
 
 
 def check_spec(spec: CampaignSpec, *, now: datetime | None = None) -> CampaignSpec:
-    """The spec with its text tidied, or CampaignError naming the first problem."""
+    """What the field table cannot check on its own: the deadline against the clock.
+
+    Onward codes only mean something when a code is needed to sign.
+    """
     now = now or datetime.now(UTC)
-    slug = spec.slug.strip().lower()
-    if not SLUG_PATTERN.fullmatch(slug) or slug in RESERVED_SLUGS:
-        raise CampaignError(
-            _(
-                "The short name (used in the address) is 2 to 64 characters: lower-case "
-                "letters, digits and dashes, starting with a letter or digit."
-            ),
-            code="invalid_slug",
-        )
     if spec.deadline.tzinfo is None:
-        raise CampaignError(_("The deadline needs a time zone."), code="invalid_deadline")
+        raise _deadline_problem(_("The deadline needs a time zone."))
     if spec.deadline <= now:
-        raise CampaignError(_("The deadline must be in the future."), code="invalid_deadline")
+        raise _deadline_problem(_("The deadline must be in the future."))
     if spec.deadline > now + MAX_DEADLINE_AHEAD:
-        raise CampaignError(
-            _("The deadline can be at most three years ahead."), code="invalid_deadline"
-        )
-    onward = _in_range(
-        spec.onward_invites,
-        label=_("Onward invite codes"),
-        low=0,
-        high=policy.MAX_ONWARD_INVITES,
-    )
-    return CampaignSpec(
-        slug=slug,
-        title=_text(spec.title, label=_("Title"), max_chars=MAX_TITLE_CHARS, required=True),
-        demand=_text(spec.demand, label=_("Demand"), max_chars=MAX_DEMAND_CHARS, required=True),
-        employer=_text(
-            spec.employer, label=_("Employer"), max_chars=MAX_EMPLOYER_CHARS, required=False
-        ),
-        contract=_text(
-            spec.contract, label=_("Contract"), max_chars=MAX_CONTRACT_CHARS, required=False
-        ),
-        threshold=_in_range(
-            spec.threshold,
-            label=_("Threshold"),
-            low=policy.MIN_THRESHOLD,
-            high=policy.MAX_THRESHOLD,
-        ),
+        raise _deadline_problem(_("The deadline can be at most three years ahead."))
+    return dataclasses.replace(
+        spec,
         deadline=spec.deadline.astimezone(UTC),
-        cooling_off_hours=_in_range(
-            spec.cooling_off_hours,
-            label=_("Cooling-off period (hours)"),
-            low=0,
-            high=policy.MAX_COOLING_OFF_HOURS,
-        ),
-        audience=Audience(spec.audience),
-        invite_mode=InviteMode(spec.invite_mode),
-        # Onward codes only mean something when a code is needed to sign.
-        onward_invites=onward if spec.invite_mode == InviteMode.INVITE else 0,
-        progress_display=ProgressDisplay(spec.progress_display),
-        gate=spec.gate,
+        onward_invites=spec.onward_invites if spec.invite_mode == InviteMode.INVITE else 0,
     )
 
 
 async def create_campaign(
-    spec: CampaignSpec, *, keystore: Keystore, now: datetime | None = None
+    spec: CampaignSpec, *, keystore: Keystore, pepper: bytes, now: datetime | None = None
 ) -> CreatedCampaign:
     """Deal the gate, keep the server's share in the keystore, and create the campaign row."""
     now = now or datetime.now(UTC)
     spec = check_spec(spec, now=now)
     if await Campaign.exists(slug=spec.slug):
-        raise CampaignError(
+        raise Refused(
             _("A campaign with this short name already exists."), status=409, code="slug_taken"
         )
     dealt = await keys.in_thread(deal_gate, spec.gate)
@@ -178,7 +131,7 @@ async def create_campaign(
         share_hashes = sharecheck.dealt_hashes(
             dealt.gatekeeper_shares,
             identifier=dealt.identifier,
-            pepper=await keys.code_pepper(keystore),
+            pepper=pepper,
         )
     campaign_id = uuid.uuid4()
     share_name = keys.server_share(campaign_id)
@@ -213,7 +166,7 @@ async def create_campaign(
             )
     except IntegrityError:
         await keys.in_thread(keystore.delete, share_name)
-        raise CampaignError(
+        raise Refused(
             _("A campaign with this short name already exists."), status=409, code="slug_taken"
         ) from None
     except BaseException:

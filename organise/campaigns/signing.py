@@ -34,7 +34,6 @@ from crypto.envelope import seal_pledge
 from crypto.errors import CodeFormatError, PlaintextTooLarge
 from crypto.keystore import Keystore
 from organise.campaigns import counting, invites, keys, policy
-from organise.campaigns.errors import CampaignError
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -46,20 +45,14 @@ from organise.campaigns.models import (
     Pledge,
 )
 from organise.i18n import _
+from organise.refusal import Refused
 from organise.weeks import week_of
-
-MAX_NAME_CHARS = 100
-MAX_CONTACT_CHARS = 200
-MAX_TEAM_CHARS = 100
-MAX_MESSAGE_CHARS = 1000
-MAX_CODE_CHARS = 100
-MAX_RECEIPT_CHARS = 200
-
-_ALLOWED_CONTROL = {"\n", "\t"}
 
 
 @dataclass(frozen=True)
 class PledgeInput:
+    """A pledge as read by `fields.PLEDGE` (the table checks each field on its own)."""
+
     name: str
     contact: str = ""
     team: str = ""
@@ -77,60 +70,29 @@ class Signed:
     threshold_reached: bool  # this signature moved the campaign into cooling-off
 
 
-def _has_control(value: str, *, multiline: bool) -> bool:
-    allowed = _ALLOWED_CONTROL if multiline else set()
-    return any((ord(char) < 32 or 127 <= ord(char) < 160) and char not in allowed for char in value)
-
-
-def clean_text(value: str, *, label: str, max_chars: int, multiline: bool = False) -> str:
-    """Stripped text within `max_chars`, without control characters; CampaignError otherwise."""
-    if not isinstance(value, str):
-        raise CampaignError(_("%(label)s must be text.") % {"label": label}, code="invalid_field")
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if _has_control(value, multiline=multiline):
-        raise CampaignError(
-            _("%(label)s contains control characters; please remove them.") % {"label": label},
-            code="invalid_field",
-        )
-    if len(value) > max_chars:
-        raise CampaignError(
-            _("%(label)s can be at most %(n)d characters.") % {"label": label, "n": max_chars},
-            code="field_too_long",
-        )
-    return value
-
-
 def _record(campaign: Campaign, data: PledgeInput) -> tuple[dict[str, str | bool], int]:
-    name = clean_text(data.name, label=_("Name or pseudonym"), max_chars=MAX_NAME_CHARS)
-    if not name:
-        raise CampaignError(_("Please give a name or a pseudonym."), code="missing_field")
     personal = data.personal_threshold
     if personal is None:
         personal = campaign.threshold
-    if (
-        isinstance(personal, bool)
-        or not isinstance(personal, int)
-        or not campaign.threshold <= personal <= policy.MAX_THRESHOLD
-    ):
-        raise CampaignError(
-            _(
-                "Your own threshold must be a whole number from %(lo)d (the campaign's) "
-                "to %(hi)d, or left empty."
-            )
-            % {"lo": campaign.threshold, "hi": policy.MAX_THRESHOLD},
-            code="invalid_personal_threshold",
+    # The table knows the bounds of any campaign; the lower one is this campaign's threshold.
+    if not campaign.threshold <= personal <= policy.MAX_THRESHOLD:
+        raise Refused(
+            {
+                "personal_threshold": _(
+                    "Your own threshold must be a whole number from %(lo)d (the campaign's) "
+                    "to %(hi)d, or left empty."
+                )
+                % {"lo": campaign.threshold, "hi": policy.MAX_THRESHOLD}
+            },
+            code="invalid_field",
         )
-    if not isinstance(data.list_publicly, bool):
-        raise CampaignError(_("The listing choice must be yes or no."), code="invalid_field")
     record: dict[str, str | bool] = {
-        "name": name,
-        "contact": clean_text(data.contact, label=_("Contact"), max_chars=MAX_CONTACT_CHARS),
-        "team": clean_text(data.team, label=_("Team or role"), max_chars=MAX_TEAM_CHARS),
-        "message": clean_text(
-            data.message, label=_("Message"), max_chars=MAX_MESSAGE_CHARS, multiline=True
-        ),
+        "name": data.name,
+        "contact": data.contact,
+        "team": data.team,
+        "message": data.message,
         # Only a public campaign lists anyone publicly; elsewhere the choice is not offered.
-        "list_publicly": bool(data.list_publicly) and campaign.audience == Audience.PUBLIC,
+        "list_publicly": data.list_publicly and campaign.audience == Audience.PUBLIC,
     }
     return record, personal
 
@@ -138,21 +100,21 @@ def _record(campaign: Campaign, data: PledgeInput) -> tuple[dict[str, str | bool
 def _invite_hash(campaign: Campaign, code: str, pepper: bytes) -> str | None:
     if campaign.invite_mode == InviteMode.OPEN:
         return None
-    if not isinstance(code, str) or not code.strip():
-        raise CampaignError(
-            _("This campaign is by invitation: please enter your invite code."),
+    if not code:
+        raise Refused(
+            {"invite_code": _("This campaign is by invitation: please enter your invite code.")},
             code="missing_invite_code",
         )
-    if len(code) > MAX_CODE_CHARS:
-        raise CampaignError(_("This invite code is not valid."), code="invalid_invite_code")
     try:
         normalised = codes.normalise_invite_code(code)
     except CodeFormatError:
-        raise CampaignError(
-            _(
-                "This invite code is not valid: a code is 28 letters and digits, "
-                "usually written in groups of four."
-            ),
+        raise Refused(
+            {
+                "invite_code": _(
+                    "This invite code is not valid: a code is 28 letters and digits, "
+                    "usually written in groups of four."
+                )
+            },
             code="invalid_invite_code",
         ) from None
     return invites.invite_hash(normalised, pepper)
@@ -162,12 +124,17 @@ def receipt_digest(normalised_receipt: str, pepper: bytes) -> str:
     return codes.code_hash(normalised_receipt, pepper, kind="receipt").hex()
 
 
-def closed_error(campaign: Campaign) -> CampaignError:
+def refuse_if_closed(campaign: Campaign, now: datetime | None = None) -> None:
+    if campaign.state not in policy.SIGNABLE or campaign.deadline <= (now or datetime.now(UTC)):
+        raise closed_error(campaign)
+
+
+def closed_error(campaign: Campaign) -> Refused:
     if campaign.state == CampaignState.REVEALING:
         message = _("This campaign is revealing its pledges right now and accepts no more.")
     else:
         message = _("This campaign is closed: it no longer accepts pledges.")
-    return CampaignError(message, status=409, code="campaign_closed")
+    return Refused(message, status=409, code="campaign_closed")
 
 
 async def sign(
@@ -178,10 +145,9 @@ async def sign(
     pepper: bytes,
     now: datetime | None = None,
 ) -> Signed:
-    """Record one pledge, or raise CampaignError having stored nothing."""
+    """Record one pledge, or raise Refused having stored nothing."""
     now = now or datetime.now(UTC)
-    if campaign.state not in policy.SIGNABLE or campaign.deadline <= now:
-        raise closed_error(campaign)
+    refuse_if_closed(campaign, now)
     record, personal = _record(campaign, data)
     code_hash = _invite_hash(campaign, data.invite_code, pepper)
 
@@ -194,8 +160,8 @@ async def sign(
             pledge_id=str(pledge_id),
         )
     except PlaintextTooLarge:
-        raise CampaignError(
-            _("Your pledge is too long once encoded. Please shorten the message."),
+        raise Refused(
+            {"message": _("Your pledge is too long once encoded. Please shorten the message.")},
             code="pledge_too_large",
         ) from None
     receipt = codes.new_receipt()
@@ -286,7 +252,7 @@ async def _commit(
                 found = await Campaign.get(id=campaign.id).using_db(connection)
                 if found.state not in policy.SIGNABLE or found.deadline <= now:
                     raise closed_error(found)  # a closed campaign says so, whatever the code
-                raise CampaignError(
+                raise Refused(
                     _("This invite code is not valid or has already been used."),
                     status=403,
                     code="invite_code_refused",

@@ -15,11 +15,13 @@ from starlette.applications import Starlette
 
 from crypto.keystore import Keystore
 from organise.campaigns import lifecycle
+from organise.runtime import Runtime
 
 log = logging.getLogger("organise.campaigns")
 
 INTERVAL_SECONDS: float | None = 30.0  # None: no in-server ticker (tests drive `tick` directly)
 STOP_GRACE_SECONDS = 20.0
+_ON_THE_APP = "campaign_ticker"  # the name of this process's ticker in the app's state
 
 
 class Ticker:
@@ -65,21 +67,27 @@ class Ticker:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
 
 
-def start_ticker(app: Starlette) -> None:
+def running(app: Starlette) -> Ticker | None:
+    """This process's ticker, if its app's lifespan started one."""
+    found = getattr(app.state, _ON_THE_APP, None)
+    return found if isinstance(found, Ticker) else None
+
+
+def start_ticker(app: Starlette, runtime: Runtime) -> None:
     """Called from the app's lifespan once the database and keystore are open."""
-    app.state.campaign_ticker = None
-    if INTERVAL_SECONDS is not None:
-        app.state.campaign_ticker = Ticker(app.state.keystore, INTERVAL_SECONDS)
-        app.state.campaign_ticker.start()
+    ticker = None if INTERVAL_SECONDS is None else Ticker(runtime.keystore, INTERVAL_SECONDS)
+    setattr(app.state, _ON_THE_APP, ticker)
+    if ticker is not None:
+        ticker.start()
 
 
 async def stop_ticker(app: Starlette) -> None:
-    ticker = getattr(app.state, "campaign_ticker", None)
+    ticker = running(app)
     if ticker is not None:
         await ticker.stop()
 
 
 def wake(app: Starlette) -> None:
-    ticker = getattr(app.state, "campaign_ticker", None)
+    ticker = running(app)
     if ticker is not None:
         ticker.wake()

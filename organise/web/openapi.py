@@ -153,8 +153,6 @@ def generate(routes: Sequence[BaseRoute], schemas: Mapping[str, Any]) -> dict[st
         operation = operation_of(route.endpoint)
         path = _PATH_PARAMETER.sub(r"{\1}", raw_path)
         if operation is None:
-            if path in _LEGACY_PATHS:
-                paths[path] = _LEGACY_PATHS[path]
             continue
         for method in sorted((route.methods or set()) - {"HEAD"}):
             paths.setdefault(path, {})[method.lower()] = _operation(path, operation)
@@ -188,179 +186,13 @@ def generate(routes: Sequence[BaseRoute], schemas: Mapping[str, Any]) -> dict[st
     }
 
 
-# ---------------------------------------------------------------------------------------------
-# Still written by hand: each feature moves its part into `@documented` operations and its
-# `routes.schemas`, and removes it from here. What is left here is used for routes that do not
-# declare an Operation yet.
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return json_answer(schema, description)
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return refusals(*statuses)
-
-
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {JSON: {"schema": schema}}}
-
-
-def _string(max_length: int | None = None, **extra: Any) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string", **extra}
-    if max_length is not None:
-        schema["maxLength"] = max_length
-    return schema
-
-
-_ref = ref
-_query = query_parameter
-
-SLUG = {
-    "name": "slug",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
-}
+# Shared by the campaigns and the reports: the body of their receipt look-ups and the answer
+# that hands a receipt out. A receipt is not read through a field table on purpose: every wrong
+# receipt, whatever its type or length, gets the same "not found".
 SCHEMAS: dict[str, Any] = {
-    "Progress": {
-        "type": "object",
-        "required": ["display", "text", "reached"],
-        "properties": {
-            "display": {"type": "string", "enum": ["exact", "rounded"]},
-            "text": {"type": "string"},
-            "reached": {"type": "boolean"},
-            "count": {"type": "integer"},
-            "lower": {"type": "integer"},
-            "upper": {"type": "integer", "nullable": True},
-        },
-    },
-    "Campaign": {
-        "type": "object",
-        "required": [
-            "slug",
-            "title",
-            "demand",
-            "employer",
-            "contract",
-            "threshold",
-            "deadline",
-            "state",
-            "progress",
-            "invite_only",
-            "cooling_off_hours",
-            "audience",
-            "gate",
-        ],
-        "properties": {
-            "slug": {"type": "string"},
-            "title": {"type": "string"},
-            "demand": {"type": "string"},
-            "employer": {"type": "string"},
-            "contract": {"type": "string"},
-            "threshold": {"type": "integer"},
-            "deadline": {"type": "string"},
-            "state": {"type": "string"},
-            "progress": _ref("Progress"),
-            "invite_only": {"type": "boolean"},
-            "cooling_off_hours": {"type": "integer"},
-            "audience": {"type": "string", "enum": ["organisers", "cosigners", "public"]},
-            "gate": {"type": "string"},
-            "revealed_count": {"type": "integer", "nullable": True},
-            "listed_signers": {"type": "array", "items": {"type": "string"}},
-            "destroyed_unread": {"type": "integer"},
-        },
-    },
     "Receipt": {
         "type": "object",
         "required": ["receipt"],
-        "properties": {"receipt": _string(200)},
-    },
-    "PledgeInput": {
-        "type": "object",
-        "required": ["name"],
-        "properties": {
-            "invite_code": _string(),
-            "name": _string(),
-            "contact": _string(),
-            "team": _string(),
-            "message": _string(),
-            "personal_threshold": {"type": "integer"},
-            "list_publicly": {"type": "boolean"},
-        },
-    },
-    "Signed": {
-        "type": "object",
-        "required": ["receipt", "invite_codes", "state"],
-        "properties": {
-            "receipt": {"type": "string"},
-            "invite_codes": {"type": "array", "items": {"type": "string"}},
-            "state": {"type": "string"},
-        },
-    },
-    "PledgeStatus": {
-        "type": "object",
-        "required": ["campaign", "state", "pledge"],
-        "properties": {
-            "campaign": {"type": "string"},
-            "state": {"type": "string"},
-            "pledge": {"type": "string", "enum": ["sealed", "revealed", "not_revealed"]},
-            "cosigners": {"type": "array", "items": {"type": "object"}},
-        },
-    },
-    "Withdrawn": {
-        "type": "object",
-        "required": ["withdrawn", "campaign", "state"],
-        "properties": {
-            "withdrawn": {"type": "boolean", "enum": [True]},
-            "campaign": {"type": "string"},
-            "state": {"type": "string"},
-        },
+        "properties": {"receipt": {"type": "string", "maxLength": 200}},
     },
 }
-
-
-def _legacy_paths() -> dict[str, Any]:
-    return {
-        "/api/v1/campaigns/{slug}": {
-            "get": {
-                "summary": "A campaign: demand, threshold, deadline, state and progress.",
-                "parameters": [SLUG],
-                "responses": {"200": _json(_ref("Campaign"), "The campaign."), **_errors(404)},
-            }
-        },
-        "/api/v1/campaigns/{slug}/pledges": {
-            "post": {
-                "summary": "Sign a conditional pledge (an invite code is needed unless open).",
-                "parameters": [SLUG],
-                "requestBody": _body(_ref("PledgeInput")),
-                "responses": {
-                    "201": _json(_ref("Signed"), "Signed: the receipt, shown this once."),
-                    **_errors(400, 403, 404, 409, 413, 415),
-                },
-            }
-        },
-        "/api/v1/pledges/status": {
-            "post": {
-                "summary": "A pledge's state, with its receipt.",
-                "requestBody": _body(_ref("Receipt")),
-                "responses": {
-                    "200": _json(_ref("PledgeStatus"), "The pledge's state."),
-                    **_errors(400, 404, 413, 415),
-                },
-            }
-        },
-        "/api/v1/pledges/withdraw": {
-            "post": {
-                "summary": "Withdraw a pledge before the reveal.",
-                "requestBody": _body(_ref("Receipt")),
-                "responses": {
-                    "200": _json(_ref("Withdrawn"), "Withdrawn; its key is deleted."),
-                    **_errors(400, 404, 409, 413, 415),
-                },
-            }
-        },
-    }
-
-
-_LEGACY_PATHS = _legacy_paths()

@@ -40,12 +40,16 @@ async def make_campaign(app: Starlette, **overrides: Any) -> CreatedCampaign:
         "gate": GatePolicy("server"),
     }
     values.update(overrides)
-    return await create_campaign(CampaignSpec(**values), keystore=app.state.keystore)
+    return await create_campaign(
+        CampaignSpec(**values),
+        keystore=app.state.runtime.keystore,
+        pepper=app.state.runtime.code_pepper,
+    )
 
 
 async def make_codes(app: Starlette, campaign: Campaign, count: int) -> list[str]:
     fresh = await Campaign.get(id=campaign.id)
-    return await invites.generate(fresh, count, pepper=app.state.code_pepper)
+    return await invites.generate(fresh, count, pepper=app.state.runtime.code_pepper)
 
 
 async def sign(
@@ -58,7 +62,7 @@ async def sign(
 
 
 async def tick(app: Starlette, now: datetime | None = None) -> lifecycle.TickReport:
-    return await lifecycle.tick(app.state.keystore, now=now)
+    return await lifecycle.tick(app.state.runtime.keystore, now=now)
 
 
 async def refreshed(campaign: Campaign) -> Campaign:
@@ -66,7 +70,7 @@ async def refreshed(campaign: Campaign) -> Campaign:
 
 
 def pledge_key_names(app: Starlette, campaign: Campaign) -> list[str]:
-    return app.state.keystore.names(f"pledge/{campaign.id}/")
+    return app.state.runtime.keystore.names(f"pledge/{campaign.id}/")
 
 
 async def pledge_rows(campaign: Campaign) -> int:

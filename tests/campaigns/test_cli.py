@@ -27,83 +27,46 @@ def _deadline(days: int = 30) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="minutes")
 
 
+def _create(server, slug, title, demand, threshold, *extra, deadline=None):
+    """`organise campaign create` with the options every campaign needs, then `extra`."""
+    return server.run_cli(
+        "campaign",
+        "create",
+        "--slug",
+        slug,
+        "--title",
+        title,
+        "--demand",
+        demand,
+        "--threshold",
+        threshold,
+        "--deadline",
+        deadline or _deadline(),
+        *extra,
+    )
+
+
 def _ok(result) -> str:
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 def test_create_prints_json(server):
-    out = _ok(
-        server.run_cli(
-            "campaign",
-            "create",
-            "--slug",
-            "plain",
-            "--title",
-            "Plain",
-            "--demand",
-            "We refuse.",
-            "--threshold",
-            "5",
-            "--deadline",
-            _deadline(),
-        )
-    )
+    out = _ok(_create(server, "plain", "Plain", "We refuse.", "5"))
     created = json.loads(out)
     assert created["slug"] == "plain"
     assert created["state"] == "open"
     assert "gatekeeper_shares" not in created
-    again = server.run_cli(
-        "campaign",
-        "create",
-        "--slug",
-        "plain",
-        "--title",
-        "Plain",
-        "--demand",
-        "We refuse.",
-        "--threshold",
-        "5",
-        "--deadline",
-        _deadline(),
-    )
+    again = _create(server, "plain", "Plain", "We refuse.", "5")
     assert again.returncode != 0
     assert "already exists" in again.stderr
-    bad = server.run_cli(
-        "campaign",
-        "create",
-        "--slug",
-        "bad",
-        "--title",
-        "Bad",
-        "--demand",
-        "x",
-        "--threshold",
-        "5",
-        "--deadline",
-        "someday",
-    )
+    bad = _create(server, "bad", "Bad", "x", "5", deadline="someday")
     assert bad.returncode != 0
     assert "ISO 8601" in bad.stderr
 
 
 def test_invites_print_one_code_per_line(server):
-    _ok(
-        server.run_cli(
-            "campaign",
-            "create",
-            "--slug",
-            "codes",
-            "--title",
-            "Codes",
-            "--demand",
-            "x",
-            "--threshold",
-            "5",
-            "--deadline",
-            _deadline(),
-        )
-    )
+    _ok(_create(server, "codes", "Codes", "x", "5"))
     lines = _ok(server.run_cli("campaign", "invites", "codes", "--count", "7")).splitlines()
     assert len(lines) == 7
     assert all(len(line) == 34 for line in lines)
@@ -132,19 +95,12 @@ def test_gatekeepers_shares_and_reveal_from_the_command_line(server, tmp_path):
     )
     created = json.loads(
         _ok(
-            server.run_cli(
-                "campaign",
-                "create",
-                "--slug",
+            _create(
+                server,
                 "gated",
-                "--title",
                 "Gated",
-                "--demand",
                 "We refuse.",
-                "--threshold",
                 "3",
-                "--deadline",
-                _deadline(),
                 "--cooling-off",
                 "0",
                 "--gatekeepers",
@@ -234,24 +190,7 @@ def test_a_damaged_release_writes_no_csv(server, tmp_path):
             str(passphrase_file),
         )
     )
-    _ok(
-        server.run_cli(
-            "campaign",
-            "create",
-            "--slug",
-            "damaged",
-            "--title",
-            "Damaged",
-            "--demand",
-            "We refuse.",
-            "--threshold",
-            "2",
-            "--deadline",
-            _deadline(),
-            "--cooling-off",
-            "0",
-        )
-    )
+    _ok(_create(server, "damaged", "Damaged", "We refuse.", "2", "--cooling-off", "0"))
     codes = _ok(server.run_cli("campaign", "invites", "damaged", "--count", "2")).splitlines()
     for code, name in zip(codes, ("Ada", "Grace"), strict=True):
         response = httpx.post(

@@ -47,8 +47,8 @@ async def test_expiry_destroys_every_pledge_and_says_so(app, client):
     assert campaign.destroyed_count == 2
     assert await pledge_rows(campaign) == 0
     assert await InviteCode.filter(campaign_id=campaign.id).count() == 0
-    assert app.state.keystore.names(f"pledge/{campaign.id}/") == []
-    assert app.state.keystore.names(f"gate/{campaign.id}/") == []
+    assert app.state.runtime.keystore.names(f"pledge/{campaign.id}/") == []
+    assert app.state.runtime.keystore.names(f"gate/{campaign.id}/") == []
     [event] = await LifecycleEvent.filter(campaign_id=campaign.id, kind=EventKind.EXPIRED)
     assert event.count == 2
 
@@ -96,9 +96,9 @@ async def test_after_expiry_even_a_rebuilt_key_opens_no_backed_up_envelope(app, 
         public_key=campaign.public_key,
     )
     names = [f"pledge/{campaign.id}/{pledge_id}" for pledge_id, _envelope in backup]
-    assert app.state.keystore.get_many(names) == {}
+    assert app.state.runtime.keystore.get_many(names) == {}
     for pledge_id, envelope in backup:
-        for guess in (bytes(32), app.state.code_pepper):
+        for guess in (bytes(32), app.state.runtime.code_pepper):
             with pytest.raises(Exception, match="Layer 2"):
                 open_pledge(
                     bytes(envelope),

@@ -10,7 +10,6 @@ from shamir_mnemonic.share import Share
 
 from crypto.gate import GatePolicy
 from organise.campaigns import gatekeeping
-from organise.campaigns.errors import CampaignError
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -19,6 +18,7 @@ from organise.campaigns.models import (
     LifecycleEvent,
 )
 from organise.organisers.models import Role
+from organise.refusal import Refused
 from tests.campaigns.conftest import (
     make_campaign,
     make_codes,
@@ -96,7 +96,7 @@ async def test_server_and_two_of_three_gatekeepers(app, client):
     assert revealed.state == CampaignState.REVEALED
     assert revealed.revealed_count == 3
     # Handed-in shares, the server's share and the revealed pledges' keys are all gone.
-    assert app.state.keystore.names(f"gate/{campaign.id}/") == []
+    assert app.state.runtime.keystore.names(f"gate/{campaign.id}/") == []
     assert pledge_key_names(app, campaign) == []
     status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[0]["receipt"]})
     assert len(status.json()["cosigners"]) == 3
@@ -119,7 +119,7 @@ async def test_shares_are_refused_before_the_threshold(app, client):
     response = await _hand_in(client, "walkout", created.gatekeeper_shares[0])
     assert response.status_code == 409
     assert "not waiting for gatekeepers yet" in response.text
-    assert app.state.keystore.names(f"gate/{created.campaign.id}/submitted/") == []
+    assert app.state.runtime.keystore.names(f"gate/{created.campaign.id}/submitted/") == []
 
 
 async def test_any_two_of_three_holders_with_the_server_as_one(app, client):
@@ -157,7 +157,7 @@ async def test_forged_shares_are_refused_and_the_real_ones_still_reveal(app, cli
             response = await _hand_in(client, "walkout", _forged(real))
             assert response.status_code == 422
             assert NOT_DEALT in response.text
-    assert app.state.keystore.names(f"gate/{campaign.id}/submitted/") == []
+    assert app.state.runtime.keystore.names(f"gate/{campaign.id}/submitted/") == []
     assert (await refreshed(campaign)).state == CampaignState.AWAITING_GATE
     # Exactly k = 2 real shares open the gate.
     first = await _hand_in(client, "walkout", shares[2])
@@ -190,7 +190,7 @@ async def test_a_member_index_beyond_the_gatekeepers_is_refused(app, client):
         response = await _hand_in(client, "walkout", _forged(shares[0], index=index))
         assert response.status_code == 422
         assert "belongs to another campaign" in response.text
-    assert app.state.keystore.names(f"gate/{campaign.id}/submitted/") == []
+    assert app.state.runtime.keystore.names(f"gate/{campaign.id}/submitted/") == []
 
 
 async def test_a_campaign_without_share_hashes_clears_a_set_that_does_not_combine(app, client):
@@ -202,7 +202,7 @@ async def test_a_campaign_without_share_hashes_clears_a_set_that_does_not_combin
     response = await _hand_in(client, "walkout", shares[1])
     assert response.status_code == 200
     assert "Every handed-in share has been cleared" in response.text
-    assert app.state.keystore.names(f"gate/{campaign.id}/submitted/") == []
+    assert app.state.runtime.keystore.names(f"gate/{campaign.id}/submitted/") == []
     assert (await _hand_in(client, "walkout", shares[0])).status_code == 200
     assert (await _hand_in(client, "walkout", shares[1])).status_code == 200
     assert (await refreshed(campaign)).state == CampaignState.REVEALED
@@ -221,7 +221,7 @@ async def test_a_share_after_the_deadline_expires_the_campaign_instead_of_reveal
     after = await refreshed(campaign)
     assert after.state == CampaignState.EXPIRED
     assert after.revealed_count is None
-    assert app.state.keystore.names(f"gate/{campaign.id}/") == []
+    assert app.state.runtime.keystore.names(f"gate/{campaign.id}/") == []
     assert pledge_key_names(app, campaign) == []
     status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[0]["receipt"]})
     assert status.status_code == 404
@@ -236,11 +236,16 @@ async def test_a_share_stored_after_a_withdrawal_reopened_the_campaign_is_not_ke
         "/api/v1/pledges/withdraw", json={"receipt": receipts[0]["receipt"]}
     )
     assert withdrawn.json()["state"] == "open"
-    with pytest.raises(CampaignError) as refused:
-        await gatekeeping.submit(seen, shares[0], keystore=app.state.keystore)
+    with pytest.raises(Refused) as refused:
+        await gatekeeping.submit(
+            seen,
+            shares[0],
+            keystore=app.state.runtime.keystore,
+            pepper=app.state.runtime.code_pepper,
+        )
     assert refused.value.status == 409
     assert "not waiting for gatekeepers" in refused.value.message
-    assert app.state.keystore.names(f"gate/{campaign.id}/submitted/") == []
+    assert app.state.runtime.keystore.names(f"gate/{campaign.id}/submitted/") == []
 
 
 async def test_the_gate_page_renders(app, client):

@@ -28,7 +28,7 @@ async def test_an_expiry_waits_for_a_signature_holding_its_code(app, client):
     created = await make_campaign(app, deadline=in_days(1))
     campaign = created.campaign
     codes = await make_codes(app, campaign, 2)
-    pepper = app.state.code_pepper
+    pepper = app.state.runtime.code_pepper
     code_hash = invite_hash(normalise_invite_code(codes[0]), pepper)
 
     signer = await connect_postgres()

@@ -65,7 +65,7 @@ async def _seeded(app, count: int, **options) -> Campaign:
                 week=this_week(),
             )
         )
-    app.state.keystore.put_many(pledge_keys)
+    app.state.runtime.keystore.put_many(pledge_keys)
     await Pledge.bulk_create(rows, batch_size=200)
     # As after the last signature, with the cooling-off period over.
     await Campaign.filter(id=campaign.id).update(
@@ -104,9 +104,9 @@ async def test_a_reveal_larger_than_a_chunk_reads_back_whole_and_sorted(app, cli
     names = [row[0] for row in rows[1:]]
     assert names == sorted(f"Signer {number:05d}" for number in range(COUNT))
     assert {row[2] for row in rows[1:]} == {"Platform", "'=SUM(A1)"}  # neutralised formula
-    cosigners = await release.cosigners(campaign, keystore=app.state.keystore)
+    cosigners = await release.cosigners(campaign, keystore=app.state.runtime.keystore)
     assert [person["name"] for person in cosigners] == names
-    listed = await release.public_names(campaign, keystore=app.state.keystore)
+    listed = await release.public_names(campaign, keystore=app.state.runtime.keystore)
     assert listed == [f"Signer {n:05d}" for n in range(COUNT) if n % 3 == 0]
     # Every revealed pledge's key and envelope are gone; nothing is left to open.
     assert pledge_key_names(app, campaign) == []
@@ -201,7 +201,9 @@ async def test_a_release_stored_whole_before_streaming_still_opens(app, client):
             "list_publicly": True,
         }
     ]
-    key = app.state.keystore.get_or_create(keys.release_key(campaign.id), atrest.new_field_key)
+    key = app.state.runtime.keystore.get_or_create(
+        keys.release_key(campaign.id), atrest.new_field_key
+    )
     await Campaign.filter(id=campaign.id).update(
         state=CampaignState.REVEALED,
         revealed_count=1,
@@ -224,8 +226,10 @@ async def test_a_release_stored_whole_before_streaming_still_opens(app, client):
     campaign = await refreshed(campaign)
     assert release.organiser_reader(campaign, private_key) is None  # not taken for a stream
     assert await release.open_for_organiser(campaign, private_key) == records
-    assert (await release.cosigners(campaign, keystore=app.state.keystore))[0]["name"] == "Ada"
-    assert await release.public_names(campaign, keystore=app.state.keystore) == ["Ada"]
+    assert (await release.cosigners(campaign, keystore=app.state.runtime.keystore))[0][
+        "name"
+    ] == "Ada"
+    assert await release.public_names(campaign, keystore=app.state.runtime.keystore) == ["Ada"]
 
 
 async def test_a_damaged_public_list_is_refused_readably_on_the_page_and_the_api(app, client):

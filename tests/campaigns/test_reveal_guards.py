@@ -58,7 +58,7 @@ async def test_a_stale_tick_cannot_skip_a_fresh_cooling_off(app, client):
     assert fresh.cooling_off_ends_at > datetime.now(UTC) + timedelta(hours=47)
 
     outcome = await lifecycle.end_cooling_off(
-        stale, keystore=app.state.keystore, now=datetime.now(UTC)
+        stale, keystore=app.state.runtime.keystore, now=datetime.now(UTC)
     )
     assert outcome == ""
     after = await refreshed(campaign)
@@ -73,7 +73,7 @@ async def test_a_stale_tick_cannot_open_the_gate_wait_early(app, client):
     stale = await refreshed(campaign)
     assert stale.state == CampaignState.COOLING_OFF
     outcome = await lifecycle.end_cooling_off(
-        stale, keystore=app.state.keystore, now=datetime.now(UTC)
+        stale, keystore=app.state.runtime.keystore, now=datetime.now(UTC)
     )
     assert outcome == ""
     assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF
@@ -83,7 +83,10 @@ async def test_the_reveal_claim_refuses_a_campaign_past_its_deadline(app, client
     campaign, _answers = await _signed(app, client, 3, cooling_off_hours=0)
     later = campaign.deadline + timedelta(seconds=1)
     done = await reveal(
-        campaign.id, from_state=CampaignState.COOLING_OFF, keystore=app.state.keystore, now=later
+        campaign.id,
+        from_state=CampaignState.COOLING_OFF,
+        keystore=app.state.runtime.keystore,
+        now=later,
     )
     assert done is False
     assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF
@@ -98,7 +101,9 @@ async def test_the_reveal_claim_refuses_a_campaign_past_its_deadline(app, client
 async def test_a_reveal_below_the_threshold_of_opened_pledges_reveals_nothing(app, client):
     campaign, answers = await _signed(app, client, 3, cooling_off_hours=0)
     one = await Pledge.filter(campaign_id=campaign.id).first()
-    app.state.keystore.delete(f"pledge/{campaign.id}/{one.id}")  # this envelope cannot be opened
+    app.state.runtime.keystore.delete(
+        f"pledge/{campaign.id}/{one.id}"
+    )  # this envelope cannot be opened
     report = await tick(app)
     assert report.revealed == 0
     after = await refreshed(campaign)
@@ -121,7 +126,7 @@ async def test_a_signer_is_not_revealed_below_their_own_threshold_after_a_failed
     )
     assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF
     broken = await Pledge.filter(campaign_id=campaign.id, personal_threshold=3).first()
-    app.state.keystore.delete(f"pledge/{campaign.id}/{broken.id}")
+    app.state.runtime.keystore.delete(f"pledge/{campaign.id}/{broken.id}")
     assert (await tick(app)).revealed == 1
     after = await refreshed(campaign)
     # Four could be opened: the one who asked for five co-signers stays sealed.
@@ -160,7 +165,9 @@ async def test_a_withdrawal_whose_commit_fails_keeps_the_pledge_readable(app, cl
     monkeypatch.setattr(receipts, "in_transaction", failing_commit)
     with pytest.raises(OSError, match="simulated"):
         await receipts.withdraw(
-            answers[0]["receipt"], keystore=app.state.keystore, pepper=app.state.code_pepper
+            answers[0]["receipt"],
+            keystore=app.state.runtime.keystore,
+            pepper=app.state.runtime.code_pepper,
         )
     monkeypatch.undo()
     # Nothing changed: the row is counted and its key is still there.

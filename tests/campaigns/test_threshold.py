@@ -84,7 +84,7 @@ async def test_threshold_three_nothing_readable_before_everything_after(app, cli
     assert refused.status_code == 409
     # Revealed pledges' keys and the server's share are gone; the envelopes are emptied.
     assert pledge_key_names(app, campaign) == []
-    assert app.state.keystore.names(f"gate/{campaign.id}/") == []
+    assert app.state.runtime.keystore.names(f"gate/{campaign.id}/") == []
     assert await Pledge.filter(campaign_id=campaign.id, envelope__isnull=False).count() == 0
     assert await InviteCode.filter(campaign_id=campaign.id).count() == 0
 
@@ -226,10 +226,10 @@ async def test_the_reveal_happens_once(app, client):
     for code in await make_codes(app, campaign, 3):
         await sign(client, "walkout", code, "Someone")
     first = await reveal_module.reveal(
-        campaign.id, from_state=CampaignState.COOLING_OFF, keystore=app.state.keystore
+        campaign.id, from_state=CampaignState.COOLING_OFF, keystore=app.state.runtime.keystore
     )
     second = await reveal_module.reveal(
-        campaign.id, from_state=CampaignState.COOLING_OFF, keystore=app.state.keystore
+        campaign.id, from_state=CampaignState.COOLING_OFF, keystore=app.state.runtime.keystore
     )
     await tick(app)
     await tick(app)
@@ -259,7 +259,7 @@ async def test_a_failed_reveal_leaves_everything_in_place(app, client, monkeypat
     assert after.released_to_organisers is None
     assert await ReleasedChunk.filter(campaign_id=campaign.id).count() == 0
     assert len(pledge_key_names(app, campaign)) == 3
-    assert app.state.keystore.names(f"gate/{campaign.id}/server")
+    assert app.state.runtime.keystore.names(f"gate/{campaign.id}/server")
     monkeypatch.undo()
     assert (await tick(app)).revealed == 1
 

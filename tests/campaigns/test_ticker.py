@@ -23,7 +23,7 @@ async def test_the_ticker_wakes_when_the_threshold_is_crossed(app, monkeypatch):
     # A long interval: only the wake-up can explain a prompt reveal.
     monkeypatch.setattr(ticker, "INTERVAL_SECONDS", 3600.0)
     async with app.router.lifespan_context(app):
-        running = app.state.campaign_ticker
+        running = ticker.running(app)
         assert running is not None
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -58,6 +58,6 @@ async def test_the_ticker_runs_on_its_interval(app, monkeypatch):
                     break
                 await asyncio.sleep(0.05)
             assert not (await Campaign.get(id=campaign.id)).keys_pending
-            assert app.state.keystore.names(f"gate/{campaign.id}/") == []
+            assert app.state.runtime.keystore.names(f"gate/{campaign.id}/") == []
         finally:
             await Campaign.all().delete()

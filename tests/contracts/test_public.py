@@ -275,6 +275,7 @@ async def test_contract_and_employer_pages_link_campaigns_about_them(client, app
                 gate=GatePolicy("server"),
             ),
             keystore=app.state.keystore,
+            pepper=app.state.code_pepper,
         )
 
     await campaign("by-employer", "Axon Enterprise, Inc.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -13,7 +12,7 @@ from starlette.routing import Route
 from crypto.errors import EnvelopeError, StreamError
 from crypto.qr import share_qr_svg
 from organise.campaigns import csv_export, invites, policy, release
-from organise.campaigns.errors import CampaignError
+from organise.campaigns.fields import CAMPAIGN_PAGE, INVITES, MAX_BATCH
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -22,35 +21,18 @@ from organise.campaigns.models import (
     LifecycleEvent,
     ProgressDisplay,
 )
-from organise.campaigns.setup import CampaignSpec, create_campaign, parse_deadline
-from organise.campaigns.views import campaign_or_404, page, paragraphs
+from organise.campaigns.pages import campaign_or_404, form_page, page, paragraphs
+from organise.campaigns.setup import create_campaign, spec_from_values
 from organise.i18n import _
-from organise.numbers import whole_number
 from organise.organisers.models import Role
 from organise.organisers.sessions import organiser_private_key
+from organise.refusal import Refused
+from organise.runtime import runtime
 from organise.web.access import organisers
-from organise.web.errors import RequestRefused
 from organise.web.forms import read_form
 from organise.weeks import week_of
 
 MANAGERS = (Role.ORGANISER, Role.ADMIN)
-FORM_FIELDS = (
-    "slug",
-    "title",
-    "demand",
-    "employer",
-    "contract",
-    "threshold",
-    "deadline",
-    "cooling_off_hours",
-    "audience",
-    "invite_mode",
-    "onward_invites",
-    "progress_display",
-    "gate_mode",
-    "gatekeepers",
-    "gatekeepers_required",
-)
 FORM_DEFAULTS = {
     "cooling_off_hours": str(policy.DEFAULT_COOLING_OFF_HOURS),
     "audience": Audience.ORGANISERS.value,
@@ -84,85 +66,24 @@ async def list_campaigns(request: Request) -> Response:
     )
 
 
-def _new_page(
-    request: Request, values: dict[str, str], error: str | None = None, status: int = 200
-) -> Response:
-    return page(
-        request,
-        "organisers/new.html",
-        {"values": values, "error": error, **_choices()},
-        status,
-    )
+def _new_page(request: Request, values: dict[str, Any], refusal: Refused | None = None) -> Response:
+    return form_page(request, "organisers/new.html", {"values": values, **_choices()}, refusal)
 
 
 @organisers(*MANAGERS)
 async def new_form(request: Request) -> Response:
-    return _new_page(request, dict.fromkeys(FORM_FIELDS, "") | FORM_DEFAULTS)
-
-
-def _number(values: dict[str, str], name: str, label: str) -> int:
-    number = whole_number(values[name])
-    if number is None:
-        raise CampaignError(_("%(label)s must be a whole number.") % {"label": label})
-    return number
-
-
-def _choice(values: dict[str, str], name: str, kind: type[Any], label: str) -> Any:
-    try:
-        return kind(values[name])
-    except ValueError:
-        raise CampaignError(
-            _("Choose one of the options for %(label)s.") % {"label": label}
-        ) from None
-
-
-def _spec(values: dict[str, str]) -> CampaignSpec:
-    gate_mode = values["gate_mode"]
-    try:
-        gate = policy.make_policy(
-            gate_mode,
-            gatekeepers=_number(values, "gatekeepers", _("Gatekeepers"))
-            if gate_mode != "server"
-            else 0,
-            required=_number(values, "gatekeepers_required", _("Gatekeepers required"))
-            if gate_mode != "server"
-            else 1,
-        )
-    except ValueError as error:
-        raise CampaignError(str(error)) from None
-    return CampaignSpec(
-        slug=values["slug"],
-        title=values["title"],
-        demand=values["demand"],
-        employer=values["employer"],
-        contract=values["contract"],
-        threshold=_number(values, "threshold", _("Threshold")),
-        deadline=parse_deadline(values["deadline"]),
-        cooling_off_hours=_number(values, "cooling_off_hours", _("Cooling-off period (hours)")),
-        audience=_choice(values, "audience", Audience, _("who sees the pledges")),
-        invite_mode=_choice(values, "invite_mode", InviteMode, _("who may sign")),
-        onward_invites=_number(values, "onward_invites", _("Onward invite codes")),
-        progress_display=_choice(
-            values, "progress_display", ProgressDisplay, _("how progress is shown")
-        ),
-        gate=gate,
-    )
-
-
-def _form_values(form: ImmutableMultiDict) -> dict[str, str]:
-    return {name: str(form.get(name, "")) for name in FORM_FIELDS}
+    return _new_page(request, dict.fromkeys(CAMPAIGN_PAGE.names, "") | FORM_DEFAULTS)
 
 
 @organisers(*MANAGERS)
 async def create(request: Request) -> Response:
     form = await read_form(request)
-    values = _form_values(form)
+    served = runtime(request)
     try:
-        if not values["employer"].strip():
-            raise CampaignError(_("Employer is required."), code="missing_field")
-        created = await create_campaign(_spec(values), keystore=request.app.state.keystore)
-    except CampaignError as error:
-        return _new_page(request, values, error.message, error.status)
+        spec = spec_from_values(CAMPAIGN_PAGE.read_form(form))
+        created = await create_campaign(spec, keystore=served.keystore, pepper=served.code_pepper)
+    except Refused as refusal:
+        return _new_page(request, CAMPAIGN_PAGE.typed_back(form), refusal)
     campaign = created.campaign
     if not created.gatekeeper_shares:
         return RedirectResponse(
@@ -212,7 +133,7 @@ async def detail(request: Request) -> Response:
             "cooling_off_ends": _to_next_hour(campaign.cooling_off_ends_at),
             "can_invite": campaign.invite_mode == InviteMode.INVITE
             and campaign.state in policy.SIGNABLE,
-            "max_batch": invites.MAX_BATCH,
+            "max_batch": MAX_BATCH,
             "S": CampaignState,
             "error": None,
         },
@@ -222,13 +143,9 @@ async def detail(request: Request) -> Response:
 @organisers(*MANAGERS)
 async def make_invites(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
-    form = await read_form(request)
-    count = whole_number(str(form.get("count", "")), max_digits=6) or 0
-    try:
-        codes = await invites.generate(campaign, count, pepper=request.app.state.code_pepper)
-    except CampaignError as error:
-        raise RequestRefused(error.status, error.message, error.code) from None
-    if form.get("format") == "csv":
+    wanted = INVITES.read_form(await read_form(request))
+    codes = await invites.generate(campaign, wanted["count"], pepper=runtime(request).code_pepper)
+    if wanted["format"] == "csv":
         body = "invite_code\r\n" + "".join(f"{csv_export.neutralise(c)}\r\n" for c in codes)
         return Response(
             body,
@@ -248,37 +165,37 @@ async def make_invites(request: Request) -> Response:
 
 async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[str, Any]]:
     if campaign.state != CampaignState.REVEALED:
-        raise RequestRefused(
-            409,
+        raise Refused(
             _("This campaign has not been revealed: its pledges cannot be read by anyone yet."),
-            "not_revealed",
+            status=409,
+            code="not_revealed",
         )
     if campaign.released_to_organisers is None:
-        raise RequestRefused(
-            409,
+        raise Refused(
             _("No organiser account existed at the moment of the reveal, so nobody can read it."),
-            "no_recipients",
+            status=409,
+            code="no_recipients",
         )
     try:
         return await release.open_for_organiser(campaign, organiser_private_key(request))
     except StreamError:
         # Read whole before answering: a damaged result is refused, never shown short.
-        raise RequestRefused(
-            409,
+        raise Refused(
             _(
                 "The revealed pledges stored in the database are incomplete or have been "
                 "altered. Restore the database from a backup."
             ),
-            "release_damaged",
+            status=409,
+            code="release_damaged",
         ) from None
     except EnvelopeError:
-        raise RequestRefused(
-            403,
+        raise Refused(
             _(
                 "The revealed pledges were sealed to the organisers who had accounts at the "
                 "moment of the reveal; this account was not one of them."
             ),
-            "not_a_recipient",
+            status=403,
+            code="not_a_recipient",
         ) from None
 
 

@@ -9,27 +9,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from organise.campaigns import gatekeeping, policy, receipts, release, signing, ticker
-from organise.campaigns.errors import CampaignError
+from organise.campaigns.fields import PLEDGE, RECEIPT, SLUG_PATTERN
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
-from organise.campaigns.setup import SLUG_PATTERN
 from organise.i18n import _
-from organise.numbers import whole_number
+from organise.refusal import Refused
+from organise.runtime import runtime
 from organise.web.access import public
-from organise.web.errors import RequestRefused
 from organise.web.forms import read_form
-from organise.web.templating import templates
-
-SIGN_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "invite_code")
+from organise.web.templating import render
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return templates().TemplateResponse(request, f"campaigns/{name}", context, status_code=status)
+    return render(request, f"campaigns/{name}", context, status)
 
 
 async def campaign_or_404(slug: str) -> Campaign:
@@ -37,7 +33,7 @@ async def campaign_or_404(slug: str) -> Campaign:
     if SLUG_PATTERN.fullmatch(slug):
         campaign = await Campaign.get_or_none(slug=slug)
     if campaign is None:
-        raise RequestRefused(404, _("There is no campaign at this address."), "no_campaign")
+        raise Refused(_("There is no campaign at this address."), status=404, code="no_campaign")
     return campaign
 
 
@@ -50,7 +46,7 @@ async def campaign_context(request: Request, campaign: Campaign) -> dict[str, An
     gate = policy.gate_policy(campaign)
     names: list[str] = []
     if campaign.state == CampaignState.REVEALED and campaign.audience == Audience.PUBLIC:
-        names = await release.public_names(campaign, keystore=request.app.state.keystore)
+        names = await release.public_names(campaign, keystore=runtime(request).keystore)
     return {
         "campaign": campaign,
         "demand": paragraphs(campaign.demand),
@@ -97,69 +93,43 @@ async def campaign_page(request: Request) -> Response:
     return page(request, "campaign.html", await campaign_context(request, campaign))
 
 
-def _sign_page(
-    request: Request,
-    context: dict[str, Any],
-    values: dict[str, str],
-    error: str | None = None,
-    status: int = 200,
+def form_page(
+    request: Request, name: str, context: dict[str, Any], refusal: Refused | None = None
 ) -> Response:
-    return page(request, "sign.html", {**context, "values": values, "error": error}, status)
+    """A page with a form, shown again with what was refused: the first reason, and each
+    field's (what was typed is sent back to the same person only; nothing was stored)."""
+    shown = {
+        **context,
+        "error": refusal.message if refusal else None,
+        "errors": refusal.field_messages() if refusal else {},
+    }
+    return page(request, name, shown, refusal.status if refusal else 200)
 
 
 @public
 async def sign_form(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     context = await campaign_context(request, campaign)
-    values = dict.fromkeys(SIGN_FIELDS, "") | {"list_publicly": ""}
-    if not context["signable"]:
-        error = signing.closed_error(campaign).message
-        return _sign_page(request, context, values, error, 409)
-    return _sign_page(request, context, values)
-
-
-def _personal_threshold(raw: str) -> int | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    number = whole_number(raw)
-    if number is None:
-        raise CampaignError(
-            _("Your own threshold must be a whole number, or left empty."),
-            code="invalid_personal_threshold",
-        )
-    return number
-
-
-def _values(form: ImmutableMultiDict) -> dict[str, str]:
-    values = {name: str(form.get(name, "")) for name in SIGN_FIELDS}
-    values["list_publicly"] = "yes" if form.get("list_publicly") == "yes" else ""
-    return values
+    context["values"] = dict.fromkeys(PLEDGE.names, "")
+    closed = None if context["signable"] else signing.closed_error(campaign)
+    return form_page(request, "sign.html", context, closed)
 
 
 @public
 async def sign(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
-    values = _values(form)
-    context = await campaign_context(request, campaign)
-    state = request.app.state
+    served = runtime(request)
     try:
-        data = signing.PledgeInput(
-            name=values["name"],
-            contact=values["contact"],
-            team=values["team"],
-            message=values["message"],
-            personal_threshold=_personal_threshold(values["personal_threshold"]),
-            list_publicly=values["list_publicly"] == "yes",
-            invite_code=values["invite_code"],
-        )
+        signing.refuse_if_closed(campaign)
+        data = signing.PledgeInput(**PLEDGE.read_form(form))
         signed = await signing.sign(
-            campaign, data, keystore=state.keystore, pepper=state.code_pepper
+            campaign, data, keystore=served.keystore, pepper=served.code_pepper
         )
-    except CampaignError as error:
-        # What was typed is sent back to the same person only; nothing was stored.
-        return _sign_page(request, context, values, error.message, error.status)
+    except Refused as refusal:
+        context = await campaign_context(request, campaign)
+        context["values"] = PLEDGE.typed_back(form)
+        return form_page(request, "sign.html", context, refusal)
     if signed.threshold_reached:
         ticker.wake(request.app)
     return page(
@@ -180,86 +150,76 @@ async def confirmed(request: Request) -> Response:
     return page(request, "confirmed.html", {"campaign": campaign})
 
 
-def _receipt_page(
-    request: Request, name: str, context: dict[str, Any], status: int = 200
-) -> Response:
-    return page(request, name, {"error": None, "result": None, **context}, status)
-
-
 @public
 async def status_form(request: Request) -> Response:
-    return _receipt_page(request, "status.html", {})
+    return form_page(request, "status.html", {"result": None})
 
 
 @public
 async def status(request: Request) -> Response:
     form = await read_form(request)
-    state = request.app.state
+    served = runtime(request)
     try:
-        result = await receipts.status(
-            str(form.get("receipt", "")), keystore=state.keystore, pepper=state.code_pepper
-        )
-    except CampaignError as error:
-        return _receipt_page(request, "status.html", {"error": error.message}, error.status)
-    return _receipt_page(
-        request,
-        "status.html",
-        {
-            "result": result,
-            "progress": policy.progress(result.campaign),
-            "state_label": policy.state_label(result.campaign.state),
-        },
-    )
+        receipt = RECEIPT.read_form(form)["receipt"]
+        result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
+    except Refused as refusal:
+        return form_page(request, "status.html", {"result": None}, refusal)
+    context = {
+        "result": result,
+        "progress": policy.progress(result.campaign),
+        "state_label": policy.state_label(result.campaign.state),
+    }
+    return form_page(request, "status.html", context)
 
 
 @public
 async def withdraw_form(request: Request) -> Response:
-    return _receipt_page(request, "withdraw.html", {})
+    return form_page(request, "withdraw.html", {"result": None})
 
 
 @public
 async def withdraw(request: Request) -> Response:
     form = await read_form(request)
-    state = request.app.state
-    if form.get("confirm") != "yes":
-        return _receipt_page(
-            request,
-            "withdraw.html",
-            {"error": _("Tick the box to confirm that you want to withdraw your pledge.")},
-            422,
-        )
+    served = runtime(request)
     try:
+        if form.get("confirm") != "yes":
+            raise Refused(
+                {"confirm": _("Tick the box to confirm that you want to withdraw your pledge.")}
+            )
+        receipt = RECEIPT.read_form(form)["receipt"]
         campaign = await receipts.withdraw(
-            str(form.get("receipt", "")), keystore=state.keystore, pepper=state.code_pepper
+            receipt, keystore=served.keystore, pepper=served.code_pepper
         )
-    except CampaignError as error:
-        return _receipt_page(request, "withdraw.html", {"error": error.message}, error.status)
-    return _receipt_page(request, "withdraw.html", {"result": campaign})
+    except Refused as refusal:
+        return form_page(request, "withdraw.html", {"result": None}, refusal)
+    return form_page(request, "withdraw.html", {"result": campaign})
 
 
 @public
 async def gate_form(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     context = await campaign_context(request, campaign)
-    return page(request, "gate.html", {**context, "error": None, "outcome": None})
+    return form_page(request, "gate.html", {**context, "outcome": None})
 
 
 @public
 async def gate_submit(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
+    served = runtime(request)
     try:
         outcome = await gatekeeping.submit(
-            campaign, str(form.get("share", "")), keystore=request.app.state.keystore
+            campaign,
+            str(form.get("share", "")),
+            keystore=served.keystore,
+            pepper=served.code_pepper,
         )
-    except CampaignError as error:
+    except Refused as refusal:
         context = await campaign_context(request, campaign)
-        return page(
-            request, "gate.html", {**context, "error": error.message, "outcome": None}, error.status
-        )
+        return form_page(request, "gate.html", {**context, "outcome": None}, refusal)
     campaign = await Campaign.get(id=campaign.id)
     context = await campaign_context(request, campaign)
-    return page(request, "gate.html", {**context, "error": None, "outcome": outcome})
+    return form_page(request, "gate.html", {**context, "outcome": outcome})
 
 
 routes = [

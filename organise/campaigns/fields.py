@@ -1,0 +1,302 @@
+"""The campaign forms' fields: one table per form, read the same way from a page, JSON or the CLI.
+
+- `PLEDGE`: signing, from the sign page and `POST /api/v1/campaigns/{slug}/pledges`. Whether an
+  invite code is needed, and the lowest personal threshold, depend on the campaign: `signing`
+  checks those, keyed by the field.
+- `RECEIPT`: a pledge's status and withdrawal, from the pages and the API.
+- `CAMPAIGN`: creating a campaign with `organise campaign create`; `CAMPAIGN_PAGE`, the
+  organiser's form, also asks for the employer. The deadline's distance from now and the gate's
+  combination of numbers are checked in `setup`.
+- `INVITES`: the organiser's batch of invite codes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from organise.campaigns import policy
+from organise.campaigns.models import Audience, InviteMode, ProgressDisplay
+from organise.fields import Field, FieldProblem, FieldTable
+from organise.i18n import Message, _l
+from organise.numbers import whole_number
+
+# --- pledges ---------------------------------------------------------------------------------
+
+MAX_NAME_CHARS = 100
+MAX_CONTACT_CHARS = 200
+MAX_TEAM_CHARS = 100
+MAX_MESSAGE_CHARS = 1000
+MAX_CODE_CHARS = 100
+MAX_RECEIPT_CHARS = 200
+
+# C1 controls: not refused by the shared rules, but never meant in a pledge.
+_C1_CONTROLS = re.compile(r"[\x80-\x9f]")
+
+
+def _control_characters(label: Message) -> FieldProblem:
+    return FieldProblem(
+        _l("%(label)s contains control characters; please remove them.", label=label),
+        "invalid_field",
+    )
+
+
+def one_line(label: Message) -> Callable[[str], str]:
+    """Refuses line breaks, tabs and C1 controls in a one-line field."""
+
+    def check(value: str) -> str:
+        if any(char in value for char in "\n\r\t") or _C1_CONTROLS.search(value):
+            raise _control_characters(label)
+        return value
+
+    return check
+
+
+def several_lines(label: Message, max_chars: int) -> Callable[[str], str]:
+    """Text with line breaks, counted as one character each, as the browser counted them.
+
+    A textarea's `maxlength` counts a line break once but sends it as CR LF: the length is
+    checked here, after the line breaks are made LF, rather than by the shared rule.
+    """
+
+    def check(value: str) -> str:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if _C1_CONTROLS.search(value):
+            raise _control_characters(label)
+        if len(value) > max_chars:
+            raise FieldProblem(
+                _l(
+                    "%(label)s can be at most %(n)d characters; this has %(m)d.",
+                    label=label,
+                    n=max_chars,
+                    m=len(value),
+                ),
+                "too_long",
+            )
+        return value
+
+    return check
+
+
+def _text(
+    name: str,
+    label: Message,
+    max_chars: int,
+    *,
+    required: bool = False,
+    multiline: bool = False,
+    description: str = "",
+) -> Field:
+    if multiline:
+        return Field(
+            name,
+            label,
+            required=required,
+            normalise=several_lines(label, max_chars),
+            description=description,
+            schema_extra={"maxLength": max_chars},
+        )
+    return Field(
+        name,
+        label,
+        required=required,
+        max_chars=max_chars,
+        normalise=one_line(label),
+        description=description,
+    )
+
+
+_NAME = _l("Name or pseudonym")
+_CONTACT = _l("Contact")
+_TEAM = _l("Team or role")
+_MESSAGE = _l("Message")
+_INVITE_CODE = _l("Invite code")
+
+PLEDGE = FieldTable(
+    "PledgeInput",
+    (
+        _text(
+            "invite_code",
+            _INVITE_CODE,
+            MAX_CODE_CHARS,
+            description="Needed unless the campaign is open to anyone.",
+        ),
+        _text("name", _NAME, MAX_NAME_CHARS, required=True),
+        _text("contact", _CONTACT, MAX_CONTACT_CHARS),
+        _text("team", _TEAM, MAX_TEAM_CHARS),
+        _text("message", _MESSAGE, MAX_MESSAGE_CHARS, multiline=True),
+        Field(
+            "personal_threshold",
+            _l("Your own threshold"),
+            kind="integer",
+            minimum=policy.MIN_THRESHOLD,
+            maximum=policy.MAX_THRESHOLD,
+            description="At least the campaign's threshold; when left out, the campaign's.",
+        ),
+        Field(
+            "list_publicly",
+            _l("The listing choice"),
+            kind="boolean",
+            description="Only kept when the campaign's audience is the public.",
+        ),
+    ),
+)
+
+RECEIPT = FieldTable(
+    # Published as the shared "Receipt" schema (organise.web.openapi), which reports use too.
+    "Receipt",
+    (Field("receipt", _l("Receipt"), required=True, max_chars=MAX_RECEIPT_CHARS),),
+)
+
+# --- campaigns -------------------------------------------------------------------------------
+
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
+MAX_SLUG_CHARS = 64
+# Addresses the organiser pages use for themselves.
+RESERVED_SLUGS = frozenset({"new"})
+MAX_TITLE_CHARS = 200
+MAX_DEMAND_CHARS = 10_000
+MAX_EMPLOYER_CHARS = 200
+MAX_CONTRACT_CHARS = 300
+MAX_DEADLINE_CHARS = 64
+GATE_MODES = ("server", "server_and_gatekeepers", "any_k_of_n")
+
+
+def slug(value: str) -> str:
+    value = value.lower()
+    if not SLUG_PATTERN.fullmatch(value) or value in RESERVED_SLUGS:
+        raise FieldProblem(
+            _l(
+                "The short name (used in the address) is 2 to 64 characters: lower-case "
+                "letters, digits and dashes, starting with a letter or digit."
+            ),
+            "invalid_slug",
+        )
+    return value
+
+
+def parse_deadline(text: str) -> datetime:
+    """An ISO 8601 date or date-time; without a time zone it is read as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise FieldProblem(
+            _l("The deadline must be a date and time such as 2030-05-01T18:00 (ISO 8601)."),
+            "invalid_deadline",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-05:00 is past the last representable moment
+        raise FieldProblem(
+            _l("The deadline must be in the future and at most three years ahead."),
+            "invalid_deadline",
+        ) from None
+
+
+def _options(name: str, label: Message, sentence: Message, values: tuple[str, ...]) -> Field:
+    return Field(
+        name,
+        label,
+        required=True,
+        choices=lambda: values,
+        message=_l("Choose one of the options for %(label)s.", label=sentence),
+        code="invalid",
+        schema_extra={"enum": list(values)},
+    )
+
+
+def _number(name: str, label: Message, minimum: int, maximum: int) -> Field:
+    return Field(name, label, kind="integer", required=True, minimum=minimum, maximum=maximum)
+
+
+CAMPAIGN = FieldTable(
+    "CampaignInput",
+    (
+        Field("slug", _l("Short name"), required=True, max_chars=MAX_SLUG_CHARS, normalise=slug),
+        Field("title", _l("Title"), required=True, max_chars=MAX_TITLE_CHARS),
+        Field("demand", _l("Demand"), required=True, max_chars=MAX_DEMAND_CHARS),
+        Field("employer", _l("Employer"), max_chars=MAX_EMPLOYER_CHARS),
+        Field("contract", _l("Contract"), max_chars=MAX_CONTRACT_CHARS),
+        _number("threshold", _l("Threshold"), policy.MIN_THRESHOLD, policy.MAX_THRESHOLD),
+        Field(
+            "deadline",
+            _l("Deadline"),
+            required=True,
+            max_chars=MAX_DEADLINE_CHARS,
+            normalise=parse_deadline,
+        ),
+        _number(
+            "cooling_off_hours",
+            _l("Cooling-off period (hours)"),
+            0,
+            policy.MAX_COOLING_OFF_HOURS,
+        ),
+        _options(
+            "audience",
+            _l("Who sees the pledges"),
+            _l("who sees the pledges"),
+            tuple(a.value for a in Audience),
+        ),
+        _options(
+            "invite_mode",
+            _l("Who may sign"),
+            _l("who may sign"),
+            tuple(m.value for m in InviteMode),
+        ),
+        _number("onward_invites", _l("Onward invite codes"), 0, policy.MAX_ONWARD_INVITES),
+        _options(
+            "progress_display",
+            _l("How progress is shown"),
+            _l("how progress is shown"),
+            tuple(p.value for p in ProgressDisplay),
+        ),
+        # Which numbers of gatekeepers a mode allows is checked with the mode (`setup`).
+        Field(
+            "gate_mode",
+            _l("Who must agree"),
+            choices=lambda: GATE_MODES,
+            message=_l("Choose who must agree before pledges are revealed."),
+            code="invalid",
+        ),
+        Field("gatekeepers", _l("Gatekeepers"), kind="integer"),
+        Field("gatekeepers_required", _l("Gatekeepers required"), kind="integer"),
+    ),
+)
+
+# The organiser's form also asks for the employer, which the command line leaves optional.
+CAMPAIGN_PAGE = FieldTable(
+    "CampaignForm",
+    tuple(
+        dataclasses.replace(rule, required=True) if rule.name == "employer" else rule
+        for rule in CAMPAIGN.fields
+    ),
+)
+
+# --- invite codes ----------------------------------------------------------------------------
+
+MAX_BATCH = 500
+_BATCH_SIZE_DIGITS = 6
+
+
+def batch_size(text: str) -> int:
+    """How many codes to make, typed into the organiser's form."""
+    count = whole_number(text, max_digits=_BATCH_SIZE_DIGITS)
+    if count is None or not 1 <= count <= MAX_BATCH:
+        raise FieldProblem(
+            _l("Generate between 1 and %(n)d codes at a time.", n=MAX_BATCH), "invalid_count"
+        )
+    return count
+
+
+INVITES = FieldTable(
+    "InvitesForm",
+    (
+        # Text, not an integer: every problem with the number gets the one sentence above.
+        Field("count", _l("Number of codes"), required=True, normalise=batch_size),
+        Field("format", _l("Format"), choices=lambda: ("html", "csv")),
+    ),
+)
