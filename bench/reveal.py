@@ -21,7 +21,7 @@ from tortoise import Tortoise
 
 from bench.harness import Row, Workspace
 from crypto.envelope import open_pledge, seal_pledge
-from organise.campaigns import gatekeeping, keys
+from organise.campaigns import gateshares, keys
 from organise.campaigns.models import Campaign, CampaignState, Pledge
 from organise.campaigns.setup import CampaignSpec, create_campaign
 from organise.db import tortoise_config
@@ -49,9 +49,10 @@ async def _build(space: Workspace, count: int) -> dict[str, Any]:
                 cooling_off_hours=0,
             ),
             keystore=keystore,
+            pepper=runtime.code_pepper,
         )
         campaign = created.campaign
-        private_key = await gatekeeping.rebuild_key(campaign, keystore)
+        private_key = await gateshares.rebuild_key(campaign, keystore)
         assert private_key is not None
         held: list[tuple[bytes, bytes, str]] = []  # envelope, key, pledge id: the baseline's input
         week = this_week()

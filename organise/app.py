@@ -107,11 +107,6 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = open_runtime(settings)
         app.state.runtime = runtime
-        # Until every feature reads `runtime(request)`:
-        app.state.keystore = runtime.keystore
-        app.state.secret_key = runtime.secret_key
-        app.state.field_key = runtime.totp_field_key
-        app.state.code_pepper = runtime.code_pepper
         try:
             # Registered globally: requests run in other tasks than the lifespan.
             async with RegisterTortoise(app, config=tortoise_config(settings)):
@@ -136,7 +131,6 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
-    app.state.settings = settings
     return app
 
 

@@ -50,14 +50,6 @@ _DEFAULT_CODES = {
 }
 
 
-class RequestRefused(HTTPException):
-    """A 4xx with a sentence for the person and a stable code for API clients."""
-
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(status, message)
-        self.code = code
-
-
 def _is_stock_phrase(detail: str, status: int) -> bool:
     # Starlette's own exceptions carry the bare reason phrase; ours carry a sentence.
     return detail in {HTTPStatus(status).phrase, "Content Too Large", ""}

@@ -274,8 +274,8 @@ async def test_contract_and_employer_pages_link_campaigns_about_them(client, app
                 cooling_off_hours=0,
                 gate=GatePolicy("server"),
             ),
-            keystore=app.state.keystore,
-            pepper=app.state.code_pepper,
+            keystore=app.state.runtime.keystore,
+            pepper=app.state.runtime.code_pepper,
         )
 
     await campaign("by-employer", "Axon Enterprise, Inc.")

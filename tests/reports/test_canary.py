@@ -93,7 +93,7 @@ async def test_details_and_messages_never_reach_the_database_files(client, setti
     )
     assert api.status_code == 201
     receipt = api.json()["receipt"]
-    api_report = await Report.get(receipt_hash=receipt_hash(receipt, app.state.code_pepper))
+    api_report = await Report.get(receipt_hash=receipt_hash(receipt, app.state.runtime.code_pepper))
     assert await Report.filter(employer_name=structured).count() == 2
 
     reply = await post_form(
@@ -126,7 +126,7 @@ async def test_details_and_messages_never_reach_the_database_files(client, setti
     if ON_POSTGRES:
         stored = await _postgres_text()
     else:
-        stored = _sqlite_bytes(settings.database_url, app.state.keystore.path)
+        stored = _sqlite_bytes(settings.database_url, app.state.runtime.keystore.path)
     assert structured.encode() in stored, "structured fields are stored in the clear by design"
     for what, secret in secrets.items():
         for word in secret.split():

@@ -195,11 +195,11 @@ class _FailingKeystore:
 
 
 async def test_a_failed_inbox_creation_leaves_no_key_in_the_keystore(client, app):
-    keystore = _FailingKeystore(app.state.keystore)
+    keystore = _FailingKeystore(app.state.runtime.keystore)
     with pytest.raises(RuntimeError):
         await inbox.ensure_inbox(keystore)  # type: ignore[arg-type]
     assert await ReportInbox.all().count() == 0
-    assert [n for n in app.state.keystore.names("reports/inbox/")] == []
+    assert [n for n in app.state.runtime.keystore.names("reports/inbox/")] == []
     # The keystore (SQLite, with a busy timeout) is used off the event loop's thread.
     assert keystore.threads
     assert threading.get_ident() not in keystore.threads

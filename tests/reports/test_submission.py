@@ -58,7 +58,7 @@ async def test_api_report_returns_a_receipt_and_keeps_structured_fields(client):
 async def test_reports_are_accepted_before_any_reviewer_exists(client, app):
     await submit(client, details="Waiting for a reviewer to read this.")
     inbox = await ReportInbox.get()
-    keystore = app.state.keystore
+    keystore = app.state.runtime.keystore
     assert keystore.get(pending_key_name(inbox)) is not None
     assert await InboxGrant.all().count() == 0
     # The first reviewer to exist receives the inbox key; the keystore forgets it.

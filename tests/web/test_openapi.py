@@ -53,7 +53,9 @@ def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         await load_reports()
         await load_contracts()
         organiser = await make_organiser("schema", Role.ORGANISER)
-        _row, token = await create_token(organiser, "schema", secret_key=app.state.secret_key)
+        _row, token = await create_token(
+            organiser, "schema", secret_key=app.state.runtime.secret_key
+        )
         return token
 
     with TestClient(app, base_url="http://testserver") as client:

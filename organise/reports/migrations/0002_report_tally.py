@@ -3,11 +3,11 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 from tortoise.indexes import Index
 
+from organise.reports import tally
+
 
 async def count_existing_reports(apps, schema_editor):
     """Fill the new table from the reports already stored (the same code `organise recount` runs)."""
-    from organise.reports import tally
-
     await tally.rebuild(schema_editor.client)
 
 
