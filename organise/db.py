@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tortoise import Tortoise
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.migrations.writer import MigrationWriter
+from tortoise.queryset import QuerySet
 
 from organise.settings import Settings
 
@@ -70,8 +71,18 @@ async def pending_model_changes(settings: Settings) -> list[MigrationWriter]:
     config = tortoise_config(settings)
     async with TortoiseContext() as ctx:
         await ctx.init(config=config)
+        assert ctx.apps is not None  # set by init
         return await MigrationAutodetector(ctx.apps, config["apps"]).changes()
 
 
 def write_migrations(writers: list[MigrationWriter]) -> list[Path]:
     return [Path(writer.write()) for writer in writers]
+
+
+async def column_values(query: QuerySet[Any], name: str) -> list[Any]:
+    """The values of one column of `query`'s rows.
+
+    Tortoise's `values_list(name, flat=True)` returns plain values but is typed as returning
+    tuples; this is the one place that says so to the type checker.
+    """
+    return cast(list[Any], await query.values_list(name, flat=True))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, overload
 
 from organise.i18n import Message, _l
 from organise.refusal import Refused
@@ -31,13 +31,17 @@ _CHECKED = frozenset({"1", "on", "true", "yes"})
 
 
 class FormData(Protocol):
-    """What a parsed web form offers (Starlette's ImmutableMultiDict)."""
+    """What a parsed web form or a query string offers (Starlette's ImmutableMultiDict)."""
 
-    def get(self, key: str, default: Any = None) -> Any: ...
+    @overload
+    def get(self, key: Any, /) -> Any: ...
 
-    def getlist(self, key: str) -> list[Any]: ...
+    @overload
+    def get(self, key: Any, default: Any, /) -> Any: ...
 
-    def __contains__(self, key: object) -> bool: ...
+    def getlist(self, key: Any) -> list[Any]: ...
+
+    def __contains__(self, key: object, /) -> bool: ...
 
 
 class FieldProblem(Exception):

@@ -75,7 +75,7 @@ class Campaign(Model):
     # Keyed BLAKE2b-256 of each gatekeeper share as dealt, by place "<group>-<member>"
     # (`sharecheck`): a handed-in share is kept only if it is the one dealt for its place.
     # None for campaigns without gatekeepers, and for campaigns made before this column.
-    share_hashes = fields.JSONField(null=True)
+    share_hashes: fields.JSONField[dict[str, str] | None] = fields.JSONField(null=True)
 
     state = fields.CharEnumField(CampaignState, max_length=16, db_index=True)
     pledge_count = fields.IntField(default=0)

@@ -23,6 +23,7 @@ from organise.campaigns.models import (
     WithdrawnKey,
 )
 from organise.campaigns.signing import receipt_digest
+from organise.db import column_values
 from organise.i18n import _
 from organise.refusal import Refused
 
@@ -119,7 +120,7 @@ async def withdraw(
                 status=409,
                 code="already_gone",
             )
-        current = await Campaign.get(id=campaign.id).using_db(connection)
+        current = await Campaign.filter(id=campaign.id).using_db(connection).get()
         if current.state in (CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE):
             _cutoff, size = await counting.revealable(campaign.id, connection)
             if size < current.threshold:
@@ -157,7 +158,7 @@ async def finish_withdrawal(keystore: Keystore, key_name: str) -> None:
 
 async def finish_withdrawals(keystore: Keystore) -> int:
     """Delete the keys of withdrawals whose process died before deleting them (tick)."""
-    names = await WithdrawnKey.all().limit(1000).values_list("name", flat=True)
+    names = await column_values(WithdrawnKey.all().limit(1000), "name")
     if names:
         await keys.delete_names(keystore, names)
         await WithdrawnKey.filter(name__in=names).delete()

@@ -46,6 +46,7 @@ from organise.campaigns.models import (
     Pledge,
     ReleasedChunk,
 )
+from organise.db import column_values
 from organise.organisers.models import Organiser, Role
 
 log = logging.getLogger("organise.campaigns")
@@ -277,9 +278,7 @@ async def _reveal_claimed(
     release_key = await keys.in_thread(
         keystore.get_or_create, keys.release_key(campaign_id), atrest.new_field_key
     )
-    organiser_keys = await Organiser.filter(role__in=RECIPIENT_ROLES).values_list(
-        "public_key", flat=True
-    )
+    organiser_keys = await column_values(Organiser.filter(role__in=RECIPIENT_ROLES), "public_key")
     opened_ids = [pledge_id for pledge_id, _values in opened]
     records = [values for _id, values in opened]
     del opened

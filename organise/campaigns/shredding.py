@@ -16,6 +16,7 @@ from uuid import UUID
 from crypto.keystore import Keystore
 from organise.campaigns import keys
 from organise.campaigns.models import Campaign, CampaignState, InviteCode, Pledge
+from organise.db import column_values
 
 
 async def clear_leftovers(campaign_id: UUID, keystore: Keystore) -> bool:
@@ -36,9 +37,7 @@ async def clear_leftovers(campaign_id: UUID, keystore: Keystore) -> bool:
         await keys.delete_prefix(keystore, keys.pledge_prefix(campaign.id))
     elif campaign.state == CampaignState.REVEALED:
         # Only the revealed pledges' keys: the others stay sealed until the deadline.
-        revealed = await Pledge.filter(campaign_id=campaign.id, revealed=True).values_list(
-            "id", flat=True
-        )
+        revealed = await column_values(Pledge.filter(campaign_id=campaign.id, revealed=True), "id")
         # One keystore transaction and one checkpoint for the lot: for 100,000 keys that is a
         # fraction of a second, where a transaction (and an fsync) per thousand took seconds.
         await keys.delete_names(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
@@ -215,7 +216,8 @@ async def _count(
     # Tortoise's update has no RETURNING; add it to the query Tortoise built (same filters,
     # same value conversion), which saves re-reading the row inside the transaction.
     update._make_query()
-    query = update.query.returning("state", "pledge_count", "threshold", "cooling_off_hours")
+    built: Any = update.query  # pypika's builder methods carry no type hints
+    query = built.returning("state", "pledge_count", "threshold", "cooling_off_hours")
     # execute_query_dict: the asyncpg client's execute_query drops the rows of an UPDATE.
     rows = await connection.execute_query_dict(*query.get_parameterized_sql())
     if len(rows) != 1:
@@ -249,7 +251,7 @@ async def _commit(
             )
             if used != 1:
                 # A read, not the counting update: refused codes never queue on the row lock.
-                found = await Campaign.get(id=campaign.id).using_db(connection)
+                found = await Campaign.filter(id=campaign.id).using_db(connection).get()
                 if found.state not in policy.SIGNABLE or found.deadline <= now:
                     raise closed_error(found)  # a closed campaign says so, whatever the code
                 raise Refused(
@@ -269,7 +271,7 @@ async def _commit(
         await invites.store(campaign, onward_rows, connection)
         current = await _count(campaign, now, connection)
         if current is None:
-            raise closed_error(await Campaign.get(id=campaign.id).using_db(connection))
+            raise closed_error(await Campaign.filter(id=campaign.id).using_db(connection).get())
         reached = False
         if current.state == CampaignState.OPEN and current.pledge_count >= current.threshold:
             _cutoff, size = await counting.revealable(campaign.id, connection)

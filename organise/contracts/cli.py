@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ async def _import_with_progress(path: Path, size: int) -> ImportSummary:
     with click.progressbar(
         length=size,
         label="Importing",
-        file=click.get_text_stream("stderr"),
+        file=sys.stderr,
         show_percent=True,
     ) as bar:
         return await import_atlas(path, progress=bar.update)

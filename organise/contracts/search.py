@@ -10,6 +10,7 @@ from tortoise.queryset import QuerySet
 
 from organise.contracts import taxonomy
 from organise.contracts.models import Contract, Employer, Origin
+from organise.db import column_values
 from organise.i18n import _
 from organise.numbers import whole_number
 from organise.refusal import Refused
@@ -146,7 +147,7 @@ async def employers_with_contracts() -> list[Employer]:
 
 
 async def countries_with_contracts() -> list[str]:
-    codes = await Contract.exclude(country="").distinct().values_list("country", flat=True)
+    codes = await column_values(Contract.exclude(country="").distinct(), "country")
     return sorted({str(code) for code in codes}, key=taxonomy.country_name)
 
 
@@ -159,7 +160,11 @@ def employers_of(contract: Contract) -> list[Employer]:
 
 def technologies_of(contract: Contract) -> list[str]:
     order = {t.slug: i for i, t in enumerate(taxonomy.taxonomy().terms["technologies"])}
-    return sorted((link.technology for link in contract.technology_links), key=order.get)
+    # A slug the vocabulary no longer lists goes last rather than failing the page.
+    return sorted(
+        (link.technology for link in contract.technology_links),
+        key=lambda slug: order.get(slug, len(order)),
+    )
 
 
 def sources_of(contract: Contract) -> list[Any]:

@@ -28,6 +28,7 @@ from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
 from crypto.sealing import open_sealed, seal_to_recipients
+from organise.db import column_values
 from organise.organisers.models import Organiser, Role
 from organise.reports.models import InboxGrant, ReportInbox
 
@@ -123,9 +124,7 @@ async def drop_former_reviewers(inbox: ReportInbox) -> int:
     # One read of the holders' roles decides; the delete (rare) then re-checks the roles itself.
     roles = {
         Role(role)
-        for role in await InboxGrant.filter(inbox_id=inbox.id).values_list(
-            "organiser__role", flat=True
-        )
+        for role in await column_values(InboxGrant.filter(inbox_id=inbox.id), "organiser__role")
     }
     if not roles & set(REVIEW_ROLES) or roles <= set(REVIEW_ROLES):
         return 0
@@ -169,5 +168,5 @@ async def grant(
 
 
 async def without_access(inbox: ReportInbox) -> list[Organiser]:
-    granted = set(await InboxGrant.filter(inbox_id=inbox.id).values_list("organiser_id", flat=True))
+    granted = set(await column_values(InboxGrant.filter(inbox_id=inbox.id), "organiser_id"))
     return [organiser for organiser in await reviewers() if organiser.id not in granted]

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from organise.contracts.models import Contract, Employer
+    from organise.organisers.models import Organiser
 
 
 class ReviewState(StrEnum):
@@ -53,7 +58,7 @@ class InboxGrant(Model):
     inbox: fields.ForeignKeyRelation[ReportInbox] = fields.ForeignKeyField(
         "reports.ReportInbox", related_name="grants", on_delete=fields.CASCADE
     )
-    organiser = fields.ForeignKeyField(
+    organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
         "organisers.Organiser", related_name="report_inbox_grants", on_delete=fields.CASCADE
     )
     # crypto.sealing blob of the inbox private key, addressed to the organiser's public key.
@@ -70,7 +75,7 @@ class Report(Model):
     receipt_hash = fields.CharField(max_length=64, unique=True)
     week = fields.DateField()
     employer_name = fields.CharField(max_length=200)
-    employer = fields.ForeignKeyField(
+    employer: fields.ForeignKeyNullableRelation[Employer] = fields.ForeignKeyField(
         "contracts.Employer", related_name="reports", null=True, on_delete=fields.SET_NULL
     )
     agency_name = fields.CharField(max_length=300, default="")
@@ -83,7 +88,7 @@ class Report(Model):
     currency = fields.CharField(max_length=3, default="")
     period_start = fields.CharField(max_length=7, default="")
     period_end = fields.CharField(max_length=7, default="")
-    sources = fields.JSONField(default=list)
+    sources: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
     relation = fields.CharField(max_length=32, default="")
     # X25519 public key derived from the receipt: messages are sealed to it and to the inbox,
     # so the reporter (with the receipt) and reviewers (with the inbox key) can both read them.
@@ -91,15 +96,19 @@ class Report(Model):
     # crypto.sealing blob (to the inbox key only) of the padded details text.
     details_sealed = fields.BinaryField()
     state = fields.CharEnumField(ReviewState, max_length=16, default=ReviewState.NEW)
-    merged_into = fields.ForeignKeyField(
+    merged_into: fields.ForeignKeyNullableRelation[Report] = fields.ForeignKeyField(
         "reports.Report", related_name="merged_reports", null=True, on_delete=fields.SET_NULL
     )
-    contract = fields.ForeignKeyField(
+    contract: fields.ForeignKeyNullableRelation[Contract] = fields.ForeignKeyField(
         "contracts.Contract", related_name="reports", null=True, on_delete=fields.SET_NULL
     )
 
     technology_links: fields.ReverseRelation[ReportTechnology]
     messages: fields.ReverseRelation[ReportMessage]
+
+    # Set by Tortoise beside each foreign key; declared for the type checker.
+    merged_into_id: uuid.UUID | None
+    contract_id: uuid.UUID | None
 
     class Meta:
         table = "report"
@@ -164,11 +173,13 @@ class ReportMessage(Model):
     position = fields.IntField()
     author = fields.CharEnumField(Author, max_length=16)
     week = fields.DateField()
-    author_organiser = fields.ForeignKeyField(
+    author_organiser: fields.ForeignKeyNullableRelation[Organiser] = fields.ForeignKeyField(
         "organisers.Organiser", related_name="report_messages", null=True, on_delete=fields.SET_NULL
     )
     # crypto.sealing blob of the padded text, to the inbox key and the report's reporter key.
     sealed = fields.BinaryField()
+
+    report_id: uuid.UUID
 
     class Meta:
         table = "report_message"
@@ -182,21 +193,24 @@ class PublicationProposal(Model):
     report: fields.ForeignKeyRelation[Report] = fields.ForeignKeyField(
         "reports.Report", related_name="proposals", on_delete=fields.CASCADE
     )
-    proposer = fields.ForeignKeyField(
+    proposer: fields.ForeignKeyNullableRelation[Organiser] = fields.ForeignKeyField(
         "organisers.Organiser",
         related_name="report_proposals",
         null=True,
         on_delete=fields.SET_NULL,
     )
     # The public record as proposed (all of it meant for publication).
-    draft = fields.JSONField()
+    draft: dict[str, Any] = fields.JSONField()  # type: ignore[assignment]
     state = fields.CharEnumField(ProposalState, max_length=16, default=ProposalState.OPEN)
     week = fields.DateField()
-    contract = fields.ForeignKeyField(
+    contract: fields.ForeignKeyNullableRelation[Contract] = fields.ForeignKeyField(
         "contracts.Contract", related_name="proposals", null=True, on_delete=fields.SET_NULL
     )
 
     approvals: fields.ReverseRelation[PublicationApproval]
+
+    report_id: uuid.UUID
+    contract_id: uuid.UUID | None
 
     class Meta:
         table = "report_publication_proposal"
@@ -207,7 +221,7 @@ class PublicationApproval(Model):
     proposal: fields.ForeignKeyRelation[PublicationProposal] = fields.ForeignKeyField(
         "reports.PublicationProposal", related_name="approvals", on_delete=fields.CASCADE
     )
-    organiser = fields.ForeignKeyField(
+    organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
         "organisers.Organiser", related_name="report_approvals", on_delete=fields.CASCADE
     )
 

@@ -17,6 +17,7 @@ from organise.contracts import search
 from organise.contracts.display import render
 from organise.contracts.fields import MAX_SOURCES
 from organise.contracts.models import Employer
+from organise.db import column_values
 from organise.fields import FormData
 from organise.i18n import _
 from organise.refusal import Refused
@@ -138,7 +139,7 @@ async def _follow_up_page(
     report = access.report
     state = followup.shown_state(report)
     messages = await followup.read_messages(report, access.key)
-    technologies = await report.technology_links.all().values_list("technology", flat=True)
+    technologies = await column_values(report.technology_links.all(), "technology")
     return render(
         request,
         "reports/follow_up.html",

@@ -28,6 +28,7 @@ from organise.contracts.models import (
     ContractTechnology,
     Origin,
 )
+from organise.db import column_values
 from organise.fields import FormData
 from organise.i18n import _
 from organise.organisers.models import Organiser, Role
@@ -61,7 +62,7 @@ class Draft:
         return cls(facts=facts, summary=str(data["summary"]))
 
 
-def draft(form: FormData | Mapping[str, object]) -> Draft:
+def draft(form: FormData | dict[str, object]) -> Draft:
     """A reviewer's proposed record, checked like a report (plus a summary)."""
     values = DRAFT.read_json(form) if isinstance(form, dict) else DRAFT.read_form(form)
     check_facts(values)
@@ -75,7 +76,7 @@ def draft(form: FormData | Mapping[str, object]) -> Draft:
 
 async def group_of(report: Report) -> list[uuid.UUID]:
     """The report and every report merged into it."""
-    merged = await Report.filter(merged_into_id=report.id).values_list("id", flat=True)
+    merged = await column_values(Report.filter(merged_into_id=report.id), "id")
     return [report.id, *merged]
 
 
@@ -104,10 +105,9 @@ def _unpublishable(report: Report) -> Refused | None:
 async def counted_approvers(proposal_id: uuid.UUID) -> list[uuid.UUID]:
     """Who has approved a proposal and still counts: only organisers who are reviewers or
     admins now. An approval from someone since demoted no longer counts."""
-    return list(
-        await PublicationApproval.filter(
-            proposal_id=proposal_id, organiser__role__in=REVIEW_ROLES
-        ).values_list("organiser_id", flat=True)
+    return await column_values(
+        PublicationApproval.filter(proposal_id=proposal_id, organiser__role__in=REVIEW_ROLES),
+        "organiser_id",
     )
 
 

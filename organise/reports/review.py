@@ -8,6 +8,7 @@ import nacl.public
 from tortoise.transactions import in_transaction
 
 from crypto import reportbox
+from organise.db import column_values
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.reports import tally
@@ -137,7 +138,7 @@ async def merge(report: Report, target: Report) -> None:
             )
         moving = [
             report.id,
-            *await Report.filter(merged_into_id=report.id).values_list("id", flat=True),
+            *await column_values(Report.filter(merged_into_id=report.id), "id"),
         ]
         async with tally.recounting(connection, moving):
             await Report.filter(id__in=moving).update(merged_into_id=target.id)

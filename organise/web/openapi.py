@@ -52,7 +52,7 @@ def query_parameter(name: str, description: str, **schema: Any) -> dict[str, Any
 
 
 SLUG_SCHEMA = {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}
-ORGANISERS_ONLY = [{"bearerToken": []}, {"sessionCookie": []}]
+ORGANISERS_ONLY: list[dict[str, list[str]]] = [{"bearerToken": []}, {"sessionCookie": []}]
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
