@@ -31,6 +31,11 @@ class Organiser(Model):
     totp_secret = fields.BinaryField(null=True)
     # The last accepted TOTP time step: a code is accepted once only.
     totp_last_step = fields.BigIntField(null=True)
+    # True once the account's key pair was made under a passphrase its holder chose (account
+    # creation from the holder's own passphrase file, or enrolment). Accounts older than this
+    # column had their keys made under a passphrase someone else typed: False until re-keyed.
+    # Only enrolled accounts can be on a campaign team or receive what a reveal seals.
+    enrolled = fields.BooleanField(default=True, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
