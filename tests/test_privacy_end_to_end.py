@@ -23,7 +23,8 @@ def test_user_agent_and_forwarded_address_are_never_stored_or_printed(tmp_path):
     try:
         server.create_organiser("alex", "admin")
         headers = {"User-Agent": user_agent, "X-Forwarded-For": forwarded}
-        with httpx.Client(base_url=server.url, headers=headers) as http:
+        # The sign-in runs the real Argon2id (256 MiB): on a busy machine it takes seconds.
+        with httpx.Client(base_url=server.url, headers=headers, timeout=60) as http:
             assert http.get("/").status_code == 200
             assert http.get("/no-such-page").status_code == 404
             assert http.post("/organisers/login", data={"username": "alex"}).status_code == 400
