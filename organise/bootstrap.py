@@ -66,21 +66,6 @@ def migrate_database(settings: Settings) -> None:
 T = TypeVar("T")
 
 
-def run_with_database(work: Callable[[Settings], Awaitable[T]]) -> T:
-    """For a command: settings, migrations, then `work(settings)` with the ORM connected."""
-    settings = load_settings()
-    migrate_database(settings)
-
-    async def connected() -> T:
-        await Tortoise.init(config=tortoise_config(settings))
-        try:
-            return await work(settings)
-        finally:
-            await Tortoise.close_connections()
-
-    return asyncio.run(connected())
-
-
 def run_with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
     """For a command: settings, migrations, the runtime (keystore, peppers), then `work`."""
     settings = load_settings()

@@ -30,6 +30,14 @@ hypothesis_settings.load_profile("organise")
 
 POSTGRES_URL = os.environ.get("ORGANISE_TEST_DATABASE_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith(("postgres://", "postgresql://"))
+# The marks of a test of concurrent writers: SQLite serialises every write, so nothing races.
+RACE_MARKS = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(
+        not ON_POSTGRES,
+        reason="races only mean something on PostgreSQL (set ORGANISE_TEST_DATABASE_URL)",
+    ),
+]
 BASE_URL = "http://testserver"
 
 

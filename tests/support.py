@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from organise.organisers import accounts
@@ -9,6 +11,21 @@ from organise.organisers.models import Organiser, Role
 
 PASSPHRASE = "granite orchard lantern velvet"
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+
+
+def valid_report(details: str, **more: Any) -> dict[str, Any]:
+    """A report `POST /api/v1/reports` accepts: the required fields, plus `more`."""
+    return {
+        "employer": "Examplecorp",
+        "agency": "Springfield Police Department",
+        "agency_type": "police",
+        "country": "US",
+        "technologies": ["face-recognition"],
+        "status": "known-internally",
+        "relation": "current-employee",
+        "details": details,
+        **more,
+    }
 
 
 async def make_organiser(username: str = "alex", role: Role = Role.ORGANISER) -> Organiser:

@@ -7,8 +7,9 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 
-from organise.i18n import _
+from organise.i18n import _, _l
 from organise.refusal import Refused
+from organise.web.body import body_of_type
 
 MAX_FIELDS = 64
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -16,14 +17,9 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 async def read_form(request: Request, *, max_fields: int = MAX_FIELDS) -> ImmutableMultiDict:
     """The submitted fields, or a 4xx with a readable reason. Nothing is half-read."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != FORM_CONTENT_TYPE:
-        raise Refused(
-            _("Please send this form as an ordinary web form."),
-            status=415,
-            code="unsupported_media_type",
-        )
-    body = await request.body()  # bounded by the app's body limit (413)
+    body = await body_of_type(
+        request, FORM_CONTENT_TYPE, _l("Please send this form as an ordinary web form.")
+    )
     try:
         # Browsers percent-encode everything outside ASCII; anything else is not a real form.
         pairs = parse_qsl(

@@ -7,22 +7,18 @@ from typing import Any
 
 from starlette.requests import Request
 
-from organise.i18n import _
+from organise.i18n import _, _l
 from organise.refusal import Refused
+from organise.web.body import body_of_type
 
 JSON_CONTENT_TYPE = "application/json"
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object, or a 4xx naming what is wrong. Nothing is half-read."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != JSON_CONTENT_TYPE:
-        raise Refused(
-            _("Send a JSON object with Content-Type: application/json."),
-            status=415,
-            code="unsupported_media_type",
-        )
-    body = await request.body()  # bounded by the app's body limit (413)
+    body = await body_of_type(
+        request, JSON_CONTENT_TYPE, _l("Send a JSON object with Content-Type: application/json.")
+    )
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:

@@ -247,35 +247,32 @@ async def test_unreadable_files_import_nothing(client, tmp_path):
     assert await Contract.all().count() == 0  # all or nothing
 
 
-def test_cli_shows_progress_and_a_summary(tmp_path):
-    path = _write(tmp_path / "atlas.csv", _row("T1"), _row("T2", technology="Mind Reading"))
+def _organise(tmp_path: Path, *args: str, timeout: int) -> subprocess.CompletedProcess:
+    """Run the `organise` command with a bare environment and its instance under tmp_path."""
     env = {
         "PATH": "/usr/bin:/bin",
         "ORGANISE_INSTANCE_DIR": str(tmp_path / "instance"),
         "HOME": str(tmp_path),
     }
-    completed = subprocess.run(
-        [sys.executable, "-m", "organise", "import", "atlas", str(path)],
+    return subprocess.run(
+        [sys.executable, "-m", "organise", *args],
         env=env,
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
+
+
+def test_cli_shows_progress_and_a_summary(tmp_path):
+    path = _write(tmp_path / "atlas.csv", _row("T1"), _row("T2", technology="Mind Reading"))
+    completed = _organise(tmp_path, "import", "atlas", str(path), timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert "Importing" in completed.stderr
     assert "Rows read:          2" in completed.stdout
     assert "Contracts created:  1" in completed.stdout
     assert "1  technology not in atlas_mapping.json: Mind Reading" in completed.stdout
-    missing = subprocess.run(
-        [sys.executable, "-m", "organise", "import", "atlas", str(tmp_path / "none.csv")],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    missing = _organise(tmp_path, "import", "atlas", str(tmp_path / "none.csv"), timeout=60)
     assert missing.returncode != 0
     assert "does not exist" in missing.stderr

@@ -15,6 +15,7 @@ from crypto.gate import (
     inspect_share,
     recover_private_key,
 )
+from tests.crypto.forgery import forged_share
 
 GATE_SETTINGS = settings(deadline=None, max_examples=120)
 
@@ -367,24 +368,9 @@ def test_two_different_shares_in_the_same_place_are_named_foreign():
 def test_a_forged_well_formed_share_does_not_block_an_honest_qualifying_set():
     """Anyone who has seen one share can forge another of the same layout; extra honest
     shares must still open the gate."""
-    import secrets
-
-    from shamir_mnemonic.share import Share
-
     policy = GatePolicy("server_and_gatekeepers", gatekeepers=3, threshold=2)
     dealt = deal_gate(policy)
-    real = Share.from_mnemonic(dealt.gatekeeper_shares[1])
-    forged = Share(
-        real.identifier,
-        real.extendable,
-        real.iteration_exponent,
-        real.group_index,
-        real.group_threshold,
-        real.group_count,
-        real.index,
-        real.member_threshold,
-        secrets.token_bytes(len(real.value)),
-    ).mnemonic()
+    forged = forged_share(dealt.gatekeeper_shares[1])
     shares = [dealt.server_share, dealt.gatekeeper_shares[0], forged, dealt.gatekeeper_shares[2]]
     key = recover_private_key(shares, identifier=dealt.identifier, public_key=dealt.public_key)
     assert bytes(key.public_key) == dealt.public_key

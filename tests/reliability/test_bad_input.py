@@ -23,6 +23,7 @@ import pytest
 from tests.conftest import ON_POSTGRES, POSTGRES_URL, connect_postgres, truncate_postgres
 from tests.reliability import drill
 from tests.servers import LiveServer
+from tests.support import valid_report
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -61,19 +62,6 @@ def _identifying_headers() -> dict[str, str]:
     }
 
 
-def _valid_report(details: str) -> dict[str, Any]:
-    return {
-        "employer": "Examplecorp",
-        "agency": "Springfield Police Department",
-        "agency_type": "police",
-        "country": "US",
-        "technologies": ["face-recognition"],
-        "status": "known-internally",
-        "relation": "current-employee",
-        "details": details,
-    }
-
-
 @pytest.fixture(scope="module")
 def stage(tmp_path_factory, database_url):
     server = LiveServer(tmp_path_factory.mktemp("bad-input"), extra_env=drill.server_env())
@@ -98,7 +86,7 @@ def stage(tmp_path_factory, database_url):
                 "/api/v1/pledges/withdraw", json={"receipt": other.json()["receipt"]}
             )
             assert withdrawn.status_code == 200, withdrawn.text
-            report = web.post("/api/v1/reports", json=_valid_report(report_canary))
+            report = web.post("/api/v1/reports", json=valid_report(report_canary))
             assert report.status_code == 201, report.text
         session = drill.sign_in(server.url, "drilladmin")
         ended = drill.sign_in(server.url, "drilladmin")

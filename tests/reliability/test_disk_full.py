@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import ON_POSTGRES
 from tests.reliability import drill
 from tests.servers import LiveServer
+from tests.support import valid_report
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -27,16 +28,7 @@ pytestmark = [
 ]
 
 SLUG = "diskfull"
-REPORT = {
-    "employer": "Examplecorp",
-    "agency": "Springfield Police Department",
-    "agency_type": "police",
-    "country": "US",
-    "technologies": ["face-recognition"],
-    "status": "known-internally",
-    "relation": "current-employee",
-    "details": "Our team ships the matching service to the department. " * 20,
-}
+REPORT = valid_report("Our team ships the matching service to the department. " * 20)
 
 
 def _mount(directory: Path, size: str) -> None:

@@ -16,18 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ON_POSTGRES, POSTGRES_URL, connect_postgres, truncate_postgres
+from tests.conftest import POSTGRES_URL, RACE_MARKS, connect_postgres, truncate_postgres
 from tests.reliability import drill
 from tests.servers import LiveServer
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(
-        not ON_POSTGRES,
-        reason="races only mean something on PostgreSQL (set ORGANISE_TEST_DATABASE_URL)",
-    ),
-    pytest.mark.timeout(300),
-]
+pytestmark = [*RACE_MARKS, pytest.mark.timeout(300)]
 
 _slugs = itertools.count()
 

@@ -21,29 +21,24 @@ from organise.reports.models import (
     ReportMessage,
     ReportTechnology,
 )
-from tests.support import SAME_ORIGIN, make_organiser, sign_in
+from tests.support import SAME_ORIGIN, make_organiser, sign_in, valid_report
 
 JSON = {"Content-Type": "application/json"}
 
 
 def report_json(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "employer": "Examplecorp",
-        "agency": "Springfield Police Department",
-        "agency_type": "police",
-        "country": "US",
-        "jurisdiction": "Springfield, IL",
-        "technologies": ["face-recognition", "cloud-hosting"],
-        "product": "Project Lighthouse",
-        "status": "known-internally",
-        "value_range": "1m-10m",
-        "currency": "USD",
-        "period_start": "2024-01",
-        "period_end": "2025-06",
-        "sources": ["https://example.org/council-minutes"],
-        "relation": "current-employee",
-        "details": "Our team ships the matching service to the department.",
-    }
+    """A report with every field filled in; `changes` replace fields (`...` drops one)."""
+    body = valid_report(
+        "Our team ships the matching service to the department.",
+        technologies=["face-recognition", "cloud-hosting"],
+        jurisdiction="Springfield, IL",
+        product="Project Lighthouse",
+        value_range="1m-10m",
+        currency="USD",
+        period_start="2024-01",
+        period_end="2025-06",
+        sources=["https://example.org/council-minutes"],
+    )
     body.update(changes)
     return {key: value for key, value in body.items() if value is not ...}
 

@@ -41,6 +41,21 @@ DRAFT = {
 }
 
 
+async def _five_reports(client) -> tuple[Report, list[Report]]:
+    """Signed in as a reviewer, five new reports: the first by id, and the four others."""
+    await reviewer(client)
+    for _ in range(5):
+        await submit(client)
+    root, *others = sorted(await Report.all(), key=lambda r: str(r.id))
+    return root, others
+
+
+async def _merge(client, report: Report, target: Report):
+    return await post_form(
+        client, f"/organisers/reports/{report.id}/merge", {"target": str(target.id)}
+    )
+
+
 async def _propose(client, report: Report, **changes) -> object:
     return await post_form(client, f"/organisers/reports/{report.id}/propose", {**DRAFT, **changes})
 
@@ -116,12 +131,9 @@ def test_approvals_setting_falls_back_to_two(raw, expected):
 
 @pytest.mark.publish_approvals(1)
 async def test_merged_reports_count_behind_the_record_with_suppression(client):
-    await reviewer(client)
-    for _ in range(5):
-        await submit(client)
-    root, *others = sorted(await Report.all(), key=lambda r: str(r.id))
+    root, others = await _five_reports(client)
     for other in others[:3]:
-        await post_form(client, f"/organisers/reports/{other.id}/merge", {"target": str(root.id)})
+        await _merge(client, other, root)
     await _propose(client, root)
     contract = await Contract.get()
     assert contract.report_count == 4
@@ -133,9 +145,7 @@ async def test_merged_reports_count_behind_the_record_with_suppression(client):
     assert api["independent_reports"] == {"count": None, "text": "fewer than 5"}
     # A fifth report about the same contract cannot be merged in later: one reviewer alone
     # must not be able to push a published record's count across the line of five.
-    late = await post_form(
-        client, f"/organisers/reports/{others[3].id}/merge", {"target": str(root.id)}
-    )
+    late = await _merge(client, others[3], root)
     assert late.status_code == 409
     assert "changes only through publication" in late.text
     assert (await Contract.get()).report_count == 4
@@ -152,12 +162,9 @@ async def test_merged_reports_count_behind_the_record_with_suppression(client):
 
 @pytest.mark.publish_approvals(1)
 async def test_five_reports_merged_before_publication_show_their_count(client):
-    await reviewer(client)
-    for _ in range(5):
-        await submit(client)
-    root, *others = sorted(await Report.all(), key=lambda r: str(r.id))
+    root, others = await _five_reports(client)
     for other in others:
-        await post_form(client, f"/organisers/reports/{other.id}/merge", {"target": str(root.id)})
+        await _merge(client, other, root)
     await _propose(client, root)
     contract = await Contract.get()
     assert contract.report_count == 5

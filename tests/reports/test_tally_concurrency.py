@@ -11,19 +11,12 @@ import asyncio
 import httpx
 import pytest
 
-from tests.conftest import ON_POSTGRES, connect_postgres, truncate_postgres
+from tests.conftest import RACE_MARKS, connect_postgres, truncate_postgres
 from tests.reports.helpers import report_json
 from tests.servers import LiveServer
 from tests.support import PASSPHRASE, SAME_ORIGIN
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(
-        not ON_POSTGRES,
-        reason="races only mean something on PostgreSQL (set ORGANISE_TEST_DATABASE_URL)",
-    ),
-    pytest.mark.timeout(240),
-]
+pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
 FIRST_WAVE = 40
 SECOND_WAVE = 40
