@@ -16,9 +16,23 @@ from tests.servers import LiveServer
 from tests.support import PASSPHRASE
 
 
+OWNER = "cli-owner"
+
+
+def _make_account(server, name: str, role: str = "organiser") -> None:
+    passphrase_file = server.instance_dir.parent / f"{name}.passphrase"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    result = server.run_cli(
+        "organiser", "create", name, "--role", role, "--passphrase-file", str(passphrase_file)
+    )
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = LiveServer(tmp_path_factory.mktemp("campaign-cli")).start()
+    # The owner the campaigns below get unless a test names another.
+    _make_account(live, OWNER)
     yield live
     live.stop()
 
@@ -27,7 +41,7 @@ def _deadline(days: int = 30) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="minutes")
 
 
-def _create(server, slug, title, demand, threshold, *extra, deadline=None):
+def _create(server, slug, title, demand, threshold, *extra, deadline=None, owner=OWNER):
     """`organise campaign create` with the options every campaign needs, then `extra`."""
     return server.run_cli(
         "campaign",
@@ -42,6 +56,7 @@ def _create(server, slug, title, demand, threshold, *extra, deadline=None):
         threshold,
         "--deadline",
         deadline or _deadline(),
+        *(("--owner", owner) if owner else ()),
         *extra,
     )
 
@@ -67,7 +82,9 @@ def test_create_prints_json(server):
 
 def test_invites_print_one_code_per_line(server):
     _ok(_create(server, "codes", "Codes", "x", "5"))
-    lines = _ok(server.run_cli("campaign", "invites", "codes", "--count", "7")).splitlines()
+    lines = _ok(
+        server.run_cli("campaign", "invites", "codes", "--count", "7", "--organiser", OWNER)
+    ).splitlines()
     assert len(lines) == 7
     assert all(len(line) == 34 for line in lines)
     assert len(set(lines)) == 7
@@ -108,13 +125,18 @@ def test_gatekeepers_shares_and_reveal_from_the_command_line(server, tmp_path):
                 "--server-required",
                 "--audience",
                 "cosigners",
+                owner="cli-organiser",
             )
         )
     )
     shares = created["gatekeeper_shares"]
     assert len(shares) == 3
     assert all(len(share.split()) == 33 for share in shares)
-    codes = _ok(server.run_cli("campaign", "invites", "gated", "--count", "3")).splitlines()
+    codes = _ok(
+        server.run_cli(
+            "campaign", "invites", "gated", "--count", "3", "--organiser", "cli-organiser"
+        )
+    ).splitlines()
 
     reveal = (
         "campaign",
@@ -190,8 +212,23 @@ def test_a_damaged_release_writes_no_csv(server, tmp_path):
             str(passphrase_file),
         )
     )
-    _ok(_create(server, "damaged", "Damaged", "We refuse.", "2", "--cooling-off", "0"))
-    codes = _ok(server.run_cli("campaign", "invites", "damaged", "--count", "2")).splitlines()
+    _ok(
+        _create(
+            server,
+            "damaged",
+            "Damaged",
+            "We refuse.",
+            "2",
+            "--cooling-off",
+            "0",
+            owner="damage-organiser",
+        )
+    )
+    codes = _ok(
+        server.run_cli(
+            "campaign", "invites", "damaged", "--count", "2", "--organiser", "damage-organiser"
+        )
+    ).splitlines()
     for code, name in zip(codes, ("Ada", "Grace"), strict=True):
         response = httpx.post(
             f"{server.url}/api/v1/campaigns/damaged/pledges",

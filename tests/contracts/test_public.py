@@ -274,6 +274,7 @@ async def test_contract_and_employer_pages_link_campaigns_about_them(client, app
                 cooling_off_hours=0,
                 gate=GatePolicy("server"),
             ),
+            owner=await campaign_owner(),
             keystore=app.state.runtime.keystore,
             pepper=app.state.runtime.code_pepper,
         )
