@@ -19,6 +19,7 @@ from organise.contracts.models import (
 from organise.contracts.taxonomy import taxonomy
 from organise.web.spreadsheet import neutralise
 from organise.weeks import this_week
+from tests.support import campaign_owner
 
 
 async def _contract(
