@@ -264,6 +264,10 @@ async def test_a_team_with_nobody_enabled_waits_loses_nothing_and_an_admin_assig
         "/pledges/status", data={"receipt": receipts[0]}, headers=SAME_ORIGIN
     )
     assert "An administrator assigned a new owner" in status.text
+    api_status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[1]})
+    assert api_status.json()["owner_assigned_week"] == owned.owner_assigned_week.isoformat()
+    api_campaign = (await client.get("/api/v1/campaigns/walkout")).json()
+    assert api_campaign["owner_assigned_week"] == owned.owner_assigned_week.isoformat()
 
     # The reveal waits one full cooling-off period after the assignment, then happens.
     assert (await tick(app, now=not_before - timedelta(minutes=1))).revealed == 0
