@@ -352,8 +352,8 @@ def show(slug: str) -> None:
     async def work(runtime: Runtime) -> dict[str, object]:
         made = await _campaign(slug)
         shown = policy.progress(made)
-        owner = await made.owner
-        facts = {
+        owner = await team.owner_of(made)
+        facts: dict[str, object] = {
             "slug": made.slug,
             "title": made.title,
             "state": made.state.value,

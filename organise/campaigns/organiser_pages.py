@@ -195,7 +195,7 @@ async def _detail_page(
             and campaign.state in policy.SIGNABLE,
             "max_batch": MAX_BATCH,
             "S": CampaignState,
-            "owner": await campaign.owner,
+            "owner": await team.owner_of(campaign),
             "members": await team.members(campaign),
             "is_owner": campaign.owner_id == request.state.organiser.id,  # type: ignore[attr-defined]
             "reveal_not_before": campaign.reveal_not_before,

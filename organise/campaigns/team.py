@@ -69,6 +69,11 @@ async def campaigns_of(organiser: Organiser) -> list[Campaign]:
     )
 
 
+async def owner_of(campaign: Campaign) -> Organiser | None:
+    owner = campaign.owner_id  # type: ignore[attr-defined]
+    return None if owner is None else await Organiser.get_or_none(id=owner)
+
+
 async def members(campaign: Campaign) -> list[Organiser]:
     """The co-organisers, by name."""
     return await Organiser.filter(id__in=await member_ids(campaign)).order_by("username")
