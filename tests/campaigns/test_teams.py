@@ -7,6 +7,7 @@ team can no longer receive anything being handed to someone new without the sign
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,6 +27,7 @@ from tests.campaigns.conftest import (
     sign,
     tick,
 )
+from tests.conftest import ON_POSTGRES
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
 
 NOT_FOUND = "There is no campaign at this address."
@@ -311,3 +313,31 @@ async def test_a_campaign_from_before_owners_waits_and_is_listed(app, client):
     await sign_in(client, "sam")
     listing = await client.get("/organisers/campaigns/")
     assert "created before campaigns had owners" in listing.text
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not ON_POSTGRES, reason="races only mean something on PostgreSQL")
+async def test_an_assignment_racing_the_ticker_never_reveals_unannounced(app, client):
+    """Ticks and assignments at once: the new owner never gets a reveal before the notice."""
+    await make_organiser("kim", Role.ORGANISER)
+    made = []
+    for number in range(6):
+        campaign = (await make_campaign(app, slug=f"race-{number}", threshold=2)).campaign
+        await _reach_threshold(app, client, campaign, ("Rosa", "Emma"))
+        made.append(campaign)
+    # Cooling-off (zero hours) is over, but nobody on the team can receive the reveal.
+    await Organiser.filter(username="alex").update(enrolled=False)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    outcomes = await asyncio.gather(
+        *(team.assign_owner(campaign, "kim", now=now) for campaign in made),
+        *(tick(app, now=now) for _ in range(4)),
+        return_exceptions=True,
+    )
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    for campaign in made:
+        after = await refreshed(campaign)
+        assert after.state == CampaignState.COOLING_OFF
+        assert after.released_to_organisers is None
+        assert after.reveal_not_before is not None
+        assert after.reveal_not_before > now
+    assert (await tick(app, now=now + timedelta(hours=25))).revealed == len(made)
