@@ -197,7 +197,9 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
             campaign.id, from_state=CampaignState.AWAITING_GATE, keystore=keystore, now=now
         )
 
-    waiting = await Campaign.filter(state=CampaignState.AWAITING_GATE, deadline__gt=now)
+    waiting = await Campaign.filter(
+        team.reveal_allowed_filter(now), state=CampaignState.AWAITING_GATE, deadline__gt=now
+    )
     report.revealed += sum(1 for done in await _each(report, waiting, open_gate) if done)
 
     ended = await Campaign.filter(state=CampaignState.REVEALED, shredded=False, deadline__lte=now)

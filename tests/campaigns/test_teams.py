@@ -14,6 +14,7 @@ import pytest
 from starlette.routing import BaseRoute, Mount, Route
 
 from crypto.errors import EnvelopeError
+from crypto.gate import GatePolicy
 from crypto.keywrap import unwrap_private_key
 from organise import app as app_module
 from organise.campaigns import release, team
@@ -341,3 +342,30 @@ async def test_an_assignment_racing_the_ticker_never_reveals_unannounced(app, cl
         assert after.reveal_not_before is not None
         assert after.reveal_not_before > now
     assert (await tick(app, now=now + timedelta(hours=25))).revealed == len(made)
+
+
+async def test_a_gated_campaign_with_nobody_to_seal_to_waits_after_the_gatekeepers(app, client):
+    created = await make_campaign(app, gate=GatePolicy("server_and_gatekeepers", 3, 2))
+    made = created.campaign
+    await make_organiser("kim", Role.ORGANISER)
+    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await tick(app)
+    assert (await refreshed(made)).state == CampaignState.AWAITING_GATE
+    await Organiser.filter(username="alex").update(enrolled=False)
+    for words in created.gatekeeper_shares[:2]:
+        response = await client.post(
+            "/campaigns/walkout/gate", data={"share": words}, headers=SAME_ORIGIN
+        )
+        assert response.status_code == 200
+    await tick(app)
+    waiting = await refreshed(made)
+    assert waiting.state == CampaignState.AWAITING_GATE
+    assert waiting.released_to_organisers is None
+    assert len(pledge_key_names(app, made)) == 3
+
+    owned = await team.assign_owner(waiting, "kim")
+    assert owned.reveal_not_before is not None
+    assert (await tick(app, now=owned.reveal_not_before - timedelta(minutes=1))).revealed == 0
+    assert (await tick(app, now=owned.reveal_not_before + timedelta(seconds=1))).revealed == 1
+    kim = await Organiser.get(username="kim")
+    assert sorted(await _open_as(await refreshed(made), kim)) == ["Emma", "Lucy", "Rosa"]
