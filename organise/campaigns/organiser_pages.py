@@ -42,7 +42,8 @@ from organise.web.access import organisers
 from organise.web.forms import read_form
 from organise.weeks import week_of
 
-MANAGERS = (Role.ORGANISER, Role.ADMIN)
+# The roles that may be on a team; which campaign a person may see, its team decides.
+MANAGERS = team.TEAM_ROLES
 FORM_DEFAULTS = {
     "cooling_off_hours": str(policy.DEFAULT_COOLING_OFF_HOURS),
     "audience": Audience.ORGANISERS.value,
