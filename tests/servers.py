@@ -85,6 +85,13 @@ class LiveServer:
         if result.returncode != 0:
             raise RuntimeError(f"organiser create failed: {result.stderr}")
 
+    def campaign_owner(self, username: str = "campaign-owner") -> str:
+        """The account that owns the campaigns a test makes through the CLI (made on first
+        use; `--owner` and `--organiser` take its name)."""
+        if not (self.root / f"passphrase-{username}").exists():
+            self.create_organiser(username, "organiser")
+        return username
+
     def start(self) -> LiveServer:
         self.root.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor

@@ -60,7 +60,18 @@ async def campaign_json(request: Request, campaign: Campaign) -> dict[str, Any]:
             )
     if campaign.state in (CampaignState.EXPIRED, CampaignState.REVEALED):
         data["destroyed_unread"] = campaign.destroyed_count
+    data.update(owner_notice(campaign))
     return data
+
+
+def owner_notice(campaign: Campaign) -> dict[str, str]:
+    """What signers are told when an administrator gave the campaign a new owner."""
+    if campaign.owner_assigned_week is None:
+        return {}
+    notice = {"owner_assigned_week": campaign.owner_assigned_week.isoformat()}
+    if campaign.reveal_not_before is not None:
+        notice["reveal_not_before"] = campaign.reveal_not_before.isoformat()
+    return notice
 
 
 @public
@@ -125,6 +136,7 @@ async def status(request: Request) -> Response:
     }
     if result.cosigners is not None:
         body["cosigners"] = result.cosigners
+    body.update(owner_notice(result.campaign))
     return JSONResponse(body)
 
 

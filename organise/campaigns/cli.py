@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO, TypeVar
 
@@ -15,7 +16,16 @@ import click
 from crypto.errors import EnvelopeError, StreamError, WrongPassphrase
 from crypto.keywrap import unwrap_private_key
 from organise.bootstrap import run_with_runtime
-from organise.campaigns import csv_export, gatekeeping, invites, keys, lifecycle, policy, release
+from organise.campaigns import (
+    csv_export,
+    gatekeeping,
+    invites,
+    keys,
+    lifecycle,
+    policy,
+    release,
+    team,
+)
 from organise.campaigns.fields import CAMPAIGN, MAX_BATCH
 from organise.campaigns.models import (
     Audience,
@@ -24,11 +34,8 @@ from organise.campaigns.models import (
     InviteMode,
     ProgressDisplay,
 )
-from organise.campaigns.reveal import RECIPIENT_ROLES
 from organise.campaigns.setup import create_campaign, spec_from_values
 from organise.i18n import _
-from organise.organisers.accounts import normalise_username
-from organise.organisers.errors import AccountError
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
 from organise.runtime import Runtime
@@ -56,6 +63,20 @@ async def _campaign(slug: str) -> Campaign:
     return campaign
 
 
+async def _team_member(campaign: Campaign, username: str) -> Organiser:
+    """The account named `username`, if it is on the campaign's team (whatever its role)."""
+    organiser = await Organiser.get_or_none(username=username.strip().lower())
+    if organiser is None or not await team.is_on_team(campaign, organiser):
+        raise Refused(
+            _(
+                "%(name)s is not on the team of the campaign %(slug)s: only its team can do this "
+                "(an administrator's role gives no access to a campaign)."
+            )
+            % {"name": username, "slug": campaign.slug}
+        )
+    return organiser
+
+
 @click.group()
 def campaign() -> None:
     """Create threshold pledge campaigns, make invite codes, hand in shares, read reveals."""
@@ -66,6 +87,11 @@ def campaign() -> None:
 @click.option("--title", required=True)
 @click.option("--demand", required=True, help="The demand, plain text (blank line = paragraph).")
 @click.option("--threshold", required=True, type=int, help="Pledges needed before any reveal.")
+@click.option(
+    "--owner",
+    required=True,
+    help="Account name of the organiser who owns the campaign (must hold its own key).",
+)
 @click.option("--deadline", required=True, help="ISO 8601 date-time; UTC if no zone is given.")
 @click.option("--employer", default="", help="The employer the campaign concerns.")
 @click.option("--contract", default="", help="The contract it concerns, if one.")
@@ -109,6 +135,7 @@ def create(
     title: str,
     demand: str,
     threshold: int,
+    owner: str,
     deadline: str,
     employer: str,
     contract: str,
@@ -149,7 +176,10 @@ def create(
         raise _refused(refusal) from None
 
     async def work(runtime: Runtime) -> dict[str, object]:
-        created = await create_campaign(spec, keystore=runtime.keystore, pepper=runtime.code_pepper)
+        account = await team.team_account(owner, field="owner")
+        created = await create_campaign(
+            spec, owner=account, keystore=runtime.keystore, pepper=runtime.code_pepper
+        )
         made = created.campaign
         output: dict[str, object] = {
             "slug": made.slug,
@@ -158,6 +188,7 @@ def create(
             "threshold": made.threshold,
             "deadline": made.deadline.isoformat(),
             "gate": policy.gate_description(gate),
+            "owner": account.username,
         }
         if gatekeepers:
             output["gatekeeper_shares"] = list(created.gatekeeper_shares)
@@ -169,11 +200,16 @@ def create(
 @campaign.command("invites")
 @click.argument("slug")
 @click.option("--count", required=True, type=click.IntRange(1, MAX_BATCH))
-def make_invites(slug: str, count: int) -> None:
+@click.option(
+    "--organiser", "username", required=True, help="Your account name: on the campaign's team."
+)
+def make_invites(slug: str, count: int, username: str) -> None:
     """Print COUNT fresh single-use invite codes, one per line (shown only now)."""
 
     async def work(runtime: Runtime) -> list[str]:
-        return await invites.generate(await _campaign(slug), count, pepper=runtime.code_pepper)
+        made = await _campaign(slug)
+        await _team_member(made, username)
+        return await invites.generate(made, count, pepper=runtime.code_pepper)
 
     for code in _run(work):
         click.echo(code)
@@ -208,6 +244,7 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
 
     async def work(runtime: Runtime) -> None:
         made = await _campaign(slug)
+        organiser = await _team_member(made, username)
         if made.state != CampaignState.REVEALED:
             raise Refused(
                 _(
@@ -216,19 +253,10 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
                 )
                 % {"slug": made.slug, "state": policy.state_label(made.state)}
             )
-        try:
-            name = normalise_username(username)
-        except AccountError as error:
-            raise Refused(str(error)) from None
-        organiser = await Organiser.get_or_none(username=name)
-        if organiser is None or organiser.role not in RECIPIENT_ROLES:
-            raise Refused(
-                _("There is no organiser or admin account %(name)s.") % {"name": username}
-            )
         if made.released_to_organisers is None:
             raise Refused(
                 _(
-                    "No organiser account existed at the moment of the reveal, so nobody "
+                    "Nobody was on the campaign's team at the moment of the reveal: nobody "
                     "can read it."
                 )
             )
@@ -240,8 +268,8 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
             raise Refused(_("Wrong passphrase.")) from None
         not_a_recipient = Refused(
             _(
-                "The revealed pledges were sealed to the organisers who had accounts "
-                "at the moment of the reveal; this account was not one of them."
+                "The revealed pledges were sealed to the campaign's team as it was at the "
+                "moment of the reveal; this account was not on it."
             )
         )
         try:
@@ -324,7 +352,8 @@ def show(slug: str) -> None:
     async def work(runtime: Runtime) -> dict[str, object]:
         made = await _campaign(slug)
         shown = policy.progress(made)
-        return {
+        owner = await team.owner_of(made)
+        facts: dict[str, object] = {
             "slug": made.slug,
             "title": made.title,
             "state": made.state.value,
@@ -334,9 +363,86 @@ def show(slug: str) -> None:
             "deadline": made.deadline.isoformat(),
             "revealed_count": made.revealed_count,
             "destroyed_unread": made.destroyed_count,
+            "owner": owner.username if owner else None,
+            "co_organisers": [member.username for member in await team.members(made)],
+            "owner_assigned_week": _iso(made.owner_assigned_week),
+            "reveal_not_before": _iso(made.reveal_not_before),
         }
+        if owner is None:
+            facts["owner_note"] = _(
+                "This campaign has no owner: it was created before campaigns had owners. "
+                "Nothing it collects can be revealed until an administrator assigns one "
+                "(organise campaign team owner)."
+            )
+        elif made.state in policy.ACTIVE and not await team.has_enabled_member(made):
+            facts["owner_note"] = _(
+                "Nobody on this campaign's team can receive its pledges: it will not reveal "
+                "until an administrator assigns a new owner (organise campaign team owner)."
+            )
+        return facts
 
     click.echo(json.dumps(_run(work)))
+
+
+def _iso(moment: date | datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+@campaign.group("team")
+def team_group() -> None:
+    """A campaign's team: its owner and co-organisers, the only people who can read it."""
+
+
+@team_group.command("add")
+@click.argument("slug")
+@click.argument("username")
+def team_add(slug: str, username: str) -> None:
+    """Add USERNAME (an enrolled organiser or admin) to the campaign's team."""
+
+    async def work(runtime: Runtime) -> str:
+        added = await team.add_member(await _campaign(slug), username, acting=None)
+        return added.username
+
+    name = _run(work)
+    click.echo(_("%(name)s is on the team of %(slug)s.") % {"name": name, "slug": slug})
+
+
+@team_group.command("remove")
+@click.argument("slug")
+@click.argument("username")
+def team_remove(slug: str, username: str) -> None:
+    """Remove co-organiser USERNAME: they will not receive any later reveal."""
+
+    async def work(runtime: Runtime) -> None:
+        await team.remove_member(await _campaign(slug), username, acting=None)
+
+    _run(work)
+    click.echo(_("%(name)s is off the team of %(slug)s.") % {"name": username, "slug": slug})
+
+
+@team_group.command("owner")
+@click.argument("slug")
+@click.argument("username")
+def team_owner(slug: str, username: str) -> None:
+    """Assign USERNAME as the owner of a campaign whose team nobody can receive pledges.
+
+    Every signer is told, and the reveal waits one cooling-off period (at least a day).
+    """
+
+    async def work(runtime: Runtime) -> Campaign:
+        return await team.assign_owner(await _campaign(slug), username)
+
+    made = _run(work)
+    click.echo(
+        json.dumps(
+            {
+                "slug": made.slug,
+                "owner": username.strip().lower(),
+                "owner_assigned_week": _iso(made.owner_assigned_week),
+                "reveal_not_before": _iso(made.reveal_not_before),
+            }
+        )
+    )
 
 
 @click.command("tick")

@@ -8,6 +8,8 @@
   organiser's form, also asks for the employer. The deadline's distance from now and the gate's
   combination of numbers are checked in `setup`.
 - `INVITES`: the organiser's batch of invite codes.
+- `TEAM_MEMBER`, `OWNER_ASSIGNMENT`: the owner adding or removing a co-organiser; an
+  administrator assigning a new owner to a campaign waiting for one.
 """
 
 from __future__ import annotations
@@ -155,7 +157,7 @@ RECEIPT = FieldTable(
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 MAX_SLUG_CHARS = 64
 # Addresses the organiser pages use for themselves.
-RESERVED_SLUGS = frozenset({"new"})
+RESERVED_SLUGS = frozenset({"new", "owners"})
 MAX_TITLE_CHARS = 200
 MAX_DEMAND_CHARS = 10_000
 MAX_EMPLOYER_CHARS = 200
@@ -298,5 +300,25 @@ INVITES = FieldTable(
         # Text, not an integer: every problem with the number gets the one sentence above.
         Field("count", _l("Number of codes"), required=True, normalise=batch_size),
         Field("format", _l("Format"), choices=lambda: ("html", "csv")),
+    ),
+)
+
+
+# --- campaign teams --------------------------------------------------------------------------
+
+MAX_USERNAME_CHARS = 64
+
+TEAM_MEMBER = FieldTable(
+    "TeamMemberForm",
+    (Field("username", _l("Account name"), required=True, max_chars=MAX_USERNAME_CHARS),),
+)
+
+OWNER_ASSIGNMENT = FieldTable(
+    "OwnerAssignmentForm",
+    (
+        Field("slug", _l("Campaign"), required=True, max_chars=MAX_SLUG_CHARS),
+        Field(
+            "username", _l("New owner's account name"), required=True, max_chars=MAX_USERNAME_CHARS
+        ),
     ),
 )

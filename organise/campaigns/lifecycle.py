@@ -6,7 +6,8 @@ number of processes may tick at once, and each transition happens, and is logged
 
 - deadline passed before the reveal -> `expired`: every pledge row and key, the server's share
   and any handed-in shares are deleted; the number destroyed is kept for the public page;
-- cooling-off over -> reveal (server alone) or `awaiting_gate` (gatekeepers needed);
+- cooling-off over -> reveal (server alone) or `awaiting_gate` (gatekeepers needed); a reveal
+  waits while the team has nobody to seal it to, and until `reveal_not_before` (`team`);
 - awaiting the gate with enough shares (e.g. after a crash) -> reveal;
 - deadline passed after a reveal -> pledges left sealed are shredded;
 - a reveal claim older than `STALE_CLAIM` (its process died) is released;
@@ -26,7 +27,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
-from organise.campaigns import gateshares, policy, receipts, shredding
+from organise.campaigns import gateshares, policy, receipts, shredding, team
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -176,7 +177,10 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
     report.expired = sum(1 for done in results if done)
 
     cooled = await Campaign.filter(
-        state=CampaignState.COOLING_OFF, cooling_off_ends_at__lte=now, deadline__gt=now
+        team.reveal_allowed_filter(now),
+        state=CampaignState.COOLING_OFF,
+        cooling_off_ends_at__lte=now,
+        deadline__gt=now,
     )
     for outcome in await _each(
         report, cooled, lambda c: end_cooling_off(c, keystore=keystore, now=now)
@@ -193,7 +197,9 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
             campaign.id, from_state=CampaignState.AWAITING_GATE, keystore=keystore, now=now
         )
 
-    waiting = await Campaign.filter(state=CampaignState.AWAITING_GATE, deadline__gt=now)
+    waiting = await Campaign.filter(
+        team.reveal_allowed_filter(now), state=CampaignState.AWAITING_GATE, deadline__gt=now
+    )
     report.revealed += sum(1 for done in await _each(report, waiting, open_gate) if done)
 
     ended = await Campaign.filter(state=CampaignState.REVEALED, shredded=False, deadline__lte=now)

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from organise.organisers.models import Organiser
 
 
 class CampaignState(StrEnum):
@@ -76,6 +80,20 @@ class Campaign(Model):
     # (`sharecheck`): a handed-in share is kept only if it is the one dealt for its place.
     # None for campaigns without gatekeepers, and for campaigns made before this column.
     share_hashes: fields.JSONField[dict[str, str] | None] = fields.JSONField(null=True)
+    # The campaign's team is its owner and its `members`: only they see its organiser pages,
+    # and a reveal is sealed to the enabled ones alone (`team`). None only for campaigns made
+    # before campaigns had owners, until an administrator assigns one.
+    owner: fields.ForeignKeyNullableRelation[Organiser] = fields.ForeignKeyField(
+        "organisers.Organiser",
+        related_name="owned_campaigns",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+    # The week an administrator assigned a new owner (shown on the public page and to every
+    # signer: that person will read the pledges), and the hour before which no reveal may
+    # happen because of it (one cooling-off period after, rounded up to the hour).
+    owner_assigned_week = fields.DateField(null=True)
+    reveal_not_before = fields.DatetimeField(null=True)
 
     state = fields.CharEnumField(CampaignState, max_length=16, db_index=True)
     pledge_count = fields.IntField(default=0)
@@ -120,6 +138,22 @@ class Pledge(Model):
 
     class Meta:
         table = "campaign_pledge"
+
+
+class CampaignMember(Model):
+    """A co-organiser of a campaign (the owner is on the campaign row), added by the owner."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "campaigns.Campaign", related_name="members", on_delete=fields.CASCADE
+    )
+    organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
+        "organisers.Organiser", related_name="campaign_memberships", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "campaign_member"
+        unique_together = (("campaign", "organiser"),)
 
 
 class ReleasedChunk(Model):

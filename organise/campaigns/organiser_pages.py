@@ -1,4 +1,8 @@
-"""Organiser pages: create campaigns, hand out invite codes, follow progress, read the reveal."""
+"""Organiser pages: create campaigns, hand out invite codes, follow progress, read the reveal.
+
+A campaign's pages answer its team only (`team_campaign_or_404`): anyone else, administrators
+included, gets the same 404 as for a campaign that does not exist.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,14 @@ from starlette.routing import Route
 
 from crypto.errors import EnvelopeError, StreamError
 from crypto.qr import share_qr_svg
-from organise.campaigns import csv_export, invites, policy, release
-from organise.campaigns.fields import CAMPAIGN_PAGE, INVITES, MAX_BATCH
+from organise.campaigns import csv_export, invites, policy, release, team
+from organise.campaigns.fields import (
+    CAMPAIGN_PAGE,
+    INVITES,
+    MAX_BATCH,
+    OWNER_ASSIGNMENT,
+    TEAM_MEMBER,
+)
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -21,7 +31,7 @@ from organise.campaigns.models import (
     LifecycleEvent,
     ProgressDisplay,
 )
-from organise.campaigns.pages import campaign_or_404, form_page, page, paragraphs
+from organise.campaigns.pages import campaign_or_404, form_page, no_campaign, page, paragraphs
 from organise.campaigns.setup import create_campaign, spec_from_values
 from organise.i18n import _
 from organise.organisers.models import Role
@@ -32,7 +42,8 @@ from organise.web.access import organisers
 from organise.web.forms import read_form
 from organise.weeks import week_of
 
-MANAGERS = (Role.ORGANISER, Role.ADMIN)
+# The roles that may be on a team; which campaign a person may see, its team decides.
+MANAGERS = team.TEAM_ROLES
 FORM_DEFAULTS = {
     "cooling_off_hours": str(policy.DEFAULT_COOLING_OFF_HOURS),
     "audience": Audience.ORGANISERS.value,
@@ -56,13 +67,58 @@ def _choices() -> dict[str, Any]:
     }
 
 
-@organisers(*MANAGERS)
-async def list_campaigns(request: Request) -> Response:
-    campaigns = await Campaign.all().order_by("-created_at")
-    return page(
+async def team_campaign_or_404(request: Request) -> Campaign:
+    """The campaign at this address, if the signed-in organiser is on its team; else 404."""
+    campaign = await campaign_or_404(request.path_params["slug"])
+    if not await team.is_on_team(campaign, request.state.organiser):
+        raise no_campaign()
+    return campaign
+
+
+async def _list_page(
+    request: Request, *, refusal: Refused | None = None, message: str | None = None
+) -> Response:
+    organiser = request.state.organiser
+    campaigns = await team.campaigns_of(organiser)
+    # Administrators see which campaigns have nobody to seal a reveal to (names and numbers
+    # only: never their pages), so that one of them can assign a new owner.
+    waiting = await team.waiting_for_owner() if organiser.role == Role.ADMIN else []
+    return form_page(
         request,
         "organisers/list.html",
-        {"campaigns": [(c, policy.state_label(c.state)) for c in campaigns]},
+        {
+            "campaigns": [(c, policy.state_label(c.state)) for c in campaigns],
+            "waiting": [(c, policy.state_label(c.state)) for c in waiting],
+            "message": message,
+        },
+        refusal,
+    )
+
+
+@organisers(*MANAGERS)
+async def list_campaigns(request: Request) -> Response:
+    return await _list_page(request)
+
+
+@organisers(Role.ADMIN)
+async def assign_owner(request: Request) -> Response:
+    try:
+        wanted = OWNER_ASSIGNMENT.read_form(await read_form(request))
+        campaign = await campaign_or_404(wanted["slug"].strip().lower())
+        campaign = await team.assign_owner(campaign, wanted["username"])
+    except Refused as refusal:
+        return await _list_page(request, refusal=refusal)
+    return await _list_page(
+        request,
+        message=_(
+            "%(name)s now owns %(title)s. Its public page and every signer's status page say "
+            "so, and it reveals nothing before %(when)s."
+        )
+        % {
+            "name": wanted["username"].strip().lower(),
+            "title": campaign.title,
+            "when": f"{campaign.reveal_not_before:%Y-%m-%d %H:%M} UTC",
+        },
     )
 
 
@@ -81,7 +137,12 @@ async def create(request: Request) -> Response:
     served = runtime(request)
     try:
         spec = spec_from_values(CAMPAIGN_PAGE.read_form(form))
-        created = await create_campaign(spec, keystore=served.keystore, pepper=served.code_pepper)
+        created = await create_campaign(
+            spec,
+            owner=request.state.organiser,
+            keystore=served.keystore,
+            pepper=served.code_pepper,
+        )
     except Refused as refusal:
         return _new_page(request, CAMPAIGN_PAGE.typed_back(form), refusal)
     campaign = created.campaign
@@ -110,11 +171,11 @@ def _to_next_hour(moment: datetime | None) -> datetime | None:
     return hour if hour == moment else hour + timedelta(hours=1)
 
 
-@organisers(*MANAGERS)
-async def detail(request: Request) -> Response:
-    campaign = await campaign_or_404(request.path_params["slug"])
+async def _detail_page(
+    request: Request, campaign: Campaign, *, refusal: Refused | None = None
+) -> Response:
     events = await LifecycleEvent.filter(campaign_id=campaign.id).order_by("at", "kind")
-    return page(
+    return form_page(
         request,
         "organisers/detail.html",
         {
@@ -135,14 +196,48 @@ async def detail(request: Request) -> Response:
             and campaign.state in policy.SIGNABLE,
             "max_batch": MAX_BATCH,
             "S": CampaignState,
-            "error": None,
+            "owner": await team.owner_of(campaign),
+            "members": await team.members(campaign),
+            "is_owner": campaign.owner_id == request.state.organiser.id,  # type: ignore[attr-defined]
+            "reveal_not_before": campaign.reveal_not_before,
         },
+        refusal,
     )
 
 
 @organisers(*MANAGERS)
+async def detail(request: Request) -> Response:
+    return await _detail_page(request, await team_campaign_or_404(request))
+
+
+async def _change_team(request: Request, change: str) -> Response:
+    campaign = await team_campaign_or_404(request)
+    try:
+        username = TEAM_MEMBER.read_form(await read_form(request))["username"]
+        if change == "add":
+            await team.add_member(campaign, username, acting=request.state.organiser)
+        else:
+            await team.remove_member(campaign, username, acting=request.state.organiser)
+    except Refused as refusal:
+        return await _detail_page(request, campaign, refusal=refusal)
+    return RedirectResponse(
+        request.url_for("campaign_organisers:detail", slug=campaign.slug), status_code=303
+    )
+
+
+@organisers(*MANAGERS)
+async def add_member(request: Request) -> Response:
+    return await _change_team(request, "add")
+
+
+@organisers(*MANAGERS)
+async def remove_member(request: Request) -> Response:
+    return await _change_team(request, "remove")
+
+
+@organisers(*MANAGERS)
 async def make_invites(request: Request) -> Response:
-    campaign = await campaign_or_404(request.path_params["slug"])
+    campaign = await team_campaign_or_404(request)
     wanted = INVITES.read_form(await read_form(request))
     codes = await invites.generate(campaign, wanted["count"], pepper=runtime(request).code_pepper)
     if wanted["format"] == "csv":
@@ -172,7 +267,7 @@ async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[s
         )
     if campaign.released_to_organisers is None:
         raise Refused(
-            _("No organiser account existed at the moment of the reveal, so nobody can read it."),
+            _("Nobody was on the campaign's team at the moment of the reveal: nobody can read it."),
             status=409,
             code="no_recipients",
         )
@@ -191,8 +286,8 @@ async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[s
     except EnvelopeError:
         raise Refused(
             _(
-                "The revealed pledges were sealed to the organisers who had accounts at the "
-                "moment of the reveal; this account was not one of them."
+                "The revealed pledges were sealed to the campaign's team as it was at the "
+                "moment of the reveal; this account was not on it."
             ),
             status=403,
             code="not_a_recipient",
@@ -201,14 +296,14 @@ async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[s
 
 @organisers(*MANAGERS)
 async def pledges(request: Request) -> Response:
-    campaign = await campaign_or_404(request.path_params["slug"])
+    campaign = await team_campaign_or_404(request)
     records = await _revealed_records(request, campaign)
     return page(request, "organisers/pledges.html", {"campaign": campaign, "records": records})
 
 
 @organisers(*MANAGERS)
 async def pledges_csv(request: Request) -> Response:
-    campaign = await campaign_or_404(request.path_params["slug"])
+    campaign = await team_campaign_or_404(request)
     records = await _revealed_records(request, campaign)
     return Response(
         csv_export.to_csv(records),
@@ -221,8 +316,11 @@ routes = [
     Route("/", list_campaigns, methods=["GET"], name="list"),
     Route("/new", new_form, methods=["GET"], name="new_form"),
     Route("/new", create, methods=["POST"], name="create"),
+    Route("/owners", assign_owner, methods=["POST"], name="assign_owner"),
     Route("/{slug}", detail, methods=["GET"], name="detail"),
     Route("/{slug}/invites", make_invites, methods=["POST"], name="invites"),
+    Route("/{slug}/team/add", add_member, methods=["POST"], name="team_add"),
+    Route("/{slug}/team/remove", remove_member, methods=["POST"], name="team_remove"),
     Route("/{slug}/pledges", pledges, methods=["GET"], name="pledges"),
     Route("/{slug}/pledges.csv", pledges_csv, methods=["GET"], name="pledges_csv"),
 ]

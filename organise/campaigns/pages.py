@@ -28,12 +28,17 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     return render(request, f"campaigns/{name}", context, status)
 
 
+def no_campaign() -> Refused:
+    """The one answer for a campaign that does not exist, or that this person may not see."""
+    return Refused(_("There is no campaign at this address."), status=404, code="no_campaign")
+
+
 async def campaign_or_404(slug: str) -> Campaign:
     campaign = None
     if SLUG_PATTERN.fullmatch(slug):
         campaign = await Campaign.get_or_none(slug=slug)
     if campaign is None:
-        raise Refused(_("There is no campaign at this address."), status=404, code="no_campaign")
+        raise no_campaign()
     return campaign
 
 

@@ -1,8 +1,9 @@
 """The revealed pledges at rest, for each audience, as streams of sealed chunks.
 
-- Organisers: the full records sealed to every organiser and admin account's public key at the
-  moment of the reveal. Only someone holding one of those private keys (an organiser's
-  passphrase, or their signed-in session) can read them.
+- Organisers: the full records sealed to the public key of each enabled member of the campaign's
+  team at the moment of the reveal (`team.recipient_keys`), and to no one else. Only someone
+  holding one of those private keys (a member's passphrase, or their signed-in session) can
+  read them.
 - Co-signers: name, contact, team and message of the revealed set, under a keystore key: the
   server decrypts it only to answer a request carrying a revealed co-signer's receipt.
 - The public: the names of revealed signers who chose to be listed, under the same keystore key.

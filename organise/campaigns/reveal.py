@@ -37,7 +37,7 @@ from crypto import atrest
 from crypto.envelope import open_pledge
 from crypto.errors import EnvelopeError
 from crypto.keystore import Keystore
-from organise.campaigns import counting, gateshares, keys, policy, release, shredding
+from organise.campaigns import counting, gateshares, keys, policy, release, shredding, team
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -46,8 +46,6 @@ from organise.campaigns.models import (
     Pledge,
     ReleasedChunk,
 )
-from organise.db import column_values
-from organise.organisers.models import Organiser, Role
 
 log = logging.getLogger("organise.campaigns")
 
@@ -56,8 +54,6 @@ _CHUNK = 500
 _OPENERS = 1  # chunks being opened (in worker threads) while the next one is read
 _STORE_CHUNKS = 8  # sealed chunks (of up to release.CHUNK_RECORDS records) per insert
 _PERSONAL = release.RECORD_FIELDS.index("personal_threshold")
-# Who receives the revealed pledges sealed to their key (the roles that manage campaigns).
-RECIPIENT_ROLES = (Role.ORGANISER, Role.ADMIN)
 
 Row = tuple[UUID, bytes | None, int]
 
@@ -128,14 +124,20 @@ async def reveal(
     keystore: Keystore,
     now: datetime | None = None,
 ) -> bool:
-    """Reveal the campaign if this caller wins the claim and the gate opens; True if revealed."""
+    """Reveal the campaign if this caller wins the claim and the gate opens; True if revealed.
+
+    Never when nobody on the campaign's team can receive the result: the campaign waits (for
+    its deadline, or for an administrator to assign an owner, which delays it further).
+    """
     now = now or datetime.now(UTC)
+    if not await team.recipient_keys(campaign_id):
+        return False
     # The caller may have read the campaign a while ago: the claim itself re-checks that the
     # deadline has not passed and, from cooling-off, that the (current) cooling-off is over.
     conditions: dict[str, Any] = {"id": campaign_id, "state": from_state, "deadline__gt": now}
     if from_state == CampaignState.COOLING_OFF:
         conditions["cooling_off_ends_at__lte"] = now
-    claimed = await Campaign.filter(**conditions).update(
+    claimed = await Campaign.filter(team.reveal_allowed_filter(now), **conditions).update(
         state=CampaignState.REVEALING, reveal_claimed_at=now
     )
     if claimed != 1:
@@ -254,6 +256,12 @@ async def _reveal_claimed(
     campaign_id: UUID, from_state: CampaignState, keystore: Keystore, now: datetime
 ) -> bool:
     campaign = await Campaign.get(id=campaign_id)
+    # The team as it is at the claim: a member removed before it receives nothing. Read again
+    # here because the team may have changed since the check before the claim.
+    recipients = await team.recipient_keys(campaign_id)
+    if not recipients:
+        await _release_claim(campaign_id, from_state, now)
+        return False
     private_key = await gateshares.rebuild_key(campaign, keystore)
     if private_key is None:
         await _release_claim(campaign_id, from_state, now)
@@ -278,7 +286,6 @@ async def _reveal_claimed(
     release_key = await keys.in_thread(
         keystore.get_or_create, keys.release_key(campaign_id), atrest.new_field_key
     )
-    organiser_keys = await column_values(Organiser.filter(role__in=RECIPIENT_ROLES), "public_key")
     opened_ids = [pledge_id for pledge_id, _values in opened]
     records = [values for _id, values in opened]
     del opened
@@ -287,7 +294,7 @@ async def _reveal_claimed(
     chunks = release.sealed_chunks(
         campaign,
         records,
-        organiser_keys=[bytes(key) for key in organiser_keys],
+        organiser_keys=recipients,
         release_key=release_key,
         released=released,
     )

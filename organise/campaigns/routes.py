@@ -72,6 +72,9 @@ schemas: dict[str, Any] = {
             "revealed_count": {"type": "integer", "nullable": True},
             "listed_signers": {"type": "array", "items": {"type": "string"}},
             "destroyed_unread": {"type": "integer"},
+            # Set once an administrator assigned a new owner (see docs/campaigns.md, "Teams").
+            "owner_assigned_week": {"type": "string", "format": "date"},
+            "reveal_not_before": {"type": "string"},
         },
     },
     PLEDGE.name: PLEDGE.schema(),
@@ -92,6 +95,8 @@ schemas: dict[str, Any] = {
             "state": {"type": "string"},
             "pledge": {"type": "string", "enum": ["sealed", "revealed", "not_revealed"]},
             "cosigners": {"type": "array", "items": {"type": "object"}},
+            "owner_assigned_week": {"type": "string", "format": "date"},
+            "reveal_not_before": {"type": "string"},
         },
     },
     "Withdrawn": {

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from crypto.gate import GatePolicy, deal_gate
 from crypto.keystore import Keystore
-from organise.campaigns import keys, policy, sharecheck
+from organise.campaigns import keys, policy, sharecheck, team
 from organise.campaigns.fields import CAMPAIGN, GATE_MODES
 from organise.campaigns.models import (
     Audience,
@@ -26,6 +26,7 @@ from organise.campaigns.models import (
     ProgressDisplay,
 )
 from organise.i18n import _
+from organise.organisers.models import Organiser
 from organise.refusal import Refused
 
 MAX_DEADLINE_AHEAD = timedelta(days=3 * 366)
@@ -116,11 +117,20 @@ def check_spec(spec: CampaignSpec, *, now: datetime | None = None) -> CampaignSp
 
 
 async def create_campaign(
-    spec: CampaignSpec, *, keystore: Keystore, pepper: bytes, now: datetime | None = None
+    spec: CampaignSpec,
+    *,
+    owner: Organiser,
+    keystore: Keystore,
+    pepper: bytes,
+    now: datetime | None = None,
 ) -> CreatedCampaign:
-    """Deal the gate, keep the server's share in the keystore, and create the campaign row."""
+    """Deal the gate, keep the server's share in the keystore, and create the campaign row.
+
+    `owner` heads the campaign's team: an organiser or admin account holding its own key.
+    """
     now = now or datetime.now(UTC)
     spec = check_spec(spec, now=now)
+    owner = await team.team_account(owner.username, field="owner")
     if await Campaign.exists(slug=spec.slug):
         raise Refused(
             _("A campaign with this short name already exists."), status=409, code="slug_taken"
@@ -158,6 +168,7 @@ async def create_campaign(
                 gate_identifier=dealt.identifier,
                 public_key=dealt.public_key,
                 share_hashes=share_hashes,
+                owner=owner,
                 state=CampaignState.OPEN,
                 using_db=connection,
             )

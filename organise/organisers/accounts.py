@@ -61,6 +61,18 @@ async def _in_kdf_thread(function: Callable[..., T], *args: object) -> T:
         _kdf_waiting -= 1
 
 
+def can_receive_pledges(organiser: Organiser) -> bool:
+    """Whether what a campaign reveals may be sealed to this account (an "enabled member").
+
+    Enrolled: its key pair was made under its holder's own passphrase. Keep RECEIVES_PLEDGES,
+    the same rule as a query filter, beside it.
+    """
+    return organiser.enrolled
+
+
+RECEIVES_PLEDGES: dict[str, object] = {"enrolled": True}
+
+
 def normalise_username(raw: str) -> str:
     username = raw.strip().lower()
     if not USERNAME_PATTERN.fullmatch(username):

@@ -18,10 +18,13 @@ def _create_campaign(live_server) -> str:
         "--demand", "We will not build surveillance tools for the police.\n\nNot now, not later.",
         "--employer", "Acme Cloud", "--threshold", "25", "--deadline", deadline,
         "--audience", "cosigners", "--onward-invites", "2",
+        "--owner", live_server.campaign_owner(),
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     assert json.loads(created.stdout)["slug"] == SLUG
-    invites = live_server.run_cli("campaign", "invites", SLUG, "--count", "1")
+    invites = live_server.run_cli(
+        "campaign", "invites", SLUG, "--count", "1", "--organiser", live_server.campaign_owner()
+    )
     assert invites.returncode == 0, invites.stderr
     return invites.stdout.strip()
 

@@ -17,6 +17,7 @@ from crypto.gate import GatePolicy
 from organise.campaigns import invites, lifecycle, ticker
 from organise.campaigns.models import Campaign, Pledge
 from organise.campaigns.setup import CampaignSpec, CreatedCampaign, create_campaign
+from tests.support import campaign_owner
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +29,7 @@ def in_days(days: float) -> datetime:
     return datetime.now(UTC) + timedelta(days=days)
 
 
-async def make_campaign(app: Starlette, **overrides: Any) -> CreatedCampaign:
+async def make_campaign(app: Starlette, owner: str = "alex", **overrides: Any) -> CreatedCampaign:
     values: dict[str, Any] = {
         "slug": "walkout",
         "title": "Walk out of Project Lantern",
@@ -42,6 +43,7 @@ async def make_campaign(app: Starlette, **overrides: Any) -> CreatedCampaign:
     values.update(overrides)
     return await create_campaign(
         CampaignSpec(**values),
+        owner=await campaign_owner(owner),
         keystore=app.state.runtime.keystore,
         pepper=app.state.runtime.code_pepper,
     )

@@ -15,10 +15,23 @@ import pytest
 from tests.servers import LiveServer
 from tests.support import PASSPHRASE
 
+OWNER = "cli-owner"
+
+
+def _make_account(server, name: str, role: str = "organiser") -> None:
+    passphrase_file = server.instance_dir.parent / f"{name}.passphrase"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    result = server.run_cli(
+        "organiser", "create", name, "--role", role, "--passphrase-file", str(passphrase_file)
+    )
+    assert result.returncode == 0, result.stderr
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = LiveServer(tmp_path_factory.mktemp("campaign-cli")).start()
+    # The owner the campaigns below get unless a test names another.
+    _make_account(live, OWNER)
     yield live
     live.stop()
 
@@ -27,7 +40,7 @@ def _deadline(days: int = 30) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="minutes")
 
 
-def _create(server, slug, title, demand, threshold, *extra, deadline=None):
+def _create(server, slug, title, demand, threshold, *extra, deadline=None, owner=OWNER):
     """`organise campaign create` with the options every campaign needs, then `extra`."""
     return server.run_cli(
         "campaign",
@@ -42,6 +55,7 @@ def _create(server, slug, title, demand, threshold, *extra, deadline=None):
         threshold,
         "--deadline",
         deadline or _deadline(),
+        *(("--owner", owner) if owner else ()),
         *extra,
     )
 
@@ -67,7 +81,9 @@ def test_create_prints_json(server):
 
 def test_invites_print_one_code_per_line(server):
     _ok(_create(server, "codes", "Codes", "x", "5"))
-    lines = _ok(server.run_cli("campaign", "invites", "codes", "--count", "7")).splitlines()
+    lines = _ok(
+        server.run_cli("campaign", "invites", "codes", "--count", "7", "--organiser", OWNER)
+    ).splitlines()
     assert len(lines) == 7
     assert all(len(line) == 34 for line in lines)
     assert len(set(lines)) == 7
@@ -108,13 +124,18 @@ def test_gatekeepers_shares_and_reveal_from_the_command_line(server, tmp_path):
                 "--server-required",
                 "--audience",
                 "cosigners",
+                owner="cli-organiser",
             )
         )
     )
     shares = created["gatekeeper_shares"]
     assert len(shares) == 3
     assert all(len(share.split()) == 33 for share in shares)
-    codes = _ok(server.run_cli("campaign", "invites", "gated", "--count", "3")).splitlines()
+    codes = _ok(
+        server.run_cli(
+            "campaign", "invites", "gated", "--count", "3", "--organiser", "cli-organiser"
+        )
+    ).splitlines()
 
     reveal = (
         "campaign",
@@ -190,8 +211,23 @@ def test_a_damaged_release_writes_no_csv(server, tmp_path):
             str(passphrase_file),
         )
     )
-    _ok(_create(server, "damaged", "Damaged", "We refuse.", "2", "--cooling-off", "0"))
-    codes = _ok(server.run_cli("campaign", "invites", "damaged", "--count", "2")).splitlines()
+    _ok(
+        _create(
+            server,
+            "damaged",
+            "Damaged",
+            "We refuse.",
+            "2",
+            "--cooling-off",
+            "0",
+            owner="damage-organiser",
+        )
+    )
+    codes = _ok(
+        server.run_cli(
+            "campaign", "invites", "damaged", "--count", "2", "--organiser", "damage-organiser"
+        )
+    ).splitlines()
     for code, name in zip(codes, ("Ada", "Grace"), strict=True):
         response = httpx.post(
             f"{server.url}/api/v1/campaigns/damaged/pledges",
@@ -223,3 +259,101 @@ def test_a_damaged_release_writes_no_csv(server, tmp_path):
     assert refused.returncode != 0
     assert "incomplete or have been altered" in refused.stderr
     assert not out_file.exists()
+
+
+def test_create_refuses_a_missing_unknown_or_unfit_owner(server):
+    missing = _create(server, "ownerless", "Ownerless", "x", "5", owner=None)
+    assert missing.returncode != 0
+    assert "Missing option '--owner'" in missing.stderr
+    unknown = _create(server, "ownerless", "Ownerless", "x", "5", owner="ghost")
+    assert unknown.returncode != 0
+    assert "There is no account ghost" in unknown.stderr
+    _make_account(server, "cli-reviewer", "reviewer")
+    reviewer = _create(server, "ownerless", "Ownerless", "x", "5", owner="cli-reviewer")
+    assert reviewer.returncode != 0
+    assert "not an organiser or admin account" in reviewer.stderr
+    # Nothing was created by any of them.
+    shown = server.run_cli("campaign", "show", "ownerless")
+    assert shown.returncode != 0
+    assert "There is no campaign ownerless" in shown.stderr
+
+
+def test_a_non_team_admin_cannot_mint_codes_or_read_the_reveal(server, tmp_path):
+    _make_account(server, "cli-admin", "admin")
+    _make_account(server, "cli-mate")
+    passphrase_file = tmp_path / "passphrase"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    _ok(_create(server, "teamed", "Teamed", "We refuse.", "2", "--cooling-off", "0"))
+    shown = json.loads(_ok(server.run_cli("campaign", "show", "teamed")))
+    assert shown["owner"] == OWNER
+    assert shown["co_organisers"] == []
+
+    minted = server.run_cli(
+        "campaign", "invites", "teamed", "--count", "2", "--organiser", "cli-admin"
+    )
+    assert minted.returncode != 0
+    assert "cli-admin is not on the team of the campaign teamed" in minted.stderr
+    assert minted.stdout == ""
+    codes = _ok(
+        server.run_cli("campaign", "invites", "teamed", "--count", "2", "--organiser", OWNER)
+    ).splitlines()
+    for code, name in zip(codes, ("Ada", "Grace"), strict=True):
+        response = httpx.post(
+            f"{server.url}/api/v1/campaigns/teamed/pledges",
+            json={"invite_code": code, "name": name},
+            timeout=30,
+        )
+        assert response.status_code == 201, response.text
+    _ok(server.run_cli("tick"))
+
+    def reveal(name: str):
+        return server.run_cli(
+            "campaign",
+            "reveal",
+            "teamed",
+            "--organiser",
+            name,
+            "--passphrase-file",
+            str(passphrase_file),
+        )
+
+    refused = reveal("cli-admin")
+    assert refused.returncode != 0
+    assert "not on the team" in refused.stderr
+    assert "Ada" not in refused.stdout
+    assert "Ada" in _ok(reveal(OWNER))
+    # Joining after the reveal opens nothing that was sealed before.
+    _ok(server.run_cli("campaign", "team", "add", "teamed", "cli-mate"))
+    late = reveal("cli-mate")
+    assert late.returncode != 0
+    assert "this account was not on it" in late.stderr
+    _ok(server.run_cli("campaign", "team", "remove", "teamed", "cli-mate"))
+    assert json.loads(_ok(server.run_cli("campaign", "show", "teamed")))["co_organisers"] == []
+
+
+def test_an_admin_assigns_an_owner_to_a_campaign_nobody_can_receive(server):
+    _make_account(server, "cli-leaver")
+    _make_account(server, "cli-heir")
+    _ok(_create(server, "orphan", "Orphan", "We refuse.", "5", owner="cli-leaver"))
+    # Its only member cannot receive pledges any more (an account from before enrolment).
+    with sqlite3.connect(server.instance_dir / "organise.sqlite3") as db:
+        db.execute("UPDATE organiser SET enrolled = 0 WHERE username = 'cli-leaver'")
+    shown = json.loads(_ok(server.run_cli("campaign", "show", "orphan")))
+    assert "it will not reveal" in shown["owner_note"]
+    sneaked = server.run_cli("campaign", "team", "add", "orphan", "cli-heir")
+    assert sneaked.returncode != 0
+    assert "An administrator assigns a new owner" in sneaked.stderr
+
+    assigned = json.loads(_ok(server.run_cli("campaign", "team", "owner", "orphan", "cli-heir")))
+    assert assigned["owner"] == "cli-heir"
+    not_before = datetime.fromisoformat(assigned["reveal_not_before"])
+    assert (not_before.minute, not_before.second) == (0, 0)
+    assert not_before >= datetime.now(UTC) + timedelta(hours=47)  # the 48-hour cooling-off
+    shown = json.loads(_ok(server.run_cli("campaign", "show", "orphan")))
+    assert shown["owner"] == "cli-heir"
+    assert "owner_note" not in shown
+    page = httpx.get(f"{server.url}/campaigns/orphan", timeout=30).text
+    assert "An administrator assigned a new owner" in page
+    again = server.run_cli("campaign", "team", "owner", "orphan", "cli-owner")
+    assert again.returncode != 0
+    assert "its owner changes the team" in again.stderr

@@ -113,9 +113,19 @@ def test_two_hundred_concurrent_signatures_on_two_processes(database_url, tmp_pa
             deadline,
             "--cooling-off",
             "0",
+            "--owner",
+            first.campaign_owner(),
         )
         assert created.returncode == 0, created.stderr
-        invites = first.run_cli("campaign", "invites", "race", "--count", str(SIGNATURES))
+        invites = first.run_cli(
+            "campaign",
+            "invites",
+            "race",
+            "--count",
+            str(SIGNATURES),
+            "--organiser",
+            first.campaign_owner(),
+        )
         assert invites.returncode == 0, invites.stderr
         codes = invites.stdout.split()
         assert len(codes) == SIGNATURES

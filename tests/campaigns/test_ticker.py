@@ -8,6 +8,7 @@ import httpx
 
 from organise.campaigns import ticker
 from organise.campaigns.models import Campaign, CampaignState
+from organise.organisers.models import Organiser
 from tests.campaigns.conftest import make_campaign, make_codes
 
 
@@ -38,6 +39,7 @@ async def test_the_ticker_wakes_when_the_threshold_is_crossed(app, monkeypatch):
                 assert await _wait_for_state(campaign.id, CampaignState.REVEALED)
             finally:
                 await Campaign.all().delete()
+                await Organiser.all().delete()  # the campaign's owner
     # The lifespan stopped it.
     assert running._task is None
     assert running.runs >= 2
@@ -61,3 +63,4 @@ async def test_the_ticker_runs_on_its_interval(app, monkeypatch):
             assert app.state.runtime.keystore.names(f"gate/{campaign.id}/") == []
         finally:
             await Campaign.all().delete()
+            await Organiser.all().delete()  # the campaign's owner

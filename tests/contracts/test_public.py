@@ -19,6 +19,7 @@ from organise.contracts.models import (
 from organise.contracts.taxonomy import taxonomy
 from organise.web.spreadsheet import neutralise
 from organise.weeks import this_week
+from tests.support import campaign_owner
 
 
 async def _contract(
@@ -274,6 +275,7 @@ async def test_contract_and_employer_pages_link_campaigns_about_them(client, app
                 cooling_off_hours=0,
                 gate=GatePolicy("server"),
             ),
+            owner=await campaign_owner(),
             keystore=app.state.runtime.keystore,
             pepper=app.state.runtime.code_pepper,
         )

@@ -162,6 +162,8 @@ def create_campaign(server: LiveServer, slug: str, *, threshold: int, **options:
         str(threshold),
         "--deadline",
         deadline_in(30),
+        "--owner",
+        server.campaign_owner(),
     ]
     for name, value in options.items():
         args += [f"--{name.replace('_', '-')}", value]
@@ -171,7 +173,9 @@ def create_campaign(server: LiveServer, slug: str, *, threshold: int, **options:
 
 
 def invite_codes(server: LiveServer, slug: str, count: int) -> list[str]:
-    result = server.run_cli("campaign", "invites", slug, "--count", str(count))
+    result = server.run_cli(
+        "campaign", "invites", slug, "--count", str(count), "--organiser", server.campaign_owner()
+    )
     if result.returncode != 0:
         raise RuntimeError(f"campaign invites failed: {result.stderr}")
     return [line.strip() for line in result.stdout.splitlines() if line.strip()]

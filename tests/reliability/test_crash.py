@@ -134,14 +134,16 @@ def test_kill_nine_during_signing_loses_no_acknowledged_pledge(tmp_path, databas
             assert final["state"] == "revealed", final
             assert final["pledge_count"] == final["rows"] == CODES
 
-            passphrase_file = root / "passphrase-crashadmin"
+            # The campaign's owner reads it (an admin outside its team could not).
+            owner = restarted.campaign_owner()
+            passphrase_file = root / f"passphrase-{owner}"
             passphrase_file.write_text(PASSPHRASE + "\n")
             revealed = restarted.run_cli(
                 "campaign",
                 "reveal",
                 SLUG,
                 "--organiser",
-                "crashadmin",
+                owner,
                 "--passphrase-file",
                 str(passphrase_file),
             )
