@@ -71,6 +71,7 @@ schemas: dict[str, Any] = {
             "gate": {"type": "string"},
             "revealed_count": {"type": "integer", "nullable": True},
             "listed_signers": {"type": "array", "items": {"type": "string"}},
+            "list_destroyed": {"type": "boolean"},
             "destroyed_unread": {"type": "integer"},
         },
     },
@@ -92,6 +93,8 @@ schemas: dict[str, Any] = {
             "state": {"type": "string"},
             "pledge": {"type": "string", "enum": ["sealed", "revealed", "not_revealed"]},
             "cosigners": {"type": "array", "items": {"type": "object"}},
+            # The revealed lists were destroyed after the campaign's retention period.
+            "list_destroyed": {"type": "boolean"},
         },
     },
     "Withdrawn": {
