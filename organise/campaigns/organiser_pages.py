@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from crypto.errors import EnvelopeError, StreamError
 from crypto.qr import share_qr_svg
-from organise.campaigns import csv_export, invites, policy, release
+from organise.campaigns import csv_export, invites, policy, release, retention
 from organise.campaigns.fields import CAMPAIGN_PAGE, INVITES, MAX_BATCH
 from organise.campaigns.models import (
     Audience,
@@ -121,6 +121,7 @@ async def detail(request: Request) -> Response:
             "audience_description": policy.audience_description(campaign.audience),
             "unused_invites": await invites.unused_count(campaign),
             "chain_risk": policy.campaign_chain_risk(campaign),
+            "release_ends": retention.ends_at(campaign),
             # Event times to the week only: a threshold event's exact time is the time of the
             # signature or withdrawal that caused it.
             "events": [

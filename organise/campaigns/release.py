@@ -260,12 +260,13 @@ async def organiser_records(
     EnvelopeError before any record for a key the release was not sealed to; StreamError, possibly
     after some chunks, for a stream that was cut short or altered.
     """
-    if campaign.released_to_organisers is None and not campaign.release_destroyed:
+    reader = organiser_reader(campaign, private_key, release_key)  # refuses a destroyed one
+    stored = campaign.released_to_organisers
+    if stored is None:
         return
-    reader = organiser_reader(campaign, private_key, release_key)
     if reader is None:
         data = sealing.open_sealed(
-            bytes(campaign.released_to_organisers),
+            bytes(stored),
             private_key,
             context=organisers_context(campaign),
         )

@@ -155,6 +155,10 @@ async def test_after_the_retention_nothing_readable_is_left(app, client, setting
     assert release_key is not None
     # While the retention lasts, everyone entitled reads their list.
     assert len(await release.open_for_organiser(campaign, private_key, release_key)) == 3
+    ends = (campaign.revealed_at + timedelta(days=2)).strftime("%Y-%m-%d %H:00 UTC")
+    await sign_in(client)
+    detail = await client.get(f"/organisers/campaigns/{campaign.slug}")
+    assert f"until {ends}, then destroyed" in detail.text
     status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[0]})
     assert len(status.json()["cosigners"]) == 3
 
@@ -205,8 +209,10 @@ async def test_after_the_retention_nothing_readable_is_left(app, client, setting
     assert public_api.json()["list_destroyed"] is True
     assert public_api.json().get("listed_signers", []) == []
 
-    # The organisers' export refuses with a clear message.
+    # The organisers' export refuses with a clear message; their page says why.
     await sign_in(client)
+    detail = await client.get(f"/organisers/campaigns/{campaign.slug}")
+    assert "destroyed at the end of the retention period" in detail.text
     for path in ("pledges", "pledges.csv"):
         refused = await client.get(f"/organisers/campaigns/{campaign.slug}/{path}")
         assert refused.status_code == 410
