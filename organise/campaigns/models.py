@@ -70,9 +70,10 @@ class Campaign(Model):
     onward_invites = fields.SmallIntField()
     # How many times onward codes may chain: a pledge signed with a generation-g code receives
     # onward codes (of generation g + 1) only while g < invite_depth (`policy.chain_bound`).
-    invite_depth = fields.SmallIntField(default=1)
+    # db_default: what campaigns made before this column get (the default depth).
+    invite_depth = fields.SmallIntField(default=1, db_default=1)
     # Days the revealed lists stay readable after the reveal; then `retention` destroys them.
-    keep_revealed_days = fields.SmallIntField(default=30)
+    keep_revealed_days = fields.SmallIntField(default=30, db_default=30)
     progress_display = fields.CharEnumField(ProgressDisplay, max_length=16)
     # crypto.gate.GatePolicy, its public SLIP-39 identifier, and the campaign public key.
     gate_mode = fields.CharField(max_length=32)
@@ -111,7 +112,7 @@ class Campaign(Model):
     released_to_cosigners = fields.BinaryField(null=True)
     released_to_public = fields.BinaryField(null=True)
     # The revealed lists were destroyed at the end of `keep_revealed_days` (`retention`).
-    release_destroyed = fields.BooleanField(default=False)
+    release_destroyed = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     pledges: fields.ReverseRelation[Pledge]
@@ -167,7 +168,9 @@ class InviteCode(Model):
     )
     # 0 for codes an organiser made; g + 1 for onward codes given to a pledge signed with a
     # generation-g code. Deleted with the row when used: nothing links it to the pledge.
-    generation = fields.SmallIntField(default=0)
+    # db_default 3 (the largest depth): codes made before generations were stored, and any row
+    # written without one, never give onward codes.
+    generation = fields.SmallIntField(default=0, db_default=3)
 
     class Meta:
         table = "campaign_invite"

@@ -23,8 +23,9 @@ def _moment(value):
 
 
 async def stop_old_chains_and_round_times(apps, schema_editor):
-    """Existing unused codes get the largest generation, so they give no onward codes whatever
-    the campaign's depth (whether a code was organiser-made or onward was never stored).
+    """Existing unused codes got the largest generation from the column's database default
+    (3), so they give no onward codes whatever the campaign's depth (whether a code was
+    organiser-made or onward was never stored); this says so again, explicitly.
 
     Existing times are brought to the new precision: pledge-caused events to their week, the
     cooling-off end and reveal time rounded up to the hour. Plain SQL on the named columns only,
@@ -63,22 +64,22 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Campaign',
             name='invite_depth',
-            field=fields.SmallIntField(default=1),
+            field=fields.SmallIntField(default=1, db_default=1),
         ),
         ops.AddField(
             model_name='Campaign',
             name='keep_revealed_days',
-            field=fields.SmallIntField(default=30),
+            field=fields.SmallIntField(default=30, db_default=30),
         ),
         ops.AddField(
             model_name='Campaign',
             name='release_destroyed',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='InviteCode',
             name='generation',
-            field=fields.SmallIntField(default=0),
+            field=fields.SmallIntField(default=0, db_default=3),
         ),
         ops.AlterField(
             model_name='LifecycleEvent',
