@@ -44,11 +44,12 @@ import nacl.hash
 import nacl.public
 import nacl.utils
 
-from crypto import sealing
+from crypto import atrest, sealing
 from crypto.errors import EnvelopeError, StreamError
 
 HEAD_TO_RECIPIENTS = 0x21
 HEAD_UNDER_KEY = 0x22
+HEAD_WRAPPED = 0x23  # a head stored encrypted under a key the caller keeps (``wrap_head``)
 STREAM_KEY_BYTES = nacl.bindings.crypto_secretstream_xchacha20poly1305_KEYBYTES
 CHUNK_OVERHEAD = nacl.bindings.crypto_secretstream_xchacha20poly1305_ABYTES
 
@@ -144,6 +145,27 @@ def seal_under_key(key: bytes, *, context: str) -> StreamWriter:
     if len(key) != STREAM_KEY_BYTES:
         raise ValueError(f"A stream key is {STREAM_KEY_BYTES} bytes.")
     return StreamWriter(bytes([HEAD_UNDER_KEY]), key, context=context)
+
+
+def wrap_head(head: bytes, key: bytes, *, context: str) -> bytes:
+    """``head`` encrypted under ``key`` (``crypto.atrest``), for storing beside its chunks.
+
+    A head sealed to recipients opens with any recipient's private key alone; wrapped, it also
+    needs ``key``, so deleting that key (kept outside the database) makes every copy of the
+    stream unreadable, even to a recipient holding an old copy of the database.
+    """
+    return bytes([HEAD_WRAPPED]) + atrest.encrypt_field(key, head, context=context)
+
+
+def is_wrapped_head(data: bytes) -> bool:
+    return len(data) > 0 and data[0] == HEAD_WRAPPED
+
+
+def unwrap_head(data: bytes, key: bytes, *, context: str) -> bytes:
+    """The head inside ``wrap_head``'s output; EnvelopeError for a wrong key, context or blob."""
+    if not is_wrapped_head(data):
+        raise EnvelopeError("Not a wrapped stream head.")
+    return atrest.decrypt_field(key, data[1:], context=context)
 
 
 def is_head(data: bytes) -> bool:

@@ -54,6 +54,7 @@ async def campaign_json(request: Request, campaign: Campaign) -> dict[str, Any]:
     }
     if campaign.state == CampaignState.REVEALED:
         data["revealed_count"] = campaign.revealed_count
+        data["list_destroyed"] = campaign.release_destroyed
         if campaign.audience == Audience.PUBLIC:
             data["listed_signers"] = await release.public_names(
                 campaign, keystore=runtime(request).keystore
@@ -137,6 +138,8 @@ async def status(request: Request) -> Response:
     if result.cosigners is not None:
         body["cosigners"] = result.cosigners
     body.update(owner_notice(result.campaign))
+    if result.list_destroyed:
+        body["list_destroyed"] = True
     return JSONResponse(body)
 
 

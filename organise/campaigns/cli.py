@@ -32,6 +32,7 @@ from organise.campaigns.models import (
     Campaign,
     CampaignState,
     InviteMode,
+    LifecycleEvent,
     ProgressDisplay,
 )
 from organise.campaigns.setup import create_campaign, spec_from_values
@@ -118,6 +119,28 @@ def campaign() -> None:
 )
 @click.option("--onward-invites", type=int, default=0, help="Codes each signer gets to pass on.")
 @click.option(
+    "--invite-depth",
+    type=int,
+    default=policy.DEFAULT_INVITE_DEPTH,
+    show_default=True,
+    help="How many times onward codes chain (0-3): a pledge signed with a code of generation "
+    "g gets onward codes only while g < D. One leaked code adds at most 1 + K + ... + K^D.",
+)
+@click.option(
+    "--accept-chain-risk",
+    is_flag=True,
+    help="Create the campaign even though one leaked code could reach the threshold.",
+)
+@click.option(
+    "--keep-revealed",
+    "keep_revealed",
+    type=int,
+    default=policy.DEFAULT_KEEP_REVEALED_DAYS,
+    show_default=True,
+    help="Days the revealed lists stay readable on the server after the reveal; then they are "
+    "destroyed.",
+)
+@click.option(
     "--progress",
     type=click.Choice([p.value for p in ProgressDisplay]),
     default=ProgressDisplay.EXACT.value,
@@ -143,6 +166,9 @@ def create(
     audience: str,
     invite_mode: str,
     onward_invites: int,
+    invite_depth: int,
+    accept_chain_risk: bool,
+    keep_revealed: int,
     progress: str,
     gatekeepers: str | None,
     server_required: bool,
@@ -164,6 +190,9 @@ def create(
         "audience": audience,
         "invite_mode": invite_mode,
         "onward_invites": onward_invites,
+        "invite_depth": invite_depth,
+        "accept_chain_risk": accept_chain_risk,
+        "keep_revealed_days": keep_revealed,
         "progress_display": progress,
         "gate_mode": gate.mode,
         "gatekeepers": gate.gatekeepers,
@@ -189,6 +218,7 @@ def create(
             "deadline": made.deadline.isoformat(),
             "gate": policy.gate_description(gate),
             "owner": account.username,
+            "invite_chain": policy.campaign_chain_risk(made).text,
         }
         if gatekeepers:
             output["gatekeeper_shares"] = list(created.gatekeeper_shares)
@@ -253,6 +283,8 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
                 )
                 % {"slug": made.slug, "state": policy.state_label(made.state)}
             )
+        if made.release_destroyed:
+            raise release.destroyed()
         if made.released_to_organisers is None:
             raise Refused(
                 _(
@@ -266,6 +298,7 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
             )
         except WrongPassphrase:
             raise Refused(_("Wrong passphrase.")) from None
+        release_key = await release.release_key_of(made, runtime.keystore)
         not_a_recipient = Refused(
             _(
                 "The revealed pledges were sealed to the campaign's team as it was at the "
@@ -274,14 +307,14 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
         )
         try:
             # Checks the key before any file is created.
-            release.organiser_reader(made, private_key)
+            release.organiser_reader(made, private_key, release_key)
         except EnvelopeError:
             raise not_a_recipient from None
         handle = sys.stdout if out is None else _open_private(out)
         try:
             # One chunk of records at a time: the CSV is never held whole in memory.
             csv_export.write_header(handle)
-            async for records in release.organiser_records(made, private_key):
+            async for records in release.organiser_records(made, private_key, release_key):
                 csv_export.write_rows(handle, records)
         except EnvelopeError as error:
             if out is not None:
@@ -353,6 +386,7 @@ def show(slug: str) -> None:
         made = await _campaign(slug)
         shown = policy.progress(made)
         owner = await team.owner_of(made)
+        risk = policy.campaign_chain_risk(made)
         facts: dict[str, object] = {
             "slug": made.slug,
             "title": made.title,
@@ -367,6 +401,25 @@ def show(slug: str) -> None:
             "co_organisers": [member.username for member in await team.members(made)],
             "owner_assigned_week": _iso(made.owner_assigned_week),
             "reveal_not_before": _iso(made.reveal_not_before),
+            "invite_mode": made.invite_mode.value,
+            "onward_invites": made.onward_invites,
+            "invite_depth": made.invite_depth,
+            "invite_chain_bound": None if risk.open_mode else risk.bound,
+            "invite_chain": risk.text,
+            # Whole hours, and only while cooling-off lasts (`clock`).
+            "cooling_off_ends_at": _iso(made.cooling_off_ends_at),
+            "revealed_at": _iso(made.revealed_at),
+            "keep_revealed_days": made.keep_revealed_days,
+            "release_destroyed": made.release_destroyed,
+            # Pledge-caused events carry their week only (`clock`); shown as the week's Monday.
+            "events": [
+                {
+                    "kind": event.kind.value,
+                    "week": event.at.date().isoformat(),
+                    "count": event.count,
+                }
+                for event in await LifecycleEvent.filter(campaign_id=made.id).order_by("at", "kind")
+            ],
         }
         if owner is None:
             facts["owner_note"] = _(

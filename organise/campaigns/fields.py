@@ -250,6 +250,29 @@ CAMPAIGN = FieldTable(
             tuple(m.value for m in InviteMode),
         ),
         _number("onward_invites", _l("Onward invite codes"), 0, policy.MAX_ONWARD_INVITES),
+        # Left out: the default (`setup.spec_from_values`).
+        Field(
+            "invite_depth",
+            _l("Invite depth"),
+            kind="integer",
+            minimum=0,
+            maximum=policy.MAX_INVITE_DEPTH,
+            description="How many times onward codes may chain (default 1).",
+        ),
+        Field(
+            "accept_chain_risk",
+            _l("I understand the invite chain risk"),
+            kind="boolean",
+            description="Needed when one leaked code could add as many pledges as the threshold.",
+        ),
+        Field(
+            "keep_revealed_days",
+            _l("Days the revealed lists are kept"),
+            kind="integer",
+            minimum=policy.MIN_KEEP_REVEALED_DAYS,
+            maximum=policy.MAX_KEEP_REVEALED_DAYS,
+            description="After this many days past the reveal they are destroyed (default 30).",
+        ),
         _options(
             "progress_display",
             _l("How progress is shown"),

@@ -16,11 +16,18 @@ def invite_hash(normalised_code: str, pepper: bytes) -> str:
     return codes.code_hash(normalised_code, pepper, kind="invite").hex()
 
 
-def fresh_codes(count: int, pepper: bytes) -> tuple[list[str], list[InviteCode]]:
-    """`count` new codes for display, and unsaved rows holding only their hashes."""
+def fresh_codes(
+    count: int, pepper: bytes, *, generation: int = 0
+) -> tuple[list[str], list[InviteCode]]:
+    """`count` new codes for display, and unsaved rows holding only their hashes.
+
+    `generation`: 0 for an organiser's batch; onward codes are one more than the code used.
+    """
     shown = [codes.new_invite_code() for _ in range(count)]
     return shown, [
-        InviteCode(code_hash=invite_hash(codes.normalise_invite_code(code), pepper))
+        InviteCode(
+            code_hash=invite_hash(codes.normalise_invite_code(code), pepper), generation=generation
+        )
         for code in shown
     ]
 

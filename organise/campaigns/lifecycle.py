@@ -10,6 +10,7 @@ number of processes may tick at once, and each transition happens, and is logged
   waits while the team has nobody to seal it to, and until `reveal_not_before` (`team`);
 - awaiting the gate with enough shares (e.g. after a crash) -> reveal;
 - deadline passed after a reveal -> pledges left sealed are shredded;
+- `keep_revealed_days` after a reveal -> the revealed lists are destroyed (`retention`);
 - a reveal claim older than `STALE_CLAIM` (its process died) is released;
 - keys still pending deletion after a committed transition (or withdrawal) are deleted.
 """
@@ -27,7 +28,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
-from organise.campaigns import gateshares, policy, receipts, shredding, team
+from organise.campaigns import gateshares, policy, receipts, retention, shredding, team
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -47,6 +48,7 @@ class TickReport:
     awaiting_gate: int = 0
     revealed: int = 0
     shredded: int = 0
+    releases_destroyed: int = 0
     claims_released: int = 0
     keys_cleared: int = 0
     withdrawn_keys_cleared: int = 0
@@ -133,7 +135,7 @@ async def end_cooling_off(campaign: Campaign, *, keystore: Keystore, now: dateti
         state=CampaignState.COOLING_OFF,
         cooling_off_ends_at__lte=now,
         deadline__gt=now,
-    ).update(state=CampaignState.AWAITING_GATE)
+    ).update(state=CampaignState.AWAITING_GATE, cooling_off_ends_at=None)  # passed: not kept
     return "awaiting_gate" if moved == 1 else ""
 
 
@@ -205,6 +207,13 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
     ended = await Campaign.filter(state=CampaignState.REVEALED, shredded=False, deadline__lte=now)
     results = await _each(report, ended, lambda c: shred(c.id, keystore=keystore, now=now))
     report.shredded = sum(1 for done in results if done)
+
+    results = await _each(
+        report,
+        await retention.due(now),
+        lambda c: retention.destroy_release(c.id, keystore=keystore, now=now),
+    )
+    report.releases_destroyed = sum(1 for done in results if done)
 
     pending = await Campaign.filter(
         keys_pending=True, state__in=(CampaignState.REVEALED, CampaignState.EXPIRED)

@@ -5,8 +5,10 @@ of everything they typed), their personal threshold (needed in the clear to choo
 may be opened), the keyed hash of their receipt and the week. No timestamp finer than a week, no
 link to the invite code used, no ordering by arrival (ids are random UUIDs).
 
-Campaign rows and the lifecycle log are organisers' metadata and carry exact times; the log never
-names anyone.
+Campaign rows and the lifecycle log are organisers' metadata; the log never names anyone. Events
+a pledge causes (threshold reached or lost, reveal) carry the week only, as pledges do; the times
+that drive the clock are rounded up to the hour and cleared once passed (docs/campaigns.md lists
+every stored field with its precision and lifetime).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class EventKind(StrEnum):
     REVEALED = "revealed"
     EXPIRED = "expired"
     SHREDDED = "shredded"  # pledges left sealed after a reveal, destroyed at the deadline
+    RELEASE_DESTROYED = "release_destroyed"  # revealed lists destroyed after their retention
 
 
 class Campaign(Model):
@@ -69,6 +72,12 @@ class Campaign(Model):
     audience = fields.CharEnumField(Audience, max_length=16)
     invite_mode = fields.CharEnumField(InviteMode, max_length=16)
     onward_invites = fields.SmallIntField()
+    # How many times onward codes may chain: a pledge signed with a generation-g code receives
+    # onward codes (of generation g + 1) only while g < invite_depth (`policy.chain_bound`).
+    # db_default: what campaigns made before this column get (the default depth).
+    invite_depth = fields.SmallIntField(default=1, db_default=1)
+    # Days the revealed lists stay readable after the reveal; then `retention` destroys them.
+    keep_revealed_days = fields.SmallIntField(default=30, db_default=30)
     progress_display = fields.CharEnumField(ProgressDisplay, max_length=16)
     # crypto.gate.GatePolicy, its public SLIP-39 identifier, and the campaign public key.
     gate_mode = fields.CharField(max_length=32)
@@ -97,8 +106,14 @@ class Campaign(Model):
 
     state = fields.CharEnumField(CampaignState, max_length=16, db_index=True)
     pledge_count = fields.IntField(default=0)
+    # Times that drive the clock are rounded up to a whole hour and cleared once passed: kept
+    # exact, or kept at all, they would date the signature that crossed the threshold.
+    # - cooling_off_ends_at: when cooling-off ends (rounded up); cleared when it ends.
     cooling_off_ends_at = fields.DatetimeField(null=True)
+    # - reveal_claimed_at: the claim token of a reveal in progress (exact, because conditional
+    #   updates match on it, and a claim lasts minutes); cleared when the reveal ends.
     reveal_claimed_at = fields.DatetimeField(null=True)
+    # - revealed_at: rounded up; drives the retention, cleared when the lists are destroyed.
     revealed_at = fields.DatetimeField(null=True)
     revealed_count = fields.IntField(null=True)
     # Pledges destroyed unread: at expiry, or left sealed after a reveal and shredded.
@@ -114,6 +129,8 @@ class Campaign(Model):
     released_to_organisers = fields.BinaryField(null=True)
     released_to_cosigners = fields.BinaryField(null=True)
     released_to_public = fields.BinaryField(null=True)
+    # The revealed lists were destroyed at the end of `keep_revealed_days` (`retention`).
+    release_destroyed = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     pledges: fields.ReverseRelation[Pledge]
@@ -183,6 +200,11 @@ class InviteCode(Model):
     campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
         "campaigns.Campaign", related_name="invites", on_delete=fields.CASCADE
     )
+    # 0 for codes an organiser made; g + 1 for onward codes given to a pledge signed with a
+    # generation-g code. Deleted with the row when used: nothing links it to the pledge.
+    # db_default 3 (the largest depth): codes made before generations were stored, and any row
+    # written without one, never give onward codes.
+    generation = fields.SmallIntField(default=0, db_default=3)
 
     class Meta:
         table = "campaign_invite"

@@ -6,7 +6,6 @@ included, gets the same 404 as for a campaign that does not exist.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -15,7 +14,7 @@ from starlette.routing import Route
 
 from crypto.errors import EnvelopeError, StreamError
 from crypto.qr import share_qr_svg
-from organise.campaigns import csv_export, invites, policy, release, team
+from organise.campaigns import csv_export, invites, policy, release, retention, team
 from organise.campaigns.fields import (
     CAMPAIGN_PAGE,
     INVITES,
@@ -49,6 +48,8 @@ FORM_DEFAULTS = {
     "audience": Audience.ORGANISERS.value,
     "invite_mode": InviteMode.INVITE.value,
     "onward_invites": "0",
+    "invite_depth": str(policy.DEFAULT_INVITE_DEPTH),
+    "keep_revealed_days": str(policy.DEFAULT_KEEP_REVEALED_DAYS),
     "progress_display": ProgressDisplay.EXACT.value,
     "gate_mode": "server",
     "gatekeepers": "3",
@@ -62,6 +63,9 @@ def _choices() -> dict[str, Any]:
         "InviteMode": InviteMode,
         "ProgressDisplay": ProgressDisplay,
         "max_onward": policy.MAX_ONWARD_INVITES,
+        "max_depth": policy.MAX_INVITE_DEPTH,
+        "min_keep": policy.MIN_KEEP_REVEALED_DAYS,
+        "max_keep": policy.MAX_KEEP_REVEALED_DAYS,
         "max_cooling_off": policy.MAX_COOLING_OFF_HOURS,
         "min_threshold": policy.MIN_THRESHOLD,
     }
@@ -162,15 +166,6 @@ async def create(request: Request) -> Response:
     )
 
 
-def _to_next_hour(moment: datetime | None) -> datetime | None:
-    """The end of cooling-off, rounded up to the hour: organisers need it to call in the
-    gatekeepers, but to the minute it would time the signature that reached the threshold."""
-    if moment is None:
-        return None
-    hour = moment.replace(minute=0, second=0, microsecond=0)
-    return hour if hour == moment else hour + timedelta(hours=1)
-
-
 async def _detail_page(
     request: Request, campaign: Campaign, *, refusal: Refused | None = None
 ) -> Response:
@@ -186,12 +181,14 @@ async def _detail_page(
             "gate_description": policy.gate_description(policy.gate_policy(campaign)),
             "audience_description": policy.audience_description(campaign.audience),
             "unused_invites": await invites.unused_count(campaign),
+            "chain_risk": policy.campaign_chain_risk(campaign),
+            "release_ends": retention.ends_at(campaign),
             # Event times to the week only: a threshold event's exact time is the time of the
             # signature or withdrawal that caused it.
             "events": [
                 (week_of(event.at), policy.event_label(event.kind), event.count) for event in events
             ],
-            "cooling_off_ends": _to_next_hour(campaign.cooling_off_ends_at),
+            "cooling_off_ends": campaign.cooling_off_ends_at,  # on a whole hour (`clock`)
             "can_invite": campaign.invite_mode == InviteMode.INVITE
             and campaign.state in policy.SIGNABLE,
             "max_batch": MAX_BATCH,
@@ -265,6 +262,8 @@ async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[s
             status=409,
             code="not_revealed",
         )
+    if campaign.release_destroyed:
+        raise release.destroyed()
     if campaign.released_to_organisers is None:
         raise Refused(
             _("Nobody was on the campaign's team at the moment of the reveal: nobody can read it."),
@@ -272,7 +271,10 @@ async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[s
             code="no_recipients",
         )
     try:
-        return await release.open_for_organiser(campaign, organiser_private_key(request))
+        release_key = await release.release_key_of(campaign, runtime(request).keystore)
+        return await release.open_for_organiser(
+            campaign, organiser_private_key(request), release_key
+        )
     except StreamError:
         # Read whole before answering: a damaged result is refused, never shown short.
         raise Refused(

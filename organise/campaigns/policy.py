@@ -11,6 +11,7 @@ from organise.campaigns.models import (
     Campaign,
     CampaignState,
     EventKind,
+    InviteMode,
     ProgressDisplay,
 )
 from organise.i18n import _, ngettext
@@ -21,6 +22,11 @@ MAX_THRESHOLD = 1_000_000
 MAX_COOLING_OFF_HOURS = 24 * 30
 DEFAULT_COOLING_OFF_HOURS = 48
 MAX_ONWARD_INVITES = 5
+MAX_INVITE_DEPTH = 3
+DEFAULT_INVITE_DEPTH = 1
+MIN_KEEP_REVEALED_DAYS = 1
+MAX_KEEP_REVEALED_DAYS = 365
+DEFAULT_KEEP_REVEALED_DAYS = 30
 
 # States in which a worker may sign, or withdraw an unrevealed pledge.
 SIGNABLE = (CampaignState.OPEN, CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE)
@@ -94,6 +100,80 @@ def gate_description(policy: GatePolicy) -> str:
         "any %(k)d of %(m)d share holders: the %(n)d gatekeepers and the server, "
         "which counts as one"
     ) % {"k": k, "m": n + 1, "n": n}
+
+
+def chain_bound(onward_invites: int, invite_depth: int) -> int:
+    """X = 1 + K + K^2 + ... + K^D: the most pledges one organiser-made code can bring in.
+
+    The code itself signs once (generation 0); each pledge signed with a generation-g code,
+    g < D, gets K codes of generation g + 1.
+    """
+    return sum(onward_invites**generation for generation in range(invite_depth + 1))
+
+
+@dataclass(frozen=True)
+class ChainRisk:
+    bound: int  # X
+    threshold: int  # N
+    open_mode: bool
+    text: str  # in plain words, with the numbers
+
+    @property
+    def forces_reveal(self) -> bool:
+        """One leaked code alone could reach the threshold."""
+        return self.open_mode or self.bound >= self.threshold
+
+
+def chain_risk(
+    *, invite_mode: str, onward_invites: int, invite_depth: int, threshold: int
+) -> ChainRisk:
+    """What one leaked organiser-made code (or open mode) lets an infiltrator add, in words."""
+    if invite_mode == InviteMode.OPEN:
+        return ChainRisk(
+            0,
+            threshold,
+            True,
+            _(
+                "Open to anyone: no code is needed, so anyone, including someone sent by the "
+                "employer, can add as many pledges as they like and could reach the threshold "
+                "of %(n)d alone, forcing a reveal. Personal thresholds and the cooling-off "
+                "period are the only protection."
+            )
+            % {"n": threshold},
+        )
+    bound = chain_bound(onward_invites, invite_depth)
+    text = ngettext(
+        "One leaked organiser-made code can add at most %(x)d pledge",
+        "One leaked organiser-made code can add at most %(x)d pledges",
+        bound,
+    ) % {"x": bound}
+    if bound >= threshold:
+        text += _(
+            " (onward codes %(k)d per pledge, depth %(d)d): that reaches the threshold of "
+            "%(n)d, so one infiltrator holding one code could force the reveal with no real "
+            "coworker signed."
+        ) % {"k": onward_invites, "d": invite_depth, "n": threshold}
+    else:
+        text += _(
+            " (onward codes %(k)d per pledge, depth %(d)d): the reveal could then come when "
+            "only %(real)d real coworkers have signed (threshold %(n)d minus %(x)d)."
+        ) % {
+            "k": onward_invites,
+            "d": invite_depth,
+            "real": threshold - bound,
+            "n": threshold,
+            "x": bound,
+        }
+    return ChainRisk(bound, threshold, False, text)
+
+
+def campaign_chain_risk(campaign: Campaign) -> ChainRisk:
+    return chain_risk(
+        invite_mode=campaign.invite_mode,
+        onward_invites=campaign.onward_invites,
+        invite_depth=campaign.invite_depth,
+        threshold=campaign.threshold,
+    )
 
 
 def gatekeeper_shares_needed(policy: GatePolicy) -> int:
@@ -205,5 +285,6 @@ def event_label(kind: EventKind) -> str:
         EventKind.REVEALED: _("revealed"),
         EventKind.EXPIRED: _("expired: pledges destroyed unread"),
         EventKind.SHREDDED: _("deadline: pledges left sealed were destroyed"),
+        EventKind.RELEASE_DESTROYED: _("retention over: the revealed lists were destroyed"),
     }
     return labels[kind]

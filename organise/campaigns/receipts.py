@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from crypto import codes
 from crypto.errors import CodeFormatError
 from crypto.keystore import Keystore
-from organise.campaigns import counting, keys, policy, release
+from organise.campaigns import clock, counting, keys, policy, release
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -37,6 +37,8 @@ class PledgeStatus:
     # Revealed co-signers (name, contact, team, message), only for a revealed pledge of a
     # campaign whose audience includes co-signers.
     cosigners: list[dict[str, str]] | None
+    # The revealed lists were destroyed at the end of the campaign's retention period.
+    list_destroyed: bool = False
 
 
 def _receipt_hash(receipt: str, pepper: bytes) -> str:
@@ -76,6 +78,8 @@ async def status(receipt: str, *, keystore: Keystore, pepper: bytes) -> PledgeSt
     pledge = await find_pledge(receipt, pepper=pepper)
     campaign: Campaign = pledge.campaign
     if pledge.revealed:
+        if campaign.release_destroyed:
+            return PledgeStatus(campaign, "revealed", None, list_destroyed=True)
         cosigners = None
         if campaign.audience in (Audience.COSIGNERS, Audience.PUBLIC):
             cosigners = await release.cosigners(campaign, keystore=keystore)
@@ -134,7 +138,7 @@ async def withdraw(
                     await LifecycleEvent.create(
                         campaign_id=campaign.id,
                         kind=EventKind.THRESHOLD_LOST,
-                        at=now,
+                        at=clock.week_start(now),  # caused by this withdrawal: the week only
                         using_db=connection,
                     )
                     current.state = CampaignState.OPEN

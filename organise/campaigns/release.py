@@ -3,7 +3,8 @@
 - Organisers: the full records sealed to the public key of each enabled member of the campaign's
   team at the moment of the reveal (`team.recipient_keys`), and to no one else. Only someone
   holding one of those private keys (a member's passphrase, or their signed-in session) can
-  read them.
+  read them, and only while the campaign's release key exists: the stream's head is stored
+  wrapped under it (`crypto.streams.wrap_head`).
 - Co-signers: name, contact, team and message of the revealed set, under a keystore key: the
   server decrypts it only to answer a request carrying a revealed co-signer's receipt.
 - The public: the names of revealed signers who chose to be listed, under the same keystore key.
@@ -15,9 +16,14 @@ neither the reveal nor the export holds the sealed or opened result whole. The s
 authenticated as a sequence: a chunk dropped, reordered, cut off or taken from another campaign
 makes the reader fail (`crypto.errors.StreamError`) rather than return fewer records.
 
+All three are readable until `Campaign.keep_revealed_days` after the reveal; then `retention`
+deletes the release key and the stored lists.
+
 Releases made before streaming hold one whole blob in the campaign row (`crypto.sealing` for
 organisers, `crypto.atrest` for the others); `crypto.streams.is_head` tells the two apart by
-their first byte, and both are authenticated, so neither can be read as the other.
+their first byte, and both are authenticated, so neither can be read as the other. Organisers'
+heads stored before wrapping (first byte 0x21) still open with a private key alone, until their
+retention ends.
 """
 
 from __future__ import annotations
@@ -58,6 +64,23 @@ def cosigners_context(campaign: Campaign) -> str:
 
 def public_context(campaign: Campaign) -> str:
     return f"organise.campaign-release.public:{campaign.id}"
+
+
+def organisers_head_context(campaign: Campaign) -> str:
+    return f"organise.campaign-release.organisers-head:{campaign.id}"
+
+
+def destroyed() -> Refused:
+    """The answer once the retention period has destroyed the revealed lists."""
+    return Refused(
+        _(
+            "The revealed list of this campaign was destroyed at the end of its retention "
+            "period: nobody can read it on this server any more. Copies the organisers "
+            "exported are theirs to keep or destroy."
+        ),
+        status=410,
+        code="release_destroyed",
+    )
 
 
 def _encode(value: object) -> bytes:
@@ -120,7 +143,13 @@ def sealed_chunks(
         writers[Audience.ORGANISERS] = streams.seal_to_recipients(
             organiser_keys, context=organisers_context(campaign)
         )
-        released.to_organisers = writers[Audience.ORGANISERS].head
+        # Stored wrapped under the release key: once retention deletes that key, a database
+        # copy plus an organiser's passphrase opens nothing.
+        released.to_organisers = streams.wrap_head(
+            writers[Audience.ORGANISERS].head,
+            release_key,
+            context=organisers_head_context(campaign),
+        )
     if campaign.audience in (Audience.COSIGNERS, Audience.PUBLIC):
         writers[Audience.COSIGNERS] = streams.seal_under_key(
             release_key, context=cosigners_context(campaign)
@@ -197,34 +226,48 @@ async def _open_stream(
 
 
 def organiser_reader(
-    campaign: Campaign, private_key: nacl.public.PrivateKey
+    campaign: Campaign, private_key: nacl.public.PrivateKey, release_key: bytes | None = None
 ) -> streams.StreamReader | None:
     """Check at once that the release is addressed to this key (EnvelopeError if not).
 
     None for a release made before streaming (one whole blob; `organiser_records` reads it).
+    A head stored wrapped needs the campaign's release key (`release_key_of`): without it (the
+    retention period is over), Refused `release_destroyed`.
     """
+    if campaign.release_destroyed:
+        raise destroyed()
     head = campaign.released_to_organisers
-    if head is None or not streams.is_head(bytes(head)):
+    if head is None:
         return None
-    return streams.open_for_recipient(
-        bytes(head), private_key, context=organisers_context(campaign)
-    )
+    head = bytes(head)
+    if streams.is_wrapped_head(head):
+        if release_key is None:
+            raise destroyed()
+        try:
+            head = streams.unwrap_head(head, release_key, context=organisers_head_context(campaign))
+        except EnvelopeError:
+            # Under this campaign's own key and name, so only an altered or moved head fails.
+            raise StreamError("The stored head of the revealed pledges is altered.") from None
+    elif not streams.is_head(head):
+        return None  # made before streaming (and before wrapping): opened as one blob
+    return streams.open_for_recipient(head, private_key, context=organisers_context(campaign))
 
 
 async def organiser_records(
-    campaign: Campaign, private_key: nacl.public.PrivateKey
+    campaign: Campaign, private_key: nacl.public.PrivateKey, release_key: bytes | None = None
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """The revealed records, one chunk (a list) at a time.
 
     EnvelopeError before any record for a key the release was not sealed to; StreamError, possibly
     after some chunks, for a stream that was cut short or altered.
     """
-    if campaign.released_to_organisers is None:
+    reader = organiser_reader(campaign, private_key, release_key)  # refuses a destroyed one
+    stored = campaign.released_to_organisers
+    if stored is None:
         return
-    reader = organiser_reader(campaign, private_key)
     if reader is None:
         data = sealing.open_sealed(
-            bytes(campaign.released_to_organisers),
+            bytes(stored),
             private_key,
             context=organisers_context(campaign),
         )
@@ -235,13 +278,18 @@ async def organiser_records(
 
 
 async def open_for_organiser(
-    campaign: Campaign, private_key: nacl.public.PrivateKey
+    campaign: Campaign, private_key: nacl.public.PrivateKey, release_key: bytes | None = None
 ) -> list[dict[str, Any]]:
     """Every revealed record in one list (for the organiser's page)."""
-    return [record async for chunk in organiser_records(campaign, private_key) for record in chunk]
+    return [
+        record
+        async for chunk in organiser_records(campaign, private_key, release_key)
+        for record in chunk
+    ]
 
 
-async def _release_key(campaign: Campaign, keystore: Keystore) -> bytes | None:
+async def release_key_of(campaign: Campaign, keystore: Keystore) -> bytes | None:
+    """The key of the campaign's revealed lists; None once the retention has deleted it."""
     return await keys.in_thread(keystore.get, keys.release_key(campaign.id))
 
 
@@ -267,7 +315,7 @@ async def _server_read(
 
 
 async def cosigners(campaign: Campaign, *, keystore: Keystore) -> list[dict[str, str]]:
-    key = await _release_key(campaign, keystore)
+    key = await release_key_of(campaign, keystore)
     if key is None or campaign.released_to_cosigners is None:
         return []
     return await _server_read(
@@ -280,7 +328,7 @@ async def cosigners(campaign: Campaign, *, keystore: Keystore) -> list[dict[str,
 
 
 async def public_names(campaign: Campaign, *, keystore: Keystore) -> list[str]:
-    key = await _release_key(campaign, keystore)
+    key = await release_key_of(campaign, keystore)
     if key is None or campaign.released_to_public is None:
         return []
     return await _server_read(

@@ -37,7 +37,7 @@ from crypto import atrest
 from crypto.envelope import open_pledge
 from crypto.errors import EnvelopeError
 from crypto.keystore import Keystore
-from organise.campaigns import counting, gateshares, keys, policy, release, shredding, team
+from organise.campaigns import clock, counting, gateshares, keys, policy, release, shredding, team
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -160,7 +160,7 @@ async def _back_to_open(campaign_id: UUID, keystore: Keystore, now: datetime) ->
             await LifecycleEvent.create(
                 campaign_id=campaign_id,
                 kind=EventKind.THRESHOLD_LOST,
-                at=now,
+                at=clock.week_start(now),
                 using_db=connection,
             )
     await keys.delete_prefix(keystore, keys.submitted_prefix(campaign_id))
@@ -317,7 +317,12 @@ async def _reveal_claimed(
             .using_db(connection)
             .update(
                 state=CampaignState.REVEALED,
-                revealed_at=now,
+                # Rounded up: it times the retention (`retention`) and is cleared with the lists.
+                revealed_at=clock.hour_up(now),
+                # The claim token and the cooling-off end have served: kept, they would date
+                # the crossing.
+                reveal_claimed_at=None,
+                cooling_off_ends_at=None,
                 revealed_count=len(opened_ids),
                 released_to_organisers=released.to_organisers,
                 released_to_cosigners=released.to_cosigners,
@@ -331,7 +336,7 @@ async def _reveal_claimed(
         await LifecycleEvent.create(
             campaign_id=campaign_id,
             kind=EventKind.REVEALED,
-            at=now,
+            at=clock.week_start(now),  # the week only: a reveal follows a pledge's crossing
             count=len(opened_ids),
             using_db=connection,
         )

@@ -71,6 +71,7 @@ schemas: dict[str, Any] = {
             "gate": {"type": "string"},
             "revealed_count": {"type": "integer", "nullable": True},
             "listed_signers": {"type": "array", "items": {"type": "string"}},
+            "list_destroyed": {"type": "boolean"},
             "destroyed_unread": {"type": "integer"},
             # Set once an administrator assigned a new owner (see docs/campaigns.md, "Teams").
             "owner_assigned_week": {"type": "string", "format": "date"},
@@ -97,6 +98,8 @@ schemas: dict[str, Any] = {
             "cosigners": {"type": "array", "items": {"type": "object"}},
             "owner_assigned_week": {"type": "string", "format": "date"},
             "reveal_not_before": {"type": "string"},
+            # The revealed lists were destroyed after the campaign's retention period.
+            "list_destroyed": {"type": "boolean"},
         },
     },
     "Withdrawn": {

@@ -48,6 +48,10 @@ class CampaignSpec:
     onward_invites: int = 0
     progress_display: ProgressDisplay = ProgressDisplay.EXACT
     gate: GatePolicy = SERVER_ALONE
+    invite_depth: int = policy.DEFAULT_INVITE_DEPTH
+    keep_revealed_days: int = policy.DEFAULT_KEEP_REVEALED_DAYS
+    # The organiser ticked "I understand" for a chain bound at or above the threshold.
+    accept_chain_risk: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,16 @@ def spec_from_values(values: Mapping[str, Any]) -> CampaignSpec:
         onward_invites=values["onward_invites"],
         progress_display=ProgressDisplay(values["progress_display"]),
         gate=_gate(values),
+        invite_depth=_or_default(values.get("invite_depth"), policy.DEFAULT_INVITE_DEPTH),
+        keep_revealed_days=_or_default(
+            values.get("keep_revealed_days"), policy.DEFAULT_KEEP_REVEALED_DAYS
+        ),
+        accept_chain_risk=bool(values.get("accept_chain_risk")),
     )
+
+
+def _or_default(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _deadline_problem(message: str) -> Refused:
@@ -98,7 +111,8 @@ def _deadline_problem(message: str) -> Refused:
 
 
 def check_spec(spec: CampaignSpec, *, now: datetime | None = None) -> CampaignSpec:
-    """What the field table cannot check on its own: the deadline against the clock.
+    """What the field table cannot check on its own: the deadline against the clock, and the
+    invite chain's bound against the threshold.
 
     Onward codes only mean something when a code is needed to sign.
     """
@@ -109,6 +123,31 @@ def check_spec(spec: CampaignSpec, *, now: datetime | None = None) -> CampaignSp
         raise _deadline_problem(_("The deadline must be in the future."))
     if spec.deadline > now + MAX_DEADLINE_AHEAD:
         raise _deadline_problem(_("The deadline can be at most three years ahead."))
+    risk = policy.chain_risk(
+        invite_mode=spec.invite_mode,
+        onward_invites=spec.onward_invites,
+        invite_depth=spec.invite_depth,
+        threshold=spec.threshold,
+    )
+    if not risk.open_mode and risk.forces_reveal and not spec.accept_chain_risk:
+        raise Refused(
+            {
+                "accept_chain_risk": _(
+                    "With %(k)d onward codes per pledge and an invite depth of %(d)d, one "
+                    "leaked organiser-made code can add up to %(x)d pledges, which reaches "
+                    "the threshold of %(n)d: one infiltrator could force the reveal alone. "
+                    "Lower the onward codes or the depth, raise the threshold, or confirm "
+                    'that you understand ("I understand" box; --accept-chain-risk).'
+                )
+                % {
+                    "k": spec.onward_invites,
+                    "d": spec.invite_depth,
+                    "x": risk.bound,
+                    "n": spec.threshold,
+                }
+            },
+            code="chain_risk",
+        )
     return dataclasses.replace(
         spec,
         deadline=spec.deadline.astimezone(UTC),
@@ -161,6 +200,8 @@ async def create_campaign(
                 audience=spec.audience,
                 invite_mode=spec.invite_mode,
                 onward_invites=spec.onward_invites,
+                invite_depth=spec.invite_depth,
+                keep_revealed_days=spec.keep_revealed_days,
                 progress_display=spec.progress_display,
                 gate_mode=spec.gate.mode,
                 gate_gatekeepers=spec.gate.gatekeepers,

@@ -47,6 +47,9 @@ async def clear_leftovers(campaign_id: UUID, keystore: Keystore) -> bool:
         return False
     # The gate can never be opened again: the server's share and handed-in shares go.
     await keys.delete_prefix(keystore, keys.gate_prefix(campaign.id))
+    if campaign.release_destroyed:
+        # Retention over (`retention`): without this key no copy of the lists opens.
+        await keys.in_thread(keystore.delete, keys.release_key(campaign.id))
     cleared = await Campaign.filter(
         id=campaign.id, state=campaign.state, shredded=campaign.shredded, keys_pending=True
     ).update(keys_pending=False)

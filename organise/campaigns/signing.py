@@ -6,7 +6,9 @@ Order of work, and why:
    worker typed is ever written anywhere in the clear.
 2. Put the per-pledge key in the keystore *before* the database transaction, so a committed
    pledge always has its key. If the transaction fails, the key is deleted again.
-3. One transaction: delete the invite code's row (refused unless exactly one row went), insert
+3. One transaction: delete the invite code's row (refused unless exactly one row went; the
+   delete hands back the code's generation, so two uses of one code cannot both mint onward
+   codes, and only a code of a generation below the campaign's invite depth gives any), insert
    the pledge and any onward codes, then count the pledge with a conditional
    `UPDATE ... WHERE state IN (...) RETURNING ...` (which locks the campaign row on PostgreSQL,
    serialising signatures of one campaign, and hands back the fresh state and count without a
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -34,7 +36,7 @@ from crypto import codes
 from crypto.envelope import seal_pledge
 from crypto.errors import CodeFormatError, PlaintextTooLarge
 from crypto.keystore import Keystore
-from organise.campaigns import counting, invites, keys, policy
+from organise.campaigns import clock, counting, invites, keys, policy
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -169,7 +171,13 @@ async def sign(
     receipt_hash = receipt_digest(receipt, pepper)
     onward_shown: list[str] = []
     onward_rows: list[InviteCode] = []
-    if campaign.invite_mode == InviteMode.INVITE and campaign.onward_invites:
+    if (
+        campaign.invite_mode == InviteMode.INVITE
+        and campaign.onward_invites
+        and campaign.invite_depth > 0
+    ):
+        # Made before the transaction (it is only hashing); given out only if the code used
+        # turns out to be of a generation below the depth.
         onward_shown, onward_rows = invites.fresh_codes(campaign.onward_invites, pepper)
 
     key_name = keys.pledge_key(campaign.id, pledge_id)
@@ -190,7 +198,7 @@ async def sign(
         raise
     return Signed(
         receipt=receipt,
-        invite_codes=onward_shown,
+        invite_codes=onward_shown if reached[2] else [],
         state=reached[1],
         threshold_reached=reached[0],
     )
@@ -231,6 +239,36 @@ async def _count(
     )
 
 
+async def _use_code(
+    campaign: Campaign, code_hash: str, now: datetime, connection: BaseDBAsyncClient
+) -> int:
+    """Delete the code's row and return its generation, or raise Refused.
+
+    `DELETE ... RETURNING generation`: the generation comes from the very row this transaction
+    deleted, so of two concurrent uses of one code only the one that deleted it learns it.
+    """
+    delete = (
+        InviteCode.filter(code_hash=code_hash, campaign_id=campaign.id)
+        .using_db(connection)
+        .delete()
+    )
+    delete._make_query()
+    built: Any = delete.query  # pypika's builder methods carry no type hints
+    query = built.returning("generation")
+    rows = await connection.execute_query_dict(*query.get_parameterized_sql())
+    if len(rows) == 1:
+        return int(rows[0]["generation"])
+    # A read, not the counting update: refused codes never queue on the row lock.
+    found = await Campaign.filter(id=campaign.id).using_db(connection).get()
+    if found.state not in policy.SIGNABLE or found.deadline <= now:
+        raise closed_error(found)  # a closed campaign says so, whatever the code
+    raise Refused(
+        _("This invite code is not valid or has already been used."),
+        status=403,
+        code="invite_code_refused",
+    )
+
+
 async def _commit(
     campaign: Campaign,
     *,
@@ -241,24 +279,19 @@ async def _commit(
     code_hash: str | None,
     onward_rows: list[InviteCode],
     now: datetime,
-) -> tuple[bool, CampaignState]:
+) -> tuple[bool, CampaignState, bool]:
+    """(threshold reached by this pledge, state, onward codes stored)."""
     async with in_transaction() as connection:
         if code_hash is not None:
-            used = (
-                await InviteCode.filter(code_hash=code_hash, campaign_id=campaign.id)
-                .using_db(connection)
-                .delete()
-            )
-            if used != 1:
-                # A read, not the counting update: refused codes never queue on the row lock.
-                found = await Campaign.filter(id=campaign.id).using_db(connection).get()
-                if found.state not in policy.SIGNABLE or found.deadline <= now:
-                    raise closed_error(found)  # a closed campaign says so, whatever the code
-                raise Refused(
-                    _("This invite code is not valid or has already been used."),
-                    status=403,
-                    code="invite_code_refused",
-                )
+            generation = await _use_code(campaign, code_hash, now, connection)
+            # The depth is fixed at creation, so the row read before the transaction is current.
+            if generation < campaign.invite_depth:
+                for row in onward_rows:
+                    row.generation = generation + 1
+            else:
+                onward_rows = []
+        else:
+            onward_rows = []
         await Pledge.create(
             id=pledge_id,
             campaign_id=campaign.id,
@@ -281,7 +314,7 @@ async def _commit(
                     .using_db(connection)
                     .update(
                         state=CampaignState.COOLING_OFF,
-                        cooling_off_ends_at=now + timedelta(hours=current.cooling_off_hours),
+                        cooling_off_ends_at=clock.cooling_off_end(now, current.cooling_off_hours),
                     )
                 )
                 if moved == 1:
@@ -289,7 +322,7 @@ async def _commit(
                     await LifecycleEvent.create(
                         campaign_id=campaign.id,
                         kind=EventKind.THRESHOLD_REACHED,
-                        at=now,
+                        at=clock.week_start(now),
                         using_db=connection,
                     )
-        return reached, CampaignState.COOLING_OFF if reached else current.state
+        return reached, CampaignState.COOLING_OFF if reached else current.state, bool(onward_rows)

@@ -357,3 +357,106 @@ def test_an_admin_assigns_an_owner_to_a_campaign_nobody_can_receive(server):
     again = server.run_cli("campaign", "team", "owner", "orphan", "cli-owner")
     assert again.returncode != 0
     assert "its owner changes the team" in again.stderr
+
+
+def test_create_refuses_a_chain_that_reaches_the_threshold(server):
+    refused = _create(server, "chain", "Chain", "We refuse.", "6", "--onward-invites", "5")
+    assert refused.returncode != 0
+    assert "up to 6 pledges" in refused.stderr
+    assert "threshold of 6" in refused.stderr
+    assert "--accept-chain-risk" in refused.stderr
+    too_deep = _create(server, "chain", "Chain", "We refuse.", "99", "--invite-depth", "4")
+    assert too_deep.returncode != 0
+    assert "Invite depth" in too_deep.stderr
+    _ok(
+        _create(
+            server,
+            "chain",
+            "Chain",
+            "We refuse.",
+            "6",
+            "--onward-invites",
+            "5",
+            "--accept-chain-risk",
+        )
+    )
+    shown = json.loads(_ok(server.run_cli("campaign", "show", "chain")))
+    assert (shown["invite_depth"], shown["invite_chain_bound"]) == (1, 6)
+    assert "could force the reveal" in shown["invite_chain"]
+    out = _ok(_create(server, "chain10", "Chain", "We refuse.", "10", "--onward-invites", "5"))
+    assert "at most 6 pledges" in json.loads(out)["invite_chain"]
+    shown = json.loads(_ok(server.run_cli("campaign", "show", "chain10")))
+    assert "can add at most 6 pledges" in shown["invite_chain"]
+    assert "only 4 real coworkers have signed" in shown["invite_chain"]
+
+
+def test_show_after_a_crossing_gives_whole_hours_and_weeks(server, tmp_path):
+    passphrase_file = tmp_path / "passphrase"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    _ok(
+        server.run_cli(
+            "organiser",
+            "create",
+            "hours-organiser",
+            "--role",
+            "organiser",
+            "--passphrase-file",
+            str(passphrase_file),
+        )
+    )
+    _ok(_create(server, "hours", "Hours", "We refuse.", "2", "--keep-revealed", "5"))
+    codes = _ok(
+        server.run_cli("campaign", "invites", "hours", "--count", "2", "--organiser", OWNER)
+    ).splitlines()
+    for code, name in zip(codes, ("Ada", "Grace"), strict=True):
+        response = httpx.post(
+            f"{server.url}/api/v1/campaigns/hours/pledges",
+            json={"invite_code": code, "name": name},
+            timeout=30,
+        )
+        assert response.status_code == 201, response.text
+    shown = json.loads(_ok(server.run_cli("campaign", "show", "hours")))
+    assert shown["state"] == "cooling_off"
+    ends = datetime.fromisoformat(shown["cooling_off_ends_at"])
+    assert (ends.minute, ends.second, ends.microsecond) == (0, 0, 0)
+    assert ends >= datetime.now(UTC) + timedelta(hours=48) - timedelta(minutes=1)
+    reached = [e for e in shown["events"] if e["kind"] == "threshold_reached"]
+    assert len(reached) == 1
+    assert datetime.fromisoformat(reached[0]["week"]).weekday() == 0  # a Monday: the week
+    assert "T" not in reached[0]["week"]  # no time of day
+    with sqlite3.connect(server.instance_dir / "organise.sqlite3") as db:
+        raw = db.execute(
+            "SELECT at FROM campaign_event WHERE kind = 'threshold_reached' AND campaign_id = "
+            "(SELECT id FROM campaign WHERE slug = 'hours')"
+        ).fetchone()[0]
+    assert datetime.fromisoformat(raw).time() == datetime.min.time()
+
+    # As if the cooling-off, and then the retention, had passed.
+    with sqlite3.connect(server.instance_dir / "organise.sqlite3") as db:
+        db.execute(
+            "UPDATE campaign SET cooling_off_ends_at = ? WHERE slug = 'hours'",
+            ((datetime.now(UTC) - timedelta(hours=1)).isoformat(" "),),
+        )
+    _ok(server.run_cli("tick"))
+    reveal = (
+        "campaign",
+        "reveal",
+        "hours",
+        "--organiser",
+        OWNER,
+        "--passphrase-file",
+        str(passphrase_file),
+    )
+    assert "Grace" in _ok(server.run_cli(*reveal))
+    with sqlite3.connect(server.instance_dir / "organise.sqlite3") as db:
+        db.execute(
+            "UPDATE campaign SET revealed_at = ? WHERE slug = 'hours'",
+            ((datetime.now(UTC) - timedelta(days=5, hours=1)).isoformat(" "),),
+        )
+    assert json.loads(_ok(server.run_cli("tick")))["releases_destroyed"] == 1
+    refused = server.run_cli(*reveal)
+    assert refused.returncode != 0
+    assert "destroyed at the end of its retention period" in refused.stderr
+    shown = json.loads(_ok(server.run_cli("campaign", "show", "hours")))
+    assert shown["release_destroyed"] is True
+    assert shown["revealed_at"] is None

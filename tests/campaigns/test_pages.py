@@ -64,7 +64,7 @@ async def test_an_unknown_campaign_page_is_404(client):
 
 
 async def test_signing_through_the_form_shows_the_receipt_once(app, client):
-    campaign = (await make_campaign(app, onward_invites=2)).campaign
+    campaign = (await make_campaign(app, onward_invites=2, accept_chain_risk=True)).campaign
     [code] = await make_codes(app, campaign, 1)
     form = await client.get("/campaigns/walkout/sign")
     assert form.status_code == 200
@@ -181,6 +181,8 @@ def _create_form(**overrides):
         "audience": "organisers",
         "invite_mode": "invite",
         "onward_invites": "2",
+        # 1 + 2 = 3 pledges from one code reach the threshold of 3: confirmed.
+        "accept_chain_risk": "1",
         "progress_display": "rounded",
         "gate_mode": "server",
         "gatekeepers": "3",

@@ -82,10 +82,17 @@ async def _revealed(app, count: int, **options) -> Campaign:
     return await refreshed(campaign)
 
 
-async def _csv(campaign: Campaign, private_key) -> list[list[str]]:
+def _release_key(app, campaign: Campaign) -> bytes | None:
+    # The organisers' copy is wrapped under the release key (kept until the retention ends).
+    return app.state.runtime.keystore.get(keys.release_key(campaign.id))
+
+
+async def _csv(app, campaign: Campaign, private_key) -> list[list[str]]:
     buffer = io.StringIO()
     csv_export.write_header(buffer)
-    async for records in release.organiser_records(campaign, private_key):
+    async for records in release.organiser_records(
+        campaign, private_key, _release_key(app, campaign)
+    ):
         csv_export.write_rows(buffer, records)
     return list(csv.reader(io.StringIO(buffer.getvalue())))
 
@@ -99,7 +106,7 @@ async def test_a_reveal_larger_than_a_chunk_reads_back_whole_and_sorted(app, cli
     ).count()
     assert chunks == -(-COUNT // release.CHUNK_RECORDS) > 1
 
-    rows = await _csv(campaign, private_key)
+    rows = await _csv(app, campaign, private_key)
     assert len(rows) == COUNT + 1
     names = [row[0] for row in rows[1:]]
     assert names == sorted(f"Signer {number:05d}" for number in range(COUNT))
@@ -121,8 +128,15 @@ async def _stored(campaign: Campaign) -> list[ReleasedChunk]:
     )
 
 
-async def _read_all(campaign: Campaign, private_key) -> int:
-    return sum([len(chunk) async for chunk in release.organiser_records(campaign, private_key)])
+async def _read_all(app, campaign: Campaign, private_key) -> int:
+    return sum(
+        [
+            len(chunk)
+            async for chunk in release.organiser_records(
+                campaign, private_key, _release_key(app, campaign)
+            )
+        ]
+    )
 
 
 async def _drop_middle(campaign: Campaign, stored: list[ReleasedChunk]) -> None:
@@ -153,10 +167,10 @@ async def _extra(campaign: Campaign, stored: list[ReleasedChunk]) -> None:
 async def test_a_damaged_stream_is_refused_not_read_short(app, client, damage):
     private_key = await _organiser_key()
     campaign = await _revealed(app, COUNT)
-    assert await _read_all(campaign, private_key) == COUNT
+    assert await _read_all(app, campaign, private_key) == COUNT
     await damage(campaign, await _stored(campaign))
     with pytest.raises(StreamError):
-        await _read_all(campaign, private_key)
+        await _read_all(app, campaign, private_key)
 
 
 async def test_chunks_cannot_be_spliced_between_campaigns(app, client):
@@ -167,7 +181,7 @@ async def test_chunks_cannot_be_spliced_between_campaigns(app, client):
     ours = await _stored(first)
     await ReleasedChunk.filter(id=ours[1].id).update(data=theirs[1].data)
     with pytest.raises(StreamError):
-        await _read_all(first, private_key)
+        await _read_all(app, first, private_key)
     # Nor the whole release: the head names the campaign it belongs to.
     await Campaign.filter(id=first.id).update(released_to_organisers=second.released_to_organisers)
     await ReleasedChunk.filter(campaign_id=first.id).delete()
@@ -176,7 +190,7 @@ async def test_chunks_cannot_be_spliced_between_campaigns(app, client):
             campaign_id=first.id, audience=chunk.audience, position=chunk.position, data=chunk.data
         )
     with pytest.raises(StreamError):
-        await _read_all(await refreshed(first), private_key)
+        await _read_all(app, await refreshed(first), private_key)
 
 
 async def test_a_stranger_is_refused_before_reading_any_chunk(app, client):
@@ -184,7 +198,7 @@ async def test_a_stranger_is_refused_before_reading_any_chunk(app, client):
     campaign = await _revealed(app, 5)
     stranger = await _organiser_key("late")  # created after the reveal
     with pytest.raises(EnvelopeError) as caught:
-        release.organiser_reader(campaign, stranger)
+        release.organiser_reader(campaign, stranger, _release_key(app, campaign))
     assert not isinstance(caught.value, StreamError)
 
 

@@ -89,14 +89,16 @@ async def test_a_code_of_another_campaign_is_refused(app, client):
 
 
 async def test_onward_codes_are_new_single_use_codes(app, client):
-    campaign = (await make_campaign(app, onward_invites=2)).campaign
+    campaign = (await make_campaign(app, onward_invites=2, accept_chain_risk=True)).campaign
     [code] = await make_codes(app, campaign, 1)
     first = (await sign(client, "walkout", code, "Rosa")).json()
     assert len(first["invite_codes"]) == 2
     assert await InviteCode.filter(campaign_id=campaign.id).count() == 2
     second = await sign(client, "walkout", first["invite_codes"][0], "Emma")
     assert second.status_code == 201
-    assert len(second.json()["invite_codes"]) == 2
+    # An onward code is of generation 1: at the default depth (1) it gives no more codes.
+    assert second.json()["invite_codes"] == []
+    assert await InviteCode.filter(campaign_id=campaign.id).count() == 1
     reused = await sign(client, "walkout", first["invite_codes"][0], "Mallory")
     assert reused.status_code == 403
 

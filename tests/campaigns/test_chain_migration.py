@@ -1,0 +1,97 @@
+"""Upgrading a database that holds campaigns: old codes stop chaining, old times lose precision."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate as run_migrations
+
+from organise.campaigns.models import Campaign, InviteCode, LifecycleEvent
+from organise.db import migrate, tortoise_config
+from organise.settings import Settings
+from tests.conftest import ON_POSTGRES, truncate_postgres
+
+
+async def _fresh_database(settings: Settings, tmp_path: Path) -> Settings:
+    if not ON_POSTGRES:
+        return dataclasses.replace(settings, database_url=f"sqlite://{tmp_path / 'old.sqlite3'}")
+    await Tortoise.init(config=tortoise_config(settings))
+    await Tortoise.get_connection("default").execute_script(
+        "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+    )
+    await Tortoise.close_connections()
+    return settings
+
+
+CROSSED = datetime(2030, 5, 1, 14, 23, 45, 123456, tzinfo=UTC)  # a Wednesday
+COOLING_OFF_ENDS = datetime(2030, 5, 3, 14, 23, 45, 123456, tzinfo=UTC)
+
+
+async def _insert(client, table: str, row: dict[str, object]) -> None:
+    postgres = client.capabilities.dialect == "postgres"
+    marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(row) + 1))
+    await client.execute_query(
+        f"INSERT INTO {table} ({', '.join(row)}) VALUES ({marks})",  # noqa: S608
+        [str(v) if isinstance(v, uuid.UUID) and not postgres else v for v in row.values()],
+    )
+
+
+async def test_old_codes_get_the_largest_generation_and_times_are_rounded(settings, tmp_path):
+    settings = await _fresh_database(settings, tmp_path)
+    config = tortoise_config(settings)
+    await run_migrations(config=config, target="campaigns.0003_released_chunks")
+    await Tortoise.close_connections()
+    await Tortoise.init(config=config)
+    campaign_id = uuid.uuid4()
+    try:
+        client = Tortoise.get_connection("default")
+        await _insert(
+            client,
+            "campaign",
+            {
+                "id": campaign_id, "slug": "old", "title": "Old", "demand": "x",
+                "employer": "", "contract": "", "threshold": 10,
+                "deadline": datetime(2031, 1, 1, tzinfo=UTC), "cooling_off_hours": 48,
+                "audience": "organisers", "invite_mode": "invite", "onward_invites": 5,
+                "progress_display": "exact", "gate_mode": "server", "gate_gatekeepers": 0,
+                "gate_threshold": 0, "gate_identifier": 1, "public_key": b"k" * 32,
+                "state": "cooling_off", "pledge_count": 10, "destroyed_count": 0,
+                "shredded": False, "keys_pending": False, "created_at": CROSSED,
+                "cooling_off_ends_at": COOLING_OFF_ENDS,
+            },
+        )  # fmt: skip
+        for number in range(3):
+            await _insert(
+                client,
+                "campaign_invite",
+                {"code_hash": f"{number:064d}", "campaign_id": campaign_id},
+            )
+        for kind in ("created", "threshold_reached"):
+            await _insert(
+                client,
+                "campaign_event",
+                {"id": uuid.uuid4(), "campaign_id": campaign_id, "kind": kind, "at": CROSSED},
+            )
+    finally:
+        await Tortoise.close_connections()
+
+    await migrate(settings)
+    await Tortoise.init(config=config)
+    try:
+        codes = await InviteCode.filter(campaign_id=campaign_id)
+        assert [code.generation for code in codes] == [3, 3, 3]
+        campaign = await Campaign.get(id=campaign_id)
+        assert campaign.invite_depth == 1
+        assert campaign.keep_revealed_days == 30
+        assert campaign.cooling_off_ends_at == datetime(2030, 5, 3, 15, tzinfo=UTC)
+        events = {e.kind.value: e.at for e in await LifecycleEvent.filter(campaign_id=campaign_id)}
+        assert events["threshold_reached"] == datetime(2030, 4, 29, tzinfo=UTC)  # its Monday
+        assert events["created"] == CROSSED  # the organiser's own action keeps its time
+    finally:
+        await Tortoise.close_connections()
+        if ON_POSTGRES:
+            await truncate_postgres(settings.database_url)
