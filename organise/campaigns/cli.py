@@ -221,7 +221,11 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
         except AccountError as error:
             raise Refused(str(error)) from None
         organiser = await Organiser.get_or_none(username=name)
-        if organiser is None or organiser.role not in RECIPIENT_ROLES:
+        if (
+            organiser is None
+            or organiser.role not in RECIPIENT_ROLES
+            or organiser.wrapped_private_key is None  # waiting for enrolment: no key
+        ):
             raise Refused(
                 _("There is no organiser or admin account %(name)s.") % {"name": username}
             )

@@ -278,7 +278,10 @@ async def _reveal_claimed(
     release_key = await keys.in_thread(
         keystore.get_or_create, keys.release_key(campaign_id), atrest.new_field_key
     )
-    organiser_keys = await column_values(Organiser.filter(role__in=RECIPIENT_ROLES), "public_key")
+    # Accounts still waiting for enrolment have no key: nothing can be sealed to them.
+    organiser_keys = await column_values(
+        Organiser.filter(role__in=RECIPIENT_ROLES, public_key__isnull=False), "public_key"
+    )
     opened_ids = [pledge_id for pledge_id, _values in opened]
     records = [values for _id, values in opened]
     del opened
