@@ -44,7 +44,7 @@ MIN_TOKEN_BYTES = 16
 # The kind of secret becomes BLAKE2b's personalisation, "organise:<kind>" (at most 16 bytes),
 # so a hash of one kind of secret never matches another kind even under the same pepper.
 # Kinds in use: "invite", "receipt", "session", "token", "login", "enrol", "sharelk",
-# "sharekey"; "code" is the default.
+# "shareky"; "code" is the default.
 _PERSON_PREFIX = b"organise:"
 _KIND = re.compile(r"[a-z][a-z0-9-]{0,6}")
 

@@ -15,7 +15,16 @@ import click
 from crypto.errors import EnvelopeError, StreamError, WrongPassphrase
 from crypto.keywrap import unwrap_private_key
 from organise.bootstrap import run_with_runtime
-from organise.campaigns import csv_export, gatekeeping, invites, keys, lifecycle, policy, release
+from organise.campaigns import (
+    csv_export,
+    gatekeeping,
+    heldshares,
+    invites,
+    keys,
+    lifecycle,
+    policy,
+    release,
+)
 from organise.campaigns.fields import CAMPAIGN, MAX_BATCH
 from organise.campaigns.models import (
     Audience,
@@ -25,7 +34,7 @@ from organise.campaigns.models import (
     ProgressDisplay,
 )
 from organise.campaigns.reveal import RECIPIENT_ROLES
-from organise.campaigns.setup import create_campaign, spec_from_values
+from organise.campaigns.setup import ShareDelivery, create_campaign, spec_from_values
 from organise.i18n import _
 from organise.organisers.accounts import normalise_username
 from organise.organisers.errors import AccountError
@@ -104,6 +113,19 @@ def campaign() -> None:
     help="With --gatekeepers: the server's share AND K gatekeepers (otherwise any K of N+1 "
     "holders, the server counting as one).",
 )
+@click.option(
+    "--gatekeeper-accounts",
+    default="",
+    help="With --gatekeepers K/N: N enrolled gatekeeper accounts (alice,bob,carol). Each share "
+    "is sealed to its account's own key and shown to nobody.",
+)
+@click.option(
+    "--share-links",
+    is_flag=True,
+    help="With --gatekeepers: deal each share through a one-time link (printed, to be handed "
+    "out) instead of printing the shares. Without either option, the shares are printed for "
+    "paper sheets (offline use): whoever runs this command then sees every share.",
+)
 def create(
     slug: str,
     title: str,
@@ -119,6 +141,8 @@ def create(
     progress: str,
     gatekeepers: str | None,
     server_required: bool,
+    gatekeeper_accounts: str = "",
+    share_links: bool = False,
 ) -> None:
     """Create a campaign; prints one JSON object (with gatekeeper shares, shown only now)."""
     try:
@@ -148,8 +172,17 @@ def create(
     except Refused as refusal:
         raise _refused(refusal) from None
 
+    named = tuple(heldshares.parse_usernames(gatekeeper_accounts))
+    if (named or share_links) and not gatekeepers:
+        raise click.BadParameter("needs --gatekeepers K/N", param_hint="--gatekeeper-accounts")
+    if named and share_links:
+        raise click.BadParameter("choose accounts or links, not both", param_hint="--share-links")
+    delivery = ShareDelivery(gatekeeper_accounts=named, links=share_links)
+
     async def work(runtime: Runtime) -> dict[str, object]:
-        created = await create_campaign(spec, keystore=runtime.keystore, pepper=runtime.code_pepper)
+        created = await create_campaign(
+            spec, keystore=runtime.keystore, pepper=runtime.code_pepper, delivery=delivery
+        )
         made = created.campaign
         output: dict[str, object] = {
             "slug": made.slug,
@@ -159,7 +192,14 @@ def create(
             "deadline": made.deadline.isoformat(),
             "gate": policy.gate_description(gate),
         }
-        if gatekeepers:
+        if created.holders:
+            output["gatekeeper_accounts"] = [
+                {"account": h.username, "fingerprint": h.fingerprint} for h in created.holders
+            ]
+        elif created.share_links:
+            # Paths on this site: prefix its address. Each link shows its share once.
+            output["share_links"] = [f"/shares/{secret}" for secret in created.share_links]
+        elif gatekeepers:
             output["gatekeeper_shares"] = list(created.gatekeeper_shares)
         return output
 

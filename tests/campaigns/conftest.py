@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from crypto.gate import GatePolicy
 from organise.campaigns import invites, lifecycle, ticker
 from organise.campaigns.models import Campaign, Pledge
-from organise.campaigns.setup import CampaignSpec, CreatedCampaign, create_campaign
+from organise.campaigns.setup import PAPER, CampaignSpec, CreatedCampaign, create_campaign
 
 
 @pytest.fixture(autouse=True)
@@ -40,10 +40,12 @@ async def make_campaign(app: Starlette, **overrides: Any) -> CreatedCampaign:
         "gate": GatePolicy("server"),
     }
     values.update(overrides)
+    delivery = values.pop("delivery", PAPER)
     return await create_campaign(
         CampaignSpec(**values),
         keystore=app.state.runtime.keystore,
         pepper=app.state.runtime.code_pepper,
+        delivery=delivery,
     )
 
 
