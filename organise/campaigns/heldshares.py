@@ -204,7 +204,3 @@ async def release(
     await HeldShare.filter(id=held.id).update(handed_in=True, sealed_share=None)
     return outcome
 
-
-async def forget_for(campaign_id: uuid.UUID) -> None:
-    """Drop the sealed shares of a campaign that no longer needs them (revealed or expired)."""
-    await HeldShare.filter(campaign_id=campaign_id).update(sealed_share=None)
