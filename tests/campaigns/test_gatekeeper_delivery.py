@@ -8,8 +8,10 @@ every secret they hold, and the campaign key still cannot be rebuilt before the 
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 
+import pyotp
 import pytest
 
 from crypto import keywrap
@@ -332,3 +334,47 @@ async def test_unknown_share_links_are_refused_plainly(app, client, dealt):
         response = await client.get(path)
         assert response.status_code == 404
         assert "not known" in response.text
+
+
+async def test_a_gatekeeper_with_two_step_sign_in_releases_with_a_code_too(app, client):
+    await make_gatekeeper(app, "ana")
+    for name in ("bo", "cy"):
+        await make_gatekeeper(app, name)
+    await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)
+    offered = await client.get("/organisers/totp")
+    secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', offered.text).group(1)
+    turned_on = await client.post(
+        "/organisers/totp",
+        data={
+            "secret": secret,
+            "code": pyotp.TOTP(secret).now(),
+            "passphrase": GATEKEEPER_PASSPHRASE,
+        },
+        headers=SAME_ORIGIN,
+    )
+    assert "Two-step sign-in is on" in turned_on.text
+    created = await make_campaign(
+        app,
+        gate=GatePolicy("server_and_gatekeepers", 3, 2),
+        delivery=ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy")),
+    )
+    await _to_gate(app, client, created.campaign)
+    held = await HeldShare.get(campaign_id=created.campaign.id, organiser__username="ana")
+    release = f"/organisers/shares/{held.id}/release"
+    without = await client.post(
+        release, data={"passphrase": GATEKEEPER_PASSPHRASE}, headers=SAME_ORIGIN
+    )
+    assert without.status_code == 400
+    assert not (await HeldShare.get(id=held.id)).handed_in
+    next_step = int(time.time()) // 30 + 1
+    with_code = await client.post(
+        release,
+        data={
+            "passphrase": GATEKEEPER_PASSPHRASE,
+            "totp_code": pyotp.TOTP(secret).generate_otp(next_step),
+        },
+        headers=SAME_ORIGIN,
+    )
+    assert with_code.status_code == 200
+    assert "Your share was handed in." in with_code.text
+    assert (await HeldShare.get(id=held.id)).handed_in
