@@ -138,6 +138,7 @@ def _new_keys(passphrase: str) -> tuple[bytes, keywrap.OrganiserKeys]:
 async def redeem(enrolment: Enrolment, *, pepper: bytes, now: datetime | None = None) -> Organiser:
     """Set the holder's passphrase and make the account's key pair under it, once."""
     now = now or datetime.now(UTC)
+    await purge_expired(now)  # a used code's alarm lasts until the code would have expired
     try:
         hashed = code_hash(enrolment.code, pepper)
     except CodeFormatError:
