@@ -203,4 +203,3 @@ async def release(
     del words
     await HeldShare.filter(id=held.id).update(handed_in=True, sealed_share=None)
     return outcome
-
