@@ -43,7 +43,8 @@ MIN_TOKEN_BYTES = 16
 
 # The kind of secret becomes BLAKE2b's personalisation, "organise:<kind>" (at most 16 bytes),
 # so a hash of one kind of secret never matches another kind even under the same pepper.
-# Kinds in use: "invite", "receipt", "session", "token", "login"; "code" is the default.
+# Kinds in use: "invite", "receipt", "session", "token", "login", "enrol", "sharelk",
+# "shareky"; "code" is the default.
 _PERSON_PREFIX = b"organise:"
 _KIND = re.compile(r"[a-z][a-z0-9-]{0,6}")
 
@@ -184,3 +185,31 @@ def new_token(nbytes: int = 32) -> str:
     if nbytes < MIN_TOKEN_BYTES:
         raise ValueError(f"A token needs at least {MIN_TOKEN_BYTES} random bytes.")
     return secrets.token_urlsafe(nbytes)
+
+
+# -- key fingerprints as words ---------------------------------------------------------------
+
+FINGERPRINT_WORDS = 5  # 5 words of the receipt list: about 64 bits
+_FINGERPRINT_PERSON = b"org-key-words"
+
+
+def fingerprint_words(public_key: bytes, count: int = FINGERPRINT_WORDS) -> str:
+    """A public key's fingerprint as a few words, the same wherever it is shown.
+
+    Read aloud or compared over another channel, it tells whether the key the server holds for
+    an account is the one its holder made: a swapped key gives other words. Each word comes
+    from 8 bytes of BLAKE2b of the key (reduced modulo the list's length: the bias is below
+    2^-50), so the words are deterministic and about 12.9 bits each.
+    """
+    if not 1 <= count <= 8:
+        raise ValueError("A fingerprint is 1 to 8 words.")
+    digest = nacl.hash.blake2b(
+        bytes(public_key),
+        digest_size=8 * count,
+        person=_FINGERPRINT_PERSON,
+        encoder=nacl.encoding.RawEncoder,
+    )
+    words = receipt_wordlist()
+    return " ".join(
+        words[int.from_bytes(digest[i * 8 : i * 8 + 8], "big") % len(words)] for i in range(count)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import stat
 
@@ -70,18 +71,27 @@ def test_organiser_create_refuses_bad_passphrases_readably(operator, tmp_path, p
     assert "Traceback" not in result.stderr
 
 
-def test_organiser_create_prompts_when_no_file_is_given(operator):
-    result = operator.run_cli(
-        "organiser",
-        "create",
-        "dana",
-        "--role",
-        "organiser",
-        input_text=f"short\nshort\n{PASSPHRASE}\n{PASSPHRASE}\n",
-    )
+def test_organiser_create_without_a_file_prints_an_enrolment_code(operator, tmp_path):
+    result = operator.run_cli("organiser", "create", "dana", "--role", "organiser")
     assert result.returncode == 0, result.stderr
-    assert "at least 12 characters" in result.stderr  # the first try was refused, then asked again
-    assert "Created organiser account 'dana'" in result.stdout
+    assert "waiting for its holder to enrol" in result.stdout
+    assert "valid 72 hours" in result.stdout
+    assert re.search(r"^    [0-9A-Z]{4}(-[0-9A-Z]{4}){6}$", result.stdout, re.MULTILINE)
+    shown = operator.run_cli("organiser", "show", "dana")
+    assert "enrolled: no" in shown.stdout
+    assert "no key yet" in shown.stdout
+    # The help says who the passphrase file is for.
+    help_text = operator.run_cli("organiser", "create", "--help").stdout
+    assert "Only for your own account" in help_text
+
+
+def test_a_gatekeeper_account_is_made_by_enrolment_only(operator, tmp_path):
+    refused = _create_with_file(operator, tmp_path, "gale", "gatekeeper", PASSPHRASE + "\n")
+    assert refused.returncode == 1
+    assert "enrolment only" in refused.stderr
+    made = operator.run_cli("organiser", "create", "gale", "--role", "gatekeeper")
+    assert made.returncode == 0, made.stderr
+    assert "Created gatekeeper account 'gale'" in made.stdout
 
 
 def test_several_workers_need_postgresql(operator):

@@ -19,6 +19,7 @@ from organise.bootstrap import run_with_runtime
 from organise.campaigns import (
     csv_export,
     gatekeeping,
+    heldshares,
     invites,
     keys,
     lifecycle,
@@ -35,7 +36,7 @@ from organise.campaigns.models import (
     LifecycleEvent,
     ProgressDisplay,
 )
-from organise.campaigns.setup import create_campaign, spec_from_values
+from organise.campaigns.setup import ShareDelivery, create_campaign, spec_from_values
 from organise.i18n import _
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
@@ -153,6 +154,19 @@ def campaign() -> None:
     help="With --gatekeepers: the server's share AND K gatekeepers (otherwise any K of N+1 "
     "holders, the server counting as one).",
 )
+@click.option(
+    "--gatekeeper-accounts",
+    default="",
+    help="With --gatekeepers K/N: N enrolled gatekeeper accounts (alice,bob,carol). Each share "
+    "is sealed to its account's own key and shown to nobody.",
+)
+@click.option(
+    "--share-links",
+    is_flag=True,
+    help="With --gatekeepers: deal each share through a one-time link (printed, to be handed "
+    "out) instead of printing the shares. Without either option, the shares are printed for "
+    "paper sheets (offline use): whoever runs this command then sees every share.",
+)
 def create(
     slug: str,
     title: str,
@@ -172,6 +186,8 @@ def create(
     progress: str,
     gatekeepers: str | None,
     server_required: bool,
+    gatekeeper_accounts: str = "",
+    share_links: bool = False,
 ) -> None:
     """Create a campaign; prints one JSON object (with gatekeeper shares, shown only now)."""
     try:
@@ -204,10 +220,21 @@ def create(
     except Refused as refusal:
         raise _refused(refusal) from None
 
+    named = tuple(heldshares.parse_usernames(gatekeeper_accounts))
+    if (named or share_links) and not gatekeepers:
+        raise click.BadParameter("needs --gatekeepers K/N", param_hint="--gatekeeper-accounts")
+    if named and share_links:
+        raise click.BadParameter("choose accounts or links, not both", param_hint="--share-links")
+    delivery = ShareDelivery(gatekeeper_accounts=named, links=share_links)
+
     async def work(runtime: Runtime) -> dict[str, object]:
         account = await team.team_account(owner, field="owner")
         created = await create_campaign(
-            spec, owner=account, keystore=runtime.keystore, pepper=runtime.code_pepper
+            spec,
+            owner=account,
+            keystore=runtime.keystore,
+            pepper=runtime.code_pepper,
+            delivery=delivery,
         )
         made = created.campaign
         output: dict[str, object] = {
@@ -220,7 +247,14 @@ def create(
             "owner": account.username,
             "invite_chain": policy.campaign_chain_risk(made).text,
         }
-        if gatekeepers:
+        if created.holders:
+            output["gatekeeper_accounts"] = [
+                {"account": h.username, "fingerprint": h.fingerprint} for h in created.holders
+            ]
+        elif created.share_links:
+            # Paths on this site: prefix its address. Each link shows its share once.
+            output["share_links"] = [f"/shares/{secret}" for secret in created.share_links]
+        elif gatekeepers:
             output["gatekeeper_shares"] = list(created.gatekeeper_shares)
         return output
 

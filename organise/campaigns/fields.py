@@ -345,3 +345,27 @@ OWNER_ASSIGNMENT = FieldTable(
         ),
     ),
 )
+
+
+# --- how gatekeeper shares are delivered (read from the campaign form) -------------------------
+
+SHARE_DELIVERIES = ("links", "accounts", "paper")
+MAX_GATEKEEPER_ACCOUNTS_CHARS = 16 * 66
+
+SHARE_DELIVERY = FieldTable(
+    "ShareDelivery",
+    (
+        Field(
+            "share_delivery",
+            _l("How the gatekeepers get their shares"),
+            choices=lambda: SHARE_DELIVERIES,
+            message=_l("Choose how the gatekeepers get their shares."),
+            code="invalid",
+        ),
+        Field(
+            "gatekeeper_accounts",
+            _l("Gatekeeper accounts"),
+            max_chars=MAX_GATEKEEPER_ACCOUNTS_CHARS,
+        ),
+    ),
+)

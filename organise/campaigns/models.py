@@ -237,3 +237,51 @@ class WithdrawnKey(Model):
 
     class Meta:
         table = "campaign_withdrawn_key"
+
+
+class HeldShare(Model):
+    """A gatekeeper share sealed at creation to a gatekeeper account's own public key.
+
+    Nobody saw it: the server dealt it in memory and sealed it (crypto.sealing) before storing.
+    Only the gatekeeper's private key, unwrapped by their passphrase when they release it,
+    opens it. Emptied once handed in.
+    """
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "campaigns.Campaign", related_name="held_shares", on_delete=fields.CASCADE
+    )
+    organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
+        "organisers.Organiser", related_name="held_shares", on_delete=fields.CASCADE
+    )
+    campaign_id: uuid.UUID
+    organiser_id: uuid.UUID
+    sealed_share = fields.BinaryField(null=True)
+    handed_in = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "campaign_held_share"
+        unique_together = (("campaign", "organiser"),)
+
+
+class ShareLink(Model):
+    """A gatekeeper share dealt through a one-time link, for a gatekeeper without an account.
+
+    The link's secret is in its URL only. The row is found by one keyed hash of the secret and
+    the share is encrypted under another (`sharelinks`): without the link, the database and the
+    keystore together do not open it. Once the gatekeeper confirms they wrote the share down,
+    it is deleted and only the week it was taken stays, so a second opening says so.
+    """
+
+    lookup_hash = fields.CharField(max_length=64, primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "campaigns.Campaign", related_name="share_links", on_delete=fields.CASCADE
+    )
+    # Which of the campaign's links (1, 2, ...), so the organisers can follow each one.
+    number = fields.SmallIntField()
+    encrypted_share = fields.BinaryField(null=True)
+    first_shown_week = fields.DateField(null=True)
+    taken_week = fields.DateField(null=True)
+
+    class Meta:
+        table = "campaign_share_link"

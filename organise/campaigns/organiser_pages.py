@@ -14,12 +14,22 @@ from starlette.routing import Route
 
 from crypto.errors import EnvelopeError, StreamError
 from crypto.qr import share_qr_svg
-from organise.campaigns import csv_export, invites, policy, release, retention, team
+from organise.campaigns import (
+    csv_export,
+    heldshares,
+    invites,
+    policy,
+    release,
+    retention,
+    sharelinks,
+    team,
+)
 from organise.campaigns.fields import (
     CAMPAIGN_PAGE,
     INVITES,
     MAX_BATCH,
     OWNER_ASSIGNMENT,
+    SHARE_DELIVERY,
     TEAM_MEMBER,
 )
 from organise.campaigns.models import (
@@ -31,9 +41,10 @@ from organise.campaigns.models import (
     ProgressDisplay,
 )
 from organise.campaigns.pages import campaign_or_404, form_page, no_campaign, page, paragraphs
-from organise.campaigns.setup import create_campaign, spec_from_values
+from organise.campaigns.setup import PAPER, ShareDelivery, create_campaign, spec_from_values
 from organise.i18n import _
-from organise.organisers.models import Role
+from organise.organisers import enrolment
+from organise.organisers.models import Organiser, Role
 from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
 from organise.runtime import runtime
@@ -130,9 +141,44 @@ def _new_page(request: Request, values: dict[str, Any], refusal: Refused | None 
     return form_page(request, "organisers/new.html", {"values": values, **_choices()}, refusal)
 
 
+async def _new_page_with_gatekeepers(
+    request: Request, values: dict[str, Any], refusal: Refused | None = None
+) -> Response:
+    # The enrolled gatekeeper accounts, each with the fingerprint words its holder confirms.
+    gatekeeper_accounts = [
+        (o.username, enrolment.fingerprint(o))
+        for o in await Organiser.filter(
+            role=Role.GATEKEEPER, enrolled=True, public_key__isnull=False
+        ).order_by("username")
+    ]
+    return form_page(
+        request,
+        "organisers/new.html",
+        {"values": values, "gatekeeper_accounts": gatekeeper_accounts, **_choices()},
+        refusal,
+    )
+
+
 @organisers(*MANAGERS)
 async def new_form(request: Request) -> Response:
-    return _new_page(request, dict.fromkeys(CAMPAIGN_PAGE.names, "") | FORM_DEFAULTS)
+    defaults = dict.fromkeys(CAMPAIGN_PAGE.names | SHARE_DELIVERY.names, "") | FORM_DEFAULTS
+    return await _new_page_with_gatekeepers(request, defaults | {"share_delivery": "links"})
+
+
+def _delivery(values: dict[str, Any], gated: bool) -> ShareDelivery:
+    # A form without the choice (an older page) keeps the paper sheets it always showed.
+    chosen = values["share_delivery"] or "paper"
+    if not gated or chosen == "paper":
+        return PAPER
+    if chosen == "links":
+        return ShareDelivery(links=True)
+    named = tuple(heldshares.parse_usernames(values["gatekeeper_accounts"] or ""))
+    if not named:
+        raise Refused(
+            {"gatekeeper_accounts": _("Name the gatekeeper accounts, separated by commas.")},
+            code="gatekeeper_accounts_invalid",
+        )
+    return ShareDelivery(gatekeeper_accounts=named)
 
 
 @organisers(*MANAGERS)
@@ -141,15 +187,33 @@ async def create(request: Request) -> Response:
     served = runtime(request)
     try:
         spec = spec_from_values(CAMPAIGN_PAGE.read_form(form))
+        delivery = _delivery(SHARE_DELIVERY.read_form(form), spec.gate.mode != "server")
         created = await create_campaign(
             spec,
             owner=request.state.organiser,
             keystore=served.keystore,
             pepper=served.code_pepper,
+            delivery=delivery,
         )
     except Refused as refusal:
-        return _new_page(request, CAMPAIGN_PAGE.typed_back(form), refusal)
+        typed = CAMPAIGN_PAGE.typed_back(form) | SHARE_DELIVERY.typed_back(form)
+        return await _new_page_with_gatekeepers(request, typed, refusal)
     campaign = created.campaign
+    if created.holders or created.share_links:
+        links = [
+            str(request.url_for("share_links:confirm", secret=secret))
+            for secret in created.share_links
+        ]
+        return page(
+            request,
+            "organisers/delivered.html",
+            {
+                "campaign": campaign,
+                "holders": created.holders,
+                "links": links,
+                "gate_description": policy.gate_description(policy.gate_policy(campaign)),
+            },
+        )
     if not created.gatekeeper_shares:
         return RedirectResponse(
             request.url_for("campaign_organisers:detail", slug=campaign.slug), status_code=303
@@ -189,6 +253,8 @@ async def _detail_page(
                 (week_of(event.at), policy.event_label(event.kind), event.count) for event in events
             ],
             "cooling_off_ends": campaign.cooling_off_ends_at,  # on a whole hour (`clock`)
+            "share_holders": await heldshares.holders_for(campaign),
+            "share_links": await sharelinks.status_of(campaign.id),
             "can_invite": campaign.invite_mode == InviteMode.INVITE
             and campaign.state in policy.SIGNABLE,
             "max_batch": MAX_BATCH,

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount
 
 from organise.campaigns import api as json_api
-from organise.campaigns import organiser_pages
+from organise.campaigns import gatekeeper_pages, organiser_pages, share_link_pages
 from organise.campaigns import pages as worker_pages
 from organise.campaigns.fields import PLEDGE
 from organise.web.openapi import ref
@@ -15,6 +15,7 @@ from organise.web.openapi import ref
 pages: list[BaseRoute] = [
     Mount("/campaigns", routes=worker_pages.routes, name="campaigns"),
     Mount("/pledges", routes=worker_pages.pledge_routes, name="pledges"),
+    Mount("/shares", routes=share_link_pages.routes, name="share_links"),
 ]
 api: list[BaseRoute] = [
     Mount("/api/v1/campaigns", routes=json_api.campaign_routes, name="api_campaigns"),
@@ -22,6 +23,7 @@ api: list[BaseRoute] = [
 ]
 organiser: list[BaseRoute] = [
     Mount("/organisers/campaigns", routes=organiser_pages.routes, name="campaign_organisers"),
+    Mount("/organisers/shares", routes=gatekeeper_pages.routes, name="held_shares"),
 ]
 
 # The answers of the JSON API ("Receipt", a body shared with reports, is in organise.web.openapi).

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from crypto.gate import GatePolicy, deal_gate
 from crypto.keystore import Keystore
-from organise.campaigns import keys, policy, sharecheck, team
+from organise.campaigns import heldshares, keys, policy, sharecheck, sharelinks, team
 from organise.campaigns.fields import CAMPAIGN, GATE_MODES
 from organise.campaigns.models import (
     Audience,
@@ -57,8 +57,27 @@ class CampaignSpec:
 @dataclass(frozen=True)
 class CreatedCampaign:
     campaign: Campaign
-    # Shown once to the organiser for the gatekeepers, never stored.
+    # Paper-sheet mode only: shown once to the organiser for the gatekeepers, never stored.
     gatekeeper_shares: tuple[str, ...]
+    # Share-link mode: one link secret per gatekeeper (the organiser hands out links).
+    share_links: tuple[str, ...] = ()
+    # Gatekeeper-account mode: who holds each share, with their key fingerprint words.
+    holders: tuple[heldshares.Holder, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShareDelivery:
+    """How gatekeeper shares reach their holders. Neither set: paper sheets (offline use)."""
+
+    gatekeeper_accounts: tuple[str, ...] = ()
+    links: bool = False
+
+    @property
+    def paper(self) -> bool:
+        return not (self.gatekeeper_accounts or self.links)
+
+
+PAPER = ShareDelivery()
 
 
 def _gate(values: Mapping[str, Any]) -> GatePolicy:
@@ -162,10 +181,13 @@ async def create_campaign(
     keystore: Keystore,
     pepper: bytes,
     now: datetime | None = None,
+    delivery: ShareDelivery = PAPER,
 ) -> CreatedCampaign:
     """Deal the gate, keep the server's share in the keystore, and create the campaign row.
 
     `owner` heads the campaign's team: an organiser or admin account holding its own key.
+    The gatekeeper shares are dealt here, in this process's memory, then sealed to gatekeeper
+    accounts or encrypted under one-time link secrets (`delivery`), or returned for paper.
     """
     now = now or datetime.now(UTC)
     spec = check_spec(spec, now=now)
@@ -174,6 +196,15 @@ async def create_campaign(
         raise Refused(
             _("A campaign with this short name already exists."), status=409, code="slug_taken"
         )
+    gatekeepers = 0 if spec.gate.mode == "server" else spec.gate.gatekeepers
+    if not delivery.paper and not gatekeepers:
+        raise Refused(
+            {"gatekeeper_accounts": _("This gate has no gatekeepers to give shares to.")},
+            code="no_gatekeepers",
+        )
+    holders = []
+    if delivery.gatekeeper_accounts:
+        holders = await heldshares.gatekeeper_accounts(delivery.gatekeeper_accounts, gatekeepers)
     dealt = await keys.in_thread(deal_gate, spec.gate)
     share_hashes = None
     if dealt.gatekeeper_shares:
@@ -183,6 +214,12 @@ async def create_campaign(
             pepper=pepper,
         )
     campaign_id = uuid.uuid4()
+    held = heldshares.seal_shares(campaign_id, holders, dealt.gatekeeper_shares) if holders else []
+    links, secrets_ = (
+        sharelinks.deal(campaign_id, dealt.gatekeeper_shares, pepper)
+        if delivery.links
+        else ([], [])
+    )
     share_name = keys.server_share(campaign_id)
     await keys.in_thread(keystore.put, share_name, dealt.server_share.encode("utf-8"))
     try:
@@ -216,6 +253,8 @@ async def create_campaign(
             await LifecycleEvent.create(
                 campaign=campaign, kind=EventKind.CREATED, at=now, using_db=connection
             )
+            for row in (*held, *links):
+                await row.save(using_db=connection, force_create=True)
     except IntegrityError:
         await keys.in_thread(keystore.delete, share_name)
         raise Refused(
@@ -224,4 +263,10 @@ async def create_campaign(
     except BaseException:
         await keys.in_thread(keystore.delete, share_name)
         raise
-    return CreatedCampaign(campaign=campaign, gatekeeper_shares=dealt.gatekeeper_shares)
+    return CreatedCampaign(
+        campaign=campaign,
+        # Sealed or linked shares are shown to nobody, the creating organiser included.
+        gatekeeper_shares=dealt.gatekeeper_shares if delivery.paper else (),
+        share_links=tuple(secrets_),
+        holders=heldshares.holders_of(holders),
+    )

@@ -71,6 +71,8 @@ def can_receive_pledges(organiser: Organiser) -> bool:
 
 
 RECEIVES_PLEDGES: dict[str, object] = {"enrolled": True}
+# Public name for the other account modules (enrolment) that run a KDF.
+in_kdf_thread = _in_kdf_thread
 
 
 def normalise_username(raw: str) -> str:
@@ -133,11 +135,14 @@ async def authenticate(
     key = throttle.throttle_key(username, policy.secret_key)
     await throttle.admit_attempt(key, failures_before_delay=policy.failures_before_delay)
     organiser = await Organiser.get_or_none(username=username)
-    stored = organiser.passphrase_hash if organiser else _decoy_hash()
-    matches = await _in_kdf_thread(passwords.verify_passphrase, stored, attempt.passphrase)
+    # An account still waiting for enrolment has no passphrase: it fails like an unknown name.
+    stored = organiser.passphrase_hash if organiser else None
+    matches = await _in_kdf_thread(
+        passwords.verify_passphrase, stored or _decoy_hash(), attempt.passphrase
+    )
     if organiser and matches and organiser.has_totp:
         matches = await totp.accept_code(organiser, attempt.totp_code, field_key=field_key)
-    if not (organiser and matches):
+    if not (organiser and stored and organiser.wrapped_private_key and matches):
         raise LoginFailed
     await throttle.forget_attempts(key)
     private_key = await _in_kdf_thread(
@@ -171,6 +176,8 @@ async def passphrase_matches(
         return False  # an empty field is a slip, not a guess: not worth an attempt
     key = throttle.throttle_key(organiser.username, policy.secret_key)
     await throttle.admit_attempt(key, failures_before_delay=policy.failures_before_delay)
+    if organiser.passphrase_hash is None:
+        return False
     matches = await _in_kdf_thread(
         passwords.verify_passphrase, organiser.passphrase_hash, passphrase
     )
@@ -191,10 +198,15 @@ async def change_passphrase(
             code="wrong_passphrase",
         )
 
+    wrapped_now = organiser.wrapped_private_key
+    if wrapped_now is None:  # unreachable: a passphrase matched, so the account is enrolled
+        raise AccountError(_l("This account has no key yet."), code="not_enrolled")
+
+    # The same key pair, wrapped under the new passphrase: what is sealed to it stays readable.
     def rehash() -> tuple[bytes, bytes]:
         stored = passwords.hash_passphrase(new, opslimit=KDF_OPSLIMIT, memlimit=KDF_MEMLIMIT)
         wrapped = keywrap.rewrap_private_key(
-            organiser.wrapped_private_key,
+            wrapped_now,
             current,
             new,
             opslimit=KDF_OPSLIMIT,

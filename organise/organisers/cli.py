@@ -9,9 +9,8 @@ from typing import TypeVar
 import click
 
 from organise.bootstrap import run_with_runtime
-from organise.organisers import accounts, tokens
-from organise.organisers.errors import PassphraseRejected
-from organise.organisers.fields import ACCOUNT, API_TOKEN
+from organise.organisers import accounts, enrolment, tokens
+from organise.organisers.fields import ACCOUNT, API_TOKEN, PENDING_ACCOUNT
 from organise.organisers.models import Organiser, Role
 from organise.organisers.passphrases import check_passphrase
 from organise.refusal import Refused
@@ -20,18 +19,9 @@ from organise.runtime import Runtime
 T = TypeVar("T")
 
 
-def _read_passphrase(passphrase_file: Path | None, username: str) -> str:
-    if passphrase_file is not None:
-        text = passphrase_file.read_text(encoding="utf-8")
-        return text[:-1] if text.endswith("\n") else text
-    while True:
-        passphrase = click.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
-        try:
-            check_passphrase(passphrase, username=username)
-        except PassphraseRejected as rejected:
-            click.echo(rejected.message, err=True)
-            continue
-        return passphrase
+def _read_passphrase(passphrase_file: Path) -> str:
+    text = passphrase_file.read_text(encoding="utf-8")
+    return text[:-1] if text.endswith("\n") else text
 
 
 @click.group()
@@ -45,16 +35,35 @@ def organiser() -> None:
     "--role",
     type=click.Choice([role.value for role in Role]),
     required=True,
-    help="admin: everything; organiser: campaigns; reviewer: reports.",
+    help=(
+        "admin: accounts; organiser: campaigns; reviewer: reports; "
+        "gatekeeper: holds campaign gatekeeper shares, nothing else."
+    ),
 )
 @click.option(
     "--passphrase-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read the passphrase from this file (one line) instead of prompting.",
+    help=(
+        "Only for your own account: read your passphrase from this file (one line) and make "
+        "the key pair now. For anyone else, leave it out: they get an enrolment code."
+    ),
 )
 def create(username: str, role: str, passphrase_file: Path | None) -> None:
-    """Create an organiser account with a passphrase and its own key pair."""
-    passphrase = _read_passphrase(passphrase_file, username)
+    """Create an account and print its one-time enrolment code (valid 72 hours).
+
+    The holder redeems the code on the sign-in page ("Enrol with a code") and chooses their
+    passphrase there: the account's key pair is made then, under a passphrase nobody else
+    typed. Check with them, by another channel, the key fingerprint words it shows.
+    """
+    if passphrase_file is None:
+        _create_with_code(username, role)
+        return
+    if role == Role.GATEKEEPER.value:
+        raise click.ClickException(
+            "A gatekeeper account is made by enrolment only: leave out --passphrase-file and "
+            "give its holder the enrolment code."
+        )
+    passphrase = _read_passphrase(passphrase_file)
     try:
         # Every rule that needs no database, checked before the database is touched.
         account = ACCOUNT.read_json({"username": username, "role": role, "passphrase": passphrase})
@@ -67,6 +76,61 @@ def create(username: str, role: str, passphrase_file: Path | None) -> None:
         return created.username
 
     click.echo(f"Created {role} account {_run(create_account)!r}. Sign in at /organisers/login.")
+
+
+def _create_with_code(username: str, role: str) -> None:
+    try:
+        account = PENDING_ACCOUNT.read_json({"username": username, "role": role})
+    except Refused as refusal:
+        raise click.ClickException(refusal.message) from None
+
+    async def create_account(runtime: Runtime) -> tuple[str, str]:
+        created, code = await enrolment.create_pending(
+            account["username"], account["role"], pepper=runtime.code_pepper, now=runtime.clock()
+        )
+        return created.username, code
+
+    name, code = _run(create_account)
+    click.echo(f"Created {role} account {name!r}, waiting for its holder to enrol.")
+    click.echo("Give its holder this one-time enrolment code (valid 72 hours), privately:")
+    click.echo("")
+    click.echo(f"    {code}")
+    click.echo("")
+    click.echo(
+        "They enter it at /organisers/enrol with the account name and choose their passphrase. "
+        "Then ask them, by another channel, for the fingerprint words the page showed them, "
+        "and check them against `organise organiser show " + name + "`. If they are told the "
+        "code was already used, someone else enrolled first."
+    )
+
+
+@organiser.command("show")
+@click.argument("username")
+def show(username: str) -> None:
+    """Show an account's role, whether it is enrolled, and its key fingerprint words."""
+
+    async def work(_runtime: Runtime) -> tuple[str, bool, str | None]:
+        found = await _organiser(username)
+        return found.role.value, found.enrolled, enrolment.fingerprint(found)
+
+    role, enrolled, words = _run(work)
+    click.echo(f"role: {role}")
+    click.echo(f"enrolled: {'yes' if enrolled else 'no'}")
+    click.echo(f"key fingerprint: {words or '(no key yet: waiting for enrolment)'}")
+
+
+@organiser.command("reissue-code")
+@click.argument("username")
+def reissue_code(username: str) -> None:
+    """A new enrolment code for an account still waiting for its holder (the old one stops)."""
+
+    async def work(runtime: Runtime) -> str:
+        found = await _organiser(username)
+        if found.public_key is not None:
+            raise click.ClickException(f"{found.username!r} has already enrolled.")
+        return await enrolment.issue_code(found, pepper=runtime.code_pepper, now=runtime.clock())
+
+    click.echo(_run(work))
 
 
 @click.group()

@@ -109,6 +109,9 @@ ACCOUNT = FieldTable(
     ),
 )
 
+# An account made with an enrolment code: its holder chooses the passphrase later.
+PENDING_ACCOUNT = FieldTable("PendingOrganiserAccount", ACCOUNT.fields[:2])
+
 SIGN_IN = FieldTable(
     "SignIn",
     (
@@ -144,4 +147,28 @@ TOTP_ENROLMENT = FieldTable(
 API_TOKEN = FieldTable(
     "ApiTokenName",
     (AccountText("name", _l("Token name"), max_chars=MAX_TOKEN_NAME_CHARS),),
+)
+
+# Redeeming an enrolment code on the sign-in page. The code's format is checked by `enrolment`
+# (any mistake there reads the same as an unknown code).
+MAX_ENROLMENT_CODE_CHARS = 64
+
+ENROLMENT = FieldTable(
+    "Enrolment",
+    (
+        AccountText("code", _l("Enrolment code"), max_chars=MAX_ENROLMENT_CODE_CHARS),
+        AccountText("username", _l("Account name"), max_chars=MAX_USERNAME_CHARS),
+        _passphrase("passphrase", _l("New passphrase"), _checkable),
+        _passphrase("repeated", _l("New passphrase again"), _checkable),
+    ),
+)
+
+# Releasing a gatekeeper share held by the account: the passphrase again, and the second
+# factor when the account has one.
+SHARE_RELEASE = FieldTable(
+    "ShareRelease",
+    (
+        _passphrase("passphrase", _l("Passphrase"), _checkable),
+        AccountText("totp_code", _l("Code"), max_chars=MAX_CODE_CHARS),
+    ),
 )

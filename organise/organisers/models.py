@@ -16,17 +16,21 @@ class Role(StrEnum):
     ADMIN = "admin"
     ORGANISER = "organiser"
     REVIEWER = "reviewer"
+    # Holds campaign gatekeeper shares and hands them in; sees nothing else. Enrolment only.
+    GATEKEEPER = "gatekeeper"
 
 
 class Organiser(Model):
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     username = fields.CharField(max_length=64, unique=True)
     role = fields.CharEnumField(Role, max_length=16)
-    passphrase_hash = fields.BinaryField()
+    # All three None while the account waits for its holder to enrol (an EnrolmentCode): no
+    # passphrase, no key, so nothing can be sealed to it and nobody can sign in as it.
+    passphrase_hash = fields.BinaryField(null=True)
     # X25519 key pair: other features encrypt to `public_key`; the private half is only
     # readable with the organiser's passphrase (see crypto.keywrap).
-    public_key = fields.BinaryField()
-    wrapped_private_key = fields.BinaryField()
+    public_key = fields.BinaryField(null=True)
+    wrapped_private_key = fields.BinaryField(null=True)
     # TOTP secret encrypted under a keystore key, so a database copy alone cannot mint codes.
     totp_secret = fields.BinaryField(null=True)
     # The last accepted TOTP time step: a code is accepted once only.
@@ -44,6 +48,25 @@ class Organiser(Model):
     @property
     def has_totp(self) -> bool:
         return self.totp_secret is not None
+
+
+class EnrolmentCode(Model):
+    """A one-time code with which an account's holder chooses its passphrase (and so its key).
+
+    Only the keyed hash of the code is stored. A used code keeps its hash and the week it was
+    used until it would have expired, so a second use is told apart from an unknown code and
+    raises the alarm ("this code was already used in the week of ...").
+    """
+
+    code_hash = fields.CharField(max_length=64, primary_key=True)
+    organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
+        "organisers.Organiser", related_name="enrolment_codes", on_delete=fields.CASCADE
+    )
+    expires_at = fields.DatetimeField()
+    used_week = fields.DateField(null=True)
+
+    class Meta:
+        table = "organiser_enrolment_code"
 
 
 class OrganiserSession(Model):

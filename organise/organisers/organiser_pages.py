@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from organise.i18n import _
-from organise.organisers import accounts, sessions, tokens, totp
+from organise.organisers import accounts, enrolment, sessions, tokens, totp
 from organise.organisers.fields import (
     API_TOKEN,
     PASSPHRASE_CHANGE,
@@ -16,12 +16,12 @@ from organise.organisers.fields import (
 )
 from organise.refusal import Refused
 from organise.runtime import runtime
-from organise.web.access import clear_session_cookie, organisers, set_session_cookie
+from organise.web.access import EVERY_ROLE, clear_session_cookie, organisers, set_session_cookie
 from organise.web.forms import read_form
 from organise.web.templating import render
 
 
-@organisers()
+@organisers(*EVERY_ROLE)
 async def logout(request: Request) -> Response:
     await sessions.end_session(request.state.session_token, secret_key=runtime(request).secret_key)
     response = RedirectResponse(request.url_for("home"), status_code=303)
@@ -37,21 +37,23 @@ async def _account_page(
     new_token: str | None = None,
     status: int = 200,
 ) -> Response:
+    organiser = request.state.organiser
     context = {
         "message": message,
         "error": error,
         "new_token": new_token,
-        "tokens": await tokens.tokens_of(request.state.organiser),
+        "tokens": await tokens.tokens_of(organiser),
+        "fingerprint": enrolment.fingerprint(organiser),
     }
     return render(request, "organisers/home.html", context, status)
 
 
-@organisers()
+@organisers(*EVERY_ROLE)
 async def home(request: Request) -> Response:
     return await _account_page(request)
 
 
-@organisers()
+@organisers(*EVERY_ROLE)
 async def change_passphrase(request: Request) -> Response:
     form = await read_form(request)
     organiser = request.state.organiser
@@ -86,12 +88,12 @@ def _totp_page(request: Request, secret: str, *, error: str | None, status: int 
     return render(request, "organisers/totp.html", context, status)
 
 
-@organisers()
+@organisers(*EVERY_ROLE)
 async def totp_setup(request: Request) -> Response:
     return _totp_page(request, totp.new_secret(), error=None)
 
 
-@organisers()
+@organisers(*EVERY_ROLE)
 async def totp_enable(request: Request) -> Response:
     form = await read_form(request)
     organiser = request.state.organiser
@@ -119,7 +121,7 @@ async def totp_enable(request: Request) -> Response:
     return await _account_page(request, message=message)
 
 
-@organisers()
+@organisers(*EVERY_ROLE)
 async def totp_disable(request: Request) -> Response:
     form = await read_form(request)
     try:

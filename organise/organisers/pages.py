@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from organise.organisers import accounts, sessions, throttle
-from organise.organisers.fields import SIGN_IN
+from organise.organisers import accounts, enrolment, sessions, throttle
+from organise.organisers.fields import ENROLMENT, SIGN_IN
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.web.access import public, session_cookie_name, set_session_cookie
@@ -38,6 +38,8 @@ async def login(request: Request) -> Response:
     except Refused as refusal:
         typed = SIGN_IN.typed_back(form)["username"].strip()
         return _sign_in_page(request, username=typed, error=refusal.message, status=refusal.status)
+    # An account whose key pair was made under someone else's passphrase gets a new one now.
+    private_key = await enrolment.rekey_if_needed(organiser, private_key, attempt.passphrase)
     # A fresh id at every sign-in: a session id planted before login is worthless after it.
     previous = request.cookies.get(session_cookie_name(request))
     if previous:
@@ -51,7 +53,39 @@ async def login(request: Request) -> Response:
     return response
 
 
+def _enrol_page(
+    request: Request, *, username: str, error: str | None, status: int = 200
+) -> Response:
+    return render(request, "organisers/enrol.html", {"error": error, "username": username}, status)
+
+
+@public
+async def enrol_form(request: Request) -> Response:
+    return _enrol_page(request, username="", error=None)
+
+
+@public
+async def enrol(request: Request) -> Response:
+    """Redeem an enrolment code: the holder chooses the passphrase, the key pair is made."""
+    form = await read_form(request)
+    context = runtime(request)
+    try:
+        values = ENROLMENT.read_form(form)
+        organiser = await enrolment.redeem(
+            enrolment.Enrolment(**values), pepper=context.code_pepper, now=context.clock()
+        )
+    except Refused as refusal:
+        typed = ENROLMENT.typed_back(form)["username"].strip()
+        return _enrol_page(request, username=typed, error=refusal.message, status=refusal.status)
+    words = enrolment.fingerprint(organiser)
+    return render(
+        request, "organisers/enrolled.html", {"username": organiser.username, "words": words}
+    )
+
+
 routes = [
+    Route("/enrol", enrol_form, methods=["GET"], name="enrol_form"),
+    Route("/enrol", enrol, methods=["POST"], name="enrol"),
     Route("/login", login_form, methods=["GET"], name="login_form"),
     Route("/login", login, methods=["POST"], name="login"),
 ]

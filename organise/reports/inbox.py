@@ -45,16 +45,25 @@ def grant_context(inbox: ReportInbox, organiser: Organiser) -> str:
 
 
 def _grant(
-    inbox: ReportInbox, private_key: nacl.public.PrivateKey, organiser: Organiser
+    inbox: ReportInbox,
+    private_key: nacl.public.PrivateKey,
+    organiser: Organiser,
+    public_key: bytes | None = None,
 ) -> InboxGrant:
+    recipient = public_key or organiser.public_key
+    if recipient is None:
+        raise ValueError("An account without a key cannot hold the report inbox key.")
     sealed = seal_to_recipients(
-        bytes(private_key), [organiser.public_key], context=grant_context(inbox, organiser)
+        bytes(private_key), [recipient], context=grant_context(inbox, organiser)
     )
     return InboxGrant(inbox_id=inbox.id, organiser_id=organiser.id, sealed_private_key=sealed)
 
 
 async def reviewers() -> list[Organiser]:
-    return list(await Organiser.filter(role__in=REVIEW_ROLES).order_by("username"))
+    # An account waiting for enrolment has no key yet: it is granted access once it has one.
+    return list(
+        await Organiser.filter(role__in=REVIEW_ROLES, public_key__isnull=False).order_by("username")
+    )
 
 
 async def _create(keystore: Keystore) -> ReportInbox:
@@ -170,3 +179,24 @@ async def grant(
 async def without_access(inbox: ReportInbox) -> list[Organiser]:
     granted = set(await column_values(InboxGrant.filter(inbox_id=inbox.id), "organiser_id"))
     return [organiser for organiser in await reviewers() if organiser.id not in granted]
+
+
+async def reseal_grants(
+    organiser: Organiser, old_key: nacl.public.PrivateKey, new_public_key: bytes
+) -> int:
+    """Seal the inbox key(s) this account holds to its new public key (when it is re-keyed).
+
+    The old private key opens each grant; the grant is replaced in place. Call it inside the
+    transaction that stores the new key, so the grant and the key never disagree.
+    """
+    resealed = 0
+    for held in await InboxGrant.filter(organiser_id=organiser.id).prefetch_related("inbox"):
+        box = held.inbox
+        opened = open_sealed(
+            held.sealed_private_key, old_key, context=grant_context(box, organiser)
+        )
+        fresh = _grant(box, nacl.public.PrivateKey(opened), organiser, new_public_key)
+        held.sealed_private_key = fresh.sealed_private_key
+        await held.save(update_fields=["sealed_private_key"])
+        resealed += 1
+    return resealed

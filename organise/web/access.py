@@ -21,7 +21,10 @@ from organise.refusal import Refused
 from organise.runtime import runtime
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-ANY_ORGANISER = frozenset(Role)
+# Every role but gatekeeper: a gatekeeper account holds and hands in shares, nothing more.
+ANY_ORGANISER = frozenset(Role) - {Role.GATEKEEPER}
+# The account's own pages (home, passphrase, two-step sign-in, sign-out): every role.
+EVERY_ROLE = frozenset(Role)
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ async def _resume_browser_session(request: Request) -> Response | None:
 
 
 def organisers(*roles: Role) -> Callable[[Endpoint], Endpoint]:
-    """Only organisers with one of `roles` (all roles when none are named).
+    """Only organisers with one of `roles` (every role but gatekeeper when none are named).
 
     Signed in through the browser (session cookie) or, for scripts, with an API token
     (`Authorization: Bearer ...`). Token requests have no session and no private key.

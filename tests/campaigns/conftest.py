@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from crypto.gate import GatePolicy
 from organise.campaigns import invites, lifecycle, ticker
 from organise.campaigns.models import Campaign, Pledge
-from organise.campaigns.setup import CampaignSpec, CreatedCampaign, create_campaign
+from organise.campaigns.setup import PAPER, CampaignSpec, CreatedCampaign, create_campaign
 from tests.support import campaign_owner
 
 
@@ -41,11 +41,13 @@ async def make_campaign(app: Starlette, owner: str = "alex", **overrides: Any) -
         "gate": GatePolicy("server"),
     }
     values.update(overrides)
+    delivery = values.pop("delivery", PAPER)
     return await create_campaign(
         CampaignSpec(**values),
         owner=await campaign_owner(owner),
         keystore=app.state.runtime.keystore,
         pepper=app.state.runtime.code_pepper,
+        delivery=delivery,
     )
 
 

@@ -460,3 +460,46 @@ def test_show_after_a_crossing_gives_whole_hours_and_weeks(server, tmp_path):
     shown = json.loads(_ok(server.run_cli("campaign", "show", "hours")))
     assert shown["release_destroyed"] is True
     assert shown["revealed_at"] is None
+
+
+def test_create_with_gatekeeper_accounts_prints_names_and_fingerprints_not_shares(server):
+    codes = {}
+    for name in ("gk-ana", "gk-bo", "gk-cy"):
+        made = _ok(server.run_cli("organiser", "create", name, "--role", "gatekeeper"))
+        codes[name] = next(line.strip() for line in made.splitlines() if line.startswith("    "))
+    # Not enrolled yet: refused, nothing created.
+    refused = _create(
+        server, "keepers", "K", "x", "5", "--gatekeepers", "2/3",
+        "--gatekeeper-accounts", "gk-ana,gk-bo,gk-cy",
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "has not enrolled yet" in refused.stderr
+    with httpx.Client(base_url=server.url, timeout=60) as web:
+        for name, code in codes.items():
+            enrolled = web.post(
+                "/organisers/enrol",
+                data={"code": code, "username": name, "passphrase": PASSPHRASE,
+                      "repeated": PASSPHRASE},
+                headers={"Sec-Fetch-Site": "same-origin"},
+            )  # fmt: skip
+            assert enrolled.status_code == 200
+    created = json.loads(_ok(_create(
+        server, "keepers", "K", "x", "5", "--gatekeepers", "2/3",
+        "--gatekeeper-accounts", "gk-ana,gk-bo,gk-cy",
+    )))  # fmt: skip
+    assert "gatekeeper_shares" not in created
+    holders = created["gatekeeper_accounts"]
+    assert [h["account"] for h in holders] == ["gk-ana", "gk-bo", "gk-cy"]
+    shown = _ok(server.run_cli("organiser", "show", "gk-bo"))
+    assert f"key fingerprint: {holders[1]['fingerprint']}" in shown
+
+
+def test_create_with_share_links_prints_links_not_shares(server):
+    created = json.loads(
+        _ok(_create(server, "linked", "L", "x", "5", "--gatekeepers", "2/3", "--share-links"))
+    )
+    assert "gatekeeper_shares" not in created
+    links = created["share_links"]
+    assert len(links) == 3
+    with httpx.Client(base_url=server.url, timeout=60) as web:
+        assert "Show my share" in web.get(links[0]).text

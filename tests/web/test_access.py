@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -9,6 +11,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from organise.organisers.models import Role
 from organise.web.access import organisers, policy_of
+from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE, make_gatekeeper
 from tests.support import SAME_ORIGIN, make_organiser, sign_in
 
 
@@ -34,7 +37,10 @@ def test_every_route_declares_an_access_policy(app: Starlette):
 def test_every_organiser_route_requires_a_role(app: Starlette):
     for path, endpoint in _endpoints(app.routes):
         policy = policy_of(endpoint)
-        if path.startswith("/organisers") and path not in {"/organisers/login"}:
+        if path.startswith("/organisers") and path not in {
+            "/organisers/login",
+            "/organisers/enrol",
+        }:
             assert policy is not None, path
             assert not policy.is_public, path
 
@@ -80,3 +86,34 @@ async def test_signed_out_api_request_gets_json_401_not_a_redirect(app, client):
     response = await client.get("/api/v1/test-only")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_signed_in"
+
+
+async def test_a_gatekeeper_gets_403_on_every_organiser_route_but_its_own(app, client):
+    """Role gatekeeper: its account page and its shares, nothing else (walked, every route)."""
+    await make_gatekeeper(app, "ana")
+    assert (await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)).status_code == 303
+    own = {
+        "/organisers/",
+        "/organisers/logout",
+        "/organisers/passphrase",
+        "/organisers/totp",
+        "/organisers/totp/disable",
+        "/organisers/shares/",
+        "/organisers/shares/{share_id}/release",
+    }
+    walked = 0
+    for path, endpoint in _endpoints(app.routes):
+        policy = policy_of(endpoint)
+        if policy is None or policy.is_public or path in own:
+            assert path not in own or Role.GATEKEEPER in policy.roles, path
+            continue
+        assert Role.GATEKEEPER not in policy.roles, path
+        concrete = re.sub(r"\{[^}]+:uuid\}", "00000000-0000-4000-8000-000000000001", path)
+        concrete = re.sub(r"\{[^}]+\}", "x1", concrete)
+        for method in ("GET", "POST"):
+            response = await client.request(method, concrete, headers=SAME_ORIGIN)
+            assert response.status_code in (403, 405), (method, path, response.status_code)
+        walked += 1
+    assert walked > 10
+    assert (await client.get("/organisers/")).status_code == 200
+    assert (await client.get("/organisers/shares/")).status_code == 200
