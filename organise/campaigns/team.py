@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from organise.campaigns import policy
+from organise.campaigns import clock, policy
 from organise.campaigns.models import Campaign, CampaignMember
 from organise.db import column_values
 from organise.i18n import _
@@ -33,12 +33,6 @@ TEAM_ROLES = (Role.ORGANISER, Role.ADMIN)
 # after an administrator assigned a new owner: a zero-hour cooling-off was chosen for the
 # organisers the signers knew, not for a stranger.
 MIN_OWNER_NOTICE_HOURS = 24
-
-
-def to_next_hour(moment: datetime) -> datetime:
-    """`moment` rounded up to the whole hour: a stored clock time that does not time an act."""
-    hour = moment.replace(minute=0, second=0, microsecond=0)
-    return hour if hour == moment else hour + timedelta(hours=1)
 
 
 async def member_ids(campaign: Campaign) -> list[UUID]:
@@ -230,7 +224,7 @@ async def assign_owner(
             status=409,
             code="team_has_members",
         )
-    not_before = to_next_hour(now + timedelta(hours=owner_notice_hours(campaign)))
+    not_before = clock.hour_up(now + timedelta(hours=owner_notice_hours(campaign)))
     async with in_transaction() as connection:
         # Conditional on the state: never while a reveal is under way (`reveal` claims with the
         # same row, and its claim requires `reveal_not_before` to have passed).
