@@ -193,6 +193,7 @@ async def test_nobody_but_the_gatekeepers_can_open_an_account_gatekept_campaign(
                 audience=Audience.COSIGNERS,
                 gate=gate,
             ),
+            owner=organiser,
             keystore=app.state.runtime.keystore,
             pepper=app.state.runtime.code_pepper,
             delivery=ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy")),

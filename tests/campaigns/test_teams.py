@@ -60,9 +60,12 @@ async def _reach_threshold(app, client, campaign: Campaign, names: tuple[str, ..
     return receipts
 
 
-async def _open_as(campaign: Campaign, organiser: Organiser) -> list[str]:
+async def _open_as(app, campaign: Campaign, organiser: Organiser) -> list[str]:
     key = unwrap_private_key(organiser.wrapped_private_key, PASSPHRASE)
-    return [record["name"] for record in await release.open_for_organiser(campaign, key)]
+    # The organisers' copy opens only while the campaign's release key is in the keystore.
+    release_key = await release.release_key_of(campaign, app.state.runtime.keystore)
+    records = await release.open_for_organiser(campaign, key, release_key)
+    return [record["name"] for record in records]
 
 
 async def test_every_campaign_route_answers_404_outside_the_team(app, client):
@@ -107,7 +110,7 @@ async def test_the_owner_runs_the_campaign_and_an_admin_outside_it_reads_nothing
     assert "walkout" in (await client.get("/organisers/campaigns/")).text
     # The admin, even holding the whole database and their own passphrase, cannot open it.
     with pytest.raises(EnvelopeError):
-        await _open_as(revealed, admin)
+        await _open_as(app, revealed, admin)
 
 
 async def test_a_co_organiser_added_by_the_owner_can_and_after_removal_cannot(app, client):
@@ -153,9 +156,9 @@ async def test_a_co_organiser_added_by_the_owner_can_and_after_removal_cannot(ap
     await sign_in(client, "kim")
     assert (await client.get("/organisers/campaigns/walkout/pledges")).status_code == 404
     with pytest.raises(EnvelopeError):
-        await _open_as(await refreshed(made), mate)
+        await _open_as(app, await refreshed(made), mate)
     owner = await Organiser.get(username="alex")
-    assert sorted(await _open_as(await refreshed(made), owner)) == ["Emma", "Lucy", "Rosa"]
+    assert sorted(await _open_as(app, await refreshed(made), owner)) == ["Emma", "Lucy", "Rosa"]
 
 
 async def test_a_member_on_the_team_at_the_reveal_can_open_it(app, client):
@@ -164,7 +167,7 @@ async def test_a_member_on_the_team_at_the_reveal_can_open_it(app, client):
     await team.add_member(made, "kim", acting=None)
     await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
     assert (await tick(app)).revealed == 1
-    assert sorted(await _open_as(await refreshed(made), mate)) == ["Emma", "Lucy", "Rosa"]
+    assert sorted(await _open_as(app, await refreshed(made), mate)) == ["Emma", "Lucy", "Rosa"]
 
 
 async def test_the_web_form_makes_the_signed_in_organiser_the_owner(app, client):
@@ -277,7 +280,7 @@ async def test_a_team_with_nobody_enabled_waits_loses_nothing_and_an_admin_assig
     assert (await refreshed(made)).state == CampaignState.COOLING_OFF
     assert (await tick(app, now=not_before + timedelta(seconds=1))).revealed == 1
     kim = await Organiser.get(username="kim")
-    assert sorted(await _open_as(await refreshed(made), kim)) == ["Emma", "Lucy", "Rosa"]
+    assert sorted(await _open_as(app, await refreshed(made), kim)) == ["Emma", "Lucy", "Rosa"]
 
 
 async def test_an_owner_is_assigned_only_to_a_team_that_cannot_receive(app, client):
@@ -368,4 +371,4 @@ async def test_a_gated_campaign_with_nobody_to_seal_to_waits_after_the_gatekeepe
     assert (await tick(app, now=owned.reveal_not_before - timedelta(minutes=1))).revealed == 0
     assert (await tick(app, now=owned.reveal_not_before + timedelta(seconds=1))).revealed == 1
     kim = await Organiser.get(username="kim")
-    assert sorted(await _open_as(await refreshed(made), kim)) == ["Emma", "Lucy", "Rosa"]
+    assert sorted(await _open_as(app, await refreshed(made), kim)) == ["Emma", "Lucy", "Rosa"]
