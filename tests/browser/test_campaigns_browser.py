@@ -98,6 +98,8 @@ def test_an_organiser_creates_a_gated_campaign_and_sees_the_shares_once(
     page.get_by_label("The server and a number of gatekeepers").check()
     page.get_by_label("Gatekeepers (independent organisations)").fill("3")
     page.get_by_label("Shares required").fill("2")
+    # Paper sheets: the offline mode, in which the organiser is shown every share once.
+    page.get_by_label("Paper sheets, for offline use", exact=False).check()
     page.get_by_role("button", name="Create the campaign").click()
 
     assert page.get_by_role("heading", name="Gatekeeper shares for Gated walkout").is_visible()
