@@ -55,17 +55,20 @@ def test_the_bound_holds_when_every_code_is_used_at_once(database_url, tmp_path)
     second = LiveServer(root, extra_env=env)
     deadline = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="minutes")
     try:
+        owner = first.campaign_owner()
         created = first.run_cli(
             "campaign", "create", "--slug", "chain", "--title", "Chain", "--demand", "x",
             "--threshold", str(THRESHOLD), "--deadline", deadline,
-            "--onward-invites", str(ONWARD), "--invite-depth", str(DEPTH),
+            "--onward-invites", str(ONWARD), "--invite-depth", str(DEPTH), "--owner", owner,
         )  # fmt: skip
         assert created.returncode == 0, created.stderr
         assert (
             json.loads(first.run_cli("campaign", "show", "chain").stdout)["invite_chain_bound"]
             == BOUND
         )
-        codes = first.run_cli("campaign", "invites", "chain", "--count", "1").stdout.split()
+        codes = first.run_cli(
+            "campaign", "invites", "chain", "--count", "1", "--organiser", owner
+        ).stdout.split()
         first.start()
         second.start()
         signed = []
