@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from shamir_mnemonic.share import Share
 
 from crypto.gate import GatePolicy
 from organise.campaigns import gatekeeping
@@ -27,6 +25,7 @@ from tests.campaigns.conftest import (
     sign,
     tick,
 )
+from tests.crypto.forgery import forged_share
 from tests.support import SAME_ORIGIN, make_organiser
 
 
@@ -129,22 +128,6 @@ async def test_any_two_of_three_holders_with_the_server_as_one(app, client):
     assert (await refreshed(campaign)).state == CampaignState.REVEALED
 
 
-def _forged(real_words: str, *, index: int | None = None) -> str:
-    """A well-formed share for a real share's place (or another member index), random value."""
-    real = Share.from_mnemonic(real_words)
-    return Share(
-        real.identifier,
-        real.extendable,
-        real.iteration_exponent,
-        real.group_index,
-        real.group_threshold,
-        real.group_count,
-        real.index if index is None else index,
-        real.member_threshold,
-        secrets.token_bytes(len(real.value)),
-    ).mnemonic()
-
-
 NOT_DEALT = "This share is not one of the shares dealt for this campaign"
 
 
@@ -154,7 +137,7 @@ async def test_forged_shares_are_refused_and_the_real_ones_still_reveal(app, cli
     # Someone who knows the public identifier forges three shares for every gatekeeper's place.
     for real in shares:
         for _ in range(3):
-            response = await _hand_in(client, "walkout", _forged(real))
+            response = await _hand_in(client, "walkout", forged_share(real))
             assert response.status_code == 422
             assert NOT_DEALT in response.text
     assert app.state.runtime.keystore.names(f"gate/{campaign.id}/submitted/") == []
@@ -174,7 +157,7 @@ async def test_forged_shares_are_refused_and_the_real_ones_still_reveal(app, cli
 
 async def test_a_forged_share_in_any_k_of_n_mode_is_refused(app, client):
     campaign, shares, _receipts = await _awaiting_gate(app, client, GatePolicy("any_k_of_n", 3, 3))
-    response = await _hand_in(client, "walkout", _forged(shares[0]))
+    response = await _hand_in(client, "walkout", forged_share(shares[0]))
     assert response.status_code == 422
     assert NOT_DEALT in response.text
     assert (await _hand_in(client, "walkout", shares[0])).status_code == 200
@@ -187,7 +170,7 @@ async def test_a_member_index_beyond_the_gatekeepers_is_refused(app, client):
         app, client, GatePolicy("server_and_gatekeepers", 3, 2)
     )
     for index in (3, 7, 15):
-        response = await _hand_in(client, "walkout", _forged(shares[0], index=index))
+        response = await _hand_in(client, "walkout", forged_share(shares[0], index=index))
         assert response.status_code == 422
         assert "belongs to another campaign" in response.text
     assert app.state.runtime.keystore.names(f"gate/{campaign.id}/submitted/") == []
@@ -198,7 +181,7 @@ async def test_a_campaign_without_share_hashes_clears_a_set_that_does_not_combin
     gate = GatePolicy("server_and_gatekeepers", 3, 2)
     campaign, shares, _receipts = await _awaiting_gate(app, client, gate)
     await Campaign.filter(id=campaign.id).update(share_hashes=None)
-    assert (await _hand_in(client, "walkout", _forged(shares[0]))).status_code == 200
+    assert (await _hand_in(client, "walkout", forged_share(shares[0]))).status_code == 200
     response = await _hand_in(client, "walkout", shares[1])
     assert response.status_code == 200
     assert "Every handed-in share has been cleared" in response.text
