@@ -120,11 +120,7 @@ def figure_aggregates(
     space.cli("recount", timeout=3600)
     recounted = time.perf_counter() - started
     postgres_execute(space.database_url, ["VACUUM ANALYZE"])
-    passphrase = space.root / "passphrase"
-    passphrase.write_text("granite orchard lantern velvet\n")
-    space.cli(
-        "organiser", "create", "bench", "--role", "admin", "--passphrase-file", str(passphrase)
-    )
+    space.organiser("bench", "granite orchard lantern velvet")
     token = space.cli("token", "create", "bench").strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
 

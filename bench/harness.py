@@ -84,6 +84,24 @@ class Workspace:
         """An `organise` command; its output."""
         return self.run(sys.executable, "-m", "organise", *args, timeout=timeout)
 
+    def organiser(self, username: str, passphrase: str) -> Path:
+        """A scratch admin account holding its own key (campaigns need an enrolled owner);
+        the file that holds its passphrase, for the commands that unlock its key."""
+        passphrase_file = self.root / f"passphrase-{username}"
+        if passphrase_file.exists():  # made earlier in this workspace
+            return passphrase_file
+        passphrase_file.write_text(passphrase + "\n")
+        self.cli(
+            "organiser",
+            "create",
+            username,
+            "--role",
+            "admin",
+            "--passphrase-file",
+            str(passphrase_file),
+        )
+        return passphrase_file
+
     def measured_cli(self, *args: str) -> dict[str, Any]:
         """An `organise` command under bench/measure.py: its wall time and peak memory."""
         command = (sys.executable, "-m", "organise", *args)

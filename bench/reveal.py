@@ -115,17 +115,7 @@ async def _build(space: Workspace, count: int) -> dict[str, Any]:
 
 def figure_reveal(space: Workspace, count: int) -> dict[str, Any]:
     space.cli("migrate")
-    passphrase_file = space.root / "passphrase"
-    passphrase_file.write_text(PASSPHRASE + "\n")
-    space.cli(
-        "organiser",
-        "create",
-        OWNER,
-        "--role",
-        "admin",
-        "--passphrase-file",
-        str(passphrase_file),
-    )
+    passphrase_file = space.organiser(OWNER, PASSPHRASE)
     baseline = asyncio.run(_build(space, count))
     tick = space.measured_cli("tick")
     csv_path = space.root / "revealed.csv"

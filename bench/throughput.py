@@ -37,6 +37,8 @@ REPORT = {
 }
 # `organise campaign invites` hands out at most this many codes at a time.
 INVITES_PER_COMMAND = 500
+OWNER = "benchowner"
+PASSPHRASE = "benchmark orchard lantern velvet granite"  # noqa: S105 (scratch account)
 
 
 def pledge_body(number: int, code: str, slug: str) -> dict[str, Any]:
@@ -55,9 +57,12 @@ def pledge_body(number: int, code: str, slug: str) -> dict[str, Any]:
 def setup_campaign(space: Workspace, codes_needed: int, slug: str) -> list[str]:
     """An invite-only campaign that will not reach its threshold, and its invite codes."""
     deadline = (datetime.now(UTC) + timedelta(days=60)).isoformat(timespec="minutes")
+    space.organiser(OWNER, PASSPHRASE)
     space.cli(
         "campaign",
         "create",
+        "--owner",
+        OWNER,
         "--slug",
         slug,
         "--title",
@@ -72,7 +77,7 @@ def setup_campaign(space: Workspace, codes_needed: int, slug: str) -> list[str]:
     codes: list[str] = []
     while len(codes) < codes_needed:
         batch = min(INVITES_PER_COMMAND, codes_needed - len(codes))
-        out = space.cli("campaign", "invites", slug, "--count", str(batch))
+        out = space.cli("campaign", "invites", slug, "--count", str(batch), "--organiser", OWNER)
         codes += [line.strip() for line in out.splitlines() if line.strip()]
     return codes
 

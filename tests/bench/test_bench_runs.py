@@ -1,0 +1,48 @@
+"""The bench still runs end to end against the current app, at a tiny size.
+
+The figures are measured outside CI (`docs/benchmarks.md`); this only makes sure that a change
+to the app (a new required option, say) does not leave the bench broken until someone next
+measures. Nothing here looks at a timing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_signing_reports_and_reveal_figures_run_on_sqlite(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--figures",
+            "signing,reports,reveal",
+            "--requests",
+            "20",
+            "--concurrency",
+            "4",
+            "--reveal-pledges",
+            "150",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    results = json.loads(out.read_text())["results"]
+    # Every timed request was answered with success (the harness refuses otherwise), and the
+    # reveal's CSV held every pledge (checked by the harness): the ratios exist.
+    assert results["signing_ratio"] > 0
+    assert results["report_ratio"] > 0
+    assert results["reveal_pledges"] == 150
