@@ -33,6 +33,9 @@ async def _list_page(
             "state_label": policy.state_label(row.campaign.state),
             "asked": row.campaign.state == CampaignState.AWAITING_GATE and not row.handed_in,
             "handed_in": row.handed_in,
+            "ended": policy.share_no_longer_needed(row.campaign.state)
+            if row.campaign.state in policy.ENDED
+            else None,
         }
         for row in rows
     ]

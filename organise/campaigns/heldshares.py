@@ -25,6 +25,7 @@ from crypto.keystore import Keystore
 from crypto.sealing import open_sealed, seal_to_recipients
 from organise.campaigns import gatekeeping
 from organise.campaigns.models import Campaign, CampaignState, HeldShare
+from organise.campaigns.policy import ENDED, share_no_longer_needed
 from organise.i18n import _
 from organise.organisers import accounts, enrolment, totp
 from organise.organisers.models import Organiser, Role
@@ -119,11 +120,18 @@ async def held_by(organiser: Organiser) -> list[HeldShare]:
     )
 
 
-async def holders_for(campaign: Campaign) -> list[tuple[str, str, bool]]:
-    """(account name, fingerprint words, handed in) for each gatekeeper account of a campaign."""
+def _status(row: HeldShare) -> str:
+    if row.handed_in:
+        return "handed_in"
+    return "deleted" if row.sealed_share is None else "waiting"  # emptied when it ended
+
+
+async def holders_for(campaign: Campaign) -> list[tuple[str, str, str]]:
+    """(account name, fingerprint words, "handed_in" | "waiting" | "deleted") for each
+    gatekeeper account of a campaign."""
     rows = await HeldShare.filter(campaign_id=campaign.id).prefetch_related("organiser")
     return sorted(
-        (row.organiser.username, enrolment.fingerprint(row.organiser) or "", row.handed_in)
+        (row.organiser.username, enrolment.fingerprint(row.organiser) or "", _status(row))
         for row in rows
     )
 
@@ -162,6 +170,8 @@ async def release(
     )
     if held is None:
         raise Refused(_("There is no such share."), status=404, code="not_found")
+    if held.campaign.state in ENDED:
+        raise Refused(share_no_longer_needed(held.campaign.state), status=410, code="campaign_over")
     if held.handed_in or held.sealed_share is None:
         raise Refused(
             _("This share has already been handed in. Thank you."),
