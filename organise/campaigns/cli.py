@@ -391,24 +391,7 @@ def hand_in_share(slug: str) -> None:
             await _campaign(slug), words, keystore=runtime.keystore, pepper=runtime.code_pepper
         )
 
-    outcome = _run(work)
-    if outcome.revealed:
-        click.echo(_("Share accepted. The gate is open: the pledges have been revealed."))
-    elif outcome.mismatch:
-        click.echo(
-            _(
-                "The shares handed in did not combine into this campaign's key: at least one "
-                "of them was not dealt for this campaign. Every handed-in share has been "
-                "cleared: tell the organisers, and ask the gatekeepers to hand theirs in again."
-            )
-        )
-    elif outcome.still_needed == 0:
-        click.echo(_("Share accepted. The gate is opening: the pledges are being revealed."))
-    else:
-        click.echo(
-            _("Share accepted. %(n)d more gatekeeper share(s) needed.")
-            % {"n": outcome.still_needed}
-        )
+    click.echo(gatekeeping.outcome_message(_run(work)))
 
 
 @campaign.command("show")

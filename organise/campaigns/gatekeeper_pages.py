@@ -9,10 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from organise.campaigns import heldshares, policy
+from organise.campaigns import gatekeeping, heldshares, policy
 from organise.campaigns.models import CampaignState
 from organise.campaigns.pages import form_page
-from organise.i18n import _
 from organise.organisers import accounts
 from organise.organisers.fields import SHARE_RELEASE
 from organise.organisers.models import Role
@@ -26,6 +25,7 @@ async def _list_page(
     request: Request, *, message: str | None = None, refusal: Refused | None = None
 ) -> Response:
     rows = await heldshares.held_by(request.state.organiser)
+    now = runtime(request).clock()
     shares = [
         {
             "id": row.id,
@@ -36,6 +36,8 @@ async def _list_page(
             "ended": policy.share_no_longer_needed(row.campaign.state)
             if row.campaign.state in policy.ENDED
             else None,
+            # Never "the gate is opening" while the reveal waits for the organisers' team.
+            "reveal_hold": await gatekeeping.hold_notice(row.campaign, now),
         }
         for row in rows
     ]
@@ -67,11 +69,7 @@ async def release(request: Request) -> Response:
         )
     except Refused as refusal:
         return await _list_page(request, refusal=refusal)
-    if outcome.revealed:
-        message = _("Your share was handed in, and the pledges have been revealed. Thank you.")
-    else:
-        message = _("Your share was handed in. Thank you.")
-    return await _list_page(request, message=message)
+    return await _list_page(request, message=gatekeeping.outcome_message(outcome))
 
 
 routes = [
