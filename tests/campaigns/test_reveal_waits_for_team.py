@@ -49,7 +49,9 @@ async def test_the_gate_page_says_the_reveal_waits_for_the_team(app, client):
         assert (await sign(client, "walkout", code, f"Signer {number}")).status_code == 201
     await tick(app)
     form = await client.get("/campaigns/walkout/gate")
-    assert "waits for the organisers' team" not in html.unescape(form.text)  # the team can receive it
+    assert "waits for the organisers' team" not in html.unescape(
+        form.text
+    )  # the team can receive it
 
     await Organiser.filter(username="alex").update(enrolled=False)
     form = await client.get("/campaigns/walkout/gate")
@@ -106,7 +108,9 @@ async def test_a_gatekeeper_accounts_page_says_the_reveal_waits_for_the_team(app
         page = await client.get("/organisers/shares/")
         assert "asks for your share" in html.unescape(page.text)
         assert WAITS in html.unescape(page.text)
-        held_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", html.unescape(page.text)).group(1)
+        held_id = re.search(
+            r"/organisers/shares/([0-9a-f-]+)/release", html.unescape(page.text)
+        ).group(1)
         released = await client.post(
             f"/organisers/shares/{held_id}/release",
             data={"passphrase": GATEKEEPER_PASSPHRASE},
