@@ -69,7 +69,9 @@ async def release(request: Request) -> Response:
         )
     except Refused as refusal:
         return await _list_page(request, refusal=refusal)
-    return await _list_page(request, message=gatekeeping.outcome_message(outcome))
+    # Each campaign on the page says why its reveal waits, if it does.
+    message = gatekeeping.outcome_message(outcome, explain_hold=False)
+    return await _list_page(request, message=message)
 
 
 routes = [

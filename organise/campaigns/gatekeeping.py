@@ -72,8 +72,10 @@ async def hold_notice(campaign: Campaign, now: datetime) -> str | None:
     return None if hold is None else hold_message(hold)
 
 
-def outcome_message(outcome: ShareOutcome) -> str:
-    """What a gatekeeper is told once their share was accepted."""
+def outcome_message(outcome: ShareOutcome, *, explain_hold: bool = True) -> str:
+    """What a gatekeeper is told once their share was accepted.
+
+    `explain_hold` False: the page says why the reveal waits beside the campaign already."""
     if outcome.revealed:
         return _(
             "Your share was accepted and the gate is open: the pledges have been revealed. You "
@@ -86,11 +88,10 @@ def outcome_message(outcome: ShareOutcome) -> str:
             "tell the organisers, and ask the gatekeepers to hand theirs in again."
         )
     if outcome.hold is not None:
-        return (
-            _("Your share was accepted, and enough shares are in, but nothing is revealed yet.")
-            + " "
-            + hold_message(outcome.hold)
+        accepted = _(
+            "Your share was accepted, and enough shares are in, but nothing is revealed yet."
         )
+        return f"{accepted} {hold_message(outcome.hold)}" if explain_hold else accepted
     if outcome.still_needed == 0:
         return _("Your share was accepted. The gate is opening: the pledges are being revealed.")
     return _("Your share was accepted. %(n)d more gatekeeper shares are needed.") % {
