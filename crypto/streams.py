@@ -140,6 +140,19 @@ def seal_to_recipients(recipient_public_keys: Sequence[bytes], *, context: str) 
     return StreamWriter(bytes([HEAD_TO_RECIPIENTS]) + entries, key, context=context)
 
 
+def _unseal_head(
+    head: bytes, private_key: nacl.public.PrivateKey
+) -> tuple[list[tuple[bytes, bytes]], bytes, bytes]:
+    """A recipients' head's entries, its secretstream header, and the stream key it seals to
+    ``private_key``; EnvelopeError if it is not such a head or not addressed to this key."""
+    if len(head) < 1 or head[0] != HEAD_TO_RECIPIENTS:
+        raise EnvelopeError("Not the head of a stream sealed to recipients.")
+    entries, end = sealing.parse_recipient_entries(head, 1)
+    if len(head) != end + _HEADER_BYTES:
+        raise EnvelopeError("The stream head is malformed.")
+    return entries, head[end:], sealing.unseal_content_key(entries, private_key)
+
+
 def reseal_to_new_key(
     head: bytes,
     old_private_key: nacl.public.PrivateKey,
@@ -157,13 +170,8 @@ def reseal_to_new_key(
     ``reader.check_finished()``, so an altered stream is never sealed again as if intact.
     EnvelopeError if the head is not addressed to the old key.
     """
-    if len(head) < 1 or head[0] != HEAD_TO_RECIPIENTS:
-        raise EnvelopeError("Not the head of a stream sealed to recipients.")
-    entries, end = sealing.parse_recipient_entries(head, 1)
-    if len(head) != end + _HEADER_BYTES:
-        raise EnvelopeError("The stream head is malformed.")
-    key = sealing.unseal_content_key(entries, old_private_key)
-    reader = StreamReader(head, head[end:], key, context=context)
+    entries, header, key = _unseal_head(head, old_private_key)
+    reader = StreamReader(head, header, key, context=context)
     replaced = sealing.replace_recipient(entries, key, old_private_key, new_public_key)
     return reader, StreamWriter(bytes([HEAD_TO_RECIPIENTS]) + replaced, key, context=context)
 
@@ -205,13 +213,8 @@ def open_for_recipient(
     head: bytes, private_key: nacl.public.PrivateKey, *, context: str
 ) -> StreamReader:
     """A reader for a stream sealed to recipients; EnvelopeError if not addressed to this key."""
-    if len(head) < 1 or head[0] != HEAD_TO_RECIPIENTS:
-        raise EnvelopeError("Not the head of a stream sealed to recipients.")
-    entries, end = sealing.parse_recipient_entries(head, 1)
-    if len(head) != end + _HEADER_BYTES:
-        raise EnvelopeError("The stream head is malformed.")
-    key = sealing.unseal_content_key(entries, private_key)
-    return StreamReader(head, head[end:], key, context=context)
+    _entries, header, key = _unseal_head(head, private_key)
+    return StreamReader(head, header, key, context=context)
 
 
 def open_under_key(head: bytes, key: bytes, *, context: str) -> StreamReader:

@@ -33,30 +33,35 @@ async def _nothing_held(campaign: Campaign) -> None:
     assert [*held, *links] == [None] * (len(held) + len(links))
 
 
+async def account_gatekept_campaign(app, **overrides) -> Campaign:
+    """A campaign whose shares are sealed to the gatekeeper accounts ana, bo and cy (made here)."""
+    for name in ("ana", "bo", "cy"):
+        await make_gatekeeper(app, name)
+    overrides.setdefault("gate", GatePolicy("server_and_gatekeepers", 3, 2))
+    delivery = ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy"))
+    return (await make_campaign(app, delivery=delivery, **overrides)).campaign
+
+
+async def post_release(client, held_id: str):
+    return await client.post(
+        f"/organisers/shares/{held_id}/release",
+        data={"passphrase": GATEKEEPER_PASSPHRASE},
+        headers=SAME_ORIGIN,
+    )
+
+
 async def _release(client, username: str) -> str:
     client.cookies.clear()
     await sign_in(client, username, GATEKEEPER_PASSPHRASE)
     page = await client.get("/organisers/shares/")
     held_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", page.text).group(1)
-    released = await client.post(
-        f"/organisers/shares/{held_id}/release",
-        data={"passphrase": GATEKEEPER_PASSPHRASE},
-        headers=SAME_ORIGIN,
-    )
+    released = await post_release(client, held_id)
     assert released.status_code == 200, released.text
     return held_id
 
 
 async def test_account_shares_not_handed_in_are_destroyed_at_the_reveal(app, client):
-    for name in ("ana", "bo", "cy"):
-        await make_gatekeeper(app, name)
-    campaign = (
-        await make_campaign(
-            app,
-            gate=GatePolicy("any_k_of_n", 3, 3),
-            delivery=ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy")),
-        )
-    ).campaign
+    campaign = await account_gatekept_campaign(app, gate=GatePolicy("any_k_of_n", 3, 3))
     await _three_pledges(app, client, campaign)
     assert (await tick(app)).awaiting_gate == 1
     # cy looks at the page while the campaign asks, and keeps the page's address.
@@ -78,11 +83,7 @@ async def test_account_shares_not_handed_in_are_destroyed_at_the_reveal(app, cli
     assert "/release" not in page.text
     assert "This campaign is over: its pledges have been revealed" in page.text
     assert "deleted from it; there is nothing to do" in page.text
-    late = await client.post(
-        f"/organisers/shares/{cy_id}/release",
-        data={"passphrase": GATEKEEPER_PASSPHRASE},
-        headers=SAME_ORIGIN,
-    )
+    late = await post_release(client, cy_id)
     assert late.status_code == 410
     assert "This campaign is over" in late.text
     # The team's page tells the two handed in from the one deleted unused.
@@ -95,16 +96,7 @@ async def test_account_shares_not_handed_in_are_destroyed_at_the_reveal(app, cli
 
 
 async def test_account_shares_are_destroyed_at_expiry(app, client):
-    for name in ("ana", "bo", "cy"):
-        await make_gatekeeper(app, name)
-    campaign = (
-        await make_campaign(
-            app,
-            deadline=in_days(1),
-            gate=GatePolicy("server_and_gatekeepers", 3, 2),
-            delivery=ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy")),
-        )
-    ).campaign
+    campaign = await account_gatekept_campaign(app, deadline=in_days(1))
     assert (await tick(app, now=in_days(2))).expired == 1
     await _nothing_held(campaign)
     client.cookies.clear()

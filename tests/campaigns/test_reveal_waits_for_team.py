@@ -18,7 +18,8 @@ from organise.campaigns.models import Campaign, CampaignState
 from organise.campaigns.setup import ShareDelivery
 from organise.organisers.models import Organiser, Role
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
-from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE, make_gatekeeper
+from tests.campaigns.test_ended_shares import account_gatekept_campaign, post_release
+from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE
 from tests.servers import command_line_on
 from tests.support import SAME_ORIGIN, make_organiser, sign_in
 
@@ -26,16 +27,15 @@ WAITS = "The reveal waits for the organisers' team: nobody on it can receive the
 OPENING = "The gate is opening"
 
 
-async def _awaiting_gate_without_a_team(app, client, **overrides) -> Campaign:
-    campaign = (
-        await make_campaign(app, gate=GatePolicy("server_and_gatekeepers", 3, 2), **overrides)
-    ).campaign
+async def _to_gate(app, client, campaign: Campaign) -> None:
     for number, code in enumerate(await make_codes(app, campaign, 3)):
         assert (await sign(client, campaign.slug, code, f"Signer {number}")).status_code == 201
     assert (await tick(app)).awaiting_gate == 1
+
+
+async def _without_a_team() -> None:
     # The only team member can no longer receive pledges.
     await Organiser.filter(username="alex").update(enrolled=False)
-    return campaign
 
 
 async def _hand_in(client, words: str):
@@ -45,15 +45,13 @@ async def _hand_in(client, words: str):
 async def test_the_gate_page_says_the_reveal_waits_for_the_team(app, client):
     created = await make_campaign(app, gate=GatePolicy("server_and_gatekeepers", 3, 2))
     campaign = created.campaign
-    for number, code in enumerate(await make_codes(app, campaign, 3)):
-        assert (await sign(client, "walkout", code, f"Signer {number}")).status_code == 201
-    await tick(app)
+    await _to_gate(app, client, campaign)
     form = await client.get("/campaigns/walkout/gate")
     assert "waits for the organisers' team" not in html.unescape(
         form.text
     )  # the team can receive it
 
-    await Organiser.filter(username="alex").update(enrolled=False)
+    await _without_a_team()
     form = await client.get("/campaigns/walkout/gate")
     assert WAITS in html.unescape(form.text)
     first = await _hand_in(client, created.gatekeeper_shares[0])
@@ -82,10 +80,8 @@ async def test_the_gate_page_says_the_reveal_waits_for_the_team(app, client):
 
 async def test_the_command_line_says_the_reveal_waits_for_the_team(app, client, settings):
     created = await make_campaign(app, gate=GatePolicy("server_and_gatekeepers", 3, 2))
-    for number, code in enumerate(await make_codes(app, created.campaign, 3)):
-        assert (await sign(client, "walkout", code, f"Signer {number}")).status_code == 201
-    await tick(app)
-    await Organiser.filter(username="alex").update(enrolled=False)
+    await _to_gate(app, client, created.campaign)
+    await _without_a_team()
     command = command_line_on(settings)
     for words in created.gatekeeper_shares[:2]:
         handed = command.run_cli("campaign", "share", "walkout", input_text=words)
@@ -97,25 +93,17 @@ async def test_the_command_line_says_the_reveal_waits_for_the_team(app, client, 
 
 
 async def test_a_gatekeeper_accounts_page_says_the_reveal_waits_for_the_team(app, client):
-    for name in ("ana", "bo", "cy"):
-        await make_gatekeeper(app, name)
-    campaign = await _awaiting_gate_without_a_team(
-        app, client, delivery=ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy"))
-    )
+    campaign = await account_gatekept_campaign(app)
+    await _to_gate(app, client, campaign)
+    await _without_a_team()
     for name in ("ana", "bo"):
         client.cookies.clear()
         await sign_in(client, name, GATEKEEPER_PASSPHRASE)
         page = await client.get("/organisers/shares/")
         assert "asks for your share" in html.unescape(page.text)
         assert WAITS in html.unescape(page.text)
-        held_id = re.search(
-            r"/organisers/shares/([0-9a-f-]+)/release", html.unescape(page.text)
-        ).group(1)
-        released = await client.post(
-            f"/organisers/shares/{held_id}/release",
-            data={"passphrase": GATEKEEPER_PASSPHRASE},
-            headers=SAME_ORIGIN,
-        )
+        held_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", page.text).group(1)
+        released = await post_release(client, held_id)
         assert released.status_code == 200
     assert "enough shares are in, but nothing is revealed yet" in html.unescape(released.text)
     assert WAITS in html.unescape(released.text)
@@ -129,7 +117,7 @@ async def test_a_share_link_says_the_reveal_waits_for_the_team(app, client):
     )
     link = f"/shares/{created.share_links[0]}"
     assert WAITS not in html.unescape((await client.get(link)).text)
-    await Organiser.filter(username="alex").update(enrolled=False)
+    await _without_a_team()
     confirm = await client.get(link)
     assert WAITS in html.unescape(confirm.text)
     shown = await client.post(link, headers=SAME_ORIGIN)

@@ -17,7 +17,6 @@ import pytest
 
 from crypto import keywrap, sealing, streams
 from crypto.errors import EnvelopeError
-from crypto.gate import GatePolicy
 from organise.campaigns import heldshares, release, retention, team, ticker
 from organise.campaigns.models import (
     Audience,
@@ -26,14 +25,14 @@ from organise.campaigns.models import (
     HeldShare,
     ReleasedChunk,
 )
-from organise.campaigns.setup import ShareDelivery
 from organise.organisers import rekeying
 from organise.organisers.models import Organiser, OrganiserSession, Role
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
-from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE, make_gatekeeper
+from tests.campaigns.test_ended_shares import account_gatekept_campaign, post_release
+from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE
 from tests.conftest import ON_POSTGRES
 from tests.servers import command_line_on
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, make_organiser, sign_in
 
 NAMES = ["Ada", "Grace", "Katherine", "Mary", "Rosa"]
 
@@ -161,16 +160,7 @@ async def test_a_release_stored_altered_is_left_as_it_was_and_sign_in_works(
 
 
 async def test_a_gatekeepers_held_share_is_sealed_again_and_still_released(app, client):
-    for name in ("ana", "bo", "cy"):
-        await make_gatekeeper(app, name)
-    campaign = (
-        await make_campaign(
-            app,
-            threshold=3,
-            gate=GatePolicy("server_and_gatekeepers", 3, 2),
-            delivery=ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy")),
-        )
-    ).campaign
+    campaign = await account_gatekept_campaign(app)
     await Organiser.filter(username="ana").update(enrolled=False)
     ana_before = await Organiser.get(username="ana")
     old_key = keywrap.unwrap_private_key(ana_before.wrapped_private_key, GATEKEEPER_PASSPHRASE)
@@ -186,11 +176,7 @@ async def test_a_gatekeepers_held_share_is_sealed_again_and_still_released(app, 
     for number, code in enumerate(await make_codes(app, campaign, 3)):
         assert (await sign(client, "walkout", code, f"Signer {number}")).status_code == 201
     assert (await tick(app)).awaiting_gate == 1
-    released = await client.post(
-        f"/organisers/shares/{held.id}/release",
-        data={"passphrase": GATEKEEPER_PASSPHRASE},
-        headers=SAME_ORIGIN,
-    )
+    released = await post_release(client, str(held.id))
     assert released.status_code == 200, released.text
     assert "Your share was accepted." in released.text
     assert (await HeldShare.get(id=held.id)).handed_in
