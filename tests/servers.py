@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from organise.settings import Settings
+
 STARTUP_SECONDS = 30
 
 
@@ -134,3 +136,11 @@ class LiveServer:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def command_line_on(settings: Settings) -> LiveServer:
+    """The `organise` command against a test's own database and instance directory (keystore
+    included), for `run_cli` only: no server is started."""
+    return LiveServer(
+        settings.instance_dir.parent, extra_env={"DATABASE_URL": settings.database_url}
+    )
