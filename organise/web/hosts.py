@@ -64,13 +64,13 @@ class SiteAddressMiddleware:
         if public is not None:
             # The address workers use is the scheme they see, whatever sits in front of us.
             scope["scheme"] = scheme
-        request = Request(scope, receive)
         if TOR2WEB_HEADER in Headers(scope=scope):
-            await error_response(request, 403, self._tor2web_message())(scope, receive, send)
+            refusal = error_response(Request(scope, receive), 403, self._tor2web_message())
+            await refusal(scope, receive, send)
             return
         if found is None:
             message = _("This server does not answer to the address this request was sent to.")
-            await error_response(request, 400, message)(scope, receive, send)
+            await error_response(Request(scope, receive), 400, message)(scope, receive, send)
             return
         onion = self.settings.onion_url
         if onion is None or origin == onion:
