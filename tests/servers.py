@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,12 @@ class LiveServer:
         if not (self.root / f"passphrase-{username}").exists():
             self.create_organiser(username, "organiser")
         return username
+
+    @classmethod
+    def answering_at(cls, root: Path, env: Callable[[str], dict[str, str]]) -> LiveServer:
+        """A server on a free port whose settings name its own address: `env(its url)`."""
+        port = free_port()
+        return cls(root, port=port, extra_env=env(f"http://127.0.0.1:{port}"))
 
     def start(self) -> LiveServer:
         self.root.mkdir(parents=True, exist_ok=True)

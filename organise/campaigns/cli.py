@@ -251,8 +251,10 @@ def create(
                 {"account": h.username, "fingerprint": h.fingerprint} for h in created.holders
             ]
         elif created.share_links:
-            # Paths on this site: prefix its address. Each link shows its share once.
-            output["share_links"] = [f"/shares/{secret}" for secret in created.share_links]
+            # Full addresses on ORGANISE_PUBLIC_URL; without it, paths on this site to prefix
+            # with its address. Each link shows its share once.
+            base = runtime.settings.public_url or ""
+            output["share_links"] = [f"{base}/shares/{secret}" for secret in created.share_links]
         elif gatekeepers:
             output["gatekeeper_shares"] = list(created.gatekeeper_shares)
         return output

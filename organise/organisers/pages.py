@@ -11,6 +11,7 @@ from organise.organisers.fields import ENROLMENT, SIGN_IN
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.web.access import public, session_cookie_name, set_session_cookie
+from organise.web.addresses import absolute_url
 from organise.web.forms import read_form
 from organise.web.templating import render
 
@@ -50,7 +51,7 @@ async def login(request: Request) -> Response:
     # Sign-ins are rare: a good moment to drop sessions and throttles that timed out unseen.
     await sessions.purge_expired(sessions.SessionPolicy.from_settings(context.settings))
     await throttle.purge_stale()
-    response = RedirectResponse(request.url_for("organisers:home"), status_code=303)
+    response = RedirectResponse(absolute_url(request, "organisers:home"), status_code=303)
     set_session_cookie(request, response, token)
     return response
 
