@@ -1,22 +1,34 @@
-"""The pledge count that matters for the threshold: the size of the set that may be revealed."""
+"""The pledge count that matters for the threshold: the size of the set that may be revealed.
+
+A pledge whose own deadline has passed (its signer kept an earlier deadline than the campaign's,
+see `operations.extend_deadline`) is no longer part of it, even before the tick destroys it.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from organise.campaigns.models import Pledge
 from organise.campaigns.policy import revealed_cutoff
 
 
+def within_deadline(now: datetime) -> Q:
+    """Pledges whose own deadline has not passed at `now` (None: the campaign's, still running)."""
+    return Q(deadline__isnull=True) | Q(deadline__gt=now)
+
+
 async def threshold_counts(
-    campaign_id: UUID, connection: BaseDBAsyncClient | None = None
+    campaign_id: UUID, now: datetime, connection: BaseDBAsyncClient | None = None
 ) -> dict[int, int]:
-    """Unrevealed pledges per personal threshold (a handful of rows, whatever the campaign size)."""
+    """Unrevealed pledges per personal threshold (a handful of rows, whatever the campaign size),
+    leaving out those past their own deadline at `now`."""
     rows = (
-        await Pledge.filter(campaign_id=campaign_id, revealed=False)
+        await Pledge.filter(within_deadline(now), campaign_id=campaign_id, revealed=False)
         .using_db(connection)
         .annotate(n=Count("id"))
         .group_by("personal_threshold")
@@ -26,7 +38,8 @@ async def threshold_counts(
 
 
 async def revealable(
-    campaign_id: UUID, connection: BaseDBAsyncClient | None = None
+    campaign_id: UUID, now: datetime, connection: BaseDBAsyncClient | None = None
 ) -> tuple[int | None, int]:
-    """(highest personal threshold admitted, size) of the largest set that may be revealed."""
-    return revealed_cutoff(await threshold_counts(campaign_id, connection))
+    """(highest personal threshold admitted, size) of the largest set that may be revealed at
+    `now`."""
+    return revealed_cutoff(await threshold_counts(campaign_id, now, connection))

@@ -304,6 +304,7 @@ CAMPAIGN_PAGE = FieldTable(
 # --- invite codes ----------------------------------------------------------------------------
 
 MAX_BATCH = 500
+MAX_BATCH_NAME_CHARS = 100
 _BATCH_SIZE_DIGITS = 6
 
 
@@ -323,8 +324,47 @@ INVITES = FieldTable(
         # Text, not an integer: every problem with the number gets the one sentence above.
         Field("count", _l("Number of codes"), required=True, normalise=batch_size),
         Field("format", _l("Format"), choices=lambda: ("html", "csv")),
+        # The team's own label for the batch (never on a slip); empty: no batch.
+        Field("batch", _l("Batch name"), max_chars=MAX_BATCH_NAME_CHARS),
     ),
 )
+
+
+# --- operations on a campaign (`operations`, `deadlines`, `invites`) ---------------------------
+# Each web form carries a `confirm` box whose label names the consequence.
+
+_CONFIRM = Field("confirm", _l("Confirmation"), kind="boolean")
+
+REVOKE = FieldTable(
+    "RevokeForm",
+    (
+        Field("code", _l("Invite code"), max_chars=MAX_CODE_CHARS),
+        Field("batch", _l("Batch name"), max_chars=MAX_BATCH_NAME_CHARS),
+        _CONFIRM,
+    ),
+)
+EXTEND = FieldTable(
+    "ExtendForm",
+    (
+        Field(
+            "deadline",
+            _l("New deadline"),
+            required=True,
+            max_chars=MAX_DEADLINE_CHARS,
+            normalise=parse_deadline,
+        ),
+        _CONFIRM,
+    ),
+)
+EDIT = FieldTable(
+    "EditForm",
+    (
+        Field("title", _l("Title"), required=True, max_chars=MAX_TITLE_CHARS),
+        Field("demand", _l("Demand"), required=True, max_chars=MAX_DEMAND_CHARS),
+        _CONFIRM,
+    ),
+)
+CONFIRM = FieldTable("ConfirmForm", (_CONFIRM,))
 
 
 # --- campaign teams --------------------------------------------------------------------------

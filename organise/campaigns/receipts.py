@@ -39,6 +39,9 @@ class PledgeStatus:
     cosigners: list[dict[str, str]] | None
     # The revealed lists were destroyed at the end of the campaign's retention period.
     list_destroyed: bool = False
+    # The deadline this pledge's signer agreed to, when it is earlier than the campaign's
+    # (the campaign's was extended and they have not opted in to it: `deadlines`).
+    own_deadline: datetime | None = None
 
 
 def _receipt_hash(receipt: str, pepper: bytes) -> str:
@@ -84,9 +87,10 @@ async def status(receipt: str, *, keystore: Keystore, pepper: bytes) -> PledgeSt
         if campaign.audience in (Audience.COSIGNERS, Audience.PUBLIC):
             cosigners = await release.cosigners(campaign, keystore=keystore)
         return PledgeStatus(campaign, "revealed", cosigners)
+    earlier = pledge.deadline if pledge.deadline and pledge.deadline < campaign.deadline else None
     if campaign.state == CampaignState.REVEALED:
-        return PledgeStatus(campaign, "not_revealed", None)
-    return PledgeStatus(campaign, "sealed", None)
+        return PledgeStatus(campaign, "not_revealed", None, own_deadline=earlier)
+    return PledgeStatus(campaign, "sealed", None, own_deadline=earlier)
 
 
 async def withdraw(
@@ -126,7 +130,7 @@ async def withdraw(
             )
         current = await Campaign.filter(id=campaign.id).using_db(connection).get()
         if current.state in (CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE):
-            _cutoff, size = await counting.revealable(campaign.id, connection)
+            _cutoff, size = await counting.revealable(campaign.id, now, connection)
             if size < current.threshold:
                 moved = (
                     await Campaign.filter(id=campaign.id, state=current.state)
