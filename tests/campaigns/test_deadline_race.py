@@ -63,7 +63,8 @@ async def _race_once(app, client, slug: str, threshold: int, stagger: float) -> 
 
     signed, report = await asyncio.gather(late_signature(), tick(app))
     assert signed.status_code == 201, signed.text
-    assert report.lapsed == 2 and report.errors == 0
+    assert report.lapsed == 2
+    assert report.errors == 0
     final = await refreshed(campaign)
     kinds = list(
         await LifecycleEvent.filter(campaign_id=campaign.id).values_list("kind", flat=True)

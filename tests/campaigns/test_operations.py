@@ -78,7 +78,8 @@ async def test_a_revoked_code_is_refused_like_a_used_one_and_the_answer_never_sa
         data={"name": "Emma", "invite_code": unused},
         headers=SAME_ORIGIN,
     )
-    assert form.status_code == 403 and REFUSED_CODE in form.text
+    assert form.status_code == 403
+    assert REFUSED_CODE in form.text
     # The code left alone still signs.
     await _signed(client, kept, "Lucy")
 
@@ -99,7 +100,8 @@ async def test_revoking_a_batch_refuses_each_of_its_codes_and_no_other(app, clie
         assert refused.json()["error"]["message"] == REFUSED_CODE
     await _signed(client, other[0], "Lucy")
     row = await InviteBatch.get(name="Canteen, Tuesday")
-    assert row.revoked and row.week.weekday() == 0
+    assert row.revoked
+    assert row.week.weekday() == 0
     assert "revoked" in (await client.get(DETAIL)).text
 
 
@@ -234,7 +236,8 @@ async def test_extending_keeps_each_pledge_to_the_deadline_its_signer_agreed_to(
 
     too_soon = (datetime.now(UTC) + timedelta(hours=20)).isoformat(timespec="minutes")
     refused = await _post(client, "extend", deadline=too_soon, confirm="yes")
-    assert refused.status_code == 422 and "at least 24 hours from now" in refused.text
+    assert refused.status_code == 422
+    assert "at least 24 hours from now" in refused.text
     new = in_days(40).replace(second=0, microsecond=0)
     moved = await _post(client, "extend", deadline=new.isoformat(), confirm="yes")
     assert moved.status_code == 200, moved.text
@@ -271,7 +274,8 @@ async def test_extending_keeps_each_pledge_to_the_deadline_its_signer_agreed_to(
     gone = await client.post("/api/v1/pledges/status", json={"receipt": stays})
     assert gone.status_code == 404
     kinds = await LifecycleEvent.filter(campaign_id=campaign.id).values_list("kind", flat=True)
-    assert EventKind.LAPSED in kinds and EventKind.THRESHOLD_LOST in kinds
+    assert EventKind.LAPSED in kinds
+    assert EventKind.THRESHOLD_LOST in kinds
     assert (await tick(app, now=first + timedelta(minutes=2))).lapsed == 0
 
     # The opted-in pledge survives and counts: one more signature reveals all three.
