@@ -342,3 +342,21 @@ async def test_a_finished_campaign_is_archived_off_the_lists(app, client):
     assert "Archived campaigns" in listing
     # Its page stays where it was.
     assert (await client.get("/campaigns/walkout")).status_code == 200
+
+
+async def test_a_signer_opts_in_through_the_api_and_not_once_their_deadline_passed(app, client):
+    campaign = (await make_campaign(app, deadline=in_days(5))).campaign
+    codes = await make_codes(app, campaign, 2)
+    keeps, late = await _signed(client, codes[0], "Rosa"), await _signed(client, codes[1], "Emma")
+    moved = await deadlines.extend_deadline(campaign, in_days(30), acting=await campaign_owner())
+    answer = await client.post("/api/v1/pledges/deadline", json={"receipt": keeps})
+    assert answer.status_code == 200
+    assert answer.json() == {"campaign": "walkout", "deadline": moved.deadline.isoformat()}
+    status = await client.post("/api/v1/pledges/status", json={"receipt": keeps})
+    assert "own_deadline" not in status.json()
+    # Emma's own deadline passes before she opts in: too late, even before the tick.
+    await Pledge.filter(deadline__lt=moved.deadline).update(
+        deadline=datetime.now(UTC) - timedelta(minutes=1)
+    )
+    refused = await client.post("/api/v1/pledges/deadline", json={"receipt": late})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "pledge_deadline_passed")

@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Pledge',
             name='deadline',
-            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+            field=fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False),
         ),
         ops.RunPython(give_pledges_their_deadline, ops.RunPython.noop),
     ]
