@@ -23,7 +23,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
-from organise.campaigns import clock, counting, keys, policy, receipts, team
+from organise.campaigns import counting, keys, policy, receipts, team
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -157,7 +157,6 @@ async def with_lapsed_pledges(now: datetime) -> list[Campaign]:
 
 async def drop_lapsed(campaign_id: UUID, *, keystore: Keystore, now: datetime) -> int:
     """Destroy the campaign's unrevealed pledges past their own deadline; how many went."""
-    threshold_lost = False
     async with in_transaction() as connection:
         # The campaign row's lock first, as a withdrawal takes it: signatures, withdrawals,
         # opt-ins and reveal claims of this campaign wait until the count is right again.
@@ -198,21 +197,7 @@ async def drop_lapsed(campaign_id: UUID, *, keystore: Keystore, now: datetime) -
             count=len(lapsed),
             using_db=connection,
         )
-        if campaign.state in (CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE):
-            _cutoff, size = await counting.revealable(campaign_id, now, connection)
-            if size < campaign.threshold:
-                await (
-                    Campaign.filter(id=campaign_id, state=campaign.state)
-                    .using_db(connection)
-                    .update(state=CampaignState.OPEN, cooling_off_ends_at=None)
-                )
-                threshold_lost = True
-                await LifecycleEvent.create(
-                    campaign_id=campaign_id,
-                    kind=EventKind.THRESHOLD_LOST,
-                    at=clock.week_start(now),
-                    using_db=connection,
-                )
+        threshold_lost = await counting.fall_back_if_below(campaign, now, connection)
     # After the commit, as for a withdrawal; a crash here is finished by the next tick.
     await keys.delete_names(keystore, names)
     for start in range(0, len(names), _CHUNK):

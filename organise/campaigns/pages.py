@@ -180,10 +180,15 @@ async def status(request: Request) -> Response:
         result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     except Refused as refusal:
         return form_page(request, "status.html", {"result": None}, refusal)
+    return _status_page(request, result)
+
+
+def _status_page(request: Request, result: receipts.PledgeStatus, **more: Any) -> Response:
     context = {
         "result": result,
         "progress": policy.progress(result.campaign),
         "state_label": policy.state_label(result.campaign.state),
+        **more,
     }
     return form_page(request, "status.html", context)
 
@@ -208,13 +213,7 @@ async def keep_deadline(request: Request) -> Response:
         result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     except Refused as refusal:
         return form_page(request, "status.html", {"result": None}, refusal)
-    context = {
-        "result": result,
-        "progress": policy.progress(result.campaign),
-        "state_label": policy.state_label(result.campaign.state),
-        "deadline_kept": True,
-    }
-    return form_page(request, "status.html", context)
+    return _status_page(request, result, deadline_kept=True)
 
 
 @public

@@ -12,13 +12,11 @@ from tortoise.transactions import in_transaction
 from crypto import codes
 from crypto.errors import CodeFormatError
 from crypto.keystore import Keystore
-from organise.campaigns import clock, counting, keys, policy, release
+from organise.campaigns import counting, keys, policy, release
 from organise.campaigns.models import (
     Audience,
     Campaign,
     CampaignState,
-    EventKind,
-    LifecycleEvent,
     Pledge,
     WithdrawnKey,
 )
@@ -106,7 +104,6 @@ async def withdraw(
             status=409,
             code="already_revealed",
         )
-    threshold_lost = False
     async with in_transaction() as connection:
         # Locks the campaign row: a reveal cannot start while this withdrawal is under way,
         # and one that has started makes this update match nothing.
@@ -129,23 +126,9 @@ async def withdraw(
                 code="already_gone",
             )
         current = await Campaign.filter(id=campaign.id).using_db(connection).get()
-        if current.state in (CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE):
-            _cutoff, size = await counting.revealable(campaign.id, now, connection)
-            if size < current.threshold:
-                moved = (
-                    await Campaign.filter(id=campaign.id, state=current.state)
-                    .using_db(connection)
-                    .update(state=CampaignState.OPEN, cooling_off_ends_at=None)
-                )
-                if moved == 1:
-                    threshold_lost = True
-                    await LifecycleEvent.create(
-                        campaign_id=campaign.id,
-                        kind=EventKind.THRESHOLD_LOST,
-                        at=clock.week_start(now),  # caused by this withdrawal: the week only
-                        using_db=connection,
-                    )
-                    current.state = CampaignState.OPEN
+        threshold_lost = await counting.fall_back_if_below(current, now, connection)
+        if threshold_lost:
+            current.state = CampaignState.OPEN
         # The key is deleted only once the pledge row is gone for good (after the commit): a
         # failed commit must not leave a counted pledge without its key. The marker row makes
         # the next tick finish the job if this process dies before deleting it.
