@@ -244,6 +244,9 @@ async def test_extending_keeps_each_pledge_to_the_deadline_its_signer_agreed_to(
     assert (await refreshed(campaign)).deadline == new
     public = await client.get("/campaigns/walkout")
     assert "The organisers moved the deadline from" in public.text
+    # Every signer is told so before signing, and what stopping would do.
+    assert "your pledge keeps the deadline you signed under" in public.text
+    assert "If they stop the campaign early, every pledge is destroyed" in public.text
 
     # The signer who opts in does it from their status page, with the receipt.
     status = await client.post("/pledges/status", data={"receipt": opted}, headers=SAME_ORIGIN)
