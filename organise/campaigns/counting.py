@@ -1,7 +1,7 @@
 """The pledge count that matters for the threshold: the size of the set that may be revealed.
 
 A pledge whose own deadline has passed (its signer kept an earlier deadline than the campaign's,
-see `operations.extend_deadline`) is no longer part of it, even before the tick destroys it.
+see `deadlines`) is no longer part of it, even before the tick destroys it.
 """
 
 from __future__ import annotations

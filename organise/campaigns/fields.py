@@ -8,6 +8,9 @@
   organiser's form, also asks for the employer. The deadline's distance from now and the gate's
   combination of numbers are checked in `setup`.
 - `INVITES`: the organiser's batch of invite codes.
+- `REVOKE`, `EXTEND`, `EDIT`, `CONFIRM`: the team revoking codes, extending the deadline,
+  editing the wording before the first pledge, stopping or archiving; each with the box whose
+  label names the consequence.
 - `TEAM_MEMBER`, `OWNER_ASSIGNMENT`: the owner adding or removing a co-organiser; an
   administrator assigning a new owner to a campaign waiting for one.
 """

@@ -138,7 +138,7 @@ class Campaign(Model):
     # Stopped early by its organisers (`operations.stop`): the state is `expired`, reached by
     # the very path a passed deadline takes; this says who ended it, for the public page.
     stopped = fields.BooleanField(default=False, db_default=False)
-    # The deadline before the organisers last extended it (`operations.extend_deadline`);
+    # The deadline before the organisers last extended it (`deadlines.extend_deadline`);
     # pledges signed before keep their own deadline unless their signers opt in.
     deadline_moved_from = fields.DatetimeField(null=True)
     # Taken off the campaign lists by its team once finished; its pages stay where they were.
@@ -165,7 +165,7 @@ class Pledge(Model):
     revealed = fields.BooleanField(default=False)
     # The deadline its signer agreed to: the campaign's when they signed, or a later one they
     # opted in to with their receipt. Unrevealed by then, the pledge is destroyed at it
-    # (`operations.drop_lapsed`). None only for rows from before this column, which the
+    # (`deadlines.drop_lapsed`). None only for rows from before this column, which the
     # migration and every extension fill in with the campaign's deadline.
     # Indexed: every tick looks for pledges past their own deadline.
     deadline = fields.DatetimeField(null=True, db_index=True)
@@ -211,7 +211,7 @@ class ReleasedChunk(Model):
 
 
 class InviteBatch(Model):
-    """A named batch of invite codes, for the team to revoke together (`operations.revoke`).
+    """A named batch of invite codes, for the team to revoke together (`invites.revoke_batch`).
 
     Its name never reaches a slip or a signer; it holds no count of its codes, used or not.
     """

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('week', fields.DateField()),
                 ('revoked', fields.BooleanField(default=False)),
             ],
-            options={'table': 'campaign_invite_batch', 'app': 'campaigns', 'unique_together': (('campaign', 'name'),), 'pk_attr': 'id', 'table_description': 'A named batch of invite codes, for the team to revoke together (`operations.revoke`).'},
+            options={'table': 'campaign_invite_batch', 'app': 'campaigns', 'unique_together': (('campaign', 'name'),), 'pk_attr': 'id', 'table_description': 'A named batch of invite codes, for the team to revoke together (`invites.revoke_batch`).'},
             bases=['Model'],
         ),
         ops.AddField(
