@@ -47,6 +47,10 @@ async def stop(
     await team.require_team(campaign, acting)
     if campaign.state not in policy.ACTIVE:
         raise _not_active(campaign)
+    if campaign.deadline <= now:
+        # Its deadline already ended it: expired, as the next tick would say, not stopped.
+        await lifecycle.expire(campaign.id, keystore=keystore, now=now)
+        raise _not_active(await Campaign.get(id=campaign.id))
     if not await lifecycle.expire(campaign.id, keystore=keystore, now=now, stopped=True):
         raise _not_active(await Campaign.get(id=campaign.id))
     return await Campaign.get(id=campaign.id)

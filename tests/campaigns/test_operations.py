@@ -363,3 +363,17 @@ async def test_a_signer_opts_in_through_the_api_and_not_once_their_deadline_pass
     )
     refused = await client.post("/api/v1/pledges/deadline", json={"receipt": late})
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "pledge_deadline_passed")
+
+
+async def test_a_campaign_past_its_deadline_expires_rather_than_being_stopped(app, client):
+    campaign = (await make_campaign(app, deadline=in_days(1))).campaign
+    with pytest.raises(Refused) as refusal:
+        await operations.stop(
+            campaign,
+            acting=await campaign_owner(),
+            keystore=app.state.runtime.keystore,
+            now=in_days(2),
+        )
+    assert refusal.value.status == 409
+    ended = await refreshed(campaign)
+    assert (ended.state, ended.stopped) == (CampaignState.EXPIRED, False)
