@@ -17,15 +17,17 @@ from crypto.errors import EnvelopeError, StreamError, WrongPassphrase
 from organise.bootstrap import run_with_runtime
 from organise.campaigns import (
     csv_export,
+    deadlines,
     gatekeeping,
     heldshares,
     invites,
     lifecycle,
+    operations,
     policy,
     release,
     team,
 )
-from organise.campaigns.fields import CAMPAIGN, MAX_BATCH
+from organise.campaigns.fields import CAMPAIGN, EXTEND, MAX_BATCH
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -268,16 +270,128 @@ def create(
 @click.option(
     "--organiser", "username", required=True, help="Your account name: on the campaign's team."
 )
-def make_invites(slug: str, count: int, username: str) -> None:
+@click.option(
+    "--batch",
+    default="",
+    help="A name for this batch (your team's label, never on a slip), to revoke it together.",
+)
+def make_invites(slug: str, count: int, username: str, batch: str) -> None:
     """Print COUNT fresh single-use invite codes, one per line (shown only now)."""
 
     async def work(runtime: Runtime) -> list[str]:
         made = await _campaign(slug)
         await _team_member(made, username)
-        return await invites.generate(made, count, pepper=runtime.code_pepper)
+        return await invites.generate(made, count, pepper=runtime.code_pepper, batch=batch)
 
     for code in _run(work):
         click.echo(code)
+
+
+_ORGANISER = click.option(
+    "--organiser", "username", required=True, help="Your account name: on the campaign's team."
+)
+
+
+@campaign.command("revoke")
+@click.argument("slug")
+@click.option("--code", default="", help="One invite code to revoke.")
+@click.option("--batch", default="", help="The name of a batch whose codes are all revoked.")
+@_ORGANISER
+def revoke(slug: str, code: str, batch: str, username: str) -> None:
+    """Revoke one invite code or a whole batch: refused from now on, like a used code.
+
+    The answer is the same whether or not a code was already used.
+    """
+    if bool(code) == bool(batch):
+        raise click.UsageError("give either --code or --batch")
+
+    async def work(runtime: Runtime) -> None:
+        made = await _campaign(slug)
+        acting = await _team_member(made, username)
+        if batch:
+            await invites.revoke_batch(made, batch, acting=acting)
+        else:
+            await invites.revoke_code(made, code, acting=acting, pepper=runtime.code_pepper)
+
+    _run(work)
+    click.echo(_("Revoked: nobody can sign with these codes now."))
+
+
+@campaign.command("stop")
+@click.argument("slug")
+@click.option(
+    "--yes",
+    "confirmed",
+    is_flag=True,
+    help="Confirm: every pledge is destroyed unread, for good, and the campaign ends.",
+)
+@_ORGANISER
+def stop(slug: str, confirmed: bool, username: str) -> None:
+    """Stop a campaign now: every pledge destroyed unread, exactly as at an expired deadline."""
+    if not confirmed:
+        raise click.UsageError(
+            "stopping destroys every pledge unread, for good: add --yes to confirm"
+        )
+
+    async def work(runtime: Runtime) -> Campaign:
+        made = await _campaign(slug)
+        acting = await _team_member(made, username)
+        return await operations.stop(made, acting=acting, keystore=runtime.keystore)
+
+    stopped = _run(work)
+    click.echo(
+        json.dumps(
+            {
+                "slug": stopped.slug,
+                "state": stopped.state.value,
+                "stopped": True,
+                "destroyed_unread": stopped.destroyed_count,
+            }
+        )
+    )
+
+
+@campaign.command("extend")
+@click.argument("slug")
+@click.option("--deadline", required=True, help="ISO 8601, at least 24 hours from now.")
+@_ORGANISER
+def extend(slug: str, deadline: str, username: str) -> None:
+    """Move the deadline later. Pledges signed so far keep theirs unless their signers opt in."""
+    try:
+        when = EXTEND.read_json({"deadline": deadline})["deadline"]
+    except Refused as refusal:
+        raise _refused(refusal) from None
+
+    async def work(runtime: Runtime) -> Campaign:
+        made = await _campaign(slug)
+        acting = await _team_member(made, username)
+        return await deadlines.extend_deadline(made, when, acting=acting)
+
+    moved = _run(work)
+    click.echo(
+        json.dumps(
+            {
+                "slug": moved.slug,
+                "deadline": moved.deadline.isoformat(),
+                "deadline_moved_from": _iso(moved.deadline_moved_from),
+            }
+        )
+    )
+
+
+@campaign.command("archive")
+@click.argument("slug")
+@_ORGANISER
+def archive(slug: str, username: str) -> None:
+    """Take a finished campaign off the campaign lists (its pages stay)."""
+
+    async def work(runtime: Runtime) -> Campaign:
+        made = await _campaign(slug)
+        acting = await _team_member(made, username)
+        return await operations.archive(made, acting=acting)
+
+    _run(work)
+    click.echo(_("%(slug)s is archived.") % {"slug": slug})
 
 
 def _read_passphrase(path: Path) -> str:
@@ -416,6 +530,9 @@ def show(slug: str) -> None:
             "deadline": made.deadline.isoformat(),
             "revealed_count": made.revealed_count,
             "destroyed_unread": made.destroyed_count,
+            "stopped": made.stopped,
+            "deadline_moved_from": _iso(made.deadline_moved_from),
+            "archived": made.archived,
             "owner": owner.username if owner else None,
             "co_organisers": [member.username for member in await team.members(made)],
             "owner_assigned_week": _iso(made.owner_assigned_week),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from crypto.gate import GatePolicy
 from organise.campaigns.models import (
@@ -27,6 +28,7 @@ DEFAULT_INVITE_DEPTH = 1
 MIN_KEEP_REVEALED_DAYS = 1
 MAX_KEEP_REVEALED_DAYS = 365
 DEFAULT_KEEP_REVEALED_DAYS = 30
+MAX_DEADLINE_AHEAD = timedelta(days=3 * 366)
 
 # States in which a worker may sign, or withdraw an unrevealed pledge.
 SIGNABLE = (CampaignState.OPEN, CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE)
@@ -295,6 +297,13 @@ def share_no_longer_needed(state: CampaignState) -> str:
     )
 
 
+def campaign_state_label(campaign: Campaign) -> str:
+    """The state in words, saying who ended a campaign its organisers stopped."""
+    if campaign.stopped and campaign.state == CampaignState.EXPIRED:
+        return _("stopped by its organisers: every pledge was destroyed unread")
+    return state_label(campaign.state)
+
+
 def event_label(kind: EventKind) -> str:
     labels = {
         EventKind.CREATED: _("created"),
@@ -304,5 +313,10 @@ def event_label(kind: EventKind) -> str:
         EventKind.EXPIRED: _("expired: pledges destroyed unread"),
         EventKind.SHREDDED: _("deadline: pledges left sealed were destroyed"),
         EventKind.RELEASE_DESTROYED: _("retention over: the revealed lists were destroyed"),
+        EventKind.STOPPED: _("stopped by its organisers: pledges destroyed unread"),
+        EventKind.DEADLINE_EXTENDED: _("deadline extended"),
+        EventKind.LAPSED: _(
+            "pledges whose signers kept the earlier deadline were destroyed unread at it"
+        ),
     }
     return labels[kind]

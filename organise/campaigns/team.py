@@ -52,6 +52,17 @@ async def is_on_team(campaign: Campaign, organiser: Organiser) -> bool:
     return await CampaignMember.exists(campaign_id=campaign.id, organiser_id=organiser.id)
 
 
+def not_found() -> Refused:
+    """What anyone off a campaign's team is told: the answer for a campaign that does not exist."""
+    return Refused(_("There is no campaign at this address."), status=404, code="no_campaign")
+
+
+async def require_team(campaign: Campaign, acting: Organiser) -> None:
+    """Refuse (404, as for no campaign at all) unless `acting` is on the campaign's team."""
+    if not await is_on_team(campaign, acting):
+        raise not_found()
+
+
 def _is_owner(campaign: Campaign, organiser: Organiser) -> bool:
     return bool(campaign.owner_id == organiser.id)  # type: ignore[attr-defined]
 
