@@ -206,8 +206,9 @@ async def test_invite_slips_carry_the_public_and_onion_addresses(public_app, pub
         for http in (public_client, through_onion):  # printed from either: the same slip
             await sign_in(http)
             slips = await _print_slips(http, 2)
-            assert slips.count(f"Sign at: {PUBLIC}/campaigns/walkout/sign") == 2
-            assert slips.count(f"Or, in Tor Browser: {ONION}/campaigns/walkout/sign") == 2
+            # The address to type in Tor Browser (and the one the QR code holds) is the onion.
+            assert slips.count(f"type the code there: <code>{ONION}/campaigns/walkout</code>") == 2
+            assert slips.count(f"Or, without Tor Browser: {PUBLIC}/campaigns/walkout<") == 2
             assert "ORGANISE_PUBLIC_URL is not set" not in slips
 
 
@@ -284,8 +285,8 @@ async def test_the_invite_page_warns_while_the_public_address_is_unset(app, clie
     await sign_in(client)
     slips = await _print_slips(client, 1)
     assert "ORGANISE_PUBLIC_URL is not set" in slips
-    assert "Sign at: http://testserver/campaigns/walkout/sign" in slips
-    assert "Or, in Tor Browser" not in slips
+    assert "type the code there: <code>http://testserver/campaigns/walkout</code>" in slips
+    assert "Or, without Tor Browser" not in slips
 
 
 async def test_no_warning_once_the_public_address_is_set(public_client):
