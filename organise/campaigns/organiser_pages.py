@@ -22,6 +22,7 @@ from organise.campaigns import (
     release,
     retention,
     sharelinks,
+    standing,
     team,
 )
 from organise.campaigns.fields import (
@@ -102,7 +103,7 @@ async def _list_page(
         request,
         "organisers/list.html",
         {
-            "campaigns": [(c, policy.state_label(c.state)) for c in campaigns],
+            "campaigns": [(c, (await standing.progress(c)).state_text) for c in campaigns],
             "waiting": [(c, policy.state_label(c.state)) for c in waiting],
             "message": message,
         },
@@ -234,14 +235,15 @@ async def _detail_page(
     request: Request, campaign: Campaign, *, refusal: Refused | None = None
 ) -> Response:
     events = await LifecycleEvent.filter(campaign_id=campaign.id).order_by("at", "kind")
+    shown = await standing.progress(campaign)
     return form_page(
         request,
         "organisers/detail.html",
         {
             "campaign": campaign,
             "demand": paragraphs(campaign.demand),
-            "state_label": policy.state_label(campaign.state),
-            "progress": policy.progress(campaign),
+            "state_label": shown.state_text,
+            "progress": shown,
             "gate_description": policy.gate_description(policy.gate_policy(campaign)),
             "audience_description": policy.audience_description(campaign.audience),
             "unused_invites": await invites.unused_count(campaign),

@@ -13,7 +13,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from organise.campaigns import gatekeeping, policy, receipts, release, signing, ticker
+from organise.campaigns import (
+    gatekeeping,
+    policy,
+    receipts,
+    release,
+    signing,
+    standing,
+    ticker,
+)
 from organise.campaigns.fields import PLEDGE, RECEIPT, SLUG_PATTERN
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
 from organise.i18n import _
@@ -52,13 +60,17 @@ async def campaign_context(request: Request, campaign: Campaign) -> dict[str, An
     names: list[str] = []
     if campaign.state == CampaignState.REVEALED and campaign.audience == Audience.PUBLIC:
         names = await release.public_names(campaign, keystore=runtime(request).keystore)
+    shown = await standing.progress(campaign)
     return {
         "campaign": campaign,
         "demand": paragraphs(campaign.demand),
-        "progress": policy.progress(campaign),
-        "state_label": policy.state_label(campaign.state),
+        "progress": shown,
+        "state_label": shown.state_text,
+        "Stage": policy.Stage,
         "gate_description": gate_description(campaign),
         "needs_gatekeepers": policy.gatekeeper_shares_needed(gate) > 0,
+        "early_reveal": await standing.early_reveal(campaign),
+        "EarlyReveal": standing.EarlyReveal,
         "audience_description": policy.audience_description(campaign.audience),
         "signable": campaign.state in policy.SIGNABLE,
         "public_names": names,
@@ -86,8 +98,8 @@ async def index(request: Request) -> Response:
         request,
         "index.html",
         {
-            "active": [(c, policy.progress(c), policy.state_label(c.state)) for c in active],
-            "ended": [(c, policy.state_label(c.state)) for c in ended],
+            "active": [(c, await standing.progress(c)) for c in active],
+            "ended": [(c, await standing.progress(c)) for c in ended],
         },
     )
 
@@ -169,11 +181,8 @@ async def status(request: Request) -> Response:
         result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     except Refused as refusal:
         return form_page(request, "status.html", {"result": None}, refusal)
-    context = {
-        "result": result,
-        "progress": policy.progress(result.campaign),
-        "state_label": policy.state_label(result.campaign.state),
-    }
+    shown = await standing.progress(result.campaign)
+    context = {"result": result, "progress": shown, "state_label": shown.state_text}
     return form_page(request, "status.html", context)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from crypto.gate import GatePolicy
 from organise.campaigns.models import (
@@ -16,6 +17,7 @@ from organise.campaigns.models import (
 )
 from organise.i18n import _, ngettext
 from organise.numbers import whole_number
+from organise.suppression import SMALL_CELL_K
 
 MIN_THRESHOLD = 2  # a threshold of 1 gives nobody safety in numbers
 MAX_THRESHOLD = 1_000_000
@@ -196,53 +198,181 @@ def audience_description(audience: Audience) -> str:
     )
 
 
+class Stage(StrEnum):
+    """Where a campaign stands, derived from facts that hold (`stage`), one sentence each."""
+
+    OPEN = "open"  # collecting pledges, fewer than the threshold
+    # As many pledges as the threshold or more, but fewer whose own thresholds are met.
+    WAITING_FOR_PERSONAL_THRESHOLDS = "waiting_for_personal_thresholds"
+    COOLING_OFF = "cooling_off"
+    WAITING_FOR_GATEKEEPERS = "waiting_for_gatekeepers"
+    # Threshold reached, but nobody on the team can receive a reveal (`team`).
+    WAITING_FOR_OWNER = "waiting_for_owner"
+    REVEALING = "revealing"
+    REVEALED = "revealed"
+    EXPIRED = "expired"
+
+
+# Stages in which the revealable set has reached the threshold.
+REACHED = frozenset(
+    {
+        Stage.COOLING_OFF,
+        Stage.WAITING_FOR_GATEKEEPERS,
+        Stage.WAITING_FOR_OWNER,
+        Stage.REVEALING,
+        Stage.REVEALED,
+    }
+)
+
+
+def stage(campaign: Campaign, *, team_can_receive: bool) -> Stage:
+    """The campaign's stage from its state, its count and whether its team can receive a reveal.
+
+    An open campaign with at least as many pledges as its threshold is open only because the
+    revealable set is smaller (signing moves it to cooling-off the moment that set reaches
+    the threshold, and a withdrawal moves it back only when the set falls below).
+    """
+    state = campaign.state
+    if state == CampaignState.OPEN:
+        if campaign.pledge_count >= campaign.threshold:
+            return Stage.WAITING_FOR_PERSONAL_THRESHOLDS
+        return Stage.OPEN
+    if state in (CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE) and not team_can_receive:
+        return Stage.WAITING_FOR_OWNER
+    return {
+        CampaignState.COOLING_OFF: Stage.COOLING_OFF,
+        CampaignState.AWAITING_GATE: Stage.WAITING_FOR_GATEKEEPERS,
+        CampaignState.REVEALING: Stage.REVEALING,
+        CampaignState.REVEALED: Stage.REVEALED,
+        CampaignState.EXPIRED: Stage.EXPIRED,
+    }[state]
+
+
+def stage_text(shown: Stage, campaign: Campaign) -> str:
+    """What is happening, in one sentence that holds for this stage."""
+    n = campaign.threshold
+    if shown == Stage.OPEN:
+        return _("open for pledges")
+    if shown == Stage.WAITING_FOR_PERSONAL_THRESHOLDS:
+        return _(
+            "open for pledges: some signers asked to be counted only once more people have "
+            "pledged, so the reveal waits until at least %(n)d signers whose own conditions "
+            "are met have pledged"
+        ) % {"n": n}
+    if shown == Stage.COOLING_OFF:
+        return _("threshold reached: cooling-off period, pledges can still be withdrawn")
+    if shown == Stage.WAITING_FOR_GATEKEEPERS:
+        return _("threshold reached: waiting for the gatekeepers to hand in their shares")
+    if shown == Stage.WAITING_FOR_OWNER:
+        return _(
+            "threshold reached, but nobody on the campaign's team can receive the pledges: "
+            "the reveal waits until an administrator assigns a new owner"
+        )
+    if shown == Stage.REVEALING:
+        return _("revealing now")
+    if shown == Stage.REVEALED:
+        return _("revealed")
+    return _("expired: every pledge was destroyed unread")
+
+
 @dataclass(frozen=True)
 class Progress:
+    stage: Stage
     display: ProgressDisplay
-    text: str
+    text: str  # the count, as the public may see it
+    state_text: str  # what is happening (`stage_text`)
     count: int | None  # exact count, or None when rounded
     lower: int | None
     upper: int | None
-    reached: bool
+    reached: bool  # the revealable set has reached the threshold
 
 
 def rounding_step(threshold: int) -> int:
-    """Bucket size for rounded progress: 5 up to a threshold of 99, then a tenth, rounded down."""
+    """Bucket size for rounded progress: the small-cell k (5) up to a threshold of 99, then a
+    tenth, rounded down."""
     digits = len(str(threshold))
-    return max(5, 10 ** (digits - 2))
+    return max(SMALL_CELL_K, 10 ** (digits - 2))
 
 
-def progress(campaign: Campaign) -> Progress:
-    """How the public sees the pledge count, per the campaign's choice."""
+def _count_text(campaign: Campaign, shown: Stage) -> tuple[str, int | None, int | None, int | None]:
+    """(text, count, lower, upper): the count as the campaign's display lets the public see it.
+
+    Never more than is true: below the threshold a rounded count never names a bound above
+    the threshold, and from the threshold on the text says how many there are and what the
+    threshold is, leaving whether it is reached to the stage.
+    """
     count, threshold = campaign.pledge_count, campaign.threshold
-    reached = count >= threshold
-    if campaign.progress_display == ProgressDisplay.EXACT:
+    if shown == Stage.REVEALED:
+        revealed = campaign.revealed_count or 0
+        text = ngettext("%(n)d pledge revealed", "%(n)d pledges revealed", revealed) % {
+            "n": revealed
+        }
+        return text, revealed, revealed, revealed
+    if shown == Stage.EXPIRED:
+        destroyed = campaign.destroyed_count
+        text = ngettext(
+            "%(n)d pledge destroyed unread", "%(n)d pledges destroyed unread", destroyed
+        ) % {"n": destroyed}
+        return text, destroyed, destroyed, destroyed
+    exact = campaign.progress_display == ProgressDisplay.EXACT
+    if count >= threshold:
+        if exact:
+            text = ngettext(
+                "%(count)d pledge; the threshold is %(threshold)d",
+                "%(count)d pledges; the threshold is %(threshold)d",
+                count,
+            ) % {"count": count, "threshold": threshold}
+            return text, count, count, count
+        text = _("at least %(threshold)d pledges; the threshold is %(threshold)d") % {
+            "threshold": threshold
+        }
+        return text, None, threshold, None
+    if exact:
         text = ngettext(
             "%(count)d pledge of the %(threshold)d needed",
             "%(count)d pledges of the %(threshold)d needed",
             count,
         ) % {"count": count, "threshold": threshold}
-        return Progress(campaign.progress_display, text, count, count, count, reached)
-    if reached:
-        text = _("at least %(threshold)d pledges: the threshold is reached") % {
-            "threshold": threshold
-        }
-        return Progress(campaign.progress_display, text, None, threshold, None, True)
+        return text, count, count, count
     step = rounding_step(threshold)
     if count < step:
+        if step >= threshold:
+            text = _("fewer than the %(threshold)d pledges needed") % {"threshold": threshold}
+            return text, None, 0, threshold
         text = _("fewer than %(n)d pledges of the %(threshold)d needed") % {
             "n": step,
             "threshold": threshold,
         }
-        return Progress(campaign.progress_display, text, None, 0, step, False)
+        return text, None, 0, step
     lower = count // step * step
-    upper = min(lower + step, threshold)
+    if lower + step >= threshold:
+        text = _("at least %(lower)d pledges, fewer than the %(threshold)d needed") % {
+            "lower": lower,
+            "threshold": threshold,
+        }
+        return text, None, lower, threshold
+    upper = lower + step
     text = _("between %(lower)d and %(upper)d pledges of the %(threshold)d needed") % {
         "lower": lower,
         "upper": upper,
         "threshold": threshold,
     }
-    return Progress(campaign.progress_display, text, None, lower, upper, False)
+    return text, None, lower, upper
+
+
+def progress(campaign: Campaign, shown: Stage) -> Progress:
+    """How the public sees the campaign: its stage, and the count per the campaign's choice."""
+    text, count, lower, upper = _count_text(campaign, shown)
+    return Progress(
+        stage=shown,
+        display=campaign.progress_display,
+        text=text,
+        state_text=stage_text(shown, campaign),
+        count=count,
+        lower=lower,
+        upper=upper,
+        reached=shown in REACHED,
+    )
 
 
 def revealed_cutoff(threshold_counts: Mapping[int, int]) -> tuple[int | None, int]:
