@@ -250,29 +250,29 @@ def stage(campaign: Campaign, *, team_can_receive: bool) -> Stage:
 
 def stage_text(shown: Stage, campaign: Campaign) -> str:
     """What is happening, in one sentence that holds for this stage."""
-    n = campaign.threshold
-    if shown == Stage.OPEN:
-        return _("open for pledges")
-    if shown == Stage.WAITING_FOR_PERSONAL_THRESHOLDS:
-        return _(
+    texts = {
+        Stage.OPEN: _("open for pledges"),
+        Stage.WAITING_FOR_PERSONAL_THRESHOLDS: _(
             "open for pledges: some signers asked to be counted only once more people have "
             "pledged, so the reveal waits until at least %(n)d signers whose own conditions "
             "are met have pledged"
-        ) % {"n": n}
-    if shown == Stage.COOLING_OFF:
-        return _("threshold reached: cooling-off period, pledges can still be withdrawn")
-    if shown == Stage.WAITING_FOR_GATEKEEPERS:
-        return _("threshold reached: waiting for the gatekeepers to hand in their shares")
-    if shown == Stage.WAITING_FOR_OWNER:
-        return _(
+        )
+        % {"n": campaign.threshold},
+        Stage.COOLING_OFF: _(
+            "threshold reached: cooling-off period, pledges can still be withdrawn"
+        ),
+        Stage.WAITING_FOR_GATEKEEPERS: _(
+            "threshold reached: waiting for the gatekeepers to hand in their shares"
+        ),
+        Stage.WAITING_FOR_OWNER: _(
             "threshold reached, but nobody on the campaign's team can receive the pledges: "
             "the reveal waits until an administrator assigns a new owner"
-        )
-    if shown == Stage.REVEALING:
-        return _("revealing now")
-    if shown == Stage.REVEALED:
-        return _("revealed")
-    return _("expired: every pledge was destroyed unread")
+        ),
+        Stage.REVEALING: _("revealing now"),
+        Stage.REVEALED: _("revealed"),
+        Stage.EXPIRED: _("expired: every pledge was destroyed unread"),
+    }
+    return texts[shown]
 
 
 @dataclass(frozen=True)
@@ -302,38 +302,34 @@ def _count_text(campaign: Campaign, shown: Stage) -> tuple[str, int | None, int 
     threshold is, leaving whether it is reached to the stage.
     """
     count, threshold = campaign.pledge_count, campaign.threshold
-    if shown == Stage.REVEALED:
-        revealed = campaign.revealed_count or 0
-        text = ngettext("%(n)d pledge revealed", "%(n)d pledges revealed", revealed) % {
-            "n": revealed
-        }
-        return text, revealed, revealed, revealed
-    if shown == Stage.EXPIRED:
-        destroyed = campaign.destroyed_count
-        text = ngettext(
-            "%(n)d pledge destroyed unread", "%(n)d pledges destroyed unread", destroyed
-        ) % {"n": destroyed}
-        return text, destroyed, destroyed, destroyed
-    exact = campaign.progress_display == ProgressDisplay.EXACT
-    if count >= threshold:
-        if exact:
+    if shown in (Stage.REVEALED, Stage.EXPIRED):
+        if shown == Stage.REVEALED:
+            ended = campaign.revealed_count or 0
+            text = ngettext("%(n)d pledge revealed", "%(n)d pledges revealed", ended)
+        else:
+            ended = campaign.destroyed_count
+            text = ngettext(
+                "%(n)d pledge destroyed unread", "%(n)d pledges destroyed unread", ended
+            )
+        return text % {"n": ended}, ended, ended, ended
+    numbers = {"count": count, "threshold": threshold}
+    if campaign.progress_display == ProgressDisplay.EXACT:
+        if count >= threshold:
             text = ngettext(
                 "%(count)d pledge; the threshold is %(threshold)d",
                 "%(count)d pledges; the threshold is %(threshold)d",
                 count,
-            ) % {"count": count, "threshold": threshold}
-            return text, count, count, count
-        text = _("at least %(threshold)d pledges; the threshold is %(threshold)d") % {
-            "threshold": threshold
-        }
+            )
+        else:
+            text = ngettext(
+                "%(count)d pledge of the %(threshold)d needed",
+                "%(count)d pledges of the %(threshold)d needed",
+                count,
+            )
+        return text % numbers, count, count, count
+    if count >= threshold:
+        text = _("at least %(threshold)d pledges; the threshold is %(threshold)d") % numbers
         return text, None, threshold, None
-    if exact:
-        text = ngettext(
-            "%(count)d pledge of the %(threshold)d needed",
-            "%(count)d pledges of the %(threshold)d needed",
-            count,
-        ) % {"count": count, "threshold": threshold}
-        return text, count, count, count
     step = rounding_step(threshold)
     if count < step:
         if step >= threshold:
