@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from tortoise import Tortoise
-from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from organise.contracts.models import Contract
-from organise.db import migrate, tortoise_config
+from organise.db import migrate
 from organise.weeks import this_week
 from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.reports.test_tally_migration import _fresh_database
+from tests.migrating import database_at
 
 
 async def test_records_published_as_known_internally_become_rumoured(settings, tmp_path):
-    settings = await _fresh_database(settings, tmp_path)
-    config = tortoise_config(settings)
-    await run_migrations(config=config, target="contracts.0001_initial")
-    await Tortoise.close_connections()
-    await Tortoise.init(config=config)
+    settings, config = await database_at(settings, tmp_path, "contracts.0001_initial")
     try:
         for status in ("known-internally", "public-record", "rumoured", "known-internally"):
             await Contract.create(
