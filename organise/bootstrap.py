@@ -1,4 +1,4 @@
-"""What every command does first: read settings, make the instance, migrate."""
+"""What every command does first: read settings, make the instance, migrate (and seed)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TypeVar
 import click
 from tortoise import Tortoise
 
+from organise.contracts.employers import seed_employers
 from organise.db import migrate, tortoise_config
 from organise.instance import prepare_instance
 from organise.organisers.models import Organiser
@@ -57,6 +58,8 @@ def migrate_database(settings: Settings) -> None:
         await Tortoise.init(config=tortoise_config(settings))
         try:
             await refuse_replaced_keystore(settings, keystore_created)
+            # Data every instance starts with (idempotent): the large vendors' employer rows.
+            await seed_employers()
         finally:
             await Tortoise.close_connections()
 

@@ -1,9 +1,9 @@
 """Field rules: one table per form, read the same way from a web form and from JSON.
 
 A `FieldTable` lists each field once (name, kind, required, limits, accepted values, normaliser,
-message). `read_json` and `read_form` check every field and raise one `Refused` naming every
-field that is wrong, before anything is stored; `schema()` gives the OpenAPI schema of the body,
-so the published API cannot drift from what is enforced.
+message). `read_json` and `read_form` check every field, and the table's rules across fields,
+and raise one `Refused` naming every field that is wrong, before anything is stored; `schema()`
+gives the OpenAPI schema of the body, so the published API cannot drift from what is enforced.
 
 Web forms send text only: a form's whole number is typed digits, a yes/no is a checkbox that is
 sent or not, and a list is a repeated field. JSON must use the real types.
@@ -74,6 +74,8 @@ class Field:
     # Said when a value is not one of `choices` (default: a generic sentence), and its code.
     message: Message | None = None
     code: str | None = None
+    # Said when a required field is empty (default: "<label> is required.").
+    missing_message: Message | None = None
     # Text lines in a web form become a list (one item per non-empty line), e.g. links.
     lines: bool = False
     description: str = ""
@@ -187,7 +189,10 @@ class Field:
             result = self._list(value)
             missing = not result
         if self.required and missing:
-            raise FieldProblem(_l("%(label)s is required.", label=self.label), "missing_field")
+            raise FieldProblem(
+                self.missing_message or _l("%(label)s is required.", label=self.label),
+                "missing_field",
+            )
         if self.normalise is not None and not missing:
             result = self.normalise(result)
         return result
@@ -228,6 +233,9 @@ class FieldTable:
     fields: tuple[Field, ...]
     # JSON bodies with fields not in the table are refused unless this is set.
     allow_unknown: bool = False
+    # Rules across fields (each raises Refused naming its fields), run over the fields that
+    # could be read, so that what they find is said together with every field's own problem.
+    checks: tuple[Callable[[Mapping[str, Any]], None], ...] = ()
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -252,6 +260,12 @@ class FieldTable:
                 result[rule.name] = rule.read(raw, from_form=from_form)
             except FieldProblem as problem:
                 problems[rule.name] = problem
+        for check in self.checks:
+            try:
+                check(result)
+            except Refused as refusal:
+                for name, message in refusal.errors.items():
+                    problems.setdefault(name, FieldProblem(message, refusal.code, refusal.status))
         if problems:
             first = next(iter(problems.values()))
             raise Refused(

@@ -1,9 +1,9 @@
-"""Small-cell suppression: a count of people's reports under k is shown as "fewer than k".
+"""Small-cell suppression: a count of people's reports under k is hidden.
 
 A count of 1 or 2 next to an employer and an agency can point at the one person who knows.
-Every place that shows such a count goes through here: the contract records (`suppressed`),
-the dashboard's tables (`cells_to_suppress`, complementary suppression), and the words
-"fewer than k" themselves. Shared by features, so it imports none of them.
+Every place that shows such a count goes through here: the dashboard's tables
+(`cells_to_suppress`, complementary suppression) and the one word every hidden count reads.
+Shared by features, so it imports none of them.
 """
 
 from __future__ import annotations
@@ -15,17 +15,24 @@ from organise.i18n import _
 SMALL_CELL_K = 5
 
 
+def hidden() -> str:
+    """What every hidden count reads, in the language of the request: the same word whether it
+    was hidden for being small or so that a small one cannot be worked out, so that the word
+    itself says nothing about the size."""
+    return _("hidden")
+
+
 def suppressed(count: int, k: int = SMALL_CELL_K) -> str | int:
-    """`count` itself when it is at least `k`, otherwise the words "fewer than k"."""
+    """`count` itself when it is at least `k`, otherwise the word for a hidden count."""
     if k < 1:
         raise ValueError("k must be at least 1")
     if count >= k:
         return count
-    return fewer_than(k)
+    return hidden()
 
 
 def fewer_than(k: int) -> str:
-    """What a hidden count reads, in the language of the request."""
+    """The words "fewer than k", to explain what hidden means (never a cell's own text)."""
     return _("fewer than %(k)d") % {"k": k}
 
 

@@ -8,8 +8,8 @@ from organise.suppression import SMALL_CELL_K, cells_to_suppress, suppressed
 
 
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 4])
-def test_counts_under_five_read_fewer_than_five(count):
-    assert suppressed(count) == "fewer than 5"
+def test_counts_under_five_read_hidden(count):
+    assert suppressed(count) == "hidden"
 
 
 @pytest.mark.parametrize("count", [5, 6, 120])
@@ -19,9 +19,9 @@ def test_counts_of_five_or_more_are_shown(count):
 
 def test_default_k_is_five_and_k_can_be_changed():
     assert SMALL_CELL_K == 5
-    assert suppressed(9, k=10) == "fewer than 10"
+    assert suppressed(9, k=10) == "hidden"
     assert suppressed(10, k=10) == 10
-    assert suppressed(0, k=1) == "fewer than 1"
+    assert suppressed(0, k=1) == "hidden"
     assert suppressed(1, k=1) == 1
 
 

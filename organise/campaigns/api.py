@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from organise.campaigns import deadlines, policy, receipts, release, signing, ticker
+from organise.campaigns import deadlines, policy, receipts, release, signing, standing, ticker
 from organise.campaigns.fields import PLEDGE, RECEIPT
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
 from organise.campaigns.pages import campaign_or_404
@@ -21,11 +21,17 @@ from organise.web.jsonbody import read_json_object
 from organise.web.openapi import Operation, documented
 
 
-def progress_json(campaign: Campaign) -> dict[str, Any]:
-    shown = policy.progress(campaign)
+def progress_json(shown: policy.Progress) -> dict[str, Any]:
+    """The stage by name, the facts behind it, and both sentences the pages show.
+
+    `reached` is true only once the pledges whose own thresholds are met reach the campaign's
+    threshold: never while personal thresholds hold the reveal back.
+    """
     data: dict[str, Any] = {
+        "state": shown.stage.value,
         "display": shown.display.value,
         "text": shown.text,
+        "state_text": shown.state_text,
         "reached": shown.reached,
     }
     if shown.count is not None:
@@ -46,7 +52,7 @@ async def campaign_json(request: Request, campaign: Campaign) -> dict[str, Any]:
         "threshold": campaign.threshold,
         "deadline": campaign.deadline.isoformat(),
         "state": campaign.state.value,
-        "progress": progress_json(campaign),
+        "progress": progress_json(await standing.progress(campaign)),
         "invite_only": campaign.invite_mode == InviteMode.INVITE,
         "cooling_off_hours": campaign.cooling_off_hours,
         "audience": campaign.audience.value,

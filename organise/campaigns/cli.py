@@ -25,6 +25,7 @@ from organise.campaigns import (
     operations,
     policy,
     release,
+    standing,
     team,
 )
 from organise.campaigns.fields import CAMPAIGN, EXTEND, MAX_BATCH
@@ -517,7 +518,7 @@ def show(slug: str) -> None:
 
     async def work(runtime: Runtime) -> dict[str, object]:
         made = await _campaign(slug)
-        shown = policy.progress(made)
+        shown = await standing.progress(made)
         owner = await team.owner_of(made)
         risk = policy.campaign_chain_risk(made)
         facts: dict[str, object] = {
@@ -527,6 +528,8 @@ def show(slug: str) -> None:
             "threshold": made.threshold,
             "pledges": made.pledge_count,
             "progress": shown.text,
+            "stage": shown.stage.value,
+            "stage_text": shown.state_text,
             "deadline": made.deadline.isoformat(),
             "revealed_count": made.revealed_count,
             "destroyed_unread": made.destroyed_count,

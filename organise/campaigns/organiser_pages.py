@@ -25,6 +25,7 @@ from organise.campaigns import (
     release,
     retention,
     sharelinks,
+    standing,
     team,
 )
 from organise.campaigns.fields import (
@@ -115,7 +116,7 @@ async def _list_page(
         request,
         "organisers/list.html",
         {
-            "campaigns": [(c, policy.state_label(c.state)) for c in campaigns],
+            "campaigns": [(c, (await standing.progress(c)).state_text) for c in campaigns],
             "waiting": [(c, policy.state_label(c.state)) for c in waiting],
             "archived": archived,
             "message": message,
@@ -253,14 +254,15 @@ async def _detail_page(
     message: str | None = None,
 ) -> Response:
     events = await LifecycleEvent.filter(campaign_id=campaign.id).order_by("at", "kind")
+    shown = await standing.progress(campaign)
     return form_page(
         request,
         "organisers/detail.html",
         {
             "campaign": campaign,
             "demand": paragraphs(campaign.demand),
-            "state_label": policy.campaign_state_label(campaign),
-            "progress": policy.progress(campaign),
+            "state_label": shown.state_text,
+            "progress": shown,
             "gate_description": policy.gate_description(policy.gate_policy(campaign)),
             "audience_description": policy.audience_description(campaign.audience),
             "chain_risk": policy.campaign_chain_risk(campaign),

@@ -20,6 +20,7 @@ from organise.campaigns import (
     receipts,
     release,
     signing,
+    standing,
     team,
     ticker,
 )
@@ -61,13 +62,17 @@ async def campaign_context(request: Request, campaign: Campaign) -> dict[str, An
     names: list[str] = []
     if campaign.state == CampaignState.REVEALED and campaign.audience == Audience.PUBLIC:
         names = await release.public_names(campaign, keystore=runtime(request).keystore)
+    shown = await standing.progress(campaign)
     return {
         "campaign": campaign,
         "demand": paragraphs(campaign.demand),
-        "progress": policy.progress(campaign),
-        "state_label": policy.campaign_state_label(campaign),
+        "progress": shown,
+        "state_label": shown.state_text,
+        "Stage": policy.Stage,
         "gate_description": gate_description(campaign),
         "needs_gatekeepers": policy.gatekeeper_shares_needed(gate) > 0,
+        "early_reveal": await standing.early_reveal(campaign),
+        "EarlyReveal": standing.EarlyReveal,
         "audience_description": policy.audience_description(campaign.audience),
         "signable": campaign.state in policy.SIGNABLE,
         "public_names": names,
@@ -97,8 +102,8 @@ async def index(request: Request) -> Response:
         request,
         "index.html",
         {
-            "active": [(c, policy.progress(c), policy.state_label(c.state)) for c in active],
-            "ended": [(c, policy.campaign_state_label(c)) for c in ended],
+            "active": [(c, await standing.progress(c)) for c in active],
+            "ended": [(c, await standing.progress(c)) for c in ended],
         },
     )
 
@@ -180,16 +185,12 @@ async def status(request: Request) -> Response:
         result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     except Refused as refusal:
         return form_page(request, "status.html", {"result": None}, refusal)
-    return _status_page(request, result)
+    return await _status_page(request, result)
 
 
-def _status_page(request: Request, result: receipts.PledgeStatus, **more: Any) -> Response:
-    context = {
-        "result": result,
-        "progress": policy.progress(result.campaign),
-        "state_label": policy.state_label(result.campaign.state),
-        **more,
-    }
+async def _status_page(request: Request, result: receipts.PledgeStatus, **more: Any) -> Response:
+    shown = await standing.progress(result.campaign)
+    context = {"result": result, "progress": shown, "state_label": shown.state_text, **more}
     return form_page(request, "status.html", context)
 
 
@@ -213,7 +214,7 @@ async def keep_deadline(request: Request) -> Response:
         result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     except Refused as refusal:
         return form_page(request, "status.html", {"result": None}, refusal)
-    return _status_page(request, result, deadline_kept=True)
+    return await _status_page(request, result, deadline_kept=True)
 
 
 @public

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from crypto.gate import GatePolicy
 from organise.campaigns.models import (
@@ -17,6 +18,7 @@ from organise.campaigns.models import (
 )
 from organise.i18n import _, ngettext
 from organise.numbers import whole_number
+from organise.suppression import SMALL_CELL_K
 
 MIN_THRESHOLD = 2  # a threshold of 1 gives nobody safety in numbers
 MAX_THRESHOLD = 1_000_000
@@ -200,53 +202,180 @@ def audience_description(audience: Audience) -> str:
     )
 
 
+class Stage(StrEnum):
+    """Where a campaign stands, derived from facts that hold (`stage`), one sentence each."""
+
+    OPEN = "open"  # collecting pledges, fewer than the threshold
+    # As many pledges as the threshold or more, but fewer whose own thresholds are met.
+    WAITING_FOR_PERSONAL_THRESHOLDS = "waiting_for_personal_thresholds"
+    COOLING_OFF = "cooling_off"
+    WAITING_FOR_GATEKEEPERS = "waiting_for_gatekeepers"
+    # Threshold reached, but nobody on the team can receive a reveal (`team`).
+    WAITING_FOR_OWNER = "waiting_for_owner"
+    REVEALING = "revealing"
+    REVEALED = "revealed"
+    EXPIRED = "expired"
+    # Destroyed as at an expired deadline, because its organisers stopped it (`operations.stop`).
+    STOPPED = "stopped"
+
+
+# Stages in which the revealable set has reached the threshold.
+REACHED = frozenset(
+    {
+        Stage.COOLING_OFF,
+        Stage.WAITING_FOR_GATEKEEPERS,
+        Stage.WAITING_FOR_OWNER,
+        Stage.REVEALING,
+        Stage.REVEALED,
+    }
+)
+
+
+def stage(campaign: Campaign, *, team_can_receive: bool) -> Stage:
+    """The campaign's stage from its state, its count and whether its team can receive a reveal.
+
+    An open campaign with at least as many pledges as its threshold is open only because the
+    revealable set is smaller (signing moves it to cooling-off the moment that set reaches
+    the threshold, and a withdrawal moves it back only when the set falls below).
+    """
+    state = campaign.state
+    if state == CampaignState.OPEN:
+        if campaign.pledge_count >= campaign.threshold:
+            return Stage.WAITING_FOR_PERSONAL_THRESHOLDS
+        return Stage.OPEN
+    if state in (CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE) and not team_can_receive:
+        return Stage.WAITING_FOR_OWNER
+    return {
+        CampaignState.COOLING_OFF: Stage.COOLING_OFF,
+        CampaignState.AWAITING_GATE: Stage.WAITING_FOR_GATEKEEPERS,
+        CampaignState.REVEALING: Stage.REVEALING,
+        CampaignState.REVEALED: Stage.REVEALED,
+        CampaignState.EXPIRED: Stage.STOPPED if campaign.stopped else Stage.EXPIRED,
+    }[state]
+
+
+def stage_text(shown: Stage, campaign: Campaign) -> str:
+    """What is happening, in one sentence that holds for this stage."""
+    texts = {
+        Stage.OPEN: _("open for pledges"),
+        Stage.WAITING_FOR_PERSONAL_THRESHOLDS: _(
+            "open for pledges: some signers asked to be counted only once more people have "
+            "pledged, so the reveal waits until at least %(n)d signers whose own conditions "
+            "are met have pledged"
+        )
+        % {"n": campaign.threshold},
+        Stage.COOLING_OFF: _(
+            "threshold reached: cooling-off period, pledges can still be withdrawn"
+        ),
+        Stage.WAITING_FOR_GATEKEEPERS: _(
+            "threshold reached: waiting for the gatekeepers to hand in their shares"
+        ),
+        Stage.WAITING_FOR_OWNER: _(
+            "threshold reached, but nobody on the campaign's team can receive the pledges: "
+            "the reveal waits until an administrator assigns a new owner"
+        ),
+        Stage.REVEALING: _("revealing now"),
+        Stage.REVEALED: _("revealed"),
+        Stage.EXPIRED: _("expired: every pledge was destroyed unread"),
+        Stage.STOPPED: _("stopped by its organisers: every pledge was destroyed unread"),
+    }
+    return texts[shown]
+
+
 @dataclass(frozen=True)
 class Progress:
+    stage: Stage
     display: ProgressDisplay
-    text: str
+    text: str  # the count, as the public may see it
+    state_text: str  # what is happening (`stage_text`)
     count: int | None  # exact count, or None when rounded
     lower: int | None
     upper: int | None
-    reached: bool
+    reached: bool  # the revealable set has reached the threshold
 
 
 def rounding_step(threshold: int) -> int:
-    """Bucket size for rounded progress: 5 up to a threshold of 99, then a tenth, rounded down."""
+    """Bucket size for rounded progress: the small-cell k (5) up to a threshold of 99, then a
+    tenth, rounded down."""
     digits = len(str(threshold))
-    return max(5, 10 ** (digits - 2))
+    return max(SMALL_CELL_K, 10 ** (digits - 2))
 
 
-def progress(campaign: Campaign) -> Progress:
-    """How the public sees the pledge count, per the campaign's choice."""
+def _count_text(campaign: Campaign, shown: Stage) -> tuple[str, int | None, int | None, int | None]:
+    """(text, count, lower, upper): the count as the campaign's display lets the public see it.
+
+    Never more than is true: below the threshold a rounded count never names a bound above
+    the threshold, and from the threshold on the text says how many there are and what the
+    threshold is, leaving whether it is reached to the stage.
+    """
     count, threshold = campaign.pledge_count, campaign.threshold
-    reached = count >= threshold
+    if shown in (Stage.REVEALED, Stage.EXPIRED):
+        if shown == Stage.REVEALED:
+            ended = campaign.revealed_count or 0
+            text = ngettext("%(n)d pledge revealed", "%(n)d pledges revealed", ended)
+        else:
+            ended = campaign.destroyed_count
+            text = ngettext(
+                "%(n)d pledge destroyed unread", "%(n)d pledges destroyed unread", ended
+            )
+        return text % {"n": ended}, ended, ended, ended
+    numbers = {"count": count, "threshold": threshold}
     if campaign.progress_display == ProgressDisplay.EXACT:
-        text = ngettext(
-            "%(count)d pledge of the %(threshold)d needed",
-            "%(count)d pledges of the %(threshold)d needed",
-            count,
-        ) % {"count": count, "threshold": threshold}
-        return Progress(campaign.progress_display, text, count, count, count, reached)
-    if reached:
-        text = _("at least %(threshold)d pledges: the threshold is reached") % {
-            "threshold": threshold
-        }
-        return Progress(campaign.progress_display, text, None, threshold, None, True)
+        if count >= threshold:
+            text = ngettext(
+                "%(count)d pledge; the threshold is %(threshold)d",
+                "%(count)d pledges; the threshold is %(threshold)d",
+                count,
+            )
+        else:
+            text = ngettext(
+                "%(count)d pledge of the %(threshold)d needed",
+                "%(count)d pledges of the %(threshold)d needed",
+                count,
+            )
+        return text % numbers, count, count, count
+    if count >= threshold:
+        text = _("at least %(threshold)d pledges; the threshold is %(threshold)d") % numbers
+        return text, None, threshold, None
     step = rounding_step(threshold)
     if count < step:
+        if step >= threshold:
+            text = _("fewer than the %(threshold)d pledges needed") % {"threshold": threshold}
+            return text, None, 0, threshold
         text = _("fewer than %(n)d pledges of the %(threshold)d needed") % {
             "n": step,
             "threshold": threshold,
         }
-        return Progress(campaign.progress_display, text, None, 0, step, False)
+        return text, None, 0, step
     lower = count // step * step
-    upper = min(lower + step, threshold)
+    if lower + step >= threshold:
+        text = _("at least %(lower)d pledges, fewer than the %(threshold)d needed") % {
+            "lower": lower,
+            "threshold": threshold,
+        }
+        return text, None, lower, threshold
+    upper = lower + step
     text = _("between %(lower)d and %(upper)d pledges of the %(threshold)d needed") % {
         "lower": lower,
         "upper": upper,
         "threshold": threshold,
     }
-    return Progress(campaign.progress_display, text, None, lower, upper, False)
+    return text, None, lower, upper
+
+
+def progress(campaign: Campaign, shown: Stage) -> Progress:
+    """How the public sees the campaign: its stage, and the count per the campaign's choice."""
+    text, count, lower, upper = _count_text(campaign, shown)
+    return Progress(
+        stage=shown,
+        display=campaign.progress_display,
+        text=text,
+        state_text=stage_text(shown, campaign),
+        count=count,
+        lower=lower,
+        upper=upper,
+        reached=shown in REACHED,
+    )
 
 
 def revealed_cutoff(threshold_counts: Mapping[int, int]) -> tuple[int | None, int]:
@@ -295,13 +424,6 @@ def share_no_longer_needed(state: CampaignState) -> str:
             "kept a copy, destroy it."
         )
     )
-
-
-def campaign_state_label(campaign: Campaign) -> str:
-    """The state in words, saying who ended a campaign its organisers stopped."""
-    if campaign.stopped and campaign.state == CampaignState.EXPIRED:
-        return _("stopped by its organisers: every pledge was destroyed unread")
-    return state_label(campaign.state)
 
 
 def event_label(kind: EventKind) -> str:

@@ -10,6 +10,7 @@ from organise.campaigns import api as json_api
 from organise.campaigns import gatekeeper_pages, organiser_pages, share_link_pages
 from organise.campaigns import pages as worker_pages
 from organise.campaigns.fields import PLEDGE
+from organise.campaigns.policy import Stage
 from organise.web.openapi import ref
 
 pages: list[BaseRoute] = [
@@ -30,10 +31,14 @@ organiser: list[BaseRoute] = [
 schemas: dict[str, Any] = {
     "Progress": {
         "type": "object",
-        "required": ["display", "text", "reached"],
+        "required": ["state", "display", "text", "state_text", "reached"],
         "properties": {
+            # The stage, from the facts that hold (organise/campaigns/policy.py, `Stage`).
+            "state": {"type": "string", "enum": [stage.value for stage in Stage]},
             "display": {"type": "string", "enum": ["exact", "rounded"]},
             "text": {"type": "string"},
+            "state_text": {"type": "string"},
+            # The pledges whose own thresholds are met have reached the threshold.
             "reached": {"type": "boolean"},
             "count": {"type": "integer"},
             "lower": {"type": "integer"},

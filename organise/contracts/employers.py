@@ -5,6 +5,9 @@ corporate suffixes ("Inc", "LLC", "Corp.", "Enterprise"...), so "Axon" and "Axon
 are one key. `vendor_aliases.json` then merges known variants that normalisation cannot see
 ("Flock" and "Flock Safety"), splits values that name two companies, and names the canonical
 spelling. Merging is deliberately conservative; docs/reports.md lists the rules.
+
+The same file names the large vendors every instance knows from the start (`seed_employers`,
+run on every migrate), with the other names each is known by.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from organise.contracts.models import Employer
+from organise.db import column_values
 from organise.i18n import _
 
 ALIASES_FILE = Path(__file__).with_name("vendor_aliases.json")
@@ -38,31 +42,45 @@ class _Rules:
     suffixes: frozenset[str]
     not_vendors: frozenset[str]
     aliases: dict[str, tuple[str, ...]]
+    # Canonical name -> the other names it is known by (the seeded vendors).
+    seed: dict[str, tuple[str, ...]]
 
 
 @cache
 def _rules() -> _Rules:
     data = json.loads(ALIASES_FILE.read_text(encoding="utf-8"))
+    suffixes = frozenset(data["suffixes"])
     aliases = {
         key: (value,) if isinstance(value, str) else tuple(value)
         for key, value in data["aliases"].items()
     }
+    seed = {name: tuple(others) for name, others in data["seed"].items()}
+    # A seeded vendor's other names are aliases of its canonical name.
+    for name, others in seed.items():
+        for other in others:
+            key = _normalise(other, suffixes)
+            if aliases.setdefault(key, (name,)) != (name,):
+                raise RuntimeError(f"vendor_aliases.json: {other!r} names two employers")
     return _Rules(
-        suffixes=frozenset(data["suffixes"]),
+        suffixes=suffixes,
         not_vendors=frozenset(data["not_vendors"]),
         aliases=aliases,
+        seed=seed,
     )
+
+
+def _normalise(name: str, suffixes: frozenset[str]) -> str:
+    text = unicodedata.normalize("NFKC", name).casefold().replace("&", " and ")
+    text = _SPACES.sub(" ", _PUNCTUATION.sub("", text)).strip()
+    words = text.split(" ") if text else []
+    while len(words) > 1 and words[-1] in suffixes:
+        words.pop()
+    return " ".join(words)
 
 
 def normalise_name(name: str) -> str:
     """The comparison key of a company name ("" if nothing is left)."""
-    text = unicodedata.normalize("NFKC", name).casefold().replace("&", " and ")
-    text = _SPACES.sub(" ", _PUNCTUATION.sub("", text)).strip()
-    words = text.split(" ") if text else []
-    suffixes = _rules().suffixes
-    while len(words) > 1 and words[-1] in suffixes:
-        words.pop()
-    return " ".join(words)
+    return _normalise(name, _rules().suffixes)
 
 
 def _tidy(name: str) -> str:
@@ -133,6 +151,35 @@ class EmployerDirectory:
         if created:
             await Employer.bulk_create(created, batch_size=500)
         return len(created)
+
+
+def seed_vendors() -> list[VendorName]:
+    """The large vendors every instance lists from the start, by canonical name."""
+    return [vendor for name in _rules().seed for vendor in canonical(name)]
+
+
+async def seed_employers() -> int:
+    """Create the seeded employers that are missing; how many were created.
+
+    Idempotent: an employer is found by its key, however it was created (an Atlas import, a
+    published record or an earlier seeding), and kept as it is. Two processes seeding at once
+    insert the same rows; the second one's conflicting rows are skipped.
+    """
+    directory = await EmployerDirectory.load()
+    for vendor in seed_vendors():
+        directory.get(vendor)
+    created, directory.created = directory.created, []
+    if created:
+        await Employer.bulk_create(created, batch_size=500, ignore_conflicts=True)
+    return len(created)
+
+
+async def suggestions() -> list[str]:
+    """Employer names the report form offers as the reporter types: every known employer,
+    and the other names of the seeded ones (each matches its employer when sent)."""
+    names = await column_values(Employer.exclude(key=UNKNOWN_VENDOR_KEY), "name")
+    others = [other for others in _rules().seed.values() for other in others]
+    return sorted({str(name) for name in names} | set(others), key=str.casefold)
 
 
 async def find_employer(name: str) -> Employer | None:

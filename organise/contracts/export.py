@@ -25,8 +25,6 @@ COLUMNS = (
     *(name for name in FACT_NAMES if name not in {"employer", "sources"}),
     "summary",
     "sources",
-    "independent_reports",
-    "origin",
     "atlas_id",
     "atlas_technology",
     "published_week",
@@ -43,7 +41,6 @@ def _row(item: dict) -> list[str]:
         "jurisdiction": item["agency"]["jurisdiction"],
         "technologies": " ".join(item["technologies"]),
         "sources": " ".join(source["url"] for source in item["sources"]),
-        "independent_reports": item["independent_reports"]["text"],
     }
     return [neutralise(flat[column]) for column in COLUMNS]
 

@@ -73,7 +73,15 @@ def iso_code(
     return Field(name, label, max_chars=MAX_CODE_CHARS, normalise=check, description=description)
 
 
-def vocabulary(name: str, kind: str, label: Message, *, required: bool = False) -> Field:
+def vocabulary(
+    name: str,
+    kind: str,
+    label: Message,
+    *,
+    required: bool = False,
+    message: Message | None = None,
+    missing_message: Message | None = None,
+) -> Field:
     """A field taking one slug of the shared vocabulary (`kind` in taxonomy.json)."""
     return Field(
         name,
@@ -81,8 +89,40 @@ def vocabulary(name: str, kind: str, label: Message, *, required: bool = False) 
         required=required,
         max_chars=MAX_CODE_CHARS,
         choices=lambda: taxonomy.taxonomy().slugs(kind),
+        message=message,
+        missing_message=missing_message,
         description=f"A slug from /api/v1/taxonomy ({kind}).",
     )
+
+
+def _status(choices: Callable[[], Collection[str]], message: Message, description: str) -> Field:
+    """How public the contract is: a question, so its messages do not repeat it as a name."""
+    return Field(
+        "status",
+        _l("How public is this contract?"),
+        required=True,
+        max_chars=MAX_CODE_CHARS,
+        choices=choices,
+        message=message,
+        missing_message=_l("Say how public this contract is."),
+        description=description,
+    )
+
+
+# A report may say "known internally"; a published record may not (taxonomy.KNOWN_INTERNALLY).
+STATUS = _status(
+    lambda: taxonomy.taxonomy().slugs("statuses"),
+    _l("Choose one of the answers to how public this contract is."),
+    "A slug from /api/v1/taxonomy (statuses).",
+)
+PUBLISHED_STATUS = _status(
+    lambda: {term.slug for term in taxonomy.published_statuses()},
+    _l(
+        "A published record cannot say that the contract is known internally: that would "
+        "point at the people inside. Choose rumoured or public record."
+    ),
+    "A slug from /api/v1/taxonomy (statuses), except known-internally.",
+)
 
 
 def month(name: str, label: Message) -> Field:
@@ -103,11 +143,12 @@ def month(name: str, label: Message) -> Field:
     )
 
 
-# The facts of a contract, in the order forms show them.
+# The facts of a contract, in the order forms show them, each under one plain name: the label
+# on the form is the name its messages use.
 CONTRACT_FACTS: tuple[Field, ...] = (
     Field("employer", _l("Employer"), required=True, max_chars=MAX_NAME_CHARS),
     Field("agency", _l("Agency"), max_chars=MAX_AGENCY_CHARS),
-    vocabulary("agency_type", "agency_types", _l("Agency type")),
+    vocabulary("agency_type", "agency_types", _l("Kind of agency")),
     iso_code(
         "country",
         _l("Country"),
@@ -115,7 +156,7 @@ CONTRACT_FACTS: tuple[Field, ...] = (
         _l("Country must be a two-letter ISO code, such as US or DE."),
         "ISO 3166-1 alpha-2.",
     ),
-    Field("jurisdiction", _l("Jurisdiction"), max_chars=MAX_AGENCY_CHARS),
+    Field("jurisdiction", _l("City, county, state or region"), max_chars=MAX_AGENCY_CHARS),
     # Required, but said as "choose at least one" (check_facts), so not `required` here.
     Field(
         "technologies",
@@ -127,8 +168,8 @@ CONTRACT_FACTS: tuple[Field, ...] = (
         description="Slugs from /api/v1/taxonomy (technologies); at least one.",
         schema_extra={"minItems": 1, "nullable": False},
     ),
-    Field("product", _l("Product or project"), max_chars=MAX_NAME_CHARS),
-    vocabulary("status", "statuses", _l("Status"), required=True),
+    Field("product", _l("Product or project name"), max_chars=MAX_NAME_CHARS),
+    STATUS,
     vocabulary("value_range", "value_ranges", _l("Approximate value")),
     iso_code(
         "currency",
@@ -142,7 +183,7 @@ CONTRACT_FACTS: tuple[Field, ...] = (
     # Web forms take the links in a textarea, one per line.
     Field(
         "sources",
-        _l("Links"),
+        _l("Public links"),
         kind="list",
         max_chars=MAX_URL_CHARS,
         max_items=MAX_SOURCES,
@@ -152,6 +193,10 @@ CONTRACT_FACTS: tuple[Field, ...] = (
     ),
 )
 FACT_NAMES: tuple[str, ...] = tuple(f.name for f in CONTRACT_FACTS)
+# The same facts as a published record may state them (no "known internally").
+PUBLISHED_FACTS: tuple[Field, ...] = tuple(
+    PUBLISHED_STATUS if f.name == "status" else f for f in CONTRACT_FACTS
+)
 
 SUMMARY = Field("summary", _l("Summary"), required=True, max_chars=MAX_SUMMARY_CHARS)
 
@@ -164,11 +209,18 @@ def column(name: str) -> str:
 
 
 def check_facts(facts: Mapping[str, Any]) -> None:
-    """What one field alone cannot say: at least one technology, a period in order."""
-    if not facts["technologies"]:
-        raise Refused({"technologies": _l("Choose at least one technology.")}, code="missing_field")
-    start, end = facts["period_start"], facts["period_end"]
+    """What one field alone cannot say: at least one technology, a period in order.
+
+    Run by the field tables over the fields that could be read (a field refused on its own is
+    missing here), so its findings come together with theirs.
+    """
+    problems: dict[str, Message] = {}
+    code = "invalid_period"
+    if "technologies" in facts and not facts["technologies"]:
+        problems["technologies"] = _l("Choose at least one technology.")
+        code = "missing_field"
+    start, end = facts.get("period_start"), facts.get("period_end")
     if start and end and end < start:
-        raise Refused(
-            {"period_end": _l("The end month is before the start month.")}, code="invalid_period"
-        )
+        problems["period_end"] = _l("The end month is before the start month.")
+    if problems:
+        raise Refused(problems, code=code)

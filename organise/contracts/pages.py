@@ -78,7 +78,6 @@ async def contract_page(request: Request) -> Response:
             "campaigns": await campaigns_about(request, employers, contract.id),
             "technologies": search.technologies_of(contract),
             "sources": search.sources_of(contract),
-            "reports_shown": search.reports_shown(contract),
         },
     )
 

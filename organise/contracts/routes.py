@@ -37,8 +37,6 @@ schemas: dict[str, Any] = {
             "status",
             "summary",
             "sources",
-            "independent_reports",
-            "origin",
             "published_week",
         ],
         "properties": {
@@ -62,15 +60,6 @@ schemas: dict[str, Any] = {
             "period_end": _STRING,
             "summary": _STRING,
             "sources": {"type": "array", "items": {"type": "object"}},
-            "independent_reports": {
-                "type": "object",
-                "required": ["count", "text"],
-                "properties": {
-                    "count": {"type": "integer", "nullable": True},
-                    "text": _STRING,
-                },
-            },
-            "origin": _STRING,
             "atlas_id": {"type": "string", "nullable": True},
             "atlas_technology": _STRING,
             "published_week": {"type": "string", "format": "date"},

@@ -9,12 +9,11 @@ from typing import Any
 from tortoise.queryset import QuerySet
 
 from organise.contracts import taxonomy
-from organise.contracts.models import Contract, Employer, Origin
+from organise.contracts.models import Contract, Employer
 from organise.db import column_values
 from organise.i18n import _
 from organise.numbers import whole_number
 from organise.refusal import Refused
-from organise.suppression import suppressed
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
@@ -171,20 +170,12 @@ def sources_of(contract: Contract) -> list[Any]:
     return sorted(contract.sources, key=lambda source: source.position)
 
 
-def reports_shown(contract: Contract) -> str | int | None:
-    """The number of worker reports behind a record, with small-cell suppression; None for a
-    record not built from reports (an imported public record has none to count)."""
-    if contract.origin != Origin.REPORTS:
-        return None
-    return suppressed(contract.report_count)
-
-
 def as_json(contract: Contract, *, base_url: str) -> dict[str, Any]:
-    shown = reports_shown(contract)
-    if shown is None:
-        independent: dict[str, Any] = {"count": None, "text": _("none")}
-    else:
-        independent = {"count": shown if isinstance(shown, int) else None, "text": str(shown)}
+    """The published record: the reviewed facts and their public sources.
+
+    Where the record came from (`origin`, and how many reports are behind it) stays internal:
+    a record built from workers' reports must not say so, nor how many there were.
+    """
     return {
         "id": str(contract.id),
         "url": f"{base_url}/contracts/{contract.id}",
@@ -215,8 +206,6 @@ def as_json(contract: Contract, *, base_url: str) -> dict[str, Any]:
             }
             for source in sources_of(contract)
         ],
-        "independent_reports": independent,
-        "origin": contract.origin,
         "atlas_id": contract.atlas_id,
         "atlas_technology": contract.atlas_technology,
         "published_week": contract.published_week.isoformat(),

@@ -62,6 +62,23 @@ def taxonomy() -> Taxonomy:
     return Taxonomy(groups=groups, terms=terms)
 
 
+# How public a contract is, as a worker may report it but a published record never says it:
+# "known internally" would tell every reader that someone inside told us. A record says
+# "rumoured" instead, until a public source makes it a public record.
+KNOWN_INTERNALLY = "known-internally"
+RUMOURED = "rumoured"
+
+
+def published_statuses() -> tuple[Term, ...]:
+    """The statuses a published contract record may take."""
+    return tuple(term for term in taxonomy().terms["statuses"] if term.slug != KNOWN_INTERNALLY)
+
+
+def published_status(slug: str) -> str:
+    """The status a record is published with: "known internally" becomes "rumoured"."""
+    return RUMOURED if slug == KNOWN_INTERNALLY else slug
+
+
 def label(kind: str, slug: str) -> str:
     """The translated label of a slug ("" for an empty slug, the slug itself if unknown)."""
     if not slug:

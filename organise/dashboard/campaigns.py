@@ -1,6 +1,7 @@
 """Campaigns for the dashboard: progress against the threshold, state and deadline.
 
-Progress follows each campaign's own setting (exact or rounded), as on its public page.
+Progress follows each campaign's own setting (exact or rounded), and the stage is the one its
+public page shows (`organise.campaigns.standing`).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from organise.campaigns import policy
+from organise.campaigns import policy, standing
 from organise.campaigns.models import Campaign
 
 
@@ -17,6 +18,7 @@ class CampaignRow:
     slug: str
     title: str
     state: str
+    stage: str  # policy.Stage
     state_label: str
     deadline: str  # ISO 8601
     threshold: int
@@ -29,14 +31,24 @@ class CampaignRow:
 
     @property
     def shown_fraction(self) -> float:
-        """How far along the bar goes: the exact count, or the lower bound when rounded."""
+        """How far along the bar goes: the exact count, or the lower bound when rounded; nothing
+        for an expired campaign, whose count is of pledges destroyed."""
+        if self.stage in (policy.Stage.EXPIRED, policy.Stage.STOPPED):
+            return 0.0
         value = self.count if self.count is not None else (self.lower or 0)
         return min(1.0, value / self.threshold) if self.threshold else 0.0
 
+    @property
+    def full_but_waiting(self) -> bool:
+        """A full bar that has not reached the threshold: personal thresholds hold it back."""
+        return self.shown_fraction >= 1.0 and not self.reached
+
     def as_json(self) -> dict[str, Any]:
         progress: dict[str, Any] = {
+            "state": self.stage,
             "display": self.display,
             "text": self.progress_text,
+            "state_text": self.state_label,
             "reached": self.reached,
         }
         if self.display == "exact":
@@ -54,13 +66,13 @@ class CampaignRow:
         }
 
 
-def campaign_row(campaign: Campaign) -> CampaignRow:
-    shown = policy.progress(campaign)
+def campaign_row(campaign: Campaign, shown: policy.Progress) -> CampaignRow:
     return CampaignRow(
         slug=campaign.slug,
         title=campaign.title,
         state=campaign.state.value,
-        state_label=policy.state_label(campaign.state),
+        stage=shown.stage.value,
+        state_label=shown.state_text,
         deadline=campaign.deadline.isoformat(),
         threshold=campaign.threshold,
         progress_text=shown.text,
@@ -75,4 +87,4 @@ def campaign_row(campaign: Campaign) -> CampaignRow:
 async def campaign_rows() -> list[CampaignRow]:
     """Every campaign, by deadline then slug (never by creation)."""
     campaigns = await Campaign.all().order_by("deadline", "slug")
-    return [campaign_row(campaign) for campaign in campaigns]
+    return [campaign_row(campaign, await standing.progress(campaign)) for campaign in campaigns]

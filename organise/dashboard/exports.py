@@ -1,4 +1,5 @@
-"""Aggregate answers as CSV and JSON, carrying the suppression ("fewer than k", count null)."""
+"""Aggregate answers as CSV and JSON, carrying the suppression: a hidden count is empty in
+CSV and null in JSON, beside `suppressed`, whatever the reason it was hidden."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from starlette.responses import JSONResponse, Response
 
 from organise.dashboard.aggregates import Answer
 from organise.dashboard.campaigns import CampaignRow
-from organise.suppression import fewer_than
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,12 +35,12 @@ def _csv_response(header: list[str], rows: list[list[object]], filename: str) ->
 
 
 def answer_csv(answer: Answer, filename: str) -> Response:
-    """Columns key, label, count, suppressed; a hidden count reads "fewer than k"."""
+    """Columns key, label, count, suppressed; a hidden count is empty."""
     rows: list[list[object]] = [
         [
             row.key,
             row.label,
-            fewer_than(answer.k) if row.suppressed else row.count,
+            "" if row.suppressed else row.count,
             "yes" if row.suppressed else "no",
         ]
         for row in answer.rows
@@ -57,12 +57,13 @@ def campaigns_json(rows: list[CampaignRow]) -> Response:
 
 
 def campaigns_csv(rows: list[CampaignRow]) -> Response:
-    header = ["slug", "title", "state", "deadline", "threshold", "progress", "reached"]
+    header = ["slug", "title", "state", "stage", "deadline", "threshold", "progress", "reached"]
     body: list[list[Any]] = [
         [
             row.slug,
             row.title,
             row.state,
+            row.stage,
             row.deadline,
             row.threshold,
             row.progress_text,

@@ -22,6 +22,7 @@ from organise.dashboard.fields import read_filters
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.runtime import runtime
+from organise.suppression import hidden
 from organise.web.access import organisers
 from organise.web.templating import render
 
@@ -151,6 +152,7 @@ async def dashboard(request: Request) -> Response:
     context: dict[str, Any] = {
         "filters": filters,
         "k": k,
+        "hidden_word": hidden(),
         "views": views,
         "campaigns": await campaign_rows(),
         "technology_groups": taxonomy.technology_groups(),

@@ -32,20 +32,32 @@ AGGREGATE_SCHEMA: dict[str, Any] = {
         "rows": {
             "type": "array",
             "items": {
-                "type": "object",
-                "required": ["key", "label", "count", "suppressed"],
-                "properties": {
-                    "key": {"type": "string"},
-                    "label": {"type": "string"},
-                    "count": {
-                        "type": "integer",
-                        "nullable": True,
-                        "minimum": 1,
-                        "description": "null when suppressed (fewer than k, or hidden so "
-                        "that a small count cannot be worked out).",
+                "description": "A row: its count, or, when the count is hidden (fewer than "
+                "k, or hidden so that a small count cannot be worked out from totals), "
+                "count null and suppressed true. Every hidden row reads the same, whatever "
+                "its size.",
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "required": ["key", "label", "count", "suppressed"],
+                        "properties": {
+                            "key": {"type": "string"},
+                            "label": {"type": "string"},
+                            "count": {"type": "integer", "minimum": 1},
+                            "suppressed": {"type": "boolean", "enum": [False]},
+                        },
                     },
-                    "suppressed": {"type": "boolean"},
-                },
+                    {
+                        "type": "object",
+                        "required": ["key", "label", "count", "suppressed"],
+                        "properties": {
+                            "key": {"type": "string"},
+                            "label": {"type": "string"},
+                            "count": {"type": "integer", "nullable": True, "enum": [None]},
+                            "suppressed": {"type": "boolean", "enum": [True]},
+                        },
+                    },
+                ],
             },
         },
     },

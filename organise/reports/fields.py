@@ -1,15 +1,21 @@
 """The reports feature's field tables: a report, a follow-up message, a reviewer's draft record.
 
 A report is the facts of a contract (organise.contracts.fields) plus how the reporter knows and
-their details. The web form picks the employer from a list or names a new one; the page turns
-that into `employer` before reading the table (see pages.py).
+their details. The web form names the employer in one field, offering the known employers as
+suggestions; the name is matched to a known employer on submission (`submission`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from organise.contracts.fields import CONTRACT_FACTS, SUMMARY, check_facts, vocabulary
+from organise.contracts.fields import (
+    CONTRACT_FACTS,
+    PUBLISHED_FACTS,
+    SUMMARY,
+    check_facts,
+    vocabulary,
+)
 from organise.fields import Field, FieldTable, FormData
 from organise.i18n import _l
 
@@ -22,7 +28,12 @@ REPORT = FieldTable(
     "ReportInput",
     (
         *CONTRACT_FACTS,
-        vocabulary("relation", "relations", _l("How you know")),
+        vocabulary(
+            "relation",
+            "relations",
+            _l("How do you know?"),
+            message=_l("Choose one of the answers to how you know, or none."),
+        ),
         Field(
             "details",
             _l("Details"),
@@ -30,7 +41,11 @@ REPORT = FieldTable(
             description="Encrypted for the reviewers before anything is written.",
         ),
     ),
+    checks=(check_facts,),
 )
+# What a report needs; everything else may be left empty. (Technologies are required by
+# `check_facts`, as "choose at least one".)
+REPORT_REQUIRED = frozenset({*(f.name for f in REPORT.fields if f.required), "technologies"})
 
 # A message between a reporter and the reviewers, from either side. The reporter's receipt is
 # a credential, not a field: every wrong receipt gets the same answer (see followup.py).
@@ -40,7 +55,7 @@ MESSAGE = FieldTable(
 )
 
 # A reviewer's proposed public record: the same facts, and a summary they write themselves.
-DRAFT = FieldTable("ContractDraft", (*CONTRACT_FACTS, SUMMARY))
+DRAFT = FieldTable("ContractDraft", (*PUBLISHED_FACTS, SUMMARY), checks=(check_facts,))
 
 # Limits the forms show (maxlength), by field name.
 MAX_CHARS = {
@@ -53,9 +68,7 @@ MAX_CHARS = {
 
 def read_report(data: FormData | dict[str, Any]) -> dict[str, Any]:
     """A report from a web form or a JSON object, every field checked."""
-    values = REPORT.read_json(data) if isinstance(data, dict) else REPORT.read_form(data)
-    check_facts(values)
-    return values
+    return REPORT.read_json(data) if isinstance(data, dict) else REPORT.read_form(data)
 
 
 def read_message(data: FormData | dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from organise.contracts import search
+from organise.contracts import search, taxonomy
 from organise.contracts.display import render
 from organise.contracts.fields import FACT_NAMES, MAX_SOURCES, column
 from organise.i18n import _
@@ -79,7 +79,13 @@ async def queue(request: Request) -> Response:
 
 def _draft_values(report: Report, technologies: list[str]) -> dict[str, Any]:
     """The publication form, filled in from the report as the reviewer's starting point."""
-    given = {"technologies": technologies, "sources": "\n".join(report.sources), "summary": ""}
+    given = {
+        "technologies": technologies,
+        "sources": "\n".join(report.sources),
+        "summary": "",
+        # A record never says "known internally": the reviewer chooses what it may say.
+        "status": "" if report.status == taxonomy.KNOWN_INTERNALLY else report.status,
+    }
     return {
         **{
             name: "" if name in NOT_PREFILLED else getattr(report, column(name))
@@ -133,6 +139,10 @@ async def _report_page(
             "approvers": approvers,
             "draft": draft or _draft_values(report, technologies),
             "error": error,
+            "errors": {},
+            "labels": {field.name: str(field.label) for field in DRAFT.fields},
+            "required": frozenset(field.name for field in DRAFT.fields if field.required),
+            "status_terms": taxonomy.published_statuses(),
             "settable_states": [s.value for s in review.SETTABLE_STATES],
             "employers": await search.employers_with_contracts(),
             "max_sources": MAX_SOURCES,

@@ -13,18 +13,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from organise.contracts import search
+from organise.contracts import employers, taxonomy
 from organise.contracts.display import render
 from organise.contracts.fields import MAX_SOURCES
-from organise.contracts.models import Employer
 from organise.db import column_values
-from organise.fields import FormData
 from organise.i18n import _
-from organise.refusal import Refused
+from organise.refusal import WHOLE_REQUEST, Refused
 from organise.reports import followup, submission
 from organise.reports.fields import (
     MAX_CHARS,
     REPORT,
+    REPORT_REQUIRED,
     read_message,
     read_report,
 )
@@ -34,59 +33,43 @@ from organise.runtime import runtime
 from organise.web.access import public
 from organise.web.forms import read_form
 
-# The employer picker: a known employer's slug, or this value and a name typed beside it.
-NEW_EMPLOYER = "_new"
-PICKER = ("employer_known", "employer_new")
-
-
-def _form_values(form: FormData) -> dict[str, Any]:
-    """What the person typed, to fill the form again if something must be corrected."""
-    return {**REPORT.typed_back(form), **{name: str(form.get(name, "")) for name in PICKER}}
-
-
-async def _with_employer(form: ImmutableMultiDict) -> ImmutableMultiDict:
-    """The form with `employer` set from the picker: the known employer's name, or the new one."""
-    employer = str(form.get("employer_new", ""))
-    known = str(form.get("employer_known", "")).strip()
-    if known and known != NEW_EMPLOYER:
-        found = await Employer.get_or_none(slug=known[: search.MAX_SLUG_CHARS])
-        if found is None:
-            raise Refused({"employer": _("Pick an employer from the list, or name a new one.")})
-        employer = found.name
-    pairs = [(key, value) for key, value in form.multi_items() if key != "employer"]
-    return ImmutableMultiDict([*pairs, ("employer", employer)])
-
 
 async def _form_page(
-    request: Request, values: dict[str, Any], error: str | None = None, status: int = 200
+    request: Request, values: dict[str, Any], refusal: Refused | None = None
 ) -> Response:
+    """The report form: empty, or again with what was typed and every problem beside its field
+    (nothing was stored)."""
+    errors = refusal.field_messages() if refusal else {}
     return render(
         request,
         "reports/new.html",
         {
             "values": values,
-            "error": error,
-            "employers": await search.employers_with_contracts(),
+            "error": errors.pop(WHOLE_REQUEST, None),
+            "errors": errors,
+            "employers": await employers.suggestions(),
+            "labels": {field.name: str(field.label) for field in REPORT.fields},
+            "required": REPORT_REQUIRED,
+            "status_terms": taxonomy.taxonomy().terms["statuses"],
             "max_chars": MAX_CHARS,
             "max_sources": MAX_SOURCES,
-            "new_employer": NEW_EMPLOYER,
         },
-        status,
+        refusal.status if refusal else 200,
     )
 
 
 @public
 async def new_form(request: Request) -> Response:
-    return await _form_page(request, _form_values(ImmutableMultiDict()))
+    return await _form_page(request, REPORT.typed_back(ImmutableMultiDict()))
 
 
 @public
 async def new_report(request: Request) -> Response:
     form = await read_form(request)
     try:
-        report = read_report(await _with_employer(form))
+        report = read_report(form)
     except Refused as refusal:
-        return await _form_page(request, _form_values(form), refusal.message, refusal.status)
+        return await _form_page(request, REPORT.typed_back(form), refusal)
     found = runtime(request)
     receipt = await submission.submit(report, keystore=found.keystore, pepper=found.code_pepper)
     return _receipt_page(request, receipt, status=201)

@@ -20,7 +20,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from organise.contracts.employers import EmployerDirectory, canonical
-from organise.contracts.fields import FACT_NAMES, check_facts, column
+from organise.contracts.fields import FACT_NAMES, column
 from organise.contracts.models import (
     Contract,
     ContractEmployer,
@@ -28,6 +28,7 @@ from organise.contracts.models import (
     ContractTechnology,
     Origin,
 )
+from organise.contracts.taxonomy import published_status
 from organise.db import column_values
 from organise.fields import FormData
 from organise.i18n import _
@@ -65,7 +66,6 @@ class Draft:
 def draft(form: FormData | dict[str, object]) -> Draft:
     """A reviewer's proposed record, checked like a report (plus a summary)."""
     values = DRAFT.read_json(form) if isinstance(form, dict) else DRAFT.read_form(form)
-    check_facts(values)
     if not canonical(values["employer"]):
         raise Refused({"employer": _("Name the employer.")}, code="missing_field")
     if not values["agency"]:
@@ -216,7 +216,7 @@ async def approve_if_ready(proposal_id: uuid.UUID, *, needed: int) -> Publicatio
 
 
 # Facts a record keeps elsewhere than in a column of its own (or not as given).
-_NOT_COLUMNS = frozenset({"employer", "agency_type", "technologies", "sources"})
+_NOT_COLUMNS = frozenset({"employer", "agency_type", "status", "technologies", "sources"})
 
 
 async def _publish(proposed: Draft, report: Report, connection: BaseDBAsyncClient) -> Contract:
@@ -226,6 +226,8 @@ async def _publish(proposed: Draft, report: Report, connection: BaseDBAsyncClien
         summary=proposed.summary,
         **{column(name): facts[name] for name in FACT_NAMES if name not in _NOT_COLUMNS},
         agency_type=facts["agency_type"] or "other",
+        # A draft proposed before records could not say "known internally" may still say so.
+        status=published_status(facts["status"]),
         origin=Origin.REPORTS,
         report_count=len(members),
         published_week=this_week(),

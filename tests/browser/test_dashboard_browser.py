@@ -1,6 +1,6 @@
 """The organiser dashboard in headless Chromium with JavaScript off: every chart is a
-server-rendered SVG image with a table of the same numbers beside it, and a small count
-reads "fewer than 5"."""
+server-rendered SVG image with a table of the same numbers beside it, and every hidden count
+reads "hidden", with one explanation beside its table."""
 
 from __future__ import annotations
 
@@ -57,8 +57,11 @@ def test_dashboard_charts_render_without_javascript(live_server, page):
         row.locator("th").inner_text(): row.locator("td").inner_text()
         for row in employer_table.locator("tbody tr").all()
     }
-    assert rows["Tiny Vendor"] == "fewer than 5"
-    assert "2" not in rows["Tiny Vendor"]
-    # Complementary suppression hides the next-smallest employer too.
-    assert rows["Skyward Drones"] == "fewer than 5"
+    assert rows["Tiny Vendor"] == "hidden"
+    # Complementary suppression hides the next-smallest employer too, in the same word.
+    assert rows["Skyward Drones"] == "hidden"
     assert rows["Northwind Analytics"] == "7"
+    note = page.locator("section[aria-labelledby=view-employer] .hidden-note")
+    assert note.count() == 1
+    assert note.is_visible()
+    assert "Hidden: under 5 reports" in note.inner_text()

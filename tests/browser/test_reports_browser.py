@@ -35,7 +35,7 @@ def _report_a_contract(page, url: str) -> str:
     page.goto(url + "/")
     page.locator("main").get_by_role("link", name="Report a contract").click()
     assert page.locator("h1").inner_text() == "Report a contract"
-    page.fill("#employer_new", "Skyward Drones Ltd")
+    page.fill("#employer", "Skyward Drones Ltd")
     page.fill("#agency", "Riverside County Sheriff")
     page.select_option("#agency_type", "sheriff")
     page.select_option("#country", "US")
@@ -133,3 +133,40 @@ def test_public_database_browses_and_filters_without_javascript(page, live_serve
     page.locator("dl.facts a").first.click()  # its employer's page
     assert page.locator("h1").inner_text() == "ShotSpotter"
     assert page.context.cookies() == []
+
+
+def test_a_refused_report_shows_every_problem_beside_its_field_and_keeps_the_answers(
+    page, live_server
+):
+    page.goto(live_server.url + "/reports/new")
+    required = page.locator("span.required")
+    assert required.count() == 3
+    page.fill("#agency", "Riverside County Sheriff")
+    page.fill("#period_start", "2025-05")
+    page.fill("#period_end", "2024-01")
+    page.check("input[name=relation][value=former-employee]")
+    page.fill("#details", DETAILS)
+    page.get_by_role("button", name="Send the report").click()
+    errors = {
+        error.get_attribute("id"): error.inner_text()
+        for error in page.locator("p.field-error").all()
+    }
+    assert errors == {
+        "employer-error": "Employer is required.",
+        "technologies-error": "Choose at least one technology.",
+        "status-error": "Say how public this contract is.",
+        "period_end-error": "The end month is before the start month.",
+    }
+    # Each message sits right above its own control, and the control points back at it.
+    assert page.locator("#employer").get_attribute("aria-invalid") == "true"
+    assert "employer-error" in page.locator("#employer").get_attribute("aria-describedby")
+    assert page.input_value("#agency") == "Riverside County Sheriff"
+    assert page.input_value("#details") == DETAILS
+    assert page.is_checked("input[name=relation][value=former-employee]")
+    save_screenshot(page, "reports-form-errors")
+    page.fill("#employer", "motorola solutions")
+    page.check("input[name=technologies][value=drones-robots]")
+    page.check("input[name=status][value=rumoured]")
+    page.fill("#period_end", "")
+    page.get_by_role("button", name="Send the report").click()
+    assert re.fullmatch(r"[a-z]+(-[a-z]+){7}", page.locator("code.secret").inner_text().strip())

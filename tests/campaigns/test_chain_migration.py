@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 from tortoise import Tortoise
-from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from organise.campaigns.models import Campaign, InviteCode, LifecycleEvent
-from organise.db import migrate, tortoise_config
-from organise.settings import Settings
+from organise.db import migrate
 from tests.conftest import ON_POSTGRES, truncate_postgres
-
-
-async def _fresh_database(settings: Settings, tmp_path: Path) -> Settings:
-    if not ON_POSTGRES:
-        return dataclasses.replace(settings, database_url=f"sqlite://{tmp_path / 'old.sqlite3'}")
-    await Tortoise.init(config=tortoise_config(settings))
-    await Tortoise.get_connection("default").execute_script(
-        "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
-    )
-    await Tortoise.close_connections()
-    return settings
-
+from tests.migrating import database_at
 
 CROSSED = datetime(2030, 5, 1, 14, 23, 45, 123456, tzinfo=UTC)  # a Wednesday
 COOLING_OFF_ENDS = datetime(2030, 5, 3, 14, 23, 45, 123456, tzinfo=UTC)
@@ -41,11 +26,7 @@ async def _insert(client, table: str, row: dict[str, object]) -> None:
 
 
 async def test_old_codes_get_the_largest_generation_and_times_are_rounded(settings, tmp_path):
-    settings = await _fresh_database(settings, tmp_path)
-    config = tortoise_config(settings)
-    await run_migrations(config=config, target="campaigns.0003_released_chunks")
-    await Tortoise.close_connections()
-    await Tortoise.init(config=config)
+    settings, config = await database_at(settings, tmp_path, "campaigns.0003_released_chunks")
     campaign_id = uuid.uuid4()
     try:
         client = Tortoise.get_connection("default")

@@ -158,7 +158,7 @@ async def test_the_public_sees_only_listed_names_after_the_reveal(app, client):
     assert "Listed Lucy" in page.text
     assert "Listed Leo" in page.text
     assert "Hidden Hana" not in page.text
-    assert "1 other signers are counted but not named" in page.text
+    assert "1 other signer is counted but not named" in page.text
     body = (await client.get("/api/v1/campaigns/walkout")).json()
     assert body["listed_signers"] == ["Listed Leo", "Listed Lucy"]
 

@@ -39,10 +39,10 @@ async def signed_in(client) -> None:
     assert response.status_code == 303
 
 
-def expected(body: dict) -> list[tuple[str, str]]:
+def expected(body: dict, hidden: str = "hidden") -> list[tuple[str, str]]:
+    """The rows as a table shows them: every suppressed count reads `hidden` (the CSV: "")."""
     return [
-        (row["label"], "fewer than 5" if row["suppressed"] else str(row["count"]))
-        for row in body["rows"]
+        (row["label"], hidden if row["suppressed"] else str(row["count"])) for row in body["rows"]
     ]
 
 
@@ -71,13 +71,16 @@ async def test_page_tables_and_exports_match_the_api(app, client, params):
         assert exported.headers["content-type"].startswith("text/csv")
         lines = list(csv.reader(io.StringIO(exported.text)))
         assert lines[0] == ["key", "label", "count", "suppressed"]
-        assert [(label, count) for _key, label, count, _s in lines[1:]] == expected(body)
+        assert [(label, count) for _key, label, count, _s in lines[1:]] == expected(body, "")
+        assert [s for *_row, s in lines[1:]] == [
+            "yes" if row["suppressed"] else "no" for row in body["rows"]
+        ]
         as_json = await client.get(f"/organisers/dashboard/{by}.json", params=params)
         assert as_json.json() == body
         # The small employer's count never appears next to its name.
         for label, value in shown:
             if label == TARGET:
-                assert value == "fewer than 5"
+                assert value == "hidden"
     assert not re.search(r">\s*" + TARGET + r"\s*</th><td[^>]*>\s*3\s*<", page.text)
 
 
@@ -166,7 +169,37 @@ async def test_k_is_configurable(app, client, settings):
     assert corvid["suppressed"]  # 12 < 13
     await signed_in(client)
     page = await client.get("/organisers/dashboard/")
-    assert "fewer than 13" in page.text
+    employers = dict(SECTION.findall(page.text))["employer"]
+    assert dict(ROW.findall(employers))["Corvid"] == "hidden"
+    assert "Hidden: under 13 reports" in employers
+
+
+async def test_every_hidden_cell_reads_the_same_word_with_one_explanation(app, client):
+    await load_reports()
+    headers = await organiser_token(app)
+    await signed_in(client)
+    page = await client.get("/organisers/dashboard/")
+    sections = dict(SECTION.findall(page.text))
+    counts = await Aggregator(REPORTS, 5).counts("employer", Filters())
+    body = (await client.get(API, params={"by": "employer"}, headers=headers)).json()
+    hidden = [row for row in body["rows"] if row["suppressed"]]
+    # Hidden for being small, and hidden so that the small one cannot be worked out.
+    assert any(counts[row["key"]][0] < 5 for row in hidden)
+    assert any(counts[row["key"]][0] >= 5 for row in hidden)
+    assert all(row["count"] is None for row in hidden)
+    cells = dict(ROW.findall(sections["employer"]))
+    assert {cells[html.escape(row["label"])] for row in hidden} == {"hidden"}
+    assert "fewer than" not in sections["employer"]
+    assert sections["employer"].count('class="hint hidden-note"') == 1
+    assert 'aria-describedby="hidden-note-employer"' in sections["employer"]
+    exported = list(
+        csv.DictReader(io.StringIO((await client.get("/organisers/dashboard/employer.csv")).text))
+    )
+    assert {row["count"] for row in exported if row["suppressed"] == "yes"} == {""}
+    # A table with nothing hidden has no explanation to give.
+    for by, section in sections.items():
+        if "hidden" not in dict(ROW.findall(section)).values():
+            assert "hidden-note" not in section, by
 
 
 async def test_campaign_progress_follows_the_campaign_setting(client):

@@ -80,8 +80,7 @@ async def test_details_and_messages_never_reach_the_database_files(client, setti
         client,
         "/reports/new",
         {
-            "employer_known": "_new",
-            "employer_new": structured,
+            "employer": structured,
             "technologies": "drones-robots",
             "status": "rumoured",
             "details": secrets["form details"],

@@ -13,7 +13,7 @@ DRAFT = {
     "agency_type": "police",
     "country": "US",
     "technologies": ["face-recognition"],
-    "status": "known-internally",
+    "status": "public-record",
     "sources": "https://example.org/minutes",
     "summary": "Examplecorp supplies face recognition to the Springfield police.",
 }

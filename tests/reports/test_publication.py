@@ -31,7 +31,7 @@ DRAFT = {
     "jurisdiction": "Springfield, IL",
     "technologies": ["face-recognition"],
     "product": "",
-    "status": "known-internally",
+    "status": "rumoured",
     "value_range": "1m-10m",
     "currency": "USD",
     "period_start": "2024-01",
@@ -100,7 +100,7 @@ async def test_two_reviewers_must_agree_before_a_record_is_published(client):
     public = await client.get(f"/contracts/{contract.id}")
     assert public.status_code == 200
     assert "Examplecorp supplies face recognition" in public.text
-    assert "fewer than 5" in public.text
+    assert_origin_untold(public.text)
     assert (await client.post("/api/v1/reports/status", json={"receipt": receipt})).json()[
         "state"
     ] == "published"
@@ -129,31 +129,49 @@ def test_approvals_setting_falls_back_to_two(raw, expected):
     assert settings.publish_approvals == expected
 
 
+def assert_origin_untold(text: str) -> None:
+    """A published record states reviewed facts and public sources: nothing says that it came
+    from workers' reports, how many, or that the contract is known inside the company."""
+    lowered = text.lower()
+    for told in ("known internally", "independent report", "reports behind", "fewer than"):
+        assert told not in lowered
+
+
+async def _published_views(client, contract: Contract) -> list[str]:
+    """The record's page, its JSON and its CSV row, as anyone sees them."""
+    client.cookies.clear()
+    page = (await client.get(f"/contracts/{contract.id}")).text
+    api = (await client.get("/api/v1/contracts")).json()["items"][0]
+    assert "origin" not in api
+    assert "independent_reports" not in api
+    csv_text = (await client.get("/contracts/export.csv")).text
+    assert "origin" not in csv_text.splitlines()[0]
+    assert "independent_reports" not in csv_text.splitlines()[0]
+    return [page, str(api), csv_text]
+
+
 @pytest.mark.publish_approvals(1)
-async def test_merged_reports_count_behind_the_record_with_suppression(client):
+async def test_merged_reports_stay_behind_the_record_unsaid(client):
     root, others = await _five_reports(client)
     for other in others[:3]:
         await _merge(client, other, root)
     await _propose(client, root)
     contract = await Contract.get()
-    assert contract.report_count == 4
+    assert contract.report_count == 4  # kept for the reviewers, never published
     # Publication leaves the dashboard's counts as they were: two reports still count.
     await assert_tally_right()
     assert await total_counted() == 2
-    assert "fewer than 5" in (await client.get(f"/contracts/{contract.id}")).text
-    api = (await client.get("/api/v1/contracts")).json()["items"][0]
-    assert api["independent_reports"] == {"count": None, "text": "fewer than 5"}
-    # A fifth report about the same contract cannot be merged in later: one reviewer alone
-    # must not be able to push a published record's count across the line of five.
+    for view in await _published_views(client, contract):
+        assert_origin_untold(view)
+    await switch_to(client, "robin")
+    # A fifth report about the same contract cannot be merged in later: the record changes
+    # only through publication.
     late = await _merge(client, others[3], root)
     assert late.status_code == 409
     assert "changes only through publication" in late.text
     assert (await Contract.get()).report_count == 4
     assert (await Report.get(id=others[3].id)).merged_into_id is None
     assert (await Report.get(id=others[3].id)).state == ReviewState.NEW
-    assert "fewer than 5" in (await client.get(f"/contracts/{contract.id}")).text
-    api = (await client.get("/api/v1/contracts")).json()["items"][0]
-    assert api["independent_reports"] == {"count": None, "text": "fewer than 5"}
     # And the report behind the record takes no second record either.
     again = await _propose(client, root)
     assert again.status_code == 409
@@ -161,16 +179,50 @@ async def test_merged_reports_count_behind_the_record_with_suppression(client):
 
 
 @pytest.mark.publish_approvals(1)
-async def test_five_reports_merged_before_publication_show_their_count(client):
+async def test_five_reports_behind_a_record_are_not_counted_in_public(client):
     root, others = await _five_reports(client)
     for other in others:
         await _merge(client, other, root)
     await _propose(client, root)
     contract = await Contract.get()
     assert contract.report_count == 5
-    assert re.search(r"<dd>5</dd>", (await client.get(f"/contracts/{contract.id}")).text)
-    api = (await client.get("/api/v1/contracts")).json()["items"][0]
-    assert api["independent_reports"] == {"count": 5, "text": "5"}
+    for view in await _published_views(client, contract):
+        assert_origin_untold(view)
+        assert not re.search(r"<dd>5</dd>|'count': 5", view)
+
+
+@pytest.mark.publish_approvals(1)
+async def test_a_draft_cannot_say_known_internally(client):
+    await reviewer(client)
+    await submit(client, status="known-internally")
+    report = await Report.get()
+    form = await client.get(f"/organisers/reports/{report.id}")
+    # The reviewer chooses what the record may say: nothing is ticked, and the choice the
+    # record may not make is not offered.
+    assert 'value="known-internally"' not in form.text
+    assert not re.search(r'name="status" value="[a-z-]+" checked', form.text)
+    refused = await _propose(client, report, status="known-internally")
+    assert refused.status_code == 422
+    assert "cannot say that the contract is known internally" in refused.text
+    assert await PublicationProposal.all().count() == 0
+    assert await Contract.all().count() == 0
+    with pytest.raises(publication.Refused) as refusal:
+        publication.draft({**DRAFT, "sources": [], "status": "known-internally"})
+    assert list(refusal.value.errors) == ["status"]
+
+
+async def test_an_older_draft_saying_known_internally_is_published_as_rumoured(client):
+    report, proposal = await _two_reviewers_and_a_proposal(client)
+    # A proposal stored before drafts were checked for it (or written by an older server).
+    await PublicationProposal.filter(id=proposal.id).update(
+        draft={**proposal.draft, "status": "known-internally"}
+    )
+    assert (await _approve_as(client, "sam", proposal)).status_code == 303
+    contract = await Contract.get()
+    assert contract.status == "rumoured"
+    for view in await _published_views(client, contract):
+        assert_origin_untold(view)
+    assert (await Report.get(id=report.id)).status == "known-internally"  # the report keeps it
 
 
 async def _two_reviewers_and_a_proposal(client) -> tuple[Report, PublicationProposal]:

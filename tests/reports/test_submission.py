@@ -8,6 +8,8 @@ import re
 import pytest
 
 from crypto import codes
+from organise.contracts.employers import seed_employers
+from organise.contracts.models import Employer
 from organise.organisers.models import Role
 from organise.reports.inbox import ensure_inbox, pending_key_name
 from organise.reports.models import InboxGrant, Report, ReportInbox, ReviewState
@@ -16,8 +18,7 @@ from tests.reports.helpers import JSON, post_form, report_json, row_counts, subm
 from tests.support import make_organiser
 
 FORM = {
-    "employer_known": "_new",
-    "employer_new": "Examplecorp",
+    "employer": "Examplecorp",
     "agency": "Springfield Police Department",
     "agency_type": "police",
     "country": "US",
@@ -87,21 +88,36 @@ async def test_form_report_shows_the_receipt_once_then_asks_to_confirm_it(client
     assert receipt not in kept.text
 
 
-async def test_form_offers_known_employers_and_uses_the_picked_one(client):
-    from organise.contracts.models import Employer
+async def test_the_form_suggests_the_seeded_vendors_and_files_under_the_listed_name(client):
+    await seed_employers()
+    page = await client.get("/reports/new")
+    suggested = re.search(r'<datalist id="employer-names">(.*?)</datalist>', page.text, re.S)
+    offered = re.findall(r'<option value="([^"]+)">', suggested.group(1))
+    for vendor in ("Amazon", "Microsoft", "Palantir", "Axon", "ShotSpotter", "SoundThinking"):
+        assert vendor in offered
+    assert 'list="employer-names"' in page.text
+    # Whatever the capitals, and by its other name, a listed employer is the one filed.
+    for typed, filed in (("mICROSOFT", "Microsoft"), ("soundthinking", "ShotSpotter")):
+        done = await post_form(client, "/reports/new", {**FORM, "employer": typed})
+        assert done.status_code == 201
+        report = await Report.get(employer_name=filed)
+        assert report.employer_id == (await Employer.get(name=filed)).id
 
-    await Employer.create(name="Axon", slug="axon", key="axon")
-    # Only employers with published contracts are listed; pick it by slug anyway.
-    page = await post_form(client, "/reports/new", {**FORM, "employer_known": "axon"})
-    assert page.status_code == 201
-    report = await Report.get()
-    assert report.employer_name == "Axon"
-    assert report.employer_id is not None
+
+async def test_a_refused_form_keeps_the_employer_as_typed(client):
+    await seed_employers()
+    refused = await post_form(
+        client, "/reports/new", {**FORM, "employer": "palantir TECHNOLOGIES", "technologies": []}
+    )
+    assert refused.status_code == 422
+    assert 'name="employer" value="palantir TECHNOLOGIES"' in refused.text
+    assert await Report.all().count() == 0
+    sent = await post_form(client, "/reports/new", {**FORM, "employer": "palantir TECHNOLOGIES"})
+    assert sent.status_code == 201
+    assert (await Report.get()).employer_name == "Palantir"
 
 
 async def test_a_typed_employer_matching_a_known_one_is_linked(client):
-    from organise.contracts.models import Employer
-
     axon = await Employer.create(name="Axon", slug="axon", key="axon")
     await submit(client, employer="Axon Enterprise, Inc.")
     report = await Report.get()
@@ -198,7 +214,7 @@ async def test_wrong_content_type_is_refused(client):
         ({"sources": "not a link"}, "must be a full web address"),
         ({"details": "x" * 8001}, "at most 8000 characters"),
         ({"technologies": []}, "at least one technology"),
-        ({"employer_known": "no-such-employer"}, "Pick an employer"),
+        ({"status": ""}, "Say how public this contract is."),
     ],
 )
 async def test_bad_form_reports_show_the_form_again_and_store_nothing(client, changes, needle):
@@ -206,12 +222,81 @@ async def test_bad_form_reports_show_the_form_again_and_store_nothing(client, ch
     response = await post_form(client, "/reports/new", {**FORM, **changes})
     assert response.status_code in {400, 422}
     assert needle in response.text
-    assert 'name="employer_new" value="Examplecorp"' in response.text  # kept for correction
+    assert 'name="employer" value="Examplecorp"' in response.text  # kept for correction
     assert await row_counts() == before
 
 
+def _field_errors(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<p class="field-error" id="([a-z_]+)-error">([^<]+)</p>', html))
+
+
+async def test_every_problem_is_shown_at_once_beside_its_field_with_what_was_typed(client):
+    before = await row_counts()
+    typed = {
+        **FORM,
+        "employer": "",
+        "status": "",
+        "technologies": [],
+        "period_start": "2025-02",
+        "period_end": "2024-01",
+        "sources": "not a link",
+        "currency": "DOLLARS",
+    }
+    response = await post_form(client, "/reports/new", typed)
+    assert response.status_code == 422
+    errors = _field_errors(response.text)
+    assert errors == {
+        "employer": "Employer is required.",
+        "status": "Say how public this contract is.",
+        "technologies": "Choose at least one technology.",
+        "period_end": "The end month is before the start month.",
+        "sources": errors["sources"],
+        "currency": "Currency must be a three-letter ISO code, such as USD or EUR.",
+    }
+    assert "full web address" in errors["sources"]
+    assert "6 answers need correcting" in response.text
+    # Each control says it is wrong and points at its own message.
+    assert re.search(
+        r'id="employer"[^>]*aria-invalid="true"[^>]*aria-describedby="employer-error', response.text
+    )
+    assert 'id="status" aria-invalid="true" aria-describedby="status-error"' in response.text
+    # What was typed is all still there.
+    assert 'name="agency" value="Springfield Police Department"' in response.text
+    assert 'name="period_start" value="2025-02"' in response.text
+    assert ">not a link</textarea>" in response.text
+    assert ">The drone feed goes to the department.</textarea>" in response.text
+    assert 'value="former-employee" checked' in response.text
+    assert 'name="currency" value="DOLLARS"' in response.text
+    assert await row_counts() == before
+
+
+async def test_the_json_api_names_every_bad_field_at_once(client):
+    response = await client.post(
+        "/api/v1/reports",
+        json=report_json(
+            employer="", technologies=[], period_start="2025-02", period_end="2024-01"
+        ),
+    )
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == {"employer", "technologies", "period_end"}
+
+
+async def test_the_form_marks_what_is_required_and_names_each_field_plainly(client):
+    page = (await client.get("/reports/new")).text
+    marked = re.findall(
+        r'<(?:label for="([a-z_]+)"|fieldset id="([a-z_]+)"[^>]*>\s*<legend)>?([^<]*)'
+        r'<span class="required">\(required\)</span>',
+        page,
+    )
+    assert sorted(a or b for a, b, _name in marked) == ["employer", "status", "technologies"]
+    assert "How public is this contract?" in page
+    assert ">Status<" not in page
+    assert "How do you know?" in page
+    assert "Only the answers marked" in page
+
+
 async def test_form_with_invalid_utf8_is_refused(client):
-    body = b"employer_new=Examplecorp&technologies=drones-robots&status=rumoured&details=%FF%FE"
+    body = b"employer=Examplecorp&technologies=drones-robots&status=rumoured&details=%FF%FE"
     response = await client.post(
         "/reports/new",
         content=body,

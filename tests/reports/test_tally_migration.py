@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
-from pathlib import Path
 
 from tortoise import Tortoise
-from tortoise.migrations.api.migrate import migrate as run_migrations
 
-from organise.db import migrate, tortoise_config
+from organise.db import migrate
 from organise.reports import tally
-from organise.settings import Settings
 from tests.conftest import ON_POSTGRES, truncate_postgres
 from tests.dashboard import data
-
-
-async def _fresh_database(settings: Settings, tmp_path: Path) -> Settings:
-    """A database of its own: a new SQLite file, or the session's PostgreSQL one emptied."""
-    if not ON_POSTGRES:
-        return dataclasses.replace(settings, database_url=f"sqlite://{tmp_path / 'old.sqlite3'}")
-    await Tortoise.init(config=tortoise_config(settings))
-    await Tortoise.get_connection("default").execute_script(
-        "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
-    )
-    await Tortoise.close_connections()
-    return settings
+from tests.migrating import database_at
 
 
 async def test_the_migration_counts_reports_stored_before_it(settings, tmp_path):
-    settings = await _fresh_database(settings, tmp_path)
-    config = tortoise_config(settings)
     # The database as it was before the counts existed, with reports stored in it...
-    await run_migrations(config=config, target="reports.0001_initial")
-    await Tortoise.close_connections()
-    await Tortoise.init(config=config)
+    settings, config = await database_at(settings, tmp_path, "reports.0001_initial")
     rng = random.Random(3)
     try:
         for item in data.ITEMS:
