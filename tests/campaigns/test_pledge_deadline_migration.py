@@ -6,24 +6,20 @@ import uuid
 from datetime import UTC, date, datetime
 
 from tortoise import Tortoise
-from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from organise.campaigns.models import Pledge
-from organise.db import migrate, tortoise_config
-from tests.campaigns.test_chain_migration import _fresh_database, _insert
+from organise.db import migrate
+from tests.campaigns.test_chain_migration import _insert
 from tests.conftest import ON_POSTGRES, truncate_postgres
+from tests.migrating import database_at
 
 DEADLINE = datetime(2031, 1, 1, 18, tzinfo=UTC)
 
 
 async def test_existing_pledges_keep_the_deadline_their_signers_agreed_to(settings, tmp_path):
-    settings = await _fresh_database(settings, tmp_path)
-    config = tortoise_config(settings)
-    await run_migrations(
-        config=config, target="campaigns.0006_gatekeeper_held_shares_and_share_links"
+    settings, config = await database_at(
+        settings, tmp_path, "campaigns.0006_gatekeeper_held_shares_and_share_links"
     )
-    await Tortoise.close_connections()
-    await Tortoise.init(config=config)
     campaign_id, pledge_id = uuid.uuid4(), uuid.uuid4()
     try:
         client = Tortoise.get_connection("default")

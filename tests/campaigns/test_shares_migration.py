@@ -6,12 +6,12 @@ import uuid
 from datetime import UTC, datetime
 
 from tortoise import Tortoise
-from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from organise.campaigns.models import HeldShare, ShareLink
-from organise.db import migrate, tortoise_config
-from tests.campaigns.test_chain_migration import _fresh_database, _insert
+from organise.db import migrate
+from tests.campaigns.test_chain_migration import _insert
 from tests.conftest import ON_POSTGRES, truncate_postgres
+from tests.migrating import database_at
 
 CREATED = datetime(2030, 5, 1, 14, tzinfo=UTC)
 
@@ -29,13 +29,9 @@ def _campaign(slug: str, state: str) -> dict[str, object]:
 
 
 async def test_shares_of_ended_campaigns_are_emptied_and_the_others_kept(settings, tmp_path):
-    settings = await _fresh_database(settings, tmp_path)
-    config = tortoise_config(settings)
-    await run_migrations(
-        config=config, target="campaigns.0006_gatekeeper_held_shares_and_share_links"
+    settings, config = await database_at(
+        settings, tmp_path, "campaigns.0006_gatekeeper_held_shares_and_share_links"
     )
-    await Tortoise.close_connections()
-    await Tortoise.init(config=config)
     keeper = uuid.uuid4()
     campaigns = {state: _campaign(state, state) for state in ("revealed", "expired", "open")}
     try:
