@@ -5,6 +5,7 @@ Errors are `{"error": {"code", "message"}}` with a 4xx status (see organise.web.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from organise.campaigns.models import Audience, Campaign, CampaignState, InviteM
 from organise.campaigns.pages import campaign_or_404
 from organise.runtime import runtime
 from organise.submissions import tokens
+from organise.submissions.once import run_once
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
 from organise.web.openapi import Operation, documented
@@ -110,14 +112,10 @@ async def sign(request: Request) -> Response:
     pledge = signing.PledgeInput(**PLEDGE.read_json(await read_json_object(request)))
     once = await tokens.submission(request, token, signing.pledge_content(campaign, pledge))
     served = runtime(request)
-    signed = await signing.sign_once(
-        once,
-        campaign,
-        pledge,
-        keystore=served.keystore,
-        pepper=served.code_pepper,
-        other_content="refuse",
+    work = functools.partial(
+        signing.sign, campaign, pledge, keystore=served.keystore, pepper=served.code_pepper
     )
+    signed = await run_once(once, work, signing.SIGNED, other_content="refuse")
     if signed.threshold_reached:
         ticker.wake(request.app)
     return JSONResponse(
@@ -172,9 +170,10 @@ async def withdraw(request: Request) -> Response:
     receipt = RECEIPT.read_json(await read_json_object(request))["receipt"]
     once = await tokens.submission(request, token, receipts.withdrawal_content(receipt))
     served = runtime(request)
-    withdrawn = await receipts.withdraw_once(
-        once, receipt, keystore=served.keystore, pepper=served.code_pepper, other_content="refuse"
+    work = functools.partial(
+        receipts.withdraw, receipt, keystore=served.keystore, pepper=served.code_pepper
     )
+    withdrawn = await run_once(once, work, receipts.WITHDRAWN, other_content="refuse")
     return JSONResponse(
         {"withdrawn": True, "campaign": withdrawn.slug, "state": withdrawn.state.value}
     )

@@ -8,6 +8,7 @@ they wrote it down (organise/submissions).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ from organise.submissions.confirmation import (
     shown_receipt,
     wrong_last_words,
 )
+from organise.submissions.once import run_once
 from organise.web.access import public
 from organise.web.forms import read_form
 from organise.web.templating import render
@@ -143,14 +145,10 @@ async def _pledge(request: Request, campaign: Campaign, form: FormData) -> signi
         raise
     once = await tokens.submission(request, token, signing.pledge_content(campaign, data))
     served = runtime(request)
-    return await signing.sign_once(
-        once,
-        campaign,
-        data,
-        keystore=served.keystore,
-        pepper=served.code_pepper,
-        other_content="replace",
+    work = functools.partial(
+        signing.sign, campaign, data, keystore=served.keystore, pepper=served.code_pepper
     )
+    return await run_once(once, work, signing.SIGNED, other_content="replace")
 
 
 @public
@@ -268,9 +266,10 @@ async def _withdrawal(request: Request, form: FormData) -> receipts.Withdrawn:
     receipt = RECEIPT.read_form(form)["receipt"]
     once = await tokens.submission(request, token, receipts.withdrawal_content(receipt))
     served = runtime(request)
-    return await receipts.withdraw_once(
-        once, receipt, keystore=served.keystore, pepper=served.code_pepper, other_content="replace"
+    work = functools.partial(
+        receipts.withdraw, receipt, keystore=served.keystore, pepper=served.code_pepper
     )
+    return await run_once(once, work, receipts.WITHDRAWN, other_content="replace")
 
 
 @public

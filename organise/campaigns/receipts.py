@@ -26,7 +26,7 @@ from organise.campaigns.signing import receipt_digest
 from organise.db import column_values
 from organise.i18n import _
 from organise.refusal import Refused
-from organise.submissions.once import Once, OtherContent, Outcomes, Record, content, run_once
+from organise.submissions.once import Outcomes, Record, content
 
 PledgeState = Literal["sealed", "revealed", "not_revealed"]
 
@@ -194,22 +194,6 @@ async def withdraw(
         # Shares handed in for a gate that has closed again are not kept.
         await keys.delete_prefix(keystore, keys.submitted_prefix(campaign.id))
     return withdrawn
-
-
-async def withdraw_once(
-    once: Once | None,
-    receipt: str,
-    *,
-    keystore: Keystore,
-    pepper: bytes,
-    other_content: OtherContent,
-) -> Withdrawn:
-    """`withdraw`, once per submission token: sent again, it answers as the first time."""
-
-    async def work(remember: Record[Withdrawn] | None) -> Withdrawn:
-        return await withdraw(receipt, keystore=keystore, pepper=pepper, remember=remember)
-
-    return await run_once(once, work, WITHDRAWN, other_content=other_content)
 
 
 async def finish_withdrawal(keystore: Keystore, key_name: str) -> None:

@@ -51,7 +51,7 @@ from organise.campaigns.models import (
 )
 from organise.i18n import _
 from organise.refusal import Refused
-from organise.submissions.once import Once, OtherContent, Outcomes, Record, content, run_once
+from organise.submissions.once import Outcomes, Record, content
 from organise.weeks import week_of
 
 
@@ -246,23 +246,6 @@ async def sign(
     except BaseException:
         await keys.in_thread(keystore.delete, key_name)
         raise
-
-
-async def sign_once(
-    once: Once | None,
-    campaign: Campaign,
-    data: PledgeInput,
-    *,
-    keystore: Keystore,
-    pepper: bytes,
-    other_content: OtherContent,
-) -> Signed:
-    """`sign`, once per submission token: the same pledge sent again gets the first receipt."""
-
-    async def work(remember: Record[Signed] | None) -> Signed:
-        return await sign(campaign, data, keystore=keystore, pepper=pepper, remember=remember)
-
-    return await run_once(once, work, SIGNED, other_content=other_content)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ Errors are `{"error": {"code", "message"}}` with a 4xx status, and nothing is st
 
 from __future__ import annotations
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -12,8 +14,10 @@ from starlette.routing import Route
 from organise.reports import followup, submission
 from organise.reports.fields import REPORT, read_message, read_report
 from organise.reports.followup import ReporterAccess
+from organise.reports.models import Author
 from organise.runtime import runtime
 from organise.submissions import tokens
+from organise.submissions.once import run_once
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
 from organise.web.openapi import Operation, documented
@@ -39,9 +43,10 @@ async def create_report(request: Request) -> Response:
     report = read_report(await read_json_object(request))
     once = await tokens.submission(request, token, submission.report_content(report))
     found = runtime(request)
-    receipt = await submission.submit_once(
-        once, report, keystore=found.keystore, pepper=found.code_pepper, other_content="refuse"
+    work = functools.partial(
+        submission.submit, report, keystore=found.keystore, pepper=found.code_pepper
     )
+    receipt = await run_once(once, work, submission.RECEIPT, other_content="refuse")
     return JSONResponse({"receipt": receipt}, status_code=201)
 
 
@@ -94,9 +99,10 @@ async def add_message(request: Request) -> Response:
     access = await followup.open_with_receipt(data.get("receipt"), found.code_pepper)
     text = read_message(data)
     once = await tokens.submission(request, token, followup.message_content(access, text))
-    await followup.add_message_once(
-        once, access, text, keystore=found.keystore, other_content="refuse"
+    work = functools.partial(
+        followup.add_message, access.report, text, author=Author.REPORTER, keystore=found.keystore
     )
+    await run_once(once, work, followup.SENT, other_content="refuse")
     return JSONResponse(await _status(access), status_code=201)
 
 

@@ -24,7 +24,7 @@ from organise.refusal import Refused
 from organise.reports.inbox import ensure_inbox
 from organise.reports.models import Author, Report, ReportMessage, ReviewState
 from organise.reports.submission import receipt_hash
-from organise.submissions.once import Once, OtherContent, Outcomes, Record, content, run_once
+from organise.submissions.once import Outcomes, Record, content
 from organise.weeks import this_week
 
 MAX_MESSAGES_PER_REPORT = 200
@@ -185,21 +185,3 @@ async def add_message(
         except IntegrityError:
             continue  # someone took that position at the same moment; take the next
     raise Refused(_("Please try sending your message again."), status=409, code="conflict")
-
-
-async def add_message_once(
-    once: Once | None,
-    access: ReporterAccess,
-    text: str,
-    *,
-    keystore: Keystore,
-    other_content: OtherContent,
-) -> None:
-    """The reporter's `add_message`, once per submission token: sent again, not added twice."""
-
-    async def work(remember: Record[None] | None) -> None:
-        await add_message(
-            access.report, text, author=Author.REPORTER, keystore=keystore, remember=remember
-        )
-
-    await run_once(once, work, SENT, other_content=other_content)

@@ -8,6 +8,7 @@ message sent again shows the same receipt, or is not added twice.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
@@ -31,9 +32,11 @@ from organise.reports.fields import (
     read_report,
 )
 from organise.reports.followup import ReporterAccess
+from organise.reports.models import Author
 from organise.runtime import runtime
 from organise.submissions import tokens
 from organise.submissions.confirmation import last_two_words_match, wrong_last_words
+from organise.submissions.once import run_once
 from organise.web.access import public
 from organise.web.forms import read_form
 
@@ -93,9 +96,10 @@ async def _report(request: Request, form: ImmutableMultiDict) -> str:
     report = read_report(await _with_employer(form))
     once = await tokens.submission(request, token, submission.report_content(report))
     found = runtime(request)
-    return await submission.submit_once(
-        once, report, keystore=found.keystore, pepper=found.code_pepper, other_content="replace"
+    work = functools.partial(
+        submission.submit, report, keystore=found.keystore, pepper=found.code_pepper
     )
+    return await run_once(once, work, submission.RECEIPT, other_content="replace")
 
 
 @public
@@ -209,9 +213,11 @@ async def reply(request: Request) -> Response:
         token = tokens.form_token(request)
         text = read_message(form)
         once = await tokens.submission(request, token, followup.message_content(access, text))
-        await followup.add_message_once(
-            once, access, text, keystore=runtime(request).keystore, other_content="replace"
+        keystore = runtime(request).keystore
+        work = functools.partial(
+            followup.add_message, access.report, text, author=Author.REPORTER, keystore=keystore
         )
+        await run_once(once, work, followup.SENT, other_content="replace")
     except Refused as refusal:
         return await _follow_up_page(request, access, notice=refusal.message, status=refusal.status)
     return await _follow_up_page(

@@ -15,7 +15,7 @@ from organise.contracts.fields import FACT_NAMES, column
 from organise.reports import tally
 from organise.reports.inbox import ensure_inbox
 from organise.reports.models import Report, ReportTechnology
-from organise.submissions.once import Once, OtherContent, Outcomes, Record, content, run_once
+from organise.submissions.once import Outcomes, Record, content
 from organise.weeks import this_week
 
 RECEIPT_KIND = "report"
@@ -102,19 +102,3 @@ async def submit(
         if remember is not None:
             await remember(connection, receipt)
     return receipt
-
-
-async def submit_once(
-    once: Once | None,
-    report: Mapping[str, Any],
-    *,
-    keystore: Keystore,
-    pepper: bytes,
-    other_content: OtherContent,
-) -> str:
-    """`submit`, once per submission token: the same report sent again gets the first receipt."""
-
-    async def work(remember: Record[str] | None) -> str:
-        return await submit(report, keystore=keystore, pepper=pepper, remember=remember)
-
-    return await run_once(once, work, RECEIPT, other_content=other_content)

@@ -23,7 +23,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, Protocol, TypeVar, cast
 
 import anyio
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -37,6 +37,7 @@ from organise.refusal import Refused
 from organise.submissions.models import Submission
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 DAY_KEY_PREFIX = "submission/day/"
 # A day key is deleted this long after its day began; look-ups use today's and yesterday's.
@@ -179,21 +180,27 @@ class Outcomes(Generic[T]):
     shown_again: Callable[[dict[str, Any]], T]
 
 
+class Work(Protocol[T_co]):
+    """A submission's work (`signing.sign`, `submission.submit`...; a `functools.partial` of
+    one): it calls `remember`, when given, as the last statement of its transaction."""
+
+    def __call__(self, *, remember: Record[T_co] | None) -> Awaitable[T_co]: ...
+
+
 async def run_once(
     once: Once | None,
-    work: Callable[[Record[T] | None], Awaitable[T]],
+    work: Work[T],
     outcomes: Outcomes[T],
     *,
     other_content: OtherContent,
 ) -> T:
     """Do `work` once per token: a later call with the same content gets the first result.
 
-    `work` gets the `Record` to call as the last statement of its transaction (None when there
-    is no token). "replace" (web forms) deletes a record of other content and goes on;
-    "refuse" (the JSON API) answers 422.
+    "replace" (web forms) deletes a record of other content and goes on; "refuse" (the JSON
+    API) answers 422. Without a token (`once` is None) the work simply runs.
     """
     if once is None:
-        return await work(None)
+        return await work(remember=None)
     earlier = await once.find()
     if earlier is not None:
         if earlier.outcome is not None:
@@ -206,7 +213,7 @@ async def run_once(
         await once.record(connection, outcomes.keep(result))
 
     try:
-        return await work(record)
+        return await work(remember=record)
     except (Refused, AlreadyRecorded) as error:
         # A request with the same token may have done the work at the same moment (its code
         # use or its record came first): then this one shows that outcome.

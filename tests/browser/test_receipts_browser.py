@@ -3,30 +3,13 @@ JavaScript off: for the sign form and the report form. Nothing is filed twice.""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
 
 from tests.browser.conftest import save_screenshot
+from tests.browser.test_campaigns_browser import SLUG
+from tests.browser.test_campaigns_browser import _create_campaign as _campaign_with_a_code
 
-SLUG = "browser-receipts"
 DETAILS = "The licence-plate reader data goes to the fusion centre every night."
-
-
-def _campaign_with_a_code(live_server) -> str:
-    deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat(timespec="minutes")
-    created = live_server.run_cli(
-        "campaign", "create", "--slug", SLUG, "--title", "Refuse Project Beacon",
-        "--demand", "We will not build it.", "--employer", "Acme Cloud", "--threshold", "25",
-        "--deadline", deadline, "--owner", live_server.campaign_owner(),
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
-    assert json.loads(created.stdout)["slug"] == SLUG
-    invites = live_server.run_cli(
-        "campaign", "invites", SLUG, "--count", "1", "--organiser", live_server.campaign_owner()
-    )
-    assert invites.returncode == 0, invites.stderr
-    return invites.stdout.strip()
 
 
 def _rows(live_server, table: str) -> int:
@@ -64,6 +47,17 @@ def test_the_sign_form_shows_the_same_receipt_after_a_reload_and_after_back(page
     assert _rows(live_server, "campaign_pledge") == 1
     assert page.get_by_role("heading", name="Pledge receipt").is_visible()
     save_screenshot(page, "receipts-pledge-receipt-confirm-step")
+
+    with page.expect_popup() as opened:  # a form with target=_blank: no JavaScript needed
+        page.get_by_role("button", name="Printable version").click()
+    printable = opened.value
+    printable.wait_for_load_state()
+    assert printable.locator("code.secret").inner_text() == receipt
+    assert "/pledges/receipt" in printable.url
+    assert "Refuse Project Lantern" not in printable.content()
+    assert SLUG not in printable.content()
+    save_screenshot(printable, "receipts-printable")
+    printable.close()
 
     page.get_by_label("To confirm you have it, type the last two words of your receipt").fill(
         " ".join(receipt.split("-")[-2:])

@@ -25,7 +25,7 @@ def _names(app) -> list[str]:
 async def _record_at(app, token: str, now: datetime) -> once.Once:
     submission = await once.prepare(token, CONTENT, keystore=app.state.runtime.keystore, now=now)
 
-    async def work(remember):
+    async def work(*, remember):
         async with in_transaction() as connection:
             await remember(connection, {"done": True})
         return {"done": True}
