@@ -202,8 +202,7 @@ async def confirm(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
     receipt = shown_receipt(form)
-    typed = str(form.get("check", ""))[:400]
-    if not last_two_words_match(typed, receipt):
+    if not last_two_words_match(str(form.get("check", "")), receipt):
         invite_codes = [str(code)[:MAX_CODE_CHARS] for code in form.getlist("invite_code")]
         return receipt_page(
             request,

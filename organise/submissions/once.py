@@ -40,8 +40,9 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 DAY_KEY_PREFIX = "submission/day/"
-# A day key is deleted this long after its day began; look-ups use today's and yesterday's.
-DAY_KEY_LIFETIME = timedelta(hours=48)
+# Look-ups use today's and yesterday's key; a key is deleted once two more days have begun,
+# 48 hours after its own day began. A record is so found for 24 to 48 hours.
+_YESTERDAY = timedelta(days=1)
 _CHUNK = 500
 
 # Called by the work, inside its transaction, with the connection and the work's result.
@@ -80,7 +81,7 @@ async def day_keys(keystore: Keystore, now: datetime) -> list[bytes]:
 
     def load() -> list[bytes]:
         current = keystore.get_or_create(day_key_name(today), submissions.new_day_key)
-        previous = keystore.get(day_key_name(today - timedelta(days=1)))
+        previous = keystore.get(day_key_name(today - _YESTERDAY))
         return [current] if previous is None else [current, previous]
 
     return await anyio.to_thread.run_sync(load)
@@ -242,13 +243,14 @@ def _is_live(name: str, oldest: date) -> bool:
 
 
 async def sweep(keystore: Keystore, now: datetime) -> Swept:
-    """Delete day keys whose day began `DAY_KEY_LIFETIME` ago, and the records made under them.
+    """Delete day keys older than yesterday's (their day began 48 hours ago or more), and every
+    record no remaining key made.
 
     Today's key is made first, so a request starting now uses a key this sweep counts as live;
     keys dated after today (another process's clock) are kept too.
     """
     today = _day(now)
-    oldest = _day(now - DAY_KEY_LIFETIME + timedelta(days=1))
+    oldest = today - _YESTERDAY
 
     def keys() -> tuple[int, list[bytes]]:
         keystore.get_or_create(day_key_name(today), submissions.new_day_key)
