@@ -18,6 +18,8 @@ Modules, one job each:
 - ``streams``   -- long results as a sequence of sealed chunks (libsodium secretstream).
 - ``atrest``    -- small fields the server must read back itself (e.g. TOTP secrets).
 - ``codes``     -- invite codes, receipts, tokens and their keyed hashes.
+- ``submissions`` -- records that let a reload show a receipt again, keyed by the form's token
+  and a day key.
 """
 
 import re

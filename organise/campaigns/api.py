@@ -5,6 +5,7 @@ Errors are `{"error": {"code", "message"}}` with a 4xx status (see organise.web.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +17,8 @@ from organise.campaigns.fields import PLEDGE, RECEIPT
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
 from organise.campaigns.pages import campaign_or_404
 from organise.runtime import runtime
+from organise.submissions import tokens
+from organise.submissions.once import run_once
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
 from organise.web.openapi import Operation, documented
@@ -102,18 +105,27 @@ async def campaign_detail(request: Request) -> Response:
 @documented(
     Operation(
         summary="Sign a conditional pledge (an invite code is needed unless open).",
-        answers={201: ("Signed", "Signed: the receipt, shown this once.")},
+        answers={
+            201: (
+                "Signed",
+                "Signed: the receipt (the same again for the same Idempotency-Key and body).",
+            )
+        },
         body=PLEDGE,
-        refusals=(400, 403, 404, 409, 413, 415),
+        parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
+        refusals=(400, 403, 404, 409, 413, 415, 422),
     )
 )
 async def sign(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
+    token = tokens.api_token(request)
     pledge = signing.PledgeInput(**PLEDGE.read_json(await read_json_object(request)))
+    once = await tokens.submission(request, token, signing.pledge_content(campaign, pledge))
     served = runtime(request)
-    signed = await signing.sign(
-        campaign, pledge, keystore=served.keystore, pepper=served.code_pepper
+    work = functools.partial(
+        signing.sign, campaign, pledge, keystore=served.keystore, pepper=served.code_pepper
     )
+    signed = await run_once(once, work, signing.SIGNED, other_content="refuse")
     if signed.threshold_reached:
         ticker.wake(request.app)
     return JSONResponse(
@@ -181,15 +193,21 @@ async def keep_until_new_deadline(request: Request) -> Response:
         summary="Withdraw a pledge before the reveal.",
         answers={200: ("Withdrawn", "Withdrawn; its key is deleted.")},
         body="Receipt",
-        refusals=(400, 404, 409, 413, 415),
+        parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
+        refusals=(400, 404, 409, 413, 415, 422),
     )
 )
 async def withdraw(request: Request) -> Response:
+    token = tokens.api_token(request)
     receipt = RECEIPT.read_json(await read_json_object(request))["receipt"]
+    once = await tokens.submission(request, token, receipts.withdrawal_content(receipt))
     served = runtime(request)
-    campaign = await receipts.withdraw(receipt, keystore=served.keystore, pepper=served.code_pepper)
+    work = functools.partial(
+        receipts.withdraw, receipt, keystore=served.keystore, pepper=served.code_pepper
+    )
+    withdrawn = await run_once(once, work, receipts.WITHDRAWN, other_content="refuse")
     return JSONResponse(
-        {"withdrawn": True, "campaign": campaign.slug, "state": campaign.state.value}
+        {"withdrawn": True, "campaign": withdrawn.slug, "state": withdrawn.state.value}
     )
 
 

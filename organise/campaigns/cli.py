@@ -639,7 +639,7 @@ def team_owner(slug: str, username: str) -> None:
 
 @click.command("tick")
 def tick() -> None:
-    """Run the time-based campaign transitions once (deadlines, cooling-off, reveals). For cron."""
+    """Run the time-based jobs once (deadlines, cooling-off, reveals, old day keys). For cron."""
 
     async def work(runtime: Runtime) -> dict[str, int]:
         return (await lifecycle.tick(runtime.keystore)).as_dict()

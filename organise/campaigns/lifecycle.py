@@ -16,7 +16,9 @@ number of processes may tick at once, and each transition happens, and is logged
 - deadline passed after a reveal -> pledges left sealed are shredded;
 - `keep_revealed_days` after a reveal -> the revealed lists are destroyed (`retention`);
 - a reveal claim older than `STALE_CLAIM` (its process died) is released;
-- keys still pending deletion after a committed transition (or withdrawal) are deleted.
+- keys still pending deletion after a committed transition (or withdrawal) are deleted;
+- submission day keys 48 hours old, and the records made under them, are deleted
+  (organise/submissions).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from organise.campaigns.models import (
     Pledge,
 )
 from organise.campaigns.reveal import STALE_CLAIM, reveal
+from organise.submissions import once
 
 log = logging.getLogger("organise.campaigns")
 T = TypeVar("T")
@@ -57,6 +60,8 @@ class TickReport:
     claims_released: int = 0
     keys_cleared: int = 0
     withdrawn_keys_cleared: int = 0
+    submission_day_keys_deleted: int = 0
+    submission_records_deleted: int = 0
     errors: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -244,4 +249,11 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
     except Exception as error:
         report.errors += 1
         log.error("campaign tick step failed: %s", type(error).__name__)
+    try:
+        swept = await once.sweep(keystore, now)
+        report.submission_day_keys_deleted = swept.day_keys
+        report.submission_records_deleted = swept.records
+    except Exception as error:
+        report.errors += 1
+        log.error("submission sweep failed: %s", type(error).__name__)
     return report

@@ -1,11 +1,14 @@
 """Worker pages: campaigns, signing, receipts, and the gatekeepers' form.
 
 Every route here is `@public`: no session is read, no cookie is set, nothing needs JavaScript.
-The receipt is shown once, on the answer to the signing form, and never again.
+The receipt is shown on the answer to the signing form; the same form sent again with its
+submission token (a reload, or Back and send) shows the same receipt, until the signer confirms
+they wrote it down (organise/submissions).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -24,11 +27,19 @@ from organise.campaigns import (
     team,
     ticker,
 )
-from organise.campaigns.fields import CONFIRM, PLEDGE, RECEIPT, SLUG_PATTERN
+from organise.campaigns.fields import CONFIRM, MAX_CODE_CHARS, PLEDGE, RECEIPT, SLUG_PATTERN
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
+from organise.fields import FormData
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.runtime import runtime
+from organise.submissions import tokens
+from organise.submissions.confirmation import (
+    last_two_words_match,
+    shown_receipt,
+    wrong_last_words,
+)
+from organise.submissions.once import run_once
 from organise.web.access import public
 from organise.web.forms import read_form
 from organise.web.templating import render
@@ -130,45 +141,102 @@ def form_page(
 @public
 async def sign_form(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
+    moved = tokens.token_address(request)
+    if moved is not None:
+        return moved
     context = await campaign_context(request, campaign)
     context["values"] = dict.fromkeys(PLEDGE.names, "")
+    context["action"] = tokens.form_action(request)
     closed = None if context["signable"] else signing.closed_error(campaign)
     return form_page(request, "sign.html", context, closed)
+
+
+async def _pledge(request: Request, campaign: Campaign, form: FormData) -> signing.Signed:
+    """Sign once per submission token: the same form sent again shows the same receipt."""
+    token = tokens.form_token(request)
+    try:
+        data = signing.PledgeInput(**PLEDGE.read_form(form))
+    except Refused:
+        signing.refuse_if_closed(campaign)  # a closed campaign says so before any field
+        raise
+    once = await tokens.submission(request, token, signing.pledge_content(campaign, data))
+    served = runtime(request)
+    work = functools.partial(
+        signing.sign, campaign, data, keystore=served.keystore, pepper=served.code_pepper
+    )
+    return await run_once(once, work, signing.SIGNED, other_content="replace")
 
 
 @public
 async def sign(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
-    served = runtime(request)
     try:
-        signing.refuse_if_closed(campaign)
-        data = signing.PledgeInput(**PLEDGE.read_form(form))
-        signed = await signing.sign(
-            campaign, data, keystore=served.keystore, pepper=served.code_pepper
-        )
+        signed = await _pledge(request, campaign, form)
     except Refused as refusal:
         context = await campaign_context(request, campaign)
         context["values"] = PLEDGE.typed_back(form)
+        context["action"] = tokens.form_action(request)
         return form_page(request, "sign.html", context, refusal)
     if signed.threshold_reached:
         ticker.wake(request.app)
-    return page(
-        request,
-        "signed.html",
-        {
-            "campaign": campaign,
-            "receipt": signed.receipt,
-            "invite_codes": signed.invite_codes,
-            "state_label": policy.state_label(signed.state),
-        },
-    )
+    return receipt_page(request, campaign, signed.receipt, signed.invite_codes, signed.state)
+
+
+def receipt_page(
+    request: Request,
+    campaign: Campaign,
+    receipt: str,
+    invite_codes: list[str],
+    state: CampaignState,
+    refusal: Refused | None = None,
+) -> Response:
+    """The pledge receipt, with the step that confirms it was written down."""
+    context = {
+        "campaign": campaign,
+        "receipt": receipt,
+        "invite_codes": invite_codes,
+        "state_label": policy.state_label(state),
+        # The confirmation carries the form's token: its record is deleted once confirmed.
+        "confirm_action": tokens.carry(
+            request, request.url_for("campaigns:confirm", slug=campaign.slug).path
+        ),
+    }
+    return form_page(request, "signed.html", context, refusal)
 
 
 @public
 async def confirmed(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     return page(request, "confirmed.html", {"campaign": campaign})
+
+
+@public
+async def confirm(request: Request) -> Response:
+    """The signer shows they wrote the receipt down by typing its last two words; the record
+    that could show it again is then deleted, and a reload shows a neutral page."""
+    campaign = await campaign_or_404(request.path_params["slug"])
+    form = await read_form(request)
+    receipt = shown_receipt(form)
+    if not last_two_words_match(str(form.get("check", "")), receipt):
+        invite_codes = [str(code)[:MAX_CODE_CHARS] for code in form.getlist("invite_code")]
+        return receipt_page(
+            request,
+            campaign,
+            receipt,
+            invite_codes[: policy.MAX_ONWARD_INVITES],
+            campaign.state,
+            Refused(wrong_last_words(), status=400, code="wrong_last_words"),
+        )
+    await tokens.forget_form_token(request)
+    return page(request, "confirmed.html", {"campaign": campaign})
+
+
+@public
+async def printable_receipt(request: Request) -> Response:
+    """The pledge receipt alone, to print: no campaign named, no JavaScript needed."""
+    receipt = shown_receipt(await read_form(request))
+    return page(request, "printable_receipt.html", {"receipt": receipt})
 
 
 @public
@@ -219,25 +287,39 @@ async def keep_deadline(request: Request) -> Response:
 
 @public
 async def withdraw_form(request: Request) -> Response:
-    return form_page(request, "withdraw.html", {"result": None})
+    moved = tokens.token_address(request)
+    if moved is not None:
+        return moved
+    return form_page(
+        request, "withdraw.html", {"result": None, "action": tokens.form_action(request)}
+    )
+
+
+async def _withdrawal(request: Request, form: FormData) -> receipts.Withdrawn:
+    """Withdraw once per submission token: sent again, it answers as the first time."""
+    token = tokens.form_token(request)
+    if form.get("confirm") != "yes":
+        raise Refused(
+            {"confirm": _("Tick the box to confirm that you want to withdraw your pledge.")}
+        )
+    receipt = RECEIPT.read_form(form)["receipt"]
+    once = await tokens.submission(request, token, receipts.withdrawal_content(receipt))
+    served = runtime(request)
+    work = functools.partial(
+        receipts.withdraw, receipt, keystore=served.keystore, pepper=served.code_pepper
+    )
+    return await run_once(once, work, receipts.WITHDRAWN, other_content="replace")
 
 
 @public
 async def withdraw(request: Request) -> Response:
     form = await read_form(request)
-    served = runtime(request)
     try:
-        if form.get("confirm") != "yes":
-            raise Refused(
-                {"confirm": _("Tick the box to confirm that you want to withdraw your pledge.")}
-            )
-        receipt = RECEIPT.read_form(form)["receipt"]
-        campaign = await receipts.withdraw(
-            receipt, keystore=served.keystore, pepper=served.code_pepper
-        )
+        withdrawn = await _withdrawal(request, form)
     except Refused as refusal:
-        return form_page(request, "withdraw.html", {"result": None}, refusal)
-    return form_page(request, "withdraw.html", {"result": campaign})
+        context = {"result": None, "action": tokens.form_action(request)}
+        return form_page(request, "withdraw.html", context, refusal)
+    return form_page(request, "withdraw.html", {"result": withdrawn})
 
 
 async def _gate_page(
@@ -284,6 +366,7 @@ routes = [
     Route("/{slug}/sign", sign_form, methods=["GET"], name="sign_form"),
     Route("/{slug}/sign", sign, methods=["POST"], name="sign"),
     Route("/{slug}/confirmed", confirmed, methods=["GET"], name="confirmed"),
+    Route("/{slug}/confirmed", confirm, methods=["POST"], name="confirm"),
     Route("/{slug}/gate", gate_form, methods=["GET"], name="gate_form"),
     Route("/{slug}/gate", gate_submit, methods=["POST"], name="gate_submit"),
 ]
@@ -294,4 +377,5 @@ pledge_routes = [
     Route("/withdraw", withdraw_form, methods=["GET"], name="withdraw_form"),
     Route("/deadline", keep_deadline, methods=["POST"], name="deadline"),
     Route("/withdraw", withdraw, methods=["POST"], name="withdraw"),
+    Route("/receipt", printable_receipt, methods=["POST"], name="printable_receipt"),
 ]

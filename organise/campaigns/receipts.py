@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -24,6 +24,7 @@ from organise.campaigns.signing import receipt_digest
 from organise.db import column_values
 from organise.i18n import _
 from organise.refusal import Refused
+from organise.submissions.once import Outcomes, Record, content
 
 PledgeState = Literal["sealed", "revealed", "not_revealed"]
 
@@ -59,6 +60,15 @@ def _receipt_hash(receipt: str, pepper: bytes) -> str:
     return receipt_digest(normalised, pepper)
 
 
+def withdrawal_content(receipt: str) -> bytes:
+    """What counts as "the same withdrawal" for a submission token: the receipt, normalised."""
+    try:
+        normalised = codes.normalise_receipt(receipt)
+    except CodeFormatError:
+        normalised = receipt
+    return content("withdrawal", {"receipt": normalised})
+
+
 async def find_pledge(receipt: str, *, pepper: bytes) -> Pledge:
     pledge = await Pledge.get_or_none(receipt_hash=_receipt_hash(receipt, pepper)).prefetch_related(
         "campaign"
@@ -91,10 +101,39 @@ async def status(receipt: str, *, keystore: Keystore, pepper: bytes) -> PledgeSt
     return PledgeStatus(campaign, "sealed", None, own_deadline=earlier)
 
 
+@dataclass(frozen=True)
+class Withdrawn:
+    """What a withdrawal answers: the campaign (address, title) and its state afterwards."""
+
+    slug: str
+    title: str
+    state: CampaignState
+
+
+def _withdrawn_outcome(withdrawn: Withdrawn) -> dict[str, str]:
+    return {"slug": withdrawn.slug, "title": withdrawn.title, "state": withdrawn.state.value}
+
+
+def _withdrawn_again(outcome: dict[str, Any]) -> Withdrawn:
+    return Withdrawn(outcome["slug"], outcome["title"], CampaignState(outcome["state"]))
+
+
+# A withdrawal sent again with its submission token answers as the first one did.
+WITHDRAWN = Outcomes(keep=_withdrawn_outcome, shown_again=_withdrawn_again)
+
+
 async def withdraw(
-    receipt: str, *, keystore: Keystore, pepper: bytes, now: datetime | None = None
-) -> Campaign:
-    """Delete the pledge and its key. Refused once the pledge is revealed or being revealed."""
+    receipt: str,
+    *,
+    keystore: Keystore,
+    pepper: bytes,
+    now: datetime | None = None,
+    remember: Record[Withdrawn] | None = None,
+) -> Withdrawn:
+    """Delete the pledge and its key. Refused once the pledge is revealed or being revealed.
+
+    `remember` (a submission token's record) runs last in the withdrawal's transaction.
+    """
     now = now or datetime.now(UTC)
     pledge = await find_pledge(receipt, pepper=pepper)
     campaign: Campaign = pledge.campaign
@@ -134,11 +173,14 @@ async def withdraw(
         # the next tick finish the job if this process dies before deleting it.
         key_name = keys.pledge_key(campaign.id, pledge.id)
         await WithdrawnKey.create(name=key_name, using_db=connection)
+        withdrawn = Withdrawn(current.slug, current.title, current.state)
+        if remember is not None:
+            await remember(connection, withdrawn)
     await finish_withdrawal(keystore, key_name)
     if threshold_lost:
         # Shares handed in for a gate that has closed again are not kept.
         await keys.delete_prefix(keystore, keys.submitted_prefix(campaign.id))
-    return current
+    return withdrawn
 
 
 async def finish_withdrawal(keystore: Keystore, key_name: str) -> None:

@@ -23,7 +23,9 @@ Order of work, and why:
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +51,7 @@ from organise.campaigns.models import (
 )
 from organise.i18n import _
 from organise.refusal import Refused
+from organise.submissions.once import Outcomes, Record, content
 from organise.weeks import week_of
 
 
@@ -71,6 +74,38 @@ class Signed:
     invite_codes: list[str] = field(repr=False)
     state: CampaignState
     threshold_reached: bool  # this signature moved the campaign into cooling-off
+
+
+def _signed_outcome(signed: Signed) -> dict[str, Any]:
+    return {
+        "receipt": signed.receipt,
+        "invite_codes": list(signed.invite_codes),
+        "state": signed.state.value,
+    }
+
+
+def _signed_again(outcome: dict[str, Any]) -> Signed:
+    return Signed(
+        receipt=outcome["receipt"],
+        invite_codes=list(outcome["invite_codes"]),
+        state=CampaignState(outcome["state"]),
+        threshold_reached=False,  # told once, by the signature that crossed it
+    )
+
+
+# A pledge sent again with its submission token shows the first receipt (and onward codes).
+SIGNED = Outcomes(keep=_signed_outcome, shown_again=_signed_again)
+
+
+def pledge_content(campaign: Campaign, data: PledgeInput) -> bytes:
+    """What counts as "the same pledge" for a submission token: the campaign and every field,
+    normalised (an invite code typed in lower case or without dashes is the same code)."""
+    try:
+        code = codes.normalise_invite_code(data.invite_code) if data.invite_code else ""
+    except CodeFormatError:
+        code = data.invite_code
+    values = {**dataclasses.asdict(data), "invite_code": code, "campaign": str(campaign.id)}
+    return content("pledge", values)
 
 
 def _record(campaign: Campaign, data: PledgeInput) -> tuple[dict[str, str | bool], int]:
@@ -147,8 +182,13 @@ async def sign(
     keystore: Keystore,
     pepper: bytes,
     now: datetime | None = None,
+    remember: Record[Signed] | None = None,
 ) -> Signed:
-    """Record one pledge, or raise Refused having stored nothing."""
+    """Record one pledge, or raise Refused having stored nothing.
+
+    `remember` (a submission token's record) runs last in the pledge's transaction, with the
+    outcome: the record exists if and only if the pledge does.
+    """
     now = now or datetime.now(UTC)
     refuse_if_closed(campaign, now)
     record, personal = _record(campaign, data)
@@ -180,10 +220,18 @@ async def sign(
         # turns out to be of a generation below the depth.
         onward_shown, onward_rows = invites.fresh_codes(campaign.onward_invites, pepper)
 
+    def signed(reached: bool, state: CampaignState, onward_given: bool) -> Signed:
+        return Signed(
+            receipt=receipt,
+            invite_codes=onward_shown if onward_given else [],
+            state=state,
+            threshold_reached=reached,
+        )
+
     key_name = keys.pledge_key(campaign.id, pledge_id)
     await keys.in_thread(keystore.put, key_name, sealed.pledge_key)
     try:
-        reached = await _commit(
+        return await _commit(
             campaign,
             pledge_id=pledge_id,
             envelope=sealed.envelope,
@@ -192,16 +240,12 @@ async def sign(
             code_hash=code_hash,
             onward_rows=onward_rows,
             now=now,
+            signed=signed,
+            remember=remember,
         )
     except BaseException:
         await keys.in_thread(keystore.delete, key_name)
         raise
-    return Signed(
-        receipt=receipt,
-        invite_codes=onward_shown if reached[2] else [],
-        state=reached[1],
-        threshold_reached=reached[0],
-    )
 
 
 @dataclass(frozen=True)
@@ -279,8 +323,10 @@ async def _commit(
     code_hash: str | None,
     onward_rows: list[InviteCode],
     now: datetime,
-) -> tuple[bool, CampaignState, bool]:
-    """(threshold reached by this pledge, state, onward codes stored)."""
+    signed: Callable[[bool, CampaignState, bool], Signed],
+    remember: Record[Signed] | None,
+) -> Signed:
+    """The outcome, from (threshold reached by this pledge, state, onward codes stored)."""
     async with in_transaction() as connection:
         if code_hash is not None:
             generation = await _use_code(campaign, code_hash, now, connection)
@@ -326,4 +372,9 @@ async def _commit(
                         at=clock.week_start(now),
                         using_db=connection,
                     )
-        return reached, CampaignState.COOLING_OFF if reached else current.state, bool(onward_rows)
+        outcome = signed(
+            reached, CampaignState.COOLING_OFF if reached else current.state, bool(onward_rows)
+        )
+        if remember is not None:
+            await remember(connection, outcome)
+        return outcome

@@ -5,6 +5,8 @@ Errors are `{"error": {"code", "message"}}` with a 4xx status, and nothing is st
 
 from __future__ import annotations
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -14,6 +16,8 @@ from organise.reports.fields import REPORT, read_message, read_report
 from organise.reports.followup import ReporterAccess
 from organise.reports.models import Author
 from organise.runtime import runtime
+from organise.submissions import tokens
+from organise.submissions.once import run_once
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
 from organise.web.openapi import Operation, documented
@@ -23,15 +27,26 @@ from organise.web.openapi import Operation, documented
 @documented(
     Operation(
         summary="Report a contract; the details are encrypted before any write.",
-        answers={201: ("Receipt", "Received: the receipt, shown this once.")},
+        answers={
+            201: (
+                "Receipt",
+                "Received: the receipt (the same again for the same Idempotency-Key and body).",
+            )
+        },
         body=REPORT,
-        refusals=(400, 413, 415),
+        parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
+        refusals=(400, 409, 413, 415, 422),
     )
 )
 async def create_report(request: Request) -> Response:
+    token = tokens.api_token(request)
     report = read_report(await read_json_object(request))
+    once = await tokens.submission(request, token, submission.report_content(report))
     found = runtime(request)
-    receipt = await submission.submit(report, keystore=found.keystore, pepper=found.code_pepper)
+    work = functools.partial(
+        submission.submit, report, keystore=found.keystore, pepper=found.code_pepper
+    )
+    receipt = await run_once(once, work, submission.RECEIPT, other_content="refuse")
     return JSONResponse({"receipt": receipt}, status_code=201)
 
 
@@ -66,17 +81,28 @@ async def report_status(request: Request) -> Response:
 @documented(
     Operation(
         summary="Write to the reviewers about a report, with its receipt.",
-        answers={201: ("ReportStatus", "Sent; the conversation so far.")},
+        answers={
+            201: (
+                "ReportStatus",
+                "Sent (once, for the same Idempotency-Key and body); the conversation so far.",
+            )
+        },
         body="ReportMessageInput",
-        refusals=(400, 404, 413, 415),
+        parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
+        refusals=(400, 404, 409, 413, 415, 422),
     )
 )
 async def add_message(request: Request) -> Response:
+    token = tokens.api_token(request)
     data = await read_json_object(request)
     found = runtime(request)
     access = await followup.open_with_receipt(data.get("receipt"), found.code_pepper)
     text = read_message(data)
-    await followup.add_message(access.report, text, author=Author.REPORTER, keystore=found.keystore)
+    once = await tokens.submission(request, token, followup.message_content(access, text))
+    work = functools.partial(
+        followup.add_message, access.report, text, author=Author.REPORTER, keystore=found.keystore
+    )
+    await run_once(once, work, followup.SENT, other_content="refuse")
     return JSONResponse(await _status(access), status_code=201)
 
 

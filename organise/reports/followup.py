@@ -24,6 +24,7 @@ from organise.refusal import Refused
 from organise.reports.inbox import ensure_inbox
 from organise.reports.models import Author, Report, ReportMessage, ReviewState
 from organise.reports.submission import receipt_hash
+from organise.submissions.once import Outcomes, Record, content
 from organise.weeks import this_week
 
 MAX_MESSAGES_PER_REPORT = 200
@@ -65,6 +66,16 @@ async def open_with_receipt(receipt: object, pepper: bytes) -> ReporterAccess:
         raise wrong_receipt()
     key = reportbox.reporter_private_key(normalised, pepper)
     return ReporterAccess(report=report, key=key, receipt=normalised)
+
+
+# A message sent again with its submission token is not added twice; the page shows the
+# conversation as it is.
+SENT = Outcomes[None](keep=lambda _sent: {"sent": True}, shown_again=lambda _outcome: None)
+
+
+def message_content(access: ReporterAccess, text: str) -> bytes:
+    """What counts as "the same message" for a submission token: the receipt and the text."""
+    return content("message", {"receipt": access.receipt, "message": text})
 
 
 @dataclass(frozen=True)
@@ -135,12 +146,16 @@ async def add_message(
     author: Author,
     keystore: Keystore,
     organiser: Organiser | None = None,
+    remember: Record[None] | None = None,
 ) -> None:
-    """Seal `text` to the inbox and the reporter, and append it to the conversation."""
+    """Seal `text` to the inbox and the reporter, and append it to the conversation.
+
+    `remember` (a submission token's record) runs last in the message's transaction.
+    """
     inbox = await ensure_inbox(keystore)
     for _attempt in range(3):
         try:
-            async with in_transaction():
+            async with in_transaction() as connection:
                 last = await ReportMessage.filter(report_id=report.id).order_by("-position").first()
                 position = last.position + 1 if last else 1
                 if position > MAX_MESSAGES_PER_REPORT:
@@ -164,6 +179,8 @@ async def add_message(
                     context=_context(message),
                 )
                 await message.save(force_create=True)
+                if remember is not None:
+                    await remember(connection, None)
                 return
         except IntegrityError:
             continue  # someone took that position at the same moment; take the next

@@ -1,11 +1,14 @@
 """Worker pages: report a contract, keep the receipt, follow up with it.
 
 No account, no cookie, no JavaScript. The receipt travels only in POST bodies (a hidden field
-on the follow-up page), never in a URL, so it stays out of histories and logs.
+on the follow-up page), never in a URL, so it stays out of histories and logs. Each form's
+address carries a one-time submission token instead (organise/submissions): the same report or
+message sent again shows the same receipt, or is not added twice.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
@@ -30,6 +33,9 @@ from organise.reports.fields import (
 from organise.reports.followup import ReporterAccess
 from organise.reports.models import Author
 from organise.runtime import runtime
+from organise.submissions import tokens
+from organise.submissions.confirmation import last_two_words_match, wrong_last_words
+from organise.submissions.once import run_once
 from organise.web.access import public
 from organise.web.forms import read_form
 
@@ -53,6 +59,7 @@ async def _form_page(
             "status_terms": taxonomy.taxonomy().terms["statuses"],
             "max_chars": MAX_CHARS,
             "max_sources": MAX_SOURCES,
+            "action": tokens.form_action(request),
         },
         refusal.status if refusal else 200,
     )
@@ -60,18 +67,31 @@ async def _form_page(
 
 @public
 async def new_form(request: Request) -> Response:
+    moved = tokens.token_address(request)
+    if moved is not None:
+        return moved
     return await _form_page(request, REPORT.typed_back(ImmutableMultiDict()))
+
+
+async def _report(request: Request, form: ImmutableMultiDict) -> str:
+    """Submit once per submission token: the same report sent again shows the same receipt."""
+    token = tokens.form_token(request)
+    report = read_report(form)
+    once = await tokens.submission(request, token, submission.report_content(report))
+    found = runtime(request)
+    work = functools.partial(
+        submission.submit, report, keystore=found.keystore, pepper=found.code_pepper
+    )
+    return await run_once(once, work, submission.RECEIPT, other_content="replace")
 
 
 @public
 async def new_report(request: Request) -> Response:
     form = await read_form(request)
     try:
-        report = read_report(form)
+        receipt = await _report(request, form)
     except Refused as refusal:
         return await _form_page(request, REPORT.typed_back(form), refusal)
-    found = runtime(request)
-    receipt = await submission.submit(report, keystore=found.keystore, pepper=found.code_pepper)
     return _receipt_page(request, receipt, status=201)
 
 
@@ -81,39 +101,42 @@ def _receipt_page(
     return render(
         request,
         "reports/receipt.html",
-        {"receipt": receipt, "words": receipt.split("-"), "error": error},
+        {
+            "receipt": receipt,
+            "words": receipt.split("-"),
+            "error": error,
+            # The confirmation carries the form's token: its record is deleted once confirmed.
+            "confirm_action": tokens.carry(
+                request, request.url_for("reports:confirm_receipt").path
+            ),
+        },
         status,
     )
 
 
-def _last_two_words(text: str) -> list[str]:
-    words = [word for word in text.lower().replace("-", " ").split() if word]
-    return words[-2:]
-
-
 @public
 async def confirm_receipt(request: Request) -> Response:
-    """The reporter shows they wrote the receipt down by typing its last two words."""
+    """The reporter shows they wrote the receipt down by typing its last two words; the record
+    that could show it again is then deleted, and a reload shows a neutral page."""
     form = await read_form(request)
     access = await followup.open_with_receipt(form.get("receipt"), runtime(request).code_pepper)
-    typed = str(form.get("check", ""))[:400]
-    expected = access.receipt.split("-")[-2:]
-    if _last_two_words(typed) != expected:
-        return _receipt_page(
-            request,
-            access.receipt,
-            error=_(
-                "Those are not the last two words of your receipt. Copy the receipt again "
-                "carefully, then type its last two words."
-            ),
-            status=400,
-        )
+    typed = str(form.get("check", ""))
+    if not last_two_words_match(typed, access.receipt):
+        return _receipt_page(request, access.receipt, error=wrong_last_words(), status=400)
+    await tokens.forget_form_token(request)
     return render(request, "reports/receipt_kept.html", {})
 
 
 @public
 async def follow_up_form(request: Request) -> Response:
-    return render(request, "reports/follow_up_form.html", {"error": None})
+    moved = tokens.token_address(request)
+    if moved is not None:
+        return moved
+    return render(
+        request,
+        "reports/follow_up_form.html",
+        {"error": None, "action": tokens.form_action(request)},
+    )
 
 
 async def _follow_up_page(
@@ -135,6 +158,8 @@ async def _follow_up_page(
             "receipt": access.receipt,
             "notice": notice,
             "max_chars": MAX_CHARS,
+            # A reply carries the token of the form that opened the report.
+            "reply_action": tokens.carry(request, request.url_for("reports:reply").path),
         },
         status,
     )
@@ -145,7 +170,10 @@ async def _open(request: Request, form: ImmutableMultiDict) -> ReporterAccess | 
         return await followup.open_with_receipt(form.get("receipt"), runtime(request).code_pepper)
     except Refused as refusal:
         return render(
-            request, "reports/follow_up_form.html", {"error": refusal.message}, refusal.status
+            request,
+            "reports/follow_up_form.html",
+            {"error": refusal.message, "action": tokens.form_action(request)},
+            refusal.status,
         )
 
 
@@ -165,12 +193,16 @@ async def reply(request: Request) -> Response:
     if isinstance(access, Response):
         return access
     try:
+        token = tokens.form_token(request)
         text = read_message(form)
+        once = await tokens.submission(request, token, followup.message_content(access, text))
+        keystore = runtime(request).keystore
+        work = functools.partial(
+            followup.add_message, access.report, text, author=Author.REPORTER, keystore=keystore
+        )
+        await run_once(once, work, followup.SENT, other_content="replace")
     except Refused as refusal:
         return await _follow_up_page(request, access, notice=refusal.message, status=refusal.status)
-    await followup.add_message(
-        access.report, text, author=Author.REPORTER, keystore=runtime(request).keystore
-    )
     return await _follow_up_page(
         request, access, notice=_("Your message was sent to the reviewers.")
     )

@@ -15,6 +15,7 @@ from organise.contracts.fields import FACT_NAMES, column
 from organise.reports import tally
 from organise.reports.inbox import ensure_inbox
 from organise.reports.models import Report, ReportTechnology
+from organise.submissions.once import Outcomes, Record, content
 from organise.weeks import this_week
 
 RECEIPT_KIND = "report"
@@ -29,8 +30,34 @@ def receipt_hash(normalised_receipt: str, pepper: bytes) -> str:
 _KEPT_AS_IS = tuple(name for name in FACT_NAMES if name not in {"employer", "technologies"})
 
 
-async def submit(report: Mapping[str, Any], *, keystore: Keystore, pepper: bytes) -> str:
-    """Store a checked report (fields.read_report) and return its receipt, shown only once."""
+def _receipt_outcome(receipt: str) -> dict[str, str]:
+    return {"receipt": receipt}
+
+
+def _receipt_again(outcome: dict[str, Any]) -> str:
+    return str(outcome["receipt"])
+
+
+# A report sent again with its submission token shows the first receipt.
+RECEIPT = Outcomes(keep=_receipt_outcome, shown_again=_receipt_again)
+
+
+def report_content(report: Mapping[str, Any]) -> bytes:
+    """What counts as "the same report" for a submission token: every field, as checked."""
+    return content("report", report)
+
+
+async def submit(
+    report: Mapping[str, Any],
+    *,
+    keystore: Keystore,
+    pepper: bytes,
+    remember: Record[str] | None = None,
+) -> str:
+    """Store a checked report (fields.read_report) and return its receipt.
+
+    `remember` (a submission token's record) runs last in the report's transaction.
+    """
     inbox = await ensure_inbox(keystore)
     report_id = uuid.uuid4()
     receipt = codes.new_receipt()
@@ -72,4 +99,6 @@ async def submit(report: Mapping[str, Any], *, keystore: Keystore, pepper: bytes
                 technologies=tuple(sorted(set(technologies))),
             ),
         )
+        if remember is not None:
+            await remember(connection, receipt)
     return receipt

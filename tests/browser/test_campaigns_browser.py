@@ -40,7 +40,7 @@ def test_a_worker_signs_without_javascript_and_reads_the_receipt(page, live_serv
     assert page.locator(".demand p").count() == 2
     save_screenshot(page, "campaign-page")
     page.get_by_role("link", name="Sign this pledge").click()
-    page.wait_for_url(f"**/campaigns/{SLUG}/sign")
+    page.wait_for_url(f"**/campaigns/{SLUG}/sign?t=*")  # the form's token, in its address
 
     page.get_by_label("Invite code").fill(code.lower())
     page.get_by_label("Name or pseudonym").fill("Rosa P.")
@@ -56,8 +56,11 @@ def test_a_worker_signs_without_javascript_and_reads_the_receipt(page, live_serv
     save_screenshot(page, "campaign-receipt")
     assert page.context.cookies() == []
 
-    page.get_by_role("link", name="I have written down my receipt").click()
-    page.wait_for_url(f"**/campaigns/{SLUG}/confirmed")
+    page.get_by_label("To confirm you have it, type the last two words of your receipt").fill(
+        " ".join(receipt.split("-")[-2:])
+    )
+    page.get_by_role("button", name="I have written it down").click()
+    page.wait_for_url(f"**/campaigns/{SLUG}/confirmed?t=*")
     assert receipt not in page.content()
 
     page.get_by_role("link", name="Check my pledge").click()

@@ -63,15 +63,19 @@ async def test_an_unknown_campaign_page_is_404(client):
     assert (await client.get("/campaigns/NOT A SLUG")).status_code == 404
 
 
-async def test_signing_through_the_form_shows_the_receipt_once(app, client):
+async def test_signing_through_the_form_shows_the_receipt_until_it_is_written_down(app, client):
     campaign = (await make_campaign(app, onward_invites=2, accept_chain_risk=True)).campaign
     [code] = await make_codes(app, campaign, 1)
-    form = await client.get("/campaigns/walkout/sign")
+    form = await client.get("/campaigns/walkout/sign", follow_redirects=True)
     assert form.status_code == 200
     assert 'name="invite_code"' in form.text
     assert 'name="list_publicly"' not in form.text  # only offered when the audience is public
+    address = form.url.raw_path.decode()
+    assert f'action="{address}"' in form.text
 
-    response = await _sign_form(client, invite_code=code, message="Hello")
+    response = await client.post(
+        address, data={"name": "Rosa", "invite_code": code, "message": "Hello"}, headers=SAME_ORIGIN
+    )
 
     assert response.status_code == 200
     assert "set-cookie" not in response.headers
@@ -79,10 +83,16 @@ async def test_signing_through_the_form_shows_the_receipt_once(app, client):
     [receipt] = RECEIPT.findall(response.text)
     assert len(receipt.split("-")) == 8
     assert response.text.count('<li><code class="secret">') == 2  # onward codes
-    assert "I have written down my receipt" in response.text
-    confirmed = await client.get("/campaigns/walkout/confirmed")
+    assert "I have written it down" in response.text
+    confirm = address.replace("/sign?", "/confirmed?")
+    confirmed = await client.post(
+        confirm,
+        data={"receipt": receipt, "check": " ".join(receipt.split("-")[-2:])},
+        headers=SAME_ORIGIN,
+    )
     assert confirmed.status_code == 200
     assert receipt not in confirmed.text
+    assert "Thank you for signing" in confirmed.text
     assert receipt not in (await client.get("/campaigns/walkout")).text
 
     status = await client.post("/pledges/status", data={"receipt": receipt}, headers=SAME_ORIGIN)
@@ -148,7 +158,7 @@ async def test_the_public_sees_only_listed_names_after_the_reveal(app, client):
 
     campaign = (await make_campaign(app, audience=Audience.PUBLIC)).campaign
     codes = await make_codes(app, campaign, 3)
-    form = await client.get("/campaigns/walkout/sign")
+    form = await client.get("/campaigns/walkout/sign", follow_redirects=True)
     assert 'name="list_publicly"' in form.text
     await _sign_form(client, invite_code=codes[0], name="Listed Lucy", list_publicly="yes")
     await _sign_form(client, invite_code=codes[1], name="Hidden Hana")

@@ -7,7 +7,7 @@ import nacl.public
 import nacl.pwhash
 import pytest
 
-from crypto import codes, envelope, gate, keywrap, passwords, sealing
+from crypto import codes, envelope, gate, keywrap, passwords, sealing, submissions
 from crypto.gate import GatePolicy, deal_gate
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "crypto.md"
@@ -89,3 +89,13 @@ def test_stream_numbers(doc):
     assert f"kind (1, = 0x{streams.HEAD_TO_RECIPIENTS:02x})" in doc
     assert f"kind (1, = 0x{streams.HEAD_UNDER_KEY:02x})" in doc
     assert f"ciphertext | tag ({streams.CHUNK_OVERHEAD})" in doc
+
+
+def test_submission_record_numbers(doc):
+    keys = submissions.submission_keys(codes.new_token(), submissions.new_day_key())
+    sealed = keys.seal_outcome(b"content", b'{"receipt": "x"}')
+    assert f"multiple of **{submissions.OUTCOME_BLOCK}** bytes" in doc
+    assert f"**{len(sealed)}** bytes of ciphertext" in doc
+    assert f"sodium_pad(outcome JSON, {submissions.OUTCOME_BLOCK})" in doc
+    low, high = submissions.TOKEN_MIN_CHARS, submissions.TOKEN_MAX_CHARS
+    assert f"A token is {low} to {high} characters" in doc

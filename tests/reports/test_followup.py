@@ -56,7 +56,7 @@ async def test_follow_up_pages_work_with_the_receipt_in_post_bodies_only(client)
     await _reply_as_reviewer(client, report, "Can you share the contract number?")
     client.cookies.clear()
 
-    form = await client.get("/reports/follow-up")
+    form = await client.get("/reports/follow-up", follow_redirects=True)
     assert form.status_code == 200
     assert 'method="post"' in form.text
     page = await post_form(

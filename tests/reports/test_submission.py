@@ -311,7 +311,7 @@ async def test_form_with_invalid_utf8_is_refused(client):
 
 
 async def test_report_form_page_needs_no_cookie_and_lists_the_taxonomy(client):
-    page = await client.get("/reports/new")
+    page = await client.get("/reports/new", follow_redirects=True)
     assert page.status_code == 200
     assert "set-cookie" not in page.headers
     assert "<script" not in page.text
