@@ -247,7 +247,7 @@ async def test_the_campaign_says_who_could_reveal_early_as_its_shares_were_dealt
 ):
     await make_campaign(app, **options)
     for url in ("/campaigns/walkout", "/campaigns/walkout/sign"):
-        page = html.unescape((await client.get(url)).text)
+        page = html.unescape((await client.get(url, follow_redirects=True)).text)
         assert says in page, url
         for claim in never:
             assert claim not in page, url
@@ -255,7 +255,7 @@ async def test_the_campaign_says_who_could_reveal_early_as_its_shares_were_dealt
 
 async def test_the_risks_are_explained_before_the_sign_button(app, client):
     await make_campaign(app)
-    page = (await client.get("/campaigns/walkout/sign")).text
+    page = (await client.get("/campaigns/walkout/sign", follow_redirects=True)).text
     explained = page.index('id="what-happens"')
     assert explained < page.index("<form")
     assert explained < page.index('<button type="submit">')

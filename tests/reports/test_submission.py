@@ -90,7 +90,7 @@ async def test_form_report_shows_the_receipt_once_then_asks_to_confirm_it(client
 
 async def test_the_form_suggests_the_seeded_vendors_and_files_under_the_listed_name(client):
     await seed_employers()
-    page = await client.get("/reports/new")
+    page = await client.get("/reports/new", follow_redirects=True)
     suggested = re.search(r'<datalist id="employer-names">(.*?)</datalist>', page.text, re.S)
     offered = re.findall(r'<option value="([^"]+)">', suggested.group(1))
     for vendor in ("Amazon", "Microsoft", "Palantir", "Axon", "ShotSpotter", "SoundThinking"):
@@ -282,7 +282,7 @@ async def test_the_json_api_names_every_bad_field_at_once(client):
 
 
 async def test_the_form_marks_what_is_required_and_names_each_field_plainly(client):
-    page = (await client.get("/reports/new")).text
+    page = (await client.get("/reports/new", follow_redirects=True)).text
     marked = re.findall(
         r'<(?:label for="([a-z_]+)"|fieldset id="([a-z_]+)"[^>]*>\s*<legend)>?([^<]*)'
         r'<span class="required">\(required\)</span>',

@@ -190,7 +190,7 @@ async def test_reporting_twice_with_one_token_shows_the_same_receipt_and_stores_
 ):
     address = await form_address(client, "/reports/new")
     report = {
-        "employer_new": "Acme",
+        "employer": "Acme",
         "agency": "Springfield Police Department",
         "technologies": ["face-recognition"],
         "status": "known-internally",
