@@ -10,6 +10,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from organise.numbers import whole_number
+from organise.ratelimit import DEFAULT_RATE, FailureRate, parse_rate
 
 log = logging.getLogger("organise.settings")
 
@@ -63,6 +64,13 @@ def _publish_approvals(raw: str) -> int:
     return DEFAULT_PUBLISH_APPROVALS
 
 
+def _rate_limit(raw: str) -> FailureRate | None:
+    try:
+        return parse_rate(raw)
+    except ValueError as error:
+        raise SettingsError(f"ORGANISE_RATE_LIMIT: {error}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_dir: Path
@@ -73,6 +81,8 @@ class Settings:
     session_absolute_hours: int = 12
     max_body_bytes: int = 256 * 1024
     login_failures_before_delay: int = 5
+    # Failures tolerated per endpoint before they are answered 429; None: off (docs/operating.md).
+    rate_limit: FailureRate | None = DEFAULT_RATE
     # Believe X-Forwarded-Proto/-For from a proxy on 127.0.0.1 (see docs/operating.md).
     trust_proxy: bool = False
     # Small-cell suppression: counts of reports under k read "fewer than k" (docs/dashboard.md).
@@ -117,4 +127,5 @@ class Settings:
             small_cell_k=_small_cell_k(environ.get("ORGANISE_SMALL_CELL_K", "5")),
             trust_proxy=_flag(environ.get("ORGANISE_TRUST_PROXY", "false"), "ORGANISE_TRUST_PROXY"),
             publish_approvals=_publish_approvals(environ.get("ORGANISE_PUBLISH_APPROVALS", "")),
+            rate_limit=_rate_limit(environ.get("ORGANISE_RATE_LIMIT", "")),
         )
