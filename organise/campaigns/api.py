@@ -14,8 +14,10 @@ from starlette.routing import Route
 from organise.campaigns import policy, receipts, release, signing, ticker
 from organise.campaigns.fields import PLEDGE, RECEIPT
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
-from organise.campaigns.pages import campaign_or_404
+from organise.campaigns.pages import campaign_or_404, right_code, right_receipt
+from organise.refusal import Refused
 from organise.runtime import runtime
+from organise.web import limits
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
 from organise.web.openapi import Operation, documented
@@ -94,16 +96,22 @@ async def campaign_detail(request: Request) -> Response:
         summary="Sign a conditional pledge (an invite code is needed unless open).",
         answers={201: ("Signed", "Signed: the receipt, shown this once.")},
         body=PLEDGE,
-        refusals=(400, 403, 404, 409, 413, 415),
+        refusals=(400, 403, 404, 409, 413, 415, 429),
     )
 )
+@limits.counts_failures
 async def sign(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
-    pledge = signing.PledgeInput(**PLEDGE.read_json(await read_json_object(request)))
+    data = await read_json_object(request)
     served = runtime(request)
-    signed = await signing.sign(
-        campaign, pledge, keystore=served.keystore, pepper=served.code_pepper
-    )
+    try:
+        pledge = signing.PledgeInput(**PLEDGE.read_json(data))
+        signed = await signing.sign(
+            campaign, pledge, keystore=served.keystore, pepper=served.code_pepper
+        )
+    except Refused as refusal:
+        probe = right_code(request, campaign, data.get("invite_code"))
+        raise await limits.failure(request, refusal, still_valid=probe) from None
     if signed.threshold_reached:
         ticker.wake(request.app)
     return JSONResponse(
@@ -123,13 +131,20 @@ async def sign(request: Request) -> Response:
         answers={200: ("PledgeStatus", "The pledge's state.")},
         # The shared schema of a receipt in a body (reports use it too).
         body="Receipt",
-        refusals=(400, 404, 413, 415),
+        refusals=(400, 404, 413, 415, 429),
     )
 )
+@limits.counts_failures
 async def status(request: Request) -> Response:
-    receipt = RECEIPT.read_json(await read_json_object(request))["receipt"]
+    data = await read_json_object(request)
     served = runtime(request)
-    result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
+    try:
+        receipt = RECEIPT.read_json(data)["receipt"]
+        result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
+    except Refused as refusal:
+        # A right receipt beside an unknown field is told about the field, never "wait".
+        probe = right_receipt(request, data.get("receipt"))
+        raise await limits.failure(request, refusal, still_valid=probe) from None
     body: dict[str, Any] = {
         "campaign": result.campaign.slug,
         "state": result.campaign.state.value,
@@ -149,13 +164,21 @@ async def status(request: Request) -> Response:
         summary="Withdraw a pledge before the reveal.",
         answers={200: ("Withdrawn", "Withdrawn; its key is deleted.")},
         body="Receipt",
-        refusals=(400, 404, 409, 413, 415),
+        refusals=(400, 404, 409, 413, 415, 429),
     )
 )
+@limits.counts_failures
 async def withdraw(request: Request) -> Response:
-    receipt = RECEIPT.read_json(await read_json_object(request))["receipt"]
+    data = await read_json_object(request)
     served = runtime(request)
-    campaign = await receipts.withdraw(receipt, keystore=served.keystore, pepper=served.code_pepper)
+    try:
+        receipt = RECEIPT.read_json(data)["receipt"]
+        campaign = await receipts.withdraw(
+            receipt, keystore=served.keystore, pepper=served.code_pepper
+        )
+    except Refused as refusal:
+        probe = right_receipt(request, data.get("receipt"))
+        raise await limits.failure(request, refusal, still_valid=probe) from None
     return JSONResponse(
         {"withdrawn": True, "campaign": campaign.slug, "state": campaign.state.value}
     )

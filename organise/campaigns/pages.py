@@ -19,13 +19,20 @@ from organise.campaigns.models import Audience, Campaign, CampaignState, InviteM
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.runtime import runtime
+from organise.web import limits
 from organise.web.access import public
 from organise.web.forms import read_form
 from organise.web.templating import render
 
 
-def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return render(request, f"campaigns/{name}", context, status)
+def page(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return render(request, f"campaigns/{name}", context, status, headers)
 
 
 def no_campaign() -> Refused:
@@ -40,6 +47,18 @@ async def campaign_or_404(slug: str) -> Campaign:
     if campaign is None:
         raise no_campaign()
     return campaign
+
+
+def right_code(request: Request, campaign: Campaign, code: object) -> limits.Probe:
+    """For `limits.failure`: whether the request's invite code is right after all."""
+    pepper = runtime(request).code_pepper
+    return lambda: signing.code_is_valid(campaign, code, pepper)
+
+
+def right_receipt(request: Request, receipt: object) -> limits.Probe:
+    """For `limits.failure`: whether the request's receipt is a pledge's after all."""
+    pepper = runtime(request).code_pepper
+    return lambda: receipts.is_known(receipt, pepper=pepper)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -108,7 +127,9 @@ def form_page(
         "error": refusal.message if refusal else None,
         "errors": refusal.field_messages() if refusal else {},
     }
-    return page(request, name, shown, refusal.status if refusal else 200)
+    if refusal is None:
+        return page(request, name, shown)
+    return page(request, name, shown, refusal.status, refusal.headers)
 
 
 @public
@@ -121,6 +142,7 @@ async def sign_form(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def sign(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
@@ -132,9 +154,11 @@ async def sign(request: Request) -> Response:
             campaign, data, keystore=served.keystore, pepper=served.code_pepper
         )
     except Refused as refusal:
+        probe = right_code(request, campaign, form.get("invite_code"))
+        answer = await limits.failure(request, refusal, still_valid=probe)
         context = await campaign_context(request, campaign)
         context["values"] = PLEDGE.typed_back(form)
-        return form_page(request, "sign.html", context, refusal)
+        return form_page(request, "sign.html", context, answer)
     if signed.threshold_reached:
         ticker.wake(request.app)
     return page(
@@ -161,6 +185,7 @@ async def status_form(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def status(request: Request) -> Response:
     form = await read_form(request)
     served = runtime(request)
@@ -168,7 +193,8 @@ async def status(request: Request) -> Response:
         receipt = RECEIPT.read_form(form)["receipt"]
         result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     except Refused as refusal:
-        return form_page(request, "status.html", {"result": None}, refusal)
+        answer = await limits.failure(request, refusal)
+        return form_page(request, "status.html", {"result": None}, answer)
     context = {
         "result": result,
         "progress": policy.progress(result.campaign),
@@ -183,6 +209,7 @@ async def withdraw_form(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def withdraw(request: Request) -> Response:
     form = await read_form(request)
     served = runtime(request)
@@ -196,7 +223,10 @@ async def withdraw(request: Request) -> Response:
             receipt, keystore=served.keystore, pepper=served.code_pepper
         )
     except Refused as refusal:
-        return form_page(request, "withdraw.html", {"result": None}, refusal)
+        # A right receipt with the box left unticked is told to tick it, never "wait".
+        probe = right_receipt(request, form.get("receipt"))
+        answer = await limits.failure(request, refusal, still_valid=probe)
+        return form_page(request, "withdraw.html", {"result": None}, answer)
     return form_page(request, "withdraw.html", {"result": campaign})
 
 
@@ -208,6 +238,7 @@ async def gate_form(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def gate_submit(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
@@ -220,8 +251,11 @@ async def gate_submit(request: Request) -> Response:
             pepper=served.code_pepper,
         )
     except Refused as refusal:
+        # The share is the whole form: a counted refusal is a share that failed its checks
+        # (a right share handed in twice, or too late, is a conflict, never counted).
+        answer = await limits.failure(request, refusal)
         context = await campaign_context(request, campaign)
-        return form_page(request, "gate.html", {**context, "outcome": None}, refusal)
+        return form_page(request, "gate.html", {**context, "outcome": None}, answer)
     campaign = await Campaign.get(id=campaign.id)
     context = await campaign_context(request, campaign)
     return form_page(request, "gate.html", {**context, "outcome": outcome})

@@ -14,6 +14,7 @@ from organise.reports.fields import REPORT, read_message, read_report
 from organise.reports.followup import ReporterAccess
 from organise.reports.models import Author
 from organise.runtime import runtime
+from organise.web import limits
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
 from organise.web.openapi import Operation, documented
@@ -25,9 +26,10 @@ from organise.web.openapi import Operation, documented
         summary="Report a contract; the details are encrypted before any write.",
         answers={201: ("Receipt", "Received: the receipt, shown this once.")},
         body=REPORT,
-        refusals=(400, 413, 415),
+        refusals=(400, 413, 415, 429),
     )
 )
+@limits.counts_failures
 async def create_report(request: Request) -> Response:
     report = read_report(await read_json_object(request))
     found = runtime(request)
@@ -53,9 +55,10 @@ async def _status(access: ReporterAccess) -> dict[str, object]:
         summary="A report's review state and conversation, with its receipt.",
         answers={200: ("ReportStatus", "The report's state.")},
         body="Receipt",
-        refusals=(400, 404, 413, 415),
+        refusals=(400, 404, 413, 415, 429),
     )
 )
+@limits.counts_failures
 async def report_status(request: Request) -> Response:
     data = await read_json_object(request)
     access = await followup.open_with_receipt(data.get("receipt"), runtime(request).code_pepper)
@@ -68,13 +71,15 @@ async def report_status(request: Request) -> Response:
         summary="Write to the reviewers about a report, with its receipt.",
         answers={201: ("ReportStatus", "Sent; the conversation so far.")},
         body="ReportMessageInput",
-        refusals=(400, 404, 413, 415),
+        refusals=(400, 404, 413, 415, 429),
     )
 )
+@limits.counts_failures
 async def add_message(request: Request) -> Response:
     data = await read_json_object(request)
     found = runtime(request)
     access = await followup.open_with_receipt(data.get("receipt"), found.code_pepper)
+    limits.secret_proven(request)
     text = read_message(data)
     await followup.add_message(access.report, text, author=Author.REPORTER, keystore=found.keystore)
     return JSONResponse(await _status(access), status_code=201)

@@ -31,6 +31,7 @@ from organise.reports.fields import (
 from organise.reports.followup import ReporterAccess
 from organise.reports.models import Author
 from organise.runtime import runtime
+from organise.web import limits
 from organise.web.access import public
 from organise.web.forms import read_form
 
@@ -58,20 +59,21 @@ async def _with_employer(form: ImmutableMultiDict) -> ImmutableMultiDict:
 
 
 async def _form_page(
-    request: Request, values: dict[str, Any], error: str | None = None, status: int = 200
+    request: Request, values: dict[str, Any], refusal: Refused | None = None
 ) -> Response:
     return render(
         request,
         "reports/new.html",
         {
             "values": values,
-            "error": error,
+            "error": refusal.message if refusal else None,
             "employers": await search.employers_with_contracts(),
             "max_chars": MAX_CHARS,
             "max_sources": MAX_SOURCES,
             "new_employer": NEW_EMPLOYER,
         },
-        status,
+        refusal.status if refusal else 200,
+        refusal.headers if refusal else None,
     )
 
 
@@ -81,12 +83,15 @@ async def new_form(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def new_report(request: Request) -> Response:
     form = await read_form(request)
     try:
         report = read_report(await _with_employer(form))
     except Refused as refusal:
-        return await _form_page(request, _form_values(form), refusal.message, refusal.status)
+        # Past the limit the form still comes back filled in, with what to correct.
+        answer = await limits.failure(request, refusal)
+        return await _form_page(request, _form_values(form), answer)
     found = runtime(request)
     receipt = await submission.submit(report, keystore=found.keystore, pepper=found.code_pepper)
     return _receipt_page(request, receipt, status=201)
@@ -109,10 +114,12 @@ def _last_two_words(text: str) -> list[str]:
 
 
 @public
+@limits.counts_failures
 async def confirm_receipt(request: Request) -> Response:
     """The reporter shows they wrote the receipt down by typing its last two words."""
     form = await read_form(request)
     access = await followup.open_with_receipt(form.get("receipt"), runtime(request).code_pepper)
+    limits.secret_proven(request)
     typed = str(form.get("check", ""))[:400]
     expected = access.receipt.split("-")[-2:]
     if _last_two_words(typed) != expected:
@@ -159,14 +166,22 @@ async def _follow_up_page(
 
 async def _open(request: Request, form: ImmutableMultiDict) -> ReporterAccess | Response:
     try:
-        return await followup.open_with_receipt(form.get("receipt"), runtime(request).code_pepper)
+        access = await followup.open_with_receipt(form.get("receipt"), runtime(request).code_pepper)
     except Refused as refusal:
+        answer = await limits.failure(request, refusal)
         return render(
-            request, "reports/follow_up_form.html", {"error": refusal.message}, refusal.status
+            request,
+            "reports/follow_up_form.html",
+            {"error": answer.message},
+            answer.status,
+            answer.headers,
         )
+    limits.secret_proven(request)
+    return access
 
 
 @public
+@limits.counts_failures
 async def follow_up(request: Request) -> Response:
     form = await read_form(request)
     access = await _open(request, form)
@@ -176,6 +191,7 @@ async def follow_up(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def reply(request: Request) -> Response:
     form = await read_form(request)
     access = await _open(request, form)
