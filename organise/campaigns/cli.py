@@ -14,14 +14,12 @@ from typing import TextIO, TypeVar
 import click
 
 from crypto.errors import EnvelopeError, StreamError, WrongPassphrase
-from crypto.keywrap import unwrap_private_key
 from organise.bootstrap import run_with_runtime
 from organise.campaigns import (
     csv_export,
     gatekeeping,
     heldshares,
     invites,
-    keys,
     lifecycle,
     policy,
     release,
@@ -38,6 +36,7 @@ from organise.campaigns.models import (
 )
 from organise.campaigns.setup import ShareDelivery, create_campaign, spec_from_values
 from organise.i18n import _
+from organise.organisers import rekeying
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
 from organise.runtime import Runtime
@@ -252,8 +251,10 @@ def create(
                 {"account": h.username, "fingerprint": h.fingerprint} for h in created.holders
             ]
         elif created.share_links:
-            # Paths on this site: prefix its address. Each link shows its share once.
-            output["share_links"] = [f"/shares/{secret}" for secret in created.share_links]
+            # Full addresses on ORGANISE_PUBLIC_URL; without it, paths on this site to prefix
+            # with its address. Each link shows its share once.
+            base = runtime.settings.public_url or ""
+            output["share_links"] = [f"{base}/shares/{secret}" for secret in created.share_links]
         elif gatekeepers:
             output["gatekeeper_shares"] = list(created.gatekeeper_shares)
         return output
@@ -309,6 +310,13 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
     async def work(runtime: Runtime) -> None:
         made = await _campaign(slug)
         organiser = await _team_member(made, username)
+        try:
+            # As at a web sign-in: an account whose keys someone else's passphrase made gets a
+            # new pair now, and what was sealed to the old one is sealed to the new one.
+            private_key = await rekeying.unlock(organiser, passphrase, keystore=runtime.keystore)
+        except WrongPassphrase:
+            raise Refused(_("Wrong passphrase.")) from None
+        made = await Campaign.get(id=made.id)  # its organisers' copy may have been re-sealed
         if made.state != CampaignState.REVEALED:
             raise Refused(
                 _(
@@ -326,12 +334,6 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
                     "can read it."
                 )
             )
-        try:
-            private_key = await keys.in_thread(
-                unwrap_private_key, organiser.wrapped_private_key, passphrase
-            )
-        except WrongPassphrase:
-            raise Refused(_("Wrong passphrase.")) from None
         release_key = await release.release_key_of(made, runtime.keystore)
         not_a_recipient = Refused(
             _(
@@ -391,24 +393,7 @@ def hand_in_share(slug: str) -> None:
             await _campaign(slug), words, keystore=runtime.keystore, pepper=runtime.code_pepper
         )
 
-    outcome = _run(work)
-    if outcome.revealed:
-        click.echo(_("Share accepted. The gate is open: the pledges have been revealed."))
-    elif outcome.mismatch:
-        click.echo(
-            _(
-                "The shares handed in did not combine into this campaign's key: at least one "
-                "of them was not dealt for this campaign. Every handed-in share has been "
-                "cleared: tell the organisers, and ask the gatekeepers to hand theirs in again."
-            )
-        )
-    elif outcome.still_needed == 0:
-        click.echo(_("Share accepted. The gate is opening: the pledges are being revealed."))
-    else:
-        click.echo(
-            _("Share accepted. %(n)d more gatekeeper share(s) needed.")
-            % {"n": outcome.still_needed}
-        )
+    click.echo(gatekeeping.outcome_message(_run(work)))
 
 
 @campaign.command("show")

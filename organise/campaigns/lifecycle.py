@@ -4,8 +4,9 @@ Every transition is a conditional update (`UPDATE ... WHERE state = <what we saw
 lifecycle event is written in the same transaction only when that update changed the row: any
 number of processes may tick at once, and each transition happens, and is logged, once.
 
-- deadline passed before the reveal -> `expired`: every pledge row and key, the server's share
-  and any handed-in shares are deleted; the number destroyed is kept for the public page;
+- deadline passed before the reveal -> `expired`: every pledge row and key, the server's share,
+  any handed-in shares and the gatekeeper shares still held on the server (for accounts, or
+  behind links not yet taken) are deleted; the number destroyed is kept for the public page;
 - cooling-off over -> reveal (server alone) or `awaiting_gate` (gatekeepers needed); a reveal
   waits while the team has nobody to seal it to, and until `reveal_not_before` (`team`);
 - awaiting the gate with enough shares (e.g. after a crash) -> reveal;

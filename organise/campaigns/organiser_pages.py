@@ -49,6 +49,7 @@ from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.web.access import organisers
+from organise.web.addresses import absolute_url, printed_urls
 from organise.web.forms import read_form
 from organise.weeks import week_of
 
@@ -201,7 +202,8 @@ async def create(request: Request) -> Response:
     campaign = created.campaign
     if created.holders or created.share_links:
         links = [
-            str(request.url_for("share_links:confirm", secret=secret))
+            # Sent on to each gatekeeper: the public address, whichever one made it.
+            printed_urls(request, "share_links:confirm", secret=secret)[0]
             for secret in created.share_links
         ]
         return page(
@@ -216,7 +218,7 @@ async def create(request: Request) -> Response:
         )
     if not created.gatekeeper_shares:
         return RedirectResponse(
-            request.url_for("campaign_organisers:detail", slug=campaign.slug), status_code=303
+            absolute_url(request, "campaign_organisers:detail", slug=campaign.slug), status_code=303
         )
     shares = [(words, share_qr_svg(words)) for words in created.gatekeeper_shares]
     return page(
@@ -284,7 +286,7 @@ async def _change_team(request: Request, change: str) -> Response:
     except Refused as refusal:
         return await _detail_page(request, campaign, refusal=refusal)
     return RedirectResponse(
-        request.url_for("campaign_organisers:detail", slug=campaign.slug), status_code=303
+        absolute_url(request, "campaign_organisers:detail", slug=campaign.slug), status_code=303
     )
 
 
@@ -316,7 +318,7 @@ async def make_invites(request: Request) -> Response:
         {
             "campaign": campaign,
             "codes": codes,
-            "sign_url": str(request.url_for("campaigns:sign_form", slug=campaign.slug)),
+            "sign_urls": printed_urls(request, "campaigns:sign_form", slug=campaign.slug),
         },
     )
 

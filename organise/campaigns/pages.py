@@ -230,11 +230,25 @@ async def withdraw(request: Request) -> Response:
     return form_page(request, "withdraw.html", {"result": campaign})
 
 
+async def _gate_page(
+    request: Request,
+    campaign: Campaign,
+    outcome: gatekeeping.ShareOutcome | None = None,
+    refusal: Refused | None = None,
+) -> Response:
+    context = {
+        **await campaign_context(request, campaign),
+        "outcome": outcome,
+        "outcome_message": gatekeeping.outcome_message(outcome) if outcome else None,
+        # Said whenever the reveal waits for the organisers' team, never "the gate is opening".
+        "reveal_hold": await gatekeeping.hold_notice(campaign, runtime(request).clock()),
+    }
+    return form_page(request, "gate.html", context, refusal)
+
+
 @public
 async def gate_form(request: Request) -> Response:
-    campaign = await campaign_or_404(request.path_params["slug"])
-    context = await campaign_context(request, campaign)
-    return form_page(request, "gate.html", {**context, "outcome": None})
+    return await _gate_page(request, await campaign_or_404(request.path_params["slug"]))
 
 
 @public
@@ -254,11 +268,8 @@ async def gate_submit(request: Request) -> Response:
         # The share is the whole form: a counted refusal is a share that failed its checks
         # (a right share handed in twice, or too late, is a conflict, never counted).
         answer = await limits.failure(request, refusal)
-        context = await campaign_context(request, campaign)
-        return form_page(request, "gate.html", {**context, "outcome": None}, answer)
-    campaign = await Campaign.get(id=campaign.id)
-    context = await campaign_context(request, campaign)
-    return form_page(request, "gate.html", {**context, "outcome": outcome})
+        return await _gate_page(request, campaign, refusal=answer)
+    return await _gate_page(request, await Campaign.get(id=campaign.id), outcome)
 
 
 routes = [

@@ -32,6 +32,8 @@ DEFAULT_KEEP_REVEALED_DAYS = 30
 SIGNABLE = (CampaignState.OPEN, CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE)
 WITHDRAWABLE = (*SIGNABLE, CampaignState.REVEALED)
 ACTIVE = SIGNABLE
+# Over for good: no gate will open again, so no gatekeeper share is needed any more.
+ENDED = (CampaignState.REVEALED, CampaignState.EXPIRED)
 
 
 def gate_policy(campaign: Campaign) -> GatePolicy:
@@ -275,6 +277,22 @@ def state_label(state: CampaignState) -> str:
         CampaignState.EXPIRED: _("expired: every pledge was destroyed unread"),
     }
     return labels[state]
+
+
+def share_no_longer_needed(state: CampaignState) -> str:
+    """Told to a gatekeeper whose campaign is over (`ENDED`): their share left the server."""
+    if state == CampaignState.REVEALED:
+        why = _("This campaign is over: its pledges have been revealed, so no share is needed.")
+    else:
+        why = _("This campaign is over: it expired, and its pledges were destroyed unread.")
+    return (
+        why
+        + " "
+        + _(
+            "The share the server held for you was deleted from it; there is nothing to do. If you "
+            "kept a copy, destroy it."
+        )
+    )
 
 
 def event_label(kind: EventKind) -> str:

@@ -275,6 +275,6 @@ async def test_a_gatekeeper_releases_a_held_share_after_a_flood_of_wrong_passphr
         release, data={"passphrase": GATEKEEPER_PASSPHRASE}, headers=SAME_ORIGIN
     )
     assert right.status_code == 200
-    assert "Your share was handed in." in right.text
+    assert "Your share was accepted." in right.text
     assert held == [1, 2, 4]
     assert (await HeldShare.get(id=row.id)).handed_in
