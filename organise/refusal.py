@@ -26,7 +26,7 @@ class Refused(Exception):
         code: str = "invalid",
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        # 503: the request is fine but declined for now (e.g. too many passphrase checks at once).
+        # 503: the request is fine but the service cannot take it now (try again later).
         if not (400 <= status < 500 or status == 503):
             raise ValueError(f"a refusal is a 4xx or a 503, not {status}")
         self.errors: dict[str, Message] = (

@@ -14,6 +14,7 @@ from typing import Protocol
 from crypto import atrest, codes
 from crypto.keystore import Keystore
 from organise.instance import load_secret_key, prepare_instance
+from organise.ratelimit import EndpointFailures, Limits, NameFailures
 from organise.settings import Settings
 
 # Keyed hashes of invite codes and receipts: a database copy alone cannot test guesses.
@@ -36,12 +37,22 @@ class Runtime:
     secret_key: bytes = field(repr=False)
     code_pepper: bytes = field(repr=False)
     totp_field_key: bytes = field(repr=False)
+    # Failures counted in this process's memory (organise.ratelimit); never per client.
+    limits: Limits
     # True when this start created the keystore (see bootstrap.refuse_replaced_keystore).
     keystore_created: bool = False
     clock: Clock = utc_now
 
     def close(self) -> None:
         self.keystore.close()
+
+
+def new_limits(settings: Settings) -> Limits:
+    """Fresh limits: endpoint buckets at the configured rate, passphrase slow-down per name."""
+    return Limits(
+        endpoints=EndpointFailures(settings.rate_limit),
+        names=NameFailures(free=settings.login_failures_before_delay),
+    )
 
 
 def open_runtime(settings: Settings, *, clock: Clock = utc_now) -> Runtime:
@@ -57,6 +68,7 @@ def open_runtime(settings: Settings, *, clock: Clock = utc_now) -> Runtime:
             totp_field_key=keystore.get_or_create(TOTP_FIELD_KEY, atrest.new_field_key),
             keystore_created=keystore_created,
             clock=clock,
+            limits=new_limits(settings),
         )
     except BaseException:
         keystore.close()

@@ -13,6 +13,7 @@ from urllib.parse import SplitResult, urlsplit
 from dotenv import dotenv_values
 
 from organise.numbers import whole_number
+from organise.ratelimit import DEFAULT_RATE, FailureRate, parse_rate
 
 log = logging.getLogger("organise.settings")
 
@@ -68,6 +69,13 @@ def _publish_approvals(raw: str) -> int:
         DEFAULT_PUBLISH_APPROVALS,
     )
     return DEFAULT_PUBLISH_APPROVALS
+
+
+def _rate_limit(raw: str) -> FailureRate | None:
+    try:
+        return parse_rate(raw)
+    except ValueError as error:
+        raise SettingsError(f"ORGANISE_RATE_LIMIT: {error}") from None
 
 
 # A v3 onion service: 56 base32 characters (optionally under a subdomain) and ".onion".
@@ -153,6 +161,8 @@ class Settings:
     session_absolute_hours: int = 12
     max_body_bytes: int = 256 * 1024
     login_failures_before_delay: int = 5
+    # Failures tolerated per endpoint before they are answered 429; None: off (docs/operating.md).
+    rate_limit: FailureRate | None = DEFAULT_RATE
     # Believe X-Forwarded-Proto/-For from a proxy on 127.0.0.1 (see docs/operating.md).
     trust_proxy: bool = False
     # Small-cell suppression: counts of reports under k read "fewer than k" (docs/dashboard.md).
@@ -208,4 +218,5 @@ class Settings:
             public_url=public_url,
             onion_url=onion_url,
             leave_url=_leave_url(environ.get("ORGANISE_LEAVE_URL", "")),
+            rate_limit=_rate_limit(environ.get("ORGANISE_RATE_LIMIT", "")),
         )

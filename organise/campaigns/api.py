@@ -15,10 +15,12 @@ from starlette.routing import Route
 from organise.campaigns import deadlines, policy, receipts, release, signing, standing, ticker
 from organise.campaigns.fields import PLEDGE, RECEIPT
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
-from organise.campaigns.pages import campaign_or_404
+from organise.campaigns.pages import campaign_or_404, right_code, right_receipt
+from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.submissions import tokens
 from organise.submissions.once import run_once
+from organise.web import limits
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
 from organise.web.openapi import Operation, documented
@@ -113,19 +115,25 @@ async def campaign_detail(request: Request) -> Response:
         },
         body=PLEDGE,
         parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
-        refusals=(400, 403, 404, 409, 413, 415, 422),
+        refusals=(400, 403, 404, 409, 413, 415, 422, 429),
     )
 )
+@limits.counts_failures
 async def sign(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     token = tokens.api_token(request)
-    pledge = signing.PledgeInput(**PLEDGE.read_json(await read_json_object(request)))
-    once = await tokens.submission(request, token, signing.pledge_content(campaign, pledge))
+    data = await read_json_object(request)
     served = runtime(request)
-    work = functools.partial(
-        signing.sign, campaign, pledge, keystore=served.keystore, pepper=served.code_pepper
-    )
-    signed = await run_once(once, work, signing.SIGNED, other_content="refuse")
+    try:
+        pledge = signing.PledgeInput(**PLEDGE.read_json(data))
+        once = await tokens.submission(request, token, signing.pledge_content(campaign, pledge))
+        work = functools.partial(
+            signing.sign, campaign, pledge, keystore=served.keystore, pepper=served.code_pepper
+        )
+        signed = await run_once(once, work, signing.SIGNED, other_content="refuse")
+    except Refused as refusal:
+        probe = right_code(request, campaign, data.get("invite_code"))
+        raise await limits.failure(request, refusal, still_valid=probe) from None
     if signed.threshold_reached:
         ticker.wake(request.app)
     return JSONResponse(
@@ -145,13 +153,20 @@ async def sign(request: Request) -> Response:
         answers={200: ("PledgeStatus", "The pledge's state.")},
         # The shared schema of a receipt in a body (reports use it too).
         body="Receipt",
-        refusals=(400, 404, 413, 415),
+        refusals=(400, 404, 413, 415, 429),
     )
 )
+@limits.counts_failures
 async def status(request: Request) -> Response:
-    receipt = RECEIPT.read_json(await read_json_object(request))["receipt"]
+    data = await read_json_object(request)
     served = runtime(request)
-    result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
+    try:
+        receipt = RECEIPT.read_json(data)["receipt"]
+        result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
+    except Refused as refusal:
+        # A right receipt beside an unknown field is told about the field, never "wait".
+        probe = right_receipt(request, data.get("receipt"))
+        raise await limits.failure(request, refusal, still_valid=probe) from None
     body: dict[str, Any] = {
         "campaign": result.campaign.slug,
         "state": result.campaign.state.value,
@@ -194,18 +209,24 @@ async def keep_until_new_deadline(request: Request) -> Response:
         answers={200: ("Withdrawn", "Withdrawn; its key is deleted.")},
         body="Receipt",
         parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
-        refusals=(400, 404, 409, 413, 415, 422),
+        refusals=(400, 404, 409, 413, 415, 422, 429),
     )
 )
+@limits.counts_failures
 async def withdraw(request: Request) -> Response:
     token = tokens.api_token(request)
-    receipt = RECEIPT.read_json(await read_json_object(request))["receipt"]
-    once = await tokens.submission(request, token, receipts.withdrawal_content(receipt))
+    data = await read_json_object(request)
     served = runtime(request)
-    work = functools.partial(
-        receipts.withdraw, receipt, keystore=served.keystore, pepper=served.code_pepper
-    )
-    withdrawn = await run_once(once, work, receipts.WITHDRAWN, other_content="refuse")
+    try:
+        receipt = RECEIPT.read_json(data)["receipt"]
+        once = await tokens.submission(request, token, receipts.withdrawal_content(receipt))
+        work = functools.partial(
+            receipts.withdraw, receipt, keystore=served.keystore, pepper=served.code_pepper
+        )
+        withdrawn = await run_once(once, work, receipts.WITHDRAWN, other_content="refuse")
+    except Refused as refusal:
+        probe = right_receipt(request, data.get("receipt"))
+        raise await limits.failure(request, refusal, still_valid=probe) from None
     return JSONResponse(
         {"withdrawn": True, "campaign": withdrawn.slug, "state": withdrawn.state.value}
     )

@@ -40,13 +40,20 @@ from organise.submissions.confirmation import (
     wrong_last_words,
 )
 from organise.submissions.once import run_once
+from organise.web import limits
 from organise.web.access import public
 from organise.web.forms import read_form
 from organise.web.templating import render
 
 
-def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return render(request, f"campaigns/{name}", context, status)
+def page(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return render(request, f"campaigns/{name}", context, status, headers)
 
 
 def no_campaign() -> Refused:
@@ -61,6 +68,18 @@ async def campaign_or_404(slug: str) -> Campaign:
     if campaign is None:
         raise no_campaign()
     return campaign
+
+
+def right_code(request: Request, campaign: Campaign, code: object) -> limits.Probe:
+    """For `limits.failure`: whether the request's invite code is right after all."""
+    pepper = runtime(request).code_pepper
+    return lambda: signing.code_is_valid(campaign, code, pepper)
+
+
+def right_receipt(request: Request, receipt: object) -> limits.Probe:
+    """For `limits.failure`: whether the request's receipt is a pledge's after all."""
+    pepper = runtime(request).code_pepper
+    return lambda: receipts.is_known(receipt, pepper=pepper)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -135,7 +154,9 @@ def form_page(
         "error": refusal.message if refusal else None,
         "errors": refusal.field_messages() if refusal else {},
     }
-    return page(request, name, shown, refusal.status if refusal else 200)
+    if refusal is None:
+        return page(request, name, shown)
+    return page(request, name, shown, refusal.status, refusal.headers)
 
 
 @public
@@ -168,16 +189,19 @@ async def _pledge(request: Request, campaign: Campaign, form: FormData) -> signi
 
 
 @public
+@limits.counts_failures
 async def sign(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
     try:
         signed = await _pledge(request, campaign, form)
     except Refused as refusal:
+        probe = right_code(request, campaign, form.get("invite_code"))
+        answer = await limits.failure(request, refusal, still_valid=probe)
         context = await campaign_context(request, campaign)
         context["values"] = PLEDGE.typed_back(form)
         context["action"] = tokens.form_action(request)
-        return form_page(request, "sign.html", context, refusal)
+        return form_page(request, "sign.html", context, answer)
     if signed.threshold_reached:
         ticker.wake(request.app)
     return receipt_page(request, campaign, signed.receipt, signed.invite_codes, signed.state)
@@ -245,6 +269,7 @@ async def status_form(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def status(request: Request) -> Response:
     form = await read_form(request)
     served = runtime(request)
@@ -252,7 +277,8 @@ async def status(request: Request) -> Response:
         receipt = RECEIPT.read_form(form)["receipt"]
         result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     except Refused as refusal:
-        return form_page(request, "status.html", {"result": None}, refusal)
+        answer = await limits.failure(request, refusal)
+        return form_page(request, "status.html", {"result": None}, answer)
     return await _status_page(request, result)
 
 
@@ -312,13 +338,17 @@ async def _withdrawal(request: Request, form: FormData) -> receipts.Withdrawn:
 
 
 @public
+@limits.counts_failures
 async def withdraw(request: Request) -> Response:
     form = await read_form(request)
     try:
         withdrawn = await _withdrawal(request, form)
     except Refused as refusal:
+        # A right receipt with the box left unticked is told to tick it, never "wait".
+        probe = right_receipt(request, form.get("receipt"))
+        answer = await limits.failure(request, refusal, still_valid=probe)
         context = {"result": None, "action": tokens.form_action(request)}
-        return form_page(request, "withdraw.html", context, refusal)
+        return form_page(request, "withdraw.html", context, answer)
     return form_page(request, "withdraw.html", {"result": withdrawn})
 
 
@@ -344,6 +374,7 @@ async def gate_form(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def gate_submit(request: Request) -> Response:
     campaign = await campaign_or_404(request.path_params["slug"])
     form = await read_form(request)
@@ -356,7 +387,10 @@ async def gate_submit(request: Request) -> Response:
             pepper=served.code_pepper,
         )
     except Refused as refusal:
-        return await _gate_page(request, campaign, refusal=refusal)
+        # The share is the whole form: a counted refusal is a share that failed its checks
+        # (a right share handed in twice, or too late, is a conflict, never counted).
+        answer = await limits.failure(request, refusal)
+        return await _gate_page(request, campaign, refusal=answer)
     return await _gate_page(request, await Campaign.get(id=campaign.id), outcome)
 
 

@@ -69,6 +69,17 @@ def withdrawal_content(receipt: str) -> bytes:
     return content("withdrawal", {"receipt": normalised})
 
 
+async def is_known(receipt: object, *, pepper: bytes) -> bool:
+    """Whether `receipt` is the receipt of a pledge still held (a keyed hash, one look-up)."""
+    if not isinstance(receipt, str):
+        return False
+    try:
+        digest = receipt_digest(codes.normalise_receipt(receipt), pepper)
+    except CodeFormatError:
+        return False
+    return await Pledge.exists(receipt_hash=digest)
+
+
 async def find_pledge(receipt: str, *, pepper: bytes) -> Pledge:
     pledge = await Pledge.get_or_none(receipt_hash=_receipt_hash(receipt, pepper)).prefetch_related(
         "campaign"

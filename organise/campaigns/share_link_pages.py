@@ -15,22 +15,26 @@ from organise.campaigns import gatekeeping, policy, sharelinks
 from organise.campaigns.pages import page
 from organise.refusal import Refused
 from organise.runtime import runtime
+from organise.web import limits
 from organise.web.access import public
 
 
-def _gone(request: Request, refusal: Refused) -> Response:
-    return page(
-        request, "share_link.html", {"error": refusal.message, "step": "gone"}, refusal.status
-    )
+async def _gone(request: Request, refusal: Refused) -> Response:
+    # The link's secret is the whole request: an unknown one is a failure, counted (a link
+    # already taken is not: that answer is an alarm its gatekeeper must see).
+    answer = await limits.failure(request, refusal)
+    context = {"error": answer.message, "step": "gone"}
+    return page(request, "share_link.html", context, answer.status, answer.headers)
 
 
 @public
+@limits.counts_failures
 async def confirm(request: Request) -> Response:
     secret = request.path_params["secret"]
     try:
         link = await sharelinks.find(secret, runtime(request).code_pepper)
     except Refused as refusal:
-        return _gone(request, refusal)
+        return await _gone(request, refusal)
     return page(
         request,
         "share_link.html",
@@ -45,13 +49,14 @@ async def confirm(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def show(request: Request) -> Response:
     secret = request.path_params["secret"]
     served = runtime(request)
     try:
         shown = await sharelinks.show(secret, served.code_pepper, served.clock())
     except Refused as refusal:
-        return _gone(request, refusal)
+        return await _gone(request, refusal)
     campaign = shown.link.campaign
     return page(
         request,
@@ -72,13 +77,14 @@ async def show(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def taken(request: Request) -> Response:
     secret = request.path_params["secret"]
     served = runtime(request)
     try:
         link = await sharelinks.confirm_taken(secret, served.code_pepper, served.clock())
     except Refused as refusal:
-        return _gone(request, refusal)
+        return await _gone(request, refusal)
     return page(
         request, "share_link.html", {"step": "done", "campaign": link.campaign, "error": None}
     )

@@ -2,8 +2,10 @@
 
 Order of work, and why:
 
-1. Check the input and seal the envelope in memory (`crypto.envelope.seal_pledge`): nothing the
-   worker typed is ever written anywhere in the clear.
+1. Check the input, and look the invite code up (a keyed hash, one read: an unknown or used
+   code is refused before any other work, so guessing costs the server little), then seal the
+   envelope in memory (`crypto.envelope.seal_pledge`): nothing the worker typed is ever written
+   anywhere in the clear.
 2. Put the per-pledge key in the keystore *before* the database transaction, so a committed
    pledge always has its key. If the transaction fails, the key is deleted again.
 3. One transaction: delete the invite code's row (refused unless exactly one row went; the
@@ -158,6 +160,29 @@ def _invite_hash(campaign: Campaign, code: str, pepper: bytes) -> str | None:
     return invites.invite_hash(normalised, pepper)
 
 
+def code_refused() -> Refused:
+    return Refused(
+        _("This invite code is not valid or has already been used."),
+        status=403,
+        code="invite_code_refused",
+    )
+
+
+async def _code_unused(campaign: Campaign, code_hash: str) -> bool:
+    return await InviteCode.exists(code_hash=code_hash, campaign_id=campaign.id)
+
+
+async def code_is_valid(campaign: Campaign, code: object, pepper: bytes) -> bool:
+    """Whether `code` is an unused invite code of this campaign (a keyed hash, one look-up)."""
+    if campaign.invite_mode == InviteMode.OPEN or not isinstance(code, str):
+        return False
+    try:
+        normalised = codes.normalise_invite_code(code)
+    except CodeFormatError:
+        return False
+    return await _code_unused(campaign, invites.invite_hash(normalised, pepper))
+
+
 def receipt_digest(normalised_receipt: str, pepper: bytes) -> str:
     return codes.code_hash(normalised_receipt, pepper, kind="receipt").hex()
 
@@ -193,6 +218,10 @@ async def sign(
     refuse_if_closed(campaign, now)
     record, personal = _record(campaign, data)
     code_hash = _invite_hash(campaign, data.invite_code, pepper)
+    # Tested before any work: an unknown code costs one look-up, not a sealing and two
+    # keystore writes. The transaction below still decides (two uses of one code race there).
+    if code_hash is not None and not await _code_unused(campaign, code_hash):
+        raise await _code_refused(campaign, now)
 
     pledge_id = uuid.uuid4()
     try:
@@ -302,15 +331,18 @@ async def _use_code(
     rows = await connection.execute_query_dict(*query.get_parameterized_sql())
     if len(rows) == 1:
         return int(rows[0]["generation"])
+    raise await _code_refused(campaign, now, connection)
+
+
+async def _code_refused(
+    campaign: Campaign, now: datetime, connection: BaseDBAsyncClient | None = None
+) -> Refused:
+    """Why a code was not found: the campaign has closed (whatever the code), or the code."""
     # A read, not the counting update: refused codes never queue on the row lock.
     found = await Campaign.filter(id=campaign.id).using_db(connection).get()
     if found.state not in policy.SIGNABLE or found.deadline <= now:
-        raise closed_error(found)  # a closed campaign says so, whatever the code
-    raise Refused(
-        _("This invite code is not valid or has already been used."),
-        status=403,
-        code="invite_code_refused",
-    )
+        return closed_error(found)  # a closed campaign says so, whatever the code
+    return code_refused()
 
 
 async def _commit(

@@ -23,8 +23,14 @@ TEMPLATE_HELPERS = {
 }
 
 
-def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return templating.render(request, name, {**TEMPLATE_HELPERS, **context}, status)
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return templating.render(request, name, {**TEMPLATE_HELPERS, **context}, status, headers)
 
 
 def base_url(request: Request) -> str:

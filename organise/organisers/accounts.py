@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,18 +21,20 @@ from organise.organisers import throttle, totp
 from organise.organisers.errors import AccountError, KdfBusy, LoginFailed
 from organise.organisers.models import ApiToken, Organiser, OrganiserSession, Role
 from organise.organisers.passphrases import check_passphrase, check_passphrase_length
+from organise.ratelimit import NameFailures
 from organise.runtime import Runtime
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 
-# Argon2id at MODERATE takes ~256 MiB: at most two at once keeps a burst of sign-ins from
-# exhausting memory, and past a short queue we answer "busy" instead of tying up threads.
+# Argon2id at MODERATE takes ~256 MiB: at most two at once (per process) keeps a burst of
+# sign-ins from exhausting memory, and past a short queue we answer 429 ("busy, try again in a
+# few seconds") instead of tying up threads.
 KDF_AT_ONCE = 2
 KDF_QUEUE = 8
-_kdf_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
-_kdf_waiting = 0
+# Of those places (running or waiting), one account name may hold this many: a flood of guesses
+# at one name cannot fill the queue and keep everyone else from signing in.
+KDF_PER_NAME = 4
+KDF_RETRY_SECONDS = 5
 # Module attributes so tests can use cheaper limits.
 KDF_OPSLIMIT = passwords.MODERATE_OPS
 KDF_MEMLIMIT = passwords.MODERATE_MEM
@@ -46,19 +49,44 @@ class LoginAttempt:
     totp_code: str = field(default="", repr=False)
 
 
-async def _in_kdf_thread(function: Callable[..., T], *args: object) -> T:
-    """Run a memory-hard KDF off the event loop, KDF_AT_ONCE at a time, or raise KdfBusy."""
-    global _kdf_waiting
-    if _kdf_waiting >= KDF_AT_ONCE + KDF_QUEUE:
-        raise KdfBusy
+@dataclass
+class _KdfLine:
+    """The passphrase checks of one event loop: running, waiting, and how many per name."""
+
+    gate: asyncio.Semaphore
+    places: int = 0
+    per_name: Counter[str] = field(default_factory=Counter)
+
+
+_kdf_lines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _KdfLine] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _in_kdf_thread(function: Callable[..., T], *args: object, name: str = "") -> T:
+    """Run a memory-hard KDF off the event loop, KDF_AT_ONCE at a time, or raise KdfBusy.
+
+    `name`: the keyed hash of the account name the check is for ("" for none), which may hold
+    at most KDF_PER_NAME of the places.
+    """
     loop = asyncio.get_running_loop()
-    gate = _kdf_gates.setdefault(loop, asyncio.Semaphore(KDF_AT_ONCE))
-    _kdf_waiting += 1
+    line = _kdf_lines.get(loop)
+    if line is None:
+        line = _kdf_lines[loop] = _KdfLine(gate=asyncio.Semaphore(KDF_AT_ONCE))
+    if line.places >= KDF_AT_ONCE + KDF_QUEUE or (name and line.per_name[name] >= KDF_PER_NAME):
+        raise KdfBusy(KDF_RETRY_SECONDS)
+    line.places += 1
+    if name:
+        line.per_name[name] += 1
     try:
-        async with gate:
+        async with line.gate:
             return await anyio.to_thread.run_sync(function, *args)
     finally:
-        _kdf_waiting -= 1
+        line.places -= 1
+        if name:
+            line.per_name[name] -= 1
+            if not line.per_name[name]:
+                del line.per_name[name]
 
 
 def can_receive_pledges(organiser: Organiser) -> bool:
@@ -125,7 +153,8 @@ async def authenticate(
 ) -> tuple[Organiser, PrivateKey]:
     """The organiser these credentials prove and their unwrapped private key.
 
-    Raises LoginFailed or LoginThrottled.
+    Raises LoginFailed (held back when this name has failed many times in a row), or KdfBusy.
+    Never refused for earlier failures: the right passphrase signs in at once.
     """
     check_passphrase_length(attempt.passphrase)
     try:
@@ -133,18 +162,19 @@ async def authenticate(
     except AccountError:
         raise LoginFailed from None
     key = throttle.throttle_key(username, policy.secret_key)
-    await throttle.admit_attempt(key, failures_before_delay=policy.failures_before_delay)
     organiser = await Organiser.get_or_none(username=username)
     # An account still waiting for enrolment has no passphrase: it fails like an unknown name.
     stored = organiser.passphrase_hash if organiser else None
     matches = await _in_kdf_thread(
-        passwords.verify_passphrase, stored or _decoy_hash(), attempt.passphrase
+        passwords.verify_passphrase, stored or _decoy_hash(), attempt.passphrase, name=key
     )
     if organiser and matches and organiser.has_totp:
         matches = await totp.accept_code(organiser, attempt.totp_code, field_key=field_key)
     if not (organiser and stored and organiser.wrapped_private_key and matches):
+        await throttle.failed(key, policy.names)
         raise LoginFailed
-    await throttle.forget_attempts(key)
+    throttle.succeeded(key, policy.names)
+    # Not counted against the name's places: those are for guesses, and this one was right.
     private_key = await _in_kdf_thread(
         keywrap.unwrap_private_key, organiser.wrapped_private_key, attempt.passphrase
     )
@@ -153,15 +183,14 @@ async def authenticate(
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
+    """What passphrase checks need to count failures per name (docs/operating.md, "Limits")."""
+
     secret_key: bytes = field(repr=False)
-    failures_before_delay: int
+    names: NameFailures
 
     @classmethod
     def of(cls, runtime: Runtime) -> ThrottlePolicy:
-        return cls(
-            secret_key=runtime.secret_key,
-            failures_before_delay=runtime.settings.login_failures_before_delay,
-        )
+        return cls(secret_key=runtime.secret_key, names=runtime.limits.names)
 
 
 async def passphrase_matches(
@@ -174,15 +203,16 @@ async def passphrase_matches(
     check_passphrase_length(passphrase, field=field)
     if not passphrase:
         return False  # an empty field is a slip, not a guess: not worth an attempt
-    key = throttle.throttle_key(organiser.username, policy.secret_key)
-    await throttle.admit_attempt(key, failures_before_delay=policy.failures_before_delay)
     if organiser.passphrase_hash is None:
         return False
+    key = throttle.throttle_key(organiser.username, policy.secret_key)
     matches = await _in_kdf_thread(
-        passwords.verify_passphrase, organiser.passphrase_hash, passphrase
+        passwords.verify_passphrase, organiser.passphrase_hash, passphrase, name=key
     )
     if matches:
-        await throttle.forget_attempts(key)
+        throttle.succeeded(key, policy.names)
+    else:
+        await throttle.failed(key, policy.names)
     return matches
 
 

@@ -132,6 +132,17 @@ def _new_keys(passphrase: str) -> tuple[bytes, keywrap.OrganiserKeys]:
     return stored, keys
 
 
+async def code_is_current(code: object, *, pepper: bytes, now: datetime) -> bool:
+    """Whether `code` is an enrolment code that can still be redeemed (one keyed look-up)."""
+    if not isinstance(code, str):
+        return False
+    try:
+        hashed = code_hash(code, pepper)
+    except CodeFormatError:
+        return False
+    return await EnrolmentCode.exists(code_hash=hashed, expires_at__gt=now, used_week__isnull=True)
+
+
 async def redeem(enrolment: Enrolment, *, pepper: bytes, now: datetime | None = None) -> Organiser:
     """Set the holder's passphrase and make the account's key pair under it, once."""
     now = now or datetime.now(UTC)

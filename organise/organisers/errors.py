@@ -8,7 +8,6 @@ from `normalise_username`, the CLI's passphrase prompt `PassphraseRejected`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 
 from organise.i18n import Message, _l
 from organise.refusal import WHOLE_REQUEST, Refused
@@ -44,24 +43,20 @@ class LoginFailed(AccountError):
         )
 
 
-class LoginThrottled(AccountError):
-    def __init__(self, wait: timedelta) -> None:
-        minutes = max(1, int(wait.total_seconds() + 59) // 60)
+class KdfBusy(AccountError):
+    """Too many passphrase checks are running or waiting: try again in a few seconds.
+
+    429: nothing is wrong with the request, but the server takes no more of this kind for now.
+    """
+
+    def __init__(self, seconds: int) -> None:
         super().__init__(
             _l(
-                "Too many failed sign-ins for this account. Try again in %(n)d minute(s).",
-                n=minutes,
+                "Too many passphrases are being checked at once. Please try again in "
+                "%(n)d seconds.",
+                n=seconds,
             ),
-            code="too_many_attempts",
-            status=429,
-        )
-
-
-class KdfBusy(AccountError):
-    # 503, not a 4xx: nothing is wrong with the request, the server is busy for now.
-    def __init__(self) -> None:
-        super().__init__(
-            _l("Too many sign-ins are being checked at once. Please try again in a minute."),
             code="busy",
-            status=503,
+            status=429,
+            headers={"Retry-After": str(seconds)},
         )

@@ -86,21 +86,6 @@ class OrganiserSession(Model):
         table = "organiser_session"
 
 
-class LoginThrottle(Model):
-    """Failed logins per account name (never per client address, which we do not know).
-
-    Keyed by a keyed hash of the name, whether or not such an account exists, so the
-    throttle does not tell an attacker which names are real.
-    """
-
-    name_hash = fields.CharField(max_length=64, primary_key=True)
-    failures = fields.IntField(default=0)
-    locked_until = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "login_throttle"
-
-
 class ApiToken(Model):
     """A bearer token for the JSON API, created and revoked by its organiser."""
 

@@ -37,15 +37,19 @@ async def _account_page(
     error: str | None = None,
     new_token: str | None = None,
     status: int = 200,
+    refusal: Refused | None = None,
 ) -> Response:
+    """The account page; with `refusal`, its reason, status and headers (e.g. Retry-After)."""
     organiser = request.state.organiser
     context = {
         "message": message,
-        "error": error,
+        "error": refusal.message if refusal else error,
         "new_token": new_token,
         "tokens": await tokens.tokens_of(organiser),
         "fingerprint": enrolment.fingerprint(organiser),
     }
+    if refusal is not None:
+        return render(request, "organisers/home.html", context, refusal.status, refusal.headers)
     return render(request, "organisers/home.html", context, status)
 
 
@@ -69,7 +73,7 @@ async def change_passphrase(request: Request) -> Response:
             accounts.ThrottlePolicy.of(context),
         )
     except Refused as refusal:
-        return await _account_page(request, error=refusal.message, status=refusal.status)
+        return await _account_page(request, refusal=refusal)
     # Every session ended with the change, this one included; this browser gets a new one.
     token = await sessions.start_session(organiser, private_key, secret_key=context.secret_key)
     response = await _account_page(
@@ -83,15 +87,21 @@ async def change_passphrase(request: Request) -> Response:
     return response
 
 
-def _totp_page(request: Request, secret: str, *, error: str | None, status: int = 200) -> Response:
+def _totp_page(request: Request, secret: str, *, refusal: Refused | None = None) -> Response:
     uri = totp.provisioning_uri(secret, request.state.organiser.username)
-    context = {"secret": secret, "qr_svg": totp.qr_svg(uri), "error": error}
-    return render(request, "organisers/totp.html", context, status)
+    context = {
+        "secret": secret,
+        "qr_svg": totp.qr_svg(uri),
+        "error": refusal.message if refusal else None,
+    }
+    if refusal is None:
+        return render(request, "organisers/totp.html", context)
+    return render(request, "organisers/totp.html", context, refusal.status, refusal.headers)
 
 
 @organisers(*EVERY_ROLE)
 async def totp_setup(request: Request) -> Response:
-    return _totp_page(request, totp.new_secret(), error=None)
+    return _totp_page(request, totp.new_secret())
 
 
 @organisers(*EVERY_ROLE)
@@ -117,7 +127,7 @@ async def totp_enable(request: Request) -> Response:
         typed = TOTP_ENROLMENT.typed_back(form)["secret"].strip()
         # Only a secret of the form this server makes is shown again; otherwise start afresh.
         secret = typed if totp.is_well_formed_secret(typed) else totp.new_secret()
-        return _totp_page(request, secret, error=refusal.message, status=refusal.status)
+        return _totp_page(request, secret, refusal=refusal)
     message = _("Two-step sign-in is on. You will need a code from your app at every sign-in.")
     return await _account_page(request, message=message)
 
@@ -133,7 +143,7 @@ async def totp_disable(request: Request) -> Response:
             accounts.ThrottlePolicy.of(runtime(request)),
         )
     except Refused as refusal:
-        return await _account_page(request, error=refusal.message, status=refusal.status)
+        return await _account_page(request, refusal=refusal)
     return await _account_page(request, message=_("Two-step sign-in is off."))
 
 

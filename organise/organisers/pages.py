@@ -6,23 +6,27 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from organise.organisers import accounts, enrolment, rekeying, sessions, throttle
+from organise.organisers import accounts, enrolment, rekeying, sessions
 from organise.organisers.fields import ENROLMENT, SIGN_IN
 from organise.refusal import Refused
 from organise.runtime import runtime
+from organise.web import limits
 from organise.web.access import public, session_cookie_name, set_session_cookie
 from organise.web.addresses import absolute_url
 from organise.web.forms import read_form
 from organise.web.templating import render
 
 
-def _sign_in_page(request: Request, *, username: str, error: str | None, status: int) -> Response:
-    return render(request, "organisers/login.html", {"error": error, "username": username}, status)
+def _sign_in_page(request: Request, *, username: str, refusal: Refused | None = None) -> Response:
+    context = {"error": refusal.message if refusal else None, "username": username}
+    if refusal is None:
+        return render(request, "organisers/login.html", context)
+    return render(request, "organisers/login.html", context, refusal.status, refusal.headers)
 
 
 @public
 async def login_form(request: Request) -> Response:
-    return _sign_in_page(request, username="", error=None, status=200)
+    return _sign_in_page(request, username="")
 
 
 @public
@@ -38,7 +42,7 @@ async def login(request: Request) -> Response:
         )
     except Refused as refusal:
         typed = SIGN_IN.typed_back(form)["username"].strip()
-        return _sign_in_page(request, username=typed, error=refusal.message, status=refusal.status)
+        return _sign_in_page(request, username=typed, refusal=refusal)
     # An account whose key pair was made under someone else's passphrase gets a new one now.
     private_key = await rekeying.rekey_if_needed(
         organiser, private_key, attempt.passphrase, keystore=context.keystore
@@ -48,26 +52,27 @@ async def login(request: Request) -> Response:
     if previous:
         await sessions.end_session(previous, secret_key=context.secret_key)
     token = await sessions.start_session(organiser, private_key, secret_key=context.secret_key)
-    # Sign-ins are rare: a good moment to drop sessions and throttles that timed out unseen.
+    # Sign-ins are rare: a good moment to drop sessions that timed out unseen.
     await sessions.purge_expired(sessions.SessionPolicy.from_settings(context.settings))
-    await throttle.purge_stale()
     response = RedirectResponse(absolute_url(request, "organisers:home"), status_code=303)
     set_session_cookie(request, response, token)
     return response
 
 
-def _enrol_page(
-    request: Request, *, username: str, error: str | None, status: int = 200
-) -> Response:
-    return render(request, "organisers/enrol.html", {"error": error, "username": username}, status)
+def _enrol_page(request: Request, *, username: str, refusal: Refused | None = None) -> Response:
+    context = {"error": refusal.message if refusal else None, "username": username}
+    if refusal is None:
+        return render(request, "organisers/enrol.html", context)
+    return render(request, "organisers/enrol.html", context, refusal.status, refusal.headers)
 
 
 @public
 async def enrol_form(request: Request) -> Response:
-    return _enrol_page(request, username="", error=None)
+    return _enrol_page(request, username="")
 
 
 @public
+@limits.counts_failures
 async def enrol(request: Request) -> Response:
     """Redeem an enrolment code: the holder chooses the passphrase, the key pair is made."""
     form = await read_form(request)
@@ -78,8 +83,16 @@ async def enrol(request: Request) -> Response:
             enrolment.Enrolment(**values), pepper=context.code_pepper, now=context.clock()
         )
     except Refused as refusal:
+        # A right code with a passphrase to correct is told what to correct, never "wait".
+        answer = await limits.failure(
+            request,
+            refusal,
+            still_valid=lambda: enrolment.code_is_current(
+                form.get("code"), pepper=context.code_pepper, now=context.clock()
+            ),
+        )
         typed = ENROLMENT.typed_back(form)["username"].strip()
-        return _enrol_page(request, username=typed, error=refusal.message, status=refusal.status)
+        return _enrol_page(request, username=typed, refusal=answer)
     words = enrolment.fingerprint(organiser)
     return render(
         request, "organisers/enrolled.html", {"username": organiser.username, "words": words}

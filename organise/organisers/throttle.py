@@ -1,60 +1,41 @@
-"""Passphrase guesses per account name (never per client address, which we do not know).
+"""Wrong passphrases per account name: slowed down, never locked out.
 
-An attempt is counted BEFORE its passphrase is checked, under a row lock, so guesses sent
-in parallel cannot slip past the limit while the slow check runs.
+Counted per account name (a keyed hash of it), never per client address, which we do not know;
+in this process's memory only (`organise.ratelimit.NameFailures`), so nothing records which
+accounts were guessed at. Unknown names are counted the same way, so nothing here tells which
+names exist.
+
+A failure is counted after its check; past the first few in a row, the answer to each further
+failure is held back (1 s, doubling up to 30 s). The right passphrase is never held back and
+never refused: it is checked like any other, answered at once, and clears the count. So a flood
+of wrong passphrases for one name slows one-at-a-time guessing, and cannot keep the account's
+holder out. What bounds guesses sent in parallel is the cap on passphrase checks running at
+once (`accounts.KDF_AT_ONCE`), each an Argon2id run of 256 MiB.
 """
 
 from __future__ import annotations
 
-import contextlib
-from datetime import UTC, datetime, timedelta
-
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+import asyncio
 
 from crypto import codes
-from organise.organisers.errors import LoginThrottled
-from organise.organisers.models import LoginThrottle
+from organise.ratelimit import NameFailures
 
-FIRST_LOCK = timedelta(seconds=30)
-MAX_LOCK = timedelta(hours=1)
+# Module attribute, so that tests can see the delays instead of waiting them out.
+pause = asyncio.sleep
 
 
 def throttle_key(username: str, secret_key: bytes) -> str:
-    # Keyed hash of the name: the table does not list which names were tried.
+    # Keyed hash of the name: even the process's memory does not list which names were tried.
     return codes.code_hash(username, secret_key, kind="login").hex()
 
 
-def _lock_for(excess: int) -> timedelta:
-    return min(FIRST_LOCK * (2 ** min(excess, 16)), MAX_LOCK)
+async def failed(key: str, names: NameFailures) -> None:
+    """Count a wrong passphrase for this name, and hold the answer back if it is one of many."""
+    delay = names.failed(key)
+    if delay > 0:
+        await pause(delay)
 
 
-async def admit_attempt(key: str, *, failures_before_delay: int) -> None:
-    """Count one attempt, or raise LoginThrottled while the account name is locked.
-
-    The first `failures_before_delay` attempts are free; the attempt that reaches the limit
-    locks the name for 30 s, doubling with every further attempt up to an hour.
-    """
-    now = datetime.now(UTC)
-    with contextlib.suppress(IntegrityError):  # another request created it first
-        await LoginThrottle.create(name_hash=key, failures=0)
-    async with in_transaction():
-        throttle = await LoginThrottle.select_for_update().get(name_hash=key)
-        if throttle.locked_until is not None and throttle.locked_until > now:
-            raise LoginThrottled(throttle.locked_until - now)
-        throttle.failures += 1
-        excess = throttle.failures - failures_before_delay
-        if excess >= 0:
-            throttle.locked_until = now + _lock_for(excess)
-        await throttle.save(update_fields=["failures", "locked_until"])
-
-
-async def forget_attempts(key: str) -> None:
+def succeeded(key: str, names: NameFailures) -> None:
     """The right passphrase was given: start counting afresh."""
-    await LoginThrottle.filter(name_hash=key).delete()
-
-
-async def purge_stale(now: datetime | None = None) -> int:
-    """Rows quiet for longer than the longest lock say nothing useful any more."""
-    now = now or datetime.now(UTC)
-    return await LoginThrottle.filter(locked_until__lt=now - MAX_LOCK).delete()
+    names.succeeded(key)

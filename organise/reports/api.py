@@ -18,6 +18,7 @@ from organise.reports.models import Author
 from organise.runtime import runtime
 from organise.submissions import tokens
 from organise.submissions.once import run_once
+from organise.web import limits
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
 from organise.web.openapi import Operation, documented
@@ -35,9 +36,10 @@ from organise.web.openapi import Operation, documented
         },
         body=REPORT,
         parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
-        refusals=(400, 409, 413, 415, 422),
+        refusals=(400, 409, 413, 415, 422, 429),
     )
 )
+@limits.counts_failures
 async def create_report(request: Request) -> Response:
     token = tokens.api_token(request)
     report = read_report(await read_json_object(request))
@@ -68,9 +70,10 @@ async def _status(access: ReporterAccess) -> dict[str, object]:
         summary="A report's review state and conversation, with its receipt.",
         answers={200: ("ReportStatus", "The report's state.")},
         body="Receipt",
-        refusals=(400, 404, 413, 415),
+        refusals=(400, 404, 413, 415, 429),
     )
 )
+@limits.counts_failures
 async def report_status(request: Request) -> Response:
     data = await read_json_object(request)
     access = await followup.open_with_receipt(data.get("receipt"), runtime(request).code_pepper)
@@ -89,14 +92,16 @@ async def report_status(request: Request) -> Response:
         },
         body="ReportMessageInput",
         parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
-        refusals=(400, 404, 409, 413, 415, 422),
+        refusals=(400, 404, 409, 413, 415, 422, 429),
     )
 )
+@limits.counts_failures
 async def add_message(request: Request) -> Response:
     token = tokens.api_token(request)
     data = await read_json_object(request)
     found = runtime(request)
     access = await followup.open_with_receipt(data.get("receipt"), found.code_pepper)
+    limits.secret_proven(request)
     text = read_message(data)
     once = await tokens.submission(request, token, followup.message_content(access, text))
     work = functools.partial(

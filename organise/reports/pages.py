@@ -36,6 +36,7 @@ from organise.runtime import runtime
 from organise.submissions import tokens
 from organise.submissions.confirmation import last_two_words_match, wrong_last_words
 from organise.submissions.once import run_once
+from organise.web import limits
 from organise.web.access import public
 from organise.web.forms import read_form
 
@@ -62,6 +63,7 @@ async def _form_page(
             "action": tokens.form_action(request),
         },
         refusal.status if refusal else 200,
+        refusal.headers if refusal else None,
     )
 
 
@@ -86,12 +88,15 @@ async def _report(request: Request, form: ImmutableMultiDict) -> str:
 
 
 @public
+@limits.counts_failures
 async def new_report(request: Request) -> Response:
     form = await read_form(request)
     try:
         receipt = await _report(request, form)
     except Refused as refusal:
-        return await _form_page(request, REPORT.typed_back(form), refusal)
+        # Past the limit the form still comes back filled in, with what to correct.
+        answer = await limits.failure(request, refusal)
+        return await _form_page(request, REPORT.typed_back(form), answer)
     return _receipt_page(request, receipt, status=201)
 
 
@@ -115,12 +120,14 @@ def _receipt_page(
 
 
 @public
+@limits.counts_failures
 async def confirm_receipt(request: Request) -> Response:
     """The reporter shows they wrote the receipt down by typing its last two words; the record
     that could show it again is then deleted, and a reload shows a neutral page."""
     form = await read_form(request)
     access = await followup.open_with_receipt(form.get("receipt"), runtime(request).code_pepper)
-    typed = str(form.get("check", ""))
+    limits.secret_proven(request)
+    typed = str(form.get("check", ""))[:400]
     if not last_two_words_match(typed, access.receipt):
         return _receipt_page(request, access.receipt, error=wrong_last_words(), status=400)
     await tokens.forget_form_token(request)
@@ -167,17 +174,22 @@ async def _follow_up_page(
 
 async def _open(request: Request, form: ImmutableMultiDict) -> ReporterAccess | Response:
     try:
-        return await followup.open_with_receipt(form.get("receipt"), runtime(request).code_pepper)
+        access = await followup.open_with_receipt(form.get("receipt"), runtime(request).code_pepper)
     except Refused as refusal:
+        answer = await limits.failure(request, refusal)
         return render(
             request,
             "reports/follow_up_form.html",
-            {"error": refusal.message, "action": tokens.form_action(request)},
-            refusal.status,
+            {"error": answer.message, "action": tokens.form_action(request)},
+            answer.status,
+            answer.headers,
         )
+    limits.secret_proven(request)
+    return access
 
 
 @public
+@limits.counts_failures
 async def follow_up(request: Request) -> Response:
     form = await read_form(request)
     access = await _open(request, form)
@@ -187,6 +199,7 @@ async def follow_up(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def reply(request: Request) -> Response:
     form = await read_form(request)
     access = await _open(request, form)

@@ -66,6 +66,17 @@ def templates() -> Jinja2Templates:
     return Jinja2Templates(env=environment)
 
 
-def render(request: Request, name: str, context: Mapping[str, Any], status: int = 200) -> Response:
-    """The template `name` (a path under templates/, e.g. "campaigns/sign.html")."""
-    return templates().TemplateResponse(request, name, dict(context), status_code=status)
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any],
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The template `name` (a path under templates/, e.g. "campaigns/sign.html").
+
+    `headers`: extra ones, e.g. a refusal's `Retry-After`.
+    """
+    return templates().TemplateResponse(
+        request, name, dict(context), status_code=status, headers=headers
+    )

@@ -321,10 +321,8 @@ def _readable(case: Case, response: httpx.Response) -> str | None:
     return None
 
 
-# Writes the drill tolerates, each with its reason. An empty passphrase on the account page is
-# counted as a failed passphrase check (one throttle row per account, by design of the
-# throttle); see the report on issue 7: refusing an empty passphrase before counting would
-# remove this entry.
+# Failed passphrases are counted in memory only (organise.ratelimit), so no bad input writes a
+# row; past an endpoint's failure limit the corpus meets readable 429s, which count as refusals.
 def test_bad_input_corpus_is_refused_cleanly_and_stores_nothing(stage):
     cases = corpus(stage)
     assert len(cases) >= 200
