@@ -188,9 +188,10 @@ async def status(request: Request) -> Response:
         summary="Keep a pledge until the campaign's new (extended) deadline, with its receipt.",
         answers={200: ("DeadlineKept", "The pledge now ends with the campaign's deadline.")},
         body="Receipt",
-        refusals=(400, 404, 409, 413, 415),
+        refusals=(400, 404, 409, 413, 415, 429),
     )
 )
+@limits.counts_failures
 async def keep_until_new_deadline(request: Request) -> Response:
     receipt = RECEIPT.read_json(await read_json_object(request))["receipt"]
     pledge = await deadlines.opt_in(receipt, pepper=runtime(request).code_pepper)

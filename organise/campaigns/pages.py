@@ -236,6 +236,7 @@ async def confirmed(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def confirm(request: Request) -> Response:
     """The signer shows they wrote the receipt down by typing its last two words; the record
     that could show it again is then deleted, and a reload shows a neutral page."""
@@ -257,6 +258,7 @@ async def confirm(request: Request) -> Response:
 
 
 @public
+@limits.counts_failures
 async def printable_receipt(request: Request) -> Response:
     """The pledge receipt alone, to print: no campaign named, no JavaScript needed."""
     receipt = shown_receipt(await read_form(request))
@@ -289,6 +291,7 @@ async def _status_page(request: Request, result: receipts.PledgeStatus, **more: 
 
 
 @public
+@limits.counts_failures
 async def keep_deadline(request: Request) -> Response:
     """The signer opts in to the campaign's extended deadline (`deadlines.opt_in`)."""
     form = await read_form(request)
@@ -307,7 +310,10 @@ async def keep_deadline(request: Request) -> Response:
         await deadlines.opt_in(receipt, pepper=served.code_pepper)
         result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     except Refused as refusal:
-        return form_page(request, "status.html", {"result": None}, refusal)
+        # A right receipt with the box left unticked is told to tick it, never "wait".
+        probe = right_receipt(request, form.get("receipt"))
+        answer = await limits.failure(request, refusal, still_valid=probe)
+        return form_page(request, "status.html", {"result": None}, answer)
     return await _status_page(request, result, deadline_kept=True)
 
 
