@@ -55,7 +55,18 @@ class LiveServer:
         return env
 
     def run_cli(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess:
-        """Run an `organise` command against the same instance and database."""
+        """Run an `organise` command against the same instance and database.
+
+        Only `serve`, `migrate` and `init` create an instance; for any other command the
+        instance is made first (by `organise init`) if the server has not made it yet.
+        """
+        if args[:1] not in (("serve",), ("migrate",), ("init",)) and not (
+            self.instance_dir / "keystore.sqlite3"
+        ).exists():
+            self._run_cli("init")
+        return self._run_cli(*args, input_text=input_text)
+
+    def _run_cli(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "organise", *args],
             env=self.env,

@@ -117,6 +117,11 @@ async def team_account(username: str, *, field: str = "username") -> Organiser:
             },
             code="not_a_team_role",
         )
+    if organiser.disabled:
+        raise Refused(
+            {field: _("%(name)s is disabled.") % {"name": organiser.username}},
+            code="account_disabled",
+        )
     if not can_receive_pledges(organiser):
         raise Refused(
             {

@@ -7,6 +7,7 @@ import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from typing import TypeVar
 
@@ -16,9 +17,9 @@ from tortoise.transactions import in_transaction
 
 from crypto import keywrap, passwords
 from organise.i18n import _l
-from organise.organisers import throttle, totp
-from organise.organisers.errors import AccountError, KdfBusy, LoginFailed
-from organise.organisers.models import ApiToken, Organiser, OrganiserSession, Role
+from organise.organisers import audit, recovery, throttle, totp
+from organise.organisers.errors import AccountDisabled, AccountError, KdfBusy, LoginFailed
+from organise.organisers.models import ApiToken, AuditAction, Organiser, OrganiserSession, Role
 from organise.organisers.passphrases import check_passphrase, check_passphrase_length
 from organise.runtime import Runtime
 
@@ -64,13 +65,14 @@ async def _in_kdf_thread(function: Callable[..., T], *args: object) -> T:
 def can_receive_pledges(organiser: Organiser) -> bool:
     """Whether what a campaign reveals may be sealed to this account (an "enabled member").
 
-    Enrolled: its key pair was made under its holder's own passphrase. Keep RECEIVES_PLEDGES,
+    Enrolled (its key pair was made under its holder's own passphrase) and not disabled by an
+    admin. Keep RECEIVES_PLEDGES,
     the same rule as a query filter, beside it.
     """
-    return organiser.enrolled
+    return organiser.enrolled and not organiser.disabled
 
 
-RECEIVES_PLEDGES: dict[str, object] = {"enrolled": True}
+RECEIVES_PLEDGES: dict[str, object] = {"enrolled": True, "disabled": False}
 # Public name for the other account modules (enrolment) that run a KDF.
 in_kdf_thread = _in_kdf_thread
 
@@ -103,13 +105,18 @@ async def create_organiser(username: str, role: Role, passphrase: str) -> Organi
             _l("An account with that name already exists."), field="username", code="username_taken"
         )
     stored, keys = await _in_kdf_thread(_hash_and_wrap, passphrase)
-    return await Organiser.create(
-        username=username,
-        role=role,
-        passphrase_hash=stored,
-        public_key=keys.public_key,
-        wrapped_private_key=keys.wrapped_private_key,
-    )
+    async with in_transaction():
+        created = await Organiser.create(
+            username=username,
+            role=role,
+            passphrase_hash=stored,
+            public_key=keys.public_key,
+            wrapped_private_key=keys.wrapped_private_key,
+        )
+        await audit.record(
+            AuditAction.CREATED, created, acting=None, now=datetime.now(UTC), detail=role
+        )
+    return created
 
 
 @cache
@@ -141,9 +148,13 @@ async def authenticate(
         passwords.verify_passphrase, stored or _decoy_hash(), attempt.passphrase
     )
     if organiser and matches and organiser.has_totp:
-        matches = await totp.accept_code(organiser, attempt.totp_code, field_key=field_key)
+        matches = await recovery.accept_second_factor(
+            organiser, attempt.totp_code, field_key=field_key, secret_key=policy.secret_key
+        )
     if not (organiser and stored and organiser.wrapped_private_key and matches):
         raise LoginFailed
+    if organiser.disabled:  # told only to whoever proved the passphrase
+        raise AccountDisabled
     await throttle.forget_attempts(key)
     private_key = await _in_kdf_thread(
         keywrap.unwrap_private_key, organiser.wrapped_private_key, attempt.passphrase
@@ -265,3 +276,4 @@ async def enable_totp(
 async def disable_totp(organiser: Organiser, passphrase: str, policy: ThrottlePolicy) -> None:
     await _confirm_passphrase(organiser, passphrase, policy)
     await totp.disable(organiser)
+    await recovery.forget(organiser)

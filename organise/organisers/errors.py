@@ -44,6 +44,15 @@ class LoginFailed(AccountError):
         )
 
 
+class AccountDisabled(AccountError):
+    def __init__(self) -> None:
+        super().__init__(
+            _l("This account is disabled. Ask an admin of this site to enable it again."),
+            code="account_disabled",
+            status=403,
+        )
+
+
 class LoginThrottled(AccountError):
     def __init__(self, wait: timedelta) -> None:
         minutes = max(1, int(wait.total_seconds() + 59) // 60)
