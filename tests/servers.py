@@ -60,9 +60,10 @@ class LiveServer:
         Only `serve`, `migrate` and `init` create an instance; for any other command the
         instance is made first (by `organise init`) if the server has not made it yet.
         """
-        if args[:1] not in (("serve",), ("migrate",), ("init",)) and not (
-            self.instance_dir / "keystore.sqlite3"
-        ).exists():
+        if (
+            args[:1] not in (("serve",), ("migrate",), ("init",))
+            and not (self.instance_dir / "keystore.sqlite3").exists()
+        ):
             self._run_cli("init")
         return self._run_cli(*args, input_text=input_text)
 

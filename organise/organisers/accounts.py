@@ -235,9 +235,8 @@ async def change_passphrase(
         await ApiToken.filter(organiser_id=organiser.id).delete()
 
 
-async def _confirm_passphrase(
-    organiser: Organiser, passphrase: str, policy: ThrottlePolicy
-) -> None:
+async def confirm_passphrase(organiser: Organiser, passphrase: str, policy: ThrottlePolicy) -> None:
+    """Refused unless `passphrase` is the account's (counted like a sign-in attempt)."""
     if not await passphrase_matches(organiser, passphrase, policy):
         raise AccountError(
             _l("The passphrase is not right."), field="passphrase", code="wrong_passphrase"
@@ -262,7 +261,7 @@ async def enable_totp(
         raise AccountError(
             _l("The setup expired; start again."), field="secret", code="setup_expired"
         )
-    await _confirm_passphrase(organiser, passphrase, policy)
+    await confirm_passphrase(organiser, passphrase, policy)
     step = totp.enrolment_step(secret, code)
     if step is None:
         raise AccountError(
@@ -274,6 +273,6 @@ async def enable_totp(
 
 
 async def disable_totp(organiser: Organiser, passphrase: str, policy: ThrottlePolicy) -> None:
-    await _confirm_passphrase(organiser, passphrase, policy)
+    await confirm_passphrase(organiser, passphrase, policy)
     await totp.disable(organiser)
     await recovery.forget(organiser)

@@ -72,7 +72,10 @@ async def enrol(request: Request) -> Response:
     try:
         values = ENROLMENT.read_form(form)
         organiser = await enrolment.redeem(
-            enrolment.Enrolment(**values), pepper=context.code_pepper, now=context.clock()
+            enrolment.Enrolment(**values),
+            pepper=context.code_pepper,
+            now=context.clock(),
+            second_factor=enrolment.SecondFactorKeys(context.totp_field_key, context.secret_key),
         )
     except Refused as refusal:
         typed = ENROLMENT.typed_back(form)["username"].strip()
