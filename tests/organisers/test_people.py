@@ -31,6 +31,7 @@ from organise.reports.models import InboxGrant
 from organise.weeks import week_of
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
 from tests.conftest import BASE_URL
+from tests.servers import LiveServer
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
 
 NEW_PASSPHRASE = "harbour kettle meadow quartz"
@@ -383,3 +384,36 @@ async def test_the_accounts_page_lists_what_admins_need(app, client):
     assert "waiting for enrolment" in page.text
     root_row = re.search(r"<th scope=\"row\">root</th>(.*?)</tr>", page.text, re.DOTALL)
     assert week_of(_now()).isoformat() in re.findall(r"<td>([^<]*)</td>", root_row.group(1))[2]
+
+
+def test_the_command_line_twins(tmp_path):
+    operator = LiveServer(tmp_path)
+    operator.create_organiser("root", "admin")
+    operator.create_organiser("kim", "organiser")
+
+    listed = operator.run_cli("organiser", "list")
+    assert listed.returncode == 0, listed.stderr
+    week = week_of(_now()).isoformat()
+    assert f"kim  organiser  {week}  -  off  enabled  -" in listed.stdout
+
+    assert "Disabled 'kim'" in operator.run_cli("organiser", "disable", "kim").stdout
+    assert "kim  organiser" in operator.run_cli("organiser", "list").stdout
+    assert "disabled" in operator.run_cli("organiser", "list").stdout
+    assert "Enabled 'kim'" in operator.run_cli("organiser", "enable", "kim").stdout
+
+    reset = operator.run_cli("organiser", "reset", "kim")
+    assert reset.returncode == 0, reset.stderr
+    assert re.search(r"^    [0-9A-Z]{4}(-[0-9A-Z]{4}){6}$", reset.stdout, re.MULTILINE)
+    assert "valid 24 hours" in reset.stdout
+
+    last_admin = operator.run_cli("organiser", "remove", "root")
+    assert last_admin.returncode != 0
+    assert "root is the last admin" in last_admin.stderr
+    unknown = operator.run_cli("organiser", "disable", "nobody")
+    assert unknown.returncode != 0
+    assert "There is no account nobody" in unknown.stderr
+    assert "Removed 'kim'" in operator.run_cli("organiser", "remove", "kim").stdout
+
+    log = operator.run_cli("organiser", "audit").stdout
+    for action in ("created", "disabled", "enabled", "reset_issued", "removed"):
+        assert f"{week}  (command line)  {action}  kim" in log, action
