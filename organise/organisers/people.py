@@ -95,11 +95,17 @@ async def list_accounts(acting: Organiser | None) -> list[AccountSummary]:
 
 
 async def _refuse_last_admin(organiser: Organiser, what: str) -> None:
-    """Refused when `organiser` is the only enabled admin: nobody could manage accounts."""
+    """Refused when `organiser` is the only enabled admin: nobody could manage accounts.
+
+    Call inside the transaction that makes the change: the enabled admins' rows are locked (in
+    one order), so two admins disabling each other at once cannot both pass.
+    """
     if organiser.role != Role.ADMIN or organiser.disabled:
         return
-    others = await Organiser.filter(role=Role.ADMIN, disabled=False).exclude(id=organiser.id)
-    if not others:
+    admins = await (
+        Organiser.filter(role=Role.ADMIN, disabled=False).order_by("id").select_for_update()
+    )
+    if not [admin for admin in admins if admin.id != organiser.id]:
         raise AccountError(
             _l(
                 "%(name)s is the last admin: it cannot be %(what)s. Make another account an "
@@ -127,9 +133,9 @@ async def disable(acting: Organiser | None, username: str, *, now: datetime) -> 
             code="already_disabled",
             status=409,
         )
-    await _refuse_last_admin(organiser, _("disabled"))
     await resets.refuse_if_gatekeeper(organiser, _("disabled"))
     async with in_transaction():
+        await _refuse_last_admin(organiser, _("disabled"))
         organiser.disabled = True
         await organiser.save(update_fields=["disabled"])
         await _end_access(organiser)
@@ -166,9 +172,9 @@ async def remove(acting: Organiser | None, username: str, *, now: datetime) -> N
         raise AccountError(
             _l("You cannot remove your own account here."), code="own_account", status=409
         )
-    await _refuse_last_admin(organiser, _("removed"))
     await resets.refuse_if_gatekeeper(organiser, _("removed"))
     async with in_transaction():
+        await _refuse_last_admin(organiser, _("removed"))
         await audit.record(AuditAction.REMOVED, organiser, acting=acting, now=now)
         await organiser.delete()
 
@@ -239,10 +245,9 @@ async def change_role(
             code="same_role",
             status=409,
         )
-    if role != Role.ADMIN:
-        await _refuse_last_admin(organiser, _("given another role"))
     before = organiser.role
     async with in_transaction():
+        await _refuse_last_admin(organiser, _("given another role"))
         organiser.role = role
         await organiser.save(update_fields=["role"])
         await audit.record(
