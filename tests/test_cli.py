@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import stat
 import subprocess
-import sys
 
 import pytest
 
@@ -132,27 +130,14 @@ def test_recount_puts_drifted_report_counts_right(operator):
     assert "They were already right." in again.stdout
 
 
-def _bare_organise(folder, *args: str) -> subprocess.CompletedProcess:
-    """`organise` run in `folder` with no ORGANISE_* or DATABASE_URL setting at all."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("ORGANISE_", "DATABASE_URL"))
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "organise", *args],
-        env=env,
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_commands_other_than_serve_migrate_init_refuse_to_create_an_instance(tmp_path):
     empty = tmp_path / "elsewhere"
     empty.mkdir()
+    elsewhere = LiveServer(empty)  # never started: its commands run in `empty`
+
+    def _bare_organise(_folder, *args: str) -> subprocess.CompletedProcess:
+        return elsewhere.run_cli(*args, make_instance=False)
+
     made = _bare_organise(empty, "organiser", "create", "dana", "--role", "organiser")
     assert made.returncode != 0
     assert f"There is no Organise instance at {empty / 'instance'}" in made.stderr

@@ -151,27 +151,29 @@ def list_accounts() -> None:
         )
 
 
+def _switch(operation: Callable[..., Awaitable[Organiser]], username: str) -> str:
+    """Disable or enable USERNAME from the command line; the account's name."""
+
+    async def work(runtime: Runtime) -> str:
+        return (await operation(None, username, now=runtime.clock())).username
+
+    return _run(work)
+
+
 @organiser.command("disable")
 @click.argument("username")
 def disable(username: str) -> None:
     """Disable an account: its sessions and API tokens stop at once; its key and team places
     are kept for when it is enabled again."""
-
-    async def work(runtime: Runtime) -> str:
-        return (await people.disable(None, username, now=runtime.clock())).username
-
-    click.echo(f"Disabled {_run(work)!r}: its sessions and API tokens have ended.")
+    name = _switch(people.disable, username)
+    click.echo(f"Disabled {name!r}: its sessions and API tokens have ended.")
 
 
 @organiser.command("enable")
 @click.argument("username")
 def enable(username: str) -> None:
     """Enable a disabled account again (its team places count again)."""
-
-    async def work(runtime: Runtime) -> str:
-        return (await people.enable(None, username, now=runtime.clock())).username
-
-    click.echo(f"Enabled {_run(work)!r}.")
+    click.echo(f"Enabled {_switch(people.enable, username)!r}.")
 
 
 @organiser.command("remove")

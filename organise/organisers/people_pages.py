@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -10,7 +12,7 @@ from organise.campaigns import team
 from organise.i18n import _
 from organise.organisers import audit, people
 from organise.organisers.fields import REMOVAL, ROLE_CHANGE
-from organise.organisers.models import Role
+from organise.organisers.models import Organiser, Role
 from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
 from organise.runtime import runtime
@@ -51,29 +53,30 @@ async def index(request: Request) -> Response:
     return await _page(request)
 
 
-@organisers(Role.ADMIN)
-async def disable(request: Request) -> Response:
+Switch = Callable[..., Awaitable[Organiser]]
+
+
+async def _switch(request: Request, operation: Switch, done: str) -> Response:
+    """Disable or enable the account in the URL; `done` names it as %(name)s."""
     await read_form(request)
     try:
-        found = await people.disable(
+        found = await operation(
             request.state.organiser, _username(request), now=runtime(request).clock()
         )
     except Refused as refusal:
         return await _page(request, error=refusal.message, status=refusal.status)
-    message = _("%(name)s is disabled: its sessions and API tokens have ended.")
-    return await _page(request, message=message % {"name": found.username})
+    return await _page(request, message=done % {"name": found.username})
+
+
+@organisers(Role.ADMIN)
+async def disable(request: Request) -> Response:
+    done = _("%(name)s is disabled: its sessions and API tokens have ended.")
+    return await _switch(request, people.disable, done)
 
 
 @organisers(Role.ADMIN)
 async def enable(request: Request) -> Response:
-    await read_form(request)
-    try:
-        found = await people.enable(
-            request.state.organiser, _username(request), now=runtime(request).clock()
-        )
-    except Refused as refusal:
-        return await _page(request, error=refusal.message, status=refusal.status)
-    return await _page(request, message=_("%(name)s is enabled again.") % {"name": found.username})
+    return await _switch(request, people.enable, _("%(name)s is enabled again."))
 
 
 @organisers(Role.ADMIN)

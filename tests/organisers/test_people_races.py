@@ -1,5 +1,6 @@
-"""Account operations under real concurrency (PostgreSQL): one-time codes stay one-time, and
-two admins disabling each other at once leave one admin standing."""
+"""Account operations under real concurrency (PostgreSQL): a recovery code stays one-time, and
+two admins disabling each other at once leave one admin standing. (A reset code's race is in
+tests/campaigns/test_one_time_races.py, beside the enrolment code's.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from organise.organisers import enrolment, people, recovery
+from organise.organisers import people, recovery
 from organise.organisers.models import Organiser, Role
 from organise.refusal import Refused
 from tests.conftest import ON_POSTGRES
@@ -30,23 +31,6 @@ async def test_one_recovery_code_used_twice_at_once_works_once(app, client):
     )
     assert sorted(outcomes) == [False, False, False, True]
     assert await recovery.remaining(kim) == 9
-
-
-async def test_one_reset_code_redeemed_twice_at_once_works_once(app, client):
-    await make_organiser("kim")
-    pepper = app.state.runtime.code_pepper
-    code = await people.issue_reset(None, "kim", pepper=pepper, now=datetime.now(UTC))
-    outcomes = await asyncio.gather(
-        *(
-            enrolment.redeem(enrolment.Enrolment(code, "kim", phrase, phrase), pepper=pepper)
-            for phrase in ("first holder passphrase", "second holder passphrase")
-        ),
-        return_exceptions=True,
-    )
-    won = [o for o in outcomes if isinstance(o, Organiser)]
-    lost = [o for o in outcomes if isinstance(o, enrolment.CodeAlreadyUsed)]
-    assert (len(won), len(lost)) == (1, 1), outcomes
-    assert (await Organiser.get(username="kim")).public_key == won[0].public_key
 
 
 async def test_two_admins_disabling_each_other_at_once_leave_one_admin(app, client):
