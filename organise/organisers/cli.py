@@ -107,15 +107,16 @@ def _create_with_code(username: str, role: str) -> None:
 @organiser.command("show")
 @click.argument("username")
 def show(username: str) -> None:
-    """Show an account's role, whether it is enrolled, and its key fingerprint words."""
+    """Show an account's role, whether it is enrolled or disabled, and its fingerprint words."""
 
-    async def work(_runtime: Runtime) -> tuple[str, bool, str | None]:
+    async def work(_runtime: Runtime) -> tuple[Organiser, str | None]:
         found = await _organiser(username)
-        return found.role.value, found.enrolled, enrolment.fingerprint(found)
+        return found, enrolment.fingerprint(found)
 
-    role, enrolled, words = _run(work)
-    click.echo(f"role: {role}")
-    click.echo(f"enrolled: {'yes' if enrolled else 'no'}")
+    found, words = _run(work)
+    click.echo(f"role: {found.role.value}")
+    click.echo(f"enrolled: {'yes' if found.enrolled else 'no'}")
+    click.echo(f"disabled: {'yes' if found.disabled else 'no'}")
     click.echo(f"key fingerprint: {words or '(no key yet: waiting for enrolment)'}")
 
 

@@ -17,6 +17,8 @@ from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
 from organise.campaigns.models import Campaign, CampaignMember
+from organise.campaigns.team import campaigns_of as team_campaigns
+from organise.db import column_values
 from organise.i18n import _, _l
 from organise.organisers import accounts, audit, enrolment, resets
 from organise.organisers.errors import AccountError
@@ -286,8 +288,8 @@ class Attention:
 
     # Reviewers and admins waiting for the report inbox key, for someone who holds it.
     inbox_waiting: tuple[str, ...] = ()
-    # (campaign slug, account name) for each account a reset took off a team this account
-    # owns, and which is not back on it.
+    # (campaign slug, account name) for each account a reset took off a team this account is
+    # on, and which is not back on it (its owner re-adds it; an owner is assigned by an admin).
     left_by_reset: tuple[tuple[str, str], ...] = ()
     # Campaigns whose team nobody can receive pledges: an admin assigns an owner.
     campaigns_waiting: tuple[str, ...] = ()
@@ -305,7 +307,7 @@ async def attention(
         box = await inbox.ensure_inbox(keystore)
         if await inbox.inbox_private_key(box, organiser, private_key) is not None:
             waiting = tuple(o.username for o in await inbox.without_access(box) if not o.disabled)
-    owned = {c.id: c.slug for c in await Campaign.filter(owner_id=organiser.id)}
+    owned = {c.id: c.slug for c in await team_campaigns(organiser)}
     left: list[tuple[str, str]] = []
     if owned:
         entries = await AuditEntry.filter(
@@ -316,6 +318,7 @@ async def attention(
                 "id", flat=True
             )
         )
+        owners = set(await column_values(Campaign.filter(id__in=list(owned)), "owner_id"))
         on_team = {
             (row[0], row[1])
             for row in await CampaignMember.filter(campaign_id__in=list(owned)).values_list(
@@ -329,6 +332,7 @@ async def attention(
                 if entry.campaign_id is not None
                 and entry.subject_id in still_there
                 and (entry.campaign_id, entry.subject_id) not in on_team
+                and entry.subject_id not in owners
                 and entry.subject_id != organiser.id
             }
         )

@@ -423,3 +423,24 @@ def test_the_command_line_twins(tmp_path):
     log = operator.run_cli("organiser", "audit").stdout
     for action in ("created", "disabled", "enabled", "reset_issued", "removed"):
         assert f"{week}  (command line)  {action}  kim" in log, action
+
+
+async def test_an_owner_reset_leaves_its_campaign_to_an_admin_announced_assignment(app, client):
+    made = (await make_campaign(app, owner="kim")).campaign
+    await make_organiser("lou", Role.ORGANISER)
+    await team.add_member(made, "lou", acting=None)
+    code = await people.issue_reset(None, "kim", pepper=app.state.runtime.code_pepper, now=_now())
+    assert (await _redeem(client, code, "kim")).status_code == 200
+    campaign = await refreshed(made)
+    assert campaign.owner_id is None
+    assert await team.has_enabled_member(campaign)  # lou still receives the reveal
+    assert [c.slug for c in await team.waiting_for_owner()] == ["walkout"]  # nobody runs it
+    await sign_in(client, "lou")
+    home = await client.get("/organisers/")
+    assert "kim left the team of walkout" in home.text
+    assert "an admin assigns a new owner" in home.text
+    # The admin's assignment, announced to signers and delaying the reveal, brings kim back.
+    assigned = await team.assign_owner(campaign, "kim")
+    assert assigned.owner_assigned_week == week_of(_now())
+    assert assigned.reveal_not_before is not None
+    assert "kim left the team" not in (await client.get("/organisers/")).text
