@@ -106,6 +106,42 @@ def unseal_content_key(
     raise EnvelopeError("The sealed record's key entry for this key was altered.")
 
 
+def replace_recipient(
+    entries: Sequence[tuple[bytes, bytes]],
+    content_key: bytes,
+    old_private_key: nacl.public.PrivateKey,
+    new_public_key: bytes,
+) -> bytes:
+    """``count | entries`` with the entry of ``old_private_key`` sealed to ``new_public_key``.
+
+    For an organiser whose key pair is replaced: every other entry is kept as it is (its
+    recipient still opens the same content key), the old key's entry is gone. EnvelopeError if
+    no entry is the old key's; ValueError for a bad new key.
+    """
+    box = nacl.public.SealedBox(old_private_key)
+    mine = fingerprint(old_private_key.public_key.encode())
+    new_fingerprint = fingerprint(new_public_key)
+    kept: list[bytes] = []
+    replaced = False
+    for fp, sealed in entries:
+        if fp == mine and not replaced:
+            try:
+                box.decrypt(sealed)
+            except nacl.exceptions.CryptoError:
+                pass
+            else:
+                replaced = True
+                continue
+        if fp != new_fingerprint:  # sealed to the new key once, below
+            kept.append(fp + sealed)
+    if not replaced:
+        raise EnvelopeError("This sealed record is not addressed to this key.")
+    new_entry = new_fingerprint + nacl.public.SealedBox(
+        nacl.public.PublicKey(bytes(new_public_key))
+    ).encrypt(content_key)
+    return struct.pack(">H", len(kept) + 1) + b"".join(kept) + new_entry
+
+
 def _aad(header: bytes, context: str) -> bytes:
     encoded = context.encode("utf-8")
     return _CONTEXT_TAG + struct.pack(">I", len(encoded)) + encoded + header
@@ -151,3 +187,27 @@ def open_sealed(blob: bytes, private_key: nacl.public.PrivateKey, *, context: st
         raise EnvelopeError(
             "The sealed record was altered, or opened with the wrong context."
         ) from None
+
+
+def reseal_to_new_key(
+    blob: bytes,
+    old_private_key: nacl.public.PrivateKey,
+    new_public_key: bytes,
+    *,
+    context: str = "",
+) -> bytes:
+    """The same record, addressed to ``new_public_key`` in place of ``old_private_key``'s.
+
+    The other recipients keep their entries and open the new blob as before; the old key opens
+    it no more. The body is encrypted again under the same content key with a fresh nonce, since
+    the recipient list it authenticates has changed. EnvelopeError if the blob is not addressed
+    to the old key, or is altered.
+    """
+    plaintext = open_sealed(blob, old_private_key, context=context)
+    _header, entries, _body = _parse(blob)
+    content_key = unseal_content_key(entries, old_private_key)
+    header = bytes([SEALING_VERSION]) + replace_recipient(
+        entries, content_key, old_private_key, new_public_key
+    )
+    body = nacl.secret.Aead(content_key).encrypt(plaintext, _aad(header, context))
+    return header + body

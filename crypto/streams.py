@@ -140,6 +140,42 @@ def seal_to_recipients(recipient_public_keys: Sequence[bytes], *, context: str) 
     return StreamWriter(bytes([HEAD_TO_RECIPIENTS]) + entries, key, context=context)
 
 
+def _unseal_head(
+    head: bytes, private_key: nacl.public.PrivateKey
+) -> tuple[list[tuple[bytes, bytes]], bytes, bytes]:
+    """A recipients' head's entries, its secretstream header, and the stream key it seals to
+    ``private_key``; EnvelopeError if it is not such a head or not addressed to this key."""
+    if len(head) < 1 or head[0] != HEAD_TO_RECIPIENTS:
+        raise EnvelopeError("Not the head of a stream sealed to recipients.")
+    entries, end = sealing.parse_recipient_entries(head, 1)
+    if len(head) != end + _HEADER_BYTES:
+        raise EnvelopeError("The stream head is malformed.")
+    return entries, head[end:], sealing.unseal_content_key(entries, private_key)
+
+
+def reseal_to_new_key(
+    head: bytes,
+    old_private_key: nacl.public.PrivateKey,
+    new_public_key: bytes,
+    *,
+    context: str,
+) -> tuple[StreamReader, StreamWriter]:
+    """Address a stream to ``new_public_key`` in place of ``old_private_key``'s.
+
+    Returns a reader of the stored chunks and a writer whose head replaces the stored one: the
+    caller pulls each stored chunk and pushes its plaintext (``final`` as the reader says) in
+    its place. The stream key is kept, so every other recipient's entry stays valid; the chunks
+    are sealed again under a fresh secretstream header, since the head they authenticate has
+    changed: ``writer.push(reader.pull(chunk), final=reader.finished)`` for each, then
+    ``reader.check_finished()``, so an altered stream is never sealed again as if intact.
+    EnvelopeError if the head is not addressed to the old key.
+    """
+    entries, header, key = _unseal_head(head, old_private_key)
+    reader = StreamReader(head, header, key, context=context)
+    replaced = sealing.replace_recipient(entries, key, old_private_key, new_public_key)
+    return reader, StreamWriter(bytes([HEAD_TO_RECIPIENTS]) + replaced, key, context=context)
+
+
 def seal_under_key(key: bytes, *, context: str) -> StreamWriter:
     """A stream under a 32-byte key the caller keeps (e.g. ``atrest.new_field_key()``)."""
     if len(key) != STREAM_KEY_BYTES:
@@ -177,13 +213,8 @@ def open_for_recipient(
     head: bytes, private_key: nacl.public.PrivateKey, *, context: str
 ) -> StreamReader:
     """A reader for a stream sealed to recipients; EnvelopeError if not addressed to this key."""
-    if len(head) < 1 or head[0] != HEAD_TO_RECIPIENTS:
-        raise EnvelopeError("Not the head of a stream sealed to recipients.")
-    entries, end = sealing.parse_recipient_entries(head, 1)
-    if len(head) != end + _HEADER_BYTES:
-        raise EnvelopeError("The stream head is malformed.")
-    key = sealing.unseal_content_key(entries, private_key)
-    return StreamReader(head, head[end:], key, context=context)
+    _entries, header, key = _unseal_head(head, private_key)
+    return StreamReader(head, header, key, context=context)
 
 
 def open_under_key(head: bytes, key: bytes, *, context: str) -> StreamReader:

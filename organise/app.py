@@ -37,6 +37,7 @@ from organise.settings import Settings
 from organise.web import openapi
 from organise.web.access import public
 from organise.web.errors import EXCEPTION_HANDLERS
+from organise.web.hosts import SiteAddressMiddleware
 from organise.web.resources import resource_dir
 from organise.web.security import (
     BodyLimitMiddleware,
@@ -125,6 +126,8 @@ def create_app(settings: Settings) -> Starlette:
         debug=False,
         routes=routes(),
         middleware=[
+            # First: nothing after it sees a Host header other than our own address.
+            Middleware(SiteAddressMiddleware, settings=settings),
             Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes),
             Middleware(CrossSiteWriteMiddleware),
         ],

@@ -52,6 +52,14 @@ def serve(host: str, port: int, workers: int) -> None:
     open_runtime(settings).close()
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Organise is running at http://{shown_host}:{port}/  (Ctrl+C to stop)")
+    if settings.public_url is None:
+        click.echo(
+            "ORGANISE_PUBLIC_URL is not set: links, redirects and invite slips carry this "
+            "address, which only this machine can open. Set it before anyone else uses the site.",
+            err=True,
+        )
+    else:
+        click.echo(f"Its public address: {settings.public_url}/")
     uvicorn.run(
         "organise.app:create_app_from_environ",
         factory=True,

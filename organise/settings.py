@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import SplitResult, urlsplit
 
 from dotenv import dotenv_values
 
@@ -15,6 +18,10 @@ log = logging.getLogger("organise.settings")
 
 DEFAULT_PUBLISH_APPROVALS = 2
 MAX_PUBLISH_APPROVALS = 20
+
+
+# Where "Leave now" sends a worker: a site that looks like any other visit (docs/operating.md).
+DEFAULT_LEAVE_URL = "https://weather.com/"
 
 
 class SettingsError(ValueError):
@@ -63,6 +70,79 @@ def _publish_approvals(raw: str) -> int:
     return DEFAULT_PUBLISH_APPROVALS
 
 
+# A v3 onion service: 56 base32 characters (optionally under a subdomain) and ".onion".
+_ONION_HOST = re.compile(r"(?:[a-z0-9-]+\.)*[a-z2-7]{56}\.onion")
+_HOST_NAME = re.compile(r"(?:[a-z0-9_-]+\.)*[a-z0-9_-]+")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _split_web_address(raw: str, name: str) -> SplitResult:
+    """An http(s) address with a host, checked; `name` is the setting named in any error."""
+    text = raw.strip()
+    if not text.isascii() or not text.isprintable() or " " in text:
+        raise SettingsError(f"{name} must be a plain ASCII address (punycode for other scripts)")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise SettingsError(f"{name} is not a web address: {text!r}") from None
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        raise SettingsError(f"{name} must start with http:// or https:// and name a host")
+    if not (_HOST_NAME.fullmatch(parts.hostname) or _is_ip_address(parts.hostname)):
+        raise SettingsError(f"{name} names a host that is not a valid host name: {text!r}")
+    if parts.username is not None or parts.password is not None:
+        raise SettingsError(f"{name} must not carry a user name or password")
+    if port == 0:
+        raise SettingsError(f"{name} has no usable port")
+    return parts
+
+
+def _site_address(raw: str, name: str, *, onion: bool = False) -> str | None:
+    """The origin of this site (`scheme://host[:port]`, lower case, no default port), or None.
+
+    No path, query or fragment: the app is served at the root of that address.
+    """
+    if not raw.strip():
+        return None
+    parts = _split_web_address(raw, name)
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or raw.strip()[-1] in "?#":
+        raise SettingsError(f"{name} must be the site's address alone, with no path or query")
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if onion and not _ONION_HOST.fullmatch(host):
+        raise SettingsError(f"{name} must be an onion service address (56 characters, .onion)")
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    return f"{scheme}://{host}" + ("" if port in {None, _DEFAULT_PORTS[scheme]} else f":{port}")
+
+
+def _leave_url(raw: str) -> str:
+    if not raw.strip():
+        return DEFAULT_LEAVE_URL
+    _split_web_address(raw, "ORGANISE_LEAVE_URL")
+    return raw.strip()
+
+
+def _addresses(environ: dict[str, str]) -> tuple[str | None, str | None]:
+    public = _site_address(environ.get("ORGANISE_PUBLIC_URL", ""), "ORGANISE_PUBLIC_URL")
+    onion = _site_address(environ.get("ORGANISE_ONION_URL", ""), "ORGANISE_ONION_URL", onion=True)
+    if onion is not None and public is None:
+        raise SettingsError(
+            "ORGANISE_ONION_URL needs ORGANISE_PUBLIC_URL as well; "
+            "for a server reached only as an onion service, set ORGANISE_PUBLIC_URL to the onion "
+            "address"
+        )
+    return public, onion
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_dir: Path
@@ -80,6 +160,13 @@ class Settings:
     # Distinct reviewers who must approve a contract record before it is public (docs/reports.md).
     publish_approvals: int = DEFAULT_PUBLISH_APPROVALS
     secret_key_hex: str | None = field(default=None, repr=False)
+    # The site's own address (`https://host[:port]`): every absolute link, and the only Host
+    # answered; None serves the address the server is bound to (docs/operating.md).
+    public_url: str | None = None
+    # Its onion service (`http://....onion`): also answered, and sent as Onion-Location.
+    onion_url: str | None = None
+    # Where "Leave now" sends a worker.
+    leave_url: str = DEFAULT_LEAVE_URL
 
     @property
     def is_sqlite(self) -> bool:
@@ -98,6 +185,7 @@ class Settings:
         if not database_url.startswith(("sqlite:", "postgres:", "postgresql:")):
             raise SettingsError("DATABASE_URL must start with sqlite:// or postgres://")
         keystore = environ.get("ORGANISE_KEYSTORE_PATH") or str(instance_dir / "keystore.sqlite3")
+        public_url, onion_url = _addresses(environ)
         return cls(
             instance_dir=instance_dir,
             database_url=database_url,
@@ -117,4 +205,7 @@ class Settings:
             small_cell_k=_small_cell_k(environ.get("ORGANISE_SMALL_CELL_K", "5")),
             trust_proxy=_flag(environ.get("ORGANISE_TRUST_PROXY", "false"), "ORGANISE_TRUST_PROXY"),
             publish_approvals=_publish_approvals(environ.get("ORGANISE_PUBLISH_APPROVALS", "")),
+            public_url=public_url,
+            onion_url=onion_url,
+            leave_url=_leave_url(environ.get("ORGANISE_LEAVE_URL", "")),
         )

@@ -7,6 +7,7 @@ backends are never mixed in one process (Tortoise caches compiled SQL on the mod
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -133,13 +134,22 @@ def app(settings: Settings) -> Starlette:
     return create_app(settings)
 
 
-@pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for the running app (lifespan included); tables are emptied afterwards."""
+@contextlib.asynccontextmanager
+async def running_client(
+    app: Starlette, base_url: str = BASE_URL
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for `app`, running (lifespan included), at `base_url`; tables emptied after."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
             try:
                 yield http
             finally:
                 await _empty_tables()
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for the running app (lifespan included); tables are emptied afterwards."""
+    async with running_client(app) as http:
+        yield http

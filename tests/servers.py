@@ -7,10 +7,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from organise.settings import Settings
 
 STARTUP_SECONDS = 30
 
@@ -105,6 +108,12 @@ class LiveServer:
             self.create_organiser(username, "organiser")
         return username
 
+    @classmethod
+    def answering_at(cls, root: Path, env: Callable[[str], dict[str, str]]) -> LiveServer:
+        """A server on a free port whose settings name its own address: `env(its url)`."""
+        port = free_port()
+        return cls(root, port=port, extra_env=env(f"http://127.0.0.1:{port}"))
+
     def start(self) -> LiveServer:
         self.root.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
@@ -147,3 +156,11 @@ class LiveServer:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def command_line_on(settings: Settings) -> LiveServer:
+    """The `organise` command against a test's own database and instance directory (keystore
+    included), for `run_cli` only: no server is started."""
+    return LiveServer(
+        settings.instance_dir.parent, extra_env={"DATABASE_URL": settings.database_url}
+    )

@@ -68,3 +68,69 @@ def test_secret_key_file_is_created_once_and_private(tmp_path):
     path = tmp_path / "inst" / "secret_key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".secret_key")] == []
+
+
+ONION_HOST = "a" * 56 + ".onion"
+
+
+def test_site_addresses_are_read_as_origins():
+    settings = Settings.from_environ(
+        {
+            "ORGANISE_PUBLIC_URL": " HTTPS://Organise.Example:443/ ",
+            "ORGANISE_ONION_URL": f"http://{ONION_HOST.upper()}/",
+            "ORGANISE_LEAVE_URL": "https://www.bbc.co.uk/weather",
+        }
+    )
+    assert settings.public_url == "https://organise.example"
+    assert settings.onion_url == f"http://{ONION_HOST}"
+    assert settings.leave_url == "https://www.bbc.co.uk/weather"
+    assert Settings.from_environ({"ORGANISE_PUBLIC_URL": "http://127.0.0.1:8080"}).public_url == (
+        "http://127.0.0.1:8080"
+    )
+    assert Settings.from_environ({"ORGANISE_PUBLIC_URL": "http://[::1]:80"}).public_url == (
+        "http://[::1]"
+    )
+
+
+def test_without_site_addresses_the_defaults_apply():
+    settings = Settings.from_environ({})
+    assert settings.public_url is None
+    assert settings.onion_url is None
+    assert settings.leave_url == "https://weather.com/"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ORGANISE_PUBLIC_URL", "organise.example", "http:// or https://"),
+        ("ORGANISE_PUBLIC_URL", "ftp://organise.example", "http:// or https://"),
+        ("ORGANISE_PUBLIC_URL", "https://", "http:// or https://"),
+        ("ORGANISE_PUBLIC_URL", "https://organise.example/app", "no path or query"),
+        ("ORGANISE_PUBLIC_URL", "https://organise.example/?x=1", "no path or query"),
+        ("ORGANISE_PUBLIC_URL", "https://organise.example?", "no path or query"),
+        ("ORGANISE_PUBLIC_URL", "https://organise.example#top", "no path or query"),
+        ("ORGANISE_PUBLIC_URL", "https://me:pw@organise.example", "user name or password"),
+        ("ORGANISE_PUBLIC_URL", "https://organise.example:99999", "not a web address"),
+        ("ORGANISE_PUBLIC_URL", "https://organise.example:0", "no usable port"),
+        ("ORGANISE_PUBLIC_URL", "https://orgänise.example", "plain ASCII"),
+        ("ORGANISE_PUBLIC_URL", "https://organise .example", "plain ASCII"),
+        ("ORGANISE_PUBLIC_URL", "https://organise!.example", "not a valid host name"),
+        ("ORGANISE_ONION_URL", "http://organise.example", "onion service address"),
+        ("ORGANISE_ONION_URL", "http://short.onion", "onion service address"),
+        ("ORGANISE_ONION_URL", f"http://{ONION_HOST}/path", "no path or query"),
+        ("ORGANISE_LEAVE_URL", "javascript:alert(1)", "http:// or https://"),
+        ("ORGANISE_LEAVE_URL", "https://weather.example/\r\nX: y", "plain ASCII"),
+    ],
+)
+def test_bad_site_addresses_are_refused_by_name(name, value, message):
+    environ = {"ORGANISE_PUBLIC_URL": "https://organise.example", name: value}
+    with pytest.raises(SettingsError, match=name) as refused:
+        Settings.from_environ(environ)
+    assert message in str(refused.value)
+
+
+def test_an_onion_address_needs_the_public_address():
+    with pytest.raises(SettingsError, match="ORGANISE_ONION_URL needs ORGANISE_PUBLIC_URL"):
+        Settings.from_environ({"ORGANISE_ONION_URL": f"http://{ONION_HOST}"})
+    onion_only = Settings.from_environ({"ORGANISE_PUBLIC_URL": f"http://{ONION_HOST}"})
+    assert onion_only.public_url == f"http://{ONION_HOST}"

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from organise.campaigns import policy, receipts, release, signing, ticker
+from organise.campaigns import deadlines, policy, receipts, release, signing, ticker
 from organise.campaigns.fields import PLEDGE, RECEIPT
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
 from organise.campaigns.pages import campaign_or_404
@@ -61,6 +61,10 @@ async def campaign_json(request: Request, campaign: Campaign) -> dict[str, Any]:
             )
     if campaign.state in (CampaignState.EXPIRED, CampaignState.REVEALED):
         data["destroyed_unread"] = campaign.destroyed_count
+    if campaign.stopped:
+        data["stopped"] = True  # by its organisers, before its deadline
+    if campaign.deadline_moved_from is not None:
+        data["deadline_moved_from"] = campaign.deadline_moved_from.isoformat()
     data.update(owner_notice(campaign))
     return data
 
@@ -140,7 +144,29 @@ async def status(request: Request) -> Response:
     body.update(owner_notice(result.campaign))
     if result.list_destroyed:
         body["list_destroyed"] = True
+    if result.own_deadline is not None:
+        body["own_deadline"] = result.own_deadline.isoformat()
     return JSONResponse(body)
+
+
+@public
+@documented(
+    Operation(
+        summary="Keep a pledge until the campaign's new (extended) deadline, with its receipt.",
+        answers={200: ("DeadlineKept", "The pledge now ends with the campaign's deadline.")},
+        body="Receipt",
+        refusals=(400, 404, 409, 413, 415),
+    )
+)
+async def keep_until_new_deadline(request: Request) -> Response:
+    receipt = RECEIPT.read_json(await read_json_object(request))["receipt"]
+    pledge = await deadlines.opt_in(receipt, pepper=runtime(request).code_pepper)
+    return JSONResponse(
+        {
+            "campaign": pledge.campaign.slug,
+            "deadline": pledge.deadline.isoformat() if pledge.deadline else None,
+        }
+    )
 
 
 @public
@@ -169,4 +195,5 @@ campaign_routes = [
 pledge_routes = [
     Route("/status", status, methods=["POST"], name="status"),
     Route("/withdraw", withdraw, methods=["POST"], name="withdraw"),
+    Route("/deadline", keep_until_new_deadline, methods=["POST"], name="deadline"),
 ]

@@ -14,20 +14,20 @@ from typing import TextIO, TypeVar
 import click
 
 from crypto.errors import EnvelopeError, StreamError, WrongPassphrase
-from crypto.keywrap import unwrap_private_key
 from organise.bootstrap import run_with_runtime
 from organise.campaigns import (
     csv_export,
+    deadlines,
     gatekeeping,
     heldshares,
     invites,
-    keys,
     lifecycle,
+    operations,
     policy,
     release,
     team,
 )
-from organise.campaigns.fields import CAMPAIGN, MAX_BATCH
+from organise.campaigns.fields import CAMPAIGN, EXTEND, MAX_BATCH
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -38,6 +38,7 @@ from organise.campaigns.models import (
 )
 from organise.campaigns.setup import ShareDelivery, create_campaign, spec_from_values
 from organise.i18n import _
+from organise.organisers import rekeying
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
 from organise.runtime import Runtime
@@ -252,8 +253,10 @@ def create(
                 {"account": h.username, "fingerprint": h.fingerprint} for h in created.holders
             ]
         elif created.share_links:
-            # Paths on this site: prefix its address. Each link shows its share once.
-            output["share_links"] = [f"/shares/{secret}" for secret in created.share_links]
+            # Full addresses on ORGANISE_PUBLIC_URL; without it, paths on this site to prefix
+            # with its address. Each link shows its share once.
+            base = runtime.settings.public_url or ""
+            output["share_links"] = [f"{base}/shares/{secret}" for secret in created.share_links]
         elif gatekeepers:
             output["gatekeeper_shares"] = list(created.gatekeeper_shares)
         return output
@@ -267,16 +270,128 @@ def create(
 @click.option(
     "--organiser", "username", required=True, help="Your account name: on the campaign's team."
 )
-def make_invites(slug: str, count: int, username: str) -> None:
+@click.option(
+    "--batch",
+    default="",
+    help="A name for this batch (your team's label, never on a slip), to revoke it together.",
+)
+def make_invites(slug: str, count: int, username: str, batch: str) -> None:
     """Print COUNT fresh single-use invite codes, one per line (shown only now)."""
 
     async def work(runtime: Runtime) -> list[str]:
         made = await _campaign(slug)
         await _team_member(made, username)
-        return await invites.generate(made, count, pepper=runtime.code_pepper)
+        return await invites.generate(made, count, pepper=runtime.code_pepper, batch=batch)
 
     for code in _run(work):
         click.echo(code)
+
+
+_ORGANISER = click.option(
+    "--organiser", "username", required=True, help="Your account name: on the campaign's team."
+)
+
+
+@campaign.command("revoke")
+@click.argument("slug")
+@click.option("--code", default="", help="One invite code to revoke.")
+@click.option("--batch", default="", help="The name of a batch whose codes are all revoked.")
+@_ORGANISER
+def revoke(slug: str, code: str, batch: str, username: str) -> None:
+    """Revoke one invite code or a whole batch: refused from now on, like a used code.
+
+    The answer is the same whether or not a code was already used.
+    """
+    if bool(code) == bool(batch):
+        raise click.UsageError("give either --code or --batch")
+
+    async def work(runtime: Runtime) -> None:
+        made = await _campaign(slug)
+        acting = await _team_member(made, username)
+        if batch:
+            await invites.revoke_batch(made, batch, acting=acting)
+        else:
+            await invites.revoke_code(made, code, acting=acting, pepper=runtime.code_pepper)
+
+    _run(work)
+    click.echo(_("Revoked: nobody can sign with these codes now."))
+
+
+@campaign.command("stop")
+@click.argument("slug")
+@click.option(
+    "--yes",
+    "confirmed",
+    is_flag=True,
+    help="Confirm: every pledge is destroyed unread, for good, and the campaign ends.",
+)
+@_ORGANISER
+def stop(slug: str, confirmed: bool, username: str) -> None:
+    """Stop a campaign now: every pledge destroyed unread, exactly as at an expired deadline."""
+    if not confirmed:
+        raise click.UsageError(
+            "stopping destroys every pledge unread, for good: add --yes to confirm"
+        )
+
+    async def work(runtime: Runtime) -> Campaign:
+        made = await _campaign(slug)
+        acting = await _team_member(made, username)
+        return await operations.stop(made, acting=acting, keystore=runtime.keystore)
+
+    stopped = _run(work)
+    click.echo(
+        json.dumps(
+            {
+                "slug": stopped.slug,
+                "state": stopped.state.value,
+                "stopped": True,
+                "destroyed_unread": stopped.destroyed_count,
+            }
+        )
+    )
+
+
+@campaign.command("extend")
+@click.argument("slug")
+@click.option("--deadline", required=True, help="ISO 8601, at least 24 hours from now.")
+@_ORGANISER
+def extend(slug: str, deadline: str, username: str) -> None:
+    """Move the deadline later. Pledges signed so far keep theirs unless their signers opt in."""
+    try:
+        when = EXTEND.read_json({"deadline": deadline})["deadline"]
+    except Refused as refusal:
+        raise _refused(refusal) from None
+
+    async def work(runtime: Runtime) -> Campaign:
+        made = await _campaign(slug)
+        acting = await _team_member(made, username)
+        return await deadlines.extend_deadline(made, when, acting=acting)
+
+    moved = _run(work)
+    click.echo(
+        json.dumps(
+            {
+                "slug": moved.slug,
+                "deadline": moved.deadline.isoformat(),
+                "deadline_moved_from": _iso(moved.deadline_moved_from),
+            }
+        )
+    )
+
+
+@campaign.command("archive")
+@click.argument("slug")
+@_ORGANISER
+def archive(slug: str, username: str) -> None:
+    """Take a finished campaign off the campaign lists (its pages stay)."""
+
+    async def work(runtime: Runtime) -> Campaign:
+        made = await _campaign(slug)
+        acting = await _team_member(made, username)
+        return await operations.archive(made, acting=acting)
+
+    _run(work)
+    click.echo(_("%(slug)s is archived.") % {"slug": slug})
 
 
 def _read_passphrase(path: Path) -> str:
@@ -309,6 +424,13 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
     async def work(runtime: Runtime) -> None:
         made = await _campaign(slug)
         organiser = await _team_member(made, username)
+        try:
+            # As at a web sign-in: an account whose keys someone else's passphrase made gets a
+            # new pair now, and what was sealed to the old one is sealed to the new one.
+            private_key = await rekeying.unlock(organiser, passphrase, keystore=runtime.keystore)
+        except WrongPassphrase:
+            raise Refused(_("Wrong passphrase.")) from None
+        made = await Campaign.get(id=made.id)  # its organisers' copy may have been re-sealed
         if made.state != CampaignState.REVEALED:
             raise Refused(
                 _(
@@ -326,12 +448,6 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
                     "can read it."
                 )
             )
-        try:
-            private_key = await keys.in_thread(
-                unwrap_private_key, organiser.wrapped_private_key, passphrase
-            )
-        except WrongPassphrase:
-            raise Refused(_("Wrong passphrase.")) from None
         release_key = await release.release_key_of(made, runtime.keystore)
         not_a_recipient = Refused(
             _(
@@ -391,24 +507,7 @@ def hand_in_share(slug: str) -> None:
             await _campaign(slug), words, keystore=runtime.keystore, pepper=runtime.code_pepper
         )
 
-    outcome = _run(work)
-    if outcome.revealed:
-        click.echo(_("Share accepted. The gate is open: the pledges have been revealed."))
-    elif outcome.mismatch:
-        click.echo(
-            _(
-                "The shares handed in did not combine into this campaign's key: at least one "
-                "of them was not dealt for this campaign. Every handed-in share has been "
-                "cleared: tell the organisers, and ask the gatekeepers to hand theirs in again."
-            )
-        )
-    elif outcome.still_needed == 0:
-        click.echo(_("Share accepted. The gate is opening: the pledges are being revealed."))
-    else:
-        click.echo(
-            _("Share accepted. %(n)d more gatekeeper share(s) needed.")
-            % {"n": outcome.still_needed}
-        )
+    click.echo(gatekeeping.outcome_message(_run(work)))
 
 
 @campaign.command("show")
@@ -431,6 +530,9 @@ def show(slug: str) -> None:
             "deadline": made.deadline.isoformat(),
             "revealed_count": made.revealed_count,
             "destroyed_unread": made.destroyed_count,
+            "stopped": made.stopped,
+            "deadline_moved_from": _iso(made.deadline_moved_from),
+            "archived": made.archived,
             "owner": owner.username if owner else None,
             "co_organisers": [member.username for member in await team.members(made)],
             "owner_assigned_week": _iso(made.owner_assigned_week),

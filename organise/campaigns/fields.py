@@ -8,6 +8,9 @@
   organiser's form, also asks for the employer. The deadline's distance from now and the gate's
   combination of numbers are checked in `setup`.
 - `INVITES`: the organiser's batch of invite codes.
+- `REVOKE`, `EXTEND`, `EDIT`, `CONFIRM`: the team revoking codes, extending the deadline,
+  editing the wording before the first pledge, stopping or archiving; each with the box whose
+  label names the consequence.
 - `TEAM_MEMBER`, `OWNER_ASSIGNMENT`: the owner adding or removing a co-organiser; an
   administrator assigning a new owner to a campaign waiting for one.
 """
@@ -304,6 +307,7 @@ CAMPAIGN_PAGE = FieldTable(
 # --- invite codes ----------------------------------------------------------------------------
 
 MAX_BATCH = 500
+MAX_BATCH_NAME_CHARS = 100
 _BATCH_SIZE_DIGITS = 6
 
 
@@ -323,8 +327,47 @@ INVITES = FieldTable(
         # Text, not an integer: every problem with the number gets the one sentence above.
         Field("count", _l("Number of codes"), required=True, normalise=batch_size),
         Field("format", _l("Format"), choices=lambda: ("html", "csv")),
+        # The team's own label for the batch (never on a slip); empty: no batch.
+        Field("batch", _l("Batch name"), max_chars=MAX_BATCH_NAME_CHARS),
     ),
 )
+
+
+# --- operations on a campaign (`operations`, `deadlines`, `invites`) ---------------------------
+# Each web form carries a `confirm` box whose label names the consequence.
+
+_CONFIRM = Field("confirm", _l("Confirmation"), kind="boolean")
+
+REVOKE = FieldTable(
+    "RevokeForm",
+    (
+        Field("code", _l("Invite code"), max_chars=MAX_CODE_CHARS),
+        Field("batch", _l("Batch name"), max_chars=MAX_BATCH_NAME_CHARS),
+        _CONFIRM,
+    ),
+)
+EXTEND = FieldTable(
+    "ExtendForm",
+    (
+        Field(
+            "deadline",
+            _l("New deadline"),
+            required=True,
+            max_chars=MAX_DEADLINE_CHARS,
+            normalise=parse_deadline,
+        ),
+        _CONFIRM,
+    ),
+)
+EDIT = FieldTable(
+    "EditForm",
+    (
+        Field("title", _l("Title"), required=True, max_chars=MAX_TITLE_CHARS),
+        Field("demand", _l("Demand"), required=True, max_chars=MAX_DEMAND_CHARS),
+        _CONFIRM,
+    ),
+)
+CONFIRM = FieldTable("ConfirmForm", (_CONFIRM,))
 
 
 # --- campaign teams --------------------------------------------------------------------------

@@ -9,10 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from organise.campaigns import heldshares, policy
+from organise.campaigns import gatekeeping, heldshares, policy
 from organise.campaigns.models import CampaignState
 from organise.campaigns.pages import form_page
-from organise.i18n import _
 from organise.organisers import accounts
 from organise.organisers.fields import SHARE_RELEASE
 from organise.organisers.models import Role
@@ -26,6 +25,7 @@ async def _list_page(
     request: Request, *, message: str | None = None, refusal: Refused | None = None
 ) -> Response:
     rows = await heldshares.held_by(request.state.organiser)
+    now = runtime(request).clock()
     shares = [
         {
             "id": row.id,
@@ -33,6 +33,11 @@ async def _list_page(
             "state_label": policy.state_label(row.campaign.state),
             "asked": row.campaign.state == CampaignState.AWAITING_GATE and not row.handed_in,
             "handed_in": row.handed_in,
+            "ended": policy.share_no_longer_needed(row.campaign.state)
+            if row.campaign.state in policy.ENDED
+            else None,
+            # Never "the gate is opening" while the reveal waits for the organisers' team.
+            "reveal_hold": await gatekeeping.hold_notice(row.campaign, now),
         }
         for row in rows
     ]
@@ -64,10 +69,8 @@ async def release(request: Request) -> Response:
         )
     except Refused as refusal:
         return await _list_page(request, refusal=refusal)
-    if outcome.revealed:
-        message = _("Your share was handed in, and the pledges have been revealed. Thank you.")
-    else:
-        message = _("Your share was handed in. Thank you.")
+    # Each campaign on the page says why its reveal waits, if it does.
+    message = gatekeeping.outcome_message(outcome, explain_hold=False)
     return await _list_page(request, message=message)
 
 

@@ -27,7 +27,7 @@ from shamir_mnemonic.wordlist import WORD_INDEX_MAP
 from crypto.errors import KeystoreError, ShareError
 from crypto.gate import SHARE_WORDS, inspect_share, normalise_share
 from crypto.keystore import Keystore
-from organise.campaigns import keys, policy, sharecheck
+from organise.campaigns import keys, policy, sharecheck, team
 from organise.campaigns.gateshares import Place, handed_in, place_name, rebuild_key
 from organise.campaigns.lifecycle import expire
 from organise.campaigns.models import Campaign, CampaignState
@@ -45,6 +45,58 @@ class ShareOutcome:
     # Only for campaigns made without share hashes: a full set of shares did not combine into
     # the key, so every handed-in share was cleared.
     mismatch: bool = False
+    # Enough shares are in, but the reveal waits for the organisers' team (`team.reveal_hold`);
+    # the ticker reveals once it no longer does.
+    hold: team.RevealHold | None = None
+
+
+def hold_message(hold: team.RevealHold) -> str:
+    """For gatekeepers: why nothing is revealed although the gate may open."""
+    if hold.not_before is None:
+        return _(
+            "The reveal waits for the organisers' team: nobody on it can receive the pledges "
+            "now, so nothing is revealed. If an administrator assigns a new owner, every signer "
+            "is told, and the reveal waits one more cooling-off period (at least a day) so that "
+            "they can withdraw. You may hand in your share now, or wait until you know who will "
+            "read the pledges."
+        )
+    return _(
+        "The reveal waits for the organisers' team: an administrator assigned a new owner to "
+        "this campaign, so nothing is revealed before %(when)s, giving signers time to withdraw."
+    ) % {"when": f"{hold.not_before.astimezone(UTC):%Y-%m-%d %H:00} UTC"}
+
+
+async def hold_notice(campaign: Campaign, now: datetime) -> str | None:
+    """`hold_message` for a campaign whose reveal waits for its team; None if it does not."""
+    hold = await team.reveal_hold(campaign, now)
+    return None if hold is None else hold_message(hold)
+
+
+def outcome_message(outcome: ShareOutcome, *, explain_hold: bool = True) -> str:
+    """What a gatekeeper is told once their share was accepted.
+
+    `explain_hold` False: the page says why the reveal waits beside the campaign already."""
+    if outcome.revealed:
+        return _(
+            "Your share was accepted and the gate is open: the pledges have been revealed. You "
+            "can now destroy your share."
+        )
+    if outcome.mismatch:
+        return _(
+            "The shares handed in did not combine into this campaign's key: at least one of them "
+            "was not dealt for this campaign. Every handed-in share has been cleared: please "
+            "tell the organisers, and ask the gatekeepers to hand theirs in again."
+        )
+    if outcome.hold is not None:
+        accepted = _(
+            "Your share was accepted, and enough shares are in, but nothing is revealed yet."
+        )
+        return f"{accepted} {hold_message(outcome.hold)}" if explain_hold else accepted
+    if outcome.still_needed == 0:
+        return _("Your share was accepted. The gate is opening: the pledges are being revealed.")
+    return _("Your share was accepted. %(n)d more gatekeeper shares are needed.") % {
+        "n": outcome.still_needed
+    }
 
 
 def share_problem(error: ShareError, words: str) -> str:
@@ -208,6 +260,9 @@ async def submit(
         # Every share matched its dealt hash: only a concurrent change can get here.
         return ShareOutcome(still_needed=0, revealed=False)
     del key
+    hold = await team.reveal_hold(current, now)
+    if hold is not None:  # the shares stay handed in: the ticker reveals once the hold is over
+        return ShareOutcome(still_needed=0, revealed=False, hold=hold)
     revealed = await reveal(
         current.id, from_state=CampaignState.AWAITING_GATE, keystore=keystore, now=now
     )

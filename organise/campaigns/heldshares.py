@@ -19,12 +19,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from nacl.public import PrivateKey
+
 from crypto import keywrap
 from crypto.errors import EnvelopeError, WrongPassphrase
 from crypto.keystore import Keystore
-from crypto.sealing import open_sealed, seal_to_recipients
+from crypto.sealing import open_sealed, reseal_to_new_key, seal_to_recipients
 from organise.campaigns import gatekeeping
 from organise.campaigns.models import Campaign, CampaignState, HeldShare
+from organise.campaigns.policy import ENDED, share_no_longer_needed
 from organise.i18n import _
 from organise.organisers import accounts, enrolment, totp
 from organise.organisers.models import Organiser, Role
@@ -100,6 +103,34 @@ def seal_shares(
     return rows
 
 
+async def reseal_for_new_key(
+    organiser: Organiser, old_key: PrivateKey, new_public_key: bytes
+) -> int:
+    """Seal the shares held for this account to its new public key (when it is re-keyed).
+
+    Call it inside the transaction that stores the new key. A share emptied meanwhile (handed
+    in, or its campaign ended) stays empty; one that the old key does not open (sealed to an
+    even older key) is left as it is. Returns how many were sealed again.
+    """
+    resealed = 0
+    for held in await HeldShare.filter(organiser_id=organiser.id, sealed_share__isnull=False):
+        if held.sealed_share is None:
+            continue
+        try:
+            sealed = reseal_to_new_key(
+                bytes(held.sealed_share),
+                old_key,
+                new_public_key,
+                context=share_context(held.campaign_id, organiser.id),
+            )
+        except EnvelopeError:
+            continue
+        resealed += await HeldShare.filter(id=held.id, sealed_share__isnull=False).update(
+            sealed_share=sealed
+        )
+    return resealed
+
+
 def holders_of(accounts_: Sequence[Organiser]) -> tuple[Holder, ...]:
     return tuple(
         Holder(username=o.username, fingerprint=enrolment.fingerprint(o) or "") for o in accounts_
@@ -119,11 +150,18 @@ async def held_by(organiser: Organiser) -> list[HeldShare]:
     )
 
 
-async def holders_for(campaign: Campaign) -> list[tuple[str, str, bool]]:
-    """(account name, fingerprint words, handed in) for each gatekeeper account of a campaign."""
+def _status(row: HeldShare) -> str:
+    if row.handed_in:
+        return "handed_in"
+    return "deleted" if row.sealed_share is None else "waiting"  # emptied when it ended
+
+
+async def holders_for(campaign: Campaign) -> list[tuple[str, str, str]]:
+    """(account name, fingerprint words, "handed_in" | "waiting" | "deleted") for each
+    gatekeeper account of a campaign."""
     rows = await HeldShare.filter(campaign_id=campaign.id).prefetch_related("organiser")
     return sorted(
-        (row.organiser.username, enrolment.fingerprint(row.organiser) or "", row.handed_in)
+        (row.organiser.username, enrolment.fingerprint(row.organiser) or "", _status(row))
         for row in rows
     )
 
@@ -162,6 +200,8 @@ async def release(
     )
     if held is None:
         raise Refused(_("There is no such share."), status=404, code="not_found")
+    if held.campaign.state in ENDED:
+        raise Refused(share_no_longer_needed(held.campaign.state), status=410, code="campaign_over")
     if held.handed_in or held.sealed_share is None:
         raise Refused(
             _("This share has already been handed in. Thank you."),
@@ -188,7 +228,8 @@ async def release(
             held.sealed_share, private_key, context=share_context(held.campaign_id, organiser.id)
         ).decode("utf-8")
     except (WrongPassphrase, EnvelopeError):
-        # The account was re-keyed after the share was sealed to it: its old key is gone.
+        # Sealed to a key the account no longer holds (re-keyed before re-keying sealed held
+        # shares again): its old key is gone.
         raise Refused(
             _(
                 "Your share cannot be opened with your current key. Tell the campaign's "

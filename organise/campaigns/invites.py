@@ -1,15 +1,29 @@
-"""Invite codes: single use, stored only as keyed hashes, deleted when used."""
+"""Invite codes: single use, stored only as keyed hashes, deleted when used or revoked.
+
+An organiser's codes may be minted as a named batch (the name and the week stay with the team,
+never on a slip) so that the whole batch can be revoked at once. Revoking deletes the codes'
+rows, so a revoked code is refused exactly like a used one, and the answer is the same whether
+a code had been used or not: no page says how many codes are unused, so nobody can compare
+before and after a revoke to learn whether the holders signed.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from crypto import codes
-from organise.campaigns import policy
-from organise.campaigns.fields import MAX_BATCH
-from organise.campaigns.models import Campaign, InviteCode, InviteMode
+from crypto.errors import CodeFormatError
+from organise.campaigns import policy, team
+from organise.campaigns.fields import MAX_BATCH, MAX_BATCH_NAME_CHARS
+from organise.campaigns.models import Campaign, InviteBatch, InviteCode, InviteMode
 from organise.i18n import _
+from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.weeks import week_of
 
 
 def invite_hash(normalised_code: str, pepper: bytes) -> str:
@@ -41,8 +55,19 @@ async def store(
         await InviteCode.bulk_create(rows, using_db=connection)
 
 
-async def generate(campaign: Campaign, count: int, *, pepper: bytes) -> list[str]:
-    """A batch of new codes for `campaign`; the codes exist only in the return value."""
+async def generate(
+    campaign: Campaign,
+    count: int,
+    *,
+    pepper: bytes,
+    batch: str = "",
+    now: datetime | None = None,
+) -> list[str]:
+    """A batch of new codes for `campaign`; the codes exist only in the return value.
+
+    `batch`: a name for the batch (the team's own label, never shown on a slip), so that it can
+    be revoked whole; empty for codes outside any batch.
+    """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
         raise Refused(
             _("Generate between 1 and %(n)d codes at a time.") % {"n": MAX_BATCH},
@@ -60,10 +85,71 @@ async def generate(campaign: Campaign, count: int, *, pepper: bytes) -> list[str
             status=409,
             code="campaign_closed",
         )
+    name = batch.strip()
+    if len(name) > MAX_BATCH_NAME_CHARS:
+        raise Refused(
+            {"batch": _("A batch name is at most %(n)d characters.") % {"n": MAX_BATCH_NAME_CHARS}},
+            code="too_long",
+        )
     shown, rows = fresh_codes(count, pepper)
-    await store(campaign, rows)
+    try:
+        async with in_transaction() as connection:
+            if name:
+                made = await InviteBatch.create(
+                    campaign_id=campaign.id,
+                    name=name,
+                    week=week_of(now or datetime.now(UTC)),
+                    using_db=connection,
+                )
+                for row in rows:
+                    row.batch_id = made.id  # type: ignore[attr-defined]
+            await store(campaign, rows, connection)
+    except IntegrityError:
+        raise Refused(
+            {"batch": _("This campaign already has a batch named %(name)s.") % {"name": name}},
+            status=409,
+            code="batch_exists",
+        ) from None
     return shown
 
 
-async def unused_count(campaign: Campaign) -> int:
-    return await InviteCode.filter(campaign_id=campaign.id).count()
+async def batches(campaign: Campaign) -> list[InviteBatch]:
+    """The campaign's named batches (name, week, revoked), newest first; no counts."""
+    return await InviteBatch.filter(campaign_id=campaign.id).order_by("-week", "name")
+
+
+async def revoke_code(campaign: Campaign, code: str, *, acting: Organiser, pepper: bytes) -> None:
+    """Make one code unusable. The same answer whether it was unused, used or never made."""
+    await team.require_team(campaign, acting)
+    try:
+        normalised = codes.normalise_invite_code(code)
+    except CodeFormatError:
+        raise Refused(
+            {
+                "code": _(
+                    "This is not an invite code: a code is 28 letters and digits, usually "
+                    "written in groups of four."
+                )
+            },
+            code="invalid_invite_code",
+        ) from None
+    await InviteCode.filter(
+        campaign_id=campaign.id, code_hash=invite_hash(normalised, pepper)
+    ).delete()
+
+
+async def revoke_batch(campaign: Campaign, name: str, *, acting: Organiser) -> InviteBatch:
+    """Make every code of a named batch unusable; the same answer whatever was used."""
+    await team.require_team(campaign, acting)
+    found = await InviteBatch.get_or_none(campaign_id=campaign.id, name=name.strip())
+    if found is None:
+        raise Refused(
+            {"batch": _("This campaign has no batch named %(name)s.") % {"name": name.strip()}},
+            status=404,
+            code="no_batch",
+        )
+    async with in_transaction() as connection:
+        await InviteBatch.filter(id=found.id).using_db(connection).update(revoked=True)
+        await InviteCode.filter(batch_id=found.id).using_db(connection).delete()
+    found.revoked = True
+    return found

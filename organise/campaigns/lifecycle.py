@@ -4,8 +4,12 @@ Every transition is a conditional update (`UPDATE ... WHERE state = <what we saw
 lifecycle event is written in the same transaction only when that update changed the row: any
 number of processes may tick at once, and each transition happens, and is logged, once.
 
-- deadline passed before the reveal -> `expired`: every pledge row and key, the server's share
-  and any handed-in shares are deleted; the number destroyed is kept for the public page;
+- deadline passed before the reveal -> `expired`: every pledge row and key, the server's share,
+  any handed-in shares and the gatekeeper shares still held on the server (for accounts, or
+  behind links not yet taken) are deleted; the number destroyed is kept for the public page (a
+  campaign its organisers stop takes this same path, `operations.stop`);
+- a pledge's own deadline passed (its signer kept an earlier deadline, `deadlines`) -> it is
+  destroyed, and the count and threshold recomputed;
 - cooling-off over -> reveal (server alone) or `awaiting_gate` (gatekeepers needed); a reveal
   waits while the team has nobody to seal it to, and until `reveal_not_before` (`team`);
 - awaiting the gate with enough shares (e.g. after a crash) -> reveal;
@@ -28,7 +32,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
-from organise.campaigns import gateshares, policy, receipts, retention, shredding, team
+from organise.campaigns import deadlines, gateshares, policy, receipts, retention, shredding, team
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -45,6 +49,7 @@ T = TypeVar("T")
 @dataclass
 class TickReport:
     expired: int = 0
+    lapsed: int = 0  # pledges destroyed at their own (earlier) deadline
     awaiting_gate: int = 0
     revealed: int = 0
     shredded: int = 0
@@ -58,13 +63,20 @@ class TickReport:
         return dict(self.__dict__)
 
 
-async def expire(campaign_id: UUID, *, keystore: Keystore, now: datetime) -> bool:
-    """Destroy every pledge of a campaign whose deadline passed before its reveal."""
+async def expire(
+    campaign_id: UUID, *, keystore: Keystore, now: datetime, stopped: bool = False
+) -> bool:
+    """Destroy every pledge of a campaign whose deadline passed before its reveal.
+
+    `stopped`: its organisers stop it early (`operations.stop`), whatever the deadline; the
+    same destruction, logged as `stopped`.
+    """
+    due = {} if stopped else {"deadline__lte": now}
     async with in_transaction() as connection:
         moved = (
-            await Campaign.filter(id=campaign_id, state__in=policy.ACTIVE, deadline__lte=now)
+            await Campaign.filter(id=campaign_id, state__in=policy.ACTIVE, **due)
             .using_db(connection)
-            .update(state=CampaignState.EXPIRED, keys_pending=True)
+            .update(state=CampaignState.EXPIRED, keys_pending=True, stopped=stopped)
         )
         if moved != 1:
             return False
@@ -76,7 +88,7 @@ async def expire(campaign_id: UUID, *, keystore: Keystore, now: datetime) -> boo
         )
         await LifecycleEvent.create(
             campaign_id=campaign_id,
-            kind=EventKind.EXPIRED,
+            kind=EventKind.STOPPED if stopped else EventKind.EXPIRED,
             at=now,
             count=destroyed,
             using_db=connection,
@@ -177,6 +189,13 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
     due = await Campaign.filter(state__in=policy.ACTIVE, deadline__lte=now)
     results = await _each(report, due, lambda c: expire(c.id, keystore=keystore, now=now))
     report.expired = sum(1 for done in results if done)
+
+    dropped = await _each(
+        report,
+        await deadlines.with_lapsed_pledges(now),
+        lambda c: deadlines.drop_lapsed(c.id, keystore=keystore, now=now),
+    )
+    report.lapsed = sum(dropped)
 
     cooled = await Campaign.filter(
         team.reveal_allowed_filter(now),

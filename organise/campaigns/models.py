@@ -57,6 +57,9 @@ class EventKind(StrEnum):
     EXPIRED = "expired"
     SHREDDED = "shredded"  # pledges left sealed after a reveal, destroyed at the deadline
     RELEASE_DESTROYED = "release_destroyed"  # revealed lists destroyed after their retention
+    STOPPED = "stopped"  # stopped early by its organisers: destroyed as at an expired deadline
+    DEADLINE_EXTENDED = "deadline_extended"  # the organisers moved the deadline later
+    LAPSED = "lapsed"  # pledges whose signers kept the earlier deadline, destroyed at it
 
 
 class Campaign(Model):
@@ -132,6 +135,14 @@ class Campaign(Model):
     # The revealed lists were destroyed at the end of `keep_revealed_days` (`retention`).
     release_destroyed = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Stopped early by its organisers (`operations.stop`): the state is `expired`, reached by
+    # the very path a passed deadline takes; this says who ended it, for the public page.
+    stopped = fields.BooleanField(default=False, db_default=False)
+    # The deadline before the organisers last extended it (`deadlines.extend_deadline`);
+    # pledges signed before keep their own deadline unless their signers opt in.
+    deadline_moved_from = fields.DatetimeField(null=True)
+    # Taken off the campaign lists by its team once finished; its pages stay where they were.
+    archived = fields.BooleanField(default=False, db_default=False)
 
     pledges: fields.ReverseRelation[Pledge]
     events: fields.ReverseRelation[LifecycleEvent]
@@ -152,6 +163,12 @@ class Pledge(Model):
     receipt_hash = fields.CharField(max_length=64, unique=True)
     week = fields.DateField()
     revealed = fields.BooleanField(default=False)
+    # The deadline its signer agreed to: the campaign's when they signed, or a later one they
+    # opted in to with their receipt. Unrevealed by then, the pledge is destroyed at it
+    # (`deadlines.drop_lapsed`). None only for rows from before this column, which the
+    # migration and every extension fill in with the campaign's deadline.
+    # Indexed: every tick looks for pledges past their own deadline.
+    deadline = fields.DatetimeField(null=True, db_index=True)
 
     class Meta:
         table = "campaign_pledge"
@@ -193,6 +210,25 @@ class ReleasedChunk(Model):
         unique_together = (("campaign", "audience", "position"),)
 
 
+class InviteBatch(Model):
+    """A named batch of invite codes, for the team to revoke together (`invites.revoke_batch`).
+
+    Its name never reaches a slip or a signer; it holds no count of its codes, used or not.
+    """
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "campaigns.Campaign", related_name="invite_batches", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    week = fields.DateField()  # the Monday of the week it was minted
+    revoked = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "campaign_invite_batch"
+        unique_together = (("campaign", "name"),)
+
+
 class InviteCode(Model):
     """An unused invite code (its keyed hash). Using it deletes the row: no code-to-pledge link."""
 
@@ -205,6 +241,10 @@ class InviteCode(Model):
     # db_default 3 (the largest depth): codes made before generations were stored, and any row
     # written without one, never give onward codes.
     generation = fields.SmallIntField(default=0, db_default=3)
+    # The organiser's batch it was minted in; None for onward codes and older codes.
+    batch: fields.ForeignKeyNullableRelation[InviteBatch] = fields.ForeignKeyField(
+        "campaigns.InviteBatch", related_name="codes", null=True, on_delete=fields.CASCADE
+    )
 
     class Meta:
         table = "campaign_invite"

@@ -6,6 +6,7 @@ included, gets the same 404 as for a campaign that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -13,11 +14,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from crypto.errors import EnvelopeError, StreamError
-from crypto.qr import share_qr_svg
+from crypto.qr import address_qr_svg, share_qr_svg
 from organise.campaigns import (
     csv_export,
+    deadlines,
     heldshares,
     invites,
+    operations,
     policy,
     release,
     retention,
@@ -26,9 +29,14 @@ from organise.campaigns import (
 )
 from organise.campaigns.fields import (
     CAMPAIGN_PAGE,
+    CONFIRM,
+    EDIT,
+    EXTEND,
     INVITES,
     MAX_BATCH,
+    MAX_BATCH_NAME_CHARS,
     OWNER_ASSIGNMENT,
+    REVOKE,
     SHARE_DELIVERY,
     TEAM_MEMBER,
 )
@@ -42,6 +50,7 @@ from organise.campaigns.models import (
 )
 from organise.campaigns.pages import campaign_or_404, form_page, no_campaign, page, paragraphs
 from organise.campaigns.setup import PAPER, ShareDelivery, create_campaign, spec_from_values
+from organise.fields import FieldTable
 from organise.i18n import _
 from organise.organisers import enrolment
 from organise.organisers.models import Organiser, Role
@@ -49,6 +58,7 @@ from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.web.access import organisers
+from organise.web.addresses import absolute_url, printed_urls
 from organise.web.forms import read_form
 from organise.weeks import week_of
 
@@ -94,7 +104,10 @@ async def _list_page(
     request: Request, *, refusal: Refused | None = None, message: str | None = None
 ) -> Response:
     organiser = request.state.organiser
-    campaigns = await team.campaigns_of(organiser)
+    everyone = await team.campaigns_of(organiser)
+    # Archived campaigns leave the main list; they stay reachable below it.
+    campaigns = [c for c in everyone if not c.archived]
+    archived = [c for c in everyone if c.archived]
     # Administrators see which campaigns have nobody to seal a reveal to (names and numbers
     # only: never their pages), so that one of them can assign a new owner.
     waiting = await team.waiting_for_owner() if organiser.role == Role.ADMIN else []
@@ -104,6 +117,7 @@ async def _list_page(
         {
             "campaigns": [(c, policy.state_label(c.state)) for c in campaigns],
             "waiting": [(c, policy.state_label(c.state)) for c in waiting],
+            "archived": archived,
             "message": message,
         },
         refusal,
@@ -201,7 +215,8 @@ async def create(request: Request) -> Response:
     campaign = created.campaign
     if created.holders or created.share_links:
         links = [
-            str(request.url_for("share_links:confirm", secret=secret))
+            # Sent on to each gatekeeper: the public address, whichever one made it.
+            printed_urls(request, "share_links:confirm", secret=secret)[0]
             for secret in created.share_links
         ]
         return page(
@@ -216,7 +231,7 @@ async def create(request: Request) -> Response:
         )
     if not created.gatekeeper_shares:
         return RedirectResponse(
-            request.url_for("campaign_organisers:detail", slug=campaign.slug), status_code=303
+            absolute_url(request, "campaign_organisers:detail", slug=campaign.slug), status_code=303
         )
     shares = [(words, share_qr_svg(words)) for words in created.gatekeeper_shares]
     return page(
@@ -231,7 +246,11 @@ async def create(request: Request) -> Response:
 
 
 async def _detail_page(
-    request: Request, campaign: Campaign, *, refusal: Refused | None = None
+    request: Request,
+    campaign: Campaign,
+    *,
+    refusal: Refused | None = None,
+    message: str | None = None,
 ) -> Response:
     events = await LifecycleEvent.filter(campaign_id=campaign.id).order_by("at", "kind")
     return form_page(
@@ -240,11 +259,10 @@ async def _detail_page(
         {
             "campaign": campaign,
             "demand": paragraphs(campaign.demand),
-            "state_label": policy.state_label(campaign.state),
+            "state_label": policy.campaign_state_label(campaign),
             "progress": policy.progress(campaign),
             "gate_description": policy.gate_description(policy.gate_policy(campaign)),
             "audience_description": policy.audience_description(campaign.audience),
-            "unused_invites": await invites.unused_count(campaign),
             "chain_risk": policy.campaign_chain_risk(campaign),
             "release_ends": retention.ends_at(campaign),
             # Event times to the week only: a threshold event's exact time is the time of the
@@ -263,6 +281,13 @@ async def _detail_page(
             "members": await team.members(campaign),
             "is_owner": campaign.owner_id == request.state.organiser.id,  # type: ignore[attr-defined]
             "reveal_not_before": campaign.reveal_not_before,
+            "message": message,
+            # What the team may still do (`operations`, `deadlines`, `invites`).
+            "batches": await invites.batches(campaign),
+            "max_batch_name": MAX_BATCH_NAME_CHARS,
+            "editable": await operations.editable(campaign),
+            "active": campaign.state in policy.ACTIVE,
+            "finished": campaign.state in operations.FINISHED,
         },
         refusal,
     )
@@ -284,7 +309,7 @@ async def _change_team(request: Request, change: str) -> Response:
     except Refused as refusal:
         return await _detail_page(request, campaign, refusal=refusal)
     return RedirectResponse(
-        request.url_for("campaign_organisers:detail", slug=campaign.slug), status_code=303
+        absolute_url(request, "campaign_organisers:detail", slug=campaign.slug), status_code=303
     )
 
 
@@ -301,8 +326,16 @@ async def remove_member(request: Request) -> Response:
 @organisers(*MANAGERS)
 async def make_invites(request: Request) -> Response:
     campaign = await team_campaign_or_404(request)
-    wanted = INVITES.read_form(await read_form(request))
-    codes = await invites.generate(campaign, wanted["count"], pepper=runtime(request).code_pepper)
+    try:
+        wanted = INVITES.read_form(await read_form(request))
+        codes = await invites.generate(
+            campaign,
+            wanted["count"],
+            pepper=runtime(request).code_pepper,
+            batch=wanted["batch"] or "",
+        )
+    except Refused as refusal:
+        return await _detail_page(request, campaign, refusal=refusal)
     if wanted["format"] == "csv":
         body = "invite_code\r\n" + "".join(f"{csv_export.neutralise(c)}\r\n" for c in codes)
         return Response(
@@ -310,14 +343,142 @@ async def make_invites(request: Request) -> Response:
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="{campaign.slug}-invites.csv"'},
         )
+    # The slip's QR code holds the campaign's public address only, never a code: a phone's
+    # camera would open it in its default browser and keep it in its history and sync. The
+    # onion address, when there is one, is the one the QR code holds (Tor Browser reads it).
+    addresses = printed_urls(request, "campaigns:campaign", slug=campaign.slug)
     return page(
         request,
         "organisers/invites.html",
         {
             "campaign": campaign,
             "codes": codes,
-            "sign_url": str(request.url_for("campaigns:sign_form", slug=campaign.slug)),
+            "addresses": addresses,
+            "address_qr": address_qr_svg(addresses[-1]),
         },
+    )
+
+
+Operation = Callable[[Campaign, dict[str, Any]], Awaitable[str]]
+
+
+async def _operate(
+    request: Request, table: FieldTable, consequence: str, work: Operation
+) -> Response:
+    """Read the form, insist on its confirmation box (whose label names the consequence), do the
+    work and show the campaign's page again with what happened, or with what was refused."""
+    campaign = await team_campaign_or_404(request)
+    try:
+        values = table.read_form(await read_form(request))
+        if not values["confirm"]:
+            raise Refused({"confirm": consequence}, code="not_confirmed")
+        said = await work(campaign, values)
+    except Refused as refusal:
+        return await _detail_page(request, campaign, refusal=refusal)
+    return await _detail_page(request, await Campaign.get(id=campaign.id), message=said)
+
+
+@organisers(*MANAGERS)
+async def revoke(request: Request) -> Response:
+    acting = request.state.organiser
+
+    async def work(campaign: Campaign, values: dict[str, Any]) -> str:
+        if values["batch"]:
+            found = await invites.revoke_batch(campaign, values["batch"], acting=acting)
+            return _("Batch %(name)s is revoked: none of its codes can be used to sign now.") % {
+                "name": found.name
+            }
+        if not values["code"]:
+            raise Refused({"code": _("Type the code to revoke, or choose a batch.")})
+        await invites.revoke_code(
+            campaign, values["code"], acting=acting, pepper=runtime(request).code_pepper
+        )
+        return _("Done: if this code belonged to this campaign, nobody can sign with it now.")
+
+    return await _operate(
+        request,
+        REVOKE,
+        _("Tick the box to confirm: whoever holds these codes will no longer be able to sign."),
+        work,
+    )
+
+
+@organisers(*MANAGERS)
+async def stop(request: Request) -> Response:
+    async def work(campaign: Campaign, values: dict[str, Any]) -> str:
+        stopped = await operations.stop(
+            campaign, acting=request.state.organiser, keystore=runtime(request).keystore
+        )
+        return _("The campaign is stopped: %(n)d pledges were destroyed unread.") % {
+            "n": stopped.destroyed_count
+        }
+
+    return await _operate(
+        request,
+        CONFIRM,
+        _(
+            "Tick the box to confirm: every pledge is destroyed unread, for good, and the "
+            "campaign ends."
+        ),
+        work,
+    )
+
+
+@organisers(*MANAGERS)
+async def extend(request: Request) -> Response:
+    async def work(campaign: Campaign, values: dict[str, Any]) -> str:
+        moved = await deadlines.extend_deadline(
+            campaign, values["deadline"], acting=request.state.organiser
+        )
+        return _(
+            "The deadline is now %(new)s. Pledges signed before keep %(old)s unless their "
+            "signers choose the new one with their receipt."
+        ) % {
+            "new": f"{moved.deadline:%Y-%m-%d %H:%M} UTC",
+            "old": f"{campaign.deadline:%Y-%m-%d %H:%M} UTC",
+        }
+
+    return await _operate(
+        request,
+        EXTEND,
+        _(
+            "Tick the box to confirm: pledges signed so far keep their deadline unless their "
+            "signers opt in, and are destroyed at it."
+        ),
+        work,
+    )
+
+
+@organisers(*MANAGERS)
+async def edit(request: Request) -> Response:
+    async def work(campaign: Campaign, values: dict[str, Any]) -> str:
+        await operations.edit_wording(
+            campaign,
+            title=values["title"],
+            demand=values["demand"],
+            acting=request.state.organiser,
+        )
+        return _("Saved: the public page shows the new wording.")
+
+    return await _operate(
+        request,
+        EDIT,
+        _("Tick the box to confirm: the public page and the signing form change."),
+        work,
+    )
+
+
+@organisers(*MANAGERS)
+async def archive(request: Request) -> Response:
+    async def work(campaign: Campaign, values: dict[str, Any]) -> str:
+        await operations.archive(campaign, acting=request.state.organiser)
+        return _("Archived: the campaign is off the campaign lists; its pages stay.")
+
+    return await _operate(
+        request,
+        CONFIRM,
+        _("Tick the box to confirm: the campaign leaves the campaign lists."),
+        work,
     )
 
 
@@ -387,6 +548,11 @@ routes = [
     Route("/owners", assign_owner, methods=["POST"], name="assign_owner"),
     Route("/{slug}", detail, methods=["GET"], name="detail"),
     Route("/{slug}/invites", make_invites, methods=["POST"], name="invites"),
+    Route("/{slug}/revoke", revoke, methods=["POST"], name="revoke"),
+    Route("/{slug}/stop", stop, methods=["POST"], name="stop"),
+    Route("/{slug}/extend", extend, methods=["POST"], name="extend"),
+    Route("/{slug}/edit", edit, methods=["POST"], name="edit"),
+    Route("/{slug}/archive", archive, methods=["POST"], name="archive"),
     Route("/{slug}/team/add", add_member, methods=["POST"], name="team_add"),
     Route("/{slug}/team/remove", remove_member, methods=["POST"], name="team_remove"),
     Route("/{slug}/pledges", pledges, methods=["GET"], name="pledges"),

@@ -13,8 +13,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from organise.campaigns import gatekeeping, policy, receipts, release, signing, ticker
-from organise.campaigns.fields import PLEDGE, RECEIPT, SLUG_PATTERN
+from organise.campaigns import (
+    deadlines,
+    gatekeeping,
+    policy,
+    receipts,
+    release,
+    signing,
+    team,
+    ticker,
+)
+from organise.campaigns.fields import CONFIRM, PLEDGE, RECEIPT, SLUG_PATTERN
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
 from organise.i18n import _
 from organise.refusal import Refused
@@ -30,7 +39,7 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
 
 def no_campaign() -> Refused:
     """The one answer for a campaign that does not exist, or that this person may not see."""
-    return Refused(_("There is no campaign at this address."), status=404, code="no_campaign")
+    return team.not_found()
 
 
 async def campaign_or_404(slug: str) -> Campaign:
@@ -56,7 +65,7 @@ async def campaign_context(request: Request, campaign: Campaign) -> dict[str, An
         "campaign": campaign,
         "demand": paragraphs(campaign.demand),
         "progress": policy.progress(campaign),
-        "state_label": policy.state_label(campaign.state),
+        "state_label": policy.campaign_state_label(campaign),
         "gate_description": gate_description(campaign),
         "needs_gatekeepers": policy.gatekeeper_shares_needed(gate) > 0,
         "audience_description": policy.audience_description(campaign.audience),
@@ -78,7 +87,9 @@ async def index(request: Request) -> Response:
         "deadline", "slug"
     )
     ended = (
-        await Campaign.filter(state__in=(CampaignState.REVEALED, CampaignState.EXPIRED))
+        await Campaign.filter(
+            state__in=(CampaignState.REVEALED, CampaignState.EXPIRED), archived=False
+        )
         .order_by("-deadline", "slug")
         .limit(50)
     )
@@ -87,7 +98,7 @@ async def index(request: Request) -> Response:
         "index.html",
         {
             "active": [(c, policy.progress(c), policy.state_label(c.state)) for c in active],
-            "ended": [(c, policy.state_label(c.state)) for c in ended],
+            "ended": [(c, policy.campaign_state_label(c)) for c in ended],
         },
     )
 
@@ -169,12 +180,40 @@ async def status(request: Request) -> Response:
         result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     except Refused as refusal:
         return form_page(request, "status.html", {"result": None}, refusal)
+    return _status_page(request, result)
+
+
+def _status_page(request: Request, result: receipts.PledgeStatus, **more: Any) -> Response:
     context = {
         "result": result,
         "progress": policy.progress(result.campaign),
         "state_label": policy.state_label(result.campaign.state),
+        **more,
     }
     return form_page(request, "status.html", context)
+
+
+@public
+async def keep_deadline(request: Request) -> Response:
+    """The signer opts in to the campaign's extended deadline (`deadlines.opt_in`)."""
+    form = await read_form(request)
+    served = runtime(request)
+    try:
+        if not CONFIRM.read_form(form)["confirm"]:
+            raise Refused(
+                {
+                    "confirm": _(
+                        "Tick the box to confirm that your pledge should count until the new "
+                        "deadline."
+                    )
+                }
+            )
+        receipt = RECEIPT.read_form(form)["receipt"]
+        await deadlines.opt_in(receipt, pepper=served.code_pepper)
+        result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
+    except Refused as refusal:
+        return form_page(request, "status.html", {"result": None}, refusal)
+    return _status_page(request, result, deadline_kept=True)
 
 
 @public
@@ -200,11 +239,25 @@ async def withdraw(request: Request) -> Response:
     return form_page(request, "withdraw.html", {"result": campaign})
 
 
+async def _gate_page(
+    request: Request,
+    campaign: Campaign,
+    outcome: gatekeeping.ShareOutcome | None = None,
+    refusal: Refused | None = None,
+) -> Response:
+    context = {
+        **await campaign_context(request, campaign),
+        "outcome": outcome,
+        "outcome_message": gatekeeping.outcome_message(outcome) if outcome else None,
+        # Said whenever the reveal waits for the organisers' team, never "the gate is opening".
+        "reveal_hold": await gatekeeping.hold_notice(campaign, runtime(request).clock()),
+    }
+    return form_page(request, "gate.html", context, refusal)
+
+
 @public
 async def gate_form(request: Request) -> Response:
-    campaign = await campaign_or_404(request.path_params["slug"])
-    context = await campaign_context(request, campaign)
-    return form_page(request, "gate.html", {**context, "outcome": None})
+    return await _gate_page(request, await campaign_or_404(request.path_params["slug"]))
 
 
 @public
@@ -220,11 +273,8 @@ async def gate_submit(request: Request) -> Response:
             pepper=served.code_pepper,
         )
     except Refused as refusal:
-        context = await campaign_context(request, campaign)
-        return form_page(request, "gate.html", {**context, "outcome": None}, refusal)
-    campaign = await Campaign.get(id=campaign.id)
-    context = await campaign_context(request, campaign)
-    return form_page(request, "gate.html", {**context, "outcome": outcome})
+        return await _gate_page(request, campaign, refusal=refusal)
+    return await _gate_page(request, await Campaign.get(id=campaign.id), outcome)
 
 
 routes = [
@@ -241,5 +291,6 @@ pledge_routes = [
     Route("/status", status_form, methods=["GET"], name="status_form"),
     Route("/status", status, methods=["POST"], name="status"),
     Route("/withdraw", withdraw_form, methods=["GET"], name="withdraw_form"),
+    Route("/deadline", keep_deadline, methods=["POST"], name="deadline"),
     Route("/withdraw", withdraw, methods=["POST"], name="withdraw"),
 ]

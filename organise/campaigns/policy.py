@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from crypto.gate import GatePolicy
 from organise.campaigns.models import (
@@ -27,11 +28,14 @@ DEFAULT_INVITE_DEPTH = 1
 MIN_KEEP_REVEALED_DAYS = 1
 MAX_KEEP_REVEALED_DAYS = 365
 DEFAULT_KEEP_REVEALED_DAYS = 30
+MAX_DEADLINE_AHEAD = timedelta(days=3 * 366)
 
 # States in which a worker may sign, or withdraw an unrevealed pledge.
 SIGNABLE = (CampaignState.OPEN, CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE)
 WITHDRAWABLE = (*SIGNABLE, CampaignState.REVEALED)
 ACTIVE = SIGNABLE
+# Over for good: no gate will open again, so no gatekeeper share is needed any more.
+ENDED = (CampaignState.REVEALED, CampaignState.EXPIRED)
 
 
 def gate_policy(campaign: Campaign) -> GatePolicy:
@@ -277,6 +281,29 @@ def state_label(state: CampaignState) -> str:
     return labels[state]
 
 
+def share_no_longer_needed(state: CampaignState) -> str:
+    """Told to a gatekeeper whose campaign is over (`ENDED`): their share left the server."""
+    if state == CampaignState.REVEALED:
+        why = _("This campaign is over: its pledges have been revealed, so no share is needed.")
+    else:
+        why = _("This campaign is over: it expired, and its pledges were destroyed unread.")
+    return (
+        why
+        + " "
+        + _(
+            "The share the server held for you was deleted from it; there is nothing to do. If you "
+            "kept a copy, destroy it."
+        )
+    )
+
+
+def campaign_state_label(campaign: Campaign) -> str:
+    """The state in words, saying who ended a campaign its organisers stopped."""
+    if campaign.stopped and campaign.state == CampaignState.EXPIRED:
+        return _("stopped by its organisers: every pledge was destroyed unread")
+    return state_label(campaign.state)
+
+
 def event_label(kind: EventKind) -> str:
     labels = {
         EventKind.CREATED: _("created"),
@@ -286,5 +313,10 @@ def event_label(kind: EventKind) -> str:
         EventKind.EXPIRED: _("expired: pledges destroyed unread"),
         EventKind.SHREDDED: _("deadline: pledges left sealed were destroyed"),
         EventKind.RELEASE_DESTROYED: _("retention over: the revealed lists were destroyed"),
+        EventKind.STOPPED: _("stopped by its organisers: pledges destroyed unread"),
+        EventKind.DEADLINE_EXTENDED: _("deadline extended"),
+        EventKind.LAPSED: _(
+            "pledges whose signers kept the earlier deadline were destroyed unread at it"
+        ),
     }
     return labels[kind]

@@ -12,13 +12,11 @@ from tortoise.transactions import in_transaction
 from crypto import codes
 from crypto.errors import CodeFormatError
 from crypto.keystore import Keystore
-from organise.campaigns import clock, counting, keys, policy, release
+from organise.campaigns import counting, keys, policy, release
 from organise.campaigns.models import (
     Audience,
     Campaign,
     CampaignState,
-    EventKind,
-    LifecycleEvent,
     Pledge,
     WithdrawnKey,
 )
@@ -39,6 +37,9 @@ class PledgeStatus:
     cosigners: list[dict[str, str]] | None
     # The revealed lists were destroyed at the end of the campaign's retention period.
     list_destroyed: bool = False
+    # The deadline this pledge's signer agreed to, when it is earlier than the campaign's
+    # (the campaign's was extended and they have not opted in to it: `deadlines`).
+    own_deadline: datetime | None = None
 
 
 def _receipt_hash(receipt: str, pepper: bytes) -> str:
@@ -84,9 +85,10 @@ async def status(receipt: str, *, keystore: Keystore, pepper: bytes) -> PledgeSt
         if campaign.audience in (Audience.COSIGNERS, Audience.PUBLIC):
             cosigners = await release.cosigners(campaign, keystore=keystore)
         return PledgeStatus(campaign, "revealed", cosigners)
+    earlier = pledge.deadline if pledge.deadline and pledge.deadline < campaign.deadline else None
     if campaign.state == CampaignState.REVEALED:
-        return PledgeStatus(campaign, "not_revealed", None)
-    return PledgeStatus(campaign, "sealed", None)
+        return PledgeStatus(campaign, "not_revealed", None, own_deadline=earlier)
+    return PledgeStatus(campaign, "sealed", None, own_deadline=earlier)
 
 
 async def withdraw(
@@ -102,7 +104,6 @@ async def withdraw(
             status=409,
             code="already_revealed",
         )
-    threshold_lost = False
     async with in_transaction() as connection:
         # Locks the campaign row: a reveal cannot start while this withdrawal is under way,
         # and one that has started makes this update match nothing.
@@ -125,23 +126,9 @@ async def withdraw(
                 code="already_gone",
             )
         current = await Campaign.filter(id=campaign.id).using_db(connection).get()
-        if current.state in (CampaignState.COOLING_OFF, CampaignState.AWAITING_GATE):
-            _cutoff, size = await counting.revealable(campaign.id, connection)
-            if size < current.threshold:
-                moved = (
-                    await Campaign.filter(id=campaign.id, state=current.state)
-                    .using_db(connection)
-                    .update(state=CampaignState.OPEN, cooling_off_ends_at=None)
-                )
-                if moved == 1:
-                    threshold_lost = True
-                    await LifecycleEvent.create(
-                        campaign_id=campaign.id,
-                        kind=EventKind.THRESHOLD_LOST,
-                        at=clock.week_start(now),  # caused by this withdrawal: the week only
-                        using_db=connection,
-                    )
-                    current.state = CampaignState.OPEN
+        threshold_lost = await counting.fall_back_if_below(current, now, connection)
+        if threshold_lost:
+            current.state = CampaignState.OPEN
         # The key is deleted only once the pledge row is gone for good (after the commit): a
         # failed commit must not leave a counted pledge without its key. The marker row makes
         # the next tick finish the job if this process dies before deleting it.

@@ -24,24 +24,33 @@ organisers, `crypto.atrest` for the others); `crypto.streams.is_head` tells the 
 their first byte, and both are authenticated, so neither can be read as the other. Organisers'
 heads stored before wrapping (first byte 0x21) still open with a private key alone, until their
 retention ends.
+
+When a recipient's account gets a new key pair (`organisers.rekeying`), the organisers' copy of
+every release still readable is addressed to the new key in place of the old one
+(`reseal_for_new_key`), in whichever of the three forms it is stored.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import nacl.public
+from tortoise.transactions import in_transaction
 
 from crypto import atrest, sealing, streams
 from crypto.errors import EnvelopeError, StreamError
 from crypto.keystore import Keystore
 from organise.campaigns import keys
 from organise.campaigns.models import Audience, Campaign, ReleasedChunk
+from organise.db import column_values
 from organise.i18n import _
 from organise.refusal import Refused
+
+log = logging.getLogger("organise.campaigns")
 
 RECORD_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "list_publicly")
 COSIGNER_FIELDS = ("name", "contact", "team", "message")
@@ -334,3 +343,89 @@ async def public_names(campaign: Campaign, *, keystore: Keystore) -> list[str]:
     return await _server_read(
         campaign, Audience.PUBLIC, campaign.released_to_public, public_context(campaign), key
     )
+
+
+async def _reseal_stream(
+    campaign: Campaign,
+    head: bytes,
+    old_key: nacl.public.PrivateKey,
+    new_public_key: bytes,
+) -> bytes:
+    """Seal every stored chunk of the organisers' stream again for its new head; the new head.
+
+    One chunk at a time, each checked as it is read: an altered stream raises StreamError."""
+    reader, writer = streams.reseal_to_new_key(
+        head, old_key, new_public_key, context=organisers_context(campaign)
+    )
+    position = 0
+    async for data in _chunk_data(campaign, Audience.ORGANISERS):
+        sealed = writer.push(reader.pull(data), final=reader.finished)
+        await ReleasedChunk.filter(
+            campaign_id=campaign.id, audience=Audience.ORGANISERS, position=position
+        ).update(data=sealed)
+        position += 1
+    reader.check_finished()
+    return writer.head
+
+
+def _addressed_to(head_or_blob: bytes, key: nacl.public.PrivateKey) -> bool:
+    offset = 1  # after the kind or version byte, in both forms
+    entries, _end = sealing.parse_recipient_entries(head_or_blob, offset)
+    return sealing.fingerprint(key.public_key.encode()) in {fp for fp, _sealed in entries}
+
+
+async def _reseal_release(
+    campaign: Campaign,
+    old_key: nacl.public.PrivateKey,
+    new_public_key: bytes,
+    keystore: Keystore,
+) -> bool:
+    stored = campaign.released_to_organisers
+    if stored is None or campaign.release_destroyed:
+        return False
+    stored = bytes(stored)
+    if streams.is_wrapped_head(stored):
+        release_key = await release_key_of(campaign, keystore)
+        if release_key is None:  # retention over: nobody can read it any more
+            return False
+        context = organisers_head_context(campaign)
+        head = streams.unwrap_head(stored, release_key, context=context)
+        if not _addressed_to(head, old_key):
+            return False
+        new_head = await _reseal_stream(campaign, head, old_key, new_public_key)
+        fresh = streams.wrap_head(new_head, release_key, context=context)
+    elif streams.is_head(stored):  # stored before wrapping
+        if not _addressed_to(stored, old_key):
+            return False
+        fresh = await _reseal_stream(campaign, stored, old_key, new_public_key)
+    else:  # one whole blob, stored before streaming
+        if not _addressed_to(stored, old_key):
+            return False
+        fresh = sealing.reseal_to_new_key(
+            stored, old_key, new_public_key, context=organisers_context(campaign)
+        )
+    await Campaign.filter(id=campaign.id).update(released_to_organisers=fresh)
+    return True
+
+
+async def reseal_for_new_key(
+    old_key: nacl.public.PrivateKey, new_public_key: bytes, keystore: Keystore
+) -> int:
+    """Address the organisers' copy of every release sealed to `old_key` to `new_public_key`.
+
+    For an account that gets a new key pair: call it inside the transaction that stores the new
+    key, before the old one is dropped. The other recipients keep reading as before; the old key
+    opens none of them any more. Each campaign row is locked first, so the retention cannot
+    destroy a list while it is being sealed again. A list that is stored altered is left as it
+    was (nobody can read it whole anyway). Returns how many were sealed again.
+    """
+    readable = Campaign.filter(released_to_organisers__isnull=False, release_destroyed=False)
+    resealed = 0
+    for campaign_id in await column_values(readable, "id"):
+        campaign = await Campaign.select_for_update().get(id=campaign_id)
+        try:
+            async with in_transaction():  # a savepoint: an altered list leaves no half-written copy
+                resealed += await _reseal_release(campaign, old_key, new_public_key, keystore)
+        except EnvelopeError:  # StreamError included
+            log.warning("re-key: a revealed list stored altered was left as it was")
+    return resealed

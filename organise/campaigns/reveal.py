@@ -172,6 +172,7 @@ async def _open_revealed_set(
     expected: int,
     private_key: nacl.public.PrivateKey,
     keystore: Keystore,
+    now: datetime,
 ) -> tuple[list[Opened], list[UUID]]:
     """Open the revealed set chunk by chunk, in pledge-id order (random, not arrival order).
 
@@ -180,8 +181,12 @@ async def _open_revealed_set(
     exactly the set counted before. The next chunk is read from the database while the previous
     one is opened in a worker thread.
     """
+    # Pledges past their own deadline at the claim are not part of it (`counting`).
     unrevealed = Pledge.filter(
-        campaign_id=campaign.id, revealed=False, personal_threshold__lte=cutoff
+        counting.within_deadline(now),
+        campaign_id=campaign.id,
+        revealed=False,
+        personal_threshold__lte=cutoff,
     ).order_by("id")
 
     async def fetch(after: UUID | None) -> list[Row]:
@@ -227,6 +232,7 @@ async def _mark_revealed(
     opened_ids: list[UUID],
     unopened: list[UUID],
     connection: BaseDBAsyncClient,
+    now: datetime,
 ) -> None:
     """Mark the revealed set revealed and empty its envelopes, in the reveal's transaction.
 
@@ -235,7 +241,10 @@ async def _mark_revealed(
     """
     if len(unopened) <= _CHUNK:
         query = Pledge.filter(
-            campaign_id=campaign_id, revealed=False, personal_threshold__lte=cutoff
+            counting.within_deadline(now),
+            campaign_id=campaign_id,
+            revealed=False,
+            personal_threshold__lte=cutoff,
         )
         if unopened:
             query = query.exclude(id__in=unopened)
@@ -266,12 +275,12 @@ async def _reveal_claimed(
     if private_key is None:
         await _release_claim(campaign_id, from_state, now)
         return False
-    cutoff, size = await counting.revealable(campaign_id)
+    cutoff, size = await counting.revealable(campaign_id, now)
     if cutoff is None or size < campaign.threshold:
         del private_key
         await _back_to_open(campaign_id, keystore, now)
         return False
-    opened, unopened = await _open_revealed_set(campaign, cutoff, size, private_key, keystore)
+    opened, unopened = await _open_revealed_set(campaign, cutoff, size, private_key, keystore, now)
     del private_key  # the campaign key existed only for the loop above
     # Only what was actually opened counts: the revealed set is chosen again over the opened
     # records, so nobody is revealed in a set smaller than the threshold or their own.
@@ -332,7 +341,7 @@ async def _reveal_claimed(
         )
         if moved != 1:
             raise RuntimeError("the reveal claim was released before the reveal finished")
-        await _mark_revealed(campaign_id, final_cutoff, opened_ids, unopened, connection)
+        await _mark_revealed(campaign_id, final_cutoff, opened_ids, unopened, connection, now)
         await LifecycleEvent.create(
             campaign_id=campaign_id,
             kind=EventKind.REVEALED,

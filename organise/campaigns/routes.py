@@ -78,6 +78,10 @@ schemas: dict[str, Any] = {
             # Set once an administrator assigned a new owner (see docs/campaigns.md, "Teams").
             "owner_assigned_week": {"type": "string", "format": "date"},
             "reveal_not_before": {"type": "string"},
+            # Stopped early by its organisers (the state is then "expired").
+            "stopped": {"type": "boolean"},
+            # The deadline before the organisers last extended it.
+            "deadline_moved_from": {"type": "string"},
         },
     },
     PLEDGE.name: PLEDGE.schema(),
@@ -102,6 +106,16 @@ schemas: dict[str, Any] = {
             "reveal_not_before": {"type": "string"},
             # The revealed lists were destroyed after the campaign's retention period.
             "list_destroyed": {"type": "boolean"},
+            # The pledge's own deadline, when earlier than the campaign's (extended) one.
+            "own_deadline": {"type": "string"},
+        },
+    },
+    "DeadlineKept": {
+        "type": "object",
+        "required": ["campaign", "deadline"],
+        "properties": {
+            "campaign": {"type": "string"},
+            "deadline": {"type": "string"},
         },
     },
     "Withdrawn": {

@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -29,7 +29,6 @@ from organise.i18n import _
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
 
-MAX_DEADLINE_AHEAD = timedelta(days=3 * 366)
 SERVER_ALONE = GatePolicy("server")
 
 
@@ -140,7 +139,7 @@ def check_spec(spec: CampaignSpec, *, now: datetime | None = None) -> CampaignSp
         raise _deadline_problem(_("The deadline needs a time zone."))
     if spec.deadline <= now:
         raise _deadline_problem(_("The deadline must be in the future."))
-    if spec.deadline > now + MAX_DEADLINE_AHEAD:
+    if spec.deadline > now + policy.MAX_DEADLINE_AHEAD:
         raise _deadline_problem(_("The deadline can be at most three years ahead."))
     risk = policy.chain_risk(
         invite_mode=spec.invite_mode,

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from crypto.qr import share_qr_svg
-from organise.campaigns import policy, sharelinks
+from organise.campaigns import gatekeeping, policy, sharelinks
 from organise.campaigns.pages import page
 from organise.refusal import Refused
 from organise.runtime import runtime
@@ -34,7 +34,13 @@ async def confirm(request: Request) -> Response:
     return page(
         request,
         "share_link.html",
-        {"step": "confirm", "secret": secret, "campaign": link.campaign, "error": None},
+        {
+            "step": "confirm",
+            "secret": secret,
+            "campaign": link.campaign,
+            "reveal_hold": await gatekeeping.hold_notice(link.campaign, runtime(request).clock()),
+            "error": None,
+        },
     )
 
 
@@ -59,6 +65,7 @@ async def show(request: Request) -> Response:
             "shown_before": shown.shown_before,
             "number": shown.link.number,
             "gate_description": policy.gate_description(policy.gate_policy(campaign)),
+            "reveal_hold": await gatekeeping.hold_notice(campaign, served.clock()),
             "error": None,
         },
     )

@@ -28,7 +28,8 @@ from datetime import date, datetime
 
 from crypto import atrest, codes
 from crypto.errors import EnvelopeError
-from organise.campaigns.models import ShareLink
+from organise.campaigns import policy
+from organise.campaigns.models import Campaign, ShareLink
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.weeks import week_of
@@ -93,6 +94,10 @@ def _taken(week: date) -> Refused:
     )
 
 
+def _over(campaign: Campaign) -> Refused:
+    return Refused(policy.share_no_longer_needed(campaign.state), status=410, code="campaign_over")
+
+
 async def find(secret: str, pepper: bytes) -> ShareLink:
     """The link's row, refused if unknown or already taken (nothing about the share shown)."""
     if not _SECRET_PATTERN.fullmatch(secret):
@@ -104,7 +109,9 @@ async def find(secret: str, pepper: bytes) -> ShareLink:
         raise _unknown()
     if row.taken_week is not None:
         raise _taken(row.taken_week)
-    if row.encrypted_share is None:  # emptied with its campaign (revealed or expired)
+    if row.campaign.state in policy.ENDED:  # its share was emptied with the campaign
+        raise _over(row.campaign)
+    if row.encrypted_share is None:
         raise _unknown()
     return row
 
@@ -148,15 +155,15 @@ async def confirm_taken(secret: str, pepper: bytes, now: datetime) -> ShareLink:
     return row
 
 
+def _status(row: ShareLink) -> str:
+    if row.taken_week is not None:
+        return "taken"
+    if row.encrypted_share is None:
+        return "deleted"  # emptied when the campaign ended
+    return "shown" if row.first_shown_week is not None else "waiting"
+
+
 async def status_of(campaign_id: uuid.UUID) -> list[tuple[int, str]]:
-    """(link number, "waiting" | "shown" | "taken") for the organisers' page."""
+    """(link number, "waiting" | "shown" | "taken" | "deleted") for the organisers' page."""
     rows = await ShareLink.filter(campaign_id=campaign_id).order_by("number")
-    return [
-        (
-            row.number,
-            "taken"
-            if row.taken_week is not None
-            else ("shown" if row.first_shown_week is not None else "waiting"),
-        )
-        for row in rows
-    ]
+    return [(row.number, _status(row)) for row in rows]

@@ -1,7 +1,8 @@
 """What a closed campaign must no longer hold, deleted after the transition has been committed.
 
 Transitions (reveal, expiry, shredding) commit to the database first with `keys_pending` set,
-then delete keys and unused invite codes here and clear the flag. If the process dies in
+then delete keys, unused invite codes and the gatekeeper shares still held on the server here,
+and clear the flag. If the process dies in
 between, the next tick finds the flag and finishes the job; every step is idempotent.
 
 Invite codes go here rather than in the transition's transaction for a second reason: signing
@@ -14,19 +15,28 @@ from __future__ import annotations
 from uuid import UUID
 
 from crypto.keystore import Keystore
-from organise.campaigns import keys
-from organise.campaigns.models import Campaign, CampaignState, InviteCode, Pledge
+from organise.campaigns import keys, policy
+from organise.campaigns.models import (
+    Campaign,
+    CampaignState,
+    HeldShare,
+    InviteCode,
+    Pledge,
+    ShareLink,
+)
 from organise.db import column_values
 
 
 async def clear_leftovers(campaign_id: UUID, keystore: Keystore) -> bool:
-    """Delete the keys and codes a revealed, expired or shredded campaign must no longer hold."""
+    """Delete the keys, codes and shares a revealed, expired or shredded campaign must no longer
+    hold."""
     campaign = await Campaign.get_or_none(id=campaign_id)
     if campaign is None:
         return False
-    if campaign.state in (CampaignState.REVEALED, CampaignState.EXPIRED):
+    if campaign.state in policy.ENDED:
         # The campaign accepts no more pledges: unused codes have nothing left to open.
         await InviteCode.filter(campaign_id=campaign.id).delete()
+        await destroy_held_shares(campaign.id)
     if campaign.state == CampaignState.EXPIRED or campaign.shredded:
         await keys.delete_prefix(keystore, keys.pledge_prefix(campaign.id))
     elif campaign.state == CampaignState.REVEALED and not await Pledge.exists(
@@ -54,3 +64,19 @@ async def clear_leftovers(campaign_id: UUID, keystore: Keystore) -> bool:
         id=campaign.id, state=campaign.state, shredded=campaign.shredded, keys_pending=True
     ).update(keys_pending=False)
     return cleared == 1
+
+
+async def destroy_held_shares(campaign_id: UUID) -> None:
+    """Empty the gatekeeper shares the server still holds for an ended campaign.
+
+    Shares sealed to gatekeeper accounts and not handed in, and shares behind one-time links not
+    yet taken: no gate opens again, so they could only help someone rebuild the campaign key
+    (in the "any K of N" mode, K gatekeepers' shares do, without the server's). The rows stay,
+    so a gatekeeper's page and link say the campaign is over rather than nothing.
+    """
+    await HeldShare.filter(campaign_id=campaign_id, sealed_share__isnull=False).update(
+        sealed_share=None
+    )
+    await ShareLink.filter(campaign_id=campaign_id, encrypted_share__isnull=False).update(
+        encrypted_share=None
+    )

@@ -299,6 +299,7 @@ async def _commit(
             personal_threshold=personal,
             receipt_hash=receipt_hash,
             week=week_of(now),
+            deadline=campaign.deadline,  # the deadline this signer agreed to
             using_db=connection,
         )
         await invites.store(campaign, onward_rows, connection)
@@ -307,7 +308,7 @@ async def _commit(
             raise closed_error(await Campaign.filter(id=campaign.id).using_db(connection).get())
         reached = False
         if current.state == CampaignState.OPEN and current.pledge_count >= current.threshold:
-            _cutoff, size = await counting.revealable(campaign.id, connection)
+            _cutoff, size = await counting.revealable(campaign.id, now, connection)
             if size >= current.threshold:
                 moved = (
                     await Campaign.filter(id=campaign.id, state=CampaignState.OPEN)

@@ -10,6 +10,7 @@ signers who do not trust that person can withdraw first.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -49,6 +50,17 @@ async def is_on_team(campaign: Campaign, organiser: Organiser) -> bool:
     if campaign.owner_id == organiser.id:  # type: ignore[attr-defined]
         return True
     return await CampaignMember.exists(campaign_id=campaign.id, organiser_id=organiser.id)
+
+
+def not_found() -> Refused:
+    """What anyone off a campaign's team is told: the answer for a campaign that does not exist."""
+    return Refused(_("There is no campaign at this address."), status=404, code="no_campaign")
+
+
+async def require_team(campaign: Campaign, acting: Organiser) -> None:
+    """Refuse (404, as for no campaign at all) unless `acting` is on the campaign's team."""
+    if not await is_on_team(campaign, acting):
+        raise not_found()
 
 
 def _is_owner(campaign: Campaign, organiser: Organiser) -> bool:
@@ -266,3 +278,27 @@ async def assign_owner(
 def reveal_allowed_filter(now: datetime) -> Q:
     """Campaigns whose reveal is not held back by a recent owner assignment."""
     return Q(reveal_not_before__isnull=True) | Q(reveal_not_before__lte=now)
+
+
+@dataclass(frozen=True)
+class RevealHold:
+    """Why a campaign that is still running would not reveal now, even with its gate open.
+
+    `not_before` None: nobody on the team can receive the pledges (the campaign waits for an
+    administrator to assign an owner). Otherwise an owner was assigned, and no reveal happens
+    before that moment.
+    """
+
+    not_before: datetime | None
+
+
+async def reveal_hold(campaign: Campaign, now: datetime) -> RevealHold | None:
+    """What holds this campaign's reveal back for its team, if anything (see `reveal`)."""
+    if campaign.state not in policy.ACTIVE:
+        return None
+    if not await has_enabled_member(campaign):
+        return RevealHold(not_before=None)
+    not_before = campaign.reveal_not_before
+    if not_before is not None and not_before > now:
+        return RevealHold(not_before=not_before)
+    return None

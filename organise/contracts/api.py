@@ -36,7 +36,8 @@ async def contracts(request: Request) -> Response:
     root = base_url(request)
     next_url = None
     if search.has_next(query, total):
-        next_url = str(request.url.include_query_params(page=query.page + 1))
+        following = request.url.include_query_params(page=query.page + 1)
+        next_url = f"{root}{following.path}?{following.query}"
     return JSONResponse(
         {
             "items": [search.as_json(contract, base_url=root) for contract in found],

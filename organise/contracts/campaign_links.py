@@ -18,6 +18,7 @@ from tortoise import Tortoise
 
 from organise.contracts.employers import canonical
 from organise.contracts.models import Employer
+from organise.web.addresses import absolute_url
 
 CAMPAIGN_APP = "campaigns"
 CAMPAIGN_MODEL = "Campaign"
@@ -45,7 +46,7 @@ async def campaigns_about(
         if not (mentions or named & keys):
             continue
         try:
-            url = str(request.url_for(CAMPAIGN_ROUTE, slug=row["slug"]))
+            url = absolute_url(request, CAMPAIGN_ROUTE, slug=row["slug"])
         except NoMatchFound:
             return []
         links.append(CampaignLink(title=str(row["title"]), url=url))

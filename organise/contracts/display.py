@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from organise.contracts import taxonomy
-from organise.web import templating
+from organise.web import addresses, templating
 
 # Helpers the templates call to show slugs as translated words.
 TEMPLATE_HELPERS = {
@@ -28,4 +28,5 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The public base URL, for the `url` fields of the JSON and CSV (no trailing slash)."""
+    return addresses.public_base(request)

@@ -1,4 +1,4 @@
-"""Accounts hold their own keys: enrolment codes, and re-keying accounts made the old way.
+"""Accounts hold their own keys: enrolment codes.
 
 `organise organiser create USERNAME --role R` makes an account with no passphrase and no key
 pair, and a one-time enrolment code (72 hours). The holder redeems the code on the sign-in page
@@ -12,8 +12,7 @@ used until it would have expired, so the holder who comes second is told the cod
 when, instead of a shrug.
 
 Accounts older than enrolment (`enrolled` False) had their key pair made under a passphrase
-someone else typed: at their next sign-in a new pair is made under the passphrase just checked,
-and the old private key re-seals what it holds (the report inbox key) to the new one.
+someone else typed: the next time their holder unlocks it, a new pair is made (`rekeying`).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import nacl.public
 from tortoise.transactions import in_transaction
 
 from crypto import codes, keywrap, passwords
@@ -38,7 +36,6 @@ from organise.organisers.models import (
     Role,
 )
 from organise.organisers.passphrases import check_passphrase
-from organise.reports import inbox
 from organise.weeks import week_of
 
 VALID_FOR = timedelta(hours=72)
@@ -235,41 +232,3 @@ async def redeem(
             await resets.leave_everything(organiser, now=now)
             await audit.record(AuditAction.RESET_COMPLETED, organiser, acting=organiser, now=now)
     return organiser
-
-
-def _rekey(passphrase: str) -> tuple[keywrap.OrganiserKeys, nacl.public.PrivateKey]:
-    keys = keywrap.generate_organiser_keys(
-        passphrase, opslimit=accounts.KDF_OPSLIMIT, memlimit=accounts.KDF_MEMLIMIT
-    )
-    # Unwrapped once here so that the caller's session holds the new key, not the old one.
-    private_key = keywrap.unwrap_private_key(keys.wrapped_private_key, passphrase)
-    return keys, private_key
-
-
-async def rekey_if_needed(
-    organiser: Organiser, old_key: nacl.public.PrivateKey, passphrase: str
-) -> nacl.public.PrivateKey:
-    """For an account whose keys someone else's passphrase made: a new pair, made now.
-
-    `passphrase` was just checked against the account. The old key re-seals the report inbox
-    key grant to the new public key in the same transaction as the new key is stored, so the
-    account never holds a grant its key cannot open. Returns the private key to use from now.
-    """
-    if organiser.enrolled:
-        return old_key
-    keys, new_key = await accounts.in_kdf_thread(_rekey, passphrase)
-    async with in_transaction():
-        fresh = await Organiser.select_for_update().get(id=organiser.id)
-        if fresh.enrolled:  # re-keyed by a sign-in at the same moment: use theirs
-            return await accounts.in_kdf_thread(
-                keywrap.unwrap_private_key, fresh.wrapped_private_key, passphrase
-            )
-        await inbox.reseal_grants(fresh, old_key, keys.public_key)
-        fresh.public_key = keys.public_key
-        fresh.wrapped_private_key = keys.wrapped_private_key
-        fresh.enrolled = True
-        await fresh.save(update_fields=["public_key", "wrapped_private_key", "enrolled"])
-    organiser.public_key = keys.public_key
-    organiser.wrapped_private_key = keys.wrapped_private_key
-    organiser.enrolled = True
-    return new_key

@@ -20,6 +20,7 @@ from organise.organisers.models import Role
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.web.access import EVERY_ROLE, clear_session_cookie, organisers, set_session_cookie
+from organise.web.addresses import absolute_url
 from organise.web.forms import read_form
 from organise.web.templating import render
 
@@ -27,7 +28,7 @@ from organise.web.templating import render
 @organisers(*EVERY_ROLE)
 async def logout(request: Request) -> Response:
     await sessions.end_session(request.state.session_token, secret_key=runtime(request).secret_key)
-    response = RedirectResponse(request.url_for("home"), status_code=303)
+    response = RedirectResponse(absolute_url(request, "home"), status_code=303)
     clear_session_cookie(request, response)
     return response
 

@@ -6,11 +6,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from organise.organisers import accounts, enrolment, sessions, throttle
+from organise.organisers import accounts, enrolment, rekeying, sessions, throttle
 from organise.organisers.fields import ENROLMENT, SIGN_IN
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.web.access import public, session_cookie_name, set_session_cookie
+from organise.web.addresses import absolute_url
 from organise.web.forms import read_form
 from organise.web.templating import render
 
@@ -39,7 +40,9 @@ async def login(request: Request) -> Response:
         typed = SIGN_IN.typed_back(form)["username"].strip()
         return _sign_in_page(request, username=typed, error=refusal.message, status=refusal.status)
     # An account whose key pair was made under someone else's passphrase gets a new one now.
-    private_key = await enrolment.rekey_if_needed(organiser, private_key, attempt.passphrase)
+    private_key = await rekeying.rekey_if_needed(
+        organiser, private_key, attempt.passphrase, keystore=context.keystore
+    )
     # A fresh id at every sign-in: a session id planted before login is worthless after it.
     previous = request.cookies.get(session_cookie_name(request))
     if previous:
@@ -48,7 +51,7 @@ async def login(request: Request) -> Response:
     # Sign-ins are rare: a good moment to drop sessions and throttles that timed out unseen.
     await sessions.purge_expired(sessions.SessionPolicy.from_settings(context.settings))
     await throttle.purge_stale()
-    response = RedirectResponse(request.url_for("organisers:home"), status_code=303)
+    response = RedirectResponse(absolute_url(request, "organisers:home"), status_code=303)
     set_session_cookie(request, response, token)
     return response
 

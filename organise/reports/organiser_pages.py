@@ -29,6 +29,7 @@ from organise.reports.models import (
 )
 from organise.runtime import runtime
 from organise.web.access import organisers
+from organise.web.addresses import absolute_url
 from organise.web.forms import read_form
 
 REVIEWERS = (Role.REVIEWER, Role.ADMIN)
@@ -51,7 +52,9 @@ def _report_id(request: Request) -> uuid.UUID:
 
 
 def _back_to(request: Request, report_id: uuid.UUID) -> Response:
-    return RedirectResponse(request.url_for("review:report", report_id=report_id), status_code=303)
+    return RedirectResponse(
+        absolute_url(request, "review:report", report_id=report_id), status_code=303
+    )
 
 
 @organisers(*REVIEWERS)
@@ -251,17 +254,17 @@ async def approve(request: Request) -> Response:
     )
     if proposal.contract_id is not None:
         return RedirectResponse(
-            request.url_for("contracts:contract", contract_id=proposal.contract_id),
+            absolute_url(request, "contracts:contract", contract_id=proposal.contract_id),
             status_code=303,
         )
-    return RedirectResponse(request.url_for("review:proposals"), status_code=303)
+    return RedirectResponse(absolute_url(request, "review:proposals"), status_code=303)
 
 
 @organisers(*REVIEWERS)
 async def withdraw(request: Request) -> Response:
     await read_form(request)
     await publication.withdraw(_proposal_id(request))
-    return RedirectResponse(request.url_for("review:proposals"), status_code=303)
+    return RedirectResponse(absolute_url(request, "review:proposals"), status_code=303)
 
 
 @organisers(*REVIEWERS)
@@ -291,7 +294,7 @@ async def grant(request: Request) -> Response:
             _("There is no reviewer or admin with that name."), status=404, code="not_found"
         )
     await inbox.grant(box, key, newcomer)
-    return RedirectResponse(str(request.url_for("review:access")) + "?granted=1", status_code=303)
+    return RedirectResponse(absolute_url(request, "review:access") + "?granted=1", status_code=303)
 
 
 routes = [

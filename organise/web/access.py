@@ -19,6 +19,7 @@ from organise.organisers.sessions import SessionPolicy, resume_session
 from organise.organisers.tokens import organiser_for_token
 from organise.refusal import Refused
 from organise.runtime import runtime
+from organise.web.addresses import absolute_url
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 # Every role but gatekeeper: a gatekeeper account holds and hands in shares, nothing more.
@@ -92,7 +93,7 @@ async def _resume_browser_session(request: Request) -> Response | None:
         session = None
     if session is None:
         if request.method in {"GET", "HEAD"} and not request.url.path.startswith("/api/"):
-            return RedirectResponse(request.url_for("organisers:login"), status_code=303)
+            return RedirectResponse(absolute_url(request, "organisers:login"), status_code=303)
         raise Refused(
             _l("Your session has ended. Please sign in again."), status=401, code="not_signed_in"
         )

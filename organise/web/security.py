@@ -44,7 +44,6 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         is_static = scope["path"].startswith(STATIC_PREFIX)
-        is_https = scope.get("scheme") == "https"
 
         started = False
 
@@ -56,7 +55,8 @@ class SecurityHeadersMiddleware:
                 for name, value in BASELINE_HEADERS.items():
                     headers[name] = value
                 headers["cache-control"] = "public, max-age=3600" if is_static else "no-store"
-                if is_https:
+                # Read now: the site address middleware may have set the scheme workers see.
+                if scope.get("scheme") == "https":
                     headers["strict-transport-security"] = "max-age=31536000"
                 if "server" in headers:
                     del headers["server"]

@@ -12,7 +12,38 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from organise.i18n import translations
+from organise.web.access import policy_of
+from organise.web.addresses import absolute_url, fallback_address, path_for, printed_urls
 from organise.web.resources import resource_dir
+
+
+@jinja2.pass_context
+def _url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> str:
+    # A path, not a full address: a page's links follow whichever address it was opened at
+    # (the public one, the onion service) and never repeat a Host header.
+    return path_for(context["request"], name, **path_params)
+
+
+@jinja2.pass_context
+def _public_url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> str:
+    # A full address on the public base URL, for text to copy, print or pass on.
+    return absolute_url(context["request"], name, **path_params)
+
+
+@jinja2.pass_context
+def _printed_urls(context: Mapping[str, Any], name: str, /, **path_params: Any) -> list[str]:
+    # For paper: the public address, then the onion service's when there is one.
+    return printed_urls(context["request"], name, **path_params)
+
+
+def is_worker_page(request: Request) -> bool:
+    """A page anyone may open (no session): it offers the way out, "Leave now".
+
+    Pages answered before any route was chosen (an unknown address) count as worker pages.
+    """
+    endpoint = request.scope.get("endpoint")
+    policy = policy_of(endpoint) if endpoint is not None else None
+    return endpoint is None or policy is None or policy.is_public
 
 
 @cache
@@ -27,6 +58,11 @@ def templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     environment.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
+    environment.globals["url_for"] = _url_for
+    environment.globals["public_url_for"] = _public_url_for
+    environment.globals["printed_urls"] = _printed_urls
+    environment.globals["is_worker_page"] = is_worker_page
+    environment.globals["fallback_address"] = fallback_address
     return Jinja2Templates(env=environment)
 
 

@@ -169,7 +169,7 @@ def test_gatekeepers_shares_and_reveal_from_the_command_line(server, tmp_path):
     assert "checksum error" in mistyped.stderr
 
     first = _ok(server.run_cli("campaign", "share", "gated", input_text=shares[0] + "\n"))
-    assert "Share accepted. 1 more gatekeeper share(s) needed." in first
+    assert "Your share was accepted. 1 more gatekeeper shares are needed." in first
     assert "has not been revealed" in server.run_cli(*reveal).stderr
     second = _ok(server.run_cli("campaign", "share", "gated", input_text=shares[2]))
     assert "the pledges have been revealed" in second

@@ -149,7 +149,7 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
         headers=SAME_ORIGIN,
     )
     assert first.status_code == 200
-    assert "Your share was handed in." in first.text
+    assert "Your share was accepted." in first.text
     assert (await refreshed(campaign)).state == CampaignState.AWAITING_GATE
     again = await client.post(
         f"/organisers/shares/{held_id}/release",
@@ -377,5 +377,5 @@ async def test_a_gatekeeper_with_two_step_sign_in_releases_with_a_code_too(app, 
         headers=SAME_ORIGIN,
     )
     assert with_code.status_code == 200
-    assert "Your share was handed in." in with_code.text
+    assert "Your share was accepted." in with_code.text
     assert (await HeldShare.get(id=held.id)).handed_in

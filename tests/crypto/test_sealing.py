@@ -10,6 +10,7 @@ from crypto.sealing import (
     fingerprint,
     open_sealed,
     recipient_fingerprints,
+    reseal_to_new_key,
     seal_to_recipients,
 )
 
@@ -78,3 +79,32 @@ def test_truncated_blobs_are_refused():
 
 def test_plaintext_is_not_in_the_blob():
     assert b"contract" not in SAMPLE
+
+
+def test_resealing_to_a_new_key_keeps_the_others_and_drops_the_old_key():
+    blob = seal_to_recipients(b"the revealed list", PUBLIC[:3], context="release:1")
+    new = nacl.public.PrivateKey.generate()
+    resealed = reseal_to_new_key(blob, KEYS[1], new.public_key.encode(), context="release:1")
+    assert open_sealed(resealed, new, context="release:1") == b"the revealed list"
+    for other in (KEYS[0], KEYS[2]):  # the other recipients read it as before
+        assert open_sealed(resealed, other, context="release:1") == b"the revealed list"
+    with pytest.raises(EnvelopeError, match="not addressed to this key"):
+        open_sealed(resealed, KEYS[1], context="release:1")
+    assert recipient_fingerprints(resealed) == [
+        fingerprint(PUBLIC[0]),
+        fingerprint(PUBLIC[2]),
+        fingerprint(new.public_key.encode()),
+    ]
+    assert b"revealed list" not in resealed
+
+
+def test_resealing_needs_the_old_key_and_an_intact_blob():
+    blob = seal_to_recipients(b"x", PUBLIC[:2], context="c")
+    new = PUBLIC[4]
+    with pytest.raises(EnvelopeError, match="not addressed to this key"):
+        reseal_to_new_key(blob, KEYS[3], new, context="c")
+    with pytest.raises(EnvelopeError):
+        reseal_to_new_key(blob, KEYS[0], new, context="other")
+    tampered = blob[:-1] + bytes([blob[-1] ^ 1])
+    with pytest.raises(EnvelopeError):
+        reseal_to_new_key(tampered, KEYS[0], new, context="c")

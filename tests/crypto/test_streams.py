@@ -105,3 +105,48 @@ def test_heads_are_never_taken_for_whole_blobs():
         streams.open_for_recipient(blob, KEYS[0], context="c")
     with pytest.raises(EnvelopeError):
         sealing.open_sealed(head, KEYS[0], context="c")
+
+
+def _resealed(head, chunks, old_key, new_public, context="release:1"):
+    reader, writer = streams.reseal_to_new_key(head, old_key, new_public, context=context)
+    copied = [writer.push(reader.pull(chunk), final=reader.finished) for chunk in chunks]
+    reader.check_finished()
+    return writer.head, copied
+
+
+def test_resealing_a_stream_to_a_new_key_keeps_the_others_and_drops_the_old_key():
+    parts = [b"one", b"two", b"three"]
+    head, chunks = _sealed(parts, recipients=PUBLIC[:2])
+    new = nacl.public.PrivateKey.generate()
+    new_head, new_chunks = _resealed(head, chunks, KEYS[1], new.public_key.encode())
+    assert _read(new_head, new_chunks, new) == parts
+    assert _read(new_head, new_chunks, KEYS[0]) == parts  # the other recipient, unchanged
+    with pytest.raises(EnvelopeError, match="not addressed to this key"):
+        streams.open_for_recipient(new_head, KEYS[1], context="release:1")
+    # Fresh header: the new chunks differ from the old ones, and do not mix with them.
+    assert not set(new_chunks) & set(chunks)
+    with pytest.raises(StreamError):
+        _read(new_head, [new_chunks[0], chunks[1], new_chunks[2]], new)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda c: c[:2], id="cut short"),
+        pytest.param(lambda c: [c[1], c[0], c[2]], id="reordered"),
+        pytest.param(lambda c: [*c, c[2]], id="after the final chunk"),
+    ],
+)
+def test_an_altered_stream_is_not_resealed_as_if_intact(tamper):
+    head, chunks = _sealed([b"one", b"two", b"three"])
+    with pytest.raises(StreamError):
+        _resealed(head, tamper(chunks), KEYS[0], PUBLIC[2])
+
+
+def test_resealing_a_stream_needs_a_recipient_head_and_the_old_key():
+    head, _chunks = _sealed([b"a"], recipients=PUBLIC[:1])
+    with pytest.raises(EnvelopeError, match="not addressed to this key"):
+        streams.reseal_to_new_key(head, KEYS[2], PUBLIC[1], context="release:1")
+    under_key = streams.seal_under_key(atrest.new_field_key(), context="x").head
+    with pytest.raises(EnvelopeError):
+        streams.reseal_to_new_key(under_key, KEYS[0], PUBLIC[1], context="x")

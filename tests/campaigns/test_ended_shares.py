@@ -1,0 +1,170 @@
+"""Once a campaign is revealed or has expired, no gatekeeper share is left on the server.
+
+Shares sealed to gatekeeper accounts and not handed in, and shares behind one-time links not
+yet taken, would only help someone rebuild the campaign key (in the "any K of N" mode, K shares
+do it without the server's). They are emptied at the reveal and at expiry; the gatekeeper's
+page and link then say plainly that the campaign is over, and show nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crypto.gate import GatePolicy
+from organise.campaigns.models import Campaign, CampaignState, HeldShare, ShareLink
+from organise.campaigns.setup import ShareDelivery
+from tests.campaigns.conftest import in_days, make_campaign, make_codes, refreshed, sign, tick
+from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE, make_gatekeeper
+from tests.support import SAME_ORIGIN, sign_in
+
+SHARE_WORD = re.compile(r"<li>([a-z]+)</li>")
+
+
+async def _three_pledges(app, client, campaign: Campaign) -> None:
+    for number, code in enumerate(await make_codes(app, campaign, 3)):
+        assert (await sign(client, campaign.slug, code, f"Signer {number}")).status_code == 201
+
+
+async def _nothing_held(campaign: Campaign) -> None:
+    held = await HeldShare.filter(campaign_id=campaign.id).values_list("sealed_share", flat=True)
+    links = await ShareLink.filter(campaign_id=campaign.id).values_list(
+        "encrypted_share", flat=True
+    )
+    assert [*held, *links] == [None] * (len(held) + len(links))
+
+
+async def account_gatekept_campaign(app, **overrides) -> Campaign:
+    """A campaign whose shares are sealed to the gatekeeper accounts ana, bo and cy (made here)."""
+    for name in ("ana", "bo", "cy"):
+        await make_gatekeeper(app, name)
+    overrides.setdefault("gate", GatePolicy("server_and_gatekeepers", 3, 2))
+    delivery = ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy"))
+    return (await make_campaign(app, delivery=delivery, **overrides)).campaign
+
+
+async def post_release(client, held_id: str):
+    return await client.post(
+        f"/organisers/shares/{held_id}/release",
+        data={"passphrase": GATEKEEPER_PASSPHRASE},
+        headers=SAME_ORIGIN,
+    )
+
+
+async def _release(client, username: str) -> str:
+    client.cookies.clear()
+    await sign_in(client, username, GATEKEEPER_PASSPHRASE)
+    page = await client.get("/organisers/shares/")
+    held_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", page.text).group(1)
+    released = await post_release(client, held_id)
+    assert released.status_code == 200, released.text
+    return held_id
+
+
+async def test_account_shares_not_handed_in_are_destroyed_at_the_reveal(app, client):
+    campaign = await account_gatekept_campaign(app, gate=GatePolicy("any_k_of_n", 3, 3))
+    await _three_pledges(app, client, campaign)
+    assert (await tick(app)).awaiting_gate == 1
+    # cy looks at the page while the campaign asks, and keeps the page's address.
+    client.cookies.clear()
+    await sign_in(client, "cy", GATEKEEPER_PASSPHRASE)
+    asked = await client.get("/organisers/shares/")
+    cy_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", asked.text).group(1)
+    await _release(client, "ana")
+    await _release(client, "bo")
+    assert (await refreshed(campaign)).state == CampaignState.REVEALED
+
+    await _nothing_held(campaign)
+    cy = await HeldShare.get(id=cy_id)
+    assert (cy.handed_in, cy.sealed_share) == (False, None)
+    client.cookies.clear()
+    await sign_in(client, "cy", GATEKEEPER_PASSPHRASE)
+    page = await client.get("/organisers/shares/")
+    assert "asks for your share" not in page.text
+    assert "/release" not in page.text
+    assert "This campaign is over: its pledges have been revealed" in page.text
+    assert "deleted from it; there is nothing to do" in page.text
+    late = await post_release(client, cy_id)
+    assert late.status_code == 410
+    assert "This campaign is over" in late.text
+    # The team's page tells the two handed in from the one deleted unused.
+    client.cookies.clear()
+    await sign_in(client)
+    detail = await client.get("/organisers/campaigns/walkout")
+    assert detail.text.count("handed in</li>") == 2
+    assert "cy (" in detail.text
+    assert "deleted from the server when the campaign ended" in detail.text
+
+
+async def test_account_shares_are_destroyed_at_expiry(app, client):
+    campaign = await account_gatekept_campaign(app, deadline=in_days(1))
+    assert (await tick(app, now=in_days(2))).expired == 1
+    await _nothing_held(campaign)
+    client.cookies.clear()
+    await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)
+    page = await client.get("/organisers/shares/")
+    assert "This campaign is over: it expired" in page.text
+    assert "Nothing to do now: the campaign will ask" not in page.text
+
+
+async def _open_link(client, link: str) -> list[str]:
+    shown = await client.post(link, headers=SAME_ORIGIN)
+    assert shown.status_code == 200
+    return SHARE_WORD.findall(shown.text)
+
+
+async def _link_campaign(app, **overrides):
+    created = await make_campaign(
+        app,
+        gate=GatePolicy("server_and_gatekeepers", 3, 2),
+        delivery=ShareDelivery(links=True),
+        **overrides,
+    )
+    return created.campaign, [f"/shares/{secret}" for secret in created.share_links]
+
+
+async def _after_the_end(client, links: list[str], ended: str) -> None:
+    """Link 1 was taken, link 2 shown but not taken, link 3 never opened."""
+    taken = await client.get(links[0])
+    assert taken.status_code == 410
+    assert "already taken" in taken.text
+    for link in links[1:]:
+        for answer in (await client.get(link), await client.post(link, headers=SAME_ORIGIN)):
+            assert answer.status_code == 410
+            assert ended in answer.text
+            assert "there is nothing to do" in answer.text
+            assert not SHARE_WORD.findall(answer.text)
+            assert "Show my share" not in answer.text
+        confirmed = await client.post(f"{link}/taken", headers=SAME_ORIGIN)
+        assert confirmed.status_code == 410
+        assert ended in confirmed.text
+
+
+async def test_link_shares_not_taken_are_destroyed_at_the_reveal(app, client):
+    campaign, links = await _link_campaign(app)
+    first = await _open_link(client, links[0])
+    assert (await client.post(f"{links[0]}/taken", headers=SAME_ORIGIN)).status_code == 200
+    second = await _open_link(client, links[1])
+    await _three_pledges(app, client, campaign)
+    assert (await tick(app)).awaiting_gate == 1
+    for words in (first, second):
+        handed = await client.post(
+            "/campaigns/walkout/gate", data={"share": " ".join(words)}, headers=SAME_ORIGIN
+        )
+        assert handed.status_code == 200
+    assert (await refreshed(campaign)).state == CampaignState.REVEALED
+    await _nothing_held(campaign)
+    await _after_the_end(client, links, "This campaign is over: its pledges have been revealed")
+    await sign_in(client)
+    detail = await client.get("/organisers/campaigns/walkout")
+    assert "Link 1: taken and deleted from the server" in detail.text
+    assert "Link 3: deleted from the server when the campaign ended" in detail.text
+
+
+async def test_link_shares_not_taken_are_destroyed_at_expiry(app, client):
+    campaign, links = await _link_campaign(app, deadline=in_days(1))
+    await _open_link(client, links[0])
+    assert (await client.post(f"{links[0]}/taken", headers=SAME_ORIGIN)).status_code == 200
+    await _open_link(client, links[1])
+    assert (await tick(app, now=in_days(2))).expired == 1
+    await _nothing_held(campaign)
+    await _after_the_end(client, links, "This campaign is over: it expired")

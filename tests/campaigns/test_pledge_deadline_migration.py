@@ -1,0 +1,63 @@
+"""Upgrading a database that holds pledges: each keeps its campaign's deadline as its own."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate as run_migrations
+
+from organise.campaigns.models import Pledge
+from organise.db import migrate, tortoise_config
+from tests.campaigns.test_chain_migration import _fresh_database, _insert
+from tests.conftest import ON_POSTGRES, truncate_postgres
+
+DEADLINE = datetime(2031, 1, 1, 18, tzinfo=UTC)
+
+
+async def test_existing_pledges_keep_the_deadline_their_signers_agreed_to(settings, tmp_path):
+    settings = await _fresh_database(settings, tmp_path)
+    config = tortoise_config(settings)
+    await run_migrations(
+        config=config, target="campaigns.0006_gatekeeper_held_shares_and_share_links"
+    )
+    await Tortoise.close_connections()
+    await Tortoise.init(config=config)
+    campaign_id, pledge_id = uuid.uuid4(), uuid.uuid4()
+    try:
+        client = Tortoise.get_connection("default")
+        await _insert(
+            client,
+            "campaign",
+            {
+                "id": campaign_id, "slug": "old", "title": "Old", "demand": "x",
+                "employer": "", "contract": "", "threshold": 10, "deadline": DEADLINE,
+                "cooling_off_hours": 48, "audience": "organisers", "invite_mode": "invite",
+                "onward_invites": 0, "progress_display": "exact", "gate_mode": "server",
+                "gate_gatekeepers": 0, "gate_threshold": 0, "gate_identifier": 1,
+                "public_key": b"k" * 32, "state": "open", "pledge_count": 1,
+                "destroyed_count": 0, "shredded": False, "keys_pending": False,
+                "created_at": DEADLINE,
+            },
+        )  # fmt: skip
+        await _insert(
+            client,
+            "campaign_pledge",
+            {
+                "id": pledge_id, "campaign_id": campaign_id, "envelope": b"e",
+                "personal_threshold": 10, "receipt_hash": "0" * 64,
+                "week": date(2030, 4, 29), "revealed": False,
+            },
+        )  # fmt: skip
+    finally:
+        await Tortoise.close_connections()
+
+    await migrate(settings)
+    await Tortoise.init(config=config)
+    try:
+        assert (await Pledge.get(id=pledge_id)).deadline == DEADLINE
+    finally:
+        await Tortoise.close_connections()
+        if ON_POSTGRES:
+            await truncate_postgres(settings.database_url)

@@ -1,0 +1,82 @@
+"""Upgrading a database whose ended campaigns still hold gatekeeper shares: they are emptied."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate as run_migrations
+
+from organise.campaigns.models import HeldShare, ShareLink
+from organise.db import migrate, tortoise_config
+from tests.campaigns.test_chain_migration import _fresh_database, _insert
+from tests.conftest import ON_POSTGRES, truncate_postgres
+
+CREATED = datetime(2030, 5, 1, 14, tzinfo=UTC)
+
+
+def _campaign(slug: str, state: str) -> dict[str, object]:
+    return {
+        "id": uuid.uuid4(), "slug": slug, "title": slug, "demand": "x", "employer": "",
+        "contract": "", "threshold": 10, "deadline": datetime(2031, 1, 1, tzinfo=UTC),
+        "cooling_off_hours": 48, "audience": "organisers", "invite_mode": "invite",
+        "onward_invites": 0, "progress_display": "exact", "gate_mode": "server_and_gatekeepers",
+        "gate_gatekeepers": 2, "gate_threshold": 2, "gate_identifier": 1,
+        "public_key": b"k" * 32, "state": state, "pledge_count": 0, "destroyed_count": 0,
+        "shredded": False, "keys_pending": False, "created_at": CREATED,
+    }  # fmt: skip
+
+
+async def test_shares_of_ended_campaigns_are_emptied_and_the_others_kept(settings, tmp_path):
+    settings = await _fresh_database(settings, tmp_path)
+    config = tortoise_config(settings)
+    await run_migrations(
+        config=config, target="campaigns.0006_gatekeeper_held_shares_and_share_links"
+    )
+    await Tortoise.close_connections()
+    await Tortoise.init(config=config)
+    keeper = uuid.uuid4()
+    campaigns = {state: _campaign(state, state) for state in ("revealed", "expired", "open")}
+    try:
+        client = Tortoise.get_connection("default")
+        await _insert(
+            client,
+            "organiser",
+            {"id": keeper, "username": "ana", "role": "gatekeeper", "created_at": CREATED},
+        )
+        for number, row in enumerate(campaigns.values()):
+            await _insert(client, "campaign", row)
+            await _insert(
+                client,
+                "campaign_held_share",
+                {
+                    "id": uuid.uuid4(), "campaign_id": row["id"], "organiser_id": keeper,
+                    "sealed_share": b"sealed", "handed_in": False,
+                },
+            )  # fmt: skip
+            await _insert(
+                client,
+                "campaign_share_link",
+                {
+                    "lookup_hash": f"{number:064d}", "campaign_id": row["id"], "number": 1,
+                    "encrypted_share": b"encrypted",
+                },
+            )  # fmt: skip
+    finally:
+        await Tortoise.close_connections()
+
+    await migrate(settings)
+    await Tortoise.init(config=config)
+    try:
+        for state, row in campaigns.items():
+            held = await HeldShare.get(campaign_id=row["id"])
+            link = await ShareLink.get(campaign_id=row["id"])
+            if state == "open":  # still needed
+                assert (held.sealed_share, link.encrypted_share) == (b"sealed", b"encrypted")
+            else:
+                assert (held.sealed_share, link.encrypted_share) == (None, None), state
+    finally:
+        await Tortoise.close_connections()
+        if ON_POSTGRES:
+            await truncate_postgres(settings.database_url)
