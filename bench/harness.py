@@ -94,6 +94,7 @@ class Workspace:
         if passphrase_file.exists():  # made earlier in this workspace
             return passphrase_file
         passphrase_file.write_text(passphrase + "\n")
+        self.cli("migrate")  # only serve, migrate and init make the instance
         self.cli(
             "organiser",
             "create",

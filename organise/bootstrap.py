@@ -12,7 +12,7 @@ from tortoise import Tortoise
 
 from organise.contracts.employers import seed_employers
 from organise.db import migrate, tortoise_config
-from organise.instance import prepare_instance
+from organise.instance import missing_parts, prepare_instance
 from organise.organisers.models import Organiser
 from organise.runtime import Runtime, open_runtime
 from organise.settings import Settings, SettingsError
@@ -50,7 +50,30 @@ def _discard_stand_in_keystore(settings: Settings) -> None:
     )
 
 
-def migrate_database(settings: Settings) -> None:
+class NoInstance(click.ClickException):
+    """A command that works on an instance was run where there is none."""
+
+
+def require_instance(settings: Settings) -> None:
+    """Refuse (naming where we looked) unless the instance exists; never create one."""
+    missing = missing_parts(settings)
+    if not missing:
+        return
+    looked = ", ".join(str(path) for path in missing)
+    raise NoInstance(
+        f"There is no Organise instance at {settings.instance_dir} (missing: {looked}). "
+        "This command does not create one. Run it from the folder that holds the server's "
+        "instance/ directory, or set ORGANISE_INSTANCE_DIR (and DATABASE_URL or "
+        "ORGANISE_KEYSTORE_PATH, if the server sets them) to the server's. "
+        "To start a new instance here, run `organise init`."
+    )
+
+
+def migrate_database(settings: Settings, *, create: bool = True) -> None:
+    """Apply pending migrations; with `create` (serve, migrate, init) make a missing instance,
+    otherwise refuse one that is missing (`require_instance`)."""
+    if not create:
+        require_instance(settings)
     keystore_created = prepare_instance(settings)
 
     async def migrate_and_check() -> None:
@@ -72,7 +95,7 @@ T = TypeVar("T")
 def run_with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
     """For a command: settings, migrations, the runtime (keystore, peppers), then `work`."""
     settings = load_settings()
-    migrate_database(settings)
+    migrate_database(settings, create=False)
     runtime = open_runtime(settings)
 
     async def connected() -> T:

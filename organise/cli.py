@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from organise.bootstrap import load_settings, migrate_database
 from organise.campaigns.cli import campaign, tick
 from organise.contracts.cli import import_group
 from organise.db import pending_model_changes, write_migrations
-from organise.instance import prepare_instance
+from organise.instance import missing_parts
 from organise.organisers.cli import organiser, token
 from organise.reports.cli import recount
 from organise.runtime import open_runtime
@@ -83,11 +84,28 @@ def migrate() -> None:
 
 
 @main.command()
+def init() -> None:
+    """Create a new instance here (or at ORGANISE_INSTANCE_DIR) and its database tables.
+
+    Only `init`, `serve` and `migrate` create an instance; every other command refuses to run
+    where there is none.
+    """
+    settings = load_settings()
+    existed = not missing_parts(settings)
+    migrate_database(settings)
+    open_runtime(settings).close()  # the secret key and the peppers, made once here
+    if existed:
+        click.echo(f"The instance at {settings.instance_dir} already exists; it is up to date.")
+    else:
+        click.echo(f"Created a new instance at {settings.instance_dir}.")
+
+
+@main.command()
 @click.option("--check", is_flag=True, help="Exit 1 if the models need a migration not committed.")
 def makemigrations(check: bool) -> None:
     """Write migrations for model changes (developers), or check that none are needed."""
-    settings = load_settings()
-    prepare_instance(settings)
+    # The models against the committed migrations: no database, so no instance, is needed.
+    settings = dataclasses.replace(load_settings(), database_url="sqlite://:memory:")
     writers = asyncio.run(pending_model_changes(settings))
     if not writers:
         click.echo("Models and migrations agree.")

@@ -43,6 +43,21 @@ def prepare_instance(settings: Settings) -> bool:
     return keystore_created
 
 
+def missing_parts(settings: Settings) -> list[Path]:
+    """What an existing instance has and this one lacks: its keystore, its SQLite database.
+
+    Empty when the instance exists. Only `serve`, `migrate` and `init` create what is missing;
+    every other command refuses, so that one run from the wrong folder does not quietly make a
+    second, empty instance there.
+    """
+    missing = [] if settings.keystore_path.exists() else [settings.keystore_path]
+    if settings.is_sqlite:
+        database_path = Path(settings.database_url.removeprefix("sqlite://"))
+        if not database_path.exists():
+            missing.append(database_path)
+    return missing
+
+
 def load_secret_key(settings: Settings) -> bytes:
     """The web layer's secret (keyed hashes of session ids and API tokens).
 

@@ -57,8 +57,21 @@ class LiveServer:
         env.update(self.extra_env)
         return env
 
-    def run_cli(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess:
-        """Run an `organise` command against the same instance and database."""
+    def run_cli(
+        self, *args: str, input_text: str | None = None, make_instance: bool = True
+    ) -> subprocess.CompletedProcess:
+        """Run an `organise` command against the same instance and database.
+
+        Only `serve`, `migrate` and `init` create an instance; for any other command the
+        instance is made first (by `organise init`) if the server has not made it yet, unless
+        `make_instance` is False.
+        """
+        if (
+            make_instance
+            and args[:1] not in (("serve",), ("migrate",), ("init",))
+            and not (self.instance_dir / "keystore.sqlite3").exists()
+        ):
+            self.run_cli("init")
         return subprocess.run(
             [sys.executable, "-m", "organise", *args],
             env=self.env,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import stat
+import subprocess
 
 import pytest
 
@@ -127,3 +128,32 @@ def test_recount_puts_drifted_report_counts_right(operator):
         assert db.execute("SELECT COUNT(*) FROM report_tally").fetchone() == (0,)
     again = operator.run_cli("recount")
     assert "They were already right." in again.stdout
+
+
+def test_commands_other_than_serve_migrate_init_refuse_to_create_an_instance(tmp_path):
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    elsewhere = LiveServer(empty)  # never started: its commands run in `empty`
+
+    def _bare_organise(_folder, *args: str) -> subprocess.CompletedProcess:
+        return elsewhere.run_cli(*args, make_instance=False)
+
+    made = _bare_organise(empty, "organiser", "create", "dana", "--role", "organiser")
+    assert made.returncode != 0
+    assert f"There is no Organise instance at {empty / 'instance'}" in made.stderr
+    assert "ORGANISE_INSTANCE_DIR" in made.stderr
+    assert "organise init" in made.stderr
+    assert list(empty.iterdir()) == []  # nothing created
+    for command in (("organiser", "list"), ("token", "list", "dana"), ("tick",), ("recount",)):
+        refused = _bare_organise(empty, *command)
+        assert refused.returncode != 0, command
+        assert "There is no Organise instance" in refused.stderr, command
+    assert list(empty.iterdir()) == []
+
+    initialised = _bare_organise(empty, "init")
+    assert initialised.returncode == 0, initialised.stderr
+    assert f"Created a new instance at {empty / 'instance'}" in initialised.stdout
+    again = _bare_organise(empty, "organiser", "create", "dana", "--role", "organiser")
+    assert again.returncode == 0, again.stderr
+    assert "waiting for its holder to enrol" in again.stdout
+    assert "already exists" in _bare_organise(empty, "init").stdout

@@ -100,13 +100,19 @@ async def has_enabled_member(campaign: Campaign) -> bool:
     return bool(await recipient_keys(campaign.id))
 
 
+async def needs_an_owner(campaign: Campaign) -> bool:
+    """Nobody on its team can receive pledges, or it has no owner (it was removed, or reset by
+    an admin): nobody can then change its team, so an administrator may assign one."""
+    return campaign.owner_id is None or not await has_enabled_member(campaign)  # type: ignore[attr-defined]
+
+
 async def waiting_for_owner() -> list[Campaign]:
-    """Campaigns still collecting or about to reveal whose team has nobody to seal a reveal to.
+    """Campaigns still collecting or about to reveal that need an owner (`needs_an_owner`).
 
     Listed for administrators, who may assign a new owner (`assign_owner`).
     """
     active = await Campaign.filter(state__in=policy.ACTIVE).order_by("deadline", "slug")
-    return [campaign for campaign in active if not await has_enabled_member(campaign)]
+    return [campaign for campaign in active if await needs_an_owner(campaign)]
 
 
 async def team_account(username: str, *, field: str = "username") -> Organiser:
@@ -128,6 +134,11 @@ async def team_account(username: str, *, field: str = "username") -> Organiser:
                 % {"name": organiser.username}
             },
             code="not_a_team_role",
+        )
+    if organiser.disabled:
+        raise Refused(
+            {field: _("%(name)s is disabled.") % {"name": organiser.username}},
+            code="account_disabled",
         )
     if not can_receive_pledges(organiser):
         raise Refused(
@@ -213,7 +224,8 @@ async def assign_owner(
 ) -> Campaign:
     """An administrator's act: give a campaign whose team can receive nothing a new owner.
 
-    Only while nobody on the team can receive pledges (otherwise the team decides who joins),
+    Only while nobody on the team can receive pledges, or the campaign has no owner (otherwise
+    the owner decides who joins),
     and only before the reveal. The week is recorded for the public page and every signer's
     status page, and no reveal may happen for one cooling-off period (at least
     MIN_OWNER_NOTICE_HOURS), the moment rounded up to the hour.
@@ -227,7 +239,7 @@ async def assign_owner(
             status=409,
             code="campaign_closed",
         )
-    if await has_enabled_member(campaign):
+    if not await needs_an_owner(campaign):
         raise Refused(
             _(
                 "This campaign's team can still receive its pledges: its owner changes the team, "

@@ -8,6 +8,7 @@ import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from typing import TypeVar
 
@@ -17,9 +18,9 @@ from tortoise.transactions import in_transaction
 
 from crypto import keywrap, passwords
 from organise.i18n import _l
-from organise.organisers import throttle, totp
-from organise.organisers.errors import AccountError, KdfBusy, LoginFailed
-from organise.organisers.models import ApiToken, Organiser, OrganiserSession, Role
+from organise.organisers import audit, recovery, throttle, totp
+from organise.organisers.errors import AccountDisabled, AccountError, KdfBusy, LoginFailed
+from organise.organisers.models import ApiToken, AuditAction, Organiser, OrganiserSession, Role
 from organise.organisers.passphrases import check_passphrase, check_passphrase_length
 from organise.ratelimit import NameFailures
 from organise.runtime import Runtime
@@ -92,13 +93,14 @@ async def _in_kdf_thread(function: Callable[..., T], *args: object, name: str = 
 def can_receive_pledges(organiser: Organiser) -> bool:
     """Whether what a campaign reveals may be sealed to this account (an "enabled member").
 
-    Enrolled: its key pair was made under its holder's own passphrase. Keep RECEIVES_PLEDGES,
+    Enrolled (its key pair was made under its holder's own passphrase) and not disabled by an
+    admin. Keep RECEIVES_PLEDGES,
     the same rule as a query filter, beside it.
     """
-    return organiser.enrolled
+    return organiser.enrolled and not organiser.disabled
 
 
-RECEIVES_PLEDGES: dict[str, object] = {"enrolled": True}
+RECEIVES_PLEDGES: dict[str, object] = {"enrolled": True, "disabled": False}
 # Public name for the other account modules (enrolment) that run a KDF.
 in_kdf_thread = _in_kdf_thread
 
@@ -131,13 +133,18 @@ async def create_organiser(username: str, role: Role, passphrase: str) -> Organi
             _l("An account with that name already exists."), field="username", code="username_taken"
         )
     stored, keys = await _in_kdf_thread(_hash_and_wrap, passphrase)
-    return await Organiser.create(
-        username=username,
-        role=role,
-        passphrase_hash=stored,
-        public_key=keys.public_key,
-        wrapped_private_key=keys.wrapped_private_key,
-    )
+    async with in_transaction():
+        created = await Organiser.create(
+            username=username,
+            role=role,
+            passphrase_hash=stored,
+            public_key=keys.public_key,
+            wrapped_private_key=keys.wrapped_private_key,
+        )
+        await audit.record(
+            AuditAction.CREATED, created, acting=None, now=datetime.now(UTC), detail=role
+        )
+    return created
 
 
 @cache
@@ -169,10 +176,14 @@ async def authenticate(
         passwords.verify_passphrase, stored or _decoy_hash(), attempt.passphrase, name=key
     )
     if organiser and matches and organiser.has_totp:
-        matches = await totp.accept_code(organiser, attempt.totp_code, field_key=field_key)
+        matches = await recovery.accept_second_factor(
+            organiser, attempt.totp_code, field_key=field_key, secret_key=policy.secret_key
+        )
     if not (organiser and stored and organiser.wrapped_private_key and matches):
         await throttle.failed(key, policy.names)
         raise LoginFailed
+    if organiser.disabled:  # told only to whoever proved the passphrase
+        raise AccountDisabled
     throttle.succeeded(key, policy.names)
     # Not counted against the name's places: those are for guesses, and this one was right.
     private_key = await _in_kdf_thread(
@@ -254,9 +265,8 @@ async def change_passphrase(
         await ApiToken.filter(organiser_id=organiser.id).delete()
 
 
-async def _confirm_passphrase(
-    organiser: Organiser, passphrase: str, policy: ThrottlePolicy
-) -> None:
+async def confirm_passphrase(organiser: Organiser, passphrase: str, policy: ThrottlePolicy) -> None:
+    """Refused unless `passphrase` is the account's (counted like a sign-in attempt)."""
     if not await passphrase_matches(organiser, passphrase, policy):
         raise AccountError(
             _l("The passphrase is not right."), field="passphrase", code="wrong_passphrase"
@@ -281,7 +291,7 @@ async def enable_totp(
         raise AccountError(
             _l("The setup expired; start again."), field="secret", code="setup_expired"
         )
-    await _confirm_passphrase(organiser, passphrase, policy)
+    await confirm_passphrase(organiser, passphrase, policy)
     step = totp.enrolment_step(secret, code)
     if step is None:
         raise AccountError(
@@ -293,5 +303,6 @@ async def enable_totp(
 
 
 async def disable_totp(organiser: Organiser, passphrase: str, policy: ThrottlePolicy) -> None:
-    await _confirm_passphrase(organiser, passphrase, policy)
+    await confirm_passphrase(organiser, passphrase, policy)
     await totp.disable(organiser)
+    await recovery.forget(organiser)

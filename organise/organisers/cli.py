@@ -9,7 +9,7 @@ from typing import TypeVar
 import click
 
 from organise.bootstrap import run_with_runtime
-from organise.organisers import accounts, enrolment, tokens
+from organise.organisers import accounts, audit, enrolment, people, tokens
 from organise.organisers.fields import ACCOUNT, API_TOKEN, PENDING_ACCOUNT
 from organise.organisers.models import Organiser, Role
 from organise.organisers.passphrases import check_passphrase
@@ -107,15 +107,16 @@ def _create_with_code(username: str, role: str) -> None:
 @organiser.command("show")
 @click.argument("username")
 def show(username: str) -> None:
-    """Show an account's role, whether it is enrolled, and its key fingerprint words."""
+    """Show an account's role, whether it is enrolled or disabled, and its fingerprint words."""
 
-    async def work(_runtime: Runtime) -> tuple[str, bool, str | None]:
+    async def work(_runtime: Runtime) -> tuple[Organiser, str | None]:
         found = await _organiser(username)
-        return found.role.value, found.enrolled, enrolment.fingerprint(found)
+        return found, enrolment.fingerprint(found)
 
-    role, enrolled, words = _run(work)
-    click.echo(f"role: {role}")
-    click.echo(f"enrolled: {'yes' if enrolled else 'no'}")
+    found, words = _run(work)
+    click.echo(f"role: {found.role.value}")
+    click.echo(f"enrolled: {'yes' if found.enrolled else 'no'}")
+    click.echo(f"disabled: {'yes' if found.disabled else 'no'}")
     click.echo(f"key fingerprint: {words or '(no key yet: waiting for enrolment)'}")
 
 
@@ -131,6 +132,106 @@ def reissue_code(username: str) -> None:
         return await enrolment.issue_code(found, pepper=runtime.code_pepper, now=runtime.clock())
 
     click.echo(_run(work))
+
+
+@organiser.command("list")
+def list_accounts() -> None:
+    """Every account: name, role, created (week), last sign-in (week), two-step, campaigns."""
+
+    async def work(_runtime: Runtime) -> list[people.AccountSummary]:
+        return await people.list_accounts(None)
+
+    rows = _run(work)
+    click.echo("username  role  created  last-sign-in  two-step  state  campaigns")
+    for row in rows:
+        state = "disabled" if row.disabled else ("enabled" if row.has_key else "not-enrolled")
+        click.echo(
+            f"{row.username}  {row.role.value}  {row.created_week.isoformat()}  "
+            f"{row.last_sign_in_week.isoformat() if row.last_sign_in_week else '-'}  "
+            f"{'on' if row.two_step else 'off'}  {state}  {','.join(row.campaigns) or '-'}"
+        )
+
+
+def _switch(operation: Callable[..., Awaitable[Organiser]], username: str) -> str:
+    """Disable or enable USERNAME from the command line; the account's name."""
+
+    async def work(runtime: Runtime) -> str:
+        return (await operation(None, username, now=runtime.clock())).username
+
+    return _run(work)
+
+
+@organiser.command("disable")
+@click.argument("username")
+def disable(username: str) -> None:
+    """Disable an account: its sessions and API tokens stop at once; its key and team places
+    are kept for when it is enabled again."""
+    name = _switch(people.disable, username)
+    click.echo(f"Disabled {name!r}: its sessions and API tokens have ended.")
+
+
+@organiser.command("enable")
+@click.argument("username")
+def enable(username: str) -> None:
+    """Enable a disabled account again (its team places count again)."""
+    click.echo(f"Enabled {_switch(people.enable, username)!r}.")
+
+
+@organiser.command("remove")
+@click.argument("username")
+def remove(username: str) -> None:
+    """Delete an account, its key and its team places (not the last admin, nor a gatekeeper
+    of an unfinished campaign)."""
+
+    async def work(runtime: Runtime) -> None:
+        await people.remove(None, username, now=runtime.clock())
+
+    _run(work)
+    click.echo(f"Removed {username.strip().lower()!r}.")
+
+
+@organiser.command("reset")
+@click.argument("username")
+def reset(username: str) -> None:
+    """Print a one-time reset code (24 hours) for an account whose holder forgot the passphrase.
+
+    They enter it at /organisers/enrol and get a new passphrase and a new key pair. What was
+    sealed to the old key is lost to them, and the account leaves every campaign team until
+    each owner re-adds it (see docs/operating.md).
+    """
+
+    async def work(runtime: Runtime) -> str:
+        return await people.issue_reset(
+            None, username, pepper=runtime.code_pepper, now=runtime.clock()
+        )
+
+    code = _run(work)
+    click.echo("Give its holder this one-time reset code (valid 24 hours), privately:")
+    click.echo("")
+    click.echo(f"    {code}")
+    click.echo("")
+    click.echo(
+        "They enter it at /organisers/enrol with the account name and choose a new passphrase "
+        "(and, with two-step sign-in, its code or a recovery code). They get a new key pair: "
+        "check its fingerprint words with them by another channel. The account leaves every "
+        "campaign team until each owner re-adds it, and what was sealed to its old key stays "
+        "unreadable to it."
+    )
+
+
+@organiser.command("audit")
+def audit_log() -> None:
+    """The accounts' audit log, newest week first: week, who, what, which account."""
+
+    async def work(_runtime: Runtime) -> list[str]:
+        return [
+            f"{entry.week.isoformat()}  {entry.actor or '(command line)'}  "
+            f"{entry.action.value}  {entry.subject}  {entry.detail}".rstrip()
+            for entry in await audit.recent()
+        ]
+
+    for line in _run(work):
+        click.echo(line)
 
 
 @click.group()

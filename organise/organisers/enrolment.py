@@ -24,11 +24,12 @@ from tortoise.transactions import in_transaction
 
 from crypto import codes, keywrap, passwords
 from crypto.errors import CodeFormatError
-from organise.i18n import _l
-from organise.organisers import accounts
+from organise.i18n import _, _l
+from organise.organisers import accounts, audit, recovery, resets
 from organise.organisers.errors import AccountError
 from organise.organisers.models import (
     ApiToken,
+    AuditAction,
     EnrolmentCode,
     Organiser,
     OrganiserSession,
@@ -38,6 +39,8 @@ from organise.organisers.passphrases import check_passphrase
 from organise.weeks import week_of
 
 VALID_FOR = timedelta(hours=72)
+# A reset code (an admin's answer to a forgotten passphrase) is valid for a shorter time.
+RESET_VALID_FOR = timedelta(hours=24)
 CODE_KIND = "enrol"
 
 
@@ -57,12 +60,20 @@ async def purge_expired(now: datetime) -> int:
     return await EnrolmentCode.filter(expires_at__lte=now).delete()
 
 
-async def issue_code(organiser: Organiser, *, pepper: bytes, now: datetime) -> str:
-    """A fresh code for an account that waits for its holder; earlier unused codes are void."""
+async def issue_code(
+    organiser: Organiser, *, pepper: bytes, now: datetime, reset: bool = False
+) -> str:
+    """A fresh code for an account that waits for its holder; earlier unused codes are void.
+
+    `reset`: a passphrase reset's code (24 hours) for an account that already has a key.
+    """
     await EnrolmentCode.filter(organiser_id=organiser.id, used_week__isnull=True).delete()
     code = codes.new_invite_code()
     await EnrolmentCode.create(
-        code_hash=code_hash(code, pepper), organiser=organiser, expires_at=now + VALID_FOR
+        code_hash=code_hash(code, pepper),
+        organiser=organiser,
+        expires_at=now + (RESET_VALID_FOR if reset else VALID_FOR),
+        reset=reset,
     )
     return code
 
@@ -81,6 +92,7 @@ async def create_pending(
     async with in_transaction():
         organiser = await Organiser.create(username=username, role=role, enrolled=False)
         code = await issue_code(organiser, pepper=pepper, now=now)
+        await audit.record(AuditAction.CREATED, organiser, acting=None, now=now, detail=role)
     return organiser, code
 
 
@@ -107,7 +119,7 @@ def _not_valid() -> AccountError:
     return AccountError(
         _l(
             "This enrolment code and account name do not go together, or the code has expired "
-            "(a code is valid for 72 hours). Ask whoever created your account for a new code."
+            "(a code is valid for 72 hours, a reset code for 24). Ask an admin for a new code."
         ),
         field="code",
         code="enrolment_code_invalid",
@@ -120,6 +132,16 @@ class Enrolment:
     username: str
     passphrase: str = field(repr=False)
     repeated: str = field(repr=False)
+    # A reset of an account with two-step sign-in also asks for its code or a recovery code.
+    second_factor: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class SecondFactorKeys:
+    """The keys that check a two-step code (field key) and a recovery code (secret key)."""
+
+    field_key: bytes = field(repr=False)
+    secret_key: bytes = field(repr=False)
 
 
 def _new_keys(passphrase: str) -> tuple[bytes, keywrap.OrganiserKeys]:
@@ -143,8 +165,18 @@ async def code_is_current(code: object, *, pepper: bytes, now: datetime) -> bool
     return await EnrolmentCode.exists(code_hash=hashed, expires_at__gt=now, used_week__isnull=True)
 
 
-async def redeem(enrolment: Enrolment, *, pepper: bytes, now: datetime | None = None) -> Organiser:
-    """Set the holder's passphrase and make the account's key pair under it, once."""
+async def redeem(
+    enrolment: Enrolment,
+    *,
+    pepper: bytes,
+    now: datetime | None = None,
+    second_factor: SecondFactorKeys | None = None,
+) -> Organiser:
+    """Set the holder's passphrase and make the account's key pair under it, once.
+
+    For a reset code: the second factor too when the account has one, and the account leaves
+    every campaign team and its inbox key grant (`resets.leave_everything`).
+    """
     now = now or datetime.now(UTC)
     await purge_expired(now)  # a used code's alarm lasts until the code would have expired
     try:
@@ -170,6 +202,25 @@ async def redeem(enrolment: Enrolment, *, pepper: bytes, now: datetime | None = 
             field="repeated",
             code="passphrases_differ",
         )
+    if row.reset:
+        await resets.refuse_if_gatekeeper(organiser, _("reset"))
+        if organiser.has_totp and not (
+            second_factor is not None
+            and await recovery.accept_second_factor(
+                organiser,
+                enrolment.second_factor,
+                field_key=second_factor.field_key,
+                secret_key=second_factor.secret_key,
+            )
+        ):
+            raise AccountError(
+                _l(
+                    "This account has two-step sign-in: type the code from its app, or one of "
+                    "its recovery codes."
+                ),
+                field="second_factor",
+                code="second_factor_needed",
+            )
     stored, keys = await accounts.in_kdf_thread(_new_keys, enrolment.passphrase)
     async with in_transaction():
         # Claim the code first: of two redeemers at the same moment, only one updates the row.
@@ -188,4 +239,7 @@ async def redeem(enrolment: Enrolment, *, pepper: bytes, now: datetime | None = 
         # Nothing should exist yet; if an earlier holder's sessions do, they end here.
         await OrganiserSession.filter(organiser_id=organiser.id).delete()
         await ApiToken.filter(organiser_id=organiser.id).delete()
+        if row.reset:
+            await resets.leave_everything(organiser, now=now)
+            await audit.record(AuditAction.RESET_COMPLETED, organiser, acting=organiser, now=now)
     return organiser

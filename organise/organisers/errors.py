@@ -43,6 +43,15 @@ class LoginFailed(AccountError):
         )
 
 
+class AccountDisabled(AccountError):
+    def __init__(self) -> None:
+        super().__init__(
+            _l("This account is disabled. Ask an admin of this site to enable it again."),
+            code="account_disabled",
+            status=403,
+        )
+
+
 class KdfBusy(AccountError):
     """Too many passphrase checks are running or waiting: try again in a few seconds.
 

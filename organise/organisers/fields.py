@@ -22,8 +22,9 @@ from organise.organisers.passphrases import check_passphrase, check_passphrase_l
 # The database columns' sizes.
 MAX_USERNAME_CHARS = 64
 MAX_TOKEN_NAME_CHARS = 64
-# A six-digit code, with room for the spaces some apps show in it.
-MAX_CODE_CHARS = 16
+# A six-digit code with room for the spaces some apps show in it, or a recovery code
+# (16 characters in groups of four).
+MAX_CODE_CHARS = 32
 MAX_SECRET_CHARS = 64
 
 T = TypeVar("T")
@@ -160,6 +161,10 @@ ENROLMENT = FieldTable(
         AccountText("username", _l("Account name"), max_chars=MAX_USERNAME_CHARS),
         _passphrase("passphrase", _l("New passphrase"), _checkable),
         _passphrase("repeated", _l("New passphrase again"), _checkable),
+        # Asked by a reset of an account with two-step sign-in: its code or a recovery code.
+        AccountText(
+            "second_factor", _l("Two-step code or recovery code"), max_chars=MAX_CODE_CHARS
+        ),
     ),
 )
 
@@ -171,4 +176,35 @@ SHARE_RELEASE = FieldTable(
         _passphrase("passphrase", _l("Passphrase"), _checkable),
         AccountText("totp_code", _l("Code"), max_chars=MAX_CODE_CHARS),
     ),
+)
+
+# Turning two-step sign-in's recovery codes over: the passphrase again.
+RECOVERY_CODES = FieldTable(
+    "RecoveryCodes", (_passphrase("passphrase", _l("Passphrase"), _checkable),)
+)
+
+# An admin's operations on accounts (the accounts page).
+ROLE_CHANGE = FieldTable(
+    "RoleChange",
+    (
+        Field(
+            "role",
+            _l("Role"),
+            required=True,
+            choices=lambda: [role.value for role in Role if role != Role.GATEKEEPER],
+            normalise=Role,
+        ),
+    ),
+)
+
+
+def _confirmed(ticked: bool) -> bool:
+    if not ticked:
+        raise FieldProblem(_l("Tick the box to confirm the removal."), "not_confirmed", 400)
+    return ticked
+
+
+REMOVAL = FieldTable(
+    "AccountRemoval",
+    (Field("confirm", _l("Yes, remove this account"), kind="boolean", normalise=_confirmed),),
 )

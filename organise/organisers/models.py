@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -40,6 +41,11 @@ class Organiser(Model):
     # column had their keys made under a passphrase someone else typed: False until re-keyed.
     # Only enrolled accounts can be on a campaign team or receive what a reveal seals.
     enrolled = fields.BooleanField(default=True, db_default=False)
+    # Set by an admin (`people.disable`): no sign-in, no session, no API token, and nothing a
+    # reveal seals goes to it. Its key and team places are kept for when it is enabled again.
+    disabled = fields.BooleanField(default=False, db_default=False)
+    # The Monday of the week a session was last started for it (shown to admins); None before.
+    last_sign_in_week = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -64,6 +70,9 @@ class EnrolmentCode(Model):
     )
     expires_at = fields.DatetimeField()
     used_week = fields.DateField(null=True)
+    # A reset code (an admin's answer to a forgotten passphrase, 24 hours) rather than a first
+    # enrolment: redeeming it also takes the account off every campaign team (`resets`).
+    reset = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "organiser_enrolment_code"
@@ -100,3 +109,63 @@ class ApiToken(Model):
 
     class Meta:
         table = "api_token"
+
+
+class RecoveryCode(Model):
+    """A one-time code that stands in for the two-step code, made ten at a time.
+
+    Only a keyed hash is stored (the instance secret key, as for API tokens); a used code's
+    row is deleted. All of an account's codes go when two-step sign-in is turned off or the
+    codes are made again.
+    """
+
+    code_hash = fields.CharField(max_length=64, primary_key=True)
+    organiser: fields.ForeignKeyRelation[Organiser] = fields.ForeignKeyField(
+        "organisers.Organiser", related_name="recovery_codes", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "organiser_recovery_code"
+
+
+class AuditAction(StrEnum):
+    CREATED = "created"
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+    REMOVED = "removed"
+    RESET_ISSUED = "reset_issued"
+    RESET_COMPLETED = "reset_completed"
+    ROLE_CHANGED = "role_changed"
+    INBOX_GRANTED = "inbox_granted"
+    # One row per campaign a reset took the account off (`campaign_id` says which).
+    LEFT_TEAM_BY_RESET = "left_team_by_reset"
+
+
+class AuditEntry(Model):
+    """Append-only: who changed which account, how, and the week. Never a time of day.
+
+    Rows are inserted by `audit.record` and never updated or deleted (the model refuses both).
+    Names are copied, not linked, so an entry outlives the accounts it names.
+    """
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    week = fields.DateField()
+    # The admin who acted, or "" for the server's operator at the command line.
+    actor = fields.CharField(max_length=64)
+    action = fields.CharEnumField(AuditAction, max_length=24)
+    subject = fields.CharField(max_length=64)
+    subject_id = fields.UUIDField(null=True)
+    # What changed, in a few words (a role: "reviewer -> admin"; a campaign's slug).
+    detail = fields.CharField(max_length=200, default="")
+    campaign_id = fields.UUIDField(null=True)
+
+    class Meta:
+        table = "organiser_audit"
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_in_db:
+            raise PermissionError("audit entries are never changed")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError("audit entries are never deleted")

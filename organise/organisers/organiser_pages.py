@@ -6,14 +6,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from organise.campaigns import team
 from organise.i18n import _
-from organise.organisers import accounts, enrolment, sessions, tokens, totp
+from organise.organisers import accounts, enrolment, people, recovery, sessions, tokens, totp
 from organise.organisers.fields import (
     API_TOKEN,
     PASSPHRASE_CHANGE,
     PASSPHRASE_CONFIRMATION,
+    RECOVERY_CODES,
     TOTP_ENROLMENT,
 )
+from organise.organisers.models import Role
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.web.access import EVERY_ROLE, clear_session_cookie, organisers, set_session_cookie
@@ -36,17 +39,27 @@ async def _account_page(
     message: str | None = None,
     error: str | None = None,
     new_token: str | None = None,
+    recovery_codes: list[str] | None = None,
     status: int = 200,
     refusal: Refused | None = None,
 ) -> Response:
     """The account page; with `refusal`, its reason, status and headers (e.g. Retry-After)."""
     organiser = request.state.organiser
+    waiting = await team.waiting_for_owner() if organiser.role == Role.ADMIN else []
     context = {
         "message": message,
         "error": refusal.message if refusal else error,
         "new_token": new_token,
         "tokens": await tokens.tokens_of(organiser),
         "fingerprint": enrolment.fingerprint(organiser),
+        "recovery_codes": recovery_codes,
+        "recovery_left": await recovery.remaining(organiser),
+        "attention": await people.attention(
+            organiser,
+            sessions.organiser_private_key(request),
+            runtime(request).keystore,
+            [campaign.slug for campaign in waiting],
+        ),
     }
     if refusal is not None:
         return render(request, "organisers/home.html", context, refusal.status, refusal.headers)
@@ -128,8 +141,30 @@ async def totp_enable(request: Request) -> Response:
         # Only a secret of the form this server makes is shown again; otherwise start afresh.
         secret = typed if totp.is_well_formed_secret(typed) else totp.new_secret()
         return _totp_page(request, secret, refusal=refusal)
+    codes = await recovery.new_codes(organiser, secret_key=context.secret_key)
     message = _("Two-step sign-in is on. You will need a code from your app at every sign-in.")
-    return await _account_page(request, message=message)
+    return await _account_page(request, message=message, recovery_codes=codes)
+
+
+@organisers(*EVERY_ROLE)
+async def recovery_codes(request: Request) -> Response:
+    """Ten new recovery codes (the old ones stop working), once the passphrase is checked."""
+    form = await read_form(request)
+    organiser = request.state.organiser
+    context = runtime(request)
+    try:
+        values = RECOVERY_CODES.read_form(form)
+        await accounts.confirm_passphrase(
+            organiser, values["passphrase"], accounts.ThrottlePolicy.of(context)
+        )
+    except Refused as refusal:
+        return await _account_page(request, refusal=refusal)
+    if not organiser.has_totp:
+        return await _account_page(
+            request, error=_("Two-step sign-in is off: there is nothing to recover."), status=409
+        )
+    codes = await recovery.new_codes(organiser, secret_key=context.secret_key)
+    return await _account_page(request, recovery_codes=codes)
 
 
 @organisers(*EVERY_ROLE)
@@ -177,6 +212,7 @@ routes = [
     Route("/totp", totp_setup, methods=["GET"], name="totp_setup"),
     Route("/totp", totp_enable, methods=["POST"], name="totp_enable"),
     Route("/totp/disable", totp_disable, methods=["POST"], name="totp_disable"),
+    Route("/recovery-codes", recovery_codes, methods=["POST"], name="recovery_codes"),
     Route("/tokens", create_token, methods=["POST"], name="create_token"),
     Route("/tokens/{token_id}/revoke", revoke_token, methods=["POST"], name="revoke_token"),
 ]

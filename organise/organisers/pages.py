@@ -80,7 +80,10 @@ async def enrol(request: Request) -> Response:
     try:
         values = ENROLMENT.read_form(form)
         organiser = await enrolment.redeem(
-            enrolment.Enrolment(**values), pepper=context.code_pepper, now=context.clock()
+            enrolment.Enrolment(**values),
+            pepper=context.code_pepper,
+            now=context.clock(),
+            second_factor=enrolment.SecondFactorKeys(context.totp_field_key, context.secret_key),
         )
     except Refused as refusal:
         # A right code with a passphrase to correct is told what to correct, never "wait".

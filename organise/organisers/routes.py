@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
-from organise.organisers import organiser_pages
+from organise.organisers import organiser_pages, people_pages
 from organise.organisers import pages as sign_in_pages
 
 pages: list[BaseRoute] = []
@@ -15,7 +15,7 @@ api: list[BaseRoute] = []
 organiser: list[BaseRoute] = [
     Mount(
         "/organisers",
-        routes=[*sign_in_pages.routes, *organiser_pages.routes],
+        routes=[*sign_in_pages.routes, *organiser_pages.routes, *people_pages.routes],
         name="organisers",
     )
 ]

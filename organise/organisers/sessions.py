@@ -14,6 +14,7 @@ from organise.organisers.models import Organiser, OrganiserSession
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.settings import Settings
+from organise.weeks import week_of
 
 # Writing last_seen_at on every request would turn each page view into a write.
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -48,6 +49,8 @@ async def start_session(organiser: Organiser, private_key: PrivateKey, *, secret
     """A new session for `organiser`; returns the token for the cookie."""
     token = codes.new_token(32)
     now = datetime.now(UTC)
+    # The week only, shown to admins on the accounts page.
+    await Organiser.filter(id=organiser.id).update(last_sign_in_week=week_of(now))
     await OrganiserSession.create(
         token_hash=_token_hash(token, secret_key),
         organiser=organiser,

@@ -87,6 +87,10 @@ async def _resume_browser_session(request: Request) -> Response | None:
         secret_key=context.secret_key,
         policy=SessionPolicy.from_settings(context.settings),
     )
+    if session is not None and session.organiser.disabled:
+        # Disabling ends its sessions; this one was resumed at that very moment.
+        await session.delete()
+        session = None
     if session is None:
         if request.method in {"GET", "HEAD"} and not request.url.path.startswith("/api/"):
             return RedirectResponse(absolute_url(request, "organisers:login"), status_code=303)
@@ -121,7 +125,7 @@ def organisers(*roles: Role) -> Callable[[Endpoint], Endpoint]:
                 organiser = await organiser_for_token(
                     bearer, secret_key=runtime(request).secret_key
                 )
-                if organiser is None:
+                if organiser is None or organiser.disabled:
                     raise Refused(
                         _l("This API token is not valid."), status=401, code="invalid_token"
                     )

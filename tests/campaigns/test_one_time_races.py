@@ -1,4 +1,4 @@
-"""One-time things stay one-time under real concurrency: an enrolment code, a share link.
+"""One-time things stay one-time under real concurrency: an enrolment or reset code, a share link.
 
 Two redemptions of the same code, or two "written down" confirmations of the same link, at the
 same moment: exactly one succeeds, the other is told it was already used or taken.
@@ -7,6 +7,7 @@ same moment: exactly one succeeds, the other is told it was already used or take
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,11 +15,12 @@ from crypto.gate import GatePolicy
 from organise.campaigns import sharelinks
 from organise.campaigns.models import ShareLink
 from organise.campaigns.setup import ShareDelivery
-from organise.organisers import enrolment
+from organise.organisers import enrolment, people
 from organise.organisers.models import Organiser, Role
 from organise.refusal import Refused
 from tests.campaigns.conftest import make_campaign
 from tests.conftest import ON_POSTGRES
+from tests.support import make_organiser
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -27,9 +29,14 @@ pytestmark = [
 ]
 
 
-async def test_two_redemptions_of_one_enrolment_code_at_once(app, client):
+@pytest.mark.parametrize("kind", ["enrolment", "reset"])
+async def test_two_redemptions_of_one_enrolment_or_reset_code_at_once(app, client, kind):
     pepper = app.state.runtime.code_pepper
-    _pending, code = await enrolment.create_pending("dana", Role.ORGANISER, pepper=pepper)
+    if kind == "enrolment":
+        _pending, code = await enrolment.create_pending("dana", Role.ORGANISER, pepper=pepper)
+    else:  # an admin's reset of an enrolled account: the same one-time rule
+        await make_organiser("dana")
+        code = await people.issue_reset(None, "dana", pepper=pepper, now=datetime.now(UTC))
     outcomes = await asyncio.gather(
         *(
             enrolment.redeem(enrolment.Enrolment(code, "dana", phrase, phrase), pepper=pepper)

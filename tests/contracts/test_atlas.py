@@ -267,6 +267,7 @@ def _organise(tmp_path: Path, *args: str, timeout: int) -> subprocess.CompletedP
 
 def test_cli_shows_progress_and_a_summary(tmp_path):
     path = _write(tmp_path / "atlas.csv", _row("T1"), _row("T2", technology="Mind Reading"))
+    assert _organise(tmp_path, "init", timeout=120).returncode == 0
     completed = _organise(tmp_path, "import", "atlas", str(path), timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert "Importing" in completed.stderr

@@ -98,6 +98,7 @@ async def test_a_gatekeeper_gets_403_on_every_organiser_route_but_its_own(app, c
         "/organisers/passphrase",
         "/organisers/totp",
         "/organisers/totp/disable",
+        "/organisers/recovery-codes",
         "/organisers/shares/",
         "/organisers/shares/{share_id}/release",
     }

@@ -1,0 +1,348 @@
+"""Admins' operations on accounts: list, disable, enable, remove, reset, change role.
+
+Each function takes the acting admin (`acting`; None for the server's operator at the command
+line, who holds the whole server anyway), checks the role itself, raises `Refused`, and records
+what it changed in the audit log (`audit`), so a JSON handler can call it as the pages and the
+`organise organiser` commands do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+import nacl.public
+from tortoise.transactions import in_transaction
+
+from crypto.keystore import Keystore
+from organise.campaigns.models import Campaign, CampaignMember
+from organise.campaigns.team import campaigns_of as team_campaigns
+from organise.db import column_values
+from organise.i18n import _, _l
+from organise.organisers import accounts, audit, enrolment, resets
+from organise.organisers.errors import AccountError
+from organise.organisers.models import (
+    ApiToken,
+    AuditAction,
+    AuditEntry,
+    Organiser,
+    OrganiserSession,
+    RecoveryCode,
+    Role,
+)
+from organise.refusal import Refused
+from organise.reports import inbox
+from organise.weeks import week_of
+
+
+def require_admin(acting: Organiser | None) -> None:
+    """Only an enabled admin (or the operator at the command line, `acting` None)."""
+    if acting is not None and (acting.role != Role.ADMIN or acting.disabled):
+        raise Refused(_l("Only an admin can manage accounts."), status=403, code="forbidden")
+
+
+async def find(username: str) -> Organiser:
+    try:
+        name = accounts.normalise_username(username)
+    except AccountError:
+        name = ""
+    found = await Organiser.get_or_none(username=name) if name else None
+    if found is None:
+        raise Refused(
+            {"username": _l("There is no account %(name)s.", name=username.strip()[:64])},
+            status=404,
+            code="unknown_account",
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    username: str
+    role: Role
+    created_week: date
+    last_sign_in_week: date | None
+    two_step: bool
+    enrolled: bool
+    has_key: bool
+    disabled: bool
+    campaigns: tuple[str, ...]
+
+
+async def list_accounts(acting: Organiser | None) -> list[AccountSummary]:
+    """Every account, by name, with the campaigns whose team it is on."""
+    require_admin(acting)
+    slugs: dict[object, set[str]] = {}
+    for owner_id, slug in await Campaign.exclude(owner_id=None).values_list("owner_id", "slug"):
+        slugs.setdefault(owner_id, set()).add(slug)
+    for organiser_id, slug in await CampaignMember.all().values_list(
+        "organiser_id", "campaign__slug"
+    ):
+        slugs.setdefault(organiser_id, set()).add(slug)
+    return [
+        AccountSummary(
+            username=organiser.username,
+            role=organiser.role,
+            created_week=week_of(organiser.created_at),
+            last_sign_in_week=organiser.last_sign_in_week,
+            two_step=organiser.has_totp,
+            enrolled=organiser.enrolled,
+            has_key=organiser.public_key is not None,
+            disabled=organiser.disabled,
+            campaigns=tuple(sorted(slugs.get(organiser.id, ()))),
+        )
+        for organiser in await Organiser.all().order_by("username")
+    ]
+
+
+async def _refuse_last_admin(organiser: Organiser, what: str) -> None:
+    """Refused when `organiser` is the only enabled admin: nobody could manage accounts.
+
+    Call inside the transaction that makes the change: the enabled admins' rows are locked (in
+    one order), so two admins disabling each other at once cannot both pass.
+    """
+    if organiser.role != Role.ADMIN or organiser.disabled:
+        return
+    admins = await (
+        Organiser.filter(role=Role.ADMIN, disabled=False).order_by("id").select_for_update()
+    )
+    if not [admin for admin in admins if admin.id != organiser.id]:
+        raise AccountError(
+            _l(
+                "%(name)s is the last admin: it cannot be %(what)s. Make another account an "
+                "admin first.",
+                name=organiser.username,
+                what=what,
+            ),
+            code="last_admin",
+            status=409,
+        )
+
+
+async def _end_access(organiser: Organiser) -> None:
+    await OrganiserSession.filter(organiser_id=organiser.id).delete()
+    await ApiToken.filter(organiser_id=organiser.id).delete()
+
+
+async def disable(acting: Organiser | None, username: str, *, now: datetime) -> Organiser:
+    """Its sessions and API tokens end now; its key and team places are kept."""
+    require_admin(acting)
+    organiser = await find(username)
+    if organiser.disabled:
+        raise AccountError(
+            _l("%(name)s is already disabled.", name=organiser.username),
+            code="already_disabled",
+            status=409,
+        )
+    await resets.refuse_if_gatekeeper(organiser, _("disabled"))
+    async with in_transaction():
+        await _refuse_last_admin(organiser, _("disabled"))
+        organiser.disabled = True
+        await organiser.save(update_fields=["disabled"])
+        await _end_access(organiser)
+        await audit.record(AuditAction.DISABLED, organiser, acting=acting, now=now)
+    return organiser
+
+
+async def enable(acting: Organiser | None, username: str, *, now: datetime) -> Organiser:
+    """Back as it was: its key has not changed, so its team places count again."""
+    require_admin(acting)
+    organiser = await find(username)
+    if not organiser.disabled:
+        raise AccountError(
+            _l("%(name)s is not disabled.", name=organiser.username),
+            code="not_disabled",
+            status=409,
+        )
+    async with in_transaction():
+        organiser.disabled = False
+        await organiser.save(update_fields=["disabled"])
+        await audit.record(AuditAction.ENABLED, organiser, acting=acting, now=now)
+    return organiser
+
+
+async def remove(acting: Organiser | None, username: str, *, now: datetime) -> None:
+    """Delete the account, its key, sessions, tokens, codes, grants and team places.
+
+    A campaign it owned is left without an owner and, if nobody else on its team can receive
+    pledges, waits for an admin to assign one (listed on the campaigns page).
+    """
+    require_admin(acting)
+    organiser = await find(username)
+    if acting is not None and acting.id == organiser.id:
+        raise AccountError(
+            _l("You cannot remove your own account here."), code="own_account", status=409
+        )
+    await resets.refuse_if_gatekeeper(organiser, _("removed"))
+    async with in_transaction():
+        await _refuse_last_admin(organiser, _("removed"))
+        await audit.record(AuditAction.REMOVED, organiser, acting=acting, now=now)
+        await organiser.delete()
+
+
+async def issue_reset(
+    acting: Organiser | None, username: str, *, pepper: bytes, now: datetime
+) -> str:
+    """A one-time reset code (24 hours), to be given privately to the account's holder."""
+    require_admin(acting)
+    organiser = await find(username)
+    if organiser.public_key is None:
+        raise AccountError(
+            _l(
+                "%(name)s has not enrolled yet: give it a new enrolment code instead.",
+                name=organiser.username,
+            ),
+            code="not_enrolled",
+            status=409,
+        )
+    await resets.refuse_if_gatekeeper(organiser, _("reset"))
+    async with in_transaction():
+        code = await enrolment.issue_code(organiser, pepper=pepper, now=now, reset=True)
+        await audit.record(AuditAction.RESET_ISSUED, organiser, acting=acting, now=now)
+    return code
+
+
+class GrantOutcome(StrEnum):
+    NONE = "none"  # the new role does not hold the inbox key
+    GRANTED = "granted"  # sealed to the account in the same step
+    PENDING = "pending"  # waits for someone who holds the key (the attention list)
+
+
+@dataclass(frozen=True)
+class InboxAccess:
+    """What the acting admin brings to a role change: the keystore and, from a signed-in
+    session, their private key (None at the command line or with an API token)."""
+
+    keystore: Keystore
+    private_key: nacl.public.PrivateKey | None
+
+
+CHANGEABLE_ROLES = (Role.ADMIN, Role.ORGANISER, Role.REVIEWER)
+
+
+async def change_role(
+    acting: Organiser | None,
+    username: str,
+    role: Role,
+    *,
+    access: InboxAccess,
+    now: datetime,
+) -> GrantOutcome:
+    """Give an account another role. A reviewer or admin gets the report inbox key at once
+    when the acting admin holds it and the account has its key; otherwise the grant waits."""
+    require_admin(acting)
+    organiser = await find(username)
+    if Role.GATEKEEPER in (role, organiser.role):
+        raise AccountError(
+            _l("A gatekeeper account stays a gatekeeper; make a new account instead."),
+            field="role",
+            code="gatekeeper_role",
+            status=409,
+        )
+    if organiser.role == role:
+        raise AccountError(
+            _l("%(name)s is already %(role)s.", name=organiser.username, role=role.value),
+            field="role",
+            code="same_role",
+            status=409,
+        )
+    before = organiser.role
+    async with in_transaction():
+        await _refuse_last_admin(organiser, _("given another role"))
+        organiser.role = role
+        await organiser.save(update_fields=["role"])
+        await audit.record(
+            AuditAction.ROLE_CHANGED,
+            organiser,
+            acting=acting,
+            now=now,
+            detail=f"{before.value} -> {role.value}",
+        )
+    if role not in inbox.REVIEW_ROLES:
+        await inbox.ensure_inbox(access.keystore)  # drops the former reviewer's grant
+        return GrantOutcome.NONE
+    return await grant_inbox(acting, organiser, access=access, now=now)
+
+
+async def grant_inbox(
+    acting: Organiser | None, organiser: Organiser, *, access: InboxAccess, now: datetime
+) -> GrantOutcome:
+    """Seal the report inbox key to a reviewer or admin now, if the acting account can."""
+    if organiser.public_key is None or organiser.disabled or access.private_key is None:
+        return GrantOutcome.PENDING
+    if acting is None:
+        return GrantOutcome.PENDING
+    box = await inbox.ensure_inbox(access.keystore)
+    key = await inbox.inbox_private_key(box, acting, access.private_key)
+    if key is None:
+        return GrantOutcome.PENDING
+    if await inbox.grant(box, key, organiser):
+        await audit.record(AuditAction.INBOX_GRANTED, organiser, acting=acting, now=now)
+    return GrantOutcome.GRANTED
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What waits for this account to act on (the attention list of its account page)."""
+
+    # Reviewers and admins waiting for the report inbox key, for someone who holds it.
+    inbox_waiting: tuple[str, ...] = ()
+    # (campaign slug, account name) for each account a reset took off a team this account is
+    # on, and which is not back on it (its owner re-adds it; an owner is assigned by an admin).
+    left_by_reset: tuple[tuple[str, str], ...] = ()
+    # Campaigns whose team nobody can receive pledges: an admin assigns an owner.
+    campaigns_waiting: tuple[str, ...] = ()
+
+
+async def attention(
+    organiser: Organiser,
+    private_key: nacl.public.PrivateKey | None,
+    keystore: Keystore,
+    campaigns_waiting: list[str],
+) -> Attention:
+    """`campaigns_waiting` is the campaigns feature's list (`team.waiting_for_owner`)."""
+    waiting: tuple[str, ...] = ()
+    if organiser.role in inbox.REVIEW_ROLES and private_key is not None:
+        box = await inbox.ensure_inbox(keystore)
+        if await inbox.inbox_private_key(box, organiser, private_key) is not None:
+            waiting = tuple(o.username for o in await inbox.without_access(box) if not o.disabled)
+    owned = {c.id: c.slug for c in await team_campaigns(organiser)}
+    left: list[tuple[str, str]] = []
+    if owned:
+        entries = await AuditEntry.filter(
+            action=AuditAction.LEFT_TEAM_BY_RESET, campaign_id__in=list(owned)
+        )
+        still_there = set(
+            await Organiser.filter(id__in=[e.subject_id for e in entries]).values_list(
+                "id", flat=True
+            )
+        )
+        owners = set(await column_values(Campaign.filter(id__in=list(owned)), "owner_id"))
+        on_team = {
+            (row[0], row[1])
+            for row in await CampaignMember.filter(campaign_id__in=list(owned)).values_list(
+                "campaign_id", "organiser_id"
+            )
+        }
+        left = sorted(
+            {
+                (owned[entry.campaign_id], entry.subject)
+                for entry in entries
+                if entry.campaign_id is not None
+                and entry.subject_id in still_there
+                and (entry.campaign_id, entry.subject_id) not in on_team
+                and entry.subject_id not in owners
+                and entry.subject_id != organiser.id
+            }
+        )
+    admin = organiser.role == Role.ADMIN
+    return Attention(
+        inbox_waiting=waiting,
+        left_by_reset=tuple(left),
+        campaigns_waiting=tuple(campaigns_waiting) if admin else (),
+    )
+
+
+async def recovery_codes_left(organiser: Organiser) -> int:
+    return await RecoveryCode.filter(organiser_id=organiser.id).count()
