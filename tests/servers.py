@@ -83,11 +83,16 @@ class LiveServer:
             check=False,
         )
 
-    def create_organiser(self, username: str, role: str = "admin") -> None:
-        """`organise organiser create` with the shared test passphrase, through the CLI."""
+    def passphrase_file(self, username: str) -> Path:
+        """The file holding the passphrase of an account made by `create_organiser`."""
+        return self.root / f"passphrase-{username}"
+
+    def create_organiser(self, username: str, role: str = "admin") -> Path:
+        """`organise organiser create` with the shared test passphrase, through the CLI;
+        returns the file holding the passphrase (for `--passphrase-file`)."""
         from tests.support import PASSPHRASE
 
-        passphrase_file = self.root / f"passphrase-{username}"
+        passphrase_file = self.passphrase_file(username)
         passphrase_file.write_text(PASSPHRASE + "\n")
         result = self.run_cli(
             "organiser",
@@ -100,11 +105,12 @@ class LiveServer:
         )
         if result.returncode != 0:
             raise RuntimeError(f"organiser create failed: {result.stderr}")
+        return passphrase_file
 
     def campaign_owner(self, username: str = "campaign-owner") -> str:
         """The account that owns the campaigns a test makes through the CLI (made on first
         use; `--owner` and `--organiser` take its name)."""
-        if not (self.root / f"passphrase-{username}").exists():
+        if not self.passphrase_file(username).exists():
             self.create_organiser(username, "organiser")
         return username
 
