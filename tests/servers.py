@@ -170,3 +170,11 @@ def command_line_on(settings: Settings) -> LiveServer:
     return LiveServer(
         settings.instance_dir.parent, extra_env={"DATABASE_URL": settings.database_url}
     )
+
+
+def racing_servers(root: Path, database_url: str) -> tuple[LiveServer, LiveServer]:
+    """Two `organise serve` processes (not started yet) on one instance directory (one keystore,
+    one secret key) and one database: their writers really race."""
+    root.mkdir(parents=True, exist_ok=True)
+    env = {"DATABASE_URL": database_url}
+    return LiveServer(root, extra_env=env), LiveServer(root, extra_env=env)

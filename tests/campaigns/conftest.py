@@ -17,6 +17,7 @@ from crypto.gate import GatePolicy
 from organise.campaigns import invites, lifecycle, ticker
 from organise.campaigns.models import Campaign, Pledge
 from organise.campaigns.setup import PAPER, CampaignSpec, CreatedCampaign, create_campaign
+from tests.conftest import connect_postgres
 from tests.support import campaign_owner
 
 
@@ -79,3 +80,30 @@ def pledge_key_names(app: Starlette, campaign: Campaign) -> list[str]:
 
 async def pledge_rows(campaign: Campaign) -> int:
     return await Pledge.filter(campaign_id=campaign.id).count()
+
+
+async def campaign_counts(slug: str) -> dict[str, object]:
+    """The campaign's state and counts, its pledge rows and its events by kind, read straight
+    from the PostgreSQL database (for tests that run real servers)."""
+    connection = await connect_postgres()
+    try:
+        campaign = await connection.fetchrow(
+            "SELECT id, state, pledge_count, revealed_count FROM campaign WHERE slug = $1",
+            slug,
+        )
+        rows = await connection.fetchval(
+            "SELECT count(*) FROM campaign_pledge WHERE campaign_id = $1", campaign["id"]
+        )
+        events = await connection.fetch(
+            "SELECT kind, count(*) AS n FROM campaign_event WHERE campaign_id = $1 GROUP BY kind",
+            campaign["id"],
+        )
+        return {
+            "state": campaign["state"],
+            "pledge_count": campaign["pledge_count"],
+            "revealed_count": campaign["revealed_count"],
+            "rows": rows,
+            "events": {event["kind"]: event["n"] for event in events},
+        }
+    finally:
+        await connection.close()

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import RACE_MARKS, connect_postgres, truncate_postgres
 from tests.reports.helpers import report_json
-from tests.servers import LiveServer
+from tests.servers import racing_servers
 from tests.support import PASSPHRASE, SAME_ORIGIN
 
 pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
@@ -87,11 +87,7 @@ async def _race(urls: list[str]) -> tuple[list[int], list[int]]:
 
 
 def test_counts_stay_exact_under_concurrent_reports_and_reviews(database_url, tmp_path):
-    root = tmp_path / "shared"
-    root.mkdir()
-    env = {"DATABASE_URL": database_url}
-    first = LiveServer(root, extra_env=env)
-    second = LiveServer(root, extra_env=env)
+    first, second = racing_servers(tmp_path / "shared", database_url)
     try:
         first.create_organiser("robin", role="reviewer")
         first.start()
