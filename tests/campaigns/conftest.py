@@ -17,8 +17,9 @@ from crypto.gate import GatePolicy
 from organise.campaigns import invites, lifecycle, ticker
 from organise.campaigns.models import Campaign, Pledge
 from organise.campaigns.setup import PAPER, CampaignSpec, CreatedCampaign, create_campaign
+from organise.organisers.models import Role
 from tests.conftest import connect_postgres
-from tests.support import campaign_owner
+from tests.support import SAME_ORIGIN, campaign_owner, make_organiser, sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +51,44 @@ async def make_campaign(app: Starlette, owner: str = "alex", **overrides: Any) -
         pepper=app.state.runtime.code_pepper,
         delivery=delivery,
     )
+
+
+def campaign_form(**overrides: str) -> dict[str, str]:
+    """The new-campaign form as an organiser fills it in; `overrides` change or add fields."""
+    values = {
+        "slug": "walkout",
+        "title": "Walk out",
+        "demand": "We refuse.",
+        "employer": "Acme Cloud",
+        "contract": "",
+        "threshold": "3",
+        "deadline": in_days(30).strftime("%Y-%m-%dT%H:%M"),
+        "cooling_off_hours": "48",
+        "audience": "organisers",
+        "invite_mode": "invite",
+        "onward_invites": "2",
+        # 1 + 2 = 3 pledges from one code reach the threshold of 3: confirmed.
+        "accept_chain_risk": "1",
+        "progress_display": "rounded",
+        "gate_mode": "server",
+        "gatekeepers": "3",
+        "gatekeepers_required": "2",
+    }
+    values.update(overrides)
+    return values
+
+
+async def create_through_form(client: httpx.AsyncClient, **overrides: str) -> httpx.Response:
+    """Send the new-campaign form (`campaign_form(**overrides)`) as the signed-in organiser."""
+    return await client.post(
+        "/organisers/campaigns/new", data=campaign_form(**overrides), headers=SAME_ORIGIN
+    )
+
+
+async def signed_in_organiser(client: httpx.AsyncClient, role: Role = Role.ORGANISER) -> None:
+    """alex, with `role`, signed in on `client`."""
+    await make_organiser("alex", role)
+    await sign_in(client, "alex")
 
 
 async def make_codes(app: Starlette, campaign: Campaign, count: int) -> list[str]:

@@ -25,7 +25,15 @@ from organise.organisers import enrolment
 from organise.organisers.models import Organiser, Role
 from organise.refusal import Refused
 from organise.weeks import week_of
-from tests.campaigns.conftest import in_days, make_campaign, make_codes, refreshed, sign, tick
+from tests.campaigns.conftest import (
+    create_through_form,
+    in_days,
+    make_campaign,
+    make_codes,
+    refreshed,
+    sign,
+    tick,
+)
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
 
 GATEKEEPER_PASSPHRASE = "harbour thistle copper meadow"
@@ -89,27 +97,17 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
     form = await client.get("/organisers/campaigns/new")
     for keeper in keepers:  # each name with its fingerprint words, to check before choosing
         assert enrolment.fingerprint(keeper) in form.text
-    created = await client.post(
-        "/organisers/campaigns/new",
-        data={
-            "slug": "walkout",
-            "title": "Walk out",
-            "demand": "We will not build it.",
-            "employer": "Acme",
-            "threshold": "3",
-            "deadline": in_days(30).strftime("%Y-%m-%dT%H:%M"),
-            "cooling_off_hours": "0",
-            "audience": "cosigners",
-            "invite_mode": "invite",
-            "onward_invites": "0",
-            "progress_display": "exact",
-            "gate_mode": "server_and_gatekeepers",
-            "gatekeepers": "3",
-            "gatekeepers_required": "2",
-            "share_delivery": "accounts",
-            "gatekeeper_accounts": "ana, bo,cy",
-        },
-        headers=SAME_ORIGIN,
+    created = await create_through_form(
+        client,
+        demand="We will not build it.",
+        employer="Acme",
+        cooling_off_hours="0",
+        audience="cosigners",
+        onward_invites="0",
+        progress_display="exact",
+        gate_mode="server_and_gatekeepers",
+        share_delivery="accounts",
+        gatekeeper_accounts="ana, bo,cy",
     )
     assert created.status_code == 200, created.text
     for keeper in keepers:

@@ -17,12 +17,13 @@ from organise.campaigns.models import (
 )
 from organise.organisers.models import Role
 from tests.campaigns.conftest import (
-    in_days,
+    create_through_form,
     make_campaign,
     make_codes,
     pledge_rows,
     refreshed,
     sign,
+    signed_in_organiser,
     tick,
 )
 from tests.support import SAME_ORIGIN, make_organiser, sign_in
@@ -173,43 +174,12 @@ async def test_the_public_sees_only_listed_names_after_the_reveal(app, client):
     assert body["listed_signers"] == ["Listed Leo", "Listed Lucy"]
 
 
-async def _organiser(client, role=Role.ORGANISER):
-    await make_organiser("alex", role)
-    await sign_in(client, "alex")
-
-
-def _create_form(**overrides):
-    values = {
-        "slug": "walkout",
-        "title": "Walk out",
-        "demand": "We refuse.",
-        "employer": "Acme Cloud",
-        "contract": "",
-        "threshold": "3",
-        "deadline": in_days(30).strftime("%Y-%m-%dT%H:%M"),
-        "cooling_off_hours": "48",
-        "audience": "organisers",
-        "invite_mode": "invite",
-        "onward_invites": "2",
-        # 1 + 2 = 3 pledges from one code reach the threshold of 3: confirmed.
-        "accept_chain_risk": "1",
-        "progress_display": "rounded",
-        "gate_mode": "server",
-        "gatekeepers": "3",
-        "gatekeepers_required": "2",
-    }
-    values.update(overrides)
-    return values
-
-
 async def test_an_organiser_creates_a_campaign(client):
-    await _organiser(client)
+    await signed_in_organiser(client)
     form = await client.get("/organisers/campaigns/new")
     assert form.status_code == 200
     assert "can be flooded with fake pledges" in form.text
-    response = await client.post(
-        "/organisers/campaigns/new", data=_create_form(), headers=SAME_ORIGIN
-    )
+    response = await create_through_form(client)
     assert response.status_code == 303
     assert response.headers["location"].endswith("/organisers/campaigns/walkout")
     campaign = await Campaign.get(slug="walkout")
@@ -223,7 +193,7 @@ async def test_an_organiser_creates_a_campaign(client):
 
 
 async def test_bad_campaign_forms_are_refused_with_a_reason(client):
-    await _organiser(client)
+    await signed_in_organiser(client)
     cases = [
         ({"slug": "Bad Slug!"}, "short name"),
         ({"slug": "new"}, "short name"),
@@ -245,25 +215,19 @@ async def test_bad_campaign_forms_are_refused_with_a_reason(client):
         ),
     ]
     for overrides, message in cases:
-        response = await client.post(
-            "/organisers/campaigns/new", data=_create_form(**overrides), headers=SAME_ORIGIN
-        )
+        response = await create_through_form(client, **overrides)
         assert response.status_code in (409, 422), overrides
         assert message in response.text, overrides
     assert await Campaign.all().count() == 0
-    await client.post("/organisers/campaigns/new", data=_create_form(), headers=SAME_ORIGIN)
-    taken = await client.post("/organisers/campaigns/new", data=_create_form(), headers=SAME_ORIGIN)
+    await create_through_form(client)
+    taken = await create_through_form(client)
     assert taken.status_code == 409
     assert await Campaign.all().count() == 1
 
 
 async def test_gatekeeper_shares_are_shown_once_with_qr_codes(client):
-    await _organiser(client)
-    response = await client.post(
-        "/organisers/campaigns/new",
-        data=_create_form(gate_mode="server_and_gatekeepers"),
-        headers=SAME_ORIGIN,
-    )
+    await signed_in_organiser(client)
+    response = await create_through_form(client, gate_mode="server_and_gatekeepers")
     assert response.status_code == 200
     assert response.text.count('class="gate-share-qr"') == 3
     assert response.text.count('<ol class="share-words">') == 3
@@ -280,8 +244,8 @@ async def test_gatekeeper_shares_are_shown_once_with_qr_codes(client):
 
 
 async def test_invite_sheets_and_csv(client):
-    await _organiser(client, Role.ADMIN)
-    await client.post("/organisers/campaigns/new", data=_create_form(), headers=SAME_ORIGIN)
+    await signed_in_organiser(client, Role.ADMIN)
+    await create_through_form(client)
     sheet = await client.post(
         "/organisers/campaigns/walkout/invites",
         data={"count": "5", "format": "html"},

@@ -21,6 +21,8 @@ from organise.campaigns import release, team
 from organise.campaigns.models import Campaign, CampaignMember, CampaignState, Pledge
 from organise.organisers.models import Organiser, Role
 from tests.campaigns.conftest import (
+    create_through_form,
+    in_days,
     make_campaign,
     make_codes,
     pledge_key_names,
@@ -173,25 +175,16 @@ async def test_a_member_on_the_team_at_the_reveal_can_open_it(app, client):
 async def test_the_web_form_makes_the_signed_in_organiser_the_owner(app, client):
     await make_organiser("kim", Role.ORGANISER)
     await sign_in(client, "kim")
-    deadline = (datetime.now(UTC) + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
-    form = {
-        "slug": "kims",
-        "title": "Kim's campaign",
-        "demand": "We refuse.",
-        "employer": "Acme",
-        "contract": "",
-        "threshold": "5",
-        "deadline": deadline,
-        "cooling_off_hours": "48",
-        "audience": "organisers",
-        "invite_mode": "invite",
-        "onward_invites": "0",
-        "progress_display": "exact",
-        "gate_mode": "server",
-        "gatekeepers": "3",
-        "gatekeepers_required": "2",
-    }
-    response = await client.post("/organisers/campaigns/new", data=form, headers=SAME_ORIGIN)
+    response = await create_through_form(
+        client,
+        slug="kims",
+        title="Kim's campaign",
+        employer="Acme",
+        threshold="5",
+        deadline=in_days(20).strftime("%Y-%m-%dT%H:%M"),
+        onward_invites="0",
+        progress_display="exact",
+    )
     assert response.status_code == 303, response.text
     created = await Campaign.get(slug="kims")
     assert created.owner_id == (await Organiser.get(username="kim")).id  # type: ignore[attr-defined]
