@@ -6,6 +6,7 @@ except in test_ticker.py, which turns it on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -103,6 +104,26 @@ async def sign(
     if code is not None:
         body["invite_code"] = code
     return await client.post(f"/api/v1/campaigns/{slug}/pledges", json=body)
+
+
+async def sign_with_new_codes(
+    app: Starlette,
+    client: httpx.AsyncClient,
+    campaign: Campaign,
+    signers: int | Sequence[str],
+    **fields: Any,
+) -> list[dict[str, Any]]:
+    """Each signer (`Signer 0`, `Signer 1`, ... for a number) pledges with a new invite code of
+    its own, through the JSON API; their answers, receipts included."""
+    names = (
+        [f"Signer {number}" for number in range(signers)] if isinstance(signers, int) else signers
+    )
+    answers = []
+    for code, name in zip(await make_codes(app, campaign, len(names)), names, strict=True):
+        response = await sign(client, campaign.slug, code, name, **fields)
+        assert response.status_code == 201, response.text
+        answers.append(response.json())
+    return answers
 
 
 async def tick(app: Starlette, now: datetime | None = None) -> lifecycle.TickReport:

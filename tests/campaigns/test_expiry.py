@@ -21,6 +21,7 @@ from tests.campaigns.conftest import (
     pledge_rows,
     refreshed,
     sign,
+    sign_with_new_codes,
     tick,
 )
 from tests.support import SAME_ORIGIN
@@ -111,8 +112,7 @@ async def test_after_expiry_even_a_rebuilt_key_opens_no_backed_up_envelope(app, 
 
 async def test_expiry_in_cooling_off(app, client):
     campaign = (await make_campaign(app, deadline=in_days(1), cooling_off_hours=48)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Someone")
+    await sign_with_new_codes(app, client, campaign, 3)
     assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF
     report = await tick(app, now=in_days(1.5))
     assert (report.expired, report.revealed) == (1, 0)

@@ -19,10 +19,9 @@ from organise.organisers.models import Role
 from organise.refusal import Refused
 from tests.campaigns.conftest import (
     make_campaign,
-    make_codes,
     pledge_key_names,
     refreshed,
-    sign,
+    sign_with_new_codes,
     tick,
 )
 from tests.crypto.forgery import forged_share
@@ -32,9 +31,7 @@ from tests.support import SAME_ORIGIN, make_organiser
 async def _awaiting_gate(app, client, gate, slug="walkout"):
     created = await make_campaign(app, slug=slug, gate=gate, audience=Audience.COSIGNERS)
     campaign = created.campaign
-    receipts = []
-    for code in await make_codes(app, campaign, 3):
-        receipts.append((await sign(client, slug, code, f"Signer {len(receipts)}")).json())
+    receipts = await sign_with_new_codes(app, client, campaign, 3)
     report = await tick(app)
     assert report.awaiting_gate == 1
     assert report.revealed == 0

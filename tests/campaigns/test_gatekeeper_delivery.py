@@ -29,9 +29,8 @@ from tests.campaigns.conftest import (
     create_through_form,
     in_days,
     make_campaign,
-    make_codes,
     refreshed,
-    sign,
+    sign_with_new_codes,
     tick,
 )
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
@@ -67,8 +66,7 @@ def dealt(monkeypatch):
 
 
 async def _to_gate(app, client, campaign: Campaign, slug: str = "walkout") -> None:
-    for number, code in enumerate(await make_codes(app, campaign, 3)):
-        assert (await sign(client, slug, code, f"Signer {number}")).status_code == 201
+    await sign_with_new_codes(app, client, campaign, 3)
     report = await tick(app)
     assert report.awaiting_gate == 1
 

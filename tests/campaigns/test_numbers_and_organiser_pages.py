@@ -15,7 +15,7 @@ from tests.campaigns.conftest import (
     make_campaign,
     make_codes,
     pledge_key_names,
-    sign,
+    sign_with_new_codes,
     signed_in_organiser,
 )
 from tests.support import SAME_ORIGIN
@@ -96,8 +96,7 @@ def test_gatekeepers_on_the_command_line_must_be_ascii_digits(typed):
 async def test_the_organiser_page_shows_event_times_to_the_week_only(app, client):
     await signed_in_organiser(client)
     campaign = (await make_campaign(app, cooling_off_hours=48)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Signer")
+    await sign_with_new_codes(app, client, campaign, 3)
     page = await client.get("/organisers/campaigns/walkout")
     assert page.status_code == 200
     events = await LifecycleEvent.filter(campaign_id=campaign.id)

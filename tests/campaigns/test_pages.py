@@ -23,6 +23,7 @@ from tests.campaigns.conftest import (
     pledge_rows,
     refreshed,
     sign,
+    sign_with_new_codes,
     signed_in_organiser,
     tick,
 )
@@ -304,8 +305,7 @@ async def test_revealed_pledges_as_csv_cannot_run_formulas(app, client):
 async def test_an_organiser_created_after_the_reveal_cannot_read_it(app, client):
     await make_organiser("alex", Role.ORGANISER)
     campaign = (await make_campaign(app)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Someone")
+    await sign_with_new_codes(app, client, campaign, 3)
     await tick(app)
     assert (await refreshed(campaign)).state == CampaignState.REVEALED
     await make_organiser("newcomer", Role.ORGANISER)
@@ -323,8 +323,7 @@ async def test_an_organiser_created_after_the_reveal_cannot_read_it(app, client)
 async def test_a_damaged_release_is_refused_not_shown_short(app, client):
     await make_organiser("alex", Role.ORGANISER)
     campaign = (await make_campaign(app)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Someone")
+    await sign_with_new_codes(app, client, campaign, 3)
     await tick(app)
     await ReleasedChunk.filter(campaign_id=campaign.id, audience=Audience.ORGANISERS).delete()
     await sign_in(client, "alex")

@@ -28,7 +28,7 @@ from organise.campaigns.models import (
 )
 from organise.organisers.models import Role
 from organise.refusal import Refused
-from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
+from tests.campaigns.conftest import make_campaign, refreshed, sign_with_new_codes, tick
 from tests.conftest import ON_POSTGRES, connect_postgres
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
 
@@ -44,12 +44,8 @@ def _week_only(moment: datetime) -> bool:
 
 async def _signed(app, client, count: int = 3, **options) -> tuple[Campaign, list[str]]:
     campaign = (await make_campaign(app, **options)).campaign
-    receipts = []
-    for number, code in enumerate(await make_codes(app, campaign, count)):
-        response = await sign(client, campaign.slug, code, f"Signer {number}", contact="signal")
-        assert response.status_code == 201
-        receipts.append(response.json()["receipt"])
-    return await refreshed(campaign), receipts
+    answers = await sign_with_new_codes(app, client, campaign, count, contact="signal")
+    return await refreshed(campaign), [answer["receipt"] for answer in answers]
 
 
 async def test_a_crossing_leaves_whole_hours_and_weeks(app, client):

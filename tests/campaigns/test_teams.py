@@ -24,10 +24,9 @@ from tests.campaigns.conftest import (
     create_through_form,
     in_days,
     make_campaign,
-    make_codes,
     pledge_key_names,
     refreshed,
-    sign,
+    sign_with_new_codes,
     tick,
 )
 from tests.conftest import ON_POSTGRES
@@ -49,17 +48,6 @@ def _campaign_routes(routes: list[BaseRoute], prefix: str = "") -> list[tuple[st
                     (path, method) for method in sorted(route.methods or ()) if method != "HEAD"
                 ]
     return found
-
-
-async def _reach_threshold(app, client, campaign: Campaign, names: tuple[str, ...]) -> list[str]:
-    """Sign once per name with fresh codes; the receipts."""
-    codes = await make_codes(app, campaign, len(names))
-    receipts = []
-    for code, name in zip(codes, names, strict=True):
-        response = await sign(client, campaign.slug, code, name)
-        assert response.status_code == 201, response.text
-        receipts.append(response.json()["receipt"])
-    return receipts
 
 
 async def _open_as(app, campaign: Campaign, organiser: Organiser) -> list[str]:
@@ -102,7 +90,7 @@ async def test_every_campaign_route_answers_404_outside_the_team(app, client):
 async def test_the_owner_runs_the_campaign_and_an_admin_outside_it_reads_nothing(app, client):
     made = (await make_campaign(app)).campaign
     admin = await make_organiser("sam", Role.ADMIN)
-    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
     assert (await tick(app)).revealed == 1
     revealed = await refreshed(made)
 
@@ -152,7 +140,7 @@ async def test_a_co_organiser_added_by_the_owner_can_and_after_removal_cannot(ap
         "/organisers/campaigns/walkout/team/remove", data={"username": "kim"}, headers=SAME_ORIGIN
     )
     assert removed.status_code == 303
-    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
     assert (await tick(app)).revealed == 1
     client.cookies.clear()
     await sign_in(client, "kim")
@@ -167,7 +155,7 @@ async def test_a_member_on_the_team_at_the_reveal_can_open_it(app, client):
     made = (await make_campaign(app)).campaign
     mate = await make_organiser("kim", Role.ORGANISER)
     await team.add_member(made, "kim", acting=None)
-    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
     assert (await tick(app)).revealed == 1
     assert sorted(await _open_as(app, await refreshed(made), mate)) == ["Emma", "Lucy", "Rosa"]
 
@@ -210,7 +198,9 @@ async def test_a_team_with_nobody_enabled_waits_loses_nothing_and_an_admin_assig
     made = (await make_campaign(app, cooling_off_hours=30)).campaign
     await make_organiser("sam", Role.ADMIN)
     await make_organiser("kim", Role.ORGANISER)
-    receipts = await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    receipts = [
+        a["receipt"] for a in await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
+    ]
     # The only team member can no longer receive pledges (not enrolled; later: disabled).
     await Organiser.filter(username="alex").update(enrolled=False)
 
@@ -304,7 +294,7 @@ async def test_a_campaign_from_before_owners_waits_and_is_listed(app, client):
     made = (await make_campaign(app)).campaign
     await Campaign.filter(id=made.id).update(owner_id=None)  # as the migration leaves it
     await make_organiser("sam", Role.ADMIN)
-    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
     assert (await tick(app)).revealed == 0
     assert [c.slug for c in await team.waiting_for_owner()] == ["walkout"]
     await sign_in(client, "sam")
@@ -320,7 +310,7 @@ async def test_an_assignment_racing_the_ticker_never_reveals_unannounced(app, cl
     made = []
     for number in range(6):
         campaign = (await make_campaign(app, slug=f"race-{number}", threshold=2)).campaign
-        await _reach_threshold(app, client, campaign, ("Rosa", "Emma"))
+        await sign_with_new_codes(app, client, campaign, ("Rosa", "Emma"))
         made.append(campaign)
     # Cooling-off (zero hours) is over, but nobody on the team can receive the reveal.
     await Organiser.filter(username="alex").update(enrolled=False)
@@ -344,7 +334,7 @@ async def test_a_gated_campaign_with_nobody_to_seal_to_waits_after_the_gatekeepe
     created = await make_campaign(app, gate=GatePolicy("server_and_gatekeepers", 3, 2))
     made = created.campaign
     await make_organiser("kim", Role.ORGANISER)
-    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
     await tick(app)
     assert (await refreshed(made)).state == CampaignState.AWAITING_GATE
     await Organiser.filter(username="alex").update(enrolled=False)
