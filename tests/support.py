@@ -46,11 +46,14 @@ async def campaign_owner(username: str = "alex") -> Organiser:
     return existing or await accounts.create_organiser(username, Role.ORGANISER, PASSPHRASE)
 
 
+async def post_form(client: httpx.AsyncClient, url: str, data: Any = None) -> httpx.Response:
+    """A form sent as a browser sends it from one of our own pages (same origin)."""
+    return await client.post(url, data=data, headers=SAME_ORIGIN)
+
+
 async def sign_in(
     client: httpx.AsyncClient, username: str = "alex", passphrase: str = PASSPHRASE, **extra: str
 ) -> httpx.Response:
-    return await client.post(
-        "/organisers/login",
-        data={"username": username, "passphrase": passphrase, **extra},
-        headers=SAME_ORIGIN,
+    return await post_form(
+        client, "/organisers/login", {"username": username, "passphrase": passphrase, **extra}
     )

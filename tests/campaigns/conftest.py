@@ -20,7 +20,7 @@ from organise.campaigns.models import Campaign, Pledge
 from organise.campaigns.setup import PAPER, CampaignSpec, CreatedCampaign, create_campaign
 from organise.organisers.models import Role
 from tests.conftest import connect_postgres
-from tests.support import SAME_ORIGIN, campaign_owner, make_organiser, sign_in
+from tests.support import campaign_owner, make_organiser, post_form, sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -81,9 +81,7 @@ def campaign_form(**overrides: str) -> dict[str, str]:
 
 async def create_through_form(client: httpx.AsyncClient, **overrides: str) -> httpx.Response:
     """Send the new-campaign form (`campaign_form(**overrides)`) as the signed-in organiser."""
-    return await client.post(
-        "/organisers/campaigns/new", data=campaign_form(**overrides), headers=SAME_ORIGIN
-    )
+    return await post_form(client, "/organisers/campaigns/new", campaign_form(**overrides))
 
 
 async def signed_in_organiser(client: httpx.AsyncClient, role: Role = Role.ORGANISER) -> None:

@@ -24,7 +24,7 @@ from tests.campaigns.conftest import (
     sign_with_new_codes,
     tick,
 )
-from tests.support import SAME_ORIGIN
+from tests.support import post_form
 
 
 async def _two_pledges_then_expire(app, client, gate):
@@ -59,10 +59,8 @@ async def test_expiry_destroys_every_pledge_and_says_so(app, client):
     assert (body["state"], body["destroyed_unread"]) == ("expired", 2)
     gone = await client.post("/api/v1/pledges/status", json={"receipt": receipts[0]["receipt"]})
     assert gone.status_code == 404
-    withdraw = await client.post(
-        "/pledges/withdraw",
-        data={"receipt": receipts[0]["receipt"], "confirm": "yes"},
-        headers=SAME_ORIGIN,
+    withdraw = await post_form(
+        client, "/pledges/withdraw", {"receipt": receipts[0]["receipt"], "confirm": "yes"}
     )
     assert withdraw.status_code == 404
     # Ticking again changes nothing and logs nothing more.

@@ -25,7 +25,7 @@ from tests.campaigns.conftest import (
     tick,
 )
 from tests.crypto.forgery import forged_share
-from tests.support import SAME_ORIGIN, make_organiser
+from tests.support import make_organiser, post_form
 
 
 async def _awaiting_gate(app, client, gate, slug="walkout"):
@@ -39,7 +39,7 @@ async def _awaiting_gate(app, client, gate, slug="walkout"):
 
 
 async def _hand_in(client, slug, words):
-    return await client.post(f"/campaigns/{slug}/gate", data={"share": words}, headers=SAME_ORIGIN)
+    return await post_form(client, f"/campaigns/{slug}/gate", {"share": words})
 
 
 def _mistype(words: str, position: int = 10) -> str:

@@ -33,7 +33,7 @@ from tests.campaigns.conftest import (
     sign_with_new_codes,
     tick,
 )
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, make_organiser, post_form, sign_in
 
 GATEKEEPER_PASSPHRASE = "harbour thistle copper meadow"
 
@@ -132,25 +132,19 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
     assert "Campaign Walk out asks for your share." in asked.text
     held_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", asked.text).group(1)
 
-    wrong = await client.post(
-        f"/organisers/shares/{held_id}/release",
-        data={"passphrase": PASSPHRASE},
-        headers=SAME_ORIGIN,
+    wrong = await post_form(
+        client, f"/organisers/shares/{held_id}/release", {"passphrase": PASSPHRASE}
     )
     assert wrong.status_code == 400
     assert "not right" in wrong.text
-    first = await client.post(
-        f"/organisers/shares/{held_id}/release",
-        data={"passphrase": GATEKEEPER_PASSPHRASE},
-        headers=SAME_ORIGIN,
+    first = await post_form(
+        client, f"/organisers/shares/{held_id}/release", {"passphrase": GATEKEEPER_PASSPHRASE}
     )
     assert first.status_code == 200
     assert "Your share was accepted." in first.text
     assert (await refreshed(campaign)).state == CampaignState.AWAITING_GATE
-    again = await client.post(
-        f"/organisers/shares/{held_id}/release",
-        data={"passphrase": GATEKEEPER_PASSPHRASE},
-        headers=SAME_ORIGIN,
+    again = await post_form(
+        client, f"/organisers/shares/{held_id}/release", {"passphrase": GATEKEEPER_PASSPHRASE}
     )
     assert again.status_code == 409
 
@@ -158,10 +152,8 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
     await sign_in(client, "bo", GATEKEEPER_PASSPHRASE)
     bo_page = await client.get("/organisers/shares/")
     bo_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", bo_page.text).group(1)
-    second = await client.post(
-        f"/organisers/shares/{bo_id}/release",
-        data={"passphrase": GATEKEEPER_PASSPHRASE},
-        headers=SAME_ORIGIN,
+    second = await post_form(
+        client, f"/organisers/shares/{bo_id}/release", {"passphrase": GATEKEEPER_PASSPHRASE}
     )
     assert "the pledges have been revealed" in second.text
     assert (await refreshed(campaign)).state == CampaignState.REVEALED
@@ -289,20 +281,20 @@ async def test_a_share_link_shows_its_share_once_confirmed_and_then_says_it_was_
         assert "set-cookie" not in preview.headers
         for word in set(dealt[0].split()):
             assert f"<li>{word}</li>" not in preview.text
-    shown = await client.post(link, headers=SAME_ORIGIN)
+    shown = await post_form(client, link)
     assert shown.status_code == 200
     words = re.findall(r"<li>([a-z]+)</li>", shown.text)
     assert " ".join(words) in dealt
     assert "<svg" in shown.text  # the QR code, drawn by the server
     # A reload (a failed print) loses nothing, and says when it was first shown.
-    reloaded = await client.post(link, headers=SAME_ORIGIN)
+    reloaded = await post_form(client, link)
     assert re.findall(r"<li>([a-z]+)</li>", reloaded.text) == words
     assert "first shown in the week of" in reloaded.text
-    taken = await client.post(f"{link}/taken", headers=SAME_ORIGIN)
+    taken = await post_form(client, f"{link}/taken")
     assert taken.status_code == 200
     assert "deleted from the server" in taken.text
     week = week_of(datetime.now(UTC)).isoformat()
-    for again in (await client.get(link), await client.post(link, headers=SAME_ORIGIN)):
+    for again in (await client.get(link), await post_form(client, link)):
         assert again.status_code == 410
         assert f"already taken, in the week of {week}" in again.text
         assert not re.findall(r"<li>([a-z]+)</li>", again.text)
@@ -340,14 +332,14 @@ async def test_a_gatekeeper_with_two_step_sign_in_releases_with_a_code_too(app, 
     await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)
     offered = await client.get("/organisers/totp")
     secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', offered.text).group(1)
-    turned_on = await client.post(
+    turned_on = await post_form(
+        client,
         "/organisers/totp",
-        data={
+        {
             "secret": secret,
             "code": pyotp.TOTP(secret).now(),
             "passphrase": GATEKEEPER_PASSPHRASE,
         },
-        headers=SAME_ORIGIN,
     )
     assert "Two-step sign-in is on" in turned_on.text
     created = await make_campaign(
@@ -358,19 +350,17 @@ async def test_a_gatekeeper_with_two_step_sign_in_releases_with_a_code_too(app, 
     await _to_gate(app, client, created.campaign)
     held = await HeldShare.get(campaign_id=created.campaign.id, organiser__username="ana")
     release = f"/organisers/shares/{held.id}/release"
-    without = await client.post(
-        release, data={"passphrase": GATEKEEPER_PASSPHRASE}, headers=SAME_ORIGIN
-    )
+    without = await post_form(client, release, {"passphrase": GATEKEEPER_PASSPHRASE})
     assert without.status_code == 400
     assert not (await HeldShare.get(id=held.id)).handed_in
     next_step = int(time.time()) // 30 + 1
-    with_code = await client.post(
+    with_code = await post_form(
+        client,
         release,
-        data={
+        {
             "passphrase": GATEKEEPER_PASSPHRASE,
             "totp_code": pyotp.TOTP(secret).generate_otp(next_step),
         },
-        headers=SAME_ORIGIN,
     )
     assert with_code.status_code == 200
     assert "Your share was accepted." in with_code.text

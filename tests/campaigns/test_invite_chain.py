@@ -19,7 +19,7 @@ from tests.campaigns.conftest import (
     sign,
     signed_in_organiser,
 )
-from tests.support import SAME_ORIGIN
+from tests.support import post_form
 
 
 async def _chain(client, slug: str, code: str) -> int:
@@ -132,20 +132,16 @@ async def test_the_web_form_asks_for_the_i_understand_box(client):
     form = await client.get("/organisers/campaigns/new")
     assert 'name="invite_depth"' in form.text
     assert 'name="accept_chain_risk"' in form.text
-    refused = await client.post("/organisers/campaigns/new", data=_form(), headers=SAME_ORIGIN)
+    refused = await post_form(client, "/organisers/campaigns/new", _form())
     assert refused.status_code == 422
     assert "up to 6 pledges" in refused.text
     assert "threshold of 6" in refused.text
     assert await Campaign.all().count() == 0
     for bad in ({"invite_depth": "4"}, {"keep_revealed_days": "0"}):
-        response = await client.post(
-            "/organisers/campaigns/new", data=_form(threshold="7", **bad), headers=SAME_ORIGIN
-        )
+        response = await post_form(client, "/organisers/campaigns/new", _form(threshold="7", **bad))
         assert response.status_code == 422, bad
     assert await Campaign.all().count() == 0
-    accepted = await client.post(
-        "/organisers/campaigns/new", data=_form(accept_chain_risk="1"), headers=SAME_ORIGIN
-    )
+    accepted = await post_form(client, "/organisers/campaigns/new", _form(accept_chain_risk="1"))
     assert accepted.status_code == 303
     detail = await client.get("/organisers/campaigns/walkout")
     assert "can add at most 6 pledges" in detail.text

@@ -18,7 +18,7 @@ from tests.campaigns.conftest import (
     sign_with_new_codes,
     signed_in_organiser,
 )
-from tests.support import SAME_ORIGIN
+from tests.support import post_form
 
 # Superscript two (str.isdigit() says yes, int() refuses), Arabic-Indic three (int() gives 3),
 # fullwidth one.
@@ -29,10 +29,10 @@ NOT_ASCII_DIGITS = ["²", "٣", "１"]
 async def test_a_personal_threshold_must_be_ascii_digits(app, client, typed):
     campaign = (await make_campaign(app)).campaign
     (code,) = await make_codes(app, campaign, 1)
-    response = await client.post(
+    response = await post_form(
+        client,
         "/campaigns/walkout/sign",
-        data={"name": "Rosa", "invite_code": code, "personal_threshold": typed},
-        headers=SAME_ORIGIN,
+        {"name": "Rosa", "invite_code": code, "personal_threshold": typed},
     )
     assert response.status_code == 422
     assert "Your own threshold must be a whole number" in response.text
@@ -77,10 +77,8 @@ async def test_a_deadline_at_the_end_of_the_calendar_is_refused(client, deadline
 async def test_an_invite_count_must_be_ascii_digits(client, typed):
     await signed_in_organiser(client)
     await create_through_form(client)
-    response = await client.post(
-        "/organisers/campaigns/walkout/invites",
-        data={"count": typed, "format": "html"},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/campaigns/walkout/invites", {"count": typed, "format": "html"}
     )
     assert response.status_code == 422
     assert "Generate between 1 and" in response.text

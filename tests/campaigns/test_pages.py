@@ -27,14 +27,14 @@ from tests.campaigns.conftest import (
     signed_in_organiser,
     tick,
 )
-from tests.support import SAME_ORIGIN, make_organiser, sign_in
+from tests.support import make_organiser, post_form, sign_in
 
 RECEIPT = re.compile(r'<code class="secret" id="receipt">([a-z-]+)</code>')
 
 
 async def _sign_form(client, slug="walkout", **fields):
     data = {"name": "Rosa", **fields}
-    return await client.post(f"/campaigns/{slug}/sign", data=data, headers=SAME_ORIGIN)
+    return await post_form(client, f"/campaigns/{slug}/sign", data)
 
 
 async def test_the_campaign_page_escapes_the_demand_and_keeps_paragraphs(app, client):
@@ -97,7 +97,7 @@ async def test_signing_through_the_form_shows_the_receipt_until_it_is_written_do
     assert "Thank you for signing" in confirmed.text
     assert receipt not in (await client.get("/campaigns/walkout")).text
 
-    status = await client.post("/pledges/status", data={"receipt": receipt}, headers=SAME_ORIGIN)
+    status = await post_form(client, "/pledges/status", {"receipt": receipt})
     assert status.status_code == 200
     assert "Your pledge is recorded and sealed" in status.text
     assert receipt not in status.text
@@ -135,20 +135,16 @@ async def test_withdrawing_through_the_form(app, client):
     campaign = (await make_campaign(app)).campaign
     [code] = await make_codes(app, campaign, 1)
     receipt = (await sign(client, "walkout", code, "Rosa")).json()["receipt"]
-    unconfirmed = await client.post(
-        "/pledges/withdraw", data={"receipt": receipt}, headers=SAME_ORIGIN
-    )
+    unconfirmed = await post_form(client, "/pledges/withdraw", {"receipt": receipt})
     assert unconfirmed.status_code == 422
     assert await pledge_rows(campaign) == 1
-    typo = await client.post(
-        "/pledges/withdraw", data={"receipt": "nine words", "confirm": "yes"}, headers=SAME_ORIGIN
-    )
+    typo = await post_form(client, "/pledges/withdraw", {"receipt": "nine words", "confirm": "yes"})
     assert typo.status_code == 422
     assert "8 words" in typo.text
-    done = await client.post(
+    done = await post_form(
+        client,
         "/pledges/withdraw",
-        data={"receipt": receipt.replace("-", " ").upper(), "confirm": "yes"},
-        headers=SAME_ORIGIN,
+        {"receipt": receipt.replace("-", " ").upper(), "confirm": "yes"},
     )
     assert done.status_code == 200
     assert "has been withdrawn" in done.text
@@ -247,18 +243,14 @@ async def test_gatekeeper_shares_are_shown_once_with_qr_codes(client):
 async def test_invite_sheets_and_csv(client):
     await signed_in_organiser(client, Role.ADMIN)
     await create_through_form(client)
-    sheet = await client.post(
-        "/organisers/campaigns/walkout/invites",
-        data={"count": "5", "format": "html"},
-        headers=SAME_ORIGIN,
+    sheet = await post_form(
+        client, "/organisers/campaigns/walkout/invites", {"count": "5", "format": "html"}
     )
     assert sheet.status_code == 200
     sheet_codes = re.findall(r'<code class="secret">([0-9A-Z-]{34})</code>', sheet.text)
     assert len(set(sheet_codes)) == 5
-    download = await client.post(
-        "/organisers/campaigns/walkout/invites",
-        data={"count": "3", "format": "csv"},
-        headers=SAME_ORIGIN,
+    download = await post_form(
+        client, "/organisers/campaigns/walkout/invites", {"count": "3", "format": "csv"}
     )
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
@@ -268,9 +260,7 @@ async def test_invite_sheets_and_csv(client):
     assert len(rows) == 4
     campaign = await Campaign.get(slug="walkout")
     assert await InviteCode.filter(campaign_id=campaign.id).count() == 8
-    too_many = await client.post(
-        "/organisers/campaigns/walkout/invites", data={"count": "501"}, headers=SAME_ORIGIN
-    )
+    too_many = await post_form(client, "/organisers/campaigns/walkout/invites", {"count": "501"})
     assert too_many.status_code == 422
     client.cookies.clear()
     # The sheet's codes work.

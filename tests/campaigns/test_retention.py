@@ -30,7 +30,7 @@ from organise.organisers.models import Role
 from organise.refusal import Refused
 from tests.campaigns.conftest import make_campaign, refreshed, sign_with_new_codes, tick
 from tests.conftest import ON_POSTGRES, connect_postgres
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, make_organiser, post_form, sign_in
 
 
 def _whole_hour(moment: datetime) -> bool:
@@ -196,7 +196,7 @@ async def test_after_the_retention_nothing_readable_is_left(app, client, setting
     assert status.status_code == 200
     assert status.json()["list_destroyed"] is True
     assert "cosigners" not in status.json()
-    page = await client.post("/pledges/status", data={"receipt": receipts[0]}, headers=SAME_ORIGIN)
+    page = await post_form(client, "/pledges/status", {"receipt": receipts[0]})
     assert "was destroyed at the end of the campaign" in page.text
     # The public page says so too.
     public = await client.get(f"/campaigns/{campaign.slug}")

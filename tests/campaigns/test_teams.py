@@ -30,7 +30,7 @@ from tests.campaigns.conftest import (
     tick,
 )
 from tests.conftest import ON_POSTGRES
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, post_form, sign_in
 
 NOT_FOUND = "There is no campaign at this address."
 
@@ -109,9 +109,7 @@ async def test_a_co_organiser_added_by_the_owner_can_and_after_removal_cannot(ap
     await make_organiser("lee", Role.ORGANISER)
 
     await sign_in(client, "alex")
-    added = await client.post(
-        "/organisers/campaigns/walkout/team/add", data={"username": "kim"}, headers=SAME_ORIGIN
-    )
+    added = await post_form(client, "/organisers/campaigns/walkout/team/add", {"username": "kim"})
     assert added.status_code == 303
     assert "kim" in (await client.get("/organisers/campaigns/walkout")).text
 
@@ -119,16 +117,12 @@ async def test_a_co_organiser_added_by_the_owner_can_and_after_removal_cannot(ap
     client.cookies.clear()
     await sign_in(client, "kim")
     assert (await client.get("/organisers/campaigns/walkout")).status_code == 200
-    minted = await client.post(
-        "/organisers/campaigns/walkout/invites",
-        data={"count": "2", "format": "csv"},
-        headers=SAME_ORIGIN,
+    minted = await post_form(
+        client, "/organisers/campaigns/walkout/invites", {"count": "2", "format": "csv"}
     )
     assert minted.status_code == 200
     assert minted.text.startswith("invite_code")
-    refused = await client.post(
-        "/organisers/campaigns/walkout/team/add", data={"username": "lee"}, headers=SAME_ORIGIN
-    )
+    refused = await post_form(client, "/organisers/campaigns/walkout/team/add", {"username": "lee"})
     assert refused.status_code == 403
     assert "can change its team" in refused.text
     assert not await CampaignMember.exists(organiser__username="lee")
@@ -136,8 +130,8 @@ async def test_a_co_organiser_added_by_the_owner_can_and_after_removal_cannot(ap
     # Removed before the reveal: no page, and the reveal is not sealed to their key.
     client.cookies.clear()
     await sign_in(client, "alex")
-    removed = await client.post(
-        "/organisers/campaigns/walkout/team/remove", data={"username": "kim"}, headers=SAME_ORIGIN
+    removed = await post_form(
+        client, "/organisers/campaigns/walkout/team/remove", {"username": "kim"}
     )
     assert removed.status_code == 303
     await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
@@ -229,10 +223,8 @@ async def test_a_team_with_nobody_enabled_waits_loses_nothing_and_an_admin_assig
         await team.add_member(made, "kim", acting=None)
 
     assigned_at = datetime.now(UTC)
-    response = await client.post(
-        "/organisers/campaigns/owners",
-        data={"slug": "walkout", "username": "kim"},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/campaigns/owners", {"slug": "walkout", "username": "kim"}
     )
     assert response.status_code == 200
     assert "kim now owns" in response.text
@@ -249,9 +241,7 @@ async def test_a_team_with_nobody_enabled_waits_loses_nothing_and_an_admin_assig
     public = await client.get("/campaigns/walkout")
     assert "An administrator assigned a new owner" in public.text
     assert owned.owner_assigned_week.isoformat() in public.text
-    status = await client.post(
-        "/pledges/status", data={"receipt": receipts[0]}, headers=SAME_ORIGIN
-    )
+    status = await post_form(client, "/pledges/status", {"receipt": receipts[0]})
     assert "An administrator assigned a new owner" in status.text
     api_status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[1]})
     assert api_status.json()["owner_assigned_week"] == owned.owner_assigned_week.isoformat()
@@ -271,10 +261,8 @@ async def test_an_owner_is_assigned_only_to_a_team_that_cannot_receive(app, clie
     await make_organiser("sam", Role.ADMIN)
     await make_organiser("kim", Role.ORGANISER)
     await sign_in(client, "sam")
-    response = await client.post(
-        "/organisers/campaigns/owners",
-        data={"slug": "walkout", "username": "kim"},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/campaigns/owners", {"slug": "walkout", "username": "kim"}
     )
     assert response.status_code == 409
     assert "its owner changes the team" in response.text
@@ -282,10 +270,8 @@ async def test_an_owner_is_assigned_only_to_a_team_that_cannot_receive(app, clie
     # Only administrators assign owners.
     client.cookies.clear()
     await sign_in(client, "kim")
-    response = await client.post(
-        "/organisers/campaigns/owners",
-        data={"slug": "walkout", "username": "kim"},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/campaigns/owners", {"slug": "walkout", "username": "kim"}
     )
     assert response.status_code == 403
 
@@ -339,9 +325,7 @@ async def test_a_gated_campaign_with_nobody_to_seal_to_waits_after_the_gatekeepe
     assert (await refreshed(made)).state == CampaignState.AWAITING_GATE
     await Organiser.filter(username="alex").update(enrolled=False)
     for words in created.gatekeeper_shares[:2]:
-        response = await client.post(
-            "/campaigns/walkout/gate", data={"share": words}, headers=SAME_ORIGIN
-        )
+        response = await post_form(client, "/campaigns/walkout/gate", {"share": words})
         assert response.status_code == 200
     await tick(app)
     waiting = await refreshed(made)

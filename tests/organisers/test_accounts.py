@@ -13,7 +13,7 @@ from crypto import keywrap, passwords
 from organise.organisers import accounts
 from organise.organisers.errors import AccountError, PassphraseRejected
 from organise.organisers.models import Organiser, OrganiserSession, Role
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, make_organiser, post_form, sign_in
 
 
 async def test_created_account_has_argon2id_hash_and_a_wrapped_key_pair(client):
@@ -133,7 +133,7 @@ async def test_logout_is_post_only_and_ends_the_session(client):
     await make_organiser()
     await sign_in(client)
     assert (await client.get("/organisers/logout")).status_code == 405
-    response = await client.post("/organisers/logout", headers=SAME_ORIGIN)
+    response = await post_form(client, "/organisers/logout")
     assert response.status_code == 303
     assert await OrganiserSession.all().count() == 0
     assert (await client.get("/organisers/")).status_code == 303
@@ -164,10 +164,10 @@ async def test_passphrase_change_ends_every_other_session_and_rewraps_the_key(ap
         await sign_in(client)
         assert await OrganiserSession.all().count() == 2
         new_passphrase = "meadow copper thistle harbour"
-        response = await client.post(
+        response = await post_form(
+            client,
             "/organisers/passphrase",
-            data={"current_passphrase": PASSPHRASE, "new_passphrase": new_passphrase},
-            headers=SAME_ORIGIN,
+            {"current_passphrase": PASSPHRASE, "new_passphrase": new_passphrase},
         )
         assert response.status_code == 200
         assert "Every other session has been signed out" in response.text
@@ -184,10 +184,10 @@ async def test_passphrase_change_ends_every_other_session_and_rewraps_the_key(ap
 async def test_passphrase_change_needs_the_current_passphrase(client):
     await make_organiser()
     await sign_in(client)
-    response = await client.post(
+    response = await post_form(
+        client,
         "/organisers/passphrase",
-        data={"current_passphrase": "wrong wrong wrong", "new_passphrase": "meadow copper thistle"},
-        headers=SAME_ORIGIN,
+        {"current_passphrase": "wrong wrong wrong", "new_passphrase": "meadow copper thistle"},
     )
     assert response.status_code == 400
     assert "current passphrase is not right" in response.text

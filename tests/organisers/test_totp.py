@@ -8,7 +8,7 @@ import time
 import pyotp
 
 from organise.organisers.models import Organiser
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, make_organiser, post_form, sign_in
 
 
 def _secret_on(page) -> str:
@@ -26,10 +26,8 @@ async def _offered_secret(client) -> str:
 async def _enrol(client) -> str:
     secret = await _offered_secret(client)
     code = pyotp.TOTP(secret).now()
-    response = await client.post(
-        "/organisers/totp",
-        data={"secret": secret, "code": code, "passphrase": PASSPHRASE},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/totp", {"secret": secret, "code": code, "passphrase": PASSPHRASE}
     )
     assert response.status_code == 200
     assert "Two-step sign-in is on" in response.text
@@ -63,10 +61,8 @@ async def test_enrolment_rejects_a_wrong_code(client):
     await make_organiser()
     await sign_in(client)
     secret = await _offered_secret(client)
-    response = await client.post(
-        "/organisers/totp",
-        data={"secret": secret, "code": "123456", "passphrase": PASSPHRASE},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/totp", {"secret": secret, "code": "123456", "passphrase": PASSPHRASE}
     )
     assert response.status_code == 400
     assert "does not match" in response.text
@@ -76,10 +72,10 @@ async def test_enrolment_rejects_a_wrong_code(client):
 async def test_a_secret_the_server_did_not_make_starts_the_setup_again(client):
     await make_organiser()
     await sign_in(client)
-    response = await client.post(
+    response = await post_form(
+        client,
         "/organisers/totp",
-        data={"secret": "NOT-A-SECRET", "code": "123456", "passphrase": PASSPHRASE},
-        headers=SAME_ORIGIN,
+        {"secret": "NOT-A-SECRET", "code": "123456", "passphrase": PASSPHRASE},
     )
     assert response.status_code == 400
     assert "The setup expired; start again." in response.text
@@ -93,19 +89,17 @@ async def test_enrolment_needs_the_passphrase_and_cannot_replace_a_factor(client
     await sign_in(client)
     secret = await _offered_secret(client)
     code = pyotp.TOTP(secret).now()
-    refused = await client.post(
+    refused = await post_form(
+        client,
         "/organisers/totp",
-        data={"secret": secret, "code": code, "passphrase": "not my passphrase"},
-        headers=SAME_ORIGIN,
+        {"secret": secret, "code": code, "passphrase": "not my passphrase"},
     )
     assert refused.status_code == 400
     assert "passphrase is not right" in refused.text
     assert not (await Organiser.get(username="alex")).has_totp
     await _enrol(client)
-    replace = await client.post(
-        "/organisers/totp",
-        data={"secret": secret, "code": code, "passphrase": PASSPHRASE},
-        headers=SAME_ORIGIN,
+    replace = await post_form(
+        client, "/organisers/totp", {"secret": secret, "code": code, "passphrase": PASSPHRASE}
     )
     assert replace.status_code == 409
     assert "already on" in replace.text
@@ -125,13 +119,11 @@ async def test_turning_it_off_needs_the_passphrase(client):
     await make_organiser()
     await sign_in(client)
     await _enrol(client)
-    refused = await client.post(
-        "/organisers/totp/disable", data={"passphrase": "wrong wrong wrong"}, headers=SAME_ORIGIN
+    refused = await post_form(
+        client, "/organisers/totp/disable", {"passphrase": "wrong wrong wrong"}
     )
     assert refused.status_code == 400
     assert (await Organiser.get(username="alex")).has_totp
-    done = await client.post(
-        "/organisers/totp/disable", data={"passphrase": PASSPHRASE}, headers=SAME_ORIGIN
-    )
+    done = await post_form(client, "/organisers/totp/disable", {"passphrase": PASSPHRASE})
     assert done.status_code == 200
     assert not (await Organiser.get(username="alex")).has_totp

@@ -21,7 +21,7 @@ from organise.reports.models import (
     ReportMessage,
     ReportTechnology,
 )
-from tests.support import SAME_ORIGIN, make_organiser, sign_in, valid_report
+from tests.support import make_organiser, sign_in, valid_report
 
 JSON = {"Content-Type": "application/json"}
 
@@ -68,10 +68,6 @@ async def switch_to(client: httpx.AsyncClient, username: str) -> None:
     client.cookies.clear()
     signed = await sign_in(client, username)
     assert signed.status_code == 303, signed.text
-
-
-async def post_form(client: httpx.AsyncClient, url: str, data: Any) -> httpx.Response:
-    return await client.post(url, data=data, headers=SAME_ORIGIN)
 
 
 async def row_counts() -> dict[str, int]:

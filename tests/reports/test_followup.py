@@ -6,13 +6,8 @@ import pytest
 
 from organise.reports.models import Author, Report, ReportMessage
 from organise.weeks import this_week
-from tests.reports.helpers import (
-    post_form,
-    reviewer,
-    row_counts,
-    status,
-    submit,
-)
+from tests.reports.helpers import reviewer, row_counts, status, submit
+from tests.support import post_form
 
 
 async def _reply_as_reviewer(client, report: Report, text: str) -> None:

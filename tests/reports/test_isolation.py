@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from organise.reports.models import Report, ReviewState
-from tests.reports.helpers import post_form, reviewer, status, submit, switch_to
+from tests.reports.helpers import reviewer, status, submit, switch_to
+from tests.support import post_form
 
 DRAFT = {
     "employer": "Examplecorp",

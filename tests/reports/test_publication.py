@@ -13,15 +13,8 @@ from organise.reports import publication
 from organise.reports.models import ProposalState, PublicationProposal, Report, ReviewState
 from organise.settings import Settings
 from tests.conftest import ON_POSTGRES
-from tests.reports.helpers import (
-    assert_tally_right,
-    post_form,
-    reviewer,
-    submit,
-    switch_to,
-    total_counted,
-)
-from tests.support import make_organiser
+from tests.reports.helpers import assert_tally_right, reviewer, submit, switch_to, total_counted
+from tests.support import make_organiser, post_form
 
 DRAFT = {
     "employer": "Examplecorp Inc.",

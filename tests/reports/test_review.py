@@ -12,8 +12,8 @@ from organise.organisers.models import Organiser, Role
 from organise.reports import inbox
 from organise.reports.models import InboxGrant, Report, ReportInbox, ReviewState
 from organise.weeks import this_week
-from tests.reports.helpers import post_form, reviewer, submit, switch_to
-from tests.support import make_organiser
+from tests.reports.helpers import reviewer, submit, switch_to
+from tests.support import make_organiser, post_form
 
 
 async def test_only_reviewers_and_admins_see_the_review_pages(client):

@@ -14,8 +14,8 @@ from organise.organisers.models import Role
 from organise.reports.inbox import ensure_inbox, pending_key_name
 from organise.reports.models import InboxGrant, Report, ReportInbox, ReviewState
 from organise.weeks import this_week
-from tests.reports.helpers import JSON, post_form, report_json, row_counts, submit
-from tests.support import make_organiser
+from tests.reports.helpers import JSON, report_json, row_counts, submit
+from tests.support import make_organiser, post_form
 
 FORM = {
     "employer": "Examplecorp",

@@ -25,11 +25,11 @@ from tests.dashboard import data
 from tests.reports.helpers import (
     assert_tally_right,
     kept_and_rebuilt,
-    post_form,
     reviewer,
     submit,
     total_counted,
 )
+from tests.support import post_form
 
 RAW = dataclasses.replace(REPORTS, tallied=False)
 
