@@ -46,6 +46,15 @@ async def campaign_owner(username: str = "alex") -> Organiser:
     return existing or await accounts.create_organiser(username, Role.ORGANISER, PASSPHRASE)
 
 
+async def signed_in_organiser(
+    client: httpx.AsyncClient, username: str = "alex", role: Role = Role.ORGANISER
+) -> Organiser:
+    """An account (see `make_organiser`), signed in on `client`."""
+    organiser = await make_organiser(username, role)
+    await sign_in(client, username)
+    return organiser
+
+
 async def post_form(client: httpx.AsyncClient, url: str, data: Any = None) -> httpx.Response:
     """A form sent as a browser sends it from one of our own pages (same origin)."""
     return await client.post(url, data=data, headers=SAME_ORIGIN)

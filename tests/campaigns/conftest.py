@@ -18,9 +18,8 @@ from crypto.gate import GatePolicy
 from organise.campaigns import invites, lifecycle, ticker
 from organise.campaigns.models import Campaign, Pledge
 from organise.campaigns.setup import PAPER, CampaignSpec, CreatedCampaign, create_campaign
-from organise.organisers.models import Role
 from tests.conftest import connect_postgres
-from tests.support import campaign_owner, make_organiser, post_form, sign_in
+from tests.support import campaign_owner, post_form
 
 
 @pytest.fixture(autouse=True)
@@ -82,12 +81,6 @@ def campaign_form(**overrides: str) -> dict[str, str]:
 async def create_through_form(client: httpx.AsyncClient, **overrides: str) -> httpx.Response:
     """Send the new-campaign form (`campaign_form(**overrides)`) as the signed-in organiser."""
     return await post_form(client, "/organisers/campaigns/new", campaign_form(**overrides))
-
-
-async def signed_in_organiser(client: httpx.AsyncClient, role: Role = Role.ORGANISER) -> None:
-    """alex, with `role`, signed in on `client`."""
-    await make_organiser("alex", role)
-    await sign_in(client, "alex")
 
 
 async def make_codes(app: Starlette, campaign: Campaign, count: int) -> list[str]:

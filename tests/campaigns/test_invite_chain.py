@@ -11,15 +11,8 @@ import pytest
 from organise.campaigns import policy
 from organise.campaigns.models import Campaign, CampaignState, InviteCode, Pledge
 from organise.refusal import Refused
-from tests.campaigns.conftest import (
-    campaign_form,
-    make_campaign,
-    make_codes,
-    refreshed,
-    sign,
-    signed_in_organiser,
-)
-from tests.support import post_form
+from tests.campaigns.conftest import campaign_form, make_campaign, make_codes, refreshed, sign
+from tests.support import post_form, signed_in_organiser
 
 
 async def _chain(client, slug: str, code: str) -> int:

@@ -16,9 +16,8 @@ from tests.campaigns.conftest import (
     make_codes,
     pledge_key_names,
     sign_with_new_codes,
-    signed_in_organiser,
 )
-from tests.support import post_form
+from tests.support import post_form, signed_in_organiser
 
 # Superscript two (str.isdigit() says yes, int() refuses), Arabic-Indic three (int() gives 3),
 # fullwidth one.

@@ -24,10 +24,9 @@ from tests.campaigns.conftest import (
     refreshed,
     sign,
     sign_with_new_codes,
-    signed_in_organiser,
     tick,
 )
-from tests.support import make_organiser, post_form, sign_in
+from tests.support import make_organiser, post_form, sign_in, signed_in_organiser
 
 RECEIPT = re.compile(r'<code class="secret" id="receipt">([a-z-]+)</code>')
 
@@ -241,7 +240,7 @@ async def test_gatekeeper_shares_are_shown_once_with_qr_codes(client):
 
 
 async def test_invite_sheets_and_csv(client):
-    await signed_in_organiser(client, Role.ADMIN)
+    await signed_in_organiser(client, role=Role.ADMIN)
     await create_through_form(client)
     sheet = await post_form(
         client, "/organisers/campaigns/walkout/invites", {"count": "5", "format": "html"}
@@ -298,8 +297,7 @@ async def test_an_organiser_created_after_the_reveal_cannot_read_it(app, client)
     await sign_with_new_codes(app, client, campaign, 3)
     await tick(app)
     assert (await refreshed(campaign)).state == CampaignState.REVEALED
-    await make_organiser("newcomer", Role.ORGANISER)
-    await sign_in(client, "newcomer")
+    await signed_in_organiser(client, "newcomer")
     # Outside the team, the campaign does not exist for them; once added to the team after the
     # reveal, it exists, but what was sealed before they joined stays closed to them.
     assert (await client.get("/organisers/campaigns/walkout/pledges")).status_code == 404

@@ -30,7 +30,14 @@ from tests.campaigns.conftest import (
     tick,
 )
 from tests.conftest import ON_POSTGRES
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, post_form, sign_in
+from tests.support import (
+    PASSPHRASE,
+    SAME_ORIGIN,
+    make_organiser,
+    post_form,
+    sign_in,
+    signed_in_organiser,
+)
 
 NOT_FOUND = "There is no campaign at this address."
 
@@ -155,8 +162,7 @@ async def test_a_member_on_the_team_at_the_reveal_can_open_it(app, client):
 
 
 async def test_the_web_form_makes_the_signed_in_organiser_the_owner(app, client):
-    await make_organiser("kim", Role.ORGANISER)
-    await sign_in(client, "kim")
+    await signed_in_organiser(client, "kim")
     response = await create_through_form(
         client,
         slug="kims",

@@ -13,7 +13,7 @@ from organise.organisers.models import ApiToken
 from organise.organisers.sessions import organiser_private_key
 from organise.web.access import organisers
 from tests.servers import LiveServer
-from tests.support import PASSPHRASE, make_organiser, post_form, sign_in
+from tests.support import PASSPHRASE, make_organiser, post_form, sign_in, signed_in_organiser
 
 
 @pytest.fixture
@@ -36,8 +36,7 @@ async def _create_in_browser(client, name: str = "export script") -> str:
 
 
 async def test_token_is_shown_once_stored_hashed_and_works_as_bearer(client, whoami):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     token = await _create_in_browser(client)
     [row] = await ApiToken.all()
     assert token not in row.token_hash
@@ -55,8 +54,7 @@ async def test_token_is_shown_once_stored_hashed_and_works_as_bearer(client, who
 
 
 async def test_tokens_cannot_manage_the_account(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     token = await _create_in_browser(client)
     client.cookies.clear()
     bearer = {"Authorization": f"Bearer {token}"}
@@ -73,8 +71,7 @@ async def test_tokens_cannot_manage_the_account(client):
 
 
 async def test_wrong_or_revoked_tokens_are_refused(client, whoami):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     token = await _create_in_browser(client)
     [row] = await ApiToken.all()
     revoked = await post_form(client, f"/organisers/tokens/{row.id}/revoke")
@@ -88,8 +85,7 @@ async def test_wrong_or_revoked_tokens_are_refused(client, whoami):
 
 
 async def test_an_over_long_token_name_is_refused_on_the_account_page(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     response = await post_form(client, "/organisers/tokens", {"name": "n" * 65})
     assert response.status_code == 400
     assert "Token name can be at most 64 characters" in response.text
@@ -99,8 +95,7 @@ async def test_an_over_long_token_name_is_refused_on_the_account_page(client):
 
 async def test_one_organiser_cannot_revoke_anothers_token(client):
     await make_organiser("alex")
-    await make_organiser("robin")
-    await sign_in(client, "robin")
+    await signed_in_organiser(client, "robin")
     await _create_in_browser(client)
     [row] = await ApiToken.all()
     client.cookies.clear()
@@ -117,8 +112,7 @@ async def test_a_token_cannot_reach_the_private_key(app, client):
         return JSONResponse({})
 
     app.router.routes.append(Route("/api/v1/decrypting", decrypting))
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     token = await _create_in_browser(client)
     client.cookies.clear()
     response = await client.get("/api/v1/decrypting", headers={"Authorization": f"Bearer {token}"})
@@ -127,8 +121,7 @@ async def test_a_token_cannot_reach_the_private_key(app, client):
 
 
 async def test_passphrase_change_revokes_tokens(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     await _create_in_browser(client)
     response = await post_form(
         client,

@@ -8,7 +8,7 @@ import time
 import pyotp
 
 from organise.organisers.models import Organiser
-from tests.support import PASSPHRASE, make_organiser, post_form, sign_in
+from tests.support import PASSPHRASE, post_form, sign_in, signed_in_organiser
 
 
 def _secret_on(page) -> str:
@@ -40,8 +40,7 @@ def _next_code(secret: str) -> str:
 
 
 async def test_enrolled_account_needs_a_code_and_each_code_works_once(client):
-    organiser = await make_organiser()
-    await sign_in(client)
+    organiser = await signed_in_organiser(client)
     secret = await _enrol(client)
     stored = await Organiser.get(id=organiser.id)
     assert secret.encode() not in stored.totp_secret  # encrypted at rest
@@ -58,8 +57,7 @@ async def test_enrolled_account_needs_a_code_and_each_code_works_once(client):
 
 
 async def test_enrolment_rejects_a_wrong_code(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     secret = await _offered_secret(client)
     response = await post_form(
         client, "/organisers/totp", {"secret": secret, "code": "123456", "passphrase": PASSPHRASE}
@@ -70,8 +68,7 @@ async def test_enrolment_rejects_a_wrong_code(client):
 
 
 async def test_a_secret_the_server_did_not_make_starts_the_setup_again(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     response = await post_form(
         client,
         "/organisers/totp",
@@ -85,8 +82,7 @@ async def test_a_secret_the_server_did_not_make_starts_the_setup_again(client):
 
 
 async def test_enrolment_needs_the_passphrase_and_cannot_replace_a_factor(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     secret = await _offered_secret(client)
     code = pyotp.TOTP(secret).now()
     refused = await post_form(
@@ -106,8 +102,7 @@ async def test_enrolment_needs_the_passphrase_and_cannot_replace_a_factor(client
 
 
 async def test_codes_in_other_scripts_are_refused_not_crashed_on(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     await _enrol(client)
     client.cookies.clear()
     response = await sign_in(client, totp_code="١٢٣٤٥٦")  # Arabic-Indic digits
@@ -116,8 +111,7 @@ async def test_codes_in_other_scripts_are_refused_not_crashed_on(client):
 
 
 async def test_turning_it_off_needs_the_passphrase(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     await _enrol(client)
     refused = await post_form(
         client, "/organisers/totp/disable", {"passphrase": "wrong wrong wrong"}
