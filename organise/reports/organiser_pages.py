@@ -47,8 +47,9 @@ async def _inbox_key(request: Request) -> tuple[ReportInbox, nacl.public.Private
     return box, key
 
 
-def _report_id(request: Request) -> uuid.UUID:
-    return request.path_params["report_id"]
+async def _report(request: Request) -> Report:
+    """The report whose address this is, or Refused (404)."""
+    return await review.get_report(request.path_params["report_id"])
 
 
 def _back_to(request: Request, report_id: uuid.UUID) -> Response:
@@ -156,13 +157,13 @@ async def _report_page(
 
 @organisers(*REVIEWERS)
 async def report_page(request: Request) -> Response:
-    return await _report_page(request, await review.get_report(_report_id(request)))
+    return await _report_page(request, await _report(request))
 
 
 @organisers(*REVIEWERS)
 async def set_state(request: Request) -> Response:
     form = await read_form(request)
-    report = await review.get_report(_report_id(request))
+    report = await _report(request)
     raw = str(form.get("state", ""))
     if raw not in STATE_VALUES:
         raise Refused(_("Unknown review state."), status=400, code="bad_request")
@@ -173,7 +174,7 @@ async def set_state(request: Request) -> Response:
 @organisers(*REVIEWERS)
 async def reply(request: Request) -> Response:
     form = await read_form(request)
-    report = await review.get_report(_report_id(request))
+    report = await _report(request)
     _box, key = await _inbox_key(request)
     if key is None:
         raise Refused(
@@ -195,7 +196,7 @@ async def reply(request: Request) -> Response:
 @organisers(*REVIEWERS)
 async def merge(request: Request) -> Response:
     form = await read_form(request)
-    report = await review.get_report(_report_id(request))
+    report = await _report(request)
     try:
         target_id = uuid.UUID(str(form.get("target", ""))[:64])
     except ValueError:
@@ -210,7 +211,7 @@ async def merge(request: Request) -> Response:
 @organisers(*REVIEWERS)
 async def propose(request: Request) -> Response:
     form = await read_form(request)
-    report = await review.get_report(_report_id(request))
+    report = await _report(request)
     try:
         draft = publication.draft(form)
     except Refused as refusal:
