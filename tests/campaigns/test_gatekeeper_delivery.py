@@ -97,12 +97,8 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
         assert enrolment.fingerprint(keeper) in form.text
     created = await create_through_form(
         client,
-        demand="We will not build it.",
-        employer="Acme",
         cooling_off_hours="0",
         audience="cosigners",
-        onward_invites="0",
-        progress_display="exact",
         gate_mode="server_and_gatekeepers",
         share_delivery="accounts",
         gatekeeper_accounts="ana, bo,cy",
