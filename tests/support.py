@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 
 from organise.organisers import accounts
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
+from organise.roles import Role
 
 PASSPHRASE = "granite orchard lantern velvet"
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}

@@ -14,7 +14,7 @@ from organise.contracts import search, taxonomy
 from organise.contracts.display import render
 from organise.contracts.fields import FACT_NAMES, MAX_SOURCES, column
 from organise.i18n import _
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
 from organise.reports import followup, inbox, publication, review
@@ -27,6 +27,7 @@ from organise.reports.models import (
     ReportInbox,
     ReviewState,
 )
+from organise.roles import Role
 from organise.runtime import runtime
 from organise.web.access import organisers
 from organise.web.addresses import absolute_url

@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from organise.i18n import _l
-from organise.organisers.models import Role
 from organise.organisers.sessions import SessionPolicy, resume_session
 from organise.organisers.tokens import organiser_for_token
 from organise.refusal import Refused
+from organise.roles import Role
 from organise.runtime import runtime
 from organise.web.addresses import absolute_url
 

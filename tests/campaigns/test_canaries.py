@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from organise.campaigns.models import Audience, CampaignState
-from organise.organisers.models import Role
+from organise.roles import Role
 from organise.settings import Settings
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
 from tests.conftest import ON_POSTGRES

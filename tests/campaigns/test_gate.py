@@ -15,8 +15,8 @@ from organise.campaigns.models import (
     EventKind,
     LifecycleEvent,
 )
-from organise.organisers.models import Role
 from organise.refusal import Refused
+from organise.roles import Role
 from tests.campaigns.conftest import (
     make_campaign,
     pledge_key_names,

@@ -22,8 +22,9 @@ from organise.campaigns import gateshares, heldshares, keys, setup
 from organise.campaigns.models import Audience, Campaign, CampaignState, HeldShare, ShareLink
 from organise.campaigns.setup import ShareDelivery
 from organise.organisers import enrolment
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.roles import Role
 from organise.weeks import week_of
 from tests.campaigns.conftest import (
     create_through_form,

@@ -16,8 +16,9 @@ from organise.campaigns import sharelinks
 from organise.campaigns.models import ShareLink
 from organise.campaigns.setup import ShareDelivery
 from organise.organisers import enrolment, people
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.roles import Role
 from tests.campaigns.conftest import make_campaign
 from tests.conftest import RACE_MARKS
 from tests.support import make_organiser

@@ -22,8 +22,8 @@ from organise.campaigns.models import (
     LifecycleEvent,
     Pledge,
 )
-from organise.organisers.models import Role
 from organise.refusal import Refused
+from organise.roles import Role
 from tests.campaigns.conftest import (
     in_days,
     make_campaign,

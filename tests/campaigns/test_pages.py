@@ -15,7 +15,7 @@ from organise.campaigns.models import (
     Pledge,
     ReleasedChunk,
 )
-from organise.organisers.models import Role
+from organise.roles import Role
 from tests.campaigns.conftest import (
     create_through_form,
     make_campaign,

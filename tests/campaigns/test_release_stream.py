@@ -22,7 +22,7 @@ from organise.campaigns.models import (
     Pledge,
     ReleasedChunk,
 )
-from organise.organisers.models import Role
+from organise.roles import Role
 from organise.weeks import this_week
 from tests.campaigns.conftest import make_campaign, pledge_key_names, refreshed, tick
 from tests.support import PASSPHRASE, make_organiser

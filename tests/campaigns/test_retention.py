@@ -26,8 +26,8 @@ from organise.campaigns.models import (
     LifecycleEvent,
     ReleasedChunk,
 )
-from organise.organisers.models import Role
 from organise.refusal import Refused
+from organise.roles import Role
 from tests.campaigns.conftest import make_campaign, refreshed, sign_with_new_codes, tick
 from tests.conftest import ON_POSTGRES, connect_postgres
 from tests.support import PASSPHRASE, make_organiser, post_form, sign_in

@@ -16,7 +16,8 @@ from crypto.gate import GatePolicy
 from organise.campaigns import team
 from organise.campaigns.models import Campaign, CampaignState
 from organise.campaigns.setup import ShareDelivery
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
+from organise.roles import Role
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
 from tests.campaigns.test_ended_shares import account_gatekept_campaign, post_release
 from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE

@@ -19,7 +19,8 @@ from crypto.keywrap import unwrap_private_key
 from organise import app as app_module
 from organise.campaigns import release, team
 from organise.campaigns.models import Campaign, CampaignMember, CampaignState, Pledge
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
+from organise.roles import Role
 from tests.campaigns.conftest import (
     create_through_form,
     make_campaign,

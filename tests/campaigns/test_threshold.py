@@ -17,7 +17,7 @@ from organise.campaigns.models import (
     Pledge,
     ReleasedChunk,
 )
-from organise.organisers.models import Role
+from organise.roles import Role
 from tests.campaigns.conftest import (
     in_days,
     make_campaign,

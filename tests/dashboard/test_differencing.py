@@ -26,8 +26,8 @@ import pytest
 
 from organise.contracts import taxonomy
 from organise.dashboard import aggregates
-from organise.organisers.models import Role
 from organise.organisers.tokens import create_token
+from organise.roles import Role
 from tests.dashboard.data import ITEMS, TARGET, Item, load_contracts, load_reports
 from tests.support import make_organiser
 

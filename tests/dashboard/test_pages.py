@@ -13,7 +13,7 @@ import pytest
 
 from organise.campaigns.models import Campaign
 from organise.dashboard.aggregates import DIMENSIONS, REPORTS, Aggregator, Filters
-from organise.organisers.models import Role
+from organise.roles import Role
 from tests.dashboard.data import TARGET, load_reports
 from tests.dashboard.test_differencing import organiser_token
 from tests.support import make_organiser, sign_in

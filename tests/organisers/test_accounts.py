@@ -12,7 +12,8 @@ from nacl import pwhash
 from crypto import keywrap, passwords
 from organise.organisers import accounts
 from organise.organisers.errors import AccountError, PassphraseRejected
-from organise.organisers.models import Organiser, OrganiserSession, Role
+from organise.organisers.models import Organiser, OrganiserSession
+from organise.roles import Role
 from tests.support import PASSPHRASE, make_organiser, post_form, sign_in, signed_in_organiser
 
 

@@ -12,9 +12,10 @@ from crypto import codes, keywrap
 from crypto.errors import EnvelopeError, WrongPassphrase
 from crypto.sealing import open_sealed, seal_to_recipients
 from organise.organisers import enrolment
-from organise.organisers.models import EnrolmentCode, Organiser, Role
+from organise.organisers.models import EnrolmentCode, Organiser
 from organise.reports import inbox
 from organise.reports.models import InboxGrant
+from organise.roles import Role
 from organise.weeks import week_of
 from tests.servers import LiveServer
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, post_form, sign_in

@@ -24,10 +24,10 @@ from organise.organisers.models import (
     EnrolmentCode,
     Organiser,
     RecoveryCode,
-    Role,
 )
 from organise.reports import inbox
 from organise.reports.models import InboxGrant
+from organise.roles import Role
 from organise.weeks import week_of
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
 from tests.conftest import BASE_URL

@@ -26,7 +26,8 @@ from organise.campaigns.models import (
     ReleasedChunk,
 )
 from organise.organisers import rekeying
-from organise.organisers.models import Organiser, OrganiserSession, Role
+from organise.organisers.models import Organiser, OrganiserSession
+from organise.roles import Role
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
 from tests.campaigns.test_ended_shares import account_gatekept_campaign, post_release
 from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE

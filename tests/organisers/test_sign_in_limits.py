@@ -15,8 +15,9 @@ from httpx import Response
 
 from crypto import codes, passwords
 from organise.organisers import accounts, enrolment, throttle
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.ratelimit import FailureRate
+from organise.roles import Role
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
 
 WRONG = "wrong passphrase, guess"

@@ -10,7 +10,6 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from organise.dashboard.aggregates import REPORTS, Aggregator, Filters
-from organise.organisers.models import Role
 from organise.reports import tally
 from organise.reports.models import (
     InboxGrant,
@@ -21,6 +20,7 @@ from organise.reports.models import (
     ReportMessage,
     ReportTechnology,
 )
+from organise.roles import Role
 from tests.support import make_organiser, post_form, sign_in, valid_report
 
 JSON = {"Content-Type": "application/json"}

@@ -8,9 +8,10 @@ import re
 import pytest
 
 from organise.contracts.models import Contract, ContractEmployer, ContractSource
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.reports import publication
 from organise.reports.models import ProposalState, PublicationProposal, Report, ReviewState
+from organise.roles import Role
 from organise.settings import Settings
 from tests.conftest import ON_POSTGRES
 from tests.reports.helpers import (

@@ -8,9 +8,10 @@ import uuid
 import pytest
 
 from crypto.keystore import Keystore
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.reports import inbox
 from organise.reports.models import InboxGrant, Report, ReportInbox, ReviewState
+from organise.roles import Role
 from organise.weeks import this_week
 from tests.reports.helpers import merge, reviewer, set_state, submit, switch_to
 from tests.support import make_organiser, post_form

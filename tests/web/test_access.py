@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from organise.organisers.models import Role
+from organise.roles import Role
 from organise.web.access import organisers, policy_of
 from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE, make_gatekeeper
 from tests.support import SAME_ORIGIN, make_organiser, post_form, sign_in

@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import (
 from starlette.testclient import TestClient
 
 from organise.app import create_app, document
-from organise.organisers.models import Role
 from organise.organisers.tokens import create_token
+from organise.roles import Role
 from organise.settings import Settings
 from organise.web.openapi import walk
 from tests.conftest import _empty_tables

@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 
 from organise.app import create_app
 from organise.contracts.models import Employer
-from organise.organisers.models import Role
+from organise.roles import Role
 from organise.settings import Settings
 from organise.web.addresses import configured_origin
 from tests.campaigns.conftest import make_campaign
