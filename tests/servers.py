@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -9,13 +10,20 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from organise.settings import Settings
 
 STARTUP_SECONDS = 30
+
+
+def deadline_in(days: float) -> str:
+    """A campaign deadline as `--deadline` takes it."""
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="minutes")
 
 
 def free_port() -> int:
@@ -119,6 +127,40 @@ class LiveServer:
         """A server on a free port whose settings name its own address: `env(its url)`."""
         port = free_port()
         return cls(root, port=port, extra_env=env(f"http://127.0.0.1:{port}"))
+
+    def create_campaign(
+        self,
+        slug: str,
+        *,
+        threshold: int,
+        title: str | None = None,
+        demand: str = "We will not build it.",
+        days: float = 30,
+        **options: str,
+    ) -> dict[str, Any]:
+        """`organise campaign create` with what every campaign needs (owned by `campaign_owner`),
+        and `options` (`cooling_off="0"` is `--cooling-off 0`); the campaign it prints."""
+        args = [
+            "campaign", "create", "--slug", slug, "--title", title or f"Campaign {slug}",
+            "--demand", demand, "--threshold", str(threshold), "--deadline", deadline_in(days),
+            "--owner", self.campaign_owner(),
+        ]  # fmt: skip
+        for name, value in options.items():
+            args += [f"--{name.replace('_', '-')}", value]
+        result = self.run_cli(*args)
+        if result.returncode != 0:
+            raise RuntimeError(f"campaign create failed: {result.stderr}")
+        return json.loads(result.stdout)
+
+    def invite_codes(self, slug: str, count: int, organiser: str | None = None) -> list[str]:
+        """`organise campaign invites`, by `organiser` (the campaign's owner unless named)."""
+        result = self.run_cli(
+            "campaign", "invites", slug, "--count", str(count),
+            "--organiser", organiser or self.campaign_owner(),
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise RuntimeError(f"campaign invites failed: {result.stderr}")
+        return result.stdout.split()
 
     def start(self) -> LiveServer:
         self.root.mkdir(parents=True, exist_ok=True)

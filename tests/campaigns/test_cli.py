@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import LiveServer
+from tests.servers import LiveServer, deadline_in
 from tests.support import PASSPHRASE
 
 OWNER = "cli-owner"
@@ -26,10 +26,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live.create_organiser(OWNER, "organiser")
     yield live
     live.stop()
-
-
-def _deadline(days: int = 30) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="minutes")
 
 
 def _create(server, slug, title, demand, threshold, *extra, deadline=None, owner=OWNER):
@@ -46,7 +42,7 @@ def _create(server, slug, title, demand, threshold, *extra, deadline=None, owner
         "--threshold",
         threshold,
         "--deadline",
-        deadline or _deadline(),
+        deadline or deadline_in(30),
         *(("--owner", owner) if owner else ()),
         *extra,
     )
@@ -55,12 +51,6 @@ def _create(server, slug, title, demand, threshold, *extra, deadline=None, owner
 def _ok(result) -> str:
     assert result.returncode == 0, result.stderr
     return result.stdout
-
-
-def _invite_codes(server, slug: str, count: int, organiser: str = OWNER) -> list[str]:
-    return _ok(
-        server.run_cli("campaign", "invites", slug, "--count", str(count), "--organiser", organiser)
-    ).splitlines()
 
 
 def _pledge(server, slug: str, codes: list[str], names: tuple[str, ...]) -> None:
@@ -98,7 +88,7 @@ def test_create_prints_json(server):
 
 def test_invites_print_one_code_per_line(server):
     _ok(_create(server, "codes", "Codes", "x", "5"))
-    lines = _invite_codes(server, "codes", 7)
+    lines = server.invite_codes("codes", 7, OWNER)
     assert len(lines) == 7
     assert all(len(line) == 34 for line in lines)
     assert len(set(lines)) == 7
@@ -134,7 +124,7 @@ def test_gatekeepers_shares_and_reveal_from_the_command_line(server, tmp_path):
     shares = created["gatekeeper_shares"]
     assert len(shares) == 3
     assert all(len(share.split()) == 33 for share in shares)
-    codes = _invite_codes(server, "gated", 3, "cli-organiser")
+    codes = server.invite_codes("gated", 3, "cli-organiser")
 
     reveal = _reveal("gated", "cli-organiser", passphrase_file)
     early = server.run_cli(*reveal)
@@ -189,7 +179,7 @@ def test_a_damaged_release_writes_no_csv(server, tmp_path):
         )
     )
     _pledge(
-        server, "damaged", _invite_codes(server, "damaged", 2, "damage-organiser"), ("Ada", "Grace")
+        server, "damaged", server.invite_codes("damaged", 2, "damage-organiser"), ("Ada", "Grace")
     )
     _ok(server.run_cli("tick"))
     reveal = _reveal("damaged", "damage-organiser", passphrase_file)
@@ -240,7 +230,7 @@ def test_a_non_team_admin_cannot_mint_codes_or_read_the_reveal(server):
     assert minted.returncode != 0
     assert "cli-admin is not on the team of the campaign teamed" in minted.stderr
     assert minted.stdout == ""
-    _pledge(server, "teamed", _invite_codes(server, "teamed", 2), ("Ada", "Grace"))
+    _pledge(server, "teamed", server.invite_codes("teamed", 2, OWNER), ("Ada", "Grace"))
     _ok(server.run_cli("tick"))
 
     def reveal(name: str):
@@ -321,7 +311,7 @@ def test_create_refuses_a_chain_that_reaches_the_threshold(server):
 
 def test_show_after_a_crossing_gives_whole_hours_and_weeks(server):
     _ok(_create(server, "hours", "Hours", "We refuse.", "2", "--keep-revealed", "5"))
-    _pledge(server, "hours", _invite_codes(server, "hours", 2), ("Ada", "Grace"))
+    _pledge(server, "hours", server.invite_codes("hours", 2, OWNER), ("Ada", "Grace"))
     shown = json.loads(_ok(server.run_cli("campaign", "show", "hours")))
     assert shown["state"] == "cooling_off"
     ends = datetime.fromisoformat(shown["cooling_off_ends_at"])

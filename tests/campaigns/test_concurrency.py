@@ -10,7 +10,6 @@ import json
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -50,38 +49,9 @@ def _run_cli(server: LiveServer, *args: str) -> subprocess.Popen:
 
 def test_two_hundred_concurrent_signatures_on_two_processes(database_url, tmp_path):
     first, second = racing_servers(tmp_path / "shared", database_url)
-    deadline = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="minutes")
     try:
-        created = first.run_cli(
-            "campaign",
-            "create",
-            "--slug",
-            "race",
-            "--title",
-            "Race",
-            "--demand",
-            "x",
-            "--threshold",
-            str(THRESHOLD),
-            "--deadline",
-            deadline,
-            "--cooling-off",
-            "0",
-            "--owner",
-            first.campaign_owner(),
-        )
-        assert created.returncode == 0, created.stderr
-        invites = first.run_cli(
-            "campaign",
-            "invites",
-            "race",
-            "--count",
-            str(SIGNATURES),
-            "--organiser",
-            first.campaign_owner(),
-        )
-        assert invites.returncode == 0, invites.stderr
-        codes = invites.stdout.split()
+        first.create_campaign("race", threshold=THRESHOLD, days=1, cooling_off="0")
+        codes = first.invite_codes("race", SIGNATURES)
         assert len(codes) == SIGNATURES
         first.start()
         second.start()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -42,22 +41,19 @@ async def _generation(urls: list[str], codes: list[str]) -> tuple[int, list[str]
 
 def test_the_bound_holds_when_every_code_is_used_at_once(database_url, tmp_path):
     first, second = racing_servers(tmp_path / "shared", database_url)
-    deadline = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="minutes")
     try:
-        owner = first.campaign_owner()
-        created = first.run_cli(
-            "campaign", "create", "--slug", "chain", "--title", "Chain", "--demand", "x",
-            "--threshold", str(THRESHOLD), "--deadline", deadline,
-            "--onward-invites", str(ONWARD), "--invite-depth", str(DEPTH), "--owner", owner,
-        )  # fmt: skip
-        assert created.returncode == 0, created.stderr
+        first.create_campaign(
+            "chain",
+            threshold=THRESHOLD,
+            days=1,
+            onward_invites=str(ONWARD),
+            invite_depth=str(DEPTH),
+        )
         assert (
             json.loads(first.run_cli("campaign", "show", "chain").stdout)["invite_chain_bound"]
             == BOUND
         )
-        codes = first.run_cli(
-            "campaign", "invites", "chain", "--count", "1", "--organiser", owner
-        ).stdout.split()
+        codes = first.invite_codes("chain", 1)
         first.start()
         second.start()
         signed = []

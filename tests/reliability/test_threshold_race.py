@@ -95,8 +95,8 @@ def test_threshold_crossing_is_recorded_once_under_any_concurrency(two_servers, 
     threshold, personal = example
     first, second = two_servers
     slug = f"race{next(_slugs)}"
-    drill.create_campaign(first, slug, threshold=threshold)  # 48 h cooling-off: no reveal here
-    codes = drill.invite_codes(first, slug, len(personal)) if personal else []
+    first.create_campaign(slug, threshold=threshold)  # 48 h cooling-off: no reveal here
+    codes = first.invite_codes(slug, len(personal)) if personal else []
 
     statuses = asyncio.run(_sign([first.url, second.url], slug, codes, personal))
 
