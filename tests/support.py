@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
-from organise.organisers import accounts
+from organise.organisers import accounts, enrolment, tokens
 from organise.organisers.models import Organiser
 from organise.roles import Role
 
 PASSPHRASE = "granite orchard lantern velvet"
+GATEKEEPER_PASSPHRASE = "harbour thistle copper meadow"
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 
 
@@ -38,6 +40,27 @@ async def make_organiser(username: str = "alex", role: Role = Role.ORGANISER) ->
         await existing.save(update_fields=["role"])
         return existing
     return await accounts.create_organiser(username, role, PASSPHRASE)
+
+
+async def make_gatekeeper(app: Starlette, username: str) -> tuple[Organiser, str]:
+    """An enrolled gatekeeper, and the enrolment code the admin who created it saw."""
+    _pending, code = await enrolment.create_pending(
+        username, Role.GATEKEEPER, pepper=app.state.runtime.code_pepper
+    )
+    organiser = await enrolment.redeem(
+        enrolment.Enrolment(code, username, GATEKEEPER_PASSPHRASE, GATEKEEPER_PASSPHRASE),
+        pepper=app.state.runtime.code_pepper,
+    )
+    return organiser, code
+
+
+async def api_token_headers(app: Starlette, username: str = "dana") -> dict[str, str]:
+    """The Authorization header of an API token of a new organiser account, `username`."""
+    organiser = await make_organiser(username, Role.ORGANISER)
+    _row, token = await tokens.create_token(
+        organiser, "tests", secret_key=app.state.runtime.secret_key
+    )
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def campaign_owner(username: str = "alex") -> Organiser:

@@ -34,21 +34,14 @@ from tests.campaigns.conftest import (
     sign_with_new_codes,
     tick,
 )
-from tests.support import PASSPHRASE, make_organiser, post_form, sign_in
-
-GATEKEEPER_PASSPHRASE = "harbour thistle copper meadow"
-
-
-async def make_gatekeeper(app, username: str) -> tuple[Organiser, str]:
-    """An enrolled gatekeeper, and the enrolment code the admin who created it saw."""
-    _pending, code = await enrolment.create_pending(
-        username, Role.GATEKEEPER, pepper=app.state.runtime.code_pepper
-    )
-    organiser = await enrolment.redeem(
-        enrolment.Enrolment(code, username, GATEKEEPER_PASSPHRASE, GATEKEEPER_PASSPHRASE),
-        pepper=app.state.runtime.code_pepper,
-    )
-    return organiser, code
+from tests.support import (
+    GATEKEEPER_PASSPHRASE,
+    PASSPHRASE,
+    make_gatekeeper,
+    make_organiser,
+    post_form,
+    sign_in,
+)
 
 
 @pytest.fixture

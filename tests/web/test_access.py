@@ -11,8 +11,14 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from organise.roles import Role
 from organise.web.access import organisers, policy_of
-from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE, make_gatekeeper
-from tests.support import SAME_ORIGIN, make_organiser, post_form, sign_in
+from tests.support import (
+    GATEKEEPER_PASSPHRASE,
+    SAME_ORIGIN,
+    make_gatekeeper,
+    make_organiser,
+    post_form,
+    sign_in,
+)
 
 
 def _endpoints(routes: list[BaseRoute], prefix: str = "") -> list[tuple[str, object]]:
