@@ -17,9 +17,15 @@ from starlette.applications import Starlette
 from crypto.gate import GatePolicy
 from organise.campaigns import invites, lifecycle, ticker
 from organise.campaigns.models import Campaign, Pledge
-from organise.campaigns.setup import PAPER, CampaignSpec, CreatedCampaign, create_campaign
+from organise.campaigns.setup import (
+    PAPER,
+    CampaignSpec,
+    CreatedCampaign,
+    ShareDelivery,
+    create_campaign,
+)
 from tests.conftest import connect_postgres
-from tests.support import campaign_owner, post_form
+from tests.support import GATEKEEPER_PASSPHRASE, campaign_owner, make_gatekeeper, post_form
 
 
 @pytest.fixture(autouse=True)
@@ -115,6 +121,28 @@ async def sign_with_new_codes(
         assert response.status_code == 201, response.text
         answers.append(response.json())
     return answers
+
+
+async def to_the_gate(app: Starlette, client: httpx.AsyncClient, campaign: Campaign) -> None:
+    """Three signers reach the threshold; at the tick the campaign waits for its gatekeepers."""
+    await sign_with_new_codes(app, client, campaign, 3)
+    assert (await tick(app)).awaiting_gate == 1
+
+
+async def account_gatekept_campaign(app: Starlette, **overrides: Any) -> Campaign:
+    """A campaign whose shares are sealed to the gatekeeper accounts ana, bo and cy (made here)."""
+    for name in ("ana", "bo", "cy"):
+        await make_gatekeeper(app, name)
+    overrides.setdefault("gate", GatePolicy("server_and_gatekeepers", 3, 2))
+    delivery = ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy"))
+    return (await make_campaign(app, delivery=delivery, **overrides)).campaign
+
+
+async def post_release(client: httpx.AsyncClient, held_id: str) -> httpx.Response:
+    """The signed-in gatekeeper hands in its held share, with its passphrase."""
+    return await post_form(
+        client, f"/organisers/shares/{held_id}/release", {"passphrase": GATEKEEPER_PASSPHRASE}
+    )
 
 
 async def tick(app: Starlette, now: datetime | None = None) -> lifecycle.TickReport:

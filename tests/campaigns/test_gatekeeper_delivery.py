@@ -31,8 +31,7 @@ from tests.campaigns.conftest import (
     in_days,
     make_campaign,
     refreshed,
-    sign_with_new_codes,
-    tick,
+    to_the_gate,
 )
 from tests.support import (
     GATEKEEPER_PASSPHRASE,
@@ -57,12 +56,6 @@ def dealt(monkeypatch):
 
     monkeypatch.setattr(setup, "deal_gate", spy)
     return seen
-
-
-async def _to_gate(app, client, campaign: Campaign, slug: str = "walkout") -> None:
-    await sign_with_new_codes(app, client, campaign, 3)
-    report = await tick(app)
-    assert report.awaiting_gate == 1
 
 
 def _everything_in(app) -> bytes:
@@ -116,7 +109,7 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
     assert "asks for your share" not in waiting.text
     assert "Nothing to do now" in waiting.text
 
-    await _to_gate(app, client, campaign)
+    await to_the_gate(app, client, campaign)
     await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)
     asked = await client.get("/organisers/shares/")
     assert "Campaign Walk out asks for your share." in asked.text
@@ -179,7 +172,7 @@ async def test_nobody_but_the_gatekeepers_can_open_an_account_gatekept_campaign(
         # What the organiser got back: names and fingerprints, no share.
         assert created.gatekeeper_shares == ()
         campaign = created.campaign
-        await _to_gate(app, client, campaign, slug)
+        await to_the_gate(app, client, campaign)
 
         # Every private key those parties can unlock: their own accounts' keys.
         attacker_keys = [
@@ -337,7 +330,7 @@ async def test_a_gatekeeper_with_two_step_sign_in_releases_with_a_code_too(app, 
         gate=GatePolicy("server_and_gatekeepers", 3, 2),
         delivery=ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy")),
     )
-    await _to_gate(app, client, created.campaign)
+    await to_the_gate(app, client, created.campaign)
     held = await HeldShare.get(campaign_id=created.campaign.id, organiser__username="ana")
     release = f"/organisers/shares/{held.id}/release"
     without = await post_form(client, release, {"passphrase": GATEKEEPER_PASSPHRASE})
