@@ -136,17 +136,22 @@ class LiveServer:
         title: str | None = None,
         demand: str = "We will not build it.",
         days: float = 30,
-        **options: str,
+        **options: str | bool,
     ) -> dict[str, Any]:
         """`organise campaign create` with what every campaign needs (owned by `campaign_owner`),
-        and `options` (`cooling_off="0"` is `--cooling-off 0`); the campaign it prints."""
+        and `options` (`cooling_off="0"` is `--cooling-off 0`, `share_links=True` is
+        `--share-links`); the campaign it prints."""
         args = [
             "campaign", "create", "--slug", slug, "--title", title or f"Campaign {slug}",
             "--demand", demand, "--threshold", str(threshold), "--deadline", deadline_in(days),
             "--owner", self.campaign_owner(),
         ]  # fmt: skip
         for name, value in options.items():
-            args += [f"--{name.replace('_', '-')}", value]
+            flag = f"--{name.replace('_', '-')}"
+            if isinstance(value, bool):
+                args += [flag] if value else []
+            else:
+                args += [flag, value]
         result = self.run_cli(*args)
         if result.returncode != 0:
             raise RuntimeError(f"campaign create failed: {result.stderr}")
