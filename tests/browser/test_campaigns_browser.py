@@ -4,29 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.browser.conftest import save_screenshot
+from tests.browser.conftest import SLUG, campaign_with_a_code, save_screenshot
 from tests.support import PASSPHRASE
-
-SLUG = "browser-pledge"
-
-
-def _create_campaign(live_server) -> str:
-    created = live_server.create_campaign(
-        SLUG,
-        threshold=25,
-        title="Refuse Project Lantern",
-        demand="We will not build surveillance tools for the police.\n\nNot now, not later.",
-        employer="Acme Cloud",
-        audience="cosigners",
-        onward_invites="2",
-    )
-    assert created["slug"] == SLUG
-    [code] = live_server.invite_codes(SLUG, 1)
-    return code
 
 
 def test_a_worker_signs_without_javascript_and_reads_the_receipt(page, live_server):
-    code = _create_campaign(live_server)
+    code = campaign_with_a_code(live_server)
 
     response = page.goto(f"{live_server.url}/campaigns/{SLUG}")
     assert response.status == 200
