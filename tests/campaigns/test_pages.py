@@ -74,8 +74,8 @@ async def test_signing_through_the_form_shows_the_receipt_until_it_is_written_do
     address = form.url.raw_path.decode()
     assert f'action="{address}"' in form.text
 
-    response = await client.post(
-        address, data={"name": "Rosa", "invite_code": code, "message": "Hello"}, headers=SAME_ORIGIN
+    response = await post_form(
+        client, address, {"name": "Rosa", "invite_code": code, "message": "Hello"}
     )
 
     assert response.status_code == 200
@@ -86,10 +86,8 @@ async def test_signing_through_the_form_shows_the_receipt_until_it_is_written_do
     assert response.text.count('<li><code class="secret">') == 2  # onward codes
     assert "I have written it down" in response.text
     confirm = address.replace("/sign?", "/confirmed?")
-    confirmed = await client.post(
-        confirm,
-        data={"receipt": receipt, "check": " ".join(receipt.split("-")[-2:])},
-        headers=SAME_ORIGIN,
+    confirmed = await post_form(
+        client, confirm, {"receipt": receipt, "check": " ".join(receipt.split("-")[-2:])}
     )
     assert confirmed.status_code == 200
     assert receipt not in confirmed.text

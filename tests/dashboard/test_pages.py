@@ -175,7 +175,7 @@ async def test_k_is_configurable(app, client, settings):
 
 async def test_every_hidden_cell_reads_the_same_word_with_one_explanation(app, client):
     await load_reports()
-    headers = await organiser_token(app)
+    headers = await api_token_headers(app)
     await signed_in(client)
     page = await client.get("/organisers/dashboard/")
     sections = dict(SECTION.findall(page.text))

@@ -23,7 +23,7 @@ from organise.web.access import policy_of
 from tests.campaigns.conftest import make_campaign
 from tests.conftest import running_client
 from tests.contracts.helpers import make_contract
-from tests.support import make_organiser, post_form, sign_in
+from tests.support import post_form, signed_in_organiser
 
 LEAVE_LINK = re.compile(r'<div class="leave"><a href="/leave"[^>]*>Leave now</a></div>')
 # Not pages: JSON, files, and the way out itself.
@@ -110,8 +110,7 @@ async def test_pages_answering_forms_and_errors_link_to_leave_too(client):
 
 
 async def test_organiser_pages_do_not_offer_it(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     for path in ("/organisers/", "/organisers/campaigns/", "/organisers/dashboard/"):
         page = await client.get(path)
         assert page.status_code == 200, path

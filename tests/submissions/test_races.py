@@ -15,7 +15,7 @@ from crypto import codes
 from tests.conftest import RACE_MARKS, connect_postgres, truncate_postgres
 from tests.reports.helpers import report_json
 from tests.servers import LiveServer
-from tests.support import SAME_ORIGIN
+from tests.support import post_form
 
 pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
@@ -106,7 +106,7 @@ def test_one_form_token_twice_at_once_signs_one_pledge(database_url, tmp_path, m
         async def send(client: httpx.AsyncClient, url: str, number: int) -> httpx.Response:
             form = {"name": f"Signer {number}", "invite_code": invite_codes[number]}
             address = f"{url}/campaigns/race/sign?t={tokens[number]}"
-            return await client.post(address, data=form, headers=SAME_ORIGIN)
+            return await post_form(client, address, form)
 
         first.start()
         second.start()

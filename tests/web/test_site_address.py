@@ -275,8 +275,7 @@ async def test_without_a_public_address_no_host_is_believed(client, caplog):
 
 @pytest.mark.parametrize("role", [Role.ORGANISER, Role.ADMIN, Role.REVIEWER])
 async def test_the_organiser_home_warns_while_the_public_address_is_unset(client, role):
-    await make_organiser("alex", role)
-    await sign_in(client)
+    await signed_in_organiser(client, role=role)
     home = (await client.get("/organisers/")).text
     assert "ORGANISE_PUBLIC_URL is not set" in home
     assert "Invite slips, gatekeeper sheets and the links it gives out point to" in home
