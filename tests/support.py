@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -90,3 +91,20 @@ async def sign_in(
     return await post_form(
         client, "/organisers/login", {"username": username, "passphrase": passphrase, **extra}
     )
+
+
+def assert_too_many(response: httpx.Response, reason: str) -> None:
+    """A 429 that says when to try again, and still says what was wrong."""
+    assert response.status_code == 429, response.text[:500]
+    seconds = int(response.headers["retry-after"])
+    assert seconds >= 1
+    if response.headers["content-type"].startswith("application/json"):
+        error = response.json()["error"]
+        assert error["code"] == "too_many_attempts"
+        text = error["message"]
+    else:
+        text = response.text
+    # When to try again, as Retry-After says: in seconds, or in minutes past two.
+    wait = f"{seconds} second" if seconds < 120 else f"{-(-seconds // 60)} minute"
+    assert re.search(rf"Please wait {wait}s? before trying again", text), text[:800]
+    assert reason in text

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 
 from crypto.gate import GatePolicy
 from organise.campaigns import invites, lifecycle, ticker
-from organise.campaigns.models import Campaign, Pledge
+from organise.campaigns.models import Audience, Campaign, Pledge
 from organise.campaigns.setup import (
     PAPER,
     CampaignSpec,
@@ -143,6 +143,32 @@ async def post_release(client: httpx.AsyncClient, held_id: str) -> httpx.Respons
     return await post_form(
         client, f"/organisers/shares/{held_id}/release", {"passphrase": GATEKEEPER_PASSPHRASE}
     )
+
+
+async def awaiting_gate(
+    app: Starlette, client: httpx.AsyncClient, gate: GatePolicy, slug: str = "walkout"
+) -> tuple[Campaign, list[str], list[dict[str, Any]]]:
+    """A campaign (co-signers see the reveal) at its gate after three pledges: the campaign,
+    the gatekeeper shares dealt on paper, and the pledges' answers."""
+    created = await make_campaign(app, slug=slug, gate=gate, audience=Audience.COSIGNERS)
+    campaign = created.campaign
+    receipts = await sign_with_new_codes(app, client, campaign, 3)
+    report = await tick(app)
+    assert report.awaiting_gate == 1
+    assert report.revealed == 0
+    return campaign, list(created.gatekeeper_shares), receipts
+
+
+async def hand_in(client: httpx.AsyncClient, slug: str, words: str) -> httpx.Response:
+    """A gatekeeper hands in a share on the campaign's gate page."""
+    return await post_form(client, f"/campaigns/{slug}/gate", {"share": words})
+
+
+def mistyped(words: str, position: int = 10) -> str:
+    """A share with one word typed wrong (its checksum then fails)."""
+    listed = words.split()
+    listed[position] = "academic" if listed[position] != "academic" else "acid"
+    return " ".join(listed)
 
 
 async def tick(app: Starlette, now: datetime | None = None) -> lifecycle.TickReport:
