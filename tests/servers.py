@@ -219,9 +219,10 @@ def command_line_on(settings: Settings) -> LiveServer:
     )
 
 
-def racing_servers(root: Path, database_url: str) -> tuple[LiveServer, LiveServer]:
+def racing_servers(root: Path, database_url: str, **settings: str) -> tuple[LiveServer, LiveServer]:
     """Two `organise serve` processes (not started yet) on one instance directory (one keystore,
-    one secret key) and one database: their writers really race."""
+    one secret key) and one database, with `settings` (environment variables): their writers
+    really race."""
     root.mkdir(parents=True, exist_ok=True)
-    env = {"DATABASE_URL": database_url}
+    env = {"DATABASE_URL": database_url, **settings}
     return LiveServer(root, extra_env=env), LiveServer(root, extra_env=env)
