@@ -20,6 +20,7 @@ from organise.campaigns.setup import ShareDelivery
 from organise.organisers import throttle
 from organise.ratelimit import DEFAULT_RATE, FailureRate
 from tests.campaigns.conftest import (
+    account_gatekept_campaign,
     awaiting_gate,
     hand_in,
     make_campaign,
@@ -27,12 +28,11 @@ from tests.campaigns.conftest import (
     mistyped,
     pledge_rows,
     sign,
-    tick,
+    to_the_gate,
 )
 from tests.support import (
     GATEKEEPER_PASSPHRASE,
     assert_too_many,
-    make_gatekeeper,
     post_form,
     sign_in,
 )
@@ -231,18 +231,10 @@ async def test_a_gatekeeper_releases_a_held_share_after_a_flood_of_wrong_passphr
         held.append(seconds)
 
     monkeypatch.setattr(throttle, "pause", record)
-    for name in ("ana", "bo", "cy"):
-        await make_gatekeeper(app, name)
-    created = await make_campaign(
-        app,
-        gate=GatePolicy("server_and_gatekeepers", 3, 2),
-        delivery=ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy")),
-    )
-    for number, code in enumerate(await make_codes(app, created.campaign, 3)):
-        assert (await sign(client, "walkout", code, f"Signer {number}")).status_code == 201
-    assert (await tick(app)).awaiting_gate == 1
+    campaign = await account_gatekept_campaign(app)
+    await to_the_gate(app, client, campaign)
     assert (await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)).status_code == 303
-    row = await HeldShare.get(campaign_id=created.campaign.id, organiser__username="ana")
+    row = await HeldShare.get(campaign_id=campaign.id, organiser__username="ana")
     release = f"/organisers/shares/{row.id}/release"
     for number in range(settings.login_failures_before_delay + 3):
         wrong = await post_form(client, release, {"passphrase": f"a wrong guess {number}"})
