@@ -1,8 +1,9 @@
 """The reveal figure: the real reveal of N pledges against opening the same envelopes in memory.
 
-1. Build: a campaign through the campaigns service (server-alone gate), N pledges sealed with
-   `crypto.envelope.seal_pledge`, their keys in the keystore, their rows in the database, and
-   the campaign left in `cooling_off` with the period over (as after the N-th signature).
+1. Build: a campaign through the campaigns service (server-alone gate), N pledges sealed as
+   signing seals them (`organise.campaigns.signing.seal`), their keys in the keystore, their
+   rows in the database, and the campaign left in `cooling_off` with the period over (as after
+   the N-th signature).
 2. Reveal, timed and memory-measured in child processes: `organise tick` (reads rows and keys,
    opens both layers, seals the result to the organisers) then `organise campaign reveal
    --out` (opens the result, writes the CSV).
@@ -20,8 +21,8 @@ from typing import Any
 from tortoise import Tortoise
 
 from bench.harness import Row, Workspace
-from crypto.envelope import open_pledge, seal_pledge
-from organise.campaigns import gateshares, keys
+from crypto.envelope import open_pledge
+from organise.campaigns import gateshares, signing
 from organise.campaigns.models import Campaign, CampaignState, Pledge
 from organise.campaigns.setup import CampaignSpec, create_campaign
 from organise.db import tortoise_config
@@ -63,8 +64,8 @@ async def _build(space: Workspace, count: int) -> dict[str, Any]:
         for start in range(0, count, CHUNK):
             rows, pledge_keys = [], {}
             for number in range(start, min(count, start + CHUNK)):
-                pledge_id = uuid.uuid4()
-                sealed = seal_pledge(
+                sealed = signing.seal(
+                    campaign,
                     {
                         "name": f"Signer {number}",
                         "contact": f"signal: +44 7700 9{number % 100000:05d}",
@@ -72,22 +73,13 @@ async def _build(space: Workspace, count: int) -> dict[str, Any]:
                         "message": "I will not work on this contract. " * 6,
                         "list_publicly": False,
                     },
-                    campaign_public_key=campaign.public_key,
-                    campaign_id=str(campaign.id),
-                    pledge_id=str(pledge_id),
+                    personal=count,
+                    receipt_hash=uuid.uuid4().hex + uuid.uuid4().hex,
+                    week=week,
                 )
-                held.append((sealed.envelope, sealed.pledge_key, str(pledge_id)))
-                pledge_keys[keys.pledge_key(campaign.id, pledge_id)] = sealed.pledge_key
-                rows.append(
-                    Pledge(
-                        id=pledge_id,
-                        campaign_id=campaign.id,
-                        envelope=sealed.envelope,
-                        personal_threshold=count,
-                        receipt_hash=uuid.uuid4().hex + uuid.uuid4().hex,
-                        week=week,
-                    )
-                )
+                held.append((sealed.row.envelope, sealed.key, str(sealed.row.id)))
+                pledge_keys[sealed.key_name] = sealed.key
+                rows.append(sealed.row)
             keystore.put_many(pledge_keys)
             await Pledge.bulk_create(rows)
         await Campaign.filter(id=campaign.id).update(

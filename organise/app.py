@@ -2,7 +2,8 @@
 
 Every feature exports the same four things from its `routes` module: `pages` (worker and public
 HTML), `api` (JSON under /api/v1), `organiser` (pages behind sign-in) and `schemas` (its parts
-of the OpenAPI document). Nothing else here knows what a feature does.
+of the OpenAPI document). Nothing else here knows what a feature does, but for one thing: the
+accounts feature tells the access rules who a request is signed in as (`SIGN_INS`).
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ from organise.dashboard import routes as dashboard
 from organise.db import tortoise_config
 from organise.home import routes as home
 from organise.organisers import routes as organisers
+from organise.organisers.signins import SIGN_INS
 from organise.reports import routes as reports
 from organise.runtime import open_runtime
 from organise.settings import Settings
 from organise.web import openapi
-from organise.web.access import public
+from organise.web.access import install_sign_ins, public
 from organise.web.errors import EXCEPTION_HANDLERS
 from organise.web.hosts import SiteAddressMiddleware
 from organise.web.resources import resource_dir
@@ -134,6 +136,7 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
+    install_sign_ins(app, SIGN_INS)
     return app
 
 

@@ -62,7 +62,8 @@ async def truncate_postgres(url: str) -> None:
         await connection.close()
 
 
-async def _reset_postgres(url: str) -> None:
+async def reset_postgres(url: str) -> None:
+    """Drop every table and the migration history: a database as new."""
     connection = await connect_postgres(url)
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
@@ -78,7 +79,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if ON_POSTGRES:
-        asyncio.run(_reset_postgres(POSTGRES_URL))
+        asyncio.run(reset_postgres(POSTGRES_URL))
         url = POSTGRES_URL
     else:
         url = f"sqlite://{tmp_path_factory.mktemp('db') / 'organise.sqlite3'}"

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from organise.db import tortoise_config
 from organise.settings import Settings
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, reset_postgres
 
 
 async def _fresh_database(settings: Settings, tmp_path: Path) -> Settings:
     """A database of its own: a new SQLite file, or the session's PostgreSQL one emptied."""
     if not ON_POSTGRES:
         return dataclasses.replace(settings, database_url=f"sqlite://{tmp_path / 'old.sqlite3'}")
-    await Tortoise.init(config=tortoise_config(settings))
-    await Tortoise.get_connection("default").execute_script(
-        "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
-    )
-    await Tortoise.close_connections()
+    await reset_postgres(settings.database_url)
     return settings
 
 
@@ -37,3 +35,13 @@ async def database_at(
     await Tortoise.close_connections()
     await Tortoise.init(config=config)
     return settings, config
+
+
+async def insert_row(connection: BaseDBAsyncClient, table: str, row: dict[str, object]) -> None:
+    """One row as an older schema stored it, written in plain SQL."""
+    postgres = connection.capabilities.dialect == "postgres"
+    marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(row) + 1))
+    await connection.execute_query(
+        f"INSERT INTO {table} ({', '.join(row)}) VALUES ({marks})",  # noqa: S608
+        [str(v) if isinstance(v, uuid.UUID) and not postgres else v for v in row.values()],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -9,13 +10,20 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from organise.settings import Settings
 
 STARTUP_SECONDS = 30
+
+
+def deadline_in(days: float) -> str:
+    """A campaign deadline as `--deadline` takes it."""
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="minutes")
 
 
 def free_port() -> int:
@@ -83,11 +91,16 @@ class LiveServer:
             check=False,
         )
 
-    def create_organiser(self, username: str, role: str = "admin") -> None:
-        """`organise organiser create` with the shared test passphrase, through the CLI."""
+    def passphrase_file(self, username: str) -> Path:
+        """The file holding the passphrase of an account made by `create_organiser`."""
+        return self.root / f"passphrase-{username}"
+
+    def create_organiser(self, username: str, role: str = "admin") -> Path:
+        """`organise organiser create` with the shared test passphrase, through the CLI;
+        returns the file holding the passphrase (for `--passphrase-file`)."""
         from tests.support import PASSPHRASE
 
-        passphrase_file = self.root / f"passphrase-{username}"
+        passphrase_file = self.passphrase_file(username)
         passphrase_file.write_text(PASSPHRASE + "\n")
         result = self.run_cli(
             "organiser",
@@ -100,11 +113,12 @@ class LiveServer:
         )
         if result.returncode != 0:
             raise RuntimeError(f"organiser create failed: {result.stderr}")
+        return passphrase_file
 
     def campaign_owner(self, username: str = "campaign-owner") -> str:
         """The account that owns the campaigns a test makes through the CLI (made on first
         use; `--owner` and `--organiser` take its name)."""
-        if not (self.root / f"passphrase-{username}").exists():
+        if not self.passphrase_file(username).exists():
             self.create_organiser(username, "organiser")
         return username
 
@@ -113,6 +127,45 @@ class LiveServer:
         """A server on a free port whose settings name its own address: `env(its url)`."""
         port = free_port()
         return cls(root, port=port, extra_env=env(f"http://127.0.0.1:{port}"))
+
+    def create_campaign(
+        self,
+        slug: str,
+        *,
+        threshold: int,
+        title: str | None = None,
+        demand: str = "We will not build it.",
+        days: float = 30,
+        **options: str | bool,
+    ) -> dict[str, Any]:
+        """`organise campaign create` with what every campaign needs (owned by `campaign_owner`),
+        and `options` (`cooling_off="0"` is `--cooling-off 0`, `share_links=True` is
+        `--share-links`); the campaign it prints."""
+        args = [
+            "campaign", "create", "--slug", slug, "--title", title or f"Campaign {slug}",
+            "--demand", demand, "--threshold", str(threshold), "--deadline", deadline_in(days),
+            "--owner", self.campaign_owner(),
+        ]  # fmt: skip
+        for name, value in options.items():
+            flag = f"--{name.replace('_', '-')}"
+            if isinstance(value, bool):
+                args += [flag] if value else []
+            else:
+                args += [flag, value]
+        result = self.run_cli(*args)
+        if result.returncode != 0:
+            raise RuntimeError(f"campaign create failed: {result.stderr}")
+        return json.loads(result.stdout)
+
+    def invite_codes(self, slug: str, count: int, organiser: str | None = None) -> list[str]:
+        """`organise campaign invites`, by `organiser` (the campaign's owner unless named)."""
+        result = self.run_cli(
+            "campaign", "invites", slug, "--count", str(count),
+            "--organiser", organiser or self.campaign_owner(),
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise RuntimeError(f"campaign invites failed: {result.stderr}")
+        return result.stdout.split()
 
     def start(self) -> LiveServer:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -164,3 +217,12 @@ def command_line_on(settings: Settings) -> LiveServer:
     return LiveServer(
         settings.instance_dir.parent, extra_env={"DATABASE_URL": settings.database_url}
     )
+
+
+def racing_servers(root: Path, database_url: str, **settings: str) -> tuple[LiveServer, LiveServer]:
+    """Two `organise serve` processes (not started yet) on one instance directory (one keystore,
+    one secret key) and one database, with `settings` (environment variables): their writers
+    really race."""
+    root.mkdir(parents=True, exist_ok=True)
+    env = {"DATABASE_URL": database_url, **settings}
+    return LiveServer(root, extra_env=env), LiveServer(root, extra_env=env)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
-from organise.organisers import accounts
-from organise.organisers.models import Organiser, Role
+from organise.organisers import accounts, enrolment, tokens
+from organise.organisers.models import Organiser
+from organise.roles import Role
 
 PASSPHRASE = "granite orchard lantern velvet"
+GATEKEEPER_PASSPHRASE = "harbour thistle copper meadow"
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 
 
@@ -39,6 +43,27 @@ async def make_organiser(username: str = "alex", role: Role = Role.ORGANISER) ->
     return await accounts.create_organiser(username, role, PASSPHRASE)
 
 
+async def make_gatekeeper(app: Starlette, username: str) -> tuple[Organiser, str]:
+    """An enrolled gatekeeper, and the enrolment code the admin who created it saw."""
+    _pending, code = await enrolment.create_pending(
+        username, Role.GATEKEEPER, pepper=app.state.runtime.code_pepper
+    )
+    organiser = await enrolment.redeem(
+        enrolment.Enrolment(code, username, GATEKEEPER_PASSPHRASE, GATEKEEPER_PASSPHRASE),
+        pepper=app.state.runtime.code_pepper,
+    )
+    return organiser, code
+
+
+async def api_token_headers(app: Starlette, username: str = "dana") -> dict[str, str]:
+    """The Authorization header of an API token of a new organiser account, `username`."""
+    organiser = await make_organiser(username, Role.ORGANISER)
+    _row, token = await tokens.create_token(
+        organiser, "tests", secret_key=app.state.runtime.secret_key
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def campaign_owner(username: str = "alex") -> Organiser:
     """The owner every campaign made by the test helpers gets: the account most tests sign in
     as (created on first use, with PASSPHRASE, so signing in as it works)."""
@@ -46,11 +71,40 @@ async def campaign_owner(username: str = "alex") -> Organiser:
     return existing or await accounts.create_organiser(username, Role.ORGANISER, PASSPHRASE)
 
 
+async def signed_in_organiser(
+    client: httpx.AsyncClient, username: str = "alex", role: Role = Role.ORGANISER
+) -> Organiser:
+    """An account (see `make_organiser`), signed in on `client`."""
+    organiser = await make_organiser(username, role)
+    await sign_in(client, username)
+    return organiser
+
+
+async def post_form(client: httpx.AsyncClient, url: str, data: Any = None) -> httpx.Response:
+    """A form sent as a browser sends it from one of our own pages (same origin)."""
+    return await client.post(url, data=data, headers=SAME_ORIGIN)
+
+
 async def sign_in(
     client: httpx.AsyncClient, username: str = "alex", passphrase: str = PASSPHRASE, **extra: str
 ) -> httpx.Response:
-    return await client.post(
-        "/organisers/login",
-        data={"username": username, "passphrase": passphrase, **extra},
-        headers=SAME_ORIGIN,
+    return await post_form(
+        client, "/organisers/login", {"username": username, "passphrase": passphrase, **extra}
     )
+
+
+def assert_too_many(response: httpx.Response, reason: str) -> None:
+    """A 429 that says when to try again, and still says what was wrong."""
+    assert response.status_code == 429, response.text[:500]
+    seconds = int(response.headers["retry-after"])
+    assert seconds >= 1
+    if response.headers["content-type"].startswith("application/json"):
+        error = response.json()["error"]
+        assert error["code"] == "too_many_attempts"
+        text = error["message"]
+    else:
+        text = response.text
+    # When to try again, as Retry-After says: in seconds, or in minutes past two.
+    wait = f"{seconds} second" if seconds < 120 else f"{-(-seconds // 60)} minute"
+    assert re.search(rf"Please wait {wait}s? before trying again", text), text[:800]
+    assert reason in text

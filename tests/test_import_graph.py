@@ -191,6 +191,31 @@ def test_no_function_level_imports_of_our_own_modules():
     assert offenders == [], "function-level imports:\n" + "\n".join(offenders)
 
 
+FEATURES = ("campaigns", "contracts", "dashboard", "home", "organisers", "reports")
+# Above the features: the app and the command line assemble them; bootstrap, the start of
+# every command, refuses a new keystore for a database that has accounts (organisers.models).
+ABOVE_FEATURES = {"organise.app", "organise.cli", "organise.__main__", "organise.bootstrap"}
+
+
+def _feature(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "organise" and parts[1] in FEATURES else None
+
+
+def test_the_shared_glue_imports_no_feature():
+    """organise/web/ and the shared modules sit below the features (docs/architecture.md): what
+    the glue needs of a feature is handed to it (the access rules' sign-ins), never imported."""
+    offenders = [
+        str(edge)
+        for edge in _edges()
+        if edge.source.startswith("organise.")
+        and _feature(edge.source) is None
+        and edge.source not in ABOVE_FEATURES
+        and _feature(edge.target) is not None
+    ]
+    assert offenders == [], "imports that run back up to a feature:\n" + "\n".join(offenders)
+
+
 def _plant(tmp_path: Path, files: dict[str, str]) -> list[Import]:
     for name, text in files.items():
         path = tmp_path / name

@@ -87,6 +87,14 @@ def import_organise(cwd: Path, *path: Path) -> subprocess.CompletedProcess:
     )
 
 
+def _assert_refused(result: subprocess.CompletedProcess, reason: str) -> None:
+    """The import failed with an ImportError that gives `reason` and says what to do."""
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr
+    assert reason in result.stderr
+    assert ADVICE in result.stderr
+
+
 def test_ours_alone_imports(tmp_path):
     result = import_organise(tmp_path, ROOT)
     assert result.returncode == 0, result.stderr
@@ -96,19 +104,15 @@ def test_ours_alone_imports(tmp_path):
 def test_another_crypto_ahead_of_ours_is_refused(tmp_path):
     install_stub(tmp_path / "stub")
     result = import_organise(tmp_path, tmp_path / "stub", ROOT)
-    assert result.returncode != 0
-    assert "ImportError" in result.stderr
-    assert f"{tmp_path / 'stub' / 'crypto' / '__init__.py'}' is not Organise's own" in result.stderr
-    assert ADVICE in result.stderr
+    _assert_refused(
+        result, f"{tmp_path / 'stub' / 'crypto' / '__init__.py'}' is not Organise's own"
+    )
 
 
 def test_another_crypto_behind_ours_is_refused(tmp_path):
     install_stub(tmp_path / "stub")
     result = import_organise(tmp_path, ROOT, tmp_path / "stub")
-    assert result.returncode != 0
-    assert "ImportError" in result.stderr
-    assert f"later on the import path: {tmp_path / 'stub' / 'crypto'}" in result.stderr
-    assert ADVICE in result.stderr
+    _assert_refused(result, f"later on the import path: {tmp_path / 'stub' / 'crypto'}")
 
 
 def test_installed_wheel_alone_imports(tmp_path):
@@ -132,10 +136,7 @@ def test_both_installed_into_one_folder_is_refused(tmp_path, installs, message):
     site = tmp_path / "site"
     for install in installs:
         install(site)
-    result = import_organise(tmp_path, site)
-    assert result.returncode != 0
-    assert message in result.stderr
-    assert ADVICE in result.stderr
+    _assert_refused(import_organise(tmp_path, site), message)
 
 
 # The locks (README, "Dependencies"): complete, hash-pinned, and in step with pyproject.toml.

@@ -113,6 +113,27 @@ def _text(
     )
 
 
+def _number(
+    name: str,
+    label: Message,
+    minimum: int,
+    maximum: int,
+    *,
+    required: bool = True,
+    description: str = "",
+) -> Field:
+    """A whole number from `minimum` to `maximum`."""
+    return Field(
+        name,
+        label,
+        kind="integer",
+        required=required,
+        minimum=minimum,
+        maximum=maximum,
+        description=description,
+    )
+
+
 _NAME = _l("Name or pseudonym")
 _CONTACT = _l("Contact")
 _TEAM = _l("Team or role")
@@ -132,12 +153,12 @@ PLEDGE = FieldTable(
         _text("contact", _CONTACT, MAX_CONTACT_CHARS),
         _text("team", _TEAM, MAX_TEAM_CHARS),
         _text("message", _MESSAGE, MAX_MESSAGE_CHARS, multiline=True),
-        Field(
+        _number(
             "personal_threshold",
             _l("Your own threshold"),
-            kind="integer",
-            minimum=policy.MIN_THRESHOLD,
-            maximum=policy.MAX_THRESHOLD,
+            policy.MIN_THRESHOLD,
+            policy.MAX_THRESHOLD,
+            required=False,
             description="At least the campaign's threshold; when left out, the campaign's.",
         ),
         Field(
@@ -214,10 +235,6 @@ def _options(name: str, label: Message, sentence: Message, values: tuple[str, ..
     )
 
 
-def _number(name: str, label: Message, minimum: int, maximum: int) -> Field:
-    return Field(name, label, kind="integer", required=True, minimum=minimum, maximum=maximum)
-
-
 CAMPAIGN = FieldTable(
     "CampaignInput",
     (
@@ -254,12 +271,12 @@ CAMPAIGN = FieldTable(
         ),
         _number("onward_invites", _l("Onward invite codes"), 0, policy.MAX_ONWARD_INVITES),
         # Left out: the default (`setup.spec_from_values`).
-        Field(
+        _number(
             "invite_depth",
             _l("Invite depth"),
-            kind="integer",
-            minimum=0,
-            maximum=policy.MAX_INVITE_DEPTH,
+            0,
+            policy.MAX_INVITE_DEPTH,
+            required=False,
             description="How many times onward codes may chain (default 1).",
         ),
         Field(
@@ -268,12 +285,12 @@ CAMPAIGN = FieldTable(
             kind="boolean",
             description="Needed when one leaked code could add as many pledges as the threshold.",
         ),
-        Field(
+        _number(
             "keep_revealed_days",
             _l("Days the revealed lists are kept"),
-            kind="integer",
-            minimum=policy.MIN_KEEP_REVEALED_DAYS,
-            maximum=policy.MAX_KEEP_REVEALED_DAYS,
+            policy.MIN_KEEP_REVEALED_DAYS,
+            policy.MAX_KEEP_REVEALED_DAYS,
+            required=False,
             description="After this many days past the reveal they are destroyed (default 30).",
         ),
         _options(

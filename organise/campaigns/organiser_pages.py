@@ -54,9 +54,10 @@ from organise.campaigns.setup import PAPER, ShareDelivery, create_campaign, spec
 from organise.fields import FieldTable
 from organise.i18n import _
 from organise.organisers import enrolment
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
+from organise.roles import Role
 from organise.runtime import runtime
 from organise.web.access import organisers
 from organise.web.addresses import absolute_url, printed_urls

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -37,7 +37,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto import codes
-from crypto.envelope import seal_pledge
+from crypto.envelope import RecordValue, seal_pledge
 from crypto.errors import CodeFormatError, PlaintextTooLarge
 from crypto.keystore import Keystore
 from organise.campaigns import clock, counting, invites, keys, policy
@@ -108,6 +108,46 @@ def pledge_content(campaign: Campaign, data: PledgeInput) -> bytes:
         code = data.invite_code
     values = {**dataclasses.asdict(data), "invite_code": code, "campaign": str(campaign.id)}
     return content("pledge", values)
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A pledge sealed for its campaign: its row (not stored yet) and its key (layer 2), to be
+    kept under `key_name` in the keystore."""
+
+    row: Pledge
+    key_name: str
+    key: bytes = field(repr=False)
+
+
+def seal(
+    campaign: Campaign,
+    record: Mapping[str, RecordValue],
+    *,
+    personal: int,
+    receipt_hash: str,
+    week: date,
+) -> Sealed:
+    """Seal `record` for `campaign` (`crypto.envelope.seal_pledge`, bound to the campaign's and
+    the new pledge's ids); the row keeps the campaign's deadline, the one the signer agreed to.
+    Raises PlaintextTooLarge."""
+    pledge_id = uuid.uuid4()
+    sealed = seal_pledge(
+        record,
+        campaign_public_key=campaign.public_key,
+        campaign_id=str(campaign.id),
+        pledge_id=str(pledge_id),
+    )
+    row = Pledge(
+        id=pledge_id,
+        campaign_id=campaign.id,
+        envelope=sealed.envelope,
+        personal_threshold=personal,
+        receipt_hash=receipt_hash,
+        week=week,
+        deadline=campaign.deadline,
+    )
+    return Sealed(row=row, key_name=keys.pledge_key(campaign.id, pledge_id), key=sealed.pledge_key)
 
 
 def _record(campaign: Campaign, data: PledgeInput) -> tuple[dict[str, str | bool], int]:
@@ -223,21 +263,20 @@ async def sign(
     if code_hash is not None and not await _code_unused(campaign, code_hash):
         raise await _code_refused(campaign, now)
 
-    pledge_id = uuid.uuid4()
+    receipt = codes.new_receipt()
     try:
-        sealed = seal_pledge(
+        sealed = seal(
+            campaign,
             record,
-            campaign_public_key=campaign.public_key,
-            campaign_id=str(campaign.id),
-            pledge_id=str(pledge_id),
+            personal=personal,
+            receipt_hash=receipt_digest(receipt, pepper),
+            week=week_of(now),
         )
     except PlaintextTooLarge:
         raise Refused(
             {"message": _("Your pledge is too long once encoded. Please shorten the message.")},
             code="pledge_too_large",
         ) from None
-    receipt = codes.new_receipt()
-    receipt_hash = receipt_digest(receipt, pepper)
     onward_shown: list[str] = []
     onward_rows: list[InviteCode] = []
     if (
@@ -257,15 +296,11 @@ async def sign(
             threshold_reached=reached,
         )
 
-    key_name = keys.pledge_key(campaign.id, pledge_id)
-    await keys.in_thread(keystore.put, key_name, sealed.pledge_key)
+    await keys.in_thread(keystore.put, sealed.key_name, sealed.key)
     try:
         return await _commit(
             campaign,
-            pledge_id=pledge_id,
-            envelope=sealed.envelope,
-            personal=personal,
-            receipt_hash=receipt_hash,
+            pledge=sealed.row,
             code_hash=code_hash,
             onward_rows=onward_rows,
             now=now,
@@ -273,7 +308,7 @@ async def sign(
             remember=remember,
         )
     except BaseException:
-        await keys.in_thread(keystore.delete, key_name)
+        await keys.in_thread(keystore.delete, sealed.key_name)
         raise
 
 
@@ -348,10 +383,7 @@ async def _code_refused(
 async def _commit(
     campaign: Campaign,
     *,
-    pledge_id: uuid.UUID,
-    envelope: bytes,
-    personal: int,
-    receipt_hash: str,
+    pledge: Pledge,
     code_hash: str | None,
     onward_rows: list[InviteCode],
     now: datetime,
@@ -370,16 +402,7 @@ async def _commit(
                 onward_rows = []
         else:
             onward_rows = []
-        await Pledge.create(
-            id=pledge_id,
-            campaign_id=campaign.id,
-            envelope=envelope,
-            personal_threshold=personal,
-            receipt_hash=receipt_hash,
-            week=week_of(now),
-            deadline=campaign.deadline,  # the deadline this signer agreed to
-            using_db=connection,
-        )
+        await pledge.save(using_db=connection, force_create=True)
         await invites.store(campaign, onward_rows, connection)
         current = await _count(campaign, now, connection)
         if current is None:

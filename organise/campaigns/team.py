@@ -24,8 +24,9 @@ from organise.db import column_values
 from organise.i18n import _
 from organise.organisers.accounts import RECEIVES_PLEDGES, can_receive_pledges, normalise_username
 from organise.organisers.errors import AccountError
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.roles import Role
 from organise.weeks import week_of
 
 # The roles that may be on a campaign's team (a reviewer or gatekeeper account never is).

@@ -44,6 +44,19 @@ def _country(value: str) -> str:
     return country_filter({"country": value})
 
 
+def _filter(
+    name: str, label: Message, read: Callable[[str], str], max_chars: int, description: str
+) -> Field:
+    """A filter read by one of the contract search's checks, at most `max_chars` long."""
+    return Field(
+        name,
+        label,
+        normalise=read,
+        description=description,
+        schema_extra={"maxLength": max_chars},
+    )
+
+
 def _month_message(name: str) -> Message:
     return _l("%(field)s must be a month written YYYY-MM, such as 2024-03.", field=name)
 
@@ -85,27 +98,21 @@ BY = Field(
     schema_extra={"enum": list(DIMENSIONS)},
 )
 FILTERS = (
-    Field(
+    _filter(
         "employer",
         _l("Employer"),
-        normalise=_text("employer"),
-        description="Only this employer (reports: its name; contracts: its slug).",
-        schema_extra={"maxLength": MAX_FILTER_CHARS},
+        _text("employer"),
+        MAX_FILTER_CHARS,
+        "Only this employer (reports: its name; contracts: its slug).",
     ),
-    Field(
+    _filter(
         "technology",
         _l("Technology"),
-        normalise=_technology,
-        description="Only this technology (a slug from /api/v1/taxonomy).",
-        schema_extra={"maxLength": MAX_TECHNOLOGY_CHARS},
+        _technology,
+        MAX_TECHNOLOGY_CHARS,
+        "Only this technology (a slug from /api/v1/taxonomy).",
     ),
-    Field(
-        "country",
-        _l("Country"),
-        normalise=_country,
-        description="Only this country (ISO 3166-1 alpha-2).",
-        schema_extra={"maxLength": 2},
-    ),
+    _filter("country", _l("Country"), _country, 2, "Only this country (ISO 3166-1 alpha-2)."),
     _month("from", _l("From month (YYYY-MM)"), "First month of the period, YYYY-MM."),
     _month("to", _l("To month (YYYY-MM)"), "Last month of the period, YYYY-MM."),
 )

@@ -20,9 +20,10 @@ from crypto import keywrap, passwords
 from organise.i18n import _l
 from organise.organisers import audit, recovery, throttle, totp
 from organise.organisers.errors import AccountDisabled, AccountError, KdfBusy, LoginFailed
-from organise.organisers.models import ApiToken, AuditAction, Organiser, OrganiserSession, Role
+from organise.organisers.models import ApiToken, AuditAction, Organiser, OrganiserSession
 from organise.organisers.passphrases import check_passphrase, check_passphrase_length
 from organise.ratelimit import NameFailures
+from organise.roles import Role
 from organise.runtime import Runtime
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")

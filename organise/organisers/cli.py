@@ -11,9 +11,10 @@ import click
 from organise.bootstrap import run_with_runtime
 from organise.organisers import accounts, audit, enrolment, people, tokens
 from organise.organisers.fields import ACCOUNT, API_TOKEN, PENDING_ACCOUNT
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.organisers.passphrases import check_passphrase
 from organise.refusal import Refused
+from organise.roles import Role
 from organise.runtime import Runtime
 
 T = TypeVar("T")

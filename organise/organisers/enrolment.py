@@ -33,9 +33,9 @@ from organise.organisers.models import (
     EnrolmentCode,
     Organiser,
     OrganiserSession,
-    Role,
 )
 from organise.organisers.passphrases import check_passphrase
+from organise.roles import Role
 from organise.weeks import week_of
 
 VALID_FOR = timedelta(hours=72)

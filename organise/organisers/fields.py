@@ -16,8 +16,8 @@ from organise.fields import Field, FieldProblem, FieldTable
 from organise.i18n import Message, _l
 from organise.organisers.accounts import normalise_username
 from organise.organisers.errors import AccountError
-from organise.organisers.models import Role
 from organise.organisers.passphrases import check_passphrase, check_passphrase_length
+from organise.roles import Role
 
 # The database columns' sizes.
 MAX_USERNAME_CHARS = 64

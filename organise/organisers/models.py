@@ -12,13 +12,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    ORGANISER = "organiser"
-    REVIEWER = "reviewer"
-    # Holds campaign gatekeeper shares and hands them in; sees nothing else. Enrolment only.
-    GATEKEEPER = "gatekeeper"
+from organise.roles import Role
 
 
 class Organiser(Model):

@@ -16,8 +16,8 @@ from organise.organisers.fields import (
     RECOVERY_CODES,
     TOTP_ENROLMENT,
 )
-from organise.organisers.models import Role
 from organise.refusal import Refused
+from organise.roles import Role
 from organise.runtime import runtime
 from organise.web.access import EVERY_ROLE, clear_session_cookie, organisers, set_session_cookie
 from organise.web.addresses import absolute_url

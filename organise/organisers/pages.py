@@ -17,16 +17,20 @@ from organise.web.forms import read_form
 from organise.web.templating import render
 
 
-def _sign_in_page(request: Request, *, username: str, refusal: Refused | None = None) -> Response:
+def _form_page(
+    request: Request, name: str, *, username: str, refusal: Refused | None = None
+) -> Response:
+    """The sign-in or enrolment form (`name`), shown again with what was refused, if anything,
+    and the account name typed."""
     context = {"error": refusal.message if refusal else None, "username": username}
     if refusal is None:
-        return render(request, "organisers/login.html", context)
-    return render(request, "organisers/login.html", context, refusal.status, refusal.headers)
+        return render(request, name, context)
+    return render(request, name, context, refusal.status, refusal.headers)
 
 
 @public
 async def login_form(request: Request) -> Response:
-    return _sign_in_page(request, username="")
+    return _form_page(request, "organisers/login.html", username="")
 
 
 @public
@@ -42,7 +46,7 @@ async def login(request: Request) -> Response:
         )
     except Refused as refusal:
         typed = SIGN_IN.typed_back(form)["username"].strip()
-        return _sign_in_page(request, username=typed, refusal=refusal)
+        return _form_page(request, "organisers/login.html", username=typed, refusal=refusal)
     # An account whose key pair was made under someone else's passphrase gets a new one now.
     private_key = await rekeying.rekey_if_needed(
         organiser, private_key, attempt.passphrase, keystore=context.keystore
@@ -59,16 +63,9 @@ async def login(request: Request) -> Response:
     return response
 
 
-def _enrol_page(request: Request, *, username: str, refusal: Refused | None = None) -> Response:
-    context = {"error": refusal.message if refusal else None, "username": username}
-    if refusal is None:
-        return render(request, "organisers/enrol.html", context)
-    return render(request, "organisers/enrol.html", context, refusal.status, refusal.headers)
-
-
 @public
 async def enrol_form(request: Request) -> Response:
-    return _enrol_page(request, username="")
+    return _form_page(request, "organisers/enrol.html", username="")
 
 
 @public
@@ -95,7 +92,7 @@ async def enrol(request: Request) -> Response:
             ),
         )
         typed = ENROLMENT.typed_back(form)["username"].strip()
-        return _enrol_page(request, username=typed, refusal=answer)
+        return _form_page(request, "organisers/enrol.html", username=typed, refusal=answer)
     words = enrolment.fingerprint(organiser)
     return render(
         request, "organisers/enrolled.html", {"username": organiser.username, "words": words}

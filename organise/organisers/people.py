@@ -29,10 +29,10 @@ from organise.organisers.models import (
     Organiser,
     OrganiserSession,
     RecoveryCode,
-    Role,
 )
 from organise.refusal import Refused
 from organise.reports import inbox
+from organise.roles import Role
 from organise.weeks import week_of
 
 

@@ -12,9 +12,10 @@ from organise.campaigns import team
 from organise.i18n import _
 from organise.organisers import audit, people
 from organise.organisers.fields import REMOVAL, ROLE_CHANGE
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
+from organise.roles import Role
 from organise.runtime import runtime
 from organise.web.access import organisers
 from organise.web.forms import read_form

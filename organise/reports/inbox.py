@@ -29,8 +29,9 @@ from tortoise.transactions import in_transaction
 from crypto.keystore import Keystore
 from crypto.sealing import open_sealed, seal_to_recipients
 from organise.db import column_values
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.reports.models import InboxGrant, ReportInbox
+from organise.roles import Role
 
 INBOX_NAME = "default"
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)

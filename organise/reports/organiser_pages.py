@@ -14,7 +14,7 @@ from organise.contracts import search, taxonomy
 from organise.contracts.display import render
 from organise.contracts.fields import FACT_NAMES, MAX_SOURCES, column
 from organise.i18n import _
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
 from organise.reports import followup, inbox, publication, review
@@ -27,6 +27,7 @@ from organise.reports.models import (
     ReportInbox,
     ReviewState,
 )
+from organise.roles import Role
 from organise.runtime import runtime
 from organise.web.access import organisers
 from organise.web.addresses import absolute_url
@@ -47,8 +48,9 @@ async def _inbox_key(request: Request) -> tuple[ReportInbox, nacl.public.Private
     return box, key
 
 
-def _report_id(request: Request) -> uuid.UUID:
-    return request.path_params["report_id"]
+async def _report(request: Request) -> Report:
+    """The report whose address this is, or Refused (404)."""
+    return await review.get_report(request.path_params["report_id"])
 
 
 def _back_to(request: Request, report_id: uuid.UUID) -> Response:
@@ -156,13 +158,13 @@ async def _report_page(
 
 @organisers(*REVIEWERS)
 async def report_page(request: Request) -> Response:
-    return await _report_page(request, await review.get_report(_report_id(request)))
+    return await _report_page(request, await _report(request))
 
 
 @organisers(*REVIEWERS)
 async def set_state(request: Request) -> Response:
     form = await read_form(request)
-    report = await review.get_report(_report_id(request))
+    report = await _report(request)
     raw = str(form.get("state", ""))
     if raw not in STATE_VALUES:
         raise Refused(_("Unknown review state."), status=400, code="bad_request")
@@ -173,7 +175,7 @@ async def set_state(request: Request) -> Response:
 @organisers(*REVIEWERS)
 async def reply(request: Request) -> Response:
     form = await read_form(request)
-    report = await review.get_report(_report_id(request))
+    report = await _report(request)
     _box, key = await _inbox_key(request)
     if key is None:
         raise Refused(
@@ -195,7 +197,7 @@ async def reply(request: Request) -> Response:
 @organisers(*REVIEWERS)
 async def merge(request: Request) -> Response:
     form = await read_form(request)
-    report = await review.get_report(_report_id(request))
+    report = await _report(request)
     try:
         target_id = uuid.UUID(str(form.get("target", ""))[:64])
     except ValueError:
@@ -210,7 +212,7 @@ async def merge(request: Request) -> Response:
 @organisers(*REVIEWERS)
 async def propose(request: Request) -> Response:
     form = await read_form(request)
-    report = await review.get_report(_report_id(request))
+    report = await _report(request)
     try:
         draft = publication.draft(form)
     except Refused as refusal:

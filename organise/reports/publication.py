@@ -32,7 +32,7 @@ from organise.contracts.taxonomy import published_status
 from organise.db import column_values
 from organise.fields import FormData
 from organise.i18n import _
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.refusal import Refused
 from organise.reports import review, tally
 from organise.reports.fields import DRAFT
@@ -43,6 +43,7 @@ from organise.reports.models import (
     Report,
     ReviewState,
 )
+from organise.roles import Role
 from organise.weeks import this_week
 
 

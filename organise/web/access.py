@@ -1,6 +1,10 @@
 """Every route declares who may use it; organiser routes check the session and the role.
 
 A test walks the routing table and fails on any endpoint without a declared policy.
+
+Who a request is signed in as is told by the feature that keeps the accounts (their sessions
+and API tokens, `organise.organisers.signins`): the app installs it (`install_sign_ins`), so
+this glue below the features knows the roles (`organise.roles`) but no account.
 """
 
 from __future__ import annotations
@@ -8,17 +12,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from organise.i18n import _l
-from organise.organisers.models import Role
-from organise.organisers.sessions import SessionPolicy, resume_session
-from organise.organisers.tokens import organiser_for_token
 from organise.refusal import Refused
-from organise.runtime import runtime
+from organise.roles import Role
+from organise.runtime import Runtime, runtime
 from organise.web.addresses import absolute_url
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -36,6 +39,40 @@ class AccessPolicy:
     @property
     def is_public(self) -> bool:
         return self.roles is None
+
+
+class Account(Protocol):
+    """A signed-in account, as the access rules see it."""
+
+    @property
+    def role(self) -> Role: ...
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: Account
+    # The browser session the cookie named, for the pages that use it (the account's private
+    # key, signing out); None for an API token.
+    session: object | None = None
+
+
+@dataclass(frozen=True)
+class SignIns:
+    """How a request shows who it is: a browser session's cookie token, or an API token."""
+
+    by_session: Callable[[str, Runtime], Awaitable[SignedIn | None]]
+    by_api_token: Callable[[str, Runtime], Awaitable[SignedIn | None]]
+
+
+def install_sign_ins(app: Starlette, sign_ins: SignIns) -> None:
+    app.state.sign_ins = sign_ins
+
+
+def _sign_ins(request: Request) -> SignIns:
+    found = getattr(request.app.state, "sign_ins", None)
+    if not isinstance(found, SignIns):
+        raise RuntimeError("the app has no sign-ins installed (organise.app.create_app does it)")
+    return found
 
 
 def policy_of(endpoint: object) -> AccessPolicy | None:
@@ -78,28 +115,14 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-async def _resume_browser_session(request: Request) -> Response | None:
-    """Load the cookie's session into request.state, or answer for a signed-out visitor."""
-    context = runtime(request)
-    token = request.cookies.get(session_cookie_name(request), "")
-    session = await resume_session(
-        token,
-        secret_key=context.secret_key,
-        policy=SessionPolicy.from_settings(context.settings),
+def _signed_out(request: Request) -> Response:
+    """The answer to a visitor with no live session: the sign-in page, or a 401 to the API and
+    to a form sent after the session ended."""
+    if request.method in {"GET", "HEAD"} and not request.url.path.startswith("/api/"):
+        return RedirectResponse(absolute_url(request, "organisers:login"), status_code=303)
+    raise Refused(
+        _l("Your session has ended. Please sign in again."), status=401, code="not_signed_in"
     )
-    if session is not None and session.organiser.disabled:
-        # Disabling ends its sessions; this one was resumed at that very moment.
-        await session.delete()
-        session = None
-    if session is None:
-        if request.method in {"GET", "HEAD"} and not request.url.path.startswith("/api/"):
-            return RedirectResponse(absolute_url(request, "organisers:login"), status_code=303)
-        raise Refused(
-            _l("Your session has ended. Please sign in again."), status=401, code="not_signed_in"
-        )
-    request.state.session = session
-    request.state.session_token = token
-    return None
 
 
 def organisers(*roles: Role) -> Callable[[Endpoint], Endpoint]:
@@ -121,23 +144,24 @@ def organisers(*roles: Role) -> Callable[[Endpoint], Endpoint]:
                     status=401,
                     code="token_not_allowed",
                 )
+            sign_ins, context = _sign_ins(request), runtime(request)
             if bearer is not None:
-                organiser = await organiser_for_token(
-                    bearer, secret_key=runtime(request).secret_key
-                )
-                if organiser is None or organiser.disabled:
+                token = None
+                signed_in = await sign_ins.by_api_token(bearer, context)
+                if signed_in is None:
                     raise Refused(
                         _l("This API token is not valid."), status=401, code="invalid_token"
                     )
-                request.state.session = request.state.session_token = None
             else:
-                redirect = await _resume_browser_session(request)
-                if redirect is not None:
-                    return redirect
-                organiser = request.state.session.organiser
-            if organiser.role not in allowed:
+                token = request.cookies.get(session_cookie_name(request), "")
+                signed_in = await sign_ins.by_session(token, context)
+                if signed_in is None:
+                    return _signed_out(request)
+            if signed_in.account.role not in allowed:
                 raise Refused(_l("Your role does not allow this."), status=403, code="forbidden")
-            request.state.organiser = organiser
+            request.state.organiser = signed_in.account
+            request.state.session = signed_in.session
+            request.state.session_token = token
             return await endpoint(request)
 
         guarded.access_policy = AccessPolicy(roles=allowed)  # type: ignore[attr-defined]

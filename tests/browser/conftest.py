@@ -16,6 +16,7 @@ import pytest
 from tests.servers import LiveServer
 
 CHROMIUM = os.environ.get("ORGANISE_CHROMIUM", "/usr/bin/chromium")
+SLUG = "browser-pledge"  # the campaign of campaign_with_a_code
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LAUNCH_ARGS = [
     "--headless",
@@ -66,6 +67,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = LiveServer(tmp_path_factory.mktemp("live")).start()
     yield server
     server.stop()
+
+
+def campaign_with_a_code(live_server: LiveServer) -> str:
+    """The campaign SLUG, open and by invitation, made through the command line; one of its
+    invite codes."""
+    created = live_server.create_campaign(
+        SLUG,
+        threshold=25,
+        title="Refuse Project Lantern",
+        demand="We will not build surveillance tools for the police.\n\nNot now, not later.",
+        employer="Acme Cloud",
+        audience="cosigners",
+        onward_invites="2",
+    )
+    assert created["slug"] == SLUG
+    [code] = live_server.invite_codes(SLUG, 1)
+    return code
 
 
 def save_screenshot(page: object, name: str) -> Path:

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
-from tests.browser.conftest import save_screenshot
+from tests.browser.conftest import SLUG, campaign_with_a_code, save_screenshot
 from tests.support import PASSPHRASE
-
-SLUG = "browser-pledge"
-
-
-def _create_campaign(live_server) -> str:
-    deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat(timespec="minutes")
-    created = live_server.run_cli(
-        "campaign", "create", "--slug", SLUG, "--title", "Refuse Project Lantern",
-        "--demand", "We will not build surveillance tools for the police.\n\nNot now, not later.",
-        "--employer", "Acme Cloud", "--threshold", "25", "--deadline", deadline,
-        "--audience", "cosigners", "--onward-invites", "2",
-        "--owner", live_server.campaign_owner(),
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
-    assert json.loads(created.stdout)["slug"] == SLUG
-    invites = live_server.run_cli(
-        "campaign", "invites", SLUG, "--count", "1", "--organiser", live_server.campaign_owner()
-    )
-    assert invites.returncode == 0, invites.stderr
-    return invites.stdout.strip()
 
 
 def test_a_worker_signs_without_javascript_and_reads_the_receipt(page, live_server):
-    code = _create_campaign(live_server)
+    code = campaign_with_a_code(live_server)
 
     response = page.goto(f"{live_server.url}/campaigns/{SLUG}")
     assert response.status == 200

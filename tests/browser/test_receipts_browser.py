@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.browser.conftest import save_screenshot
-from tests.browser.test_campaigns_browser import SLUG
-from tests.browser.test_campaigns_browser import _create_campaign as _campaign_with_a_code
+from tests.browser.conftest import SLUG, campaign_with_a_code, save_screenshot
 
 DETAILS = "The licence-plate reader data goes to the fusion centre every night."
 
@@ -25,7 +23,7 @@ def _fill_pledge(page, code: str) -> None:
 
 
 def test_the_sign_form_shows_the_same_receipt_after_a_reload_and_after_back(page, live_server):
-    code = _campaign_with_a_code(live_server)
+    code = campaign_with_a_code(live_server)
     page.goto(f"{live_server.url}/campaigns/{SLUG}/sign")
     address = page.url
     assert "/sign?t=" in address

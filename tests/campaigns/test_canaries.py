@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from organise.campaigns.models import Audience, CampaignState
-from organise.organisers.models import Role
+from organise.roles import Role
 from organise.settings import Settings
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
 from tests.conftest import ON_POSTGRES
-from tests.support import SAME_ORIGIN, make_organiser
+from tests.support import make_organiser, post_form
 
 
 def _variants(canary: str) -> list[bytes]:
@@ -80,10 +80,10 @@ async def test_no_signed_word_reaches_the_disk(app, client, settings, audience):
             list_publicly=audience == Audience.PUBLIC,
         )
         assert response.status_code == 201
-    form = await client.post(
+    form = await post_form(
+        client,
         "/campaigns/walkout/sign",
-        data={"name": canaries[4], "message": canaries[3], "invite_code": codes[2]},
-        headers=SAME_ORIGIN,
+        {"name": canaries[4], "message": canaries[3], "invite_code": codes[2]},
     )
     assert form.status_code == 200
     assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF

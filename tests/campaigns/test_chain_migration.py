@@ -10,19 +10,10 @@ from tortoise import Tortoise
 from organise.campaigns.models import Campaign, InviteCode, LifecycleEvent
 from organise.db import migrate
 from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.migrating import database_at
+from tests.migrating import database_at, insert_row
 
 CROSSED = datetime(2030, 5, 1, 14, 23, 45, 123456, tzinfo=UTC)  # a Wednesday
 COOLING_OFF_ENDS = datetime(2030, 5, 3, 14, 23, 45, 123456, tzinfo=UTC)
-
-
-async def _insert(client, table: str, row: dict[str, object]) -> None:
-    postgres = client.capabilities.dialect == "postgres"
-    marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(row) + 1))
-    await client.execute_query(
-        f"INSERT INTO {table} ({', '.join(row)}) VALUES ({marks})",  # noqa: S608
-        [str(v) if isinstance(v, uuid.UUID) and not postgres else v for v in row.values()],
-    )
 
 
 async def test_old_codes_get_the_largest_generation_and_times_are_rounded(settings, tmp_path):
@@ -30,7 +21,7 @@ async def test_old_codes_get_the_largest_generation_and_times_are_rounded(settin
     campaign_id = uuid.uuid4()
     try:
         client = Tortoise.get_connection("default")
-        await _insert(
+        await insert_row(
             client,
             "campaign",
             {
@@ -46,13 +37,13 @@ async def test_old_codes_get_the_largest_generation_and_times_are_rounded(settin
             },
         )  # fmt: skip
         for number in range(3):
-            await _insert(
+            await insert_row(
                 client,
                 "campaign_invite",
                 {"code_hash": f"{number:064d}", "campaign_id": campaign_id},
             )
         for kind in ("created", "threshold_reached"):
-            await _insert(
+            await insert_row(
                 client,
                 "campaign_event",
                 {"id": uuid.uuid4(), "campaign_id": campaign_id, "kind": kind, "at": CROSSED},

@@ -8,36 +8,24 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.servers import LiveServer
+from tests.servers import LiveServer, deadline_in
 from tests.support import PASSPHRASE
 
 OWNER = "cli-owner"
-
-
-def _make_account(server, name: str, role: str = "organiser") -> None:
-    passphrase_file = server.instance_dir.parent / f"{name}.passphrase"
-    passphrase_file.write_text(PASSPHRASE + "\n")
-    result = server.run_cli(
-        "organiser", "create", name, "--role", role, "--passphrase-file", str(passphrase_file)
-    )
-    assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = LiveServer(tmp_path_factory.mktemp("campaign-cli")).start()
     # The owner the campaigns below get unless a test names another.
-    _make_account(live, OWNER)
+    live.create_organiser(OWNER, "organiser")
     yield live
     live.stop()
-
-
-def _deadline(days: int = 30) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="minutes")
 
 
 def _create(server, slug, title, demand, threshold, *extra, deadline=None, owner=OWNER):
@@ -54,7 +42,7 @@ def _create(server, slug, title, demand, threshold, *extra, deadline=None, owner
         "--threshold",
         threshold,
         "--deadline",
-        deadline or _deadline(),
+        deadline or deadline_in(30),
         *(("--owner", owner) if owner else ()),
         *extra,
     )
@@ -63,6 +51,25 @@ def _create(server, slug, title, demand, threshold, *extra, deadline=None, owner
 def _ok(result) -> str:
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def _pledge(server, slug: str, codes: list[str], names: tuple[str, ...]) -> None:
+    """Each name signs the campaign with one of the codes, through the JSON API."""
+    for code, name in zip(codes, names, strict=True):
+        response = httpx.post(
+            f"{server.url}/api/v1/campaigns/{slug}/pledges",
+            json={"invite_code": code, "name": name},
+            timeout=30,
+        )
+        assert response.status_code == 201, response.text
+
+
+def _reveal(slug: str, organiser: str, passphrase_file: Path) -> tuple[str, ...]:
+    """The `organise campaign reveal` command line for `organiser`."""
+    return (
+        "campaign", "reveal", slug, "--organiser", organiser,
+        "--passphrase-file", str(passphrase_file),
+    )  # fmt: skip
 
 
 def test_create_prints_json(server):
@@ -81,9 +88,7 @@ def test_create_prints_json(server):
 
 def test_invites_print_one_code_per_line(server):
     _ok(_create(server, "codes", "Codes", "x", "5"))
-    lines = _ok(
-        server.run_cli("campaign", "invites", "codes", "--count", "7", "--organiser", OWNER)
-    ).splitlines()
+    lines = server.invite_codes("codes", 7, OWNER)
     assert len(lines) == 7
     assert all(len(line) == 34 for line in lines)
     assert len(set(lines)) == 7
@@ -96,19 +101,7 @@ def test_tick_prints_what_it_did(server):
 
 
 def test_gatekeepers_shares_and_reveal_from_the_command_line(server, tmp_path):
-    passphrase_file = tmp_path / "passphrase"
-    passphrase_file.write_text(PASSPHRASE + "\n")
-    _ok(
-        server.run_cli(
-            "organiser",
-            "create",
-            "cli-organiser",
-            "--role",
-            "organiser",
-            "--passphrase-file",
-            str(passphrase_file),
-        )
-    )
+    passphrase_file = server.create_organiser("cli-organiser", "organiser")
     created = json.loads(
         _ok(
             _create(
@@ -131,33 +124,15 @@ def test_gatekeepers_shares_and_reveal_from_the_command_line(server, tmp_path):
     shares = created["gatekeeper_shares"]
     assert len(shares) == 3
     assert all(len(share.split()) == 33 for share in shares)
-    codes = _ok(
-        server.run_cli(
-            "campaign", "invites", "gated", "--count", "3", "--organiser", "cli-organiser"
-        )
-    ).splitlines()
+    codes = server.invite_codes("gated", 3, "cli-organiser")
 
-    reveal = (
-        "campaign",
-        "reveal",
-        "gated",
-        "--organiser",
-        "cli-organiser",
-        "--passphrase-file",
-        str(passphrase_file),
-    )
+    reveal = _reveal("gated", "cli-organiser", passphrase_file)
     early = server.run_cli(*reveal)
     assert early.returncode != 0
     assert "has not been revealed" in early.stderr
     assert early.stdout == ""
 
-    for code, name in zip(codes, ("Ada", "Grace", "Katherine"), strict=True):
-        response = httpx.post(
-            f"{server.url}/api/v1/campaigns/gated/pledges",
-            json={"invite_code": code, "name": name},
-            timeout=30,
-        )
-        assert response.status_code == 201, response.text
+    _pledge(server, "gated", codes, ("Ada", "Grace", "Katherine"))
     _ok(server.run_cli("tick"))
     shown = json.loads(_ok(server.run_cli("campaign", "show", "gated")))
     assert shown["state"] == "awaiting_gate"
@@ -184,33 +159,13 @@ def test_gatekeepers_shares_and_reveal_from_the_command_line(server, tmp_path):
 
     wrong = tmp_path / "wrong"
     wrong.write_text("not the passphrase at all\n")
-    refused = server.run_cli(
-        "campaign",
-        "reveal",
-        "gated",
-        "--organiser",
-        "cli-organiser",
-        "--passphrase-file",
-        str(wrong),
-    )
+    refused = server.run_cli(*_reveal("gated", "cli-organiser", wrong))
     assert refused.returncode != 0
     assert "Wrong passphrase" in refused.stderr
 
 
 def test_a_damaged_release_writes_no_csv(server, tmp_path):
-    passphrase_file = tmp_path / "passphrase"
-    passphrase_file.write_text(PASSPHRASE + "\n")
-    _ok(
-        server.run_cli(
-            "organiser",
-            "create",
-            "damage-organiser",
-            "--role",
-            "organiser",
-            "--passphrase-file",
-            str(passphrase_file),
-        )
-    )
+    passphrase_file = server.create_organiser("damage-organiser", "organiser")
     _ok(
         _create(
             server,
@@ -223,28 +178,11 @@ def test_a_damaged_release_writes_no_csv(server, tmp_path):
             owner="damage-organiser",
         )
     )
-    codes = _ok(
-        server.run_cli(
-            "campaign", "invites", "damaged", "--count", "2", "--organiser", "damage-organiser"
-        )
-    ).splitlines()
-    for code, name in zip(codes, ("Ada", "Grace"), strict=True):
-        response = httpx.post(
-            f"{server.url}/api/v1/campaigns/damaged/pledges",
-            json={"invite_code": code, "name": name},
-            timeout=30,
-        )
-        assert response.status_code == 201, response.text
-    _ok(server.run_cli("tick"))
-    reveal = (
-        "campaign",
-        "reveal",
-        "damaged",
-        "--organiser",
-        "damage-organiser",
-        "--passphrase-file",
-        str(passphrase_file),
+    _pledge(
+        server, "damaged", server.invite_codes("damaged", 2, "damage-organiser"), ("Ada", "Grace")
     )
+    _ok(server.run_cli("tick"))
+    reveal = _reveal("damaged", "damage-organiser", passphrase_file)
     assert "Ada" in _ok(server.run_cli(*reveal))
 
     # Someone with write access to the database removes the (only, final) chunk.
@@ -268,7 +206,7 @@ def test_create_refuses_a_missing_unknown_or_unfit_owner(server):
     unknown = _create(server, "ownerless", "Ownerless", "x", "5", owner="ghost")
     assert unknown.returncode != 0
     assert "There is no account ghost" in unknown.stderr
-    _make_account(server, "cli-reviewer", "reviewer")
+    server.create_organiser("cli-reviewer", "reviewer")
     reviewer = _create(server, "ownerless", "Ownerless", "x", "5", owner="cli-reviewer")
     assert reviewer.returncode != 0
     assert "not an organiser or admin account" in reviewer.stderr
@@ -278,11 +216,9 @@ def test_create_refuses_a_missing_unknown_or_unfit_owner(server):
     assert "There is no campaign ownerless" in shown.stderr
 
 
-def test_a_non_team_admin_cannot_mint_codes_or_read_the_reveal(server, tmp_path):
-    _make_account(server, "cli-admin", "admin")
-    _make_account(server, "cli-mate")
-    passphrase_file = tmp_path / "passphrase"
-    passphrase_file.write_text(PASSPHRASE + "\n")
+def test_a_non_team_admin_cannot_mint_codes_or_read_the_reveal(server):
+    server.create_organiser("cli-admin", "admin")
+    server.create_organiser("cli-mate", "organiser")
     _ok(_create(server, "teamed", "Teamed", "We refuse.", "2", "--cooling-off", "0"))
     shown = json.loads(_ok(server.run_cli("campaign", "show", "teamed")))
     assert shown["owner"] == OWNER
@@ -294,28 +230,11 @@ def test_a_non_team_admin_cannot_mint_codes_or_read_the_reveal(server, tmp_path)
     assert minted.returncode != 0
     assert "cli-admin is not on the team of the campaign teamed" in minted.stderr
     assert minted.stdout == ""
-    codes = _ok(
-        server.run_cli("campaign", "invites", "teamed", "--count", "2", "--organiser", OWNER)
-    ).splitlines()
-    for code, name in zip(codes, ("Ada", "Grace"), strict=True):
-        response = httpx.post(
-            f"{server.url}/api/v1/campaigns/teamed/pledges",
-            json={"invite_code": code, "name": name},
-            timeout=30,
-        )
-        assert response.status_code == 201, response.text
+    _pledge(server, "teamed", server.invite_codes("teamed", 2, OWNER), ("Ada", "Grace"))
     _ok(server.run_cli("tick"))
 
     def reveal(name: str):
-        return server.run_cli(
-            "campaign",
-            "reveal",
-            "teamed",
-            "--organiser",
-            name,
-            "--passphrase-file",
-            str(passphrase_file),
-        )
+        return server.run_cli(*_reveal("teamed", name, server.passphrase_file(name)))
 
     refused = reveal("cli-admin")
     assert refused.returncode != 0
@@ -332,8 +251,8 @@ def test_a_non_team_admin_cannot_mint_codes_or_read_the_reveal(server, tmp_path)
 
 
 def test_an_admin_assigns_an_owner_to_a_campaign_nobody_can_receive(server):
-    _make_account(server, "cli-leaver")
-    _make_account(server, "cli-heir")
+    server.create_organiser("cli-leaver")
+    server.create_organiser("cli-heir")
     _ok(_create(server, "orphan", "Orphan", "We refuse.", "5", owner="cli-leaver"))
     # Its only member cannot receive pledges any more (an account from before enrolment).
     with sqlite3.connect(server.instance_dir / "organise.sqlite3") as db:
@@ -390,31 +309,9 @@ def test_create_refuses_a_chain_that_reaches_the_threshold(server):
     assert "only 4 real coworkers have signed" in shown["invite_chain"]
 
 
-def test_show_after_a_crossing_gives_whole_hours_and_weeks(server, tmp_path):
-    passphrase_file = tmp_path / "passphrase"
-    passphrase_file.write_text(PASSPHRASE + "\n")
-    _ok(
-        server.run_cli(
-            "organiser",
-            "create",
-            "hours-organiser",
-            "--role",
-            "organiser",
-            "--passphrase-file",
-            str(passphrase_file),
-        )
-    )
+def test_show_after_a_crossing_gives_whole_hours_and_weeks(server):
     _ok(_create(server, "hours", "Hours", "We refuse.", "2", "--keep-revealed", "5"))
-    codes = _ok(
-        server.run_cli("campaign", "invites", "hours", "--count", "2", "--organiser", OWNER)
-    ).splitlines()
-    for code, name in zip(codes, ("Ada", "Grace"), strict=True):
-        response = httpx.post(
-            f"{server.url}/api/v1/campaigns/hours/pledges",
-            json={"invite_code": code, "name": name},
-            timeout=30,
-        )
-        assert response.status_code == 201, response.text
+    _pledge(server, "hours", server.invite_codes("hours", 2, OWNER), ("Ada", "Grace"))
     shown = json.loads(_ok(server.run_cli("campaign", "show", "hours")))
     assert shown["state"] == "cooling_off"
     ends = datetime.fromisoformat(shown["cooling_off_ends_at"])
@@ -438,15 +335,7 @@ def test_show_after_a_crossing_gives_whole_hours_and_weeks(server, tmp_path):
             ((datetime.now(UTC) - timedelta(hours=1)).isoformat(" "),),
         )
     _ok(server.run_cli("tick"))
-    reveal = (
-        "campaign",
-        "reveal",
-        "hours",
-        "--organiser",
-        OWNER,
-        "--passphrase-file",
-        str(passphrase_file),
-    )
+    reveal = _reveal("hours", OWNER, server.passphrase_file(OWNER))
     assert "Grace" in _ok(server.run_cli(*reveal))
     with sqlite3.connect(server.instance_dir / "organise.sqlite3") as db:
         db.execute(

@@ -10,22 +10,15 @@ import json
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from tests.conftest import ON_POSTGRES, connect_postgres
-from tests.servers import LiveServer
+from tests.campaigns.conftest import campaign_counts
+from tests.conftest import RACE_MARKS, truncate_postgres
+from tests.servers import LiveServer, racing_servers
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(
-        not ON_POSTGRES,
-        reason="races only mean something on PostgreSQL (set ORGANISE_TEST_DATABASE_URL)",
-    ),
-    pytest.mark.timeout(240),
-]
+pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
 SIGNATURES = 200
 THRESHOLD = 100
@@ -43,42 +36,6 @@ async def _sign_all(urls: list[str], slug: str, codes: list[str]) -> list[int]:
         return await asyncio.gather(*(one(n, code) for n, code in enumerate(codes)))
 
 
-async def _counts(slug: str) -> dict[str, object]:
-    connection = await connect_postgres()
-    try:
-        campaign = await connection.fetchrow(
-            "SELECT id, state, pledge_count, revealed_count FROM campaign WHERE slug = $1",
-            slug,
-        )
-        rows = await connection.fetchval(
-            "SELECT count(*) FROM campaign_pledge WHERE campaign_id = $1", campaign["id"]
-        )
-        events = await connection.fetch(
-            "SELECT kind, count(*) AS n FROM campaign_event WHERE campaign_id = $1 GROUP BY kind",
-            campaign["id"],
-        )
-        return {
-            "state": campaign["state"],
-            "pledge_count": campaign["pledge_count"],
-            "revealed_count": campaign["revealed_count"],
-            "rows": rows,
-            "events": {event["kind"]: event["n"] for event in events},
-        }
-    finally:
-        await connection.close()
-
-
-async def _truncate() -> None:
-    connection = await connect_postgres()
-    try:
-        await connection.execute(
-            "TRUNCATE campaign, campaign_pledge, campaign_invite, campaign_event, "
-            "organiser, organiser_session CASCADE"
-        )
-    finally:
-        await connection.close()
-
-
 def _run_cli(server: LiveServer, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "organise", *args],
@@ -91,43 +48,10 @@ def _run_cli(server: LiveServer, *args: str) -> subprocess.Popen:
 
 
 def test_two_hundred_concurrent_signatures_on_two_processes(database_url, tmp_path):
-    root = tmp_path / "shared"  # one instance directory: one keystore, one secret key
-    root.mkdir()
-    env = {"DATABASE_URL": database_url}
-    first = LiveServer(root, extra_env=env)
-    second = LiveServer(root, extra_env=env)
-    deadline = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="minutes")
+    first, second = racing_servers(tmp_path / "shared", database_url)
     try:
-        created = first.run_cli(
-            "campaign",
-            "create",
-            "--slug",
-            "race",
-            "--title",
-            "Race",
-            "--demand",
-            "x",
-            "--threshold",
-            str(THRESHOLD),
-            "--deadline",
-            deadline,
-            "--cooling-off",
-            "0",
-            "--owner",
-            first.campaign_owner(),
-        )
-        assert created.returncode == 0, created.stderr
-        invites = first.run_cli(
-            "campaign",
-            "invites",
-            "race",
-            "--count",
-            str(SIGNATURES),
-            "--organiser",
-            first.campaign_owner(),
-        )
-        assert invites.returncode == 0, invites.stderr
-        codes = invites.stdout.split()
+        first.create_campaign("race", threshold=THRESHOLD, days=1, cooling_off="0")
+        codes = first.invite_codes("race", SIGNATURES)
         assert len(codes) == SIGNATURES
         first.start()
         second.start()
@@ -141,10 +65,10 @@ def test_two_hundred_concurrent_signatures_on_two_processes(database_url, tmp_pa
             assert process.returncode == 0, err
             assert json.loads(out)["errors"] == 0
         for _ in range(300):
-            if asyncio.run(_counts("race"))["state"] == "revealed":
+            if asyncio.run(campaign_counts("race"))["state"] == "revealed":
                 break
             time.sleep(0.1)
-        counts = asyncio.run(_counts("race"))
+        counts = asyncio.run(campaign_counts("race"))
     finally:
         first.stop()
         second.stop()
@@ -158,4 +82,4 @@ def test_two_hundred_concurrent_signatures_on_two_processes(database_url, tmp_pa
     assert counts["revealed_count"] == accepted  # everyone who got a receipt is in the reveal
     assert counts["events"] == {"created": 1, "threshold_reached": 1, "revealed": 1}
     assert "Traceback" not in first.output()
-    asyncio.run(_truncate())
+    asyncio.run(truncate_postgres(database_url))

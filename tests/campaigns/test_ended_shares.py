@@ -13,16 +13,18 @@ import re
 from crypto.gate import GatePolicy
 from organise.campaigns.models import Campaign, CampaignState, HeldShare, ShareLink
 from organise.campaigns.setup import ShareDelivery
-from tests.campaigns.conftest import in_days, make_campaign, make_codes, refreshed, sign, tick
-from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE, make_gatekeeper
-from tests.support import SAME_ORIGIN, sign_in
+from tests.campaigns.conftest import (
+    account_gatekept_campaign,
+    in_days,
+    make_campaign,
+    post_release,
+    refreshed,
+    tick,
+    to_the_gate,
+)
+from tests.support import GATEKEEPER_PASSPHRASE, post_form, sign_in
 
 SHARE_WORD = re.compile(r"<li>([a-z]+)</li>")
-
-
-async def _three_pledges(app, client, campaign: Campaign) -> None:
-    for number, code in enumerate(await make_codes(app, campaign, 3)):
-        assert (await sign(client, campaign.slug, code, f"Signer {number}")).status_code == 201
 
 
 async def _nothing_held(campaign: Campaign) -> None:
@@ -31,23 +33,6 @@ async def _nothing_held(campaign: Campaign) -> None:
         "encrypted_share", flat=True
     )
     assert [*held, *links] == [None] * (len(held) + len(links))
-
-
-async def account_gatekept_campaign(app, **overrides) -> Campaign:
-    """A campaign whose shares are sealed to the gatekeeper accounts ana, bo and cy (made here)."""
-    for name in ("ana", "bo", "cy"):
-        await make_gatekeeper(app, name)
-    overrides.setdefault("gate", GatePolicy("server_and_gatekeepers", 3, 2))
-    delivery = ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy"))
-    return (await make_campaign(app, delivery=delivery, **overrides)).campaign
-
-
-async def post_release(client, held_id: str):
-    return await client.post(
-        f"/organisers/shares/{held_id}/release",
-        data={"passphrase": GATEKEEPER_PASSPHRASE},
-        headers=SAME_ORIGIN,
-    )
 
 
 async def _release(client, username: str) -> str:
@@ -62,8 +47,7 @@ async def _release(client, username: str) -> str:
 
 async def test_account_shares_not_handed_in_are_destroyed_at_the_reveal(app, client):
     campaign = await account_gatekept_campaign(app, gate=GatePolicy("any_k_of_n", 3, 3))
-    await _three_pledges(app, client, campaign)
-    assert (await tick(app)).awaiting_gate == 1
+    await to_the_gate(app, client, campaign)
     # cy looks at the page while the campaign asks, and keeps the page's address.
     client.cookies.clear()
     await sign_in(client, "cy", GATEKEEPER_PASSPHRASE)
@@ -107,7 +91,7 @@ async def test_account_shares_are_destroyed_at_expiry(app, client):
 
 
 async def _open_link(client, link: str) -> list[str]:
-    shown = await client.post(link, headers=SAME_ORIGIN)
+    shown = await post_form(client, link)
     assert shown.status_code == 200
     return SHARE_WORD.findall(shown.text)
 
@@ -128,13 +112,13 @@ async def _after_the_end(client, links: list[str], ended: str) -> None:
     assert taken.status_code == 410
     assert "already taken" in taken.text
     for link in links[1:]:
-        for answer in (await client.get(link), await client.post(link, headers=SAME_ORIGIN)):
+        for answer in (await client.get(link), await post_form(client, link)):
             assert answer.status_code == 410
             assert ended in answer.text
             assert "there is nothing to do" in answer.text
             assert not SHARE_WORD.findall(answer.text)
             assert "Show my share" not in answer.text
-        confirmed = await client.post(f"{link}/taken", headers=SAME_ORIGIN)
+        confirmed = await post_form(client, f"{link}/taken")
         assert confirmed.status_code == 410
         assert ended in confirmed.text
 
@@ -142,14 +126,11 @@ async def _after_the_end(client, links: list[str], ended: str) -> None:
 async def test_link_shares_not_taken_are_destroyed_at_the_reveal(app, client):
     campaign, links = await _link_campaign(app)
     first = await _open_link(client, links[0])
-    assert (await client.post(f"{links[0]}/taken", headers=SAME_ORIGIN)).status_code == 200
+    assert (await post_form(client, f"{links[0]}/taken")).status_code == 200
     second = await _open_link(client, links[1])
-    await _three_pledges(app, client, campaign)
-    assert (await tick(app)).awaiting_gate == 1
+    await to_the_gate(app, client, campaign)
     for words in (first, second):
-        handed = await client.post(
-            "/campaigns/walkout/gate", data={"share": " ".join(words)}, headers=SAME_ORIGIN
-        )
+        handed = await post_form(client, "/campaigns/walkout/gate", {"share": " ".join(words)})
         assert handed.status_code == 200
     assert (await refreshed(campaign)).state == CampaignState.REVEALED
     await _nothing_held(campaign)
@@ -163,7 +144,7 @@ async def test_link_shares_not_taken_are_destroyed_at_the_reveal(app, client):
 async def test_link_shares_not_taken_are_destroyed_at_expiry(app, client):
     campaign, links = await _link_campaign(app, deadline=in_days(1))
     await _open_link(client, links[0])
-    assert (await client.post(f"{links[0]}/taken", headers=SAME_ORIGIN)).status_code == 200
+    assert (await post_form(client, f"{links[0]}/taken")).status_code == 200
     await _open_link(client, links[1])
     assert (await tick(app, now=in_days(2))).expired == 1
     await _nothing_held(campaign)

@@ -21,9 +21,10 @@ from tests.campaigns.conftest import (
     pledge_rows,
     refreshed,
     sign,
+    sign_with_new_codes,
     tick,
 )
-from tests.support import SAME_ORIGIN
+from tests.support import post_form
 
 
 async def _two_pledges_then_expire(app, client, gate):
@@ -58,10 +59,8 @@ async def test_expiry_destroys_every_pledge_and_says_so(app, client):
     assert (body["state"], body["destroyed_unread"]) == ("expired", 2)
     gone = await client.post("/api/v1/pledges/status", json={"receipt": receipts[0]["receipt"]})
     assert gone.status_code == 404
-    withdraw = await client.post(
-        "/pledges/withdraw",
-        data={"receipt": receipts[0]["receipt"], "confirm": "yes"},
-        headers=SAME_ORIGIN,
+    withdraw = await post_form(
+        client, "/pledges/withdraw", {"receipt": receipts[0]["receipt"], "confirm": "yes"}
     )
     assert withdraw.status_code == 404
     # Ticking again changes nothing and logs nothing more.
@@ -111,8 +110,7 @@ async def test_after_expiry_even_a_rebuilt_key_opens_no_backed_up_envelope(app, 
 
 async def test_expiry_in_cooling_off(app, client):
     campaign = (await make_campaign(app, deadline=in_days(1), cooling_off_hours=48)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Someone")
+    await sign_with_new_codes(app, client, campaign, 3)
     assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF
     report = await tick(app, now=in_days(1.5))
     assert (report.expired, report.revealed) == (1, 0)

@@ -22,25 +22,25 @@ from organise.campaigns import gateshares, heldshares, keys, setup
 from organise.campaigns.models import Audience, Campaign, CampaignState, HeldShare, ShareLink
 from organise.campaigns.setup import ShareDelivery
 from organise.organisers import enrolment
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.roles import Role
 from organise.weeks import week_of
-from tests.campaigns.conftest import in_days, make_campaign, make_codes, refreshed, sign, tick
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
-
-GATEKEEPER_PASSPHRASE = "harbour thistle copper meadow"
-
-
-async def make_gatekeeper(app, username: str) -> tuple[Organiser, str]:
-    """An enrolled gatekeeper, and the enrolment code the admin who created it saw."""
-    _pending, code = await enrolment.create_pending(
-        username, Role.GATEKEEPER, pepper=app.state.runtime.code_pepper
-    )
-    organiser = await enrolment.redeem(
-        enrolment.Enrolment(code, username, GATEKEEPER_PASSPHRASE, GATEKEEPER_PASSPHRASE),
-        pepper=app.state.runtime.code_pepper,
-    )
-    return organiser, code
+from tests.campaigns.conftest import (
+    create_through_form,
+    in_days,
+    make_campaign,
+    refreshed,
+    to_the_gate,
+)
+from tests.support import (
+    GATEKEEPER_PASSPHRASE,
+    PASSPHRASE,
+    make_gatekeeper,
+    make_organiser,
+    post_form,
+    sign_in,
+)
 
 
 @pytest.fixture
@@ -56,13 +56,6 @@ def dealt(monkeypatch):
 
     monkeypatch.setattr(setup, "deal_gate", spy)
     return seen
-
-
-async def _to_gate(app, client, campaign: Campaign, slug: str = "walkout") -> None:
-    for number, code in enumerate(await make_codes(app, campaign, 3)):
-        assert (await sign(client, slug, code, f"Signer {number}")).status_code == 201
-    report = await tick(app)
-    assert report.awaiting_gate == 1
 
 
 def _everything_in(app) -> bytes:
@@ -89,27 +82,13 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
     form = await client.get("/organisers/campaigns/new")
     for keeper in keepers:  # each name with its fingerprint words, to check before choosing
         assert enrolment.fingerprint(keeper) in form.text
-    created = await client.post(
-        "/organisers/campaigns/new",
-        data={
-            "slug": "walkout",
-            "title": "Walk out",
-            "demand": "We will not build it.",
-            "employer": "Acme",
-            "threshold": "3",
-            "deadline": in_days(30).strftime("%Y-%m-%dT%H:%M"),
-            "cooling_off_hours": "0",
-            "audience": "cosigners",
-            "invite_mode": "invite",
-            "onward_invites": "0",
-            "progress_display": "exact",
-            "gate_mode": "server_and_gatekeepers",
-            "gatekeepers": "3",
-            "gatekeepers_required": "2",
-            "share_delivery": "accounts",
-            "gatekeeper_accounts": "ana, bo,cy",
-        },
-        headers=SAME_ORIGIN,
+    created = await create_through_form(
+        client,
+        cooling_off_hours="0",
+        audience="cosigners",
+        gate_mode="server_and_gatekeepers",
+        share_delivery="accounts",
+        gatekeeper_accounts="ana, bo,cy",
     )
     assert created.status_code == 200, created.text
     for keeper in keepers:
@@ -130,31 +109,25 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
     assert "asks for your share" not in waiting.text
     assert "Nothing to do now" in waiting.text
 
-    await _to_gate(app, client, campaign)
+    await to_the_gate(app, client, campaign)
     await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)
     asked = await client.get("/organisers/shares/")
     assert "Campaign Walk out asks for your share." in asked.text
     held_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", asked.text).group(1)
 
-    wrong = await client.post(
-        f"/organisers/shares/{held_id}/release",
-        data={"passphrase": PASSPHRASE},
-        headers=SAME_ORIGIN,
+    wrong = await post_form(
+        client, f"/organisers/shares/{held_id}/release", {"passphrase": PASSPHRASE}
     )
     assert wrong.status_code == 400
     assert "not right" in wrong.text
-    first = await client.post(
-        f"/organisers/shares/{held_id}/release",
-        data={"passphrase": GATEKEEPER_PASSPHRASE},
-        headers=SAME_ORIGIN,
+    first = await post_form(
+        client, f"/organisers/shares/{held_id}/release", {"passphrase": GATEKEEPER_PASSPHRASE}
     )
     assert first.status_code == 200
     assert "Your share was accepted." in first.text
     assert (await refreshed(campaign)).state == CampaignState.AWAITING_GATE
-    again = await client.post(
-        f"/organisers/shares/{held_id}/release",
-        data={"passphrase": GATEKEEPER_PASSPHRASE},
-        headers=SAME_ORIGIN,
+    again = await post_form(
+        client, f"/organisers/shares/{held_id}/release", {"passphrase": GATEKEEPER_PASSPHRASE}
     )
     assert again.status_code == 409
 
@@ -162,10 +135,8 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
     await sign_in(client, "bo", GATEKEEPER_PASSPHRASE)
     bo_page = await client.get("/organisers/shares/")
     bo_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", bo_page.text).group(1)
-    second = await client.post(
-        f"/organisers/shares/{bo_id}/release",
-        data={"passphrase": GATEKEEPER_PASSPHRASE},
-        headers=SAME_ORIGIN,
+    second = await post_form(
+        client, f"/organisers/shares/{bo_id}/release", {"passphrase": GATEKEEPER_PASSPHRASE}
     )
     assert "the pledges have been revealed" in second.text
     assert (await refreshed(campaign)).state == CampaignState.REVEALED
@@ -201,7 +172,7 @@ async def test_nobody_but_the_gatekeepers_can_open_an_account_gatekept_campaign(
         # What the organiser got back: names and fingerprints, no share.
         assert created.gatekeeper_shares == ()
         campaign = created.campaign
-        await _to_gate(app, client, campaign, slug)
+        await to_the_gate(app, client, campaign)
 
         # Every private key those parties can unlock: their own accounts' keys.
         attacker_keys = [
@@ -293,20 +264,20 @@ async def test_a_share_link_shows_its_share_once_confirmed_and_then_says_it_was_
         assert "set-cookie" not in preview.headers
         for word in set(dealt[0].split()):
             assert f"<li>{word}</li>" not in preview.text
-    shown = await client.post(link, headers=SAME_ORIGIN)
+    shown = await post_form(client, link)
     assert shown.status_code == 200
     words = re.findall(r"<li>([a-z]+)</li>", shown.text)
     assert " ".join(words) in dealt
     assert "<svg" in shown.text  # the QR code, drawn by the server
     # A reload (a failed print) loses nothing, and says when it was first shown.
-    reloaded = await client.post(link, headers=SAME_ORIGIN)
+    reloaded = await post_form(client, link)
     assert re.findall(r"<li>([a-z]+)</li>", reloaded.text) == words
     assert "first shown in the week of" in reloaded.text
-    taken = await client.post(f"{link}/taken", headers=SAME_ORIGIN)
+    taken = await post_form(client, f"{link}/taken")
     assert taken.status_code == 200
     assert "deleted from the server" in taken.text
     week = week_of(datetime.now(UTC)).isoformat()
-    for again in (await client.get(link), await client.post(link, headers=SAME_ORIGIN)):
+    for again in (await client.get(link), await post_form(client, link)):
         assert again.status_code == 410
         assert f"already taken, in the week of {week}" in again.text
         assert not re.findall(r"<li>([a-z]+)</li>", again.text)
@@ -344,14 +315,14 @@ async def test_a_gatekeeper_with_two_step_sign_in_releases_with_a_code_too(app, 
     await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)
     offered = await client.get("/organisers/totp")
     secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', offered.text).group(1)
-    turned_on = await client.post(
+    turned_on = await post_form(
+        client,
         "/organisers/totp",
-        data={
+        {
             "secret": secret,
             "code": pyotp.TOTP(secret).now(),
             "passphrase": GATEKEEPER_PASSPHRASE,
         },
-        headers=SAME_ORIGIN,
     )
     assert "Two-step sign-in is on" in turned_on.text
     created = await make_campaign(
@@ -359,22 +330,20 @@ async def test_a_gatekeeper_with_two_step_sign_in_releases_with_a_code_too(app, 
         gate=GatePolicy("server_and_gatekeepers", 3, 2),
         delivery=ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy")),
     )
-    await _to_gate(app, client, created.campaign)
+    await to_the_gate(app, client, created.campaign)
     held = await HeldShare.get(campaign_id=created.campaign.id, organiser__username="ana")
     release = f"/organisers/shares/{held.id}/release"
-    without = await client.post(
-        release, data={"passphrase": GATEKEEPER_PASSPHRASE}, headers=SAME_ORIGIN
-    )
+    without = await post_form(client, release, {"passphrase": GATEKEEPER_PASSPHRASE})
     assert without.status_code == 400
     assert not (await HeldShare.get(id=held.id)).handed_in
     next_step = int(time.time()) // 30 + 1
-    with_code = await client.post(
+    with_code = await post_form(
+        client,
         release,
-        data={
+        {
             "passphrase": GATEKEEPER_PASSPHRASE,
             "totp_code": pyotp.TOTP(secret).generate_otp(next_step),
         },
-        headers=SAME_ORIGIN,
     )
     assert with_code.status_code == 200
     assert "Your share was accepted." in with_code.text

@@ -11,9 +11,8 @@ import pytest
 from organise.campaigns import policy
 from organise.campaigns.models import Campaign, CampaignState, InviteCode, Pledge
 from organise.refusal import Refused
-from tests.campaigns.conftest import in_days, make_campaign, make_codes, refreshed, sign
-from tests.campaigns.test_pages import _organiser
-from tests.support import SAME_ORIGIN
+from tests.campaigns.conftest import campaign_form, make_campaign, make_codes, refreshed, sign
+from tests.support import post_form, signed_in_organiser
 
 
 async def _chain(client, slug: str, code: str) -> int:
@@ -109,48 +108,33 @@ async def test_creation_refuses_a_chain_that_reaches_the_threshold(
 
 
 def _form(**overrides: str) -> dict[str, str]:
-    values = {
-        "slug": "walkout",
-        "title": "Walk out",
-        "demand": "We refuse.",
-        "employer": "Acme Cloud",
-        "contract": "",
-        "threshold": "6",
-        "deadline": in_days(30).strftime("%Y-%m-%dT%H:%M"),
-        "cooling_off_hours": "48",
-        "audience": "organisers",
-        "invite_mode": "invite",
-        "onward_invites": "5",
-        "invite_depth": "1",
-        "keep_revealed_days": "30",
-        "progress_display": "exact",
-        "gate_mode": "server",
-        "gatekeepers": "3",
-        "gatekeepers_required": "2",
-    }
-    values.update(overrides)
-    return values
+    """One code chains to 1 + 5 pledges, the threshold of 6; no "I understand" box ticked."""
+    values = campaign_form(
+        threshold="6",
+        onward_invites="5",
+        invite_depth="1",
+        keep_revealed_days="30",
+        progress_display="exact",
+    )
+    del values["accept_chain_risk"]
+    return {**values, **overrides}
 
 
 async def test_the_web_form_asks_for_the_i_understand_box(client):
-    await _organiser(client)
+    await signed_in_organiser(client)
     form = await client.get("/organisers/campaigns/new")
     assert 'name="invite_depth"' in form.text
     assert 'name="accept_chain_risk"' in form.text
-    refused = await client.post("/organisers/campaigns/new", data=_form(), headers=SAME_ORIGIN)
+    refused = await post_form(client, "/organisers/campaigns/new", _form())
     assert refused.status_code == 422
     assert "up to 6 pledges" in refused.text
     assert "threshold of 6" in refused.text
     assert await Campaign.all().count() == 0
     for bad in ({"invite_depth": "4"}, {"keep_revealed_days": "0"}):
-        response = await client.post(
-            "/organisers/campaigns/new", data=_form(threshold="7", **bad), headers=SAME_ORIGIN
-        )
+        response = await post_form(client, "/organisers/campaigns/new", _form(threshold="7", **bad))
         assert response.status_code == 422, bad
     assert await Campaign.all().count() == 0
-    accepted = await client.post(
-        "/organisers/campaigns/new", data=_form(accept_chain_risk="1"), headers=SAME_ORIGIN
-    )
+    accepted = await post_form(client, "/organisers/campaigns/new", _form(accept_chain_risk="1"))
     assert accepted.status_code == 303
     detail = await client.get("/organisers/campaigns/walkout")
     assert "can add at most 6 pledges" in detail.text
@@ -158,7 +142,7 @@ async def test_the_web_form_asks_for_the_i_understand_box(client):
 
 
 async def test_the_organiser_page_states_the_bound_and_open_mode(app, client):
-    await _organiser(client)
+    await signed_in_organiser(client)
     await make_campaign(app, threshold=10, onward_invites=5)
     detail = await client.get("/organisers/campaigns/walkout")
     assert "can add at most 6 pledges" in detail.text

@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from tests.campaigns.test_concurrency import _counts, _truncate
-from tests.conftest import ON_POSTGRES
-from tests.servers import LiveServer
+from tests.campaigns.conftest import campaign_counts
+from tests.conftest import RACE_MARKS, truncate_postgres
+from tests.servers import racing_servers
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(
-        not ON_POSTGRES,
-        reason="races only mean something on PostgreSQL (set ORGANISE_TEST_DATABASE_URL)",
-    ),
-    pytest.mark.timeout(240),
-]
+pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
 ONWARD = 3
 DEPTH = 2
@@ -48,34 +40,27 @@ async def _generation(urls: list[str], codes: list[str]) -> tuple[int, list[str]
 
 
 def test_the_bound_holds_when_every_code_is_used_at_once(database_url, tmp_path):
-    root = tmp_path / "shared"
-    root.mkdir()
-    env = {"DATABASE_URL": database_url}
-    first = LiveServer(root, extra_env=env)
-    second = LiveServer(root, extra_env=env)
-    deadline = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="minutes")
+    first, second = racing_servers(tmp_path / "shared", database_url)
     try:
-        owner = first.campaign_owner()
-        created = first.run_cli(
-            "campaign", "create", "--slug", "chain", "--title", "Chain", "--demand", "x",
-            "--threshold", str(THRESHOLD), "--deadline", deadline,
-            "--onward-invites", str(ONWARD), "--invite-depth", str(DEPTH), "--owner", owner,
-        )  # fmt: skip
-        assert created.returncode == 0, created.stderr
+        first.create_campaign(
+            "chain",
+            threshold=THRESHOLD,
+            days=1,
+            onward_invites=str(ONWARD),
+            invite_depth=str(DEPTH),
+        )
         assert (
             json.loads(first.run_cli("campaign", "show", "chain").stdout)["invite_chain_bound"]
             == BOUND
         )
-        codes = first.run_cli(
-            "campaign", "invites", "chain", "--count", "1", "--organiser", owner
-        ).stdout.split()
+        codes = first.invite_codes("chain", 1)
         first.start()
         second.start()
         signed = []
         while codes:
             made, codes = asyncio.run(_generation([first.url, second.url], codes))
             signed.append(made)
-        counts = asyncio.run(_counts("chain"))
+        counts = asyncio.run(campaign_counts("chain"))
     finally:
         first.stop()
         second.stop()
@@ -83,4 +68,4 @@ def test_the_bound_holds_when_every_code_is_used_at_once(database_url, tmp_path)
     assert signed == [1, 3, 9]
     assert counts["rows"] == counts["pledge_count"] == BOUND
     assert counts["state"] == "open"
-    asyncio.run(_truncate())
+    asyncio.run(truncate_postgres(database_url))

@@ -9,7 +9,6 @@ after three failures and stays empty; one runs the default against 300 failures.
 from __future__ import annotations
 
 import dataclasses
-import re
 
 import pytest
 
@@ -20,10 +19,23 @@ from organise.campaigns.models import HeldShare, InviteMode
 from organise.campaigns.setup import ShareDelivery
 from organise.organisers import throttle
 from organise.ratelimit import DEFAULT_RATE, FailureRate
-from tests.campaigns.conftest import make_campaign, make_codes, pledge_rows, sign, tick
-from tests.campaigns.test_gate import _awaiting_gate, _hand_in, _mistype
-from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE, make_gatekeeper
-from tests.support import SAME_ORIGIN, sign_in
+from tests.campaigns.conftest import (
+    account_gatekept_campaign,
+    awaiting_gate,
+    hand_in,
+    make_campaign,
+    make_codes,
+    mistyped,
+    pledge_rows,
+    sign,
+    to_the_gate,
+)
+from tests.support import (
+    GATEKEEPER_PASSPHRASE,
+    assert_too_many,
+    post_form,
+    sign_in,
+)
 
 TINY = FailureRate(failures=3, seconds=3600)
 
@@ -44,23 +56,6 @@ def wrong_receipt() -> str:
 
 def wrong_code() -> str:
     return codes.new_invite_code()
-
-
-def assert_too_many(response, reason: str) -> None:
-    """A 429 that says when to try again, and still says what was wrong."""
-    assert response.status_code == 429, response.text[:500]
-    seconds = int(response.headers["retry-after"])
-    assert seconds >= 1
-    if response.headers["content-type"].startswith("application/json"):
-        error = response.json()["error"]
-        assert error["code"] == "too_many_attempts"
-        text = error["message"]
-    else:
-        text = response.text
-    # When to try again, as Retry-After says: in seconds, or in minutes past two.
-    wait = f"{seconds} second" if seconds < 120 else f"{-(-seconds // 60)} minute"
-    assert re.search(rf"Please wait {wait}s? before trying again", text), text[:800]
-    assert reason in text
 
 
 @pytest.mark.parametrize("rate", [DEFAULT_RATE])
@@ -89,20 +84,14 @@ async def test_the_status_page_says_when_to_try_again_and_a_right_receipt_still_
     [code] = await make_codes(app, campaign, 1)
     receipt = (await sign(client, "walkout", code, "Rosa")).json()["receipt"]
     for _ in range(TINY.failures):
-        wrong = await client.post(
-            "/pledges/status", data={"receipt": wrong_receipt()}, headers=SAME_ORIGIN
-        )
+        wrong = await post_form(client, "/pledges/status", {"receipt": wrong_receipt()})
         assert wrong.status_code == 404
-    limited = await client.post(
-        "/pledges/status", data={"receipt": wrong_receipt()}, headers=SAME_ORIGIN
-    )
+    limited = await post_form(client, "/pledges/status", {"receipt": wrong_receipt()})
     assert_too_many(limited, "No pledge matches this receipt")
     assert 'name="receipt"' in limited.text  # the form is there to try again
-    malformed = await client.post(
-        "/pledges/status", data={"receipt": "not a receipt"}, headers=SAME_ORIGIN
-    )
+    malformed = await post_form(client, "/pledges/status", {"receipt": "not a receipt"})
     assert_too_many(malformed, "This is not a receipt")
-    right = await client.post("/pledges/status", data={"receipt": receipt}, headers=SAME_ORIGIN)
+    right = await post_form(client, "/pledges/status", {"receipt": receipt})
     assert right.status_code == 200
     assert "Your pledge is recorded and sealed" in right.text
     # Each endpoint has its own bucket: the API twin is not yet limited.
@@ -129,23 +118,19 @@ async def test_a_valid_invite_code_is_never_refused_for_the_limit(app, client):
     assert signed.status_code == 201
     assert len(signed.json()["receipt"].split("-")) == 8
     # The same through the web form.
-    form = await client.post(
-        "/campaigns/walkout/sign",
-        data={"name": "Mallory", "invite_code": wrong_code()},
-        headers=SAME_ORIGIN,
+    form = await post_form(
+        client, "/campaigns/walkout/sign", {"name": "Mallory", "invite_code": wrong_code()}
     )
     for _ in range(TINY.failures):
-        form = await client.post(
+        form = await post_form(
+            client,
             "/campaigns/walkout/sign",
-            data={"name": "Mallory", "invite_code": wrong_code(), "message": "Keep this"},
-            headers=SAME_ORIGIN,
+            {"name": "Mallory", "invite_code": wrong_code(), "message": "Keep this"},
         )
     assert_too_many(form, "This invite code is not valid or has already been used.")
     assert "Keep this" in form.text  # what was typed comes back
-    page = await client.post(
-        "/campaigns/walkout/sign",
-        data={"name": "Ana", "invite_code": valid[1]},
-        headers=SAME_ORIGIN,
+    page = await post_form(
+        client, "/campaigns/walkout/sign", {"name": "Ana", "invite_code": valid[1]}
     )
     assert page.status_code == 200
     assert '<code class="secret" id="receipt">' in page.text
@@ -177,20 +162,14 @@ async def test_withdrawal_with_the_right_receipt_works_during_a_flood(app, clien
         for n, code in enumerate(await make_codes(app, campaign, 2))
     ]
     for _ in range(TINY.failures + 1):
-        wrong = await client.post(
-            "/pledges/withdraw",
-            data={"receipt": wrong_receipt(), "confirm": "yes"},
-            headers=SAME_ORIGIN,
+        wrong = await post_form(
+            client, "/pledges/withdraw", {"receipt": wrong_receipt(), "confirm": "yes"}
         )
     assert_too_many(wrong, "No pledge matches this receipt")
-    unticked = await client.post(
-        "/pledges/withdraw", data={"receipt": receipts[0]}, headers=SAME_ORIGIN
-    )
+    unticked = await post_form(client, "/pledges/withdraw", {"receipt": receipts[0]})
     assert unticked.status_code == 422
     assert "Tick the box" in unticked.text
-    done = await client.post(
-        "/pledges/withdraw", data={"receipt": receipts[0], "confirm": "yes"}, headers=SAME_ORIGIN
-    )
+    done = await post_form(client, "/pledges/withdraw", {"receipt": receipts[0], "confirm": "yes"})
     assert done.status_code == 200
     assert "has been withdrawn" in done.text
     # The JSON twin: a right receipt beside an unknown field is told about the field.
@@ -206,21 +185,21 @@ async def test_withdrawal_with_the_right_receipt_works_during_a_flood(app, clien
 
 
 async def test_a_right_gatekeeper_share_is_accepted_during_a_flood(app, client):
-    _campaign, shares, _receipts = await _awaiting_gate(
+    _campaign, shares, _receipts = await awaiting_gate(
         app, client, GatePolicy("server_and_gatekeepers", 3, 2)
     )
     for _ in range(TINY.failures):
-        assert (await _hand_in(client, "walkout", _mistype(shares[0]))).status_code == 422
-    limited = await _hand_in(client, "walkout", _mistype(shares[0]))
+        assert (await hand_in(client, "walkout", mistyped(shares[0]))).status_code == 422
+    limited = await hand_in(client, "walkout", mistyped(shares[0]))
     assert_too_many(limited, "checksum error")
     assert 'name="share"' in limited.text
-    accepted = await _hand_in(client, "walkout", shares[0])
+    accepted = await hand_in(client, "walkout", shares[0])
     assert accepted.status_code == 200
     assert "Your share was accepted." in accepted.text
     # Handing in a right share twice is a conflict, never counted nor limited.
-    again = await _hand_in(client, "walkout", shares[0])
+    again = await hand_in(client, "walkout", shares[0])
     assert again.status_code == 409
-    revealed = await _hand_in(client, "walkout", shares[1])
+    revealed = await hand_in(client, "walkout", shares[1])
     assert revealed.status_code == 200
 
 
@@ -234,8 +213,8 @@ async def test_a_right_share_link_works_during_a_flood_and_a_taken_one_says_so(a
     limited = await client.get("/shares/" + codes.new_token(32))
     assert_too_many(limited, "This share link is not known.")
     assert (await client.get(link)).status_code == 200
-    assert (await client.post(link, headers=SAME_ORIGIN)).status_code == 200
-    assert (await client.post(f"{link}/taken", headers=SAME_ORIGIN)).status_code == 200
+    assert (await post_form(client, link)).status_code == 200
+    assert (await post_form(client, f"{link}/taken")).status_code == 200
     # Once taken, the alarm is shown, never a "wait": its gatekeeper must see it.
     for _ in range(TINY.failures + 1):
         taken = await client.get(link)
@@ -252,28 +231,16 @@ async def test_a_gatekeeper_releases_a_held_share_after_a_flood_of_wrong_passphr
         held.append(seconds)
 
     monkeypatch.setattr(throttle, "pause", record)
-    for name in ("ana", "bo", "cy"):
-        await make_gatekeeper(app, name)
-    created = await make_campaign(
-        app,
-        gate=GatePolicy("server_and_gatekeepers", 3, 2),
-        delivery=ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy")),
-    )
-    for number, code in enumerate(await make_codes(app, created.campaign, 3)):
-        assert (await sign(client, "walkout", code, f"Signer {number}")).status_code == 201
-    assert (await tick(app)).awaiting_gate == 1
+    campaign = await account_gatekept_campaign(app)
+    await to_the_gate(app, client, campaign)
     assert (await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)).status_code == 303
-    row = await HeldShare.get(campaign_id=created.campaign.id, organiser__username="ana")
+    row = await HeldShare.get(campaign_id=campaign.id, organiser__username="ana")
     release = f"/organisers/shares/{row.id}/release"
     for number in range(settings.login_failures_before_delay + 3):
-        wrong = await client.post(
-            release, data={"passphrase": f"a wrong guess {number}"}, headers=SAME_ORIGIN
-        )
+        wrong = await post_form(client, release, {"passphrase": f"a wrong guess {number}"})
         assert wrong.status_code == 400
     assert held == [1, 2, 4]  # slowed, as at sign-in
-    right = await client.post(
-        release, data={"passphrase": GATEKEEPER_PASSPHRASE}, headers=SAME_ORIGIN
-    )
+    right = await post_form(client, release, {"passphrase": GATEKEEPER_PASSPHRASE})
     assert right.status_code == 200
     assert "Your share was accepted." in right.text
     assert held == [1, 2, 4]

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from crypto import codes as secrets
-from tests.campaigns.test_concurrency import _counts, _truncate
-from tests.conftest import RACE_MARKS
-from tests.servers import LiveServer
+from tests.campaigns.conftest import campaign_counts
+from tests.conftest import RACE_MARKS, truncate_postgres
+from tests.servers import racing_servers
 
 pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
@@ -51,22 +50,10 @@ def _flood(
 
 
 def test_right_codes_and_receipts_go_through_a_flood_of_wrong_ones(database_url, tmp_path):
-    root = tmp_path / "shared"
-    root.mkdir()
-    env = {"DATABASE_URL": database_url, "ORGANISE_RATE_LIMIT": "10/hour"}
-    first = LiveServer(root, extra_env=env)
-    second = LiveServer(root, extra_env=env)
-    deadline = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="minutes")
+    first, second = racing_servers(tmp_path / "shared", database_url, ORGANISE_RATE_LIMIT="10/hour")
     try:
-        owner = first.campaign_owner()
-        created = first.run_cli(
-            "campaign", "create", "--slug", "flood", "--title", "Flood", "--demand", "x",
-            "--threshold", "100", "--deadline", deadline, "--owner", owner,
-        )  # fmt: skip
-        assert created.returncode == 0, created.stderr
-        codes = first.run_cli(
-            "campaign", "invites", "flood", "--count", str(RIGHT), "--organiser", owner
-        ).stdout.split()
+        first.create_campaign("flood", threshold=100, title="Flood", demand="x", days=1)
+        codes = first.invite_codes("flood", RIGHT)
         assert len(codes) == RIGHT
         first.start()
         second.start()
@@ -101,11 +88,11 @@ def test_right_codes_and_receipts_go_through_a_flood_of_wrong_ones(database_url,
         )
         assert [answer.status_code for answer in withdrawn] == [200] * len(leaving)
         assert refused == {404, 429}
-        counts = asyncio.run(_counts("flood"))
+        counts = asyncio.run(campaign_counts("flood"))
     finally:
         first.stop()
         second.stop()
     assert counts["rows"] == RIGHT - len(leaving)
     assert counts["pledge_count"] == RIGHT - len(leaving)
     assert "Traceback" not in first.output()
-    asyncio.run(_truncate())
+    asyncio.run(truncate_postgres(database_url))

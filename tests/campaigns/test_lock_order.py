@@ -15,13 +15,9 @@ from crypto.codes import normalise_invite_code
 from organise.campaigns.invites import invite_hash
 from organise.campaigns.models import CampaignState, InviteCode
 from tests.campaigns.conftest import in_days, make_campaign, make_codes, refreshed, tick
-from tests.conftest import ON_POSTGRES, connect_postgres
+from tests.conftest import RACE_MARKS, connect_postgres
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(not ON_POSTGRES, reason="row locks only matter on PostgreSQL"),
-    pytest.mark.timeout(60),
-]
+pytestmark = [*RACE_MARKS, pytest.mark.timeout(60)]
 
 
 async def test_an_expiry_waits_for_a_signature_holding_its_code(app, client):

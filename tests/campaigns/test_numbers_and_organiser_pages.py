@@ -10,9 +10,14 @@ import pytest
 from organise.campaigns import policy
 from organise.campaigns.models import Campaign, InviteCode, LifecycleEvent, Pledge
 from organise.weeks import week_of
-from tests.campaigns.conftest import make_campaign, make_codes, pledge_key_names, sign
-from tests.campaigns.test_pages import _create_form, _organiser
-from tests.support import SAME_ORIGIN
+from tests.campaigns.conftest import (
+    create_through_form,
+    make_campaign,
+    make_codes,
+    pledge_key_names,
+    sign_with_new_codes,
+)
+from tests.support import post_form, signed_in_organiser
 
 # Superscript two (str.isdigit() says yes, int() refuses), Arabic-Indic three (int() gives 3),
 # fullwidth one.
@@ -23,10 +28,10 @@ NOT_ASCII_DIGITS = ["²", "٣", "１"]
 async def test_a_personal_threshold_must_be_ascii_digits(app, client, typed):
     campaign = (await make_campaign(app)).campaign
     (code,) = await make_codes(app, campaign, 1)
-    response = await client.post(
+    response = await post_form(
+        client,
         "/campaigns/walkout/sign",
-        data={"name": "Rosa", "invite_code": code, "personal_threshold": typed},
-        headers=SAME_ORIGIN,
+        {"name": "Rosa", "invite_code": code, "personal_threshold": typed},
     )
     assert response.status_code == 422
     assert "Your own threshold must be a whole number" in response.text
@@ -47,9 +52,10 @@ async def test_a_personal_threshold_must_be_ascii_digits(app, client, typed):
 )
 @pytest.mark.parametrize("typed", NOT_ASCII_DIGITS)
 async def test_campaign_form_numbers_must_be_ascii_digits(client, field, label, typed):
-    await _organiser(client)
-    form = _create_form(gate_mode="server_and_gatekeepers", **{field: typed})
-    response = await client.post("/organisers/campaigns/new", data=form, headers=SAME_ORIGIN)
+    await signed_in_organiser(client)
+    response = await create_through_form(
+        client, gate_mode="server_and_gatekeepers", **{field: typed}
+    )
     assert response.status_code == 422
     assert f"{label} must be a whole number" in response.text
     assert await Campaign.all().count() == 0
@@ -59,10 +65,8 @@ async def test_campaign_form_numbers_must_be_ascii_digits(client, field, label, 
     "deadline", ["9999-12-31T23:59-05:00", "0001-01-01T00:00+05:00", "9999-12-31T23:59"]
 )
 async def test_a_deadline_at_the_end_of_the_calendar_is_refused(client, deadline):
-    await _organiser(client)
-    response = await client.post(
-        "/organisers/campaigns/new", data=_create_form(deadline=deadline), headers=SAME_ORIGIN
-    )
+    await signed_in_organiser(client)
+    response = await create_through_form(client, deadline=deadline)
     assert response.status_code == 422
     assert "deadline" in response.text
     assert await Campaign.all().count() == 0
@@ -70,12 +74,10 @@ async def test_a_deadline_at_the_end_of_the_calendar_is_refused(client, deadline
 
 @pytest.mark.parametrize("typed", NOT_ASCII_DIGITS)
 async def test_an_invite_count_must_be_ascii_digits(client, typed):
-    await _organiser(client)
-    await client.post("/organisers/campaigns/new", data=_create_form(), headers=SAME_ORIGIN)
-    response = await client.post(
-        "/organisers/campaigns/walkout/invites",
-        data={"count": typed, "format": "html"},
-        headers=SAME_ORIGIN,
+    await signed_in_organiser(client)
+    await create_through_form(client)
+    response = await post_form(
+        client, "/organisers/campaigns/walkout/invites", {"count": typed, "format": "html"}
     )
     assert response.status_code == 422
     assert "Generate between 1 and" in response.text
@@ -89,10 +91,9 @@ def test_gatekeepers_on_the_command_line_must_be_ascii_digits(typed):
 
 
 async def test_the_organiser_page_shows_event_times_to_the_week_only(app, client):
-    await _organiser(client)
+    await signed_in_organiser(client)
     campaign = (await make_campaign(app, cooling_off_hours=48)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Signer")
+    await sign_with_new_codes(app, client, campaign, 3)
     page = await client.get("/organisers/campaigns/walkout")
     assert page.status_code == 200
     events = await LifecycleEvent.filter(campaign_id=campaign.id)
@@ -108,12 +109,8 @@ async def test_the_organiser_page_shows_event_times_to_the_week_only(app, client
 
 
 async def test_the_shares_page_says_the_organiser_is_the_trusted_dealer(client):
-    await _organiser(client)
-    response = await client.post(
-        "/organisers/campaigns/new",
-        data=_create_form(gate_mode="server_and_gatekeepers"),
-        headers=SAME_ORIGIN,
-    )
+    await signed_in_organiser(client)
+    response = await create_through_form(client, gate_mode="server_and_gatekeepers")
     assert response.status_code == 200
     assert "You are the trusted dealer of these shares." in response.text
     assert "Keep no copy" in response.text

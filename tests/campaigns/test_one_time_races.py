@@ -16,17 +16,14 @@ from organise.campaigns import sharelinks
 from organise.campaigns.models import ShareLink
 from organise.campaigns.setup import ShareDelivery
 from organise.organisers import enrolment, people
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.roles import Role
 from tests.campaigns.conftest import make_campaign
-from tests.conftest import ON_POSTGRES
+from tests.conftest import RACE_MARKS
 from tests.support import make_organiser
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(not ON_POSTGRES, reason="races only mean something on PostgreSQL"),
-    pytest.mark.timeout(120),
-]
+pytestmark = [*RACE_MARKS, pytest.mark.timeout(120)]
 
 
 @pytest.mark.parametrize("kind", ["enrolment", "reset"])

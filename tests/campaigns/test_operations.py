@@ -22,8 +22,8 @@ from organise.campaigns.models import (
     LifecycleEvent,
     Pledge,
 )
-from organise.organisers.models import Role
 from organise.refusal import Refused
+from organise.roles import Role
 from tests.campaigns.conftest import (
     in_days,
     make_campaign,
@@ -32,9 +32,10 @@ from tests.campaigns.conftest import (
     pledge_rows,
     refreshed,
     sign,
+    sign_with_new_codes,
     tick,
 )
-from tests.support import SAME_ORIGIN, campaign_owner, make_organiser, sign_in
+from tests.support import campaign_owner, make_organiser, post_form, sign_in
 
 REFUSED_CODE = "This invite code is not valid or has already been used."
 DETAIL = "/organisers/campaigns/walkout"
@@ -47,7 +48,7 @@ async def _signed(client, code: str, name: str) -> str:
 
 
 async def _post(client, action: str, **data: str):
-    return await client.post(f"{DETAIL}/{action}", data=data, headers=SAME_ORIGIN)
+    return await post_form(client, f"{DETAIL}/{action}", data)
 
 
 # --- revoking invite codes ---------------------------------------------------------------------
@@ -73,10 +74,8 @@ async def test_a_revoked_code_is_refused_like_a_used_one_and_the_answer_never_sa
 
     api = await sign(client, "walkout", unused, "Emma")
     assert (api.status_code, api.json()["error"]["code"]) == (403, "invite_code_refused")
-    form = await client.post(
-        "/campaigns/walkout/sign",
-        data={"name": "Emma", "invite_code": unused},
-        headers=SAME_ORIGIN,
+    form = await post_form(
+        client, "/campaigns/walkout/sign", {"name": "Emma", "invite_code": unused}
     )
     assert form.status_code == 403
     assert REFUSED_CODE in form.text
@@ -118,10 +117,8 @@ async def test_revoking_asks_for_confirmation_and_keeps_the_code_until_given(app
 async def test_a_batch_name_is_never_on_a_slip_and_the_qr_code_holds_the_address_only(app, client):
     await make_campaign(app)
     await sign_in(client)
-    sheet = await client.post(
-        f"{DETAIL}/invites",
-        data={"count": "2", "format": "html", "batch": "Night shift list"},
-        headers=SAME_ORIGIN,
+    sheet = await post_form(
+        client, f"{DETAIL}/invites", {"count": "2", "format": "html", "batch": "Night shift list"}
     )
     assert sheet.status_code == 200
     assert "Night shift list" not in sheet.text
@@ -130,10 +127,8 @@ async def test_a_batch_name_is_never_on_a_slip_and_the_qr_code_holds_the_address
     assert sheet.text.count(address_qr_svg(address)) == 2  # one per slip, of the address
     assert "Open this address in Tor Browser and type the code there" in sheet.text
     # A second batch may not take the same name.
-    again = await client.post(
-        f"{DETAIL}/invites",
-        data={"count": "1", "format": "html", "batch": "Night shift list"},
-        headers=SAME_ORIGIN,
+    again = await post_form(
+        client, f"{DETAIL}/invites", {"count": "1", "format": "html", "batch": "Night shift list"}
     )
     assert again.status_code == 409
 
@@ -184,8 +179,7 @@ async def test_stopping_destroys_every_pledge_as_expiry_does_and_the_public_page
 
 async def test_a_revealed_campaign_cannot_be_stopped(app, client):
     campaign = (await make_campaign(app)).campaign
-    for code, name in zip(await make_codes(app, campaign, 3), ("A", "B", "C"), strict=True):
-        await _signed(client, code, name)
+    await sign_with_new_codes(app, client, campaign, ("A", "B", "C"))
     assert (await tick(app)).revealed == 1
     await sign_in(client)
     answer = await _post(client, "stop", confirm="yes")
@@ -249,11 +243,9 @@ async def test_extending_keeps_each_pledge_to_the_deadline_its_signer_agreed_to(
     assert "If they stop the campaign early, every pledge is destroyed" in public.text
 
     # The signer who opts in does it from their status page, with the receipt.
-    status = await client.post("/pledges/status", data={"receipt": opted}, headers=SAME_ORIGIN)
+    status = await post_form(client, "/pledges/status", {"receipt": opted})
     assert "Keep my pledge until the new deadline" in status.text
-    kept = await client.post(
-        "/pledges/deadline", data={"receipt": opted, "confirm": "yes"}, headers=SAME_ORIGIN
-    )
+    kept = await post_form(client, "/pledges/deadline", {"receipt": opted, "confirm": "yes"})
     assert "your pledge now counts until the campaign" in kept.text
     api = await client.post("/api/v1/pledges/status", json={"receipt": stays})
     assert "own_deadline" in api.json()

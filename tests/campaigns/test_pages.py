@@ -15,24 +15,25 @@ from organise.campaigns.models import (
     Pledge,
     ReleasedChunk,
 )
-from organise.organisers.models import Role
+from organise.roles import Role
 from tests.campaigns.conftest import (
-    in_days,
+    create_through_form,
     make_campaign,
     make_codes,
     pledge_rows,
     refreshed,
     sign,
+    sign_with_new_codes,
     tick,
 )
-from tests.support import SAME_ORIGIN, make_organiser, sign_in
+from tests.support import make_organiser, post_form, sign_in, signed_in_organiser
 
 RECEIPT = re.compile(r'<code class="secret" id="receipt">([a-z-]+)</code>')
 
 
 async def _sign_form(client, slug="walkout", **fields):
     data = {"name": "Rosa", **fields}
-    return await client.post(f"/campaigns/{slug}/sign", data=data, headers=SAME_ORIGIN)
+    return await post_form(client, f"/campaigns/{slug}/sign", data)
 
 
 async def test_the_campaign_page_escapes_the_demand_and_keeps_paragraphs(app, client):
@@ -73,8 +74,8 @@ async def test_signing_through_the_form_shows_the_receipt_until_it_is_written_do
     address = form.url.raw_path.decode()
     assert f'action="{address}"' in form.text
 
-    response = await client.post(
-        address, data={"name": "Rosa", "invite_code": code, "message": "Hello"}, headers=SAME_ORIGIN
+    response = await post_form(
+        client, address, {"name": "Rosa", "invite_code": code, "message": "Hello"}
     )
 
     assert response.status_code == 200
@@ -85,17 +86,15 @@ async def test_signing_through_the_form_shows_the_receipt_until_it_is_written_do
     assert response.text.count('<li><code class="secret">') == 2  # onward codes
     assert "I have written it down" in response.text
     confirm = address.replace("/sign?", "/confirmed?")
-    confirmed = await client.post(
-        confirm,
-        data={"receipt": receipt, "check": " ".join(receipt.split("-")[-2:])},
-        headers=SAME_ORIGIN,
+    confirmed = await post_form(
+        client, confirm, {"receipt": receipt, "check": " ".join(receipt.split("-")[-2:])}
     )
     assert confirmed.status_code == 200
     assert receipt not in confirmed.text
     assert "Thank you for signing" in confirmed.text
     assert receipt not in (await client.get("/campaigns/walkout")).text
 
-    status = await client.post("/pledges/status", data={"receipt": receipt}, headers=SAME_ORIGIN)
+    status = await post_form(client, "/pledges/status", {"receipt": receipt})
     assert status.status_code == 200
     assert "Your pledge is recorded and sealed" in status.text
     assert receipt not in status.text
@@ -133,20 +132,16 @@ async def test_withdrawing_through_the_form(app, client):
     campaign = (await make_campaign(app)).campaign
     [code] = await make_codes(app, campaign, 1)
     receipt = (await sign(client, "walkout", code, "Rosa")).json()["receipt"]
-    unconfirmed = await client.post(
-        "/pledges/withdraw", data={"receipt": receipt}, headers=SAME_ORIGIN
-    )
+    unconfirmed = await post_form(client, "/pledges/withdraw", {"receipt": receipt})
     assert unconfirmed.status_code == 422
     assert await pledge_rows(campaign) == 1
-    typo = await client.post(
-        "/pledges/withdraw", data={"receipt": "nine words", "confirm": "yes"}, headers=SAME_ORIGIN
-    )
+    typo = await post_form(client, "/pledges/withdraw", {"receipt": "nine words", "confirm": "yes"})
     assert typo.status_code == 422
     assert "8 words" in typo.text
-    done = await client.post(
+    done = await post_form(
+        client,
         "/pledges/withdraw",
-        data={"receipt": receipt.replace("-", " ").upper(), "confirm": "yes"},
-        headers=SAME_ORIGIN,
+        {"receipt": receipt.replace("-", " ").upper(), "confirm": "yes"},
     )
     assert done.status_code == 200
     assert "has been withdrawn" in done.text
@@ -173,43 +168,12 @@ async def test_the_public_sees_only_listed_names_after_the_reveal(app, client):
     assert body["listed_signers"] == ["Listed Leo", "Listed Lucy"]
 
 
-async def _organiser(client, role=Role.ORGANISER):
-    await make_organiser("alex", role)
-    await sign_in(client, "alex")
-
-
-def _create_form(**overrides):
-    values = {
-        "slug": "walkout",
-        "title": "Walk out",
-        "demand": "We refuse.",
-        "employer": "Acme Cloud",
-        "contract": "",
-        "threshold": "3",
-        "deadline": in_days(30).strftime("%Y-%m-%dT%H:%M"),
-        "cooling_off_hours": "48",
-        "audience": "organisers",
-        "invite_mode": "invite",
-        "onward_invites": "2",
-        # 1 + 2 = 3 pledges from one code reach the threshold of 3: confirmed.
-        "accept_chain_risk": "1",
-        "progress_display": "rounded",
-        "gate_mode": "server",
-        "gatekeepers": "3",
-        "gatekeepers_required": "2",
-    }
-    values.update(overrides)
-    return values
-
-
 async def test_an_organiser_creates_a_campaign(client):
-    await _organiser(client)
+    await signed_in_organiser(client)
     form = await client.get("/organisers/campaigns/new")
     assert form.status_code == 200
     assert "can be flooded with fake pledges" in form.text
-    response = await client.post(
-        "/organisers/campaigns/new", data=_create_form(), headers=SAME_ORIGIN
-    )
+    response = await create_through_form(client)
     assert response.status_code == 303
     assert response.headers["location"].endswith("/organisers/campaigns/walkout")
     campaign = await Campaign.get(slug="walkout")
@@ -223,7 +187,7 @@ async def test_an_organiser_creates_a_campaign(client):
 
 
 async def test_bad_campaign_forms_are_refused_with_a_reason(client):
-    await _organiser(client)
+    await signed_in_organiser(client)
     cases = [
         ({"slug": "Bad Slug!"}, "short name"),
         ({"slug": "new"}, "short name"),
@@ -245,25 +209,19 @@ async def test_bad_campaign_forms_are_refused_with_a_reason(client):
         ),
     ]
     for overrides, message in cases:
-        response = await client.post(
-            "/organisers/campaigns/new", data=_create_form(**overrides), headers=SAME_ORIGIN
-        )
+        response = await create_through_form(client, **overrides)
         assert response.status_code in (409, 422), overrides
         assert message in response.text, overrides
     assert await Campaign.all().count() == 0
-    await client.post("/organisers/campaigns/new", data=_create_form(), headers=SAME_ORIGIN)
-    taken = await client.post("/organisers/campaigns/new", data=_create_form(), headers=SAME_ORIGIN)
+    await create_through_form(client)
+    taken = await create_through_form(client)
     assert taken.status_code == 409
     assert await Campaign.all().count() == 1
 
 
 async def test_gatekeeper_shares_are_shown_once_with_qr_codes(client):
-    await _organiser(client)
-    response = await client.post(
-        "/organisers/campaigns/new",
-        data=_create_form(gate_mode="server_and_gatekeepers"),
-        headers=SAME_ORIGIN,
-    )
+    await signed_in_organiser(client)
+    response = await create_through_form(client, gate_mode="server_and_gatekeepers")
     assert response.status_code == 200
     assert response.text.count('class="gate-share-qr"') == 3
     assert response.text.count('<ol class="share-words">') == 3
@@ -280,20 +238,16 @@ async def test_gatekeeper_shares_are_shown_once_with_qr_codes(client):
 
 
 async def test_invite_sheets_and_csv(client):
-    await _organiser(client, Role.ADMIN)
-    await client.post("/organisers/campaigns/new", data=_create_form(), headers=SAME_ORIGIN)
-    sheet = await client.post(
-        "/organisers/campaigns/walkout/invites",
-        data={"count": "5", "format": "html"},
-        headers=SAME_ORIGIN,
+    await signed_in_organiser(client, role=Role.ADMIN)
+    await create_through_form(client)
+    sheet = await post_form(
+        client, "/organisers/campaigns/walkout/invites", {"count": "5", "format": "html"}
     )
     assert sheet.status_code == 200
     sheet_codes = re.findall(r'<code class="secret">([0-9A-Z-]{34})</code>', sheet.text)
     assert len(set(sheet_codes)) == 5
-    download = await client.post(
-        "/organisers/campaigns/walkout/invites",
-        data={"count": "3", "format": "csv"},
-        headers=SAME_ORIGIN,
+    download = await post_form(
+        client, "/organisers/campaigns/walkout/invites", {"count": "3", "format": "csv"}
     )
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
@@ -303,9 +257,7 @@ async def test_invite_sheets_and_csv(client):
     assert len(rows) == 4
     campaign = await Campaign.get(slug="walkout")
     assert await InviteCode.filter(campaign_id=campaign.id).count() == 8
-    too_many = await client.post(
-        "/organisers/campaigns/walkout/invites", data={"count": "501"}, headers=SAME_ORIGIN
-    )
+    too_many = await post_form(client, "/organisers/campaigns/walkout/invites", {"count": "501"})
     assert too_many.status_code == 422
     client.cookies.clear()
     # The sheet's codes work.
@@ -340,12 +292,10 @@ async def test_revealed_pledges_as_csv_cannot_run_formulas(app, client):
 async def test_an_organiser_created_after_the_reveal_cannot_read_it(app, client):
     await make_organiser("alex", Role.ORGANISER)
     campaign = (await make_campaign(app)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Someone")
+    await sign_with_new_codes(app, client, campaign, 3)
     await tick(app)
     assert (await refreshed(campaign)).state == CampaignState.REVEALED
-    await make_organiser("newcomer", Role.ORGANISER)
-    await sign_in(client, "newcomer")
+    await signed_in_organiser(client, "newcomer")
     # Outside the team, the campaign does not exist for them; once added to the team after the
     # reveal, it exists, but what was sealed before they joined stays closed to them.
     assert (await client.get("/organisers/campaigns/walkout/pledges")).status_code == 404
@@ -359,8 +309,7 @@ async def test_an_organiser_created_after_the_reveal_cannot_read_it(app, client)
 async def test_a_damaged_release_is_refused_not_shown_short(app, client):
     await make_organiser("alex", Role.ORGANISER)
     campaign = (await make_campaign(app)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Someone")
+    await sign_with_new_codes(app, client, campaign, 3)
     await tick(app)
     await ReleasedChunk.filter(campaign_id=campaign.id, audience=Audience.ORGANISERS).delete()
     await sign_in(client, "alex")

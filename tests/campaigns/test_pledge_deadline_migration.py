@@ -9,9 +9,8 @@ from tortoise import Tortoise
 
 from organise.campaigns.models import Pledge
 from organise.db import migrate
-from tests.campaigns.test_chain_migration import _insert
 from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.migrating import database_at
+from tests.migrating import database_at, insert_row
 
 DEADLINE = datetime(2031, 1, 1, 18, tzinfo=UTC)
 
@@ -23,7 +22,7 @@ async def test_existing_pledges_keep_the_deadline_their_signers_agreed_to(settin
     campaign_id, pledge_id = uuid.uuid4(), uuid.uuid4()
     try:
         client = Tortoise.get_connection("default")
-        await _insert(
+        await insert_row(
             client,
             "campaign",
             {
@@ -37,7 +36,7 @@ async def test_existing_pledges_keep_the_deadline_their_signers_agreed_to(settin
                 "created_at": DEADLINE,
             },
         )  # fmt: skip
-        await _insert(
+        await insert_row(
             client,
             "campaign_pledge",
             {

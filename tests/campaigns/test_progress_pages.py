@@ -18,7 +18,7 @@ from organise.campaigns.models import Campaign, CampaignState, ProgressDisplay
 from organise.campaigns.setup import ShareDelivery
 from organise.organisers.models import Organiser
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
-from tests.support import SAME_ORIGIN, sign_in
+from tests.support import post_form, sign_in
 
 FACTS = re.compile(r"<dt>(.*?)</dt><dd>(.*?)</dd>", re.S)
 OWN_CONDITIONS = "signers whose own conditions are met"
@@ -53,9 +53,7 @@ async def _everywhere(client, campaign: Campaign, receipt: str | None = None) ->
         "list": listing,
     }
     if receipt is not None:
-        status = await client.post(
-            "/pledges/status", data={"receipt": receipt}, headers=SAME_ORIGIN
-        )
+        status = await post_form(client, "/pledges/status", {"receipt": receipt})
         facts = _facts(status.text)
         seen["status"] = f"{facts['Progress']} | {facts['Campaign state']}"
     assert (await sign_in(client)).status_code == 303  # the owner, alex

@@ -12,10 +12,9 @@ import uuid
 import pytest
 
 from crypto import atrest, sealing
-from crypto.envelope import seal_pledge
 from crypto.errors import EnvelopeError, StreamError
 from crypto.keywrap import unwrap_private_key
-from organise.campaigns import csv_export, keys, release
+from organise.campaigns import csv_export, keys, release, signing
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -23,7 +22,7 @@ from organise.campaigns.models import (
     Pledge,
     ReleasedChunk,
 )
-from organise.organisers.models import Role
+from organise.roles import Role
 from organise.weeks import this_week
 from tests.campaigns.conftest import make_campaign, pledge_key_names, refreshed, tick
 from tests.support import PASSPHRASE, make_organiser
@@ -41,8 +40,8 @@ async def _seeded(app, count: int, **options) -> Campaign:
     campaign = (await make_campaign(app, threshold=count, **options)).campaign
     rows, pledge_keys = [], {}
     for number in range(count):
-        pledge_id = uuid.uuid4()
-        sealed = seal_pledge(
+        sealed = signing.seal(
+            campaign,
             {
                 "name": f"Signer {number:05d}",
                 "contact": f"signal {number}",
@@ -50,21 +49,12 @@ async def _seeded(app, count: int, **options) -> Campaign:
                 "message": "I will not build it.",
                 "list_publicly": number % 3 == 0,
             },
-            campaign_public_key=campaign.public_key,
-            campaign_id=str(campaign.id),
-            pledge_id=str(pledge_id),
+            personal=count,
+            receipt_hash=uuid.uuid4().hex + uuid.uuid4().hex,
+            week=this_week(),
         )
-        pledge_keys[keys.pledge_key(campaign.id, pledge_id)] = sealed.pledge_key
-        rows.append(
-            Pledge(
-                id=pledge_id,
-                campaign_id=campaign.id,
-                envelope=sealed.envelope,
-                personal_threshold=count,
-                receipt_hash=uuid.uuid4().hex + uuid.uuid4().hex,
-                week=this_week(),
-            )
-        )
+        pledge_keys[sealed.key_name] = sealed.key
+        rows.append(sealed.row)
     app.state.runtime.keystore.put_many(pledge_keys)
     await Pledge.bulk_create(rows, batch_size=200)
     # As after the last signature, with the cooling-off period over.

@@ -26,11 +26,11 @@ from organise.campaigns.models import (
     LifecycleEvent,
     ReleasedChunk,
 )
-from organise.organisers.models import Role
 from organise.refusal import Refused
-from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
+from organise.roles import Role
+from tests.campaigns.conftest import make_campaign, refreshed, sign_with_new_codes, tick
 from tests.conftest import ON_POSTGRES, connect_postgres
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, make_organiser, post_form, sign_in
 
 
 def _whole_hour(moment: datetime) -> bool:
@@ -44,12 +44,8 @@ def _week_only(moment: datetime) -> bool:
 
 async def _signed(app, client, count: int = 3, **options) -> tuple[Campaign, list[str]]:
     campaign = (await make_campaign(app, **options)).campaign
-    receipts = []
-    for number, code in enumerate(await make_codes(app, campaign, count)):
-        response = await sign(client, campaign.slug, code, f"Signer {number}", contact="signal")
-        assert response.status_code == 201
-        receipts.append(response.json()["receipt"])
-    return await refreshed(campaign), receipts
+    answers = await sign_with_new_codes(app, client, campaign, count, contact="signal")
+    return await refreshed(campaign), [answer["receipt"] for answer in answers]
 
 
 async def test_a_crossing_leaves_whole_hours_and_weeks(app, client):
@@ -200,7 +196,7 @@ async def test_after_the_retention_nothing_readable_is_left(app, client, setting
     assert status.status_code == 200
     assert status.json()["list_destroyed"] is True
     assert "cosigners" not in status.json()
-    page = await client.post("/pledges/status", data={"receipt": receipts[0]}, headers=SAME_ORIGIN)
+    page = await post_form(client, "/pledges/status", {"receipt": receipts[0]})
     assert "was destroyed at the end of the campaign" in page.text
     # The public page says so too.
     public = await client.get(f"/campaigns/{campaign.slug}")

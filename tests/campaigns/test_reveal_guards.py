@@ -26,19 +26,14 @@ from tests.campaigns.conftest import (
     pledge_key_names,
     refreshed,
     sign,
+    sign_with_new_codes,
     tick,
 )
 
 
-async def _signed(app, client, count, *, personal=None, **options):
+async def _signed(app, client, count, **options):
     campaign = (await make_campaign(app, **options)).campaign
-    answers = []
-    for number, code in enumerate(await make_codes(app, campaign, count)):
-        fields = {}
-        if personal and number in personal:
-            fields["personal_threshold"] = personal[number]
-        answers.append((await sign(client, "walkout", code, f"Signer {number}", **fields)).json())
-    return campaign, answers
+    return campaign, await sign_with_new_codes(app, client, campaign, count)
 
 
 # -- M1 (a): a stale view of the campaign cannot reveal it ---------------------------------------
@@ -122,8 +117,9 @@ async def test_a_reveal_below_the_threshold_of_opened_pledges_reveals_nothing(ap
 async def test_a_signer_is_not_revealed_below_their_own_threshold_after_a_failed_open(app, client):
     # Four pledges at the campaign's threshold of 3, one asking for 5: all five qualify.
     campaign, answers = await _signed(
-        app, client, 5, personal={4: 5}, cooling_off_hours=0, audience=Audience.COSIGNERS
+        app, client, 4, cooling_off_hours=0, audience=Audience.COSIGNERS
     )
+    answers += await sign_with_new_codes(app, client, campaign, ["Signer 4"], personal_threshold=5)
     assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF
     broken = await Pledge.filter(campaign_id=campaign.id, personal_threshold=3).first()
     app.state.runtime.keystore.delete(f"pledge/{campaign.id}/{broken.id}")

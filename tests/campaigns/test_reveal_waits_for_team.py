@@ -14,23 +14,23 @@ from datetime import timedelta
 
 from crypto.gate import GatePolicy
 from organise.campaigns import team
-from organise.campaigns.models import Campaign, CampaignState
+from organise.campaigns.models import CampaignState
 from organise.campaigns.setup import ShareDelivery
-from organise.organisers.models import Organiser, Role
-from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
-from tests.campaigns.test_ended_shares import account_gatekept_campaign, post_release
-from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE
+from organise.organisers.models import Organiser
+from organise.roles import Role
+from tests.campaigns.conftest import (
+    account_gatekept_campaign,
+    make_campaign,
+    post_release,
+    refreshed,
+    tick,
+    to_the_gate,
+)
 from tests.servers import command_line_on
-from tests.support import SAME_ORIGIN, make_organiser, sign_in
+from tests.support import GATEKEEPER_PASSPHRASE, make_organiser, post_form, sign_in
 
 WAITS = "The reveal waits for the organisers' team: nobody on it can receive the pledges now"
 OPENING = "The gate is opening"
-
-
-async def _to_gate(app, client, campaign: Campaign) -> None:
-    for number, code in enumerate(await make_codes(app, campaign, 3)):
-        assert (await sign(client, campaign.slug, code, f"Signer {number}")).status_code == 201
-    assert (await tick(app)).awaiting_gate == 1
 
 
 async def _without_a_team() -> None:
@@ -39,13 +39,13 @@ async def _without_a_team() -> None:
 
 
 async def _hand_in(client, words: str):
-    return await client.post("/campaigns/walkout/gate", data={"share": words}, headers=SAME_ORIGIN)
+    return await post_form(client, "/campaigns/walkout/gate", {"share": words})
 
 
 async def test_the_gate_page_says_the_reveal_waits_for_the_team(app, client):
     created = await make_campaign(app, gate=GatePolicy("server_and_gatekeepers", 3, 2))
     campaign = created.campaign
-    await _to_gate(app, client, campaign)
+    await to_the_gate(app, client, campaign)
     form = await client.get("/campaigns/walkout/gate")
     assert "waits for the organisers' team" not in html.unescape(
         form.text
@@ -80,7 +80,7 @@ async def test_the_gate_page_says_the_reveal_waits_for_the_team(app, client):
 
 async def test_the_command_line_says_the_reveal_waits_for_the_team(app, client, settings):
     created = await make_campaign(app, gate=GatePolicy("server_and_gatekeepers", 3, 2))
-    await _to_gate(app, client, created.campaign)
+    await to_the_gate(app, client, created.campaign)
     await _without_a_team()
     command = command_line_on(settings)
     for words in created.gatekeeper_shares[:2]:
@@ -94,7 +94,7 @@ async def test_the_command_line_says_the_reveal_waits_for_the_team(app, client, 
 
 async def test_a_gatekeeper_accounts_page_says_the_reveal_waits_for_the_team(app, client):
     campaign = await account_gatekept_campaign(app)
-    await _to_gate(app, client, campaign)
+    await to_the_gate(app, client, campaign)
     await _without_a_team()
     for name in ("ana", "bo"):
         client.cookies.clear()
@@ -120,7 +120,7 @@ async def test_a_share_link_says_the_reveal_waits_for_the_team(app, client):
     await _without_a_team()
     confirm = await client.get(link)
     assert WAITS in html.unescape(confirm.text)
-    shown = await client.post(link, headers=SAME_ORIGIN)
+    shown = await post_form(client, link)
     assert shown.status_code == 200
     assert WAITS in html.unescape(shown.text)
     assert re.findall(r"<li>([a-z]+)</li>", html.unescape(shown.text))  # the share is still shown

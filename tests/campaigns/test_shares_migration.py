@@ -9,9 +9,8 @@ from tortoise import Tortoise
 
 from organise.campaigns.models import HeldShare, ShareLink
 from organise.db import migrate
-from tests.campaigns.test_chain_migration import _insert
 from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.migrating import database_at
+from tests.migrating import database_at, insert_row
 
 CREATED = datetime(2030, 5, 1, 14, tzinfo=UTC)
 
@@ -36,14 +35,14 @@ async def test_shares_of_ended_campaigns_are_emptied_and_the_others_kept(setting
     campaigns = {state: _campaign(state, state) for state in ("revealed", "expired", "open")}
     try:
         client = Tortoise.get_connection("default")
-        await _insert(
+        await insert_row(
             client,
             "organiser",
             {"id": keeper, "username": "ana", "role": "gatekeeper", "created_at": CREATED},
         )
         for number, row in enumerate(campaigns.values()):
-            await _insert(client, "campaign", row)
-            await _insert(
+            await insert_row(client, "campaign", row)
+            await insert_row(
                 client,
                 "campaign_held_share",
                 {
@@ -51,7 +50,7 @@ async def test_shares_of_ended_campaigns_are_emptied_and_the_others_kept(setting
                     "sealed_share": b"sealed", "handed_in": False,
                 },
             )  # fmt: skip
-            await _insert(
+            await insert_row(
                 client,
                 "campaign_share_link",
                 {

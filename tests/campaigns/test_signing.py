@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from crypto import codes
@@ -9,6 +11,7 @@ from crypto.envelope import envelope_length
 from organise.campaigns import signing
 from organise.campaigns.models import (
     Audience,
+    Campaign,
     CampaignState,
     InviteCode,
     InviteMode,
@@ -256,6 +259,19 @@ async def test_rounded_progress_in_json_has_no_exact_count(app, client):
     assert (await refreshed(campaign)).pledge_count == 12
 
 
+async def _sign_as_read(app, stale: Campaign, code: str, **when: datetime) -> Refused:
+    """Sign the campaign as a request read it (`stale`), straight through the service: refused."""
+    with pytest.raises(Refused) as refused:
+        await signing.sign(
+            stale,
+            signing.PledgeInput(name="Emma", invite_code=code),
+            keystore=app.state.runtime.keystore,
+            pepper=app.state.runtime.code_pepper,
+            **when,
+        )
+    return refused.value
+
+
 @pytest.mark.parametrize("code_used_before", [False, True])
 async def test_a_campaign_that_closed_after_the_page_was_read_refuses_and_keeps_nothing(
     app, client, code_used_before
@@ -267,16 +283,10 @@ async def test_a_campaign_that_closed_after_the_page_was_read_refuses_and_keeps_
     await tick(app, now=in_days(2))
     code = codes_[0] if code_used_before else codes_[1]
 
-    with pytest.raises(Refused) as refused:
-        await signing.sign(
-            stale,
-            signing.PledgeInput(name="Emma", invite_code=code),
-            keystore=app.state.runtime.keystore,
-            pepper=app.state.runtime.code_pepper,
-        )
+    refused = await _sign_as_read(app, stale, code)
 
     # Closed is the answer, whatever the code; nothing of this attempt stays behind.
-    assert refused.value.code == "campaign_closed"
+    assert refused.code == "campaign_closed"
     assert await pledge_rows(campaign) == 0
     assert pledge_key_names(app, campaign) == []
     assert (await refreshed(campaign)).state == CampaignState.EXPIRED
@@ -288,16 +298,9 @@ async def test_a_deadline_passed_since_the_page_was_read_refuses_and_keeps_the_c
     stale = await refreshed(campaign)
     stale.deadline = in_days(5)  # as read before the deadline moved past
 
-    with pytest.raises(Refused) as refused:
-        await signing.sign(
-            stale,
-            signing.PledgeInput(name="Emma", invite_code=code),
-            keystore=app.state.runtime.keystore,
-            pepper=app.state.runtime.code_pepper,
-            now=in_days(2),
-        )
+    refused = await _sign_as_read(app, stale, code, now=in_days(2))
 
-    assert refused.value.code == "campaign_closed"
+    assert refused.code == "campaign_closed"
     assert await pledge_rows(campaign) == 0
     assert pledge_key_names(app, campaign) == []
     assert (await refreshed(campaign)).pledge_count == 0

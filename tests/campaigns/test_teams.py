@@ -19,17 +19,25 @@ from crypto.keywrap import unwrap_private_key
 from organise import app as app_module
 from organise.campaigns import release, team
 from organise.campaigns.models import Campaign, CampaignMember, CampaignState, Pledge
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
+from organise.roles import Role
 from tests.campaigns.conftest import (
+    create_through_form,
     make_campaign,
-    make_codes,
     pledge_key_names,
     refreshed,
-    sign,
+    sign_with_new_codes,
     tick,
 )
 from tests.conftest import ON_POSTGRES
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import (
+    PASSPHRASE,
+    SAME_ORIGIN,
+    make_organiser,
+    post_form,
+    sign_in,
+    signed_in_organiser,
+)
 
 NOT_FOUND = "There is no campaign at this address."
 
@@ -47,17 +55,6 @@ def _campaign_routes(routes: list[BaseRoute], prefix: str = "") -> list[tuple[st
                     (path, method) for method in sorted(route.methods or ()) if method != "HEAD"
                 ]
     return found
-
-
-async def _reach_threshold(app, client, campaign: Campaign, names: tuple[str, ...]) -> list[str]:
-    """Sign once per name with fresh codes; the receipts."""
-    codes = await make_codes(app, campaign, len(names))
-    receipts = []
-    for code, name in zip(codes, names, strict=True):
-        response = await sign(client, campaign.slug, code, name)
-        assert response.status_code == 201, response.text
-        receipts.append(response.json()["receipt"])
-    return receipts
 
 
 async def _open_as(app, campaign: Campaign, organiser: Organiser) -> list[str]:
@@ -100,7 +97,7 @@ async def test_every_campaign_route_answers_404_outside_the_team(app, client):
 async def test_the_owner_runs_the_campaign_and_an_admin_outside_it_reads_nothing(app, client):
     made = (await make_campaign(app)).campaign
     admin = await make_organiser("sam", Role.ADMIN)
-    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
     assert (await tick(app)).revealed == 1
     revealed = await refreshed(made)
 
@@ -119,9 +116,7 @@ async def test_a_co_organiser_added_by_the_owner_can_and_after_removal_cannot(ap
     await make_organiser("lee", Role.ORGANISER)
 
     await sign_in(client, "alex")
-    added = await client.post(
-        "/organisers/campaigns/walkout/team/add", data={"username": "kim"}, headers=SAME_ORIGIN
-    )
+    added = await post_form(client, "/organisers/campaigns/walkout/team/add", {"username": "kim"})
     assert added.status_code == 303
     assert "kim" in (await client.get("/organisers/campaigns/walkout")).text
 
@@ -129,16 +124,12 @@ async def test_a_co_organiser_added_by_the_owner_can_and_after_removal_cannot(ap
     client.cookies.clear()
     await sign_in(client, "kim")
     assert (await client.get("/organisers/campaigns/walkout")).status_code == 200
-    minted = await client.post(
-        "/organisers/campaigns/walkout/invites",
-        data={"count": "2", "format": "csv"},
-        headers=SAME_ORIGIN,
+    minted = await post_form(
+        client, "/organisers/campaigns/walkout/invites", {"count": "2", "format": "csv"}
     )
     assert minted.status_code == 200
     assert minted.text.startswith("invite_code")
-    refused = await client.post(
-        "/organisers/campaigns/walkout/team/add", data={"username": "lee"}, headers=SAME_ORIGIN
-    )
+    refused = await post_form(client, "/organisers/campaigns/walkout/team/add", {"username": "lee"})
     assert refused.status_code == 403
     assert "can change its team" in refused.text
     assert not await CampaignMember.exists(organiser__username="lee")
@@ -146,11 +137,11 @@ async def test_a_co_organiser_added_by_the_owner_can_and_after_removal_cannot(ap
     # Removed before the reveal: no page, and the reveal is not sealed to their key.
     client.cookies.clear()
     await sign_in(client, "alex")
-    removed = await client.post(
-        "/organisers/campaigns/walkout/team/remove", data={"username": "kim"}, headers=SAME_ORIGIN
+    removed = await post_form(
+        client, "/organisers/campaigns/walkout/team/remove", {"username": "kim"}
     )
     assert removed.status_code == 303
-    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
     assert (await tick(app)).revealed == 1
     client.cookies.clear()
     await sign_in(client, "kim")
@@ -165,33 +156,14 @@ async def test_a_member_on_the_team_at_the_reveal_can_open_it(app, client):
     made = (await make_campaign(app)).campaign
     mate = await make_organiser("kim", Role.ORGANISER)
     await team.add_member(made, "kim", acting=None)
-    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
     assert (await tick(app)).revealed == 1
     assert sorted(await _open_as(app, await refreshed(made), mate)) == ["Emma", "Lucy", "Rosa"]
 
 
 async def test_the_web_form_makes_the_signed_in_organiser_the_owner(app, client):
-    await make_organiser("kim", Role.ORGANISER)
-    await sign_in(client, "kim")
-    deadline = (datetime.now(UTC) + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
-    form = {
-        "slug": "kims",
-        "title": "Kim's campaign",
-        "demand": "We refuse.",
-        "employer": "Acme",
-        "contract": "",
-        "threshold": "5",
-        "deadline": deadline,
-        "cooling_off_hours": "48",
-        "audience": "organisers",
-        "invite_mode": "invite",
-        "onward_invites": "0",
-        "progress_display": "exact",
-        "gate_mode": "server",
-        "gatekeepers": "3",
-        "gatekeepers_required": "2",
-    }
-    response = await client.post("/organisers/campaigns/new", data=form, headers=SAME_ORIGIN)
+    await signed_in_organiser(client, "kim")
+    response = await create_through_form(client, slug="kims")
     assert response.status_code == 303, response.text
     created = await Campaign.get(slug="kims")
     assert created.owner_id == (await Organiser.get(username="kim")).id  # type: ignore[attr-defined]
@@ -217,7 +189,9 @@ async def test_a_team_with_nobody_enabled_waits_loses_nothing_and_an_admin_assig
     made = (await make_campaign(app, cooling_off_hours=30)).campaign
     await make_organiser("sam", Role.ADMIN)
     await make_organiser("kim", Role.ORGANISER)
-    receipts = await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    receipts = [
+        a["receipt"] for a in await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
+    ]
     # The only team member can no longer receive pledges (not enrolled; later: disabled).
     await Organiser.filter(username="alex").update(enrolled=False)
 
@@ -246,10 +220,8 @@ async def test_a_team_with_nobody_enabled_waits_loses_nothing_and_an_admin_assig
         await team.add_member(made, "kim", acting=None)
 
     assigned_at = datetime.now(UTC)
-    response = await client.post(
-        "/organisers/campaigns/owners",
-        data={"slug": "walkout", "username": "kim"},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/campaigns/owners", {"slug": "walkout", "username": "kim"}
     )
     assert response.status_code == 200
     assert "kim now owns" in response.text
@@ -266,9 +238,7 @@ async def test_a_team_with_nobody_enabled_waits_loses_nothing_and_an_admin_assig
     public = await client.get("/campaigns/walkout")
     assert "An administrator assigned a new owner" in public.text
     assert owned.owner_assigned_week.isoformat() in public.text
-    status = await client.post(
-        "/pledges/status", data={"receipt": receipts[0]}, headers=SAME_ORIGIN
-    )
+    status = await post_form(client, "/pledges/status", {"receipt": receipts[0]})
     assert "An administrator assigned a new owner" in status.text
     api_status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[1]})
     assert api_status.json()["owner_assigned_week"] == owned.owner_assigned_week.isoformat()
@@ -288,10 +258,8 @@ async def test_an_owner_is_assigned_only_to_a_team_that_cannot_receive(app, clie
     await make_organiser("sam", Role.ADMIN)
     await make_organiser("kim", Role.ORGANISER)
     await sign_in(client, "sam")
-    response = await client.post(
-        "/organisers/campaigns/owners",
-        data={"slug": "walkout", "username": "kim"},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/campaigns/owners", {"slug": "walkout", "username": "kim"}
     )
     assert response.status_code == 409
     assert "its owner changes the team" in response.text
@@ -299,10 +267,8 @@ async def test_an_owner_is_assigned_only_to_a_team_that_cannot_receive(app, clie
     # Only administrators assign owners.
     client.cookies.clear()
     await sign_in(client, "kim")
-    response = await client.post(
-        "/organisers/campaigns/owners",
-        data={"slug": "walkout", "username": "kim"},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/campaigns/owners", {"slug": "walkout", "username": "kim"}
     )
     assert response.status_code == 403
 
@@ -311,7 +277,7 @@ async def test_a_campaign_from_before_owners_waits_and_is_listed(app, client):
     made = (await make_campaign(app)).campaign
     await Campaign.filter(id=made.id).update(owner_id=None)  # as the migration leaves it
     await make_organiser("sam", Role.ADMIN)
-    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
     assert (await tick(app)).revealed == 0
     assert [c.slug for c in await team.waiting_for_owner()] == ["walkout"]
     await sign_in(client, "sam")
@@ -327,7 +293,7 @@ async def test_an_assignment_racing_the_ticker_never_reveals_unannounced(app, cl
     made = []
     for number in range(6):
         campaign = (await make_campaign(app, slug=f"race-{number}", threshold=2)).campaign
-        await _reach_threshold(app, client, campaign, ("Rosa", "Emma"))
+        await sign_with_new_codes(app, client, campaign, ("Rosa", "Emma"))
         made.append(campaign)
     # Cooling-off (zero hours) is over, but nobody on the team can receive the reveal.
     await Organiser.filter(username="alex").update(enrolled=False)
@@ -351,14 +317,12 @@ async def test_a_gated_campaign_with_nobody_to_seal_to_waits_after_the_gatekeepe
     created = await make_campaign(app, gate=GatePolicy("server_and_gatekeepers", 3, 2))
     made = created.campaign
     await make_organiser("kim", Role.ORGANISER)
-    await _reach_threshold(app, client, made, ("Rosa", "Emma", "Lucy"))
+    await sign_with_new_codes(app, client, made, ("Rosa", "Emma", "Lucy"))
     await tick(app)
     assert (await refreshed(made)).state == CampaignState.AWAITING_GATE
     await Organiser.filter(username="alex").update(enrolled=False)
     for words in created.gatekeeper_shares[:2]:
-        response = await client.post(
-            "/campaigns/walkout/gate", data={"share": words}, headers=SAME_ORIGIN
-        )
+        response = await post_form(client, "/campaigns/walkout/gate", {"share": words})
         assert response.status_code == 200
     await tick(app)
     waiting = await refreshed(made)

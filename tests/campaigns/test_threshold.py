@@ -17,7 +17,7 @@ from organise.campaigns.models import (
     Pledge,
     ReleasedChunk,
 )
-from organise.organisers.models import Role
+from organise.roles import Role
 from tests.campaigns.conftest import (
     in_days,
     make_campaign,
@@ -25,6 +25,7 @@ from tests.campaigns.conftest import (
     pledge_key_names,
     refreshed,
     sign,
+    sign_with_new_codes,
     tick,
 )
 from tests.support import make_organiser, sign_in
@@ -130,9 +131,7 @@ async def test_a_withdrawn_pledge_never_appears(app, client):
 
 async def test_cooling_off_then_reveal(app, client):
     campaign = (await make_campaign(app, cooling_off_hours=48)).campaign
-    codes = await make_codes(app, campaign, 3)
-    for code in codes:
-        await sign(client, "walkout", code, "Someone")
+    await sign_with_new_codes(app, client, campaign, 3)
     cooling = await refreshed(campaign)
     assert cooling.state == CampaignState.COOLING_OFF
     assert cooling.cooling_off_ends_at is not None
@@ -212,8 +211,7 @@ async def test_personal_thresholds_choose_the_revealed_set(app, client):
 
 async def test_a_revealed_pledge_cannot_be_withdrawn(app, client):
     campaign = (await make_campaign(app)).campaign
-    codes = await make_codes(app, campaign, 3)
-    receipts = [(await sign(client, "walkout", c, "Someone")).json()["receipt"] for c in codes]
+    receipts = [a["receipt"] for a in await sign_with_new_codes(app, client, campaign, 3)]
     await tick(app)
     response = await client.post("/api/v1/pledges/withdraw", json={"receipt": receipts[0]})
     assert response.status_code == 409
@@ -223,8 +221,7 @@ async def test_a_revealed_pledge_cannot_be_withdrawn(app, client):
 
 async def test_the_reveal_happens_once(app, client):
     campaign = (await make_campaign(app)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Someone")
+    await sign_with_new_codes(app, client, campaign, 3)
     first = await reveal_module.reveal(
         campaign.id, from_state=CampaignState.COOLING_OFF, keystore=app.state.runtime.keystore
     )
@@ -240,8 +237,7 @@ async def test_the_reveal_happens_once(app, client):
 
 async def test_a_failed_reveal_leaves_everything_in_place(app, client, monkeypatch):
     campaign = (await make_campaign(app)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Someone")
+    await sign_with_new_codes(app, client, campaign, 3)
 
     real = reveal_module.release.sealed_chunks
 
@@ -266,8 +262,7 @@ async def test_a_failed_reveal_leaves_everything_in_place(app, client, monkeypat
 
 async def test_a_stale_reveal_claim_is_released(app, client):
     campaign = (await make_campaign(app)).campaign
-    for code in await make_codes(app, campaign, 3):
-        await sign(client, "walkout", code, "Someone")
+    await sign_with_new_codes(app, client, campaign, 3)
     # A process claimed the reveal and died.
     await campaign.filter(id=campaign.id).update(
         state=CampaignState.REVEALING, reveal_claimed_at=in_days(-1)

@@ -13,46 +13,13 @@ import pytest
 from organise.contracts.models import (
     Contract,
     ContractEmployer,
-    ContractSource,
-    ContractTechnology,
     Employer,
 )
 from organise.contracts.taxonomy import taxonomy
 from organise.web.spreadsheet import neutralise
 from organise.weeks import this_week
+from tests.contracts.helpers import make_contract
 from tests.support import campaign_owner
-
-
-async def _contract(
-    employer: Employer,
-    *,
-    agency: str = "Springfield Police Department",
-    technology: str = "face-recognition",
-    country: str = "US",
-    summary: str = "A summary.",
-    reports: int = 0,
-) -> Contract:
-    contract = await Contract.create(
-        summary=summary,
-        status="public-record",
-        agency_name=agency,
-        agency_type="police",
-        country=country,
-        jurisdiction="Springfield",
-        origin="reports" if reports else "atlas",
-        report_count=reports,
-        published_week=this_week(),
-    )
-    await ContractEmployer.create(contract=contract, employer=employer)
-    await ContractTechnology.create(contract=contract, technology=technology)
-    await ContractSource.create(
-        contract=contract,
-        position=1,
-        url="https://example.org/source",
-        title="Council",
-        date="2020-01",
-    )
-    return contract
 
 
 @pytest.fixture
@@ -60,9 +27,9 @@ async def sample(client):
     axon = await Employer.create(name="Axon", slug="axon", key="axon")
     idemia = await Employer.create(name="Idemia", slug="idemia", key="idemia")
     for n in range(60):
-        await _contract(axon, agency=f"Agency {n:02d}", technology="body-worn-cameras")
-    await _contract(idemia, agency="Bundespolizei", country="DE")
-    await _contract(idemia, agency="Metropolitan Police", country="GB", reports=7)
+        await make_contract(axon, agency=f"Agency {n:02d}", technology="body-worn-cameras")
+    await make_contract(idemia, agency="Bundespolizei", country="DE")
+    await make_contract(idemia, agency="Metropolitan Police", country="GB", reports=7)
     return axon, idemia
 
 
@@ -194,8 +161,10 @@ async def test_pages_browse_filter_and_link_employers_and_contracts(client):
 
 async def test_csv_export_matches_the_filters_and_neutralises_formulas(client):
     evil = await Employer.create(name='=HYPERLINK("http://x")', slug="evil", key="evil")
-    await _contract(evil, agency="+SUM(A1:A9)", summary="-2+3 and @cmd", country="US", reports=2)
-    await _contract(evil, agency="Plain agency", summary="\tTabbed", technology="drones-robots")
+    await make_contract(
+        evil, agency="+SUM(A1:A9)", summary="-2+3 and @cmd", country="US", reports=2
+    )
+    await make_contract(evil, agency="Plain agency", summary="\tTabbed", technology="drones-robots")
     response = await client.get("/contracts/export.csv?technology=face-recognition")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -262,8 +231,8 @@ async def test_contract_and_employer_pages_link_campaigns_about_them(client, app
 
     axon = await Employer.create(name="Axon", slug="axon", key="axon")
     other = await Employer.create(name="Idemia", slug="idemia", key="idemia")
-    contract = await _contract(axon)
-    unrelated = await _contract(other)
+    contract = await make_contract(axon)
+    unrelated = await make_contract(other)
 
     async def campaign(slug: str, employer: str, contract_text: str = "") -> None:
         await create_campaign(

@@ -26,10 +26,8 @@ import pytest
 
 from organise.contracts import taxonomy
 from organise.dashboard import aggregates
-from organise.organisers.models import Role
-from organise.organisers.tokens import create_token
 from tests.dashboard.data import ITEMS, TARGET, Item, load_contracts, load_reports
-from tests.support import make_organiser
+from tests.support import api_token_headers
 
 BYS = aggregates.DIMENSIONS
 SINGLE_VALUED = {"employer", "agency_type", "country", "status", "month"}
@@ -151,19 +149,13 @@ REPORT_KEYS = {name: name for name in {item.employer for item in ITEMS}}
 CONTRACT_KEYS = {name: name.lower() for name in {item.employer for item in ITEMS}}
 
 
-async def organiser_token(app) -> dict[str, str]:
-    organiser = await make_organiser("dana", Role.ORGANISER)
-    _row, token = await create_token(organiser, "tests", secret_key=app.state.runtime.secret_key)
-    return {"Authorization": f"Bearer {token}"}
-
-
 def primary_only(counts: dict[str, int], k: int = 5, *, hidden: Iterable[str] = ()) -> set[str]:
     return {key for key, count in counts.items() if 0 < count < k} | set(hidden)
 
 
 async def test_no_report_answer_singles_out_the_small_employer(app, client):
     await load_reports()
-    headers = await organiser_token(app)
+    headers = await api_token_headers(app)
     numbers = await collect(client, "/api/v1/aggregates/reports", headers, REPORT_KEYS)
     assert len(numbers) > 300  # the answers really show numbers
     assert all(count != 3 or not members <= TARGET_IDS for count, members in numbers)
@@ -183,7 +175,7 @@ async def test_the_check_finds_a_leak_without_complementary_suppression(
     """Xylo is the only employer reporting on prisons: by kind of agency, its cell is 3."""
     monkeypatch.setattr(aggregates, "cells_to_suppress", primary_only)
     await load_reports()
-    headers = await organiser_token(app)
+    headers = await api_token_headers(app)
     numbers = []
     for by in ("agency_type", "status"):
         response = await client.get(

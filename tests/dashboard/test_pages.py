@@ -13,10 +13,9 @@ import pytest
 
 from organise.campaigns.models import Campaign
 from organise.dashboard.aggregates import DIMENSIONS, REPORTS, Aggregator, Filters
-from organise.organisers.models import Role
+from organise.roles import Role
 from tests.dashboard.data import TARGET, load_reports
-from tests.dashboard.test_differencing import organiser_token
-from tests.support import make_organiser, sign_in
+from tests.support import api_token_headers, make_organiser, sign_in
 
 API = "/api/v1/aggregates/reports"
 FILTER_SETS = (
@@ -49,7 +48,7 @@ def expected(body: dict, hidden: str = "hidden") -> list[tuple[str, str]]:
 @pytest.mark.parametrize("params", FILTER_SETS)
 async def test_page_tables_and_exports_match_the_api(app, client, params):
     await load_reports()
-    headers = await organiser_token(app)
+    headers = await api_token_headers(app)
     await signed_in(client)
     page = await client.get("/organisers/dashboard/", params=params)
     assert page.status_code == 200
@@ -94,7 +93,7 @@ async def test_the_dashboard_needs_an_organiser(client):
 
 
 async def test_bad_filters_are_refused_clearly(app, client):
-    headers = await organiser_token(app)
+    headers = await api_token_headers(app)
     cases = [
         ({"by": "salary"}, "invalid_dimension"),
         ({"by": "employer", "technology": "telepathy"}, "unknown_technology"),
@@ -110,7 +109,7 @@ async def test_bad_filters_are_refused_clearly(app, client):
 
 
 async def test_every_bad_dimension_and_month_is_named_at_once(app, client):
-    headers = await organiser_token(app)
+    headers = await api_token_headers(app)
     params = {"by": "salary", "from": "2024-13", "to": "soon"}
     response = await client.get(API, params=params, headers=headers)
     assert response.status_code == 400
@@ -133,7 +132,7 @@ async def test_every_bad_dimension_and_month_is_named_at_once(app, client):
     ],
 )
 async def test_a_month_is_written_in_ascii_digits(app, client, month):
-    headers = await organiser_token(app)
+    headers = await api_token_headers(app)
     for name in ("from", "to"):
         for url in (API, "/api/v1/aggregates/contracts"):
             response = await client.get(url, params={"by": "month", name: month}, headers=headers)
@@ -150,7 +149,7 @@ async def test_a_month_is_written_in_ascii_digits(app, client, month):
 
 async def test_merged_and_rejected_reports_are_not_counted(app, client):
     await load_reports()
-    headers = await organiser_token(app)
+    headers = await api_token_headers(app)
     body = (await client.get(API, params={"by": "agency_type"}, headers=headers)).json()
     prisons = next(row for row in body["rows"] if row["key"] == "prisons-probation")
     assert prisons["suppressed"]
@@ -162,7 +161,7 @@ async def test_merged_and_rejected_reports_are_not_counted(app, client):
 async def test_k_is_configurable(app, client, settings):
     app.state.runtime = replace(app.state.runtime, settings=replace(settings, small_cell_k=13))
     await load_reports()
-    headers = await organiser_token(app)
+    headers = await api_token_headers(app)
     body = (await client.get(API, params={"by": "employer"}, headers=headers)).json()
     assert body["k"] == 13
     corvid = next(row for row in body["rows"] if row["key"] == "Corvid")
@@ -176,7 +175,7 @@ async def test_k_is_configurable(app, client, settings):
 
 async def test_every_hidden_cell_reads_the_same_word_with_one_explanation(app, client):
     await load_reports()
-    headers = await organiser_token(app)
+    headers = await api_token_headers(app)
     await signed_in(client)
     page = await client.get("/organisers/dashboard/")
     sections = dict(SECTION.findall(page.text))

@@ -22,8 +22,8 @@ from organise.settings import DEFAULT_LEAVE_URL, Settings
 from organise.web.access import policy_of
 from tests.campaigns.conftest import make_campaign
 from tests.conftest import running_client
-from tests.contracts.test_public import _contract
-from tests.support import SAME_ORIGIN, make_organiser, sign_in
+from tests.contracts.helpers import make_contract
+from tests.support import post_form, signed_in_organiser
 
 LEAVE_LINK = re.compile(r'<div class="leave"><a href="/leave"[^>]*>Leave now</a></div>')
 # Not pages: JSON, files, and the way out itself.
@@ -71,7 +71,7 @@ async def test_the_neutral_site_is_a_setting(settings: Settings):
 
 async def test_every_worker_page_links_to_leave(app, client):
     employer = await Employer.create(name="Axon", slug="axon", key="axon")
-    contract = await _contract(employer)
+    contract = await make_contract(employer)
     created = await make_campaign(
         app,
         gate=GatePolicy("server_and_gatekeepers", 3, 2),
@@ -101,9 +101,7 @@ async def test_every_worker_page_links_to_leave(app, client):
 
 
 async def test_pages_answering_forms_and_errors_link_to_leave_too(client):
-    refused = await client.post(
-        "/pledges/status", data={"receipt": "not a receipt"}, headers=SAME_ORIGIN
-    )
+    refused = await post_form(client, "/pledges/status", {"receipt": "not a receipt"})
     assert refused.status_code >= 400
     assert LEAVE_LINK.search(refused.text)
     missing = await client.get("/no-such-page")
@@ -112,8 +110,7 @@ async def test_pages_answering_forms_and_errors_link_to_leave_too(client):
 
 
 async def test_organiser_pages_do_not_offer_it(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     for path in ("/organisers/", "/organisers/campaigns/", "/organisers/dashboard/"):
         page = await client.get(path)
         assert page.status_code == 200, path

@@ -12,8 +12,9 @@ from nacl import pwhash
 from crypto import keywrap, passwords
 from organise.organisers import accounts
 from organise.organisers.errors import AccountError, PassphraseRejected
-from organise.organisers.models import Organiser, OrganiserSession, Role
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from organise.organisers.models import Organiser, OrganiserSession
+from organise.roles import Role
+from tests.support import PASSPHRASE, make_organiser, post_form, sign_in, signed_in_organiser
 
 
 async def test_created_account_has_argon2id_hash_and_a_wrapped_key_pair(client):
@@ -117,8 +118,7 @@ async def test_wrong_passphrase_and_unknown_account_look_the_same(client):
 
 
 async def test_session_id_is_rotated_at_sign_in(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     first = client.cookies["organise_session"]
     await sign_in(client)
     second = client.cookies["organise_session"]
@@ -130,10 +130,9 @@ async def test_session_id_is_rotated_at_sign_in(client):
 
 
 async def test_logout_is_post_only_and_ends_the_session(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     assert (await client.get("/organisers/logout")).status_code == 405
-    response = await client.post("/organisers/logout", headers=SAME_ORIGIN)
+    response = await post_form(client, "/organisers/logout")
     assert response.status_code == 303
     assert await OrganiserSession.all().count() == 0
     assert (await client.get("/organisers/")).status_code == 303
@@ -147,8 +146,7 @@ async def test_logout_is_post_only_and_ends_the_session(client):
     ],
 )
 async def test_idle_and_absolute_timeouts_end_sessions(client, aged):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     now = datetime.now(UTC)
     await OrganiserSession.all().update(**{field: now - age for field, age in aged.items()})
     response = await client.get("/organisers/")
@@ -164,10 +162,10 @@ async def test_passphrase_change_ends_every_other_session_and_rewraps_the_key(ap
         await sign_in(client)
         assert await OrganiserSession.all().count() == 2
         new_passphrase = "meadow copper thistle harbour"
-        response = await client.post(
+        response = await post_form(
+            client,
             "/organisers/passphrase",
-            data={"current_passphrase": PASSPHRASE, "new_passphrase": new_passphrase},
-            headers=SAME_ORIGIN,
+            {"current_passphrase": PASSPHRASE, "new_passphrase": new_passphrase},
         )
         assert response.status_code == 200
         assert "Every other session has been signed out" in response.text
@@ -182,12 +180,11 @@ async def test_passphrase_change_ends_every_other_session_and_rewraps_the_key(ap
 
 
 async def test_passphrase_change_needs_the_current_passphrase(client):
-    await make_organiser()
-    await sign_in(client)
-    response = await client.post(
+    await signed_in_organiser(client)
+    response = await post_form(
+        client,
         "/organisers/passphrase",
-        data={"current_passphrase": "wrong wrong wrong", "new_passphrase": "meadow copper thistle"},
-        headers=SAME_ORIGIN,
+        {"current_passphrase": "wrong wrong wrong", "new_passphrase": "meadow copper thistle"},
     )
     assert response.status_code == 400
     assert "current passphrase is not right" in response.text
@@ -195,8 +192,7 @@ async def test_passphrase_change_needs_the_current_passphrase(client):
 
 
 async def test_timed_out_sessions_are_purged_at_the_next_sign_in(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     await OrganiserSession.all().update(last_seen_at=datetime.now(UTC) - timedelta(hours=2))
     client.cookies.clear()
     await sign_in(client)
@@ -212,8 +208,7 @@ async def test_timed_out_sessions_are_purged_at_the_next_sign_in(client):
     ],
 )
 async def test_navigation_offers_what_the_role_may_use(client, role, shown, hidden):
-    await make_organiser("alex", role)
-    await sign_in(client)
+    await signed_in_organiser(client, role=role)
     page = (await client.get("/organisers/")).text
     for path in shown:
         assert f'href="{path}"' in page

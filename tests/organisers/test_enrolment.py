@@ -12,12 +12,13 @@ from crypto import codes, keywrap
 from crypto.errors import EnvelopeError, WrongPassphrase
 from crypto.sealing import open_sealed, seal_to_recipients
 from organise.organisers import enrolment
-from organise.organisers.models import EnrolmentCode, Organiser, Role
+from organise.organisers.models import EnrolmentCode, Organiser
 from organise.reports import inbox
 from organise.reports.models import InboxGrant
+from organise.roles import Role
 from organise.weeks import week_of
 from tests.servers import LiveServer
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, post_form, sign_in
 
 HOLDER_PASSPHRASE = "tundra compass ember quarry"
 
@@ -25,10 +26,10 @@ HOLDER_PASSPHRASE = "tundra compass ember quarry"
 async def _enrol(
     client: httpx.AsyncClient, code: str, username: str, passphrase: str = HOLDER_PASSPHRASE
 ) -> httpx.Response:
-    return await client.post(
+    return await post_form(
+        client,
         "/organisers/enrol",
-        data={"code": code, "username": username, "passphrase": passphrase, "repeated": passphrase},
-        headers=SAME_ORIGIN,
+        {"code": code, "username": username, "passphrase": passphrase, "repeated": passphrase},
     )
 
 
@@ -117,15 +118,15 @@ async def test_failed_enrolments_do_not_tell_which_account_names_exist(app, clie
 
 async def test_mismatched_or_weak_passphrases_are_refused_and_the_code_still_works(app, client):
     _organiser, code = await _pending(app)
-    differ = await client.post(
+    differ = await post_form(
+        client,
         "/organisers/enrol",
-        data={
+        {
             "code": code,
             "username": "dana",
             "passphrase": HOLDER_PASSPHRASE,
             "repeated": HOLDER_PASSPHRASE + "!",
         },
-        headers=SAME_ORIGIN,
     )
     assert differ.status_code == 400
     assert "differ" in differ.text
@@ -193,10 +194,10 @@ async def test_changing_the_passphrase_keeps_the_same_key_pair(app, client):
     await make_organiser("alex")
     before = await Organiser.get(username="alex")
     await sign_in(client)
-    changed = await client.post(
+    changed = await post_form(
+        client,
         "/organisers/passphrase",
-        data={"current_passphrase": PASSPHRASE, "new_passphrase": HOLDER_PASSPHRASE},
-        headers=SAME_ORIGIN,
+        {"current_passphrase": PASSPHRASE, "new_passphrase": HOLDER_PASSPHRASE},
     )
     assert changed.status_code == 200
     after = await Organiser.get(username="alex")

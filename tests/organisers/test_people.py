@@ -24,15 +24,15 @@ from organise.organisers.models import (
     EnrolmentCode,
     Organiser,
     RecoveryCode,
-    Role,
 )
 from organise.reports import inbox
 from organise.reports.models import InboxGrant
+from organise.roles import Role
 from organise.weeks import week_of
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
 from tests.conftest import BASE_URL
 from tests.servers import LiveServer
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in, signed_in_organiser
 
 NEW_PASSPHRASE = "harbour kettle meadow quartz"
 AGGREGATES = "/api/v1/aggregates/reports?by=employer"
@@ -127,8 +127,7 @@ def _no_key(app) -> people.InboxAccess:
 
 
 async def test_only_admins_manage_accounts(app, client):
-    await make_organiser("kim")
-    await sign_in(client, "kim")
+    await signed_in_organiser(client, "kim")
     assert (await client.get("/organisers/people/")).status_code == 403
     assert (await _post(client, "/organisers/people/kim/disable")).status_code == 403
     kim = await Organiser.get(username="kim")
@@ -259,8 +258,7 @@ async def test_a_reset_code_expires_after_24_hours(app, client):
 
 
 async def test_a_reset_of_a_two_step_account_asks_for_its_second_factor(app, client):
-    kim = await make_organiser("kim")
-    await sign_in(client, "kim")
+    kim = await signed_in_organiser(client, "kim")
     codes = await _turn_on_two_step(client)
     client.cookies.clear()
     code = await people.issue_reset(None, "kim", pepper=app.state.runtime.code_pepper, now=_now())
@@ -290,8 +288,7 @@ async def _turn_on_two_step(client) -> list[str]:
 
 
 async def test_recovery_codes_work_once_each_and_are_stored_as_keyed_hashes(app, client):
-    await make_organiser("kim")
-    await sign_in(client, "kim")
+    await signed_in_organiser(client, "kim")
     codes = await _turn_on_two_step(client)
     stored = [row.code_hash for row in await RecoveryCode.all()]
     assert len(stored) == 10

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from organise.organisers import people, recovery
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.roles import Role
 from tests.conftest import ON_POSTGRES
 from tests.support import make_organiser
 

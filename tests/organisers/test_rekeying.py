@@ -26,13 +26,20 @@ from organise.campaigns.models import (
     ReleasedChunk,
 )
 from organise.organisers import rekeying
-from organise.organisers.models import Organiser, OrganiserSession, Role
-from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
-from tests.campaigns.test_ended_shares import account_gatekept_campaign, post_release
-from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE
+from organise.organisers.models import Organiser, OrganiserSession
+from organise.roles import Role
+from tests.campaigns.conftest import (
+    account_gatekept_campaign,
+    make_campaign,
+    post_release,
+    refreshed,
+    sign_with_new_codes,
+    tick,
+    to_the_gate,
+)
 from tests.conftest import ON_POSTGRES
 from tests.servers import command_line_on
-from tests.support import PASSPHRASE, make_organiser, sign_in
+from tests.support import GATEKEEPER_PASSPHRASE, PASSPHRASE, make_organiser, sign_in
 
 NAMES = ["Ada", "Grace", "Katherine", "Mary", "Rosa"]
 
@@ -48,8 +55,7 @@ async def _revealed(app, client, **overrides) -> Campaign:
     campaign = (await make_campaign(app, threshold=len(NAMES), **overrides)).campaign
     await make_organiser("mo", Role.ORGANISER)
     await team.add_member(campaign, "mo", acting=None)
-    for code, name in zip(await make_codes(app, campaign, len(NAMES)), NAMES, strict=True):
-        assert (await sign(client, campaign.slug, code, name)).status_code == 201
+    await sign_with_new_codes(app, client, campaign, NAMES)
     assert (await tick(app)).revealed == 1
     return await refreshed(campaign)
 
@@ -173,9 +179,7 @@ async def test_a_gatekeepers_held_share_is_sealed_again_and_still_released(app, 
             held.sealed_share, old_key, context=heldshares.share_context(campaign.id, ana.id)
         )
 
-    for number, code in enumerate(await make_codes(app, campaign, 3)):
-        assert (await sign(client, "walkout", code, f"Signer {number}")).status_code == 201
-    assert (await tick(app)).awaiting_gate == 1
+    await to_the_gate(app, client, campaign)
     released = await post_release(client, str(held.id))
     assert released.status_code == 200, released.text
     assert "Your share was accepted." in released.text

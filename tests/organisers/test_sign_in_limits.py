@@ -15,9 +15,10 @@ from httpx import Response
 
 from crypto import codes, passwords
 from organise.organisers import accounts, enrolment, throttle
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.ratelimit import FailureRate
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from organise.roles import Role
+from tests.support import PASSPHRASE, make_organiser, post_form, sign_in, signed_in_organiser
 
 WRONG = "wrong passphrase, guess"
 HOLDER = "tundra compass ember quarry"
@@ -104,18 +105,15 @@ async def test_unknown_names_are_slowed_like_real_ones_and_only_a_keyed_hash_is_
 async def test_passphrase_checks_on_account_pages_count_too_and_never_lock(
     client, settings, pauses
 ):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     for _ in range(settings.login_failures_before_delay + 1):
-        wrong = await client.post(
-            "/organisers/totp/disable", data={"passphrase": WRONG}, headers=SAME_ORIGIN
-        )
+        wrong = await post_form(client, "/organisers/totp/disable", {"passphrase": WRONG})
         assert wrong.status_code == 400
     assert pauses == [1]
-    changed = await client.post(
+    changed = await post_form(
+        client,
         "/organisers/passphrase",
-        data={"current_passphrase": PASSPHRASE, "new_passphrase": "meadow copper thistle harbour"},
-        headers=SAME_ORIGIN,
+        {"current_passphrase": PASSPHRASE, "new_passphrase": "meadow copper thistle harbour"},
     )
     assert changed.status_code == 200
     assert "Passphrase changed" in changed.text
@@ -223,8 +221,8 @@ async def test_a_right_enrolment_code_is_never_refused_for_the_limit(app, client
 
 
 async def enrol(client, code: str, username: str, repeated: str = HOLDER) -> Response:
-    return await client.post(
+    return await post_form(
+        client,
         "/organisers/enrol",
-        data={"code": code, "username": username, "passphrase": HOLDER, "repeated": repeated},
-        headers=SAME_ORIGIN,
+        {"code": code, "username": username, "passphrase": HOLDER, "repeated": repeated},
     )

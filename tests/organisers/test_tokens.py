@@ -13,7 +13,7 @@ from organise.organisers.models import ApiToken
 from organise.organisers.sessions import organiser_private_key
 from organise.web.access import organisers
 from tests.servers import LiveServer
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, make_organiser, post_form, sign_in, signed_in_organiser
 
 
 @pytest.fixture
@@ -29,15 +29,14 @@ def whoami(app):
 
 
 async def _create_in_browser(client, name: str = "export script") -> str:
-    response = await client.post("/organisers/tokens", data={"name": name}, headers=SAME_ORIGIN)
+    response = await post_form(client, "/organisers/tokens", {"name": name})
     assert response.status_code == 200
     assert "will not be shown again" in response.text
     return re.search(r"(org_[A-Za-z0-9_-]{40,})", response.text).group(1)
 
 
 async def test_token_is_shown_once_stored_hashed_and_works_as_bearer(client, whoami):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     token = await _create_in_browser(client)
     [row] = await ApiToken.all()
     assert token not in row.token_hash
@@ -45,7 +44,7 @@ async def test_token_is_shown_once_stored_hashed_and_works_as_bearer(client, who
     assert token not in account.text  # never shown again
     assert "export script" in account.text
 
-    fresh = await client.post("/organisers/tokens", data={"name": "second"}, headers=SAME_ORIGIN)
+    fresh = await post_form(client, "/organisers/tokens", {"name": "second"})
     assert fresh.text.count("org_") == 1  # once on the page, not in the title as well
     client.cookies.clear()
     with_token = await client.get(whoami, headers={"Authorization": f"Bearer {token}"})
@@ -55,8 +54,7 @@ async def test_token_is_shown_once_stored_hashed_and_works_as_bearer(client, who
 
 
 async def test_tokens_cannot_manage_the_account(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     token = await _create_in_browser(client)
     client.cookies.clear()
     bearer = {"Authorization": f"Bearer {token}"}
@@ -73,11 +71,10 @@ async def test_tokens_cannot_manage_the_account(client):
 
 
 async def test_wrong_or_revoked_tokens_are_refused(client, whoami):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     token = await _create_in_browser(client)
     [row] = await ApiToken.all()
-    revoked = await client.post(f"/organisers/tokens/{row.id}/revoke", headers=SAME_ORIGIN)
+    revoked = await post_form(client, f"/organisers/tokens/{row.id}/revoke")
     assert revoked.status_code == 200
     assert "revoked" in revoked.text
     client.cookies.clear()
@@ -88,9 +85,8 @@ async def test_wrong_or_revoked_tokens_are_refused(client, whoami):
 
 
 async def test_an_over_long_token_name_is_refused_on_the_account_page(client):
-    await make_organiser()
-    await sign_in(client)
-    response = await client.post("/organisers/tokens", data={"name": "n" * 65}, headers=SAME_ORIGIN)
+    await signed_in_organiser(client)
+    response = await post_form(client, "/organisers/tokens", {"name": "n" * 65})
     assert response.status_code == 400
     assert "Token name can be at most 64 characters" in response.text
     assert "Your account" in response.text
@@ -99,13 +95,12 @@ async def test_an_over_long_token_name_is_refused_on_the_account_page(client):
 
 async def test_one_organiser_cannot_revoke_anothers_token(client):
     await make_organiser("alex")
-    await make_organiser("robin")
-    await sign_in(client, "robin")
+    await signed_in_organiser(client, "robin")
     await _create_in_browser(client)
     [row] = await ApiToken.all()
     client.cookies.clear()
     await sign_in(client, "alex")
-    response = await client.post(f"/organisers/tokens/{row.id}/revoke", headers=SAME_ORIGIN)
+    response = await post_form(client, f"/organisers/tokens/{row.id}/revoke")
     assert response.status_code == 404
     assert await ApiToken.all().count() == 1
 
@@ -117,8 +112,7 @@ async def test_a_token_cannot_reach_the_private_key(app, client):
         return JSONResponse({})
 
     app.router.routes.append(Route("/api/v1/decrypting", decrypting))
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     token = await _create_in_browser(client)
     client.cookies.clear()
     response = await client.get("/api/v1/decrypting", headers={"Authorization": f"Bearer {token}"})
@@ -127,13 +121,12 @@ async def test_a_token_cannot_reach_the_private_key(app, client):
 
 
 async def test_passphrase_change_revokes_tokens(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     await _create_in_browser(client)
-    response = await client.post(
+    response = await post_form(
+        client,
         "/organisers/passphrase",
-        data={"current_passphrase": PASSPHRASE, "new_passphrase": "meadow copper thistle harbour"},
-        headers=SAME_ORIGIN,
+        {"current_passphrase": PASSPHRASE, "new_passphrase": "meadow copper thistle harbour"},
     )
     assert "every API token revoked" in response.text
     assert await ApiToken.all().count() == 0

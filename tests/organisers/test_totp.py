@@ -8,7 +8,7 @@ import time
 import pyotp
 
 from organise.organisers.models import Organiser
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.support import PASSPHRASE, post_form, sign_in, signed_in_organiser
 
 
 def _secret_on(page) -> str:
@@ -26,10 +26,8 @@ async def _offered_secret(client) -> str:
 async def _enrol(client) -> str:
     secret = await _offered_secret(client)
     code = pyotp.TOTP(secret).now()
-    response = await client.post(
-        "/organisers/totp",
-        data={"secret": secret, "code": code, "passphrase": PASSPHRASE},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/totp", {"secret": secret, "code": code, "passphrase": PASSPHRASE}
     )
     assert response.status_code == 200
     assert "Two-step sign-in is on" in response.text
@@ -42,8 +40,7 @@ def _next_code(secret: str) -> str:
 
 
 async def test_enrolled_account_needs_a_code_and_each_code_works_once(client):
-    organiser = await make_organiser()
-    await sign_in(client)
+    organiser = await signed_in_organiser(client)
     secret = await _enrol(client)
     stored = await Organiser.get(id=organiser.id)
     assert secret.encode() not in stored.totp_secret  # encrypted at rest
@@ -60,13 +57,10 @@ async def test_enrolled_account_needs_a_code_and_each_code_works_once(client):
 
 
 async def test_enrolment_rejects_a_wrong_code(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     secret = await _offered_secret(client)
-    response = await client.post(
-        "/organisers/totp",
-        data={"secret": secret, "code": "123456", "passphrase": PASSPHRASE},
-        headers=SAME_ORIGIN,
+    response = await post_form(
+        client, "/organisers/totp", {"secret": secret, "code": "123456", "passphrase": PASSPHRASE}
     )
     assert response.status_code == 400
     assert "does not match" in response.text
@@ -74,12 +68,11 @@ async def test_enrolment_rejects_a_wrong_code(client):
 
 
 async def test_a_secret_the_server_did_not_make_starts_the_setup_again(client):
-    await make_organiser()
-    await sign_in(client)
-    response = await client.post(
+    await signed_in_organiser(client)
+    response = await post_form(
+        client,
         "/organisers/totp",
-        data={"secret": "NOT-A-SECRET", "code": "123456", "passphrase": PASSPHRASE},
-        headers=SAME_ORIGIN,
+        {"secret": "NOT-A-SECRET", "code": "123456", "passphrase": PASSPHRASE},
     )
     assert response.status_code == 400
     assert "The setup expired; start again." in response.text
@@ -89,31 +82,27 @@ async def test_a_secret_the_server_did_not_make_starts_the_setup_again(client):
 
 
 async def test_enrolment_needs_the_passphrase_and_cannot_replace_a_factor(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     secret = await _offered_secret(client)
     code = pyotp.TOTP(secret).now()
-    refused = await client.post(
+    refused = await post_form(
+        client,
         "/organisers/totp",
-        data={"secret": secret, "code": code, "passphrase": "not my passphrase"},
-        headers=SAME_ORIGIN,
+        {"secret": secret, "code": code, "passphrase": "not my passphrase"},
     )
     assert refused.status_code == 400
     assert "passphrase is not right" in refused.text
     assert not (await Organiser.get(username="alex")).has_totp
     await _enrol(client)
-    replace = await client.post(
-        "/organisers/totp",
-        data={"secret": secret, "code": code, "passphrase": PASSPHRASE},
-        headers=SAME_ORIGIN,
+    replace = await post_form(
+        client, "/organisers/totp", {"secret": secret, "code": code, "passphrase": PASSPHRASE}
     )
     assert replace.status_code == 409
     assert "already on" in replace.text
 
 
 async def test_codes_in_other_scripts_are_refused_not_crashed_on(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     await _enrol(client)
     client.cookies.clear()
     response = await sign_in(client, totp_code="١٢٣٤٥٦")  # Arabic-Indic digits
@@ -122,16 +111,13 @@ async def test_codes_in_other_scripts_are_refused_not_crashed_on(client):
 
 
 async def test_turning_it_off_needs_the_passphrase(client):
-    await make_organiser()
-    await sign_in(client)
+    await signed_in_organiser(client)
     await _enrol(client)
-    refused = await client.post(
-        "/organisers/totp/disable", data={"passphrase": "wrong wrong wrong"}, headers=SAME_ORIGIN
+    refused = await post_form(
+        client, "/organisers/totp/disable", {"passphrase": "wrong wrong wrong"}
     )
     assert refused.status_code == 400
     assert (await Organiser.get(username="alex")).has_totp
-    done = await client.post(
-        "/organisers/totp/disable", data={"passphrase": PASSPHRASE}, headers=SAME_ORIGIN
-    )
+    done = await post_form(client, "/organisers/totp/disable", {"passphrase": PASSPHRASE})
     assert done.status_code == 200
     assert not (await Organiser.get(username="alex")).has_totp

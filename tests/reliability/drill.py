@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -142,43 +141,6 @@ def find_secrets(blobs: dict[str, bytes], secrets: list[str]) -> list[str]:
 
 
 # -- setting up ----------------------------------------------------------------------------
-
-
-def deadline_in(days: float) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="minutes")
-
-
-def create_campaign(server: LiveServer, slug: str, *, threshold: int, **options: str) -> None:
-    args = [
-        "campaign",
-        "create",
-        "--slug",
-        slug,
-        "--title",
-        f"Drill {slug}",
-        "--demand",
-        "We will not build it.",
-        "--threshold",
-        str(threshold),
-        "--deadline",
-        deadline_in(30),
-        "--owner",
-        server.campaign_owner(),
-    ]
-    for name, value in options.items():
-        args += [f"--{name.replace('_', '-')}", value]
-    result = server.run_cli(*args)
-    if result.returncode != 0:
-        raise RuntimeError(f"campaign create failed: {result.stderr}")
-
-
-def invite_codes(server: LiveServer, slug: str, count: int) -> list[str]:
-    result = server.run_cli(
-        "campaign", "invites", slug, "--count", str(count), "--organiser", server.campaign_owner()
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"campaign invites failed: {result.stderr}")
-    return [line.strip() for line in result.stdout.splitlines() if line.strip()]
 
 
 def sign_in(url: str, username: str) -> str:

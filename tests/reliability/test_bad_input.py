@@ -68,8 +68,8 @@ def stage(tmp_path_factory, database_url):
     server.start()
     try:
         server.create_organiser("drilladmin", "admin")
-        drill.create_campaign(server, SLUG, threshold=50, onward_invites="0")
-        used, spent, fresh = drill.invite_codes(server, SLUG, 3)
+        server.create_campaign(SLUG, threshold=50, onward_invites="0")
+        used, spent, fresh = server.invite_codes(SLUG, 3)
         pledge_canary = drill.unique("Canarypledge")
         report_canary = drill.unique("Canaryreport")
         with httpx.Client(base_url=server.url, timeout=60, headers=_identifying_headers()) as web:

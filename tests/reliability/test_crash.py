@@ -107,8 +107,8 @@ def test_kill_nine_during_signing_loses_no_acknowledged_pledge(tmp_path, databas
     server = LiveServer(root, extra_env=env).start()
     try:
         server.create_organiser("crashadmin", "admin")
-        drill.create_campaign(server, SLUG, threshold=THRESHOLD, cooling_off="0")
-        codes = drill.invite_codes(server, SLUG, CODES)
+        server.create_campaign(SLUG, threshold=THRESHOLD, cooling_off="0")
+        codes = server.invite_codes(SLUG, CODES)
         acknowledged: dict[str, str] = {}
         unanswered = asyncio.run(_load(server, codes, acknowledged))
         assert server.process is not None

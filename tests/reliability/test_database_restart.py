@@ -105,8 +105,8 @@ def test_postgres_restart_under_load_loses_nothing_and_recovers(tmp_path, databa
             )
 
     try:
-        drill.create_campaign(server, SLUG, threshold=1000)
-        codes = drill.invite_codes(server, SLUG, CODES)
+        server.create_campaign(SLUG, threshold=1000)
+        codes = server.invite_codes(SLUG, CODES)
         restarter = threading.Thread(target=restart_when_asked)
         restarter.start()
         outcome = asyncio.run(_load(server.url, codes[:-1], restart))

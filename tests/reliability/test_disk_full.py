@@ -74,7 +74,7 @@ def _refused_readably(response: httpx.Response, *, api: bool) -> None:
 def test_full_disk_answers_503_stores_no_false_success_and_recovers(tiny_instance):
     server = LiveServer(tiny_instance).start()
     try:
-        drill.create_campaign(server, SLUG, threshold=1000, invite_mode="open")
+        server.create_campaign(SLUG, threshold=1000, invite_mode="open")
         reports: list[str] = []
         pledges: list[str] = []
         refusals = 0

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import POSTGRES_URL, RACE_MARKS, connect_postgres, truncate_postgres
 from tests.reliability import drill
-from tests.servers import LiveServer
+from tests.servers import racing_servers
 
 pytestmark = [*RACE_MARKS, pytest.mark.timeout(300)]
 
@@ -27,9 +27,7 @@ _slugs = itertools.count()
 
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory, database_url):
-    root = tmp_path_factory.mktemp("race")  # one instance directory: one keystore, one pepper
-    env = {"DATABASE_URL": POSTGRES_URL}
-    first, second = LiveServer(root, extra_env=env), LiveServer(root, extra_env=env)
+    first, second = racing_servers(tmp_path_factory.mktemp("race"), POSTGRES_URL)
     first.start()
     second.start()
     try:
@@ -97,8 +95,8 @@ def test_threshold_crossing_is_recorded_once_under_any_concurrency(two_servers, 
     threshold, personal = example
     first, second = two_servers
     slug = f"race{next(_slugs)}"
-    drill.create_campaign(first, slug, threshold=threshold)  # 48 h cooling-off: no reveal here
-    codes = drill.invite_codes(first, slug, len(personal)) if personal else []
+    first.create_campaign(slug, threshold=threshold)  # 48 h cooling-off: no reveal here
+    codes = first.invite_codes(slug, len(personal)) if personal else []
 
     statuses = asyncio.run(_sign([first.url, second.url], slug, codes, personal))
 

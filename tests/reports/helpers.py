@@ -10,7 +10,6 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from organise.dashboard.aggregates import REPORTS, Aggregator, Filters
-from organise.organisers.models import Role
 from organise.reports import tally
 from organise.reports.models import (
     InboxGrant,
@@ -21,9 +20,27 @@ from organise.reports.models import (
     ReportMessage,
     ReportTechnology,
 )
-from tests.support import SAME_ORIGIN, make_organiser, sign_in, valid_report
+from organise.roles import Role
+from tests.support import make_organiser, post_form, sign_in, valid_report
 
 JSON = {"Content-Type": "application/json"}
+# The record a reviewer proposes for publication, as the propose form sends it.
+DRAFT = {
+    "employer": "Examplecorp Inc.",
+    "agency": "Springfield Police Department",
+    "agency_type": "police",
+    "country": "US",
+    "jurisdiction": "Springfield, IL",
+    "technologies": ["face-recognition"],
+    "product": "",
+    "status": "rumoured",
+    "value_range": "1m-10m",
+    "currency": "USD",
+    "period_start": "2024-01",
+    "period_end": "",
+    "sources": "https://example.org/minutes",
+    "summary": "Examplecorp supplies face recognition to the Springfield police.",
+}
 
 
 def report_json(**changes: Any) -> dict[str, Any]:
@@ -70,8 +87,21 @@ async def switch_to(client: httpx.AsyncClient, username: str) -> None:
     assert signed.status_code == 303, signed.text
 
 
-async def post_form(client: httpx.AsyncClient, url: str, data: Any) -> httpx.Response:
-    return await client.post(url, data=data, headers=SAME_ORIGIN)
+async def set_state(client: httpx.AsyncClient, report: Report, state: str) -> httpx.Response:
+    """A reviewer sets the report's review state, through the review page."""
+    return await post_form(client, f"/organisers/reports/{report.id}/state", {"state": state})
+
+
+async def merge(client: httpx.AsyncClient, report: Report, target: Report) -> httpx.Response:
+    """A reviewer merges `report` into `target`, through the review page."""
+    return await post_form(
+        client, f"/organisers/reports/{report.id}/merge", {"target": str(target.id)}
+    )
+
+
+async def propose(client: httpx.AsyncClient, report: Report, **changes: Any) -> httpx.Response:
+    """A reviewer proposes DRAFT (with `changes`) for publication, through the review page."""
+    return await post_form(client, f"/organisers/reports/{report.id}/propose", {**DRAFT, **changes})
 
 
 async def row_counts() -> dict[str, int]:

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from organise.organisers.models import Role
 from organise.reports.models import Report
+from organise.roles import Role
 from organise.settings import Settings
 from tests.reports.helpers import reviewer, submit
 from tests.support import make_organiser

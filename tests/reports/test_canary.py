@@ -20,7 +20,8 @@ from tortoise import Tortoise
 from organise.reports.models import Report
 from organise.reports.submission import receipt_hash
 from tests.conftest import ON_POSTGRES, POSTGRES_URL
-from tests.reports.helpers import post_form, report_json, reviewer
+from tests.reports.helpers import report_json, reviewer
+from tests.support import post_form
 
 
 def _sqlite_bytes(database_url: str, keystore_path: Path) -> bytes:

@@ -6,13 +6,8 @@ import pytest
 
 from organise.reports.models import Author, Report, ReportMessage
 from organise.weeks import this_week
-from tests.reports.helpers import (
-    post_form,
-    reviewer,
-    row_counts,
-    status,
-    submit,
-)
+from tests.reports.helpers import reviewer, row_counts, set_state, status, submit
+from tests.support import post_form
 
 
 async def _reply_as_reviewer(client, report: Report, text: str) -> None:
@@ -81,9 +76,7 @@ async def test_state_changes_are_visible_to_the_reporter(client):
     await reviewer(client)
     receipt = await submit(client)
     report = await Report.get()
-    changed = await post_form(
-        client, f"/organisers/reports/{report.id}/state", {"state": "corroborated"}
-    )
+    changed = await set_state(client, report, "corroborated")
     assert changed.status_code == 303
     client.cookies.clear()
     assert (await status(client, receipt))["state"] == "corroborated"

@@ -5,18 +5,8 @@ from __future__ import annotations
 import pytest
 
 from organise.reports.models import Report, ReviewState
-from tests.reports.helpers import post_form, reviewer, status, submit, switch_to
-
-DRAFT = {
-    "employer": "Examplecorp",
-    "agency": "Springfield Police Department",
-    "agency_type": "police",
-    "country": "US",
-    "technologies": ["face-recognition"],
-    "status": "public-record",
-    "sources": "https://example.org/minutes",
-    "summary": "Examplecorp supplies face recognition to the Springfield police.",
-}
+from tests.reports.helpers import merge, propose, reviewer, set_state, status, submit, switch_to
+from tests.support import post_form
 
 
 async def _follow_up(client, receipt: str) -> str:
@@ -35,14 +25,8 @@ async def test_a_planted_report_learns_nothing_from_being_merged(client):
     planted = await Report.exclude(id=genuine.id).get()
 
     # Reviewers judge the genuine report, then fold the planted one into it.
-    assert (
-        await post_form(client, f"/organisers/reports/{genuine.id}/state", {"state": "verified"})
-    ).status_code == 303
-    assert (
-        await post_form(
-            client, f"/organisers/reports/{planted.id}/merge", {"target": str(genuine.id)}
-        )
-    ).status_code == 303
+    assert (await set_state(client, genuine, "verified")).status_code == 303
+    assert (await merge(client, planted, genuine)).status_code == 303
 
     seen = await status(client, planted_receipt)
     assert seen["state"] == "new"  # its own state, not the verified one it was merged into
@@ -55,16 +39,14 @@ async def test_a_planted_report_learns_nothing_from_being_merged(client):
 
     # Later judgements of the group do not reach the merged report either.
     await switch_to(client, "robin")
-    assert (
-        await post_form(client, f"/organisers/reports/{genuine.id}/state", {"state": "rejected"})
-    ).status_code == 303
+    assert (await set_state(client, genuine, "rejected")).status_code == 303
     assert (await status(client, planted_receipt))["state"] == "new"
     assert (await Report.get(id=planted.id)).state == ReviewState.NEW
 
     # Publication is public anyway: every report behind the record then shows published.
     await switch_to(client, "robin")
-    await post_form(client, f"/organisers/reports/{genuine.id}/state", {"state": "verified"})
-    proposed = await post_form(client, f"/organisers/reports/{genuine.id}/propose", DRAFT)
+    await set_state(client, genuine, "verified")
+    proposed = await propose(client, genuine)
     assert proposed.status_code == 303
     assert (await status(client, planted_receipt))["state"] == "published"
     assert (await status(client, genuine_receipt))["state"] == "published"

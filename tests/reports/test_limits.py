@@ -10,8 +10,8 @@ import pytest
 from crypto import codes
 from organise.ratelimit import FailureRate
 from organise.reports.models import Report, ReportMessage
-from tests.campaigns.test_limits import assert_too_many
 from tests.reports.helpers import post_form, report_json, submit
+from tests.support import assert_too_many
 
 TINY = FailureRate(failures=3, seconds=3600)
 

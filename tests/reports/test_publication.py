@@ -8,37 +8,24 @@ import re
 import pytest
 
 from organise.contracts.models import Contract, ContractEmployer, ContractSource
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.reports import publication
 from organise.reports.models import ProposalState, PublicationProposal, Report, ReviewState
+from organise.roles import Role
 from organise.settings import Settings
 from tests.conftest import ON_POSTGRES
 from tests.reports.helpers import (
+    DRAFT,
     assert_tally_right,
-    post_form,
+    merge,
+    propose,
     reviewer,
+    set_state,
     submit,
     switch_to,
     total_counted,
 )
-from tests.support import make_organiser
-
-DRAFT = {
-    "employer": "Examplecorp Inc.",
-    "agency": "Springfield Police Department",
-    "agency_type": "police",
-    "country": "US",
-    "jurisdiction": "Springfield, IL",
-    "technologies": ["face-recognition"],
-    "product": "",
-    "status": "rumoured",
-    "value_range": "1m-10m",
-    "currency": "USD",
-    "period_start": "2024-01",
-    "period_end": "",
-    "sources": "https://example.org/minutes",
-    "summary": "Examplecorp supplies face recognition to the Springfield police.",
-}
+from tests.support import make_organiser, post_form
 
 
 async def _five_reports(client) -> tuple[Report, list[Report]]:
@@ -50,22 +37,12 @@ async def _five_reports(client) -> tuple[Report, list[Report]]:
     return root, others
 
 
-async def _merge(client, report: Report, target: Report):
-    return await post_form(
-        client, f"/organisers/reports/{report.id}/merge", {"target": str(target.id)}
-    )
-
-
-async def _propose(client, report: Report, **changes) -> object:
-    return await post_form(client, f"/organisers/reports/{report.id}/propose", {**DRAFT, **changes})
-
-
 async def test_two_reviewers_must_agree_before_a_record_is_published(client):
     await make_organiser("sam", Role.REVIEWER)
     await reviewer(client, "robin")
     receipt = await submit(client)
     report = await Report.get()
-    proposed = await _propose(client, report)
+    proposed = await propose(client, report)
     assert proposed.status_code == 303
     assert await Contract.all().count() == 0
     proposal = await PublicationProposal.get()
@@ -116,7 +93,7 @@ async def test_a_small_group_can_publish_with_one_approval(client):
     await reviewer(client)
     await submit(client)
     report = await Report.get()
-    assert (await _propose(client, report)).status_code == 303
+    assert (await propose(client, report)).status_code == 303
     assert await Contract.all().count() == 1
 
 
@@ -154,8 +131,8 @@ async def _published_views(client, contract: Contract) -> list[str]:
 async def test_merged_reports_stay_behind_the_record_unsaid(client):
     root, others = await _five_reports(client)
     for other in others[:3]:
-        await _merge(client, other, root)
-    await _propose(client, root)
+        await merge(client, other, root)
+    await propose(client, root)
     contract = await Contract.get()
     assert contract.report_count == 4  # kept for the reviewers, never published
     # Publication leaves the dashboard's counts as they were: two reports still count.
@@ -166,14 +143,14 @@ async def test_merged_reports_stay_behind_the_record_unsaid(client):
     await switch_to(client, "robin")
     # A fifth report about the same contract cannot be merged in later: the record changes
     # only through publication.
-    late = await _merge(client, others[3], root)
+    late = await merge(client, others[3], root)
     assert late.status_code == 409
     assert "changes only through publication" in late.text
     assert (await Contract.get()).report_count == 4
     assert (await Report.get(id=others[3].id)).merged_into_id is None
     assert (await Report.get(id=others[3].id)).state == ReviewState.NEW
     # And the report behind the record takes no second record either.
-    again = await _propose(client, root)
+    again = await propose(client, root)
     assert again.status_code == 409
     assert await Contract.all().count() == 1
 
@@ -182,8 +159,8 @@ async def test_merged_reports_stay_behind_the_record_unsaid(client):
 async def test_five_reports_behind_a_record_are_not_counted_in_public(client):
     root, others = await _five_reports(client)
     for other in others:
-        await _merge(client, other, root)
-    await _propose(client, root)
+        await merge(client, other, root)
+    await propose(client, root)
     contract = await Contract.get()
     assert contract.report_count == 5
     for view in await _published_views(client, contract):
@@ -201,7 +178,7 @@ async def test_a_draft_cannot_say_known_internally(client):
     # record may not make is not offered.
     assert 'value="known-internally"' not in form.text
     assert not re.search(r'name="status" value="[a-z-]+" checked', form.text)
-    refused = await _propose(client, report, status="known-internally")
+    refused = await propose(client, report, status="known-internally")
     assert refused.status_code == 422
     assert "cannot say that the contract is known internally" in refused.text
     assert await PublicationProposal.all().count() == 0
@@ -230,7 +207,7 @@ async def _two_reviewers_and_a_proposal(client) -> tuple[Report, PublicationProp
     await reviewer(client, "robin")
     await submit(client)
     report = await Report.get()
-    assert (await _propose(client, report)).status_code == 303
+    assert (await propose(client, report)).status_code == 303
     return report, await PublicationProposal.get()
 
 
@@ -243,9 +220,7 @@ async def _approve_as(client, username: str, proposal: PublicationProposal):
 
 async def test_rejecting_a_report_withdraws_its_proposals(client):
     report, proposal = await _two_reviewers_and_a_proposal(client)
-    rejected = await post_form(
-        client, f"/organisers/reports/{report.id}/state", {"state": "rejected"}
-    )
+    rejected = await set_state(client, report, "rejected")
     assert rejected.status_code == 303
     assert (await PublicationProposal.get()).state == ProposalState.WITHDRAWN
     refused = await _approve_as(client, "sam", proposal)
@@ -258,9 +233,7 @@ async def test_merging_a_report_withdraws_its_proposals(client):
     report, proposal = await _two_reviewers_and_a_proposal(client)
     await submit(client)
     other = await Report.exclude(id=report.id).get()
-    merged = await post_form(
-        client, f"/organisers/reports/{report.id}/merge", {"target": str(other.id)}
-    )
+    merged = await merge(client, report, other)
     assert merged.status_code == 303
     assert (await PublicationProposal.get()).state == ProposalState.WITHDRAWN
     refused = await _approve_as(client, "sam", proposal)
@@ -324,7 +297,7 @@ async def test_bad_drafts_are_refused_and_nothing_is_proposed(client, changes, n
     await reviewer(client)
     await submit(client)
     report = await Report.get()
-    response = await _propose(client, report, **changes)
+    response = await propose(client, report, **changes)
     assert response.status_code in {400, 422}
     assert needle in response.text
     assert await PublicationProposal.all().count() == 0
@@ -334,7 +307,7 @@ async def test_withdrawn_proposals_cannot_be_approved(client):
     await make_organiser("sam", Role.REVIEWER)
     await reviewer(client)
     await submit(client)
-    await _propose(client, await Report.get())
+    await propose(client, await Report.get())
     proposal = await PublicationProposal.get()
     await post_form(
         client, f"/organisers/reports/proposals/{proposal.id}/withdraw", {"confirm": "yes"}

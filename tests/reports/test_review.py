@@ -8,12 +8,13 @@ import uuid
 import pytest
 
 from crypto.keystore import Keystore
-from organise.organisers.models import Organiser, Role
+from organise.organisers.models import Organiser
 from organise.reports import inbox
 from organise.reports.models import InboxGrant, Report, ReportInbox, ReviewState
+from organise.roles import Role
 from organise.weeks import this_week
-from tests.reports.helpers import post_form, reviewer, submit, switch_to
-from tests.support import make_organiser
+from tests.reports.helpers import merge, reviewer, set_state, submit, switch_to
+from tests.support import make_organiser, post_form
 
 
 async def test_only_reviewers_and_admins_see_the_review_pages(client):
@@ -82,16 +83,12 @@ async def test_states_can_be_set_but_not_to_published_by_hand(client):
     await submit(client)
     report = await Report.get()
     for state in ("corroborated", "verified", "rejected", "new"):
-        response = await post_form(
-            client, f"/organisers/reports/{report.id}/state", {"state": state}
-        )
+        response = await set_state(client, report, state)
         assert response.status_code == 303
         assert (await Report.get()).state == ReviewState(state)
-    refused = await post_form(
-        client, f"/organisers/reports/{report.id}/state", {"state": "published"}
-    )
+    refused = await set_state(client, report, "published")
     assert refused.status_code == 400
-    unknown = await post_form(client, f"/organisers/reports/{report.id}/state", {"state": "x"})
+    unknown = await set_state(client, report, "x")
     assert unknown.status_code == 400
 
 
@@ -99,17 +96,13 @@ async def test_merging_folds_reports_and_their_followers(client):
     await reviewer(client)
     receipts = [await submit(client) for _ in range(3)]
     a, b, c = sorted(await Report.all(), key=lambda r: str(r.id))
-    assert (
-        await post_form(client, f"/organisers/reports/{c.id}/merge", {"target": str(b.id)})
-    ).status_code == 303
-    assert (
-        await post_form(client, f"/organisers/reports/{b.id}/merge", {"target": str(a.id)})
-    ).status_code == 303
+    assert (await merge(client, c, b)).status_code == 303
+    assert (await merge(client, b, a)).status_code == 303
     assert {r.merged_into_id for r in await Report.filter(id__in=[b.id, c.id])} == {a.id}
     queue = await client.get("/organisers/reports/")
     assert str(a.id) in queue.text
     assert str(b.id) not in queue.text
-    itself = await post_form(client, f"/organisers/reports/{a.id}/merge", {"target": str(a.id)})
+    itself = await merge(client, a, a)
     assert itself.status_code == 400
     missing = await post_form(
         client, f"/organisers/reports/{a.id}/merge", {"target": str(uuid.uuid4())}

@@ -10,12 +10,12 @@ import pytest
 from crypto import codes
 from organise.contracts.employers import seed_employers
 from organise.contracts.models import Employer
-from organise.organisers.models import Role
 from organise.reports.inbox import ensure_inbox, pending_key_name
 from organise.reports.models import InboxGrant, Report, ReportInbox, ReviewState
+from organise.roles import Role
 from organise.weeks import this_week
-from tests.reports.helpers import JSON, post_form, report_json, row_counts, submit
-from tests.support import make_organiser
+from tests.reports.helpers import JSON, report_json, row_counts, submit
+from tests.support import make_organiser, post_form
 
 FORM = {
     "employer": "Examplecorp",

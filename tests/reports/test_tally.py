@@ -25,11 +25,12 @@ from tests.dashboard import data
 from tests.reports.helpers import (
     assert_tally_right,
     kept_and_rebuilt,
-    post_form,
     reviewer,
+    set_state,
     submit,
     total_counted,
 )
+from tests.support import post_form
 
 RAW = dataclasses.replace(REPORTS, tallied=False)
 
@@ -58,7 +59,7 @@ async def test_every_review_change_keeps_the_counts_right(client):
         await assert_tally_right()
         assert await total_counted() == expected
     # A refused change (the report was merged) leaves the counts as they were.
-    refused = await post_form(client, f"/organisers/reports/{second.id}/state", {"state": "new"})
+    refused = await set_state(client, second, "new")
     assert refused.status_code == 409
     await assert_tally_right()
 

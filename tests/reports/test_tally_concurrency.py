@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import RACE_MARKS, connect_postgres, truncate_postgres
 from tests.reports.helpers import report_json
-from tests.servers import LiveServer
-from tests.support import PASSPHRASE, SAME_ORIGIN
+from tests.servers import racing_servers
+from tests.support import PASSPHRASE, post_form
 
 pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
@@ -65,17 +65,15 @@ async def _race(urls: list[str]) -> tuple[list[int], list[int]]:
         httpx.AsyncClient(timeout=120, limits=limits) as reviewer,
     ):
         first = await _submit_all(workers, urls, FIRST_WAVE)
-        signed = await reviewer.post(
-            f"{urls[0]}/organisers/login",
-            data={"username": "robin", "passphrase": PASSPHRASE},
-            headers=SAME_ORIGIN,
+        signed = await post_form(
+            reviewer, f"{urls[0]}/organisers/login", {"username": "robin", "passphrase": PASSPHRASE}
         )
         assert signed.status_code == 303, signed.text
         ids = await _report_ids()
 
         async def review(number: int, path: str, form: dict[str, str]) -> int:
             url = f"{urls[number % len(urls)]}/organisers/reports/{path}"
-            return (await reviewer.post(url, data=form, headers=SAME_ORIGIN)).status_code
+            return (await post_form(reviewer, url, form)).status_code
 
         changes = [review(n, f"{ids[n]}/state", {"state": "rejected"}) for n in range(REJECTED)] + [
             review(n, f"{ids[REJECTED + n]}/merge", {"target": ids[REJECTED + MERGED + n]})
@@ -87,11 +85,7 @@ async def _race(urls: list[str]) -> tuple[list[int], list[int]]:
 
 
 def test_counts_stay_exact_under_concurrent_reports_and_reviews(database_url, tmp_path):
-    root = tmp_path / "shared"
-    root.mkdir()
-    env = {"DATABASE_URL": database_url}
-    first = LiveServer(root, extra_env=env)
-    second = LiveServer(root, extra_env=env)
+    first, second = racing_servers(tmp_path / "shared", database_url)
     try:
         first.create_organiser("robin", role="reviewer")
         first.start()

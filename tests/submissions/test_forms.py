@@ -13,11 +13,11 @@ from tests.submissions.conftest import (
     form_address,
     records,
 )
-from tests.support import SAME_ORIGIN
+from tests.support import post_form
 
 
 async def _post(client, address, data):
-    return await client.post(address, data=data, headers=SAME_ORIGIN)
+    return await post_form(client, address, data)
 
 
 def _last_two(receipt: str) -> str:

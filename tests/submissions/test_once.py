@@ -12,7 +12,7 @@ from organise.submissions import once
 from organise.submissions.models import Submission
 from tests.campaigns.conftest import make_campaign, make_codes, pledge_rows
 from tests.submissions.conftest import RECEIPT, form_address, records, set_clock
-from tests.support import SAME_ORIGIN
+from tests.support import post_form
 
 NOON = datetime(2030, 5, 14, 12, 0, tzinfo=UTC)
 CONTENT = once.content("test", {"field": "value"})
@@ -92,18 +92,18 @@ async def test_a_reload_after_48_hours_is_a_new_submission(app, client):
     set_clock(app, start)
     address = await form_address(client, "/campaigns/walkout/sign")
     pledge = {"invite_code": code, "name": "Rosa"}
-    first = await client.post(address, data=pledge, headers=SAME_ORIGIN)
+    first = await post_form(client, address, pledge)
     [receipt] = RECEIPT.findall(first.text)
 
     set_clock(app, start + timedelta(hours=24))
-    next_day = await client.post(address, data=pledge, headers=SAME_ORIGIN)
+    next_day = await post_form(client, address, pledge)
     assert RECEIPT.findall(next_day.text) == [receipt]
 
     later = start + timedelta(hours=48)
     set_clock(app, later)
     await lifecycle.tick(app.state.runtime.keystore, now=later)
     assert await records() == 0
-    too_late = await client.post(address, data=pledge, headers=SAME_ORIGIN)
+    too_late = await post_form(client, address, pledge)
     assert too_late.status_code == 403  # the code was used; the receipt cannot come back
     assert receipt not in too_late.text
     assert await pledge_rows(campaign) == 1
@@ -113,9 +113,7 @@ async def test_a_record_holds_no_time_no_campaign_and_nothing_readable(app, clie
     campaign = (await make_campaign(app, onward_invites=2, accept_chain_risk=True)).campaign
     [code] = await make_codes(app, campaign, 1)
     address = await form_address(client, "/campaigns/walkout/sign")
-    page = await client.post(
-        address, data={"invite_code": code, "name": "Rosa Canary"}, headers=SAME_ORIGIN
-    )
+    page = await post_form(client, address, {"invite_code": code, "name": "Rosa Canary"})
     [receipt] = RECEIPT.findall(page.text)
     token = address.split("?t=")[1]
 

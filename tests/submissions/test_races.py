@@ -14,8 +14,8 @@ import pytest
 from crypto import codes
 from tests.conftest import RACE_MARKS, connect_postgres, truncate_postgres
 from tests.reports.helpers import report_json
-from tests.servers import LiveServer
-from tests.support import SAME_ORIGIN
+from tests.servers import racing_servers
+from tests.support import post_form
 
 pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
@@ -45,15 +45,8 @@ async def _twice(send, urls: list[str]) -> list[tuple[httpx.Response, httpx.Resp
         return list(await asyncio.gather(*(pair(number) for number in range(PAIRS))))
 
 
-def _servers(database_url: str, tmp_path) -> tuple[LiveServer, LiveServer]:
-    root = tmp_path / "shared"
-    root.mkdir()
-    env = {"DATABASE_URL": database_url}
-    return LiveServer(root, extra_env=env), LiveServer(root, extra_env=env)
-
-
 def test_one_idempotency_key_twice_at_once_files_one_report(database_url, tmp_path):
-    first, second = _servers(database_url, tmp_path)
+    first, second = racing_servers(tmp_path / "shared", database_url)
     keys = [codes.new_token() for _ in range(PAIRS)]
 
     async def send(client: httpx.AsyncClient, url: str, number: int) -> httpx.Response:
@@ -83,7 +76,7 @@ def test_one_idempotency_key_twice_at_once_files_one_report(database_url, tmp_pa
 
 @pytest.mark.parametrize("mode", ["open", "invite"])
 def test_one_form_token_twice_at_once_signs_one_pledge(database_url, tmp_path, mode):
-    first, second = _servers(database_url, tmp_path)
+    first, second = racing_servers(tmp_path / "shared", database_url)
     deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat(timespec="minutes")
     tokens = [codes.new_token() for _ in range(PAIRS)]
     try:
@@ -106,7 +99,7 @@ def test_one_form_token_twice_at_once_signs_one_pledge(database_url, tmp_path, m
         async def send(client: httpx.AsyncClient, url: str, number: int) -> httpx.Response:
             form = {"name": f"Signer {number}", "invite_code": invite_codes[number]}
             address = f"{url}/campaigns/race/sign?t={tokens[number]}"
-            return await client.post(address, data=form, headers=SAME_ORIGIN)
+            return await post_form(client, address, form)
 
         first.start()
         second.start()

@@ -9,10 +9,16 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from organise.organisers.models import Role
+from organise.roles import Role
 from organise.web.access import organisers, policy_of
-from tests.campaigns.test_gatekeeper_delivery import GATEKEEPER_PASSPHRASE, make_gatekeeper
-from tests.support import SAME_ORIGIN, make_organiser, sign_in
+from tests.support import (
+    GATEKEEPER_PASSPHRASE,
+    SAME_ORIGIN,
+    make_gatekeeper,
+    make_organiser,
+    post_form,
+    sign_in,
+)
 
 
 def _endpoints(routes: list[BaseRoute], prefix: str = "") -> list[tuple[str, object]]:
@@ -52,7 +58,7 @@ async def test_signed_out_visitor_is_sent_to_the_sign_in_page(client):
 
 
 async def test_signed_out_post_is_refused(client):
-    response = await client.post("/organisers/logout", headers=SAME_ORIGIN)
+    response = await post_form(client, "/organisers/logout")
     assert response.status_code == 401
     assert "sign in again" in response.text
 

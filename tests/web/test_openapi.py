@@ -22,13 +22,11 @@ from schemathesis.specs.openapi.checks import (
 from starlette.testclient import TestClient
 
 from organise.app import create_app, document
-from organise.organisers.models import Role
-from organise.organisers.tokens import create_token
 from organise.settings import Settings
 from organise.web.openapi import walk
 from tests.conftest import _empty_tables
 from tests.dashboard.data import load_contracts, load_reports
-from tests.support import make_organiser
+from tests.support import api_token_headers
 
 schema = schemathesis.openapi.from_dict(document())
 CHECKS = [
@@ -50,19 +48,15 @@ def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         )
     )
 
-    async def prepare() -> str:
+    async def prepare() -> dict[str, str]:
         await load_reports()
         await load_contracts()
-        organiser = await make_organiser("schema", Role.ORGANISER)
-        _row, token = await create_token(
-            organiser, "schema", secret_key=app.state.runtime.secret_key
-        )
-        return token
+        return await api_token_headers(app, "schema")
 
     with TestClient(app, base_url="http://testserver") as client:
-        token = client.portal.call(prepare)
+        headers = client.portal.call(prepare)
         try:
-            yield client, {"Authorization": f"Bearer {token}"}
+            yield client, headers
         finally:
             client.portal.call(_empty_tables)
 

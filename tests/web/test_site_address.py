@@ -20,14 +20,20 @@ from starlette.applications import Starlette
 
 from organise.app import create_app
 from organise.contracts.models import Employer
-from organise.organisers.models import Role
+from organise.roles import Role
 from organise.settings import Settings
 from organise.web.addresses import configured_origin
-from tests.campaigns.conftest import make_campaign
-from tests.campaigns.test_pages import _create_form
+from tests.campaigns.conftest import create_through_form, make_campaign
 from tests.conftest import running_client
-from tests.contracts.test_public import _contract
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in
+from tests.contracts.helpers import make_contract
+from tests.support import (
+    PASSPHRASE,
+    SAME_ORIGIN,
+    make_organiser,
+    post_form,
+    sign_in,
+    signed_in_organiser,
+)
 
 PUBLIC = "https://organise.example"
 ONION = "http://" + "a" * 56 + ".onion"
@@ -190,10 +196,8 @@ async def test_tor2web_refusal_names_the_onion_service(public_client):
 
 
 async def _print_slips(http: httpx.AsyncClient, count: int) -> str:
-    slips = await http.post(
-        "/organisers/campaigns/walkout/invites",
-        data={"count": str(count), "format": "html"},
-        headers=SAME_ORIGIN,
+    slips = await post_form(
+        http, "/organisers/campaigns/walkout/invites", {"count": str(count), "format": "html"}
     )
     assert slips.status_code == 200
     return slips.text
@@ -213,16 +217,15 @@ async def test_invite_slips_carry_the_public_and_onion_addresses(public_app, pub
 
 
 async def test_gatekeeper_sheets_and_share_links_carry_the_public_address(public_client):
-    await make_organiser()
-    await sign_in(public_client)
-    form = _create_form(gate_mode="server_and_gatekeepers", share_delivery="paper")
-    sheets = await public_client.post("/organisers/campaigns/new", data=form, headers=SAME_ORIGIN)
+    await signed_in_organiser(public_client)
+    sheets = await create_through_form(
+        public_client, gate_mode="server_and_gatekeepers", share_delivery="paper"
+    )
     assert sheets.status_code == 200
     assert sheets.text.count(f"The gatekeeper page: {PUBLIC}/campaigns/walkout/gate") == 3
     assert sheets.text.count(f"Or, in Tor Browser: {ONION}/campaigns/walkout/gate") == 3
-    linked = _create_form(slug="linked", gate_mode="server_and_gatekeepers", share_delivery="links")
-    delivered = await public_client.post(
-        "/organisers/campaigns/new", data=linked, headers=SAME_ORIGIN
+    delivered = await create_through_form(
+        public_client, slug="linked", gate_mode="server_and_gatekeepers", share_delivery="links"
     )
     links = re.findall(r'<code class="secret">([^<]+)</code>', delivered.text)
     assert len(links) == 3
@@ -234,7 +237,7 @@ async def test_gatekeeper_sheets_and_share_links_carry_the_public_address(public
 async def test_contract_api_urls_carry_the_public_address(public_client):
     axon = await Employer.create(name="Axon", slug="axon", key="axon")
     for n in range(51):
-        await _contract(axon, agency=f"Agency {n:02d}")
+        await make_contract(axon, agency=f"Agency {n:02d}")
     for host, base in (("organise.example", PUBLIC), (ONION[7:], ONION)):
         page = (await public_client.get("/api/v1/contracts", headers={"Host": host})).json()
         assert page["next"] == f"{base}/api/v1/contracts?page=2"
@@ -272,8 +275,7 @@ async def test_without_a_public_address_no_host_is_believed(client, caplog):
 
 @pytest.mark.parametrize("role", [Role.ORGANISER, Role.ADMIN, Role.REVIEWER])
 async def test_the_organiser_home_warns_while_the_public_address_is_unset(client, role):
-    await make_organiser("alex", role)
-    await sign_in(client)
+    await signed_in_organiser(client, role=role)
     home = (await client.get("/organisers/")).text
     assert "ORGANISE_PUBLIC_URL is not set" in home
     assert "Invite slips, gatekeeper sheets and the links it gives out point to" in home
@@ -290,6 +292,5 @@ async def test_the_invite_page_warns_while_the_public_address_is_unset(app, clie
 
 
 async def test_no_warning_once_the_public_address_is_set(public_client):
-    await make_organiser()
-    await sign_in(public_client)
+    await signed_in_organiser(public_client)
     assert "ORGANISE_PUBLIC_URL is not set" not in (await public_client.get("/organisers/")).text

@@ -6,14 +6,12 @@ commands that print links print them on the public address.
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.campaigns.test_cli import _create, _ok
 from tests.servers import LiveServer
 
 EVIL = "evil-host-canary.example"
@@ -56,21 +54,8 @@ def test_a_foreign_host_is_refused_and_leaves_no_trace(server):
 
 
 def test_the_campaign_command_prints_share_links_on_the_public_address(server):
-    owner = server.campaign_owner()
-    created = json.loads(
-        _ok(
-            _create(
-                server,
-                "linked",
-                "L",
-                "x",
-                "5",
-                "--gatekeepers",
-                "2/3",
-                "--share-links",
-                owner=owner,
-            )
-        )
+    created = server.create_campaign(
+        "linked", threshold=5, title="L", demand="x", gatekeepers="2/3", share_links=True
     )
     links = created["share_links"]
     assert len(links) == 3
