@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from tortoise import Tortoise
 
 from organise.app import create_app
+from organise.campaigns.ticker import stop_ticker
 from organise.db import migrate
 from organise.organisers import accounts
 from organise.settings import Settings
@@ -146,6 +147,9 @@ async def running_client(
             try:
                 yield http
             finally:
+                # A tick under way holds row locks that PostgreSQL's TRUNCATE would deadlock
+                # with: let it finish first (stopping again at the lifespan's end is a no-op).
+                await stop_ticker(app)
                 await _empty_tables()
 
 

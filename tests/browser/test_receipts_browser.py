@@ -80,7 +80,7 @@ def test_the_report_form_shows_the_same_receipt_after_a_reload_and_after_back(pa
     assert "/reports/new?t=" in address
 
     def fill() -> None:
-        page.fill("#employer_new", "Skyward Drones Ltd")
+        page.fill("#employer", "Skyward Drones Ltd")
         page.check("input[name=technologies][value=licence-plate-readers]")
         page.check("input[name=status][value=known-internally]")
         page.fill("#details", DETAILS)
