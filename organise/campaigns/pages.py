@@ -260,8 +260,12 @@ async def confirm(request: Request) -> Response:
 @public
 @limits.counts_failures
 async def printable_receipt(request: Request) -> Response:
-    """The pledge receipt alone, to print: no campaign named, no JavaScript needed."""
+    """The pledge receipt alone, to print: no campaign named, no JavaScript needed.
+
+    Only a receipt of a pledge still held is printed: a receipt route never dresses up a spent,
+    unknown or mistyped one as valid."""
     receipt = shown_receipt(await read_form(request))
+    await receipts.find_pledge(receipt, pepper=runtime(request).code_pepper)
     return page(request, "printable_receipt.html", {"receipt": receipt})
 
 

@@ -3,6 +3,7 @@ nothing is filed twice (against the real database; SQLite here, PostgreSQL when 
 
 from __future__ import annotations
 
+from crypto import codes
 from organise.campaigns.models import Campaign, InviteCode, InviteMode, Pledge
 from organise.reports.models import Report, ReportMessage
 from tests.campaigns.conftest import make_campaign, make_codes, pledge_rows, sign
@@ -166,6 +167,11 @@ async def test_the_printable_pledge_receipt_names_no_campaign(app, client):
     assert "<script" not in page.text
     damaged = await _post(client, "/pledges/receipt", {"receipt": "not a receipt"})
     assert damaged.status_code == 400
+    # Only the receipt of a pledge still held is printed, never an unknown or spent one.
+    unknown = codes.new_receipt()
+    refused = await _post(client, "/pledges/receipt", {"receipt": unknown})
+    assert refused.status_code == 404
+    assert unknown not in refused.text
 
 
 async def test_withdrawing_twice_with_one_token_says_withdrawn_twice(app, client):
