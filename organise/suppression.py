@@ -31,11 +31,6 @@ def suppressed(count: int, k: int = SMALL_CELL_K) -> str | int:
     return hidden()
 
 
-def fewer_than(k: int) -> str:
-    """The words "fewer than k", to explain what hidden means (never a cell's own text)."""
-    return _("fewer than %(k)d") % {"k": k}
-
-
 def cells_to_suppress(
     counts: dict[str, int], k: int = SMALL_CELL_K, *, hidden: Iterable[str] = ()
 ) -> set[str]:

@@ -153,10 +153,6 @@ async def assign_owner(request: Request) -> Response:
     )
 
 
-def _new_page(request: Request, values: dict[str, Any], refusal: Refused | None = None) -> Response:
-    return form_page(request, "organisers/new.html", {"values": values, **_choices()}, refusal)
-
-
 async def _new_page_with_gatekeepers(
     request: Request, values: dict[str, Any], refusal: Refused | None = None
 ) -> Response:

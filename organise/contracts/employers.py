@@ -165,8 +165,14 @@ async def seed_employers() -> int:
     published record or an earlier seeding), and kept as it is. Two processes seeding at once
     insert the same rows; the second one's conflicting rows are skipped.
     """
+    vendors = seed_vendors()
+    # Every command starts here: once they exist (the usual case), one indexed count, without
+    # loading every employer (tens of thousands after an import) to find free slugs.
+    keys = {vendor.key for vendor in vendors}
+    if await Employer.filter(key__in=keys).count() == len(keys):
+        return 0
     directory = await EmployerDirectory.load()
-    for vendor in seed_vendors():
+    for vendor in vendors:
         directory.get(vendor)
     created, directory.created = directory.created, []
     if created:

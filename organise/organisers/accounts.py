@@ -18,9 +18,9 @@ from tortoise.transactions import in_transaction
 
 from crypto import keywrap, passwords
 from organise.i18n import _l
-from organise.organisers import audit, recovery, throttle, totp
+from organise.organisers import audit, recovery, sessions, throttle, totp
 from organise.organisers.errors import AccountDisabled, AccountError, KdfBusy, LoginFailed
-from organise.organisers.models import ApiToken, AuditAction, Organiser, OrganiserSession
+from organise.organisers.models import AuditAction, Organiser
 from organise.organisers.passphrases import check_passphrase, check_passphrase_length
 from organise.ratelimit import NameFailures
 from organise.roles import Role
@@ -261,9 +261,8 @@ async def change_passphrase(
         organiser.passphrase_hash = stored
         organiser.wrapped_private_key = wrapped
         await organiser.save(update_fields=["passphrase_hash", "wrapped_private_key"])
-        await OrganiserSession.filter(organiser_id=organiser.id).delete()
         # A passphrase change is often the answer to a suspected leak: tokens go too.
-        await ApiToken.filter(organiser_id=organiser.id).delete()
+        await sessions.end_access(organiser)
 
 
 async def confirm_passphrase(organiser: Organiser, passphrase: str, policy: ThrottlePolicy) -> None:

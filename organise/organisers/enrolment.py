@@ -25,14 +25,12 @@ from tortoise.transactions import in_transaction
 from crypto import codes, keywrap, passwords
 from crypto.errors import CodeFormatError
 from organise.i18n import _, _l
-from organise.organisers import accounts, audit, recovery, resets
+from organise.organisers import accounts, audit, recovery, resets, sessions
 from organise.organisers.errors import AccountError
 from organise.organisers.models import (
-    ApiToken,
     AuditAction,
     EnrolmentCode,
     Organiser,
-    OrganiserSession,
 )
 from organise.organisers.passphrases import check_passphrase
 from organise.roles import Role
@@ -237,8 +235,7 @@ async def redeem(
             update_fields=["passphrase_hash", "public_key", "wrapped_private_key", "enrolled"]
         )
         # Nothing should exist yet; if an earlier holder's sessions do, they end here.
-        await OrganiserSession.filter(organiser_id=organiser.id).delete()
-        await ApiToken.filter(organiser_id=organiser.id).delete()
+        await sessions.end_access(organiser)
         if row.reset:
             await resets.leave_everything(organiser, now=now)
             await audit.record(AuditAction.RESET_COMPLETED, organiser, acting=organiser, now=now)

@@ -20,15 +20,12 @@ from organise.campaigns.models import Campaign, CampaignMember
 from organise.campaigns.team import campaigns_of as team_campaigns
 from organise.db import column_values
 from organise.i18n import _, _l
-from organise.organisers import accounts, audit, enrolment, resets
+from organise.organisers import accounts, audit, enrolment, resets, sessions
 from organise.organisers.errors import AccountError
 from organise.organisers.models import (
-    ApiToken,
     AuditAction,
     AuditEntry,
     Organiser,
-    OrganiserSession,
-    RecoveryCode,
 )
 from organise.refusal import Refused
 from organise.reports import inbox
@@ -120,11 +117,6 @@ async def _refuse_last_admin(organiser: Organiser, what: str) -> None:
         )
 
 
-async def _end_access(organiser: Organiser) -> None:
-    await OrganiserSession.filter(organiser_id=organiser.id).delete()
-    await ApiToken.filter(organiser_id=organiser.id).delete()
-
-
 async def disable(acting: Organiser | None, username: str, *, now: datetime) -> Organiser:
     """Its sessions and API tokens end now; its key and team places are kept."""
     require_admin(acting)
@@ -140,7 +132,7 @@ async def disable(acting: Organiser | None, username: str, *, now: datetime) -> 
         await _refuse_last_admin(organiser, _("disabled"))
         organiser.disabled = True
         await organiser.save(update_fields=["disabled"])
-        await _end_access(organiser)
+        await sessions.end_access(organiser)
         await audit.record(AuditAction.DISABLED, organiser, acting=acting, now=now)
     return organiser
 
@@ -342,7 +334,3 @@ async def attention(
         left_by_reset=tuple(left),
         campaigns_waiting=tuple(campaigns_waiting) if admin else (),
     )
-
-
-async def recovery_codes_left(organiser: Organiser) -> int:
-    return await RecoveryCode.filter(organiser_id=organiser.id).count()

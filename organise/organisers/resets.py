@@ -16,9 +16,9 @@ from datetime import datetime
 from organise.campaigns.models import Campaign, CampaignMember, CampaignState, HeldShare
 from organise.db import column_values
 from organise.i18n import _l
-from organise.organisers import audit
+from organise.organisers import audit, sessions
 from organise.organisers.errors import AccountError
-from organise.organisers.models import ApiToken, AuditAction, Organiser, OrganiserSession
+from organise.organisers.models import AuditAction, Organiser
 from organise.reports.models import InboxGrant
 
 # A campaign in one of these states may still need its gatekeepers' shares.
@@ -70,8 +70,7 @@ async def leave_everything(organiser: Organiser, *, now: datetime) -> list[Campa
     if owned:
         await Campaign.filter(owner_id=organiser.id).update(owner_id=None)
     await InboxGrant.filter(organiser_id=organiser.id).delete()
-    await OrganiserSession.filter(organiser_id=organiser.id).delete()
-    await ApiToken.filter(organiser_id=organiser.id).delete()
+    await sessions.end_access(organiser)
     campaigns = sorted([*left, *owned], key=lambda campaign: campaign.slug)
     for campaign in campaigns:
         await audit.record(

@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from crypto import atrest, codes
 from organise.i18n import _l
-from organise.organisers.models import Organiser, OrganiserSession
+from organise.organisers.models import ApiToken, Organiser, OrganiserSession
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.settings import Settings
@@ -101,8 +101,11 @@ async def end_session(token: str, *, secret_key: bytes) -> None:
     await OrganiserSession.filter(token_hash=_token_hash(token, secret_key)).delete()
 
 
-async def end_all_sessions(organiser: Organiser) -> None:
+async def end_access(organiser: Organiser) -> None:
+    """End every session and API token of the account (disabled, reset, re-enrolled, or its
+    passphrase changed: the answer to a suspected leak)."""
     await OrganiserSession.filter(organiser_id=organiser.id).delete()
+    await ApiToken.filter(organiser_id=organiser.id).delete()
 
 
 async def purge_expired(policy: SessionPolicy) -> int:
