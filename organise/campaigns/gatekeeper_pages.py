@@ -33,7 +33,7 @@ async def _list_page(
             "state_label": policy.state_label(row.campaign.state),
             "asked": row.campaign.state == CampaignState.AWAITING_GATE and not row.handed_in,
             "handed_in": row.handed_in,
-            "ended": policy.share_no_longer_needed(row.campaign.state)
+            "ended": policy.share_no_longer_needed(row.campaign.state, stopped=row.campaign.stopped)
             if row.campaign.state in policy.ENDED
             else None,
             # Never "the gate is opening" while the reveal waits for the organisers' team.

@@ -201,7 +201,11 @@ async def release(
     if held is None:
         raise Refused(_("There is no such share."), status=404, code="not_found")
     if held.campaign.state in ENDED:
-        raise Refused(share_no_longer_needed(held.campaign.state), status=410, code="campaign_over")
+        raise Refused(
+            share_no_longer_needed(held.campaign.state, stopped=held.campaign.stopped),
+            status=410,
+            code="campaign_over",
+        )
     if held.handed_in or held.sealed_share is None:
         raise Refused(
             _("This share has already been handed in. Thank you."),

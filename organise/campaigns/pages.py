@@ -204,23 +204,25 @@ async def sign(request: Request) -> Response:
         return form_page(request, "sign.html", context, answer)
     if signed.threshold_reached:
         ticker.wake(request.app)
-    return receipt_page(request, campaign, signed.receipt, signed.invite_codes, signed.state)
+    return await receipt_page(request, campaign, signed.receipt, signed.invite_codes)
 
 
-def receipt_page(
+async def receipt_page(
     request: Request,
     campaign: Campaign,
     receipt: str,
     invite_codes: list[str],
-    state: CampaignState,
     refusal: Refused | None = None,
 ) -> Response:
     """The pledge receipt, with the step that confirms it was written down."""
+    # Read again: the pledge just written may have moved the campaign on. The stage says what
+    # the campaign truly waits for (a signer's own threshold, the team, the gatekeepers).
+    shown = await standing.progress(await Campaign.get(id=campaign.id))
     context = {
         "campaign": campaign,
         "receipt": receipt,
         "invite_codes": invite_codes,
-        "state_label": policy.state_label(state),
+        "state_label": shown.state_text,
         # The confirmation carries the form's token: its record is deleted once confirmed.
         "confirm_action": tokens.carry(
             request, request.url_for("campaigns:confirm", slug=campaign.slug).path
@@ -245,12 +247,11 @@ async def confirm(request: Request) -> Response:
     receipt = shown_receipt(form)
     if not last_two_words_match(str(form.get("check", "")), receipt):
         invite_codes = [str(code)[:MAX_CODE_CHARS] for code in form.getlist("invite_code")]
-        return receipt_page(
+        return await receipt_page(
             request,
             campaign,
             receipt,
             invite_codes[: policy.MAX_ONWARD_INVITES],
-            campaign.state,
             Refused(wrong_last_words(), status=400, code="wrong_last_words"),
         )
     await tokens.forget_form_token(request)

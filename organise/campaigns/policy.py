@@ -410,10 +410,15 @@ def state_label(state: CampaignState) -> str:
     return labels[state]
 
 
-def share_no_longer_needed(state: CampaignState) -> str:
+def share_no_longer_needed(state: CampaignState, *, stopped: bool) -> str:
     """Told to a gatekeeper whose campaign is over (`ENDED`): their share left the server."""
     if state == CampaignState.REVEALED:
         why = _("This campaign is over: its pledges have been revealed, so no share is needed.")
+    elif stopped:
+        why = _(
+            "This campaign is over: its organisers stopped it, and its pledges were destroyed "
+            "unread."
+        )
     else:
         why = _("This campaign is over: it expired, and its pledges were destroyed unread.")
     return (

@@ -95,7 +95,11 @@ def _taken(week: date) -> Refused:
 
 
 def _over(campaign: Campaign) -> Refused:
-    return Refused(policy.share_no_longer_needed(campaign.state), status=410, code="campaign_over")
+    return Refused(
+        policy.share_no_longer_needed(campaign.state, stopped=campaign.stopped),
+        status=410,
+        code="campaign_over",
+    )
 
 
 async def find(secret: str, pepper: bytes) -> ShareLink:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 
 from crypto.gate import GatePolicy
+from organise.campaigns import operations
 from organise.campaigns.models import Campaign, CampaignState, HeldShare, ShareLink
 from organise.campaigns.setup import ShareDelivery
+from organise.organisers.models import Organiser
 from tests.campaigns.conftest import (
     account_gatekept_campaign,
     in_days,
@@ -88,6 +90,19 @@ async def test_account_shares_are_destroyed_at_expiry(app, client):
     page = await client.get("/organisers/shares/")
     assert "This campaign is over: it expired" in page.text
     assert "Nothing to do now: the campaign will ask" not in page.text
+
+
+async def test_account_shares_of_a_stopped_campaign_say_it_was_stopped(app, client):
+    campaign = await account_gatekept_campaign(app)
+    owner = await Organiser.get(id=campaign.owner_id)
+    await operations.stop(campaign, acting=owner, keystore=app.state.runtime.keystore)
+    await _nothing_held(campaign)
+    client.cookies.clear()
+    await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)
+    page = await client.get("/organisers/shares/")
+    # Not "expired": a gatekeeper told the deadline passed would wonder why it came early.
+    assert "This campaign is over: its organisers stopped it" in page.text
+    assert "it expired" not in page.text
 
 
 async def _open_link(client, link: str) -> list[str]:

@@ -259,3 +259,22 @@ async def test_the_risks_are_explained_before_the_sign_button(app, client):
     assert explained < page.index('<button type="submit">')
     public = (await client.get("/campaigns/walkout")).text
     assert public.index('id="what-happens"') < public.index("Sign this pledge")
+
+
+async def test_the_receipt_says_what_the_campaign_waits_for_as_every_other_page_does(app, client):
+    """The receipt page's "State of the campaign" is the stage, not the raw state: here the
+    threshold is reached but nobody on the team can receive the reveal."""
+    made = (await make_campaign(app, threshold=2)).campaign
+    await _sign_all(app, client, made, None)
+    await Organiser.filter(username="alex").update(enrolled=False)
+    [code] = await make_codes(app, made, 1)
+    client.cookies.clear()
+    receipt = await post_form(
+        client, "/campaigns/walkout/sign", {"name": "Second", "invite_code": code}
+    )
+    assert receipt.status_code == 200, receipt.text
+    assert (await refreshed(made)).state == CampaignState.COOLING_OFF
+    said = html.unescape(receipt.text)
+    assert "until an administrator assigns a new owner" in said
+    public = _facts((await client.get("/campaigns/walkout")).text)
+    assert public["State"] in said
