@@ -235,7 +235,10 @@ async def test_a_reset_gives_a_new_key_and_takes_the_account_off_every_team(app,
     # The owner's list of things to do says who left, and the admin's lists the waiting one.
     await sign_in(client, "alex")
     home = await client.get("/organisers/")
-    assert "kim left the team of walkout when its passphrase was reset" in home.text
+    assert (
+        "kim left the team of Walk out of Project Lantern when its passphrase was reset"
+        in home.text
+    )
     await team.add_member(await refreshed(made), "kim", acting=None)
     assert "kim left the team" not in (await client.get("/organisers/")).text
     actions = {entry.action for entry in await AuditEntry.filter(subject="kim")}
@@ -434,7 +437,7 @@ async def test_an_owner_reset_leaves_its_campaign_to_an_admin_announced_assignme
     assert [c.slug for c in await team.waiting_for_owner()] == ["walkout"]  # nobody runs it
     await sign_in(client, "lou")
     home = await client.get("/organisers/")
-    assert "kim left the team of walkout" in home.text
+    assert "kim left the team of Walk out of Project Lantern" in home.text
     assert "an admin assigns a new owner" in home.text
     # The admin's assignment, announced to signers and delaying the reveal, brings kim back.
     assigned = await team.assign_owner(campaign, "kim")
