@@ -45,7 +45,8 @@ class Asking(Generic[A]):
 class Item:
     """One line: what waits (already translated), and the page where the work is done."""
 
-    # "<feature>.<what>", e.g. "campaigns.cooling_off": for tests and styling, never shown.
+    # "<feature>.<what>", e.g. "campaigns.cooling_off": a data attribute of the line (for tests
+    # and styling), never its words.
     kind: str
     text: str
     # The link: a route name and its path parameters, turned into an address by the page
