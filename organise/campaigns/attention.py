@@ -163,6 +163,22 @@ async def for_team(asking: Asking[Organiser]) -> list[Item]:
     return items + await _left_by_reset(campaigns, organiser)
 
 
+def _needs_owner_text(campaign: Campaign) -> str:
+    names = {"campaign": campaign.title, "slug": campaign.slug}
+    if campaign.owner_id is None:  # type: ignore[attr-defined]
+        return (
+            _(
+                "%(campaign)s (%(slug)s) has no owner: nobody can change its team until an "
+                "administrator assigns one."
+            )
+            % names
+        )
+    return (
+        _("%(campaign)s (%(slug)s) waits for an owner: nobody on its team can receive its pledges.")
+        % names
+    )
+
+
 async def for_admins(asking: Asking[Organiser]) -> list[Item]:
     """Campaigns waiting for an owner, by name, for admins (who may assign one)."""
     if asking.account.role != Role.ADMIN:
@@ -170,17 +186,25 @@ async def for_admins(asking: Asking[Organiser]) -> list[Item]:
     return [
         Item(
             kind="campaigns.needs_owner",
-            text=_(
-                "%(campaign)s (%(slug)s) waits for an owner: nobody on its team can receive its "
-                "pledges."
-            )
-            % {"campaign": campaign.title, "slug": campaign.slug},
+            text=_needs_owner_text(campaign),
             route="campaign_organisers:list",
             link_text=_("Assign an owner"),
             fragment="waiting",
         )
         for campaign in await team.waiting_for_owner()
     ]
+
+
+async def _share_text(campaign: Campaign, now: datetime) -> str:
+    if await team.reveal_hold(campaign, now) is not None:
+        # As its shares page says: the gate is not opening for anyone yet.
+        return _(
+            "%(campaign)s reached its threshold, but its reveal waits for its organisers' team: "
+            "you may hand in your share now, or wait; your shares page says why."
+        ) % {"campaign": campaign.title}
+    return _(
+        "%(campaign)s asks for your share: it reached its threshold and its cooling-off is over."
+    ) % {"campaign": campaign.title}
 
 
 async def for_gatekeepers(asking: Asking[Organiser]) -> list[Item]:
@@ -194,11 +218,7 @@ async def for_gatekeepers(asking: Asking[Organiser]) -> list[Item]:
     return [
         Item(
             kind="campaigns.share_asked",
-            text=_(
-                "%(campaign)s asks for your share: it reached its threshold and its cooling-off "
-                "is over."
-            )
-            % {"campaign": held.campaign.title},
+            text=await _share_text(held.campaign, asking.now),
             route="held_shares:list",
             link_text=_("Hand in your share"),
         )

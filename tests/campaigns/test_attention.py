@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from crypto.gate import GatePolicy
 from organise.campaigns import deadlines, operations, team
 from organise.campaigns.models import Campaign, CampaignState, HeldShare, ProgressDisplay
+from organise.organisers import people
 from organise.roles import Role
 from tests.campaigns.conftest import (
     account_gatekept_campaign,
@@ -151,6 +152,14 @@ async def test_a_campaign_with_nobody_to_reveal_to_is_listed_for_admins_by_name_
     await team.assign_owner(await refreshed(campaign), "lou")
     assert await kinds_of(app, "ada") == []
 
+    # An owner removed: its co-organisers still receive the reveal, but nobody can change the
+    # team any more, and the line says so.
+    await make_organiser("mo")
+    await team.add_member(await refreshed(campaign), "mo", acting=None)
+    await people.remove(None, "lou", now=datetime.now(UTC))
+    [line] = await attention_of(app, "ada")
+    assert "(walkout) has no owner: nobody can change its team" in line.text
+
 
 async def test_a_share_request_goes_to_each_gatekeeper_asked_until_they_hand_it_in(app, client):
     campaign = await account_gatekept_campaign(app, gate=GatePolicy("server_and_gatekeepers", 3, 2))
@@ -172,6 +181,13 @@ async def test_a_share_request_goes_to_each_gatekeeper_asked_until_they_hand_it_
         assert (await post_release(ana, str(held.id))).status_code == 200
     assert await kinds_of(app, "ana", GATEKEEPER_PASSPHRASE) == []
     assert await kinds_of(app, "bo", GATEKEEPER_PASSPHRASE) == ["campaigns.share_asked"]
+
+    # Nobody on the team can receive the pledges now: the gatekeepers are not told the gate is
+    # opening, as their shares page does not tell them either.
+    await make_organiser("alex", Role.REVIEWER)
+    [line] = await attention_of(app, "bo", GATEKEEPER_PASSPHRASE)
+    assert "reveal waits for its organisers' team" in line.text
+    assert "asks for your share" not in line.text
 
 
 async def test_revealed_lists_about_to_be_destroyed_are_listed_for_the_team(app, client):
