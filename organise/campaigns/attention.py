@@ -1,11 +1,13 @@
 """What campaigns ask of the people who run them and guard them (the account page's list).
 
 - Team members (`team`): each unarchived campaign of theirs that reached its threshold
-  (cooling-off, waiting for its gatekeepers, or for an owner), whose deadline is within
+  (cooling-off, or waiting for its gatekeepers), whose deadline is within
   `SOON`, or whose revealed lists are destroyed within `SOON`; and each account a passphrase
   reset took off its team and that is not back on it.
-- Admins: campaigns whose team nobody can receive pledges (`team.waiting_for_owner`): names
-  only, linked to the campaigns page where they may assign an owner, never to the campaign.
+- Admins: campaigns whose team nobody can receive pledges, or that have no owner
+  (`team.waiting_for_owner`): names only, linked to the campaigns page where they may assign
+  an owner, never to the campaign. (A team member who could sign in would be able to receive
+  them: such a campaign's team has nobody to tell.)
 - Gatekeeper accounts: each campaign waiting for the share sealed to them, until handed in.
 
 Every line says what the campaign's own page already says to the same person, no finer: its
@@ -66,12 +68,6 @@ async def _stage_item(campaign: Campaign) -> Item | None:
             "shows which are in."
         ) % {"campaign": title}
         return _detail("campaigns.awaiting_gate", campaign, text)
-    if shown == Stage.WAITING_FOR_OWNER:
-        text = _(
-            "%(campaign)s reached its threshold, but nobody on its team can receive the "
-            "pledges: the reveal waits until an administrator assigns a new owner."
-        ) % {"campaign": title}
-        return _detail("campaigns.waiting_for_owner", campaign, text)
     return None
 
 

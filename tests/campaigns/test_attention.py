@@ -175,19 +175,31 @@ async def test_a_share_request_goes_to_each_gatekeeper_asked_until_they_hand_it_
     assert await kinds_of(app, "alex") == ["campaigns.awaiting_gate"]
     assert await kinds_of(app, "zed") == []
 
-    async with browser(app) as ana:
-        assert (await sign_in(ana, "ana", GATEKEEPER_PASSPHRASE)).status_code == 303
-        held = await HeldShare.get(campaign_id=campaign.id, organiser__username="ana")
-        assert (await post_release(ana, str(held.id))).status_code == 200
+    async def release(gatekeeper: str) -> None:
+        async with browser(app) as other:
+            signed = await sign_in(other, gatekeeper, GATEKEEPER_PASSPHRASE)
+            assert signed.status_code == 303
+            held = await HeldShare.get(campaign_id=campaign.id, organiser__username=gatekeeper)
+            assert (await post_release(other, str(held.id))).status_code == 200
+
+    await release("ana")
     assert await kinds_of(app, "ana", GATEKEEPER_PASSPHRASE) == []
     assert await kinds_of(app, "bo", GATEKEEPER_PASSPHRASE) == ["campaigns.share_asked"]
 
-    # Nobody on the team can receive the pledges now: the gatekeepers are not told the gate is
-    # opening, as their shares page does not tell them either.
+    # Nobody on the team can receive the pledges for now: the gatekeepers are not told the gate
+    # is opening, as their shares page does not tell them either.
     await make_organiser("alex", Role.REVIEWER)
     [line] = await attention_of(app, "bo", GATEKEEPER_PASSPHRASE)
     assert "reveal waits for its organisers' team" in line.text
     assert "asks for your share" not in line.text
+    await make_organiser("alex", Role.ORGANISER)
+
+    # The second share opens the gate: revealed, nothing waits for anyone any more.
+    await release("bo")
+    await tick(app)
+    assert (await refreshed(campaign)).state == CampaignState.REVEALED
+    assert await kinds_of(app, "cy", GATEKEEPER_PASSPHRASE) == []
+    assert await kinds_of(app, "alex") == []
 
 
 async def test_revealed_lists_about_to_be_destroyed_are_listed_for_the_team(app, client):
