@@ -1,8 +1,9 @@
 """The application: each feature's routes, assembled; settings in, a Starlette app out.
 
-Every feature exports the same four things from its `routes` module: `pages` (worker and public
-HTML), `api` (JSON under /api/v1), `organiser` (pages behind sign-in) and `schemas` (its parts
-of the OpenAPI document). Nothing else here knows what a feature does, but for one thing: the
+Every feature exports the same five things from its `routes` module: `pages` (worker and public
+HTML), `api` (JSON under /api/v1), `organiser` (pages behind sign-in), `attention` (its sources
+of the account page's list of what waits, organise/attention.py) and `schemas` (its parts of
+the OpenAPI document). Nothing else here knows what a feature does, but for one thing: the
 accounts feature tells the access rules who a request is signed in as (`SIGN_INS`).
 """
 
@@ -24,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 from tortoise.contrib.starlette import RegisterTortoise
 
+from organise import attention
 from organise.bootstrap import refuse_replaced_keystore
 from organise.campaigns import routes as campaigns
 from organise.campaigns import ticker as campaign_ticker
@@ -137,6 +139,7 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     install_sign_ins(app, SIGN_INS)
+    attention.install(app, [source for feature in FEATURES for source in feature.attention])
     return app
 
 

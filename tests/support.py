@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -91,6 +93,55 @@ async def sign_in(
     return await post_form(
         client, "/organisers/login", {"username": username, "passphrase": passphrase, **extra}
     )
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the account page's list of what waits ("Waiting for you")."""
+
+    kind: str
+    text: str
+    href: str
+
+
+_LINE = re.compile(r'<li data-kind="([^"]+)">(.*?) <a href="([^"]+)">', re.S)
+
+
+def attention_section(page: str) -> str:
+    """The "Waiting for you" section of an account page, as served."""
+    start = page.index('<section aria-labelledby="attention"')
+    return page[start : page.index("</section>", start)]
+
+
+async def attention_lines(client: httpx.AsyncClient) -> list[Line]:
+    """What the account page of the account signed in on `client` lists as waiting for it."""
+    page = await client.get("/organisers/")
+    assert page.status_code == 200, page.text[:500]
+    return [
+        Line(kind, html.unescape(text).strip(), html.unescape(href))
+        for kind, text, href in _LINE.findall(attention_section(page.text))
+    ]
+
+
+async def attention_kinds(client: httpx.AsyncClient) -> list[str]:
+    return [line.kind for line in await attention_lines(client)]
+
+
+def browser(app: Starlette) -> httpx.AsyncClient:
+    """Another browser on the running app (the `client` fixture runs its lifespan)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+async def attention_of(app: Starlette, username: str, passphrase: str = PASSPHRASE) -> list[Line]:
+    """What `username`'s account page lists as waiting, seen from a browser of its own."""
+    async with browser(app) as other:
+        signed = await sign_in(other, username, passphrase)
+        assert signed.status_code == 303, signed.text[:500]
+        return await attention_lines(other)
+
+
+async def kinds_of(app: Starlette, username: str, passphrase: str = PASSPHRASE) -> list[str]:
+    return [line.kind for line in await attention_of(app, username, passphrase)]
 
 
 def assert_too_many(response: httpx.Response, reason: str) -> None:

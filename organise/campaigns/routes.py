@@ -6,7 +6,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
+from organise.attention import Source
 from organise.campaigns import api as json_api
+from organise.campaigns import attention as campaign_attention
 from organise.campaigns import gatekeeper_pages, organiser_pages, share_link_pages
 from organise.campaigns import pages as worker_pages
 from organise.campaigns.fields import PLEDGE
@@ -26,6 +28,9 @@ organiser: list[BaseRoute] = [
     Mount("/organisers/campaigns", routes=organiser_pages.routes, name="campaign_organisers"),
     Mount("/organisers/shares", routes=gatekeeper_pages.routes, name="held_shares"),
 ]
+
+# What waits for someone on their account page (organise/attention.py).
+attention: list[Source] = [*campaign_attention.SOURCES]
 
 # The answers of the JSON API ("Receipt", a body shared with reports, is in organise.web.openapi).
 schemas: dict[str, Any] = {

@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
+from organise.attention import Source
 from organise.contracts import api as json_api
 from organise.contracts import pages as contract_pages
 from organise.web.openapi import ref
@@ -13,6 +14,7 @@ from organise.web.openapi import ref
 pages: list[BaseRoute] = [Mount("/contracts", routes=contract_pages.routes, name="contracts")]
 api: list[BaseRoute] = [*json_api.routes]
 organiser: list[BaseRoute] = []
+attention: list[Source] = []
 
 _STRING = {"type": "string"}
 # The lists served at /api/v1/taxonomy, in the order taxonomy.as_json gives them.

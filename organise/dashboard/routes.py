@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
+from organise.attention import Source
 from organise.dashboard import api as json_api
 from organise.dashboard import organiser_pages
 from organise.dashboard.aggregates import DIMENSIONS
@@ -15,6 +16,7 @@ api: list[BaseRoute] = [*json_api.routes]
 organiser: list[BaseRoute] = [
     Mount("/organisers/dashboard", routes=organiser_pages.routes, name="dashboard"),
 ]
+attention: list[Source] = []
 
 # What both aggregates endpoints answer (organise/dashboard/aggregates.py, Answer.as_json).
 AGGREGATE_SCHEMA: dict[str, Any] = {

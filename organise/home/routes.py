@@ -6,9 +6,11 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from organise.attention import Source
 from organise.home import pages as home_pages
 
 pages: list[BaseRoute] = [*home_pages.routes]
 api: list[BaseRoute] = []
 organiser: list[BaseRoute] = []
+attention: list[Source] = []
 schemas: dict[str, Any] = {}

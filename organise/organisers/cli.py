@@ -10,7 +10,7 @@ import click
 
 from organise.bootstrap import run_with_runtime
 from organise.organisers import accounts, audit, enrolment, people, tokens
-from organise.organisers.fields import ACCOUNT, API_TOKEN, PENDING_ACCOUNT
+from organise.organisers.fields import ACCOUNT, API_TOKEN, PENDING_ACCOUNT, ROLE_CHANGE
 from organise.organisers.models import Organiser
 from organise.organisers.passphrases import check_passphrase
 from organise.refusal import Refused
@@ -218,6 +218,37 @@ def reset(username: str) -> None:
         "campaign team until each owner re-adds it, and what was sealed to its old key stays "
         "unreadable to it."
     )
+
+
+@organiser.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice([role.value for role in people.CHANGEABLE_ROLES]))
+def change_role(username: str, role: str) -> None:
+    """Give an account another role (admin, organiser or reviewer), as an admin does on the
+    accounts page; a gatekeeper account stays a gatekeeper, and the last admin stays an admin.
+
+    The command line holds no one's private key, so a new reviewer's or admin's access to the
+    report inbox waits for someone who holds it: it is on their list of what waits for them.
+    """
+
+    async def work(runtime: Runtime) -> people.GrantOutcome:
+        values = ROLE_CHANGE.read_json({"role": role})
+        return await people.change_role(
+            None,
+            username,
+            values["role"],
+            access=people.InboxAccess(runtime.keystore, None),
+            now=runtime.clock(),
+        )
+
+    outcome = _run(work)
+    name = username.strip().lower()
+    click.echo(f"{name!r} is now {role}.")
+    if outcome == people.GrantOutcome.PENDING:
+        click.echo(
+            "Its access to the report inbox waits for someone who holds it: it is on their "
+            "list of what waits for them (their account page), where they give it."
+        )
 
 
 @organiser.command("audit")

@@ -1,4 +1,5 @@
-"""A signed-in organiser's own account: sign-out, passphrase, two-step sign-in, API tokens."""
+"""A signed-in account's own page: what waits for it, sign-out, passphrase, two-step sign-in, API
+tokens."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from organise.campaigns import team
+from organise import attention
 from organise.i18n import _
-from organise.organisers import accounts, enrolment, people, recovery, sessions, tokens, totp
+from organise.organisers import accounts, enrolment, recovery, sessions, tokens, totp
 from organise.organisers.fields import (
     API_TOKEN,
     PASSPHRASE_CHANGE,
@@ -17,7 +18,6 @@ from organise.organisers.fields import (
     TOTP_ENROLMENT,
 )
 from organise.refusal import Refused
-from organise.roles import Role
 from organise.runtime import runtime
 from organise.web.access import EVERY_ROLE, clear_session_cookie, organisers, set_session_cookie
 from organise.web.addresses import absolute_url
@@ -45,8 +45,14 @@ async def _account_page(
 ) -> Response:
     """The account page; with `refusal`, its reason, status and headers (e.g. Retry-After)."""
     organiser = request.state.organiser
-    waiting = await team.waiting_for_owner() if organiser.role == Role.ADMIN else []
-    context = {
+    context = runtime(request)
+    asking = attention.Asking(
+        account=organiser,
+        private_key=sessions.organiser_private_key(request),
+        keystore=context.keystore,
+        now=context.clock(),
+    )
+    page = {
         "message": message,
         "error": refusal.message if refusal else error,
         "new_token": new_token,
@@ -54,16 +60,12 @@ async def _account_page(
         "fingerprint": enrolment.fingerprint(organiser),
         "recovery_codes": recovery_codes,
         "recovery_left": await recovery.remaining(organiser),
-        "attention": await people.attention(
-            organiser,
-            sessions.organiser_private_key(request),
-            runtime(request).keystore,
-            [campaign.slug for campaign in waiting],
-        ),
+        # What waits for this account, from every feature's sources (organise/attention.py).
+        "attention": await attention.gather(attention.installed(request), asking),
     }
     if refusal is not None:
-        return render(request, "organisers/home.html", context, refusal.status, refusal.headers)
-    return render(request, "organisers/home.html", context, status)
+        return render(request, "organisers/home.html", page, refusal.status, refusal.headers)
+    return render(request, "organisers/home.html", page, status)
 
 
 @organisers(*EVERY_ROLE)

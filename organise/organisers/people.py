@@ -17,14 +17,11 @@ from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
 from organise.campaigns.models import Campaign, CampaignMember
-from organise.campaigns.team import campaigns_of as team_campaigns
-from organise.db import column_values
 from organise.i18n import _, _l
 from organise.organisers import accounts, audit, enrolment, resets, sessions
 from organise.organisers.errors import AccountError
 from organise.organisers.models import (
     AuditAction,
-    AuditEntry,
     Organiser,
 )
 from organise.refusal import Refused
@@ -272,65 +269,3 @@ async def grant_inbox(
     if await inbox.grant(box, key, organiser):
         await audit.record(AuditAction.INBOX_GRANTED, organiser, acting=acting, now=now)
     return GrantOutcome.GRANTED
-
-
-@dataclass(frozen=True)
-class Attention:
-    """What waits for this account to act on (the attention list of its account page)."""
-
-    # Reviewers and admins waiting for the report inbox key, for someone who holds it.
-    inbox_waiting: tuple[str, ...] = ()
-    # (campaign slug, account name) for each account a reset took off a team this account is
-    # on, and which is not back on it (its owner re-adds it; an owner is assigned by an admin).
-    left_by_reset: tuple[tuple[str, str], ...] = ()
-    # Campaigns whose team nobody can receive pledges: an admin assigns an owner.
-    campaigns_waiting: tuple[str, ...] = ()
-
-
-async def attention(
-    organiser: Organiser,
-    private_key: nacl.public.PrivateKey | None,
-    keystore: Keystore,
-    campaigns_waiting: list[str],
-) -> Attention:
-    """`campaigns_waiting` is the campaigns feature's list (`team.waiting_for_owner`)."""
-    waiting: tuple[str, ...] = ()
-    if organiser.role in inbox.REVIEW_ROLES and private_key is not None:
-        box = await inbox.ensure_inbox(keystore)
-        if await inbox.inbox_private_key(box, organiser, private_key) is not None:
-            waiting = tuple(o.username for o in await inbox.without_access(box) if not o.disabled)
-    owned = {c.id: c.slug for c in await team_campaigns(organiser)}
-    left: list[tuple[str, str]] = []
-    if owned:
-        entries = await AuditEntry.filter(
-            action=AuditAction.LEFT_TEAM_BY_RESET, campaign_id__in=list(owned)
-        )
-        still_there = set(
-            await Organiser.filter(id__in=[e.subject_id for e in entries]).values_list(
-                "id", flat=True
-            )
-        )
-        owners = set(await column_values(Campaign.filter(id__in=list(owned)), "owner_id"))
-        on_team = {
-            (row[0], row[1])
-            for row in await CampaignMember.filter(campaign_id__in=list(owned)).values_list(
-                "campaign_id", "organiser_id"
-            )
-        }
-        left = sorted(
-            {
-                (owned[entry.campaign_id], entry.subject)
-                for entry in entries
-                if entry.campaign_id is not None
-                and entry.subject_id in still_there
-                and (entry.campaign_id, entry.subject_id) not in on_team
-                and entry.subject_id not in owners
-                and entry.subject_id != organiser.id
-            }
-        )
-    admin = organiser.role == Role.ADMIN
-    return Attention(
-        inbox_waiting=waiting,
-        left_by_reset=tuple(left),
-        campaigns_waiting=tuple(campaigns_waiting) if admin else (),
-    )

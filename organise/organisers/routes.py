@@ -6,6 +6,8 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
+from organise.attention import Source
+from organise.organisers import attention as account_attention
 from organise.organisers import organiser_pages, people_pages
 from organise.organisers import pages as sign_in_pages
 
@@ -19,4 +21,6 @@ organiser: list[BaseRoute] = [
         name="organisers",
     )
 ]
+# What waits for someone on their account page (organise/attention.py).
+attention: list[Source] = [*account_attention.SOURCES]
 schemas: dict[str, Any] = {}

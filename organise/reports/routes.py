@@ -6,7 +6,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
+from organise.attention import Source
 from organise.reports import api as json_api
+from organise.reports import attention as report_attention
 from organise.reports import organiser_pages
 from organise.reports import pages as report_pages
 from organise.reports.fields import MAX_RECEIPT_CHARS, message_schema
@@ -20,6 +22,8 @@ organiser: list[BaseRoute] = [
 _WEEK = {"type": "string", "format": "date"}
 
 # ReportInput, the body of POST /api/v1/reports, comes from its field table (fields.REPORT).
+# What waits for someone on their account page (organise/attention.py).
+attention: list[Source] = [*report_attention.SOURCES]
 schemas: dict[str, Any] = {
     "ReportMessageInput": message_schema({"type": "string", "maxLength": MAX_RECEIPT_CHARS}),
     "ReportStatus": {

@@ -31,7 +31,7 @@ from organise.roles import Role
 from organise.weeks import week_of
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
 from tests.conftest import BASE_URL
-from tests.servers import LiveServer
+from tests.servers import LiveServer, command_line_on
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in, signed_in_organiser
 
 NEW_PASSPHRASE = "harbour kettle meadow quartz"
@@ -235,7 +235,10 @@ async def test_a_reset_gives_a_new_key_and_takes_the_account_off_every_team(app,
     # The owner's list of things to do says who left, and the admin's lists the waiting one.
     await sign_in(client, "alex")
     home = await client.get("/organisers/")
-    assert "kim left the team of walkout when its passphrase was reset" in home.text
+    assert (
+        "kim left the team of Walk out of Project Lantern when its passphrase was reset"
+        in home.text
+    )
     await team.add_member(await refreshed(made), "kim", acting=None)
     assert "kim left the team" not in (await client.get("/organisers/")).text
     actions = {entry.action for entry in await AuditEntry.filter(subject="kim")}
@@ -434,10 +437,51 @@ async def test_an_owner_reset_leaves_its_campaign_to_an_admin_announced_assignme
     assert [c.slug for c in await team.waiting_for_owner()] == ["walkout"]  # nobody runs it
     await sign_in(client, "lou")
     home = await client.get("/organisers/")
-    assert "kim left the team of walkout" in home.text
+    assert "kim left the team of Walk out of Project Lantern" in home.text
     assert "an admin assigns a new owner" in home.text
     # The admin's assignment, announced to signers and delaying the reveal, brings kim back.
     assigned = await team.assign_owner(campaign, "kim")
     assert assigned.owner_assigned_week == week_of(_now())
     assert assigned.reveal_not_before is not None
     assert "kim left the team" not in (await client.get("/organisers/")).text
+
+
+async def test_the_role_command_line_twin_changes_a_role_and_leaves_the_grant_waiting(
+    app, client, settings
+):
+    await make_organiser("root", Role.ADMIN)
+    await make_organiser("kim", Role.ORGANISER)
+    gate, _code = await enrolment.create_pending(
+        "gale", Role.GATEKEEPER, pepper=app.state.runtime.code_pepper
+    )
+    box = await inbox.ensure_inbox(app.state.runtime.keystore)  # root holds the inbox key
+    assert [o.username for o in await inbox.without_access(box)] == []
+    operator = command_line_on(settings)
+
+    made = operator.run_cli("organiser", "role", "kim", "reviewer")
+    assert made.returncode == 0, made.stderr
+    assert "'kim' is now reviewer." in made.stdout
+    assert "waits for someone who holds it" in made.stdout
+    assert (await Organiser.get(username="kim")).role == Role.REVIEWER
+    # No private key at the command line: the grant waits, on the holder's list.
+    assert not await InboxGrant.exists(organiser__username="kim")
+    await sign_in(client, "root")
+    home = await client.get("/organisers/")
+    assert "kim waits for access to the report inbox, which you hold." in home.text
+    log = operator.run_cli("organiser", "audit").stdout
+    assert "(command line)  role_changed  kim  organiser -> reviewer" in log
+
+    refusals = {
+        ("root", "organiser"): "root is the last admin",
+        ("kim", "reviewer"): "kim is already reviewer",
+        ("nobody", "admin"): "There is no account nobody",
+        ("gale", "organiser"): "A gatekeeper account stays a gatekeeper",
+    }
+    for (name, role), message in refusals.items():
+        refused = operator.run_cli("organiser", "role", name, role)
+        assert refused.returncode != 0
+        assert message in refused.stderr, refused.stderr
+    not_a_choice = operator.run_cli("organiser", "role", "kim", "gatekeeper")
+    assert not_a_choice.returncode != 0
+    assert (await Organiser.get(username="kim")).role == Role.REVIEWER
+    assert (await Organiser.get(id=gate.id)).role == Role.GATEKEEPER
