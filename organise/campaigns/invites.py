@@ -9,6 +9,7 @@ before and after a revoke to learn whether the holders signed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -120,22 +121,38 @@ async def batches(campaign: Campaign) -> list[InviteBatch]:
 
 async def revoke_code(campaign: Campaign, code: str, *, acting: Organiser, pepper: bytes) -> None:
     """Make one code unusable. The same answer whether it was unused, used or never made."""
+    await revoke_codes(campaign, [code], acting=acting, pepper=pepper)
+
+
+async def revoke_codes(
+    campaign: Campaign,
+    typed: Sequence[str],
+    *,
+    acting: Organiser,
+    pepper: bytes,
+    field: str = "code",
+) -> None:
+    """Make these codes unusable, all or none (every code is read before any is revoked).
+
+    The same answer whether each was unused, used or never made; `field` names the input a
+    code that is not a code at all is refused under.
+    """
     await team.require_team(campaign, acting)
-    try:
-        normalised = codes.normalise_invite_code(code)
-    except CodeFormatError:
-        raise Refused(
-            {
-                "code": _(
-                    "This is not an invite code: a code is 28 letters and digits, usually "
-                    "written in groups of four."
-                )
-            },
-            code="invalid_invite_code",
-        ) from None
-    await InviteCode.filter(
-        campaign_id=campaign.id, code_hash=invite_hash(normalised, pepper)
-    ).delete()
+    hashes = []
+    for code in typed:
+        try:
+            hashes.append(invite_hash(codes.normalise_invite_code(code), pepper))
+        except CodeFormatError:
+            raise Refused(
+                {
+                    field: _(
+                        "This is not an invite code: a code is 28 letters and digits, usually "
+                        "written in groups of four."
+                    )
+                },
+                code="invalid_invite_code",
+            ) from None
+    await InviteCode.filter(campaign_id=campaign.id, code_hash__in=hashes).delete()
 
 
 async def revoke_batch(campaign: Campaign, name: str, *, acting: Organiser) -> InviteBatch:

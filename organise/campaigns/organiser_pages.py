@@ -50,7 +50,7 @@ from organise.campaigns.models import (
     ProgressDisplay,
 )
 from organise.campaigns.pages import campaign_or_404, form_page, no_campaign, page, paragraphs
-from organise.campaigns.setup import PAPER, ShareDelivery, create_campaign, spec_from_values
+from organise.campaigns.setup import create_campaign, share_delivery, spec_from_values
 from organise.fields import FieldTable
 from organise.i18n import _
 from organise.organisers import enrolment
@@ -177,29 +177,13 @@ async def new_form(request: Request) -> Response:
     return await _new_page_with_gatekeepers(request, defaults | {"share_delivery": "links"})
 
 
-def _delivery(values: dict[str, Any], gated: bool) -> ShareDelivery:
-    # A form without the choice (an older page) keeps the paper sheets it always showed.
-    chosen = values["share_delivery"] or "paper"
-    if not gated or chosen == "paper":
-        return PAPER
-    if chosen == "links":
-        return ShareDelivery(links=True)
-    named = tuple(heldshares.parse_usernames(values["gatekeeper_accounts"] or ""))
-    if not named:
-        raise Refused(
-            {"gatekeeper_accounts": _("Name the gatekeeper accounts, separated by commas.")},
-            code="gatekeeper_accounts_invalid",
-        )
-    return ShareDelivery(gatekeeper_accounts=named)
-
-
 @organisers(*MANAGERS)
 async def create(request: Request) -> Response:
     form = await read_form(request)
     served = runtime(request)
     try:
         spec = spec_from_values(CAMPAIGN_PAGE.read_form(form))
-        delivery = _delivery(SHARE_DELIVERY.read_form(form), spec.gate.mode != "server")
+        delivery = share_delivery(SHARE_DELIVERY.read_form(form), spec)
         created = await create_campaign(
             spec,
             owner=request.state.organiser,

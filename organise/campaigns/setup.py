@@ -120,6 +120,24 @@ def spec_from_values(values: Mapping[str, Any]) -> CampaignSpec:
     )
 
 
+def share_delivery(values: Mapping[str, Any], spec: CampaignSpec) -> ShareDelivery:
+    """How the gatekeeper shares of `spec` reach their holders, from values read with
+    `fields.SHARE_DELIVERY` (the page and the JSON API). A campaign without gatekeepers, or a
+    form without the choice (an older page), gets the paper sheets it always showed."""
+    chosen = values["share_delivery"] or "paper"
+    if spec.gate.mode == "server" or chosen == "paper":
+        return PAPER
+    if chosen == "links":
+        return ShareDelivery(links=True)
+    named = tuple(heldshares.parse_usernames(values["gatekeeper_accounts"] or ""))
+    if not named:
+        raise Refused(
+            {"gatekeeper_accounts": _("Name the gatekeeper accounts, separated by commas.")},
+            code="gatekeeper_accounts_invalid",
+        )
+    return ShareDelivery(gatekeeper_accounts=named)
+
+
 def _or_default(value: int | None, default: int) -> int:
     return default if value is None else value
 
