@@ -24,6 +24,7 @@ from organise.campaigns.models import Campaign, InviteBatch, InviteCode, InviteM
 from organise.i18n import _
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.submissions.once import Outcomes, Record
 from organise.weeks import week_of
 
 
@@ -63,11 +64,14 @@ async def generate(
     pepper: bytes,
     batch: str = "",
     now: datetime | None = None,
+    remember: Record[list[str]] | None = None,
 ) -> list[str]:
-    """A batch of new codes for `campaign`; the codes exist only in the return value.
+    """A batch of new codes for `campaign`; the codes exist only in the return value (and, for
+    `remember`, an `Idempotency-Key`'s encrypted record, kept at most 48 hours).
 
     `batch`: a name for the batch (the team's own label, never shown on a slip), so that it can
-    be revoked whole; empty for codes outside any batch.
+    be revoked whole; empty for codes outside any batch. `remember` runs last in the codes'
+    transaction: the record exists if and only if the codes do.
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
         raise Refused(
@@ -105,6 +109,8 @@ async def generate(
                 for row in rows:
                     row.batch_id = made.id  # type: ignore[attr-defined]
             await store(campaign, rows, connection)
+            if remember is not None:
+                await remember(connection, shown)
     except IntegrityError:
         raise Refused(
             {"batch": _("This campaign already has a batch named %(name)s.") % {"name": name}},
@@ -112,6 +118,12 @@ async def generate(
             code="batch_exists",
         ) from None
     return shown
+
+
+# Codes minted again with the same Idempotency-Key show the first codes, and make none.
+MINTED: Outcomes[list[str]] = Outcomes(
+    keep=lambda shown: {"codes": shown}, shown_again=lambda outcome: list(outcome["codes"])
+)
 
 
 async def batches(campaign: Campaign) -> list[InviteBatch]:

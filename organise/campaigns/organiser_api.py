@@ -15,11 +15,14 @@ which a token does not carry: that stays on the page.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from organise.campaigns import deadlines, invites, operations, team
 from organise.campaigns.api import campaign_json, progress_json
@@ -33,14 +36,22 @@ from organise.campaigns.fields import (
     STOP_INPUT,
     TEAM_CHANGE,
 )
+from organise.campaigns.heldshares import Holder
 from organise.campaigns.models import Campaign, LifecycleEvent
 from organise.campaigns.organiser_pages import MANAGERS, team_campaign_or_404
-from organise.campaigns.setup import create_campaign, share_delivery, spec_from_values
+from organise.campaigns.setup import (
+    CreatedCampaign,
+    create_campaign,
+    share_delivery,
+    spec_from_values,
+)
 from organise.campaigns.standing import progress
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.roles import Role
 from organise.runtime import runtime
+from organise.submissions import tokens
+from organise.submissions.once import Outcomes, Record, content, run_once
 from organise.web.access import organisers
 from organise.web.addresses import printed_urls
 from organise.web.jsonbody import read_json_object
@@ -111,6 +122,45 @@ async def _answer(request: Request, campaign: Campaign, status: int = 200) -> Re
     return JSONResponse(await organiser_campaign_json(request, fresh), status_code=status)
 
 
+def _holder_json(holder: Holder) -> dict[str, str]:
+    return {"username": holder.username, "fingerprint": holder.fingerprint}
+
+
+@dataclass(frozen=True)
+class Created:
+    """What the answer to a new campaign shows, kept (encrypted, at most 48 hours) for an
+    Idempotency-Key sent again: the campaign, and the shares or links shown only then."""
+
+    campaign_id: str
+    gatekeeper_shares: tuple[str, ...]
+    share_links: tuple[str, ...]
+    gatekeepers: tuple[Holder, ...]
+
+    @classmethod
+    def of(cls, made: CreatedCampaign) -> Created:
+        return cls(
+            campaign_id=str(made.campaign.id),
+            gatekeeper_shares=made.gatekeeper_shares,
+            share_links=made.share_links,
+            gatekeepers=made.holders,
+        )
+
+
+CREATED: Outcomes[Created] = Outcomes(
+    keep=lambda created: {
+        "campaign_id": created.campaign_id,
+        "gatekeeper_shares": list(created.gatekeeper_shares),
+        "share_links": list(created.share_links),
+        "gatekeepers": [_holder_json(holder) for holder in created.gatekeepers],
+    },
+    shown_again=lambda kept: Created(
+        campaign_id=kept["campaign_id"],
+        gatekeeper_shares=tuple(kept["gatekeeper_shares"]),
+        share_links=tuple(kept["share_links"]),
+        gatekeepers=tuple(Holder(**holder) for holder in kept["gatekeepers"]),
+    ),
+)
+
 _CAMPAIGN_ANSWER = {200: ("OrganiserCampaign", "The campaign, as its team sees it.")}
 
 
@@ -143,32 +193,47 @@ async def list_campaigns(request: Request) -> Response:
         "paper, and one-time share links, are in this answer only.",
         answers={201: ("CampaignCreated", "Created.")},
         body=CAMPAIGN_CREATE,
+        parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
         refusals=(400, 401, 403, 409, 413, 415, 422),
         organisers_only=True,
     )
 )
 async def create(request: Request) -> Response:
+    token = tokens.api_token(request)
     values = CAMPAIGN_CREATE.read_json(await read_json_object(request))
     spec = spec_from_values(values)
     served = runtime(request)
-    created = await create_campaign(
-        spec,
-        owner=request.state.organiser,
-        keystore=served.keystore,
-        pepper=served.code_pepper,
-        delivery=share_delivery(values, spec),
+    acting = request.state.organiser
+    # The same key and body from another account is another request: never its answer.
+    once = await tokens.submission(
+        request, token, content("organiser_campaign", {**values, "acting": str(acting.id)})
     )
+
+    async def work(*, remember: Record[Created] | None) -> Created:
+        async def record(connection: BaseDBAsyncClient, made: CreatedCampaign) -> None:
+            if remember is not None:
+                await remember(connection, Created.of(made))
+
+        made = await create_campaign(
+            spec,
+            owner=acting,
+            keystore=served.keystore,
+            pepper=served.code_pepper,
+            delivery=share_delivery(values, spec),
+            remember=record,
+        )
+        return Created.of(made)
+
+    created = await run_once(once, work, CREATED, other_content="refuse")
+    campaign = await Campaign.get(id=created.campaign_id)
     body = {
-        "campaign": await organiser_campaign_json(request, created.campaign),
+        "campaign": await organiser_campaign_json(request, campaign),
         "gatekeeper_shares": list(created.gatekeeper_shares),
         "share_links": [
             printed_urls(request, "share_links:confirm", secret=secret)[0]
             for secret in created.share_links
         ],
-        "gatekeepers": [
-            {"username": holder.username, "fingerprint": holder.fingerprint}
-            for holder in created.holders
-        ],
+        "gatekeepers": [_holder_json(holder) for holder in created.gatekeepers],
     }
     return JSONResponse(body, status_code=201)
 
@@ -242,16 +307,25 @@ async def change(request: Request) -> Response:
         "never on a slip). The codes are in this answer only.",
         answers={201: ("InviteCodes", "The codes.")},
         body=INVITES_INPUT,
+        parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
         refusals=(400, 401, 403, 404, 409, 413, 415, 422),
         organisers_only=True,
     )
 )
 async def make_invites(request: Request) -> Response:
     campaign = await team_campaign_or_404(request)
+    token = tokens.api_token(request)
     wanted = INVITES_INPUT.read_json(await read_json_object(request))
-    codes = await invites.generate(
-        campaign, wanted["count"], pepper=runtime(request).code_pepper, batch=wanted["batch"]
+    minted = {**wanted, "campaign": str(campaign.id), "acting": str(request.state.organiser.id)}
+    once = await tokens.submission(request, token, content("organiser_invites", minted))
+    work = functools.partial(
+        invites.generate,
+        campaign,
+        wanted["count"],
+        pepper=runtime(request).code_pepper,
+        batch=wanted["batch"],
     )
+    codes = await run_once(once, work, invites.MINTED, other_content="refuse")
     return JSONResponse({"codes": codes, "batch": wanted["batch"] or None}, status_code=201)
 
 

@@ -28,6 +28,7 @@ from organise.campaigns.models import (
 from organise.i18n import _
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.submissions.once import Record
 
 SERVER_ALONE = GatePolicy("server")
 
@@ -199,8 +200,12 @@ async def create_campaign(
     pepper: bytes,
     now: datetime | None = None,
     delivery: ShareDelivery = PAPER,
+    remember: Record[CreatedCampaign] | None = None,
 ) -> CreatedCampaign:
     """Deal the gate, keep the server's share in the keystore, and create the campaign row.
+
+    `remember` (an `Idempotency-Key`'s record) runs last in the campaign's transaction, with
+    the outcome: the record exists if and only if the campaign does.
 
     `owner` heads the campaign's team: an organiser or admin account holding its own key.
     The gatekeeper shares are dealt here, in this process's memory, then sealed to gatekeeper
@@ -272,6 +277,15 @@ async def create_campaign(
             )
             for row in (*held, *links):
                 await row.save(using_db=connection, force_create=True)
+            created = CreatedCampaign(
+                campaign=campaign,
+                # Sealed or linked shares are shown to nobody, the creating organiser included.
+                gatekeeper_shares=dealt.gatekeeper_shares if delivery.paper else (),
+                share_links=tuple(secrets_),
+                holders=heldshares.holders_of(holders),
+            )
+            if remember is not None:
+                await remember(connection, created)
     except IntegrityError:
         await keys.in_thread(keystore.delete, share_name)
         raise Refused(
@@ -280,10 +294,4 @@ async def create_campaign(
     except BaseException:
         await keys.in_thread(keystore.delete, share_name)
         raise
-    return CreatedCampaign(
-        campaign=campaign,
-        # Sealed or linked shares are shown to nobody, the creating organiser included.
-        gatekeeper_shares=dealt.gatekeeper_shares if delivery.paper else (),
-        share_links=tuple(secrets_),
-        holders=heldshares.holders_of(holders),
-    )
+    return created

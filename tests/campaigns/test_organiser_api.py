@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from organise.campaigns.models import Campaign, CampaignState, InviteBatch, InviteMode
+from organise.campaigns.models import Campaign, CampaignState, InviteBatch, InviteCode, InviteMode
 from organise.roles import Role
 from tests.campaigns.conftest import (
     in_days,
@@ -390,3 +390,43 @@ async def test_the_owner_adds_and_removes_a_co_organiser_who_then_sees_the_campa
     assert (await client.get(WALKOUT, headers=erin)).status_code == 404
     owner_out = await client.post(f"{WALKOUT}/team", json={"remove": "alex"}, headers=owner)
     assert (owner_out.status_code, list(_error(owner_out)["fields"])) == (409, ["remove"])
+
+
+# --- sent again with an Idempotency-Key ------------------------------------------------------
+
+
+async def test_a_campaign_sent_again_with_its_key_shows_the_same_shares_and_makes_nothing(
+    app, client
+):
+    headers = await api_token_headers(app, "dana")
+    keyed = headers | {"Idempotency-Key": "k" * 32}
+    body = new_campaign(gate_mode="server_and_gatekeepers", gatekeepers=3, gatekeepers_required=2)
+    first = await client.post(API, json=body, headers=keyed)
+    again = await client.post(API, json=body, headers=keyed)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["gatekeeper_shares"] == first.json()["gatekeeper_shares"]
+    assert await Campaign.all().count() == 1
+    changed = await client.post(API, json=new_campaign(slug="other"), headers=keyed)
+    assert (changed.status_code, _error(changed)["code"]) == (422, "idempotency_key_reused")
+    # Another account with the same key and body is another request: never the first's shares.
+    erin = await api_token_headers(app, "erin") | {"Idempotency-Key": "k" * 32}
+    theirs = await client.post(API, json=body, headers=erin)
+    assert (theirs.status_code, _error(theirs)["code"]) == (422, "idempotency_key_reused")
+    assert not any(share in theirs.text for share in first.json()["gatekeeper_shares"])
+    assert await Campaign.all().count() == 1
+
+
+async def test_codes_minted_again_with_their_key_are_the_same_codes(app, client):
+    headers = await _owner_headers(app)
+    campaign = (await make_campaign(app)).campaign
+    keyed = headers | {"Idempotency-Key": "m" * 40}
+    first = await client.post(f"{WALKOUT}/invites", json={"count": 2}, headers=keyed)
+    again = await client.post(f"{WALKOUT}/invites", json={"count": 2}, headers=keyed)
+    assert again.json()["codes"] == first.json()["codes"]
+    assert await InviteCode.filter(campaign_id=campaign.id).count() == 2
+    more = await client.post(f"{WALKOUT}/invites", json={"count": 3}, headers=keyed)
+    assert (more.status_code, _error(more)["code"]) == (422, "idempotency_key_reused")
+    bad = headers | {"Idempotency-Key": "short"}
+    malformed = await client.post(f"{WALKOUT}/invites", json={"count": 1}, headers=bad)
+    assert (malformed.status_code, _error(malformed)["code"]) == (400, "invalid_idempotency_key")
+    assert await InviteCode.filter(campaign_id=campaign.id).count() == 2
