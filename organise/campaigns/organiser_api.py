@@ -10,7 +10,7 @@ is read, so an outsider learns nothing from how a body is refused.
 Bodies are read with the field tables of `fields` (the OpenAPI document publishes them); where
 a page asks to tick a box because the consequence is destructive (stopping, revoking codes),
 the body carries `"confirm": true`. Reading revealed pledges needs the organiser's private key,
-which a token does not carry: that stays on the page.
+which only a browser session holds: a token is told to read them on the page.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from organise.campaigns import deadlines, invites, operations, team
 from organise.campaigns.api import campaign_json, progress_json
+from organise.campaigns.csv_export import COLUMNS
 from organise.campaigns.fields import (
     CAMPAIGN_CREATE,
     CAMPAIGN_PAGE,
@@ -38,7 +39,7 @@ from organise.campaigns.fields import (
 )
 from organise.campaigns.heldshares import Holder
 from organise.campaigns.models import Campaign, LifecycleEvent
-from organise.campaigns.organiser_pages import MANAGERS, team_campaign_or_404
+from organise.campaigns.organiser_pages import MANAGERS, revealed_records, team_campaign_or_404
 from organise.campaigns.setup import (
     CreatedCampaign,
     create_campaign,
@@ -393,6 +394,35 @@ async def extend(request: Request) -> Response:
     return await _answer(request, moved)
 
 
+@organisers(*MANAGERS)
+@documented(
+    Operation(
+        summary="The revealed pledges, for a team member signed in with a browser session "
+        "(their private key opens them). An API token carries no key: refused, 403 "
+        "needs_session; read them on the campaign's page.",
+        answers={200: ("RevealedPledges", "Every revealed pledge, in alphabetical order.")},
+        refusals=(401, 403, 404, 409, 410),
+        organisers_only=True,
+    )
+)
+async def pledges(request: Request) -> Response:
+    campaign = await team_campaign_or_404(request)
+    if request.state.session is None:
+        raise Refused(
+            _(
+                "Reading revealed pledges needs your private key, which an API token does not "
+                "carry. Sign in and read them on the campaign's page: %(path)s"
+            )
+            % {"path": f"/organisers/campaigns/{campaign.slug}/pledges"},
+            status=403,
+            code="needs_session",
+        )
+    records = await revealed_records(request, campaign)
+    return JSONResponse(
+        {"pledges": [{column: record.get(column) for column in COLUMNS} for record in records]}
+    )
+
+
 def _named(refusal: Refused, field: str) -> Refused:
     """A team refusal about "username" said of the body's own field ("add" or "remove")."""
     errors = {field if name == "username" else name: text for name, text in refusal.errors.items()}
@@ -445,4 +475,5 @@ campaign_routes = [
     Route("/{slug}/stop", stop, methods=["POST"], name="stop"),
     Route("/{slug}/extend", extend, methods=["POST"], name="extend"),
     Route("/{slug}/team", change_team, methods=["POST"], name="team"),
+    Route("/{slug}/pledges", pledges, methods=["GET"], name="pledges"),
 ]

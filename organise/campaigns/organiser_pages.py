@@ -465,7 +465,9 @@ async def archive(request: Request) -> Response:
     )
 
 
-async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[str, Any]]:
+async def revealed_records(request: Request, campaign: Campaign) -> list[dict[str, Any]]:
+    """The revealed pledges, opened with the signed-in organiser's private key (the page, its
+    CSV and the organisers' JSON API)."""
     if campaign.state != CampaignState.REVEALED:
         raise Refused(
             _("This campaign has not been revealed: its pledges cannot be read by anyone yet."),
@@ -509,14 +511,14 @@ async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[s
 @organisers(*MANAGERS)
 async def pledges(request: Request) -> Response:
     campaign = await team_campaign_or_404(request)
-    records = await _revealed_records(request, campaign)
+    records = await revealed_records(request, campaign)
     return page(request, "organisers/pledges.html", {"campaign": campaign, "records": records})
 
 
 @organisers(*MANAGERS)
 async def pledges_csv(request: Request) -> Response:
     campaign = await team_campaign_or_404(request)
-    records = await _revealed_records(request, campaign)
+    records = await revealed_records(request, campaign)
     return Response(
         csv_export.to_csv(records),
         media_type="text/csv; charset=utf-8",

@@ -250,6 +250,26 @@ schemas: dict[str, Any] = {
             "batch": {"type": "string"},
         },
     },
+    "RevealedPledges": {
+        "type": "object",
+        "required": ["pledges"],
+        "properties": {
+            "pledges": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "contact": {"type": "string", "nullable": True},
+                        "team": {"type": "string", "nullable": True},
+                        "message": {"type": "string", "nullable": True},
+                        "personal_threshold": {"type": "integer", "nullable": True},
+                        "list_publicly": {"type": "boolean", "nullable": True},
+                    },
+                },
+            }
+        },
+    },
     "Team": {
         "type": "object",
         "required": ["owner", "members"],

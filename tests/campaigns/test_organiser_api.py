@@ -26,7 +26,7 @@ from tests.campaigns.conftest import (
     sign_with_new_codes,
     tick,
 )
-from tests.support import api_token_headers, campaign_owner, make_organiser
+from tests.support import api_token_headers, campaign_owner, make_organiser, sign_in
 
 API = "/api/v1/organiser/campaigns"
 WALKOUT = f"{API}/walkout"
@@ -390,6 +390,36 @@ async def test_the_owner_adds_and_removes_a_co_organiser_who_then_sees_the_campa
     assert (await client.get(WALKOUT, headers=erin)).status_code == 404
     owner_out = await client.post(f"{WALKOUT}/team", json={"remove": "alex"}, headers=owner)
     assert (owner_out.status_code, list(_error(owner_out)["fields"])) == (409, ["remove"])
+
+
+# --- what needs a private key ------------------------------------------------------------------
+
+
+async def test_revealed_pledges_need_a_browser_session_and_a_token_is_told_to_use_the_page(
+    app, client
+):
+    headers = await _owner_headers(app)
+    campaign = (await make_campaign(app)).campaign
+    await sign_with_new_codes(app, client, campaign, ["Rosa", "Emma", "Lucy"], team="Ops")
+    assert (await tick(app)).revealed == 1
+    refused = await client.get(f"{WALKOUT}/pledges", headers=headers)
+    assert (refused.status_code, _error(refused)["code"]) == (403, "needs_session")
+    assert "/organisers/campaigns/walkout/pledges" in _error(refused)["message"]
+    assert "Rosa" not in refused.text
+
+    await sign_in(client, "alex")
+    read = await client.get(f"{WALKOUT}/pledges")
+    assert read.status_code == 200, read.text
+    pledges = read.json()["pledges"]
+    assert sorted(p["name"] for p in pledges) == ["Emma", "Lucy", "Rosa"]
+    assert {p["team"] for p in pledges} == {"Ops"}
+
+
+async def test_pledges_not_yet_revealed_are_refused_to_the_team_too(app, client):
+    await make_campaign(app)
+    await sign_in(client, "alex")
+    sealed = await client.get(f"{WALKOUT}/pledges")
+    assert (sealed.status_code, _error(sealed)["code"]) == (409, "not_revealed")
 
 
 # --- sent again with an Idempotency-Key ------------------------------------------------------
