@@ -118,9 +118,10 @@ async def organiser_campaign_json(request: Request, campaign: Campaign) -> dict[
     return data
 
 
-async def _answer(request: Request, campaign: Campaign, status: int = 200) -> Response:
+async def _answer(request: Request, campaign: Campaign) -> Response:
+    """The campaign as it is now, after an operation."""
     fresh = await Campaign.get(id=campaign.id)
-    return JSONResponse(await organiser_campaign_json(request, fresh), status_code=status)
+    return JSONResponse(await organiser_campaign_json(request, fresh))
 
 
 def _holder_json(holder: Holder) -> dict[str, str]:
