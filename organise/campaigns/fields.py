@@ -316,17 +316,19 @@ CAMPAIGN = FieldTable(
             "gatekeepers",
             _l("Gatekeepers"),
             kind="integer",
+            minimum=0,
+            maximum=MAX_GATEKEEPERS,
             description="Needed unless the gate mode is server (1 to 16 with the server's "
             "share required, 1 to 15 without).",
-            schema_extra={"minimum": 1, "maximum": MAX_GATEKEEPERS},
         ),
         Field(
             "gatekeepers_required",
             _l("Gatekeepers required"),
             kind="integer",
+            minimum=0,
+            maximum=MAX_GATEKEEPERS,
             description="How many must hand in their shares; needed unless the gate mode is "
             "server.",
-            schema_extra={"minimum": 1, "maximum": MAX_GATEKEEPERS},
         ),
     ),
 )
