@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from organise.campaigns import policy
 from organise.campaigns.models import Audience, InviteMode, ProgressDisplay
 from organise.fields import Field, FieldProblem, FieldTable
-from organise.i18n import Message, _l
+from organise.i18n import LazyText, Message, _l
 from organise.numbers import whole_number
+from organise.refusal import Refused
 
 # --- pledges ---------------------------------------------------------------------------------
 
@@ -188,6 +190,8 @@ MAX_EMPLOYER_CHARS = 200
 MAX_CONTRACT_CHARS = 300
 MAX_DEADLINE_CHARS = 64
 GATE_MODES = ("server", "server_and_gatekeepers", "any_k_of_n")
+# The most gatekeepers a gate may have (crypto.gate; policy.make_policy says which numbers fit).
+MAX_GATEKEEPERS = 16
 
 
 def slug(value: str) -> str:
@@ -306,9 +310,26 @@ CAMPAIGN = FieldTable(
             choices=lambda: GATE_MODES,
             message=_l("Choose who must agree before pledges are revealed."),
             code="invalid",
+            schema_extra={"enum": list(GATE_MODES)},
         ),
-        Field("gatekeepers", _l("Gatekeepers"), kind="integer"),
-        Field("gatekeepers_required", _l("Gatekeepers required"), kind="integer"),
+        Field(
+            "gatekeepers",
+            _l("Gatekeepers"),
+            kind="integer",
+            minimum=0,
+            maximum=MAX_GATEKEEPERS,
+            description="Needed unless the gate mode is server (1 to 16 with the server's "
+            "share required, 1 to 15 without).",
+        ),
+        Field(
+            "gatekeepers_required",
+            _l("Gatekeepers required"),
+            kind="integer",
+            minimum=0,
+            maximum=MAX_GATEKEEPERS,
+            description="How many must hand in their shares; needed unless the gate mode is "
+            "server.",
+        ),
     ),
 )
 
@@ -421,11 +442,153 @@ SHARE_DELIVERY = FieldTable(
             choices=lambda: SHARE_DELIVERIES,
             message=_l("Choose how the gatekeepers get their shares."),
             code="invalid",
+            description="With gatekeepers: one-time links, sealed to gatekeeper accounts, or "
+            "paper sheets shown once (the default).",
+            schema_extra={"enum": list(SHARE_DELIVERIES)},
         ),
         Field(
             "gatekeeper_accounts",
             _l("Gatekeeper accounts"),
             max_chars=MAX_GATEKEEPER_ACCOUNTS_CHARS,
+            description="For share_delivery accounts: the gatekeeper account names, separated "
+            "by commas.",
         ),
     ),
+)
+
+
+# --- the organisers' JSON API (`organiser_api`) ------------------------------------------------
+# The same fields and limits as the pages; where a page asks to tick a box because the
+# consequence is destructive, the body carries `"confirm": true`.
+
+# A new campaign: the organiser's form, and how the gatekeepers get their shares.
+CAMPAIGN_CREATE = FieldTable("CampaignCreate", CAMPAIGN_PAGE.fields + SHARE_DELIVERY.fields)
+
+
+def _confirmation(consequence: LazyText) -> Field:
+    """The `confirm` field of a destructive operation; its description names the consequence."""
+    return Field(
+        "confirm",
+        _l("Confirmation"),
+        kind="boolean",
+        required=True,
+        description=f"Must be true: {consequence.message}",
+        schema_extra={"enum": [True]},
+    )
+
+
+def _confirmed(consequence: LazyText) -> Callable[[Mapping[str, Any]], None]:
+    def check(values: Mapping[str, Any]) -> None:
+        if values.get("confirm") is False:
+            raise Refused(
+                {"confirm": _l('Send "confirm": true: %(what)s', what=consequence)},
+                code="not_confirmed",
+            )
+
+    return check
+
+
+def _exactly_one(*names: str) -> Callable[[Mapping[str, Any]], None]:
+    def check(values: Mapping[str, Any]) -> None:
+        given = [name for name in names if values.get(name)]
+        if len(given) != 1:
+            wanted = " or ".join(f'"{name}"' for name in names)
+            if given:
+                raise Refused(
+                    {given[-1]: _l("Send one of %(names)s, not both.", names=wanted)},
+                    code="one_of",
+                )
+            raise Refused({names[0]: _l("Send one of %(names)s.", names=wanted)}, code="one_of")
+
+    return check
+
+
+_STOP_CONSEQUENCE = _l(
+    "every pledge is destroyed unread, for good, and the campaign ends. This cannot be undone."
+)
+_REVOKE_CONSEQUENCE = _l("whoever holds these codes will no longer be able to sign.")
+
+# Only the wording may change, before the first pledge; the archive flag, once finished.
+CAMPAIGN_PATCH = FieldTable(
+    "CampaignPatch",
+    (
+        dataclasses.replace(
+            CAMPAIGN["title"], description="Only before the first pledge.", required=False
+        ),
+        dataclasses.replace(
+            CAMPAIGN["demand"], description="Only before the first pledge.", required=False
+        ),
+        Field(
+            "archived",
+            _l("Archived"),
+            kind="boolean",
+            description="Take a finished campaign off the lists (true) or put it back (false).",
+        ),
+    ),
+)
+INVITES_INPUT = FieldTable(
+    "InvitesInput",
+    (
+        _number("count", _l("Number of codes"), 1, MAX_BATCH),
+        Field(
+            "batch",
+            _l("Batch name"),
+            max_chars=MAX_BATCH_NAME_CHARS,
+            normalise=one_line(_l("Batch name")),
+            description="The team's own label, never on a slip; a batch can be revoked whole.",
+        ),
+    ),
+)
+REVOKE_INPUT = FieldTable(
+    "RevokeInput",
+    (
+        Field(
+            "codes",
+            _l("Invite codes"),
+            kind="list",
+            max_chars=MAX_CODE_CHARS,
+            max_items=MAX_BATCH,
+            description="Codes to revoke (or send batch instead).",
+        ),
+        Field(
+            "batch",
+            _l("Batch name"),
+            max_chars=MAX_BATCH_NAME_CHARS,
+            description="A batch to revoke whole (or send codes instead).",
+        ),
+        _confirmation(_REVOKE_CONSEQUENCE),
+    ),
+    checks=(_exactly_one("codes", "batch"), _confirmed(_REVOKE_CONSEQUENCE)),
+)
+STOP_INPUT = FieldTable(
+    "StopInput", (_confirmation(_STOP_CONSEQUENCE),), checks=(_confirmed(_STOP_CONSEQUENCE),)
+)
+EXTEND_INPUT = FieldTable(
+    "ExtendInput",
+    (
+        dataclasses.replace(
+            EXTEND["deadline"],
+            description="ISO 8601 (UTC without a zone); later than the current deadline, at "
+            "least 24 hours from now, at most three years ahead. Pledges signed so far keep "
+            "their own deadline unless their signers opt in, and are destroyed at it.",
+        ),
+    ),
+)
+TEAM_CHANGE = FieldTable(
+    "TeamChange",
+    (
+        Field(
+            "add",
+            _l("Account to add"),
+            max_chars=MAX_USERNAME_CHARS,
+            description="An enrolled organiser or admin account (the owner only).",
+        ),
+        Field(
+            "remove",
+            _l("Account to remove"),
+            max_chars=MAX_USERNAME_CHARS,
+            description="A co-organiser (the owner only).",
+        ),
+    ),
+    checks=(_exactly_one("add", "remove"),),
 )

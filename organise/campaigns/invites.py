@@ -9,6 +9,7 @@ before and after a revoke to learn whether the holders signed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -23,6 +24,7 @@ from organise.campaigns.models import Campaign, InviteBatch, InviteCode, InviteM
 from organise.i18n import _
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.submissions.once import Outcomes, Record
 from organise.weeks import week_of
 
 
@@ -62,11 +64,14 @@ async def generate(
     pepper: bytes,
     batch: str = "",
     now: datetime | None = None,
+    remember: Record[list[str]] | None = None,
 ) -> list[str]:
-    """A batch of new codes for `campaign`; the codes exist only in the return value.
+    """A batch of new codes for `campaign`; the codes exist only in the return value (and, for
+    `remember`, an `Idempotency-Key`'s encrypted record, kept at most 48 hours).
 
     `batch`: a name for the batch (the team's own label, never shown on a slip), so that it can
-    be revoked whole; empty for codes outside any batch.
+    be revoked whole; empty for codes outside any batch. `remember` runs last in the codes'
+    transaction: the record exists if and only if the codes do.
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
         raise Refused(
@@ -104,6 +109,8 @@ async def generate(
                 for row in rows:
                     row.batch_id = made.id  # type: ignore[attr-defined]
             await store(campaign, rows, connection)
+            if remember is not None:
+                await remember(connection, shown)
     except IntegrityError:
         raise Refused(
             {"batch": _("This campaign already has a batch named %(name)s.") % {"name": name}},
@@ -113,6 +120,12 @@ async def generate(
     return shown
 
 
+# Codes minted again with the same Idempotency-Key show the first codes, and make none.
+MINTED: Outcomes[list[str]] = Outcomes(
+    keep=lambda shown: {"codes": shown}, shown_again=lambda outcome: list(outcome["codes"])
+)
+
+
 async def batches(campaign: Campaign) -> list[InviteBatch]:
     """The campaign's named batches (name, week, revoked), newest first; no counts."""
     return await InviteBatch.filter(campaign_id=campaign.id).order_by("-week", "name")
@@ -120,22 +133,38 @@ async def batches(campaign: Campaign) -> list[InviteBatch]:
 
 async def revoke_code(campaign: Campaign, code: str, *, acting: Organiser, pepper: bytes) -> None:
     """Make one code unusable. The same answer whether it was unused, used or never made."""
+    await revoke_codes(campaign, [code], acting=acting, pepper=pepper)
+
+
+async def revoke_codes(
+    campaign: Campaign,
+    typed: Sequence[str],
+    *,
+    acting: Organiser,
+    pepper: bytes,
+    field: str = "code",
+) -> None:
+    """Make these codes unusable, all or none (every code is read before any is revoked).
+
+    The same answer whether each was unused, used or never made; `field` names the input a
+    code that is not a code at all is refused under.
+    """
     await team.require_team(campaign, acting)
-    try:
-        normalised = codes.normalise_invite_code(code)
-    except CodeFormatError:
-        raise Refused(
-            {
-                "code": _(
-                    "This is not an invite code: a code is 28 letters and digits, usually "
-                    "written in groups of four."
-                )
-            },
-            code="invalid_invite_code",
-        ) from None
-    await InviteCode.filter(
-        campaign_id=campaign.id, code_hash=invite_hash(normalised, pepper)
-    ).delete()
+    hashes = []
+    for code in typed:
+        try:
+            hashes.append(invite_hash(codes.normalise_invite_code(code), pepper))
+        except CodeFormatError:
+            raise Refused(
+                {
+                    field: _(
+                        "This is not an invite code: a code is 28 letters and digits, usually "
+                        "written in groups of four."
+                    )
+                },
+                code="invalid_invite_code",
+            ) from None
+    await InviteCode.filter(campaign_id=campaign.id, code_hash__in=hashes).delete()
 
 
 async def revoke_batch(campaign: Campaign, name: str, *, acting: Organiser) -> InviteBatch:

@@ -50,7 +50,7 @@ from organise.campaigns.models import (
     ProgressDisplay,
 )
 from organise.campaigns.pages import campaign_or_404, form_page, no_campaign, page, paragraphs
-from organise.campaigns.setup import PAPER, ShareDelivery, create_campaign, spec_from_values
+from organise.campaigns.setup import create_campaign, share_delivery, spec_from_values
 from organise.fields import FieldTable
 from organise.i18n import _
 from organise.organisers import enrolment
@@ -177,29 +177,13 @@ async def new_form(request: Request) -> Response:
     return await _new_page_with_gatekeepers(request, defaults | {"share_delivery": "links"})
 
 
-def _delivery(values: dict[str, Any], gated: bool) -> ShareDelivery:
-    # A form without the choice (an older page) keeps the paper sheets it always showed.
-    chosen = values["share_delivery"] or "paper"
-    if not gated or chosen == "paper":
-        return PAPER
-    if chosen == "links":
-        return ShareDelivery(links=True)
-    named = tuple(heldshares.parse_usernames(values["gatekeeper_accounts"] or ""))
-    if not named:
-        raise Refused(
-            {"gatekeeper_accounts": _("Name the gatekeeper accounts, separated by commas.")},
-            code="gatekeeper_accounts_invalid",
-        )
-    return ShareDelivery(gatekeeper_accounts=named)
-
-
 @organisers(*MANAGERS)
 async def create(request: Request) -> Response:
     form = await read_form(request)
     served = runtime(request)
     try:
         spec = spec_from_values(CAMPAIGN_PAGE.read_form(form))
-        delivery = _delivery(SHARE_DELIVERY.read_form(form), spec.gate.mode != "server")
+        delivery = share_delivery(SHARE_DELIVERY.read_form(form), spec)
         created = await create_campaign(
             spec,
             owner=request.state.organiser,
@@ -481,7 +465,9 @@ async def archive(request: Request) -> Response:
     )
 
 
-async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[str, Any]]:
+async def revealed_records(request: Request, campaign: Campaign) -> list[dict[str, Any]]:
+    """The revealed pledges, opened with the signed-in organiser's private key (the page, its
+    CSV and the organisers' JSON API)."""
     if campaign.state != CampaignState.REVEALED:
         raise Refused(
             _("This campaign has not been revealed: its pledges cannot be read by anyone yet."),
@@ -525,14 +511,14 @@ async def _revealed_records(request: Request, campaign: Campaign) -> list[dict[s
 @organisers(*MANAGERS)
 async def pledges(request: Request) -> Response:
     campaign = await team_campaign_or_404(request)
-    records = await _revealed_records(request, campaign)
+    records = await revealed_records(request, campaign)
     return page(request, "organisers/pledges.html", {"campaign": campaign, "records": records})
 
 
 @organisers(*MANAGERS)
 async def pledges_csv(request: Request) -> Response:
     campaign = await team_campaign_or_404(request)
-    records = await _revealed_records(request, campaign)
+    records = await revealed_records(request, campaign)
     return Response(
         csv_export.to_csv(records),
         media_type="text/csv; charset=utf-8",

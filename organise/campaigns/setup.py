@@ -28,6 +28,7 @@ from organise.campaigns.models import (
 from organise.i18n import _
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
+from organise.submissions.once import Record
 
 SERVER_ALONE = GatePolicy("server")
 
@@ -120,6 +121,24 @@ def spec_from_values(values: Mapping[str, Any]) -> CampaignSpec:
     )
 
 
+def share_delivery(values: Mapping[str, Any], spec: CampaignSpec) -> ShareDelivery:
+    """How the gatekeeper shares of `spec` reach their holders, from values read with
+    `fields.SHARE_DELIVERY` (the page and the JSON API). A campaign without gatekeepers, or a
+    form without the choice (an older page), gets the paper sheets it always showed."""
+    chosen = values["share_delivery"] or "paper"
+    if spec.gate.mode == "server" or chosen == "paper":
+        return PAPER
+    if chosen == "links":
+        return ShareDelivery(links=True)
+    named = tuple(heldshares.parse_usernames(values["gatekeeper_accounts"] or ""))
+    if not named:
+        raise Refused(
+            {"gatekeeper_accounts": _("Name the gatekeeper accounts, separated by commas.")},
+            code="gatekeeper_accounts_invalid",
+        )
+    return ShareDelivery(gatekeeper_accounts=named)
+
+
 def _or_default(value: int | None, default: int) -> int:
     return default if value is None else value
 
@@ -181,8 +200,12 @@ async def create_campaign(
     pepper: bytes,
     now: datetime | None = None,
     delivery: ShareDelivery = PAPER,
+    remember: Record[CreatedCampaign] | None = None,
 ) -> CreatedCampaign:
     """Deal the gate, keep the server's share in the keystore, and create the campaign row.
+
+    `remember` (an `Idempotency-Key`'s record) runs last in the campaign's transaction, with
+    the outcome: the record exists if and only if the campaign does.
 
     `owner` heads the campaign's team: an organiser or admin account holding its own key.
     The gatekeeper shares are dealt here, in this process's memory, then sealed to gatekeeper
@@ -254,6 +277,15 @@ async def create_campaign(
             )
             for row in (*held, *links):
                 await row.save(using_db=connection, force_create=True)
+            created = CreatedCampaign(
+                campaign=campaign,
+                # Sealed or linked shares are shown to nobody, the creating organiser included.
+                gatekeeper_shares=dealt.gatekeeper_shares if delivery.paper else (),
+                share_links=tuple(secrets_),
+                holders=heldshares.holders_of(holders),
+            )
+            if remember is not None:
+                await remember(connection, created)
     except IntegrityError:
         await keys.in_thread(keystore.delete, share_name)
         raise Refused(
@@ -262,10 +294,4 @@ async def create_campaign(
     except BaseException:
         await keys.in_thread(keystore.delete, share_name)
         raise
-    return CreatedCampaign(
-        campaign=campaign,
-        # Sealed or linked shares are shown to nobody, the creating organiser included.
-        gatekeeper_shares=dealt.gatekeeper_shares if delivery.paper else (),
-        share_links=tuple(secrets_),
-        holders=heldshares.holders_of(holders),
-    )
+    return created

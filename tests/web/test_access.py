@@ -41,14 +41,19 @@ def test_every_route_declares_an_access_policy(app: Starlette):
 
 
 def test_every_organiser_route_requires_a_role(app: Starlette):
+    """Organiser pages and the organisers' JSON API (whose roles and teams are walked per
+    request in test_organiser_api_access.py)."""
+    checked = 0
     for path, endpoint in _endpoints(app.routes):
         policy = policy_of(endpoint)
-        if path.startswith("/organisers") and path not in {
+        if path.startswith(("/organisers", "/api/v1/organiser/")) and path not in {
             "/organisers/login",
             "/organisers/enrol",
         }:
             assert policy is not None, path
             assert not policy.is_public, path
+            checked += path.startswith("/api/v1/organiser/")
+    assert checked >= 3
 
 
 async def test_signed_out_visitor_is_sent_to_the_sign_in_page(client):

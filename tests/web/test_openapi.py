@@ -95,3 +95,60 @@ def test_asyncio_is_not_left_running():
     # The module's TestClient runs its own event loop in a thread; the suite's loop is untouched.
     with pytest.raises(RuntimeError):
         asyncio.get_running_loop()
+
+
+def _unconstrained(name: str, schema: dict) -> list[str]:
+    """The properties of a body schema a client could send without a published limit."""
+    kind = schema.get("type")
+    if "enum" in schema or kind == "boolean":
+        return []
+    if kind == "string":
+        return [] if "maxLength" in schema else [name]
+    if kind == "integer":
+        return [] if {"minimum", "maximum"} <= set(schema) else [name]
+    if kind == "array":
+        missing = [] if "maxItems" in schema else [name]
+        return missing + _unconstrained(f"{name}[]", schema["items"])
+    return [name]
+
+
+def test_every_organiser_campaign_body_publishes_its_limits():
+    """Each request body of /api/v1/organiser/campaigns... carries its lengths, ranges and
+    accepted values, and refuses fields it does not list."""
+    published = document()
+    bodies = {}
+    for path, operations in published["paths"].items():
+        if not path.startswith("/api/v1/organiser/campaigns"):
+            continue
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                reference = operation["requestBody"]["content"]["application/json"]["schema"]
+                bodies[f"{method} {path}"] = reference["$ref"].rsplit("/", 1)[-1]
+            assert operation["security"], (method, path)
+    assert len(bodies) == 7  # create, change, invites, revoke, stop, extend, team
+    for where, name in bodies.items():
+        schema = published["components"]["schemas"][name]
+        assert schema["additionalProperties"] is False, where
+        loose = [
+            field
+            for field, rule in schema["properties"].items()
+            for field in _unconstrained(field, rule)
+        ]
+        assert loose == [], where
+    components = published["components"]["schemas"]
+    # A destructive operation says what confirming does, and accepts only true.
+    for name in ("StopInput", "RevokeInput"):
+        confirm = components[name]["properties"]["confirm"]
+        assert confirm["enum"] == [True]
+        assert "confirm" in components[name]["required"]
+        assert confirm["description"].startswith("Must be true: ")
+    assert "destroyed unread" in components["StopInput"]["properties"]["confirm"]["description"]
+    create = components["CampaignCreate"]["properties"]
+    assert create["threshold"]["minimum"] >= 1
+    assert create["audience"]["enum"] == ["organisers", "cosigners", "public"]
+    assert create["gate_mode"]["enum"] == ["server", "server_and_gatekeepers", "any_k_of_n"]
+    assert components["InvitesInput"]["properties"]["count"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 500,
+    }
