@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from crypto.gate import GatePolicy
+from organise.app import document
 from organise.campaigns.setup import ShareDelivery
 from organise.organisers import enrolment
 from organise.organisers.models import (
@@ -374,3 +375,33 @@ async def test_every_audit_line_names_the_admin_and_only_the_week(app, client):
     }
     assert {entry.actor for entry in entries} == {"root"}
     assert {entry.week for entry in entries} == {this_week()}
+
+
+def test_the_openapi_document_publishes_the_accounts_api_s_constraints():
+    paths, schemas = document()["paths"], document()["components"]["schemas"]
+    listed = paths[ACCOUNTS]["get"]
+    assert listed["security"] == [{"bearerToken": []}, {"sessionCookie": []}]
+    assert {"401", "403"} <= set(listed["responses"])
+    account = schemas["Account"]
+    assert account["properties"]["role"]["enum"] == ["admin", "organiser", "reviewer", "gatekeeper"]
+    assert account["properties"]["last_sign_in_week"]["nullable"] is True
+    for operation in ("disable", "enable", "remove", "reset", "role"):
+        post = paths[f"{ACCOUNTS}/{{username}}/{operation}"]["post"]
+        [username] = [p for p in post["parameters"] if p["in"] == "path"]
+        assert username["schema"] == {"type": "string", "minLength": 1, "maxLength": 64}
+        assert "Idempotency-Key" in {p["name"] for p in post["parameters"]}
+        assert {"403", "404", "409"} <= set(post["responses"])
+    role = schemas["RoleChange"]
+    assert role["required"] == ["role"]
+    assert role["properties"]["role"]["enum"] == ["admin", "organiser", "reviewer"]
+    assert role["additionalProperties"] is False
+    removal = schemas["AccountRemoval"]
+    assert removal["required"] == ["confirm"]
+    assert removal["properties"]["confirm"]["type"] == "boolean"
+    reset = schemas["AccountReset"]["properties"]
+    assert reset["valid_hours"]["enum"] == [24]
+    assert schemas["AccountChanged"]["properties"]["inbox"]["enum"] == [
+        "none",
+        "granted",
+        "pending",
+    ]

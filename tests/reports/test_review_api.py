@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from organise.app import document
 from organise.contracts.models import Contract
 from organise.reports.models import (
     ProposalState,
@@ -338,3 +339,45 @@ async def test_a_reviewer_disabled_through_the_api_is_refused_at_once(app, clien
     assert refused.status_code == 401
     assert (await client.get(REPORTS, headers=robin)).status_code == 401
     assert (await Report.get()).state == ReviewState.NEW
+
+
+def test_the_openapi_document_publishes_the_review_api_s_constraints():
+    paths, schemas = document()["paths"], document()["components"]["schemas"]
+    [state] = paths[REPORTS]["get"]["parameters"]
+    assert state["schema"]["enum"] == [
+        "new",
+        "corroborated",
+        "verified",
+        "rejected",
+        "published",
+        "all",
+    ]
+    one = f"{REPORTS}/{{report_id}}"
+    for path, method in [(one, "get")] + [
+        (f"{one}/{name}", "post")
+        for name in ("decision", "merge", "proposals", "approve", "withdraw")
+    ]:
+        operation = paths[path][method]
+        [report_id] = [p for p in operation["parameters"] if p["in"] == "path"]
+        assert report_id["schema"] == {"type": "string", "format": "uuid"}, path
+        assert {"401", "403", "404"} <= set(operation["responses"]), path
+    decision = schemas["ReviewDecision"]
+    assert decision["properties"]["state"]["enum"] == [
+        "new",
+        "corroborated",
+        "verified",
+        "rejected",
+    ]
+    assert decision["required"] == ["state"]
+    assert schemas["ReportMerge"]["properties"]["into"]["format"] == "uuid"
+    assert schemas["ProposalChoice"]["properties"]["proposal"]["maxLength"] == 36
+    draft = schemas["ContractDraft"]["properties"]
+    assert draft["summary"]["maxLength"] > 0
+    assert schemas["ReviewReport"]["properties"]["sealed"]["items"]["enum"] == [
+        "details",
+        "messages",
+    ]
+    assert "details" not in schemas["ReviewReport"]["properties"]
+    assert paths[f"{one}/proposals"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ] == {"$ref": "#/components/schemas/ContractDraft"}
