@@ -63,7 +63,7 @@ def _summary(report: Report) -> dict[str, Any]:
         "week": report.week.isoformat(),
         "employer": report.employer_name,
         "agency": report.agency_name,
-        "technologies": [link.technology for link in report.technology_links],
+        "technologies": sorted(link.technology for link in report.technology_links),
         "state": report.state.value,
     }
 

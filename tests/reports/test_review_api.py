@@ -66,11 +66,10 @@ async def test_the_queue_shows_what_the_queue_page_shows_and_never_the_details(a
             "week": report.week.isoformat(),
             "employer": "Examplecorp",
             "agency": "Springfield Police Department",
-            "technologies": sorted(answer["reports"][0]["technologies"]),
+            "technologies": ["cloud-hosting", "face-recognition"],  # in a fixed order
             "state": "new",
         }
     ]
-    assert set(answer["reports"][0]["technologies"]) == {"face-recognition", "cloud-hosting"}
     one = await client.get(f"{REPORTS}/{report.id}", headers=headers)
     assert one.status_code == 200
     assert one.json()["product"] == "Project Lighthouse"
