@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from organise.reports.models import (
     ReviewState,
 )
 from organise.roles import Role
+from tests.conftest import ON_POSTGRES
 from tests.reports.helpers import DRAFT, assert_tally_right, row_counts, submit
 from tests.support import api_token_headers
 
@@ -380,3 +382,21 @@ def test_the_openapi_document_publishes_the_review_api_s_constraints():
     assert paths[f"{one}/proposals"]["post"]["requestBody"]["content"]["application/json"][
         "schema"
     ] == {"$ref": "#/components/schemas/ContractDraft"}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not ON_POSTGRES, reason="requests at once race only on PostgreSQL")
+async def test_one_key_sent_several_times_at_once_proposes_once(app, client):
+    headers = await _reviewer(app)
+    [report] = await _reports(client)
+
+    answers = await asyncio.gather(
+        *(_post(client, headers, f"{report.id}/proposals", DRAFT_JSON, key=KEY) for _ in range(4))
+    )
+
+    assert await PublicationProposal.all().count() == 1
+    assert await PublicationApproval.all().count() == 1
+    statuses = sorted(answer.status_code for answer in answers)
+    # Each is the first one's answer, or (two at the very same moment) a clear conflict.
+    assert set(statuses) <= {201, 409}
+    assert 201 in statuses
