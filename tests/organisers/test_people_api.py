@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from organise.organisers.models import (
 )
 from organise.reports.models import InboxGrant
 from organise.roles import Role
+from organise.submissions import once
 from organise.weeks import this_week
 from tests.campaigns.conftest import make_campaign
 from tests.support import api_token_headers, make_organiser, sign_in
@@ -228,6 +230,17 @@ async def test_a_reset_answers_its_code_once_and_the_code_works(app, client):
     assert answer["code"] not in again.text
     assert await _audit("kim") == [("root", "reset_issued", "")]
     assert await EnrolmentCode.filter(organiser__username="kim").count() == 1
+    # The key's record keeps the account's name, never the code.
+    root = await Organiser.get(username="root")
+    record = await once.prepare(
+        KEY,
+        once.content("account-reset", {"username": "kim", "by": str(root.id)}),
+        keystore=app.state.runtime.keystore,
+        now=datetime.now(UTC),
+    )
+    earlier = await record.find()
+    assert earlier is not None
+    assert earlier.outcome == {"username": "kim"}
 
     redeemed = await enrolment.redeem(
         enrolment.Enrolment(answer["code"], "kim", NEW_PASSPHRASE, NEW_PASSPHRASE),
