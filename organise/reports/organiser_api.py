@@ -109,7 +109,11 @@ async def _report(request: Request, report_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-Change = Callable[[Record[Any] | None], Awaitable[object]]
+Change = Callable[[Record[Any] | None], Awaitable[Report | PublicationProposal | uuid.UUID]]
+
+
+def _row_id(row: Report | PublicationProposal | uuid.UUID) -> uuid.UUID:
+    return row if isinstance(row, uuid.UUID) else row.id
 
 
 async def _once(
@@ -117,12 +121,9 @@ async def _once(
     operation: str,
     values: Mapping[str, object],
     change: Change,
-    kept: Callable[[Any], uuid.UUID],
 ) -> uuid.UUID:
-    """Run `change` once per Idempotency-Key (and body); the id of what it changed or made.
-
-    `kept` picks that id from the row the domain call hands its record.
-    """
+    """Run `change` once per Idempotency-Key (and body); the id of what it changed or made
+    (the record keeps that id, never the body)."""
     key = tokens.api_token(request)
     acting: Organiser = request.state.organiser
     once = await tokens.submission(
@@ -137,16 +138,12 @@ async def _once(
     async def work(*, remember: Record[str] | None) -> str:
         async def record(connection: Any, row: Any) -> None:
             if remember is not None:
-                await remember(connection, str(kept(row)))
+                await remember(connection, str(_row_id(row)))
 
-        return str(kept(await change(record if remember is not None else None)))
+        return str(_row_id(await change(record if remember is not None else None)))
 
     found: str = await run_once(once, work, _BY_ID, other_content="refuse")
     return uuid.UUID(found)
-
-
-def _row_id(row: Report | PublicationProposal | uuid.UUID) -> uuid.UUID:
-    return row if isinstance(row, uuid.UUID) else row.id
 
 
 @organisers(*REVIEWERS)
@@ -213,7 +210,7 @@ async def decision(request: Request) -> Response:
         await review.set_state(found, state, remember=remember)
         return found
 
-    await _once(request, "decision", {"state": state.value}, change, _row_id)
+    await _once(request, "decision", {"state": state.value}, change)
     return JSONResponse(await _report(request, _report_id(request)))
 
 
@@ -240,7 +237,7 @@ async def merge(request: Request) -> Response:
         await review.merge(found, target, remember=remember)
         return target
 
-    target_id = await _once(request, "merge", {"into": str(into)}, change, _row_id)
+    target_id = await _once(request, "merge", {"into": str(into)}, change)
     return JSONResponse(await _report(request, target_id))
 
 
@@ -267,7 +264,7 @@ async def propose(request: Request) -> Response:
             found, acting, proposed, needed=_needed(request), remember=remember
         )
 
-    await _once(request, "propose", proposed.as_json(), change, _row_id)
+    await _once(request, "propose", proposed.as_json(), change)
     return JSONResponse(await _report(request, _report_id(request)), status_code=201)
 
 
@@ -302,7 +299,7 @@ async def approve(request: Request) -> Response:
             proposal_id, acting, needed=_needed(request), remember=remember
         )
 
-    await _once(request, "approve", {"proposal": str(proposal_id)}, change, _row_id)
+    await _once(request, "approve", {"proposal": str(proposal_id)}, change)
     return JSONResponse(await _report(request, _report_id(request)))
 
 
@@ -325,7 +322,7 @@ async def withdraw(request: Request) -> Response:
         await publication.withdraw(proposal_id, remember=remember)
         return proposal_id
 
-    await _once(request, "withdraw", {"proposal": str(proposal_id)}, change, _row_id)
+    await _once(request, "withdraw", {"proposal": str(proposal_id)}, change)
     return JSONResponse(await _report(request, _report_id(request)))
 
 
