@@ -60,7 +60,8 @@ async def make_gatekeeper(app: Starlette, username: str) -> tuple[Organiser, str
 async def api_token_headers(
     app: Starlette, username: str = "dana", role: Role = Role.ORGANISER
 ) -> dict[str, str]:
-    """The Authorization header of an API token of a new account, `username`, with `role`."""
+    """The Authorization header of an API token of an account `username` with `role` (made
+    as `make_organiser` does)."""
     organiser = await make_organiser(username, role)
     _row, token = await tokens.create_token(
         organiser, "tests", secret_key=app.state.runtime.secret_key

@@ -183,7 +183,10 @@ RECOVERY_CODES = FieldTable(
     "RecoveryCodes", (_passphrase("passphrase", _l("Passphrase"), _checkable),)
 )
 
-# An admin's operations on accounts (the accounts page).
+# An admin's operations on accounts (the accounts page and /api/v1/organiser/accounts).
+# A gatekeeper account stays one (`people.change_role`), so it is not a role to change to.
+CHANGEABLE_ROLE_VALUES = tuple(role.value for role in Role if role != Role.GATEKEEPER)
+
 ROLE_CHANGE = FieldTable(
     "RoleChange",
     (
@@ -191,8 +194,9 @@ ROLE_CHANGE = FieldTable(
             "role",
             _l("Role"),
             required=True,
-            choices=lambda: [role.value for role in Role if role != Role.GATEKEEPER],
+            choices=lambda: CHANGEABLE_ROLE_VALUES,
             normalise=Role,
+            schema_extra={"enum": list(CHANGEABLE_ROLE_VALUES)},
         ),
     ),
 )
@@ -206,5 +210,15 @@ def _confirmed(ticked: bool) -> bool:
 
 REMOVAL = FieldTable(
     "AccountRemoval",
-    (Field("confirm", _l("Yes, remove this account"), kind="boolean", normalise=_confirmed),),
+    (
+        Field(
+            "confirm",
+            _l("Yes, remove this account"),
+            kind="boolean",
+            # A yes/no is never "missing" (an unticked box is no); `_confirmed` refuses a no.
+            required=True,
+            normalise=_confirmed,
+            description="Must be true: removing an account cannot be undone.",
+        ),
+    ),
 )

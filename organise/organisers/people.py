@@ -3,7 +3,8 @@
 Each function takes the acting admin (`acting`; None for the server's operator at the command
 line, who holds the whole server anyway), checks the role itself, raises `Refused`, and records
 what it changed in the audit log (`audit`), so a JSON handler can call it as the pages and the
-`organise organiser` commands do.
+`organise organiser` commands do. `remember` (the record of the JSON API's `Idempotency-Key`)
+runs last in the change's transaction, so the record exists if and only if the change does.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from organise.organisers.models import (
 from organise.refusal import Refused
 from organise.reports import inbox
 from organise.roles import Role
+from organise.submissions.once import Record
 from organise.weeks import week_of
 
 
@@ -90,6 +92,16 @@ async def list_accounts(acting: Organiser | None) -> list[AccountSummary]:
     ]
 
 
+async def account_summary(acting: Organiser | None, username: str) -> AccountSummary:
+    """One account's line of the list (Refused 404 when there is no such account)."""
+    require_admin(acting)
+    name = (await find(username)).username
+    for summary in await list_accounts(acting):
+        if summary.username == name:
+            return summary
+    return await account_summary(acting, name)  # removed meanwhile: find() refuses it now
+
+
 async def _refuse_last_admin(organiser: Organiser, what: str) -> None:
     """Refused when `organiser` is the only enabled admin: nobody could manage accounts.
 
@@ -114,7 +126,13 @@ async def _refuse_last_admin(organiser: Organiser, what: str) -> None:
         )
 
 
-async def disable(acting: Organiser | None, username: str, *, now: datetime) -> Organiser:
+async def disable(
+    acting: Organiser | None,
+    username: str,
+    *,
+    now: datetime,
+    remember: Record[Organiser] | None = None,
+) -> Organiser:
     """Its sessions and API tokens end now; its key and team places are kept."""
     require_admin(acting)
     organiser = await find(username)
@@ -125,16 +143,24 @@ async def disable(acting: Organiser | None, username: str, *, now: datetime) -> 
             status=409,
         )
     await resets.refuse_if_gatekeeper(organiser, _("disabled"))
-    async with in_transaction():
+    async with in_transaction() as connection:
         await _refuse_last_admin(organiser, _("disabled"))
         organiser.disabled = True
         await organiser.save(update_fields=["disabled"])
         await sessions.end_access(organiser)
         await audit.record(AuditAction.DISABLED, organiser, acting=acting, now=now)
+        if remember is not None:
+            await remember(connection, organiser)
     return organiser
 
 
-async def enable(acting: Organiser | None, username: str, *, now: datetime) -> Organiser:
+async def enable(
+    acting: Organiser | None,
+    username: str,
+    *,
+    now: datetime,
+    remember: Record[Organiser] | None = None,
+) -> Organiser:
     """Back as it was: its key has not changed, so its team places count again."""
     require_admin(acting)
     organiser = await find(username)
@@ -144,14 +170,22 @@ async def enable(acting: Organiser | None, username: str, *, now: datetime) -> O
             code="not_disabled",
             status=409,
         )
-    async with in_transaction():
+    async with in_transaction() as connection:
         organiser.disabled = False
         await organiser.save(update_fields=["disabled"])
         await audit.record(AuditAction.ENABLED, organiser, acting=acting, now=now)
+        if remember is not None:
+            await remember(connection, organiser)
     return organiser
 
 
-async def remove(acting: Organiser | None, username: str, *, now: datetime) -> None:
+async def remove(
+    acting: Organiser | None,
+    username: str,
+    *,
+    now: datetime,
+    remember: Record[Organiser] | None = None,
+) -> None:
     """Delete the account, its key, sessions, tokens, codes, grants and team places.
 
     A campaign it owned is left without an owner and, if nobody else on its team can receive
@@ -164,16 +198,26 @@ async def remove(acting: Organiser | None, username: str, *, now: datetime) -> N
             _l("You cannot remove your own account here."), code="own_account", status=409
         )
     await resets.refuse_if_gatekeeper(organiser, _("removed"))
-    async with in_transaction():
+    async with in_transaction() as connection:
         await _refuse_last_admin(organiser, _("removed"))
         await audit.record(AuditAction.REMOVED, organiser, acting=acting, now=now)
         await organiser.delete()
+        if remember is not None:
+            await remember(connection, organiser)
 
 
 async def issue_reset(
-    acting: Organiser | None, username: str, *, pepper: bytes, now: datetime
+    acting: Organiser | None,
+    username: str,
+    *,
+    pepper: bytes,
+    now: datetime,
+    remember: Record[Organiser] | None = None,
 ) -> str:
-    """A one-time reset code (24 hours), to be given privately to the account's holder."""
+    """A one-time reset code (24 hours), to be given privately to the account's holder.
+
+    `remember` is told the account, never the code: the code is shown once, where it is issued.
+    """
     require_admin(acting)
     organiser = await find(username)
     if organiser.public_key is None:
@@ -186,9 +230,11 @@ async def issue_reset(
             status=409,
         )
     await resets.refuse_if_gatekeeper(organiser, _("reset"))
-    async with in_transaction():
+    async with in_transaction() as connection:
         code = await enrolment.issue_code(organiser, pepper=pepper, now=now, reset=True)
         await audit.record(AuditAction.RESET_ISSUED, organiser, acting=acting, now=now)
+        if remember is not None:
+            await remember(connection, organiser)
     return code
 
 
@@ -217,6 +263,7 @@ async def change_role(
     *,
     access: InboxAccess,
     now: datetime,
+    remember: Record[Organiser] | None = None,
 ) -> GrantOutcome:
     """Give an account another role. A reviewer or admin gets the report inbox key at once
     when the acting admin holds it and the account has its key; otherwise the grant waits."""
@@ -237,7 +284,7 @@ async def change_role(
             status=409,
         )
     before = organiser.role
-    async with in_transaction():
+    async with in_transaction() as connection:
         await _refuse_last_admin(organiser, _("given another role"))
         organiser.role = role
         await organiser.save(update_fields=["role"])
@@ -248,6 +295,8 @@ async def change_role(
             now=now,
             detail=f"{before.value} -> {role.value}",
         )
+        if remember is not None:
+            await remember(connection, organiser)
     if role not in inbox.REVIEW_ROLES:
         await inbox.ensure_inbox(access.keystore)  # drops the former reviewer's grant
         return GrantOutcome.NONE

@@ -7,6 +7,7 @@ suggestions; the name is matched to a known employer on submission (`submission`
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from organise.contracts.fields import (
@@ -16,8 +17,9 @@ from organise.contracts.fields import (
     check_facts,
     vocabulary,
 )
-from organise.fields import Field, FieldTable, FormData
+from organise.fields import Field, FieldProblem, FieldTable, FormData
 from organise.i18n import _l
+from organise.reports.review import SETTABLE_STATES
 
 MAX_DETAILS_CHARS = 8000
 MAX_MESSAGE_CHARS = 4000
@@ -56,6 +58,73 @@ MESSAGE = FieldTable(
 
 # A reviewer's proposed public record: the same facts, and a summary they write themselves.
 DRAFT = FieldTable("ContractDraft", (*PUBLISHED_FACTS, SUMMARY), checks=(check_facts,))
+
+# A reviewer's decision on a report through the API: a review state set by hand ("published"
+# comes only from publication, with its approvals).
+SETTABLE_STATE_VALUES = tuple(state.value for state in SETTABLE_STATES)
+
+DECISION = FieldTable(
+    "ReviewDecision",
+    (
+        Field(
+            "state",
+            _l("Review state"),
+            required=True,
+            choices=lambda: SETTABLE_STATE_VALUES,
+            message=_l("Unknown review state."),
+            code="invalid_state",
+            schema_extra={"enum": list(SETTABLE_STATE_VALUES)},
+        ),
+    ),
+)
+
+UUID_CHARS = 36
+
+
+def _report_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise FieldProblem(_l("Give a report's id."), "invalid_field", 400) from None
+
+
+def _proposal_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise FieldProblem(_l("Give a proposal's id."), "invalid_field", 400) from None
+
+
+_UUID = {"format": "uuid"}
+
+MERGE = FieldTable(
+    "ReportMerge",
+    (
+        Field(
+            "into",
+            _l("The report to merge into"),
+            required=True,
+            max_chars=UUID_CHARS,
+            normalise=_report_id,
+            schema_extra=_UUID,
+        ),
+    ),
+)
+
+# Approving or withdrawing one of a report's publication proposals.
+PROPOSAL_CHOICE = FieldTable(
+    "ProposalChoice",
+    (
+        Field(
+            "proposal",
+            _l("Proposal"),
+            required=True,
+            max_chars=UUID_CHARS,
+            normalise=_proposal_id,
+            schema_extra=_UUID,
+        ),
+    ),
+)
 
 # Limits the forms show (maxlength), by field name.
 MAX_CHARS = {

@@ -62,9 +62,7 @@ def _back_to(request: Request, report_id: uuid.UUID) -> Response:
 @organisers(*REVIEWERS)
 async def queue(request: Request) -> Response:
     raw_state = request.query_params.get("state", ReviewState.NEW.value)
-    if raw_state != "all" and raw_state not in STATE_VALUES:
-        raise Refused(_("Unknown review state."), status=400, code="bad_request")
-    state = None if raw_state == "all" else ReviewState(raw_state)
+    state = review.queue_filter(raw_state)
     _box, key = await _inbox_key(request)
     return render(
         request,

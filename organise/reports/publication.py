@@ -44,6 +44,7 @@ from organise.reports.models import (
     ReviewState,
 )
 from organise.roles import Role
+from organise.submissions.once import Record
 from organise.weeks import this_week
 
 
@@ -118,11 +119,17 @@ async def possible_approvers() -> int:
 
 
 async def propose(
-    report: Report, organiser: Organiser, proposed: Draft, *, needed: int
+    report: Report,
+    organiser: Organiser,
+    proposed: Draft,
+    *,
+    needed: int,
+    remember: Record[PublicationProposal] | None = None,
 ) -> PublicationProposal:
     """Propose `proposed` for publication, approved by its proposer; published at once if
-    `needed` (Settings.publish_approvals) is 1."""
-    async with in_transaction():
+    `needed` (Settings.publish_approvals) is 1. `remember` (an API `Idempotency-Key`'s record)
+    runs last in the proposal's transaction."""
+    async with in_transaction() as connection:
         current = await review.locked(report.id)
         problem = _unpublishable(current)
         if problem is not None:
@@ -131,16 +138,24 @@ async def propose(
             report_id=report.id, proposer=organiser, draft=proposed.as_json(), week=this_week()
         )
         await PublicationApproval.create(proposal=proposal, organiser=organiser)
+        if remember is not None:
+            await remember(connection, proposal)
     return await approve_if_ready(proposal.id, needed=needed)
 
 
 async def approve(
-    proposal_id: uuid.UUID, organiser: Organiser, *, needed: int
+    proposal_id: uuid.UUID,
+    organiser: Organiser,
+    *,
+    needed: int,
+    remember: Record[PublicationProposal] | None = None,
 ) -> PublicationProposal:
     try:
-        async with in_transaction():
+        async with in_transaction() as connection:
             proposal = await _locked_open_proposal(proposal_id)
             await PublicationApproval.create(proposal_id=proposal.id, organiser_id=organiser.id)
+            if remember is not None:
+                await remember(connection, proposal)
     except IntegrityError:
         raise Refused(
             _("You have already approved this record."), status=409, code="already_approved"
@@ -156,14 +171,18 @@ async def approve(
     return proposal
 
 
-async def withdraw(proposal_id: uuid.UUID) -> None:
-    async with in_transaction():
+async def withdraw(
+    proposal_id: uuid.UUID, *, remember: Record[PublicationProposal] | None = None
+) -> None:
+    async with in_transaction() as connection:
         proposal = await _locked_open_proposal(proposal_id)
         proposal.state = ProposalState.WITHDRAWN
         await proposal.save(update_fields=["state"])
+        if remember is not None:
+            await remember(connection, proposal)
 
 
-def _no_such_proposal() -> Refused:
+def no_such_proposal() -> Refused:
     return Refused(_("There is no such proposal."), status=404, code="not_found")
 
 
@@ -171,7 +190,7 @@ async def _locked_open_proposal(proposal_id: uuid.UUID) -> PublicationProposal:
     # FOR UPDATE on PostgreSQL; SQLite serialises transactions anyway.
     proposal = await PublicationProposal.select_for_update().get_or_none(id=proposal_id)
     if proposal is None:
-        raise _no_such_proposal()
+        raise no_such_proposal()
     if proposal.state != ProposalState.OPEN:
         raise Refused(_("This proposal is no longer open."), status=409, code="proposal_closed")
     return proposal
@@ -187,7 +206,7 @@ async def approve_if_ready(proposal_id: uuid.UUID, *, needed: int) -> Publicatio
     """
     unlocked = await PublicationProposal.get_or_none(id=proposal_id)
     if unlocked is None:
-        raise _no_such_proposal()
+        raise no_such_proposal()
     refused: Refused | None = None
     async with in_transaction() as connection:
         report = await Report.select_for_update().get(id=unlocked.report_id)

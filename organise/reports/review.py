@@ -1,4 +1,8 @@
-"""Reviewing reports: the queue, opening details, review states, merging."""
+"""Reviewing reports: the queue, opening details, review states, merging.
+
+The review pages and the organiser JSON API call the same functions here. `remember` (the
+record of the API's `Idempotency-Key`) runs last in a change's transaction.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from organise.i18n import _
 from organise.refusal import Refused
 from organise.reports import tally
 from organise.reports.models import ProposalState, PublicationProposal, Report, ReviewState
+from organise.submissions.once import Record
 
 # States a reviewer sets by hand; "published" comes only from publication.
 SETTABLE_STATES = (
@@ -21,6 +26,18 @@ SETTABLE_STATES = (
     ReviewState.VERIFIED,
     ReviewState.REJECTED,
 )
+
+
+# What the queue can show: one review state, or "all".
+ALL = "all"
+QUEUE_FILTERS = (*(state.value for state in ReviewState), ALL)
+
+
+def queue_filter(raw: str) -> ReviewState | None:
+    """The state a queue shows, from its address's `state` (None: every state)."""
+    if raw not in QUEUE_FILTERS:
+        raise Refused(_("Unknown review state."), status=400, code="bad_request")
+    return None if raw == ALL else ReviewState(raw)
 
 
 async def queue(state: ReviewState | None) -> list[Report]:
@@ -71,7 +88,9 @@ async def _withdraw_open_proposals(report_ids: list[uuid.UUID]) -> None:
     )
 
 
-async def set_state(report: Report, state: ReviewState) -> None:
+async def set_state(
+    report: Report, state: ReviewState, *, remember: Record[Report] | None = None
+) -> None:
     """Set a report's state by hand. Rejecting it withdraws its open publication proposals.
 
     Only the report itself changes: reports merged into it keep their own state (see
@@ -99,10 +118,12 @@ async def set_state(report: Report, state: ReviewState) -> None:
             await Report.filter(id=current.id).update(state=state)
         if state == ReviewState.REJECTED:
             await _withdraw_open_proposals([current.id])
+        if remember is not None:
+            await remember(connection, current)
     report.state = state
 
 
-async def merge(report: Report, target: Report) -> None:
+async def merge(report: Report, target: Report, *, remember: Record[Report] | None = None) -> None:
     """Fold `report` (and anything merged into it) into `target`: one contract, more reports.
 
     The moving reports keep their own review state (a change at merge time would tell their
@@ -143,3 +164,5 @@ async def merge(report: Report, target: Report) -> None:
         async with tally.recounting(connection, moving):
             await Report.filter(id__in=moving).update(merged_into_id=target.id)
         await _withdraw_open_proposals(moving)
+        if remember is not None:
+            await remember(connection, target)
