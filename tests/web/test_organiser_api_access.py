@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -28,11 +29,15 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from organise.app import routes
+from organise.reports.fields import read_report
+from organise.reports.models import Report
+from organise.reports.submission import submit
 from organise.roles import Role
 from organise.web.access import organisers, policy_of
 from organise.web.openapi import walk
 from tests.campaigns.conftest import make_campaign
-from tests.support import api_token_headers
+from tests.reports.helpers import report_json
+from tests.support import api_token_headers, make_organiser
 
 PREFIX = "/api/v1/organiser/"
 _PARAMETER = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-z]+)?}")
@@ -57,9 +62,23 @@ async def _team_campaign(app: Starlette) -> str:
     return (await make_campaign(app, owner=OWNER)).campaign.slug
 
 
+async def _report(app: Starlette) -> str:
+    served = app.state.runtime
+    await submit(read_report(report_json()), keystore=served.keystore, pepper=served.code_pepper)
+    return str(await Report.first().values_list("id", flat=True))
+
+
+async def _account(app: Starlette) -> str:
+    return (await make_organiser("someone-else", Role.ORGANISER)).username
+
+
 # Add a rule here for each new path parameter of the organiser API.
 PATH_RULES: dict[str, PathRule] = {
     "slug": PathRule(make=_team_campaign, unknown="no-such-campaign", team_only=True),
+    # Reports belong to no team: every reviewer and admin reviews them all.
+    "report_id": PathRule(make=_report, unknown=str(uuid.UUID(int=0))),
+    # Accounts are an admin's to manage, whoever's they are.
+    "username": PathRule(make=_account, unknown="no-such-account"),
 }
 
 
