@@ -661,43 +661,39 @@ def _cover(
     sums_of: list[list[int]],
     at_risk: list[int],
 ) -> set[int]:
-    """One more hidden cell beside each cell at risk: the smallest shown cell in a sum with it,
-    preferring one whose hiding leaves no other sum with a lone unknown; a sum already given a
-    new hidden cell in this round is not given another."""
+    """The next cell to hide: the cheapest to lose of the shown cells in a sum with the first
+    cell at risk that has any (one cell a round, so each choice sees the audit of the last).
+    If no sum of a cell at risk has a shown cell, the sums one step further; if none anywhere,
+    everything."""
     unknowns_in = [sum(unknown[c] for c in (*plus, *minus)) for plus, minus in pool.sums]
 
     def candidates(number: int) -> list[int]:
         plus, minus = pool.sums[number]
         return [c for c in (*plus, *minus) if hideable[c]]
 
-    def cost(c: int) -> tuple[int, int, int]:
+    def cost(c: int) -> tuple[int, int, int, int]:
+        # A sum with no unknown yet would get a lone one (worked out at once); a cell in many
+        # sums is a margin, shown in several tables (the question's own counts): both last.
         lonely = sum(1 for number in sums_of[c] if unknowns_in[number] == 0)
-        return (lonely, pool.value[c], c)
+        return (lonely, len(sums_of[c]), pool.value[c], c)
 
-    added: set[int] = set()
-    covered: set[int] = set()
+    # The first cell at risk (the questions' own cells come before the crosstabs') that a
+    # shown cell of one of its sums can cover.
     for cell in at_risk:
-        numbers = sums_of[cell]
-        if any(number in covered for number in numbers):
-            continue
-        options = [c for number in numbers for c in candidates(number) if c not in added]
-        if not options:  # look one sum further: cells sharing a sum with this one's sums
-            options = [
-                c
-                for number in numbers
-                for neighbour in (*pool.sums[number][0], *pool.sums[number][1])
-                for further in sums_of[neighbour]
-                for c in candidates(further)
-                if c not in added
-            ]
-        if not options:
-            continue
-        chosen = min(options, key=cost)
-        added.add(chosen)
-        covered.update(sums_of[chosen])
-    if not added and at_risk:
-        added = {c for c in range(len(pool.value)) if hideable[c]}
-    return added
+        options = [c for number in sums_of[cell] for c in candidates(number)]
+        if options:
+            return {min(options, key=cost)}
+    for cell in at_risk:
+        options = [
+            c
+            for number in sums_of[cell]
+            for neighbour in (*pool.sums[number][0], *pool.sums[number][1])
+            for further in sums_of[neighbour]
+            for c in candidates(further)
+        ]
+        if options:
+            return {min(options, key=cost)}
+    return {c for c in range(len(pool.value)) if hideable[c]}
 
 
 def release(questions: Sequence[CountedQuestion], answers: Iterable[Answer], *, k: int) -> Released:
