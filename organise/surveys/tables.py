@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from math import lcm
 from typing import Literal, cast
 
 QuestionType = Literal["choice", "multi", "scale", "threshold", "text"]
@@ -45,8 +47,6 @@ SINGLE_VALUE: tuple[QuestionType, ...] = ("choice", "scale", "threshold")
 Answer = Mapping[str, str | int | list[str]]
 Counts = Mapping[str, int | None]
 
-# A prime for the linear algebra of the audit (exact for sums of whole cells: coefficients 0, ±1).
-_PRIME = (1 << 61) - 1
 # Bound propagation stops after this many sweeps even if bounds still shrink (they stay sound).
 _MAX_SWEEPS = 200
 
@@ -520,6 +520,9 @@ def _crosstab(
 # ---- Suppression: hide small cells, then audit as a reader would and hide more -------------
 
 
+Row = tuple[dict[int, int], int]  # sum of coefficient * cell over unknown cells = constant
+
+
 class _Audit:
     """What a reader can work out about the unknown cells (hidden or implicit) of a pool."""
 
@@ -528,32 +531,44 @@ class _Audit:
         self.unknown = [
             (hidden[c] or not pool.explicit[c]) and not public[c] for c in range(len(pool.value))
         ]
+        self.rows: list[Row] = []
+        for plus, minus in pool.sums:
+            row: dict[int, int] = {}
+            constant = 0
+            for cells, sign in ((plus, 1), (minus, -1)):
+                for c in cells:
+                    if self.unknown[c]:
+                        row[c] = row.get(c, 0) + sign
+                    else:
+                        constant -= sign * pool.value[c]
+            row = {c: v for c, v in row.items() if v}
+            if row:
+                self.rows.append((row, constant))
 
-    def bounds(self) -> tuple[list[int], list[int]]:
+    def bounds(self, *, combined: bool = False) -> tuple[list[int], list[int]]:
         """Each cell's range: every cell from 0 to its upper limit, narrowed through every sum
-        until nothing moves (integer interval propagation; sound at every sweep)."""
+        until nothing moves (integer interval propagation; sound at every sweep). `combined`:
+        through the reduced row echelon form of the sums too, which catches what only a
+        combination of sums gives away."""
         pool, unknown = self.pool, self.unknown
-        low = [0 if unknown[c] else pool.value[c] for c in range(len(pool.value))]
-        high = [pool.upper[c] if unknown[c] else pool.value[c] for c in range(len(pool.value))]
-        sums = [
-            ([(c, 1) for c in plus] + [(c, -1) for c in minus])
-            for plus, minus in pool.sums
-            if any(unknown[c] for c in plus) or any(unknown[c] for c in minus)
-        ]
+        size = len(pool.value)
+        low = [0 if unknown[c] else pool.value[c] for c in range(size)]
+        high = [pool.upper[c] if unknown[c] else pool.value[c] for c in range(size)]
+        rows = self.rows + (_echelon(self.rows) if combined else [])
         for _ in range(_MAX_SWEEPS):
             moved = False
-            for terms in sums:
-                least = sum(low[c] if sign > 0 else -high[c] for c, sign in terms)
-                most = sum(high[c] if sign > 0 else -low[c] for c, sign in terms)
-                for c, sign in terms:
-                    if not unknown[c]:
-                        continue
-                    if sign > 0:  # c = -(the rest)
-                        rest_least, rest_most = least - low[c], most - high[c]
-                        new_low, new_high = -rest_most, -rest_least
-                    else:  # c = the rest
-                        rest_least, rest_most = least + high[c], most + low[c]
-                        new_low, new_high = rest_least, rest_most
+            for row, constant in rows:
+                least = sum(v * (low[c] if v > 0 else high[c]) for c, v in row.items())
+                most = sum(v * (high[c] if v > 0 else low[c]) for c, v in row.items())
+                for c, v in row.items():
+                    # v * c = constant - (the rest), the rest within [least, most] minus c's part
+                    rest_least = least - v * (low[c] if v > 0 else high[c])
+                    rest_most = most - v * (high[c] if v > 0 else low[c])
+                    top, bottom = constant - rest_least, constant - rest_most
+                    if v > 0:
+                        new_low, new_high = -(-bottom // v), top // v
+                    else:
+                        new_low, new_high = -(-top // v), bottom // v
                     if new_low > low[c]:
                         low[c], moved = new_low, True
                     if new_high < high[c]:
@@ -562,43 +577,44 @@ class _Audit:
                 break
         return low, high
 
-    def pinned(self) -> set[int]:
-        """Unknown cells that a combination of sums gives exactly (linear algebra over the
-        unknowns, reduced row echelon form modulo a large prime)."""
-        pool, unknown = self.pool, self.unknown
-        pivots: dict[int, dict[int, int]] = {}
-        for plus, minus in pool.sums:
-            row: dict[int, int] = {}
-            for cells, sign in ((plus, 1), (minus, -1)):
-                for c in cells:
-                    if unknown[c]:
-                        row[c] = (row.get(c, 0) + sign) % _PRIME
-            row = {c: v for c, v in row.items() if v}
-            while row:
-                shared = [c for c in row if c in pivots]
-                if not shared:
-                    break
-                for c in shared:
-                    factor = row.get(c, 0)
-                    if not factor:
-                        continue
-                    for other, v in pivots[c].items():
-                        row[other] = (row.get(other, 0) - factor * v) % _PRIME
-                    row = {c: v for c, v in row.items() if v}
-            if not row:
-                continue
-            lead = min(row)
-            inverse = pow(row[lead], _PRIME - 2, _PRIME)
-            row = {c: v * inverse % _PRIME for c, v in row.items()}
-            for existing in pivots.values():
-                factor = existing.get(lead, 0)
-                if factor:
-                    for c, v in row.items():
-                        existing[c] = (existing.get(c, 0) - factor * v) % _PRIME
-                    for c in [c for c, v in existing.items() if not v]:
-                        del existing[c]
-            pivots[lead] = row
-        return {c for c, row in pivots.items() if len(row) == 1}
+
+def _echelon(rows: list[Row]) -> list[Row]:
+    """The reduced row echelon form of the sums (exact fractions), each row scaled back to
+    whole coefficients."""
+    pivots: list[tuple[int, dict[int, Fraction], Fraction]] = []
+    for integers, whole in rows:
+        row = {c: Fraction(v) for c, v in integers.items()}
+        constant = Fraction(whole)
+        for lead, pivot, pivot_constant in pivots:
+            factor = row.get(lead)
+            if factor:
+                for c, v in pivot.items():
+                    row[c] = row.get(c, Fraction(0)) - factor * v
+                constant -= factor * pivot_constant
+                row = {c: v for c, v in row.items() if v}
+        if not row:
+            continue
+        lead = min(row)
+        scale = row[lead]
+        row = {c: v / scale for c, v in row.items()}
+        constant /= scale
+        updated = []
+        for other, pivot, pivot_constant in pivots:
+            factor = pivot.get(lead)
+            if factor:
+                for c, v in row.items():
+                    pivot[c] = pivot.get(c, Fraction(0)) - factor * v
+                pivot_constant -= factor * constant
+                pivot = {c: v for c, v in pivot.items() if v}
+            updated.append((other, pivot, pivot_constant))
+        pivots = [*updated, (lead, row, constant)]
+    whole_rows: list[Row] = []
+    for _, row, constant in pivots:
+        multiple = lcm(*(v.denominator for v in row.values()), constant.denominator)
+        whole_rows.append(
+            ({c: int(v * multiple) for c, v in row.items()}, int(constant * multiple))
+        )
+    return whole_rows
 
 
 def _safe(value: int, low: int, high: int, k: int) -> bool:
@@ -616,10 +632,8 @@ def suppress(pool: _Pool, k: int) -> list[bool]:
     # Cells the definition and the total alone give away (the one option of a required
     # question): public whatever is hidden, so never hidden and never protected.
     nothing = [False] * size
-    everything_hidden = _Audit(pool, [c != TOTAL for c in range(size)], nothing)
-    low, high = everything_hidden.bounds()
-    given = everything_hidden.pinned()
-    public = [low[c] == high[c] or c in given for c in range(size)]
+    low, high = _Audit(pool, [c != TOTAL for c in range(size)], nothing).bounds()
+    public = [low[c] == high[c] for c in range(size)]
     hidden = [
         pool.explicit[c] and c != TOTAL and pool.value[c] < k and not public[c] for c in range(size)
     ]
@@ -634,15 +648,17 @@ def suppress(pool: _Pool, k: int) -> list[bool]:
             sums_of[c].append(number)
     while True:
         audit = _Audit(pool, hidden, public)
-        low, high = audit.bounds()
-        at_risk = [
-            c
-            for c in range(size)
-            if (protected[c] or hidden[c]) and not _safe(pool.value[c], low[c], high[c], k)
-        ]
-        if not at_risk:
-            at_risk = sorted(c for c in audit.pinned() if protected[c] or hidden[c])
-        if not at_risk:
+        # The quick audit (each sum alone) while it finds anything; then the thorough one.
+        for combined in (False, True):
+            low, high = audit.bounds(combined=combined)
+            at_risk = [
+                c
+                for c in range(size)
+                if (protected[c] or hidden[c]) and not _safe(pool.value[c], low[c], high[c], k)
+            ]
+            if at_risk:
+                break
+        else:
             return hidden
         hideable = [
             pool.explicit[c] and not hidden[c] and not public[c] and c != TOTAL for c in range(size)
