@@ -15,13 +15,14 @@ it hides, in every table at once:
    reader knows (a question's options and its no-answer cell add up to the responses; a crosstab
    row adds up to its unit's count, a column to the option's count; a curve step is the step
    before plus the count at that N). A cell is hidden in every table it appears in, or in none.
-   The release then audits the pool as a reader would: integer bounds propagated through every
-   sum, from zero to the number of responses, and exact linear algebra for cells pinned by a
-   combination of sums. While any protected cell is not safe, the smallest shown cell that could
-   cover it is hidden too (preferring one that does not leave another sum with a single unknown).
-   Safe means: a hidden cell under k, and any no-answer or did-not-tick cell under k, can still
-   be anything from 0 to at least k; a hidden cell of k or more still ranges over at least k
-   values. Hiding one cell too many costs a number; a cell that can be worked out costs a person.
+   The release then audits the pool as a reader would: integer bounds from zero to the number
+   of responses, narrowed through every sum and then through the exact reduced row echelon
+   form of the sums (every combination a reader could add or subtract). Safe means: a hidden
+   cell under k, and any no-answer or did-not-tick cell under k, can still be 0 and can still
+   be k or more; a hidden cell of k or more can still take more than k values. While a cell is
+   not safe, one more shown cell in a sum with it is hidden (the cheapest to lose: one that
+   leaves no other sum with a lone unknown, in the fewest tables, the smallest) and the audit
+   runs again. Hiding one cell too many costs a number; a cell worked out costs a person.
 3. **Too few answers**: fewer than k responses in all, and nothing is shown, not even the total.
 
 Pure: the standard library only (docs/surveys.md, "Suppression", gives the argument and a worked
@@ -38,8 +39,6 @@ from typing import Literal, cast
 
 QuestionType = Literal["choice", "multi", "scale", "threshold", "text"]
 QUESTION_TYPES: tuple[QuestionType, ...] = ("choice", "multi", "scale", "threshold", "text")
-# Questions whose answer is one value: its options and the "no answer" cell add up to the total.
-SINGLE_VALUE: tuple[QuestionType, ...] = ("choice", "scale", "threshold")
 
 # One response as opened at release: question id -> value; a question left unanswered is absent.
 # choice: str option id; multi: list[str] of option ids (no duplicates); scale: int;
@@ -330,8 +329,8 @@ class _Pool:
         self.index[key] = len(self.value) - 1
         return len(self.value) - 1
 
-    def add_sum(self, plus: Sequence[int], minus: Sequence[int]) -> None:
-        if sum(self.value[c] for c in plus) != sum(self.value[c] for c in minus):
+    def add_sum(self, plus: Sequence[int], minus: Sequence[int], *, check: bool = True) -> None:
+        if check and sum(self.value[c] for c in plus) != sum(self.value[c] for c in minus):
             raise ValueError("the counts disagree with each other (a sum does not hold)")
         key = (tuple(sorted(plus)), tuple(sorted(minus)))
         if key not in self._seen_sums:
@@ -417,7 +416,80 @@ def _build(questions: Sequence[CountedQuestion], tally: _Tally) -> tuple[_Pool, 
             crosstabs[(unit.id, other.id)] = _crosstab(
                 pool, unit, other, table, unit_rows, margins, ticks, position
             )
+    units = [question for question in counted if question.crosstab]
+    for number, first in enumerate(units):
+        for second in units[number + 1 :]:
+            for other in counted:
+                if other.id not in (first.id, second.id):
+                    _three_way(pool, (first, second, other), margins, position)
     return pool, _Layout(counts=counts, cumulative=cumulative, crosstabs=crosstabs)
+
+
+def _three_way(
+    pool: _Pool,
+    trio: tuple[CountedQuestion, CountedQuestion, CountedQuestion],
+    margins: dict[str, list[int]],
+    position: dict[str, int],
+) -> None:
+    """With two units A and B, the tables A x Q, B x Q and A x B are three views of one
+    unpublished table A x B x Q, whose cells cannot be negative: that bounds the shown ones a
+    little more (at least "A and B" + "B and Q" - "B" people are in "A and Q"). Its cells join
+    the pool as unknowns that are never shown and need no protection (their true counts are not
+    counted: nothing reads them)."""
+    first, second, other = trio
+
+    def slots(question: CountedQuestion) -> list[int]:
+        # Option positions, and -1 for the no-answer row when the question has one.
+        has_no_answer = question.type != "multi" and len(margins[question.id]) > len(
+            question.options
+        )
+        return list(range(len(question.options))) + ([-1] if has_no_answer else [])
+
+    def two_way(one: CountedQuestion, a: int, two: CountedQuestion, b: int) -> int:
+        return pool.index[("cross", *sorted(((position[one.id], a), (position[two.id], b))))]
+
+    def answered(column: tuple[int, str]) -> tuple[object, ...]:
+        return (column[1],) if column[1] else ()
+
+    if other.type == "multi":
+        columns = [
+            (o, tick) for o in range(len(other.options)) for tick in ("ticked", "not ticked")
+        ]
+    else:
+        columns = [(q, "") for q in slots(other)]
+
+    def with_other(unit: CountedQuestion, u: int, column: tuple[int, str]) -> int:
+        key = sorted(((position[unit.id], u), (position[other.id], column[0])))
+        return pool.index[("cross", *key, *answered(column))]
+
+    upper = pool.responses
+    grid: dict[tuple[int, int, tuple[int, str]], int] = {}
+    for a in slots(first):
+        for b in slots(second):
+            for column in columns:
+                grid[(a, b, column)] = pool.cell(
+                    ("three", first.id, a, second.id, b, other.id, *column),
+                    0,
+                    explicit=False,
+                    slack=True,
+                    upper=upper,
+                )
+    for a in slots(first):
+        for b in slots(second):
+            if other.type == "multi":
+                for o in range(len(other.options)):
+                    cells = [grid[(a, b, (o, tick))] for tick in ("ticked", "not ticked")]
+                    pool.add_sum(cells, (two_way(first, a, second, b),), check=False)
+            else:
+                cells = [grid[(a, b, column)] for column in columns]
+                pool.add_sum(cells, (two_way(first, a, second, b),), check=False)
+        for column in columns:
+            cells = [grid[(a, b, column)] for b in slots(second)]
+            pool.add_sum(cells, (with_other(first, a, column),), check=False)
+    for b in slots(second):
+        for column in columns:
+            cells = [grid[(a, b, column)] for a in slots(first)]
+            pool.add_sum(cells, (with_other(second, b, column),), check=False)
 
 
 def _crosstab(
@@ -633,7 +705,7 @@ def suppress(pool: _Pool, k: int) -> list[bool]:
     # question): public whatever is hidden, so never hidden and never protected.
     nothing = [False] * size
     low, high = _Audit(pool, [c != TOTAL for c in range(size)], nothing).bounds()
-    public = [low[c] == high[c] for c in range(size)]
+    public = [low[c] == high[c] and not pool.slack[c] for c in range(size)]
     hidden = [
         pool.explicit[c] and c != TOTAL and pool.value[c] < k and not public[c] for c in range(size)
     ]

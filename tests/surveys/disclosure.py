@@ -84,6 +84,7 @@ class Cells:
         self.known_zero: set[Key] = set()
         self.sums: list[tuple[list[tuple[Key, int]], int]] = []  # sum(coef * cell) = constant
         self.spares: dict[Key, list[Key]] = {}  # slack: ticks beyond one per response
+        self.free: set[Key] = set()  # unknown, never printed, no secret of their own
         self._define()
 
     def _add(self, key: Key, test: object, *, explicit: bool) -> Key:
@@ -150,6 +151,68 @@ class Cells:
                 if other.id == unit.id:
                     continue
                 self._crosstab(unit, other, rows)
+        for first, second in itertools.combinations(self.units, 2):
+            for other in self.questions:
+                if other.id not in (first.id, second.id):
+                    self._three_way(first, second, other)
+
+    def _three_way(
+        self, first: CountedQuestion, second: CountedQuestion, other: CountedQuestion
+    ) -> None:
+        """Two units and a third question: the unpublished three-way table behind the three
+        crosstabs, its cells unknown and never negative."""
+        firsts, seconds = (*first.options, NO), (*second.options, NO)
+        if _single(other):
+            columns: list[tuple[object, object]] = [(o, None) for o in (*other.options, NO)]
+        else:
+            columns = [(o, ticked) for o in other.options for ticked in (True, False)]
+        for a in firsts:
+            for b in seconds:
+                for o, ticked in columns:
+                    key: Key = ("three", first.id, a, second.id, b, other.id, o, ticked)
+                    self.free.add(key)
+                    self._add(
+                        key,
+                        lambda r, a=a, b=b, o=o, t=ticked: (
+                            _value(first, r) == a
+                            and _value(second, r) == b
+                            and (
+                                _value(other, r) == o
+                                if t is None
+                                else (o in _ticked(other, r)) == t
+                            )
+                        ),
+                        explicit=False,
+                    )
+
+        def other_cell(unit: CountedQuestion, u: object, o: object, ticked: object) -> Key:
+            if ticked is None:
+                return ("x", unit.id, u, other.id, o)
+            return ("xt", unit.id, u, other.id, o, ticked)
+
+        for a in firsts:
+            for b in seconds:
+                groups = (
+                    [columns]
+                    if _single(other)
+                    else [[(o, True), (o, False)] for o in other.options]
+                )
+                for group in groups:
+                    terms = [
+                        (("three", first.id, a, second.id, b, other.id, o, t), 1) for o, t in group
+                    ]
+                    self.sums.append(([*terms, (("x", first.id, a, second.id, b), -1)], 0))
+        for o, ticked in columns:
+            for a in firsts:
+                terms = [
+                    (("three", first.id, a, second.id, b, other.id, o, ticked), 1) for b in seconds
+                ]
+                self.sums.append(([*terms, (other_cell(first, a, o, ticked), -1)], 0))
+            for b in seconds:
+                terms = [
+                    (("three", first.id, a, second.id, b, other.id, o, ticked), 1) for a in firsts
+                ]
+                self.sums.append(([*terms, (other_cell(second, b, o, ticked), -1)], 0))
 
     def _crosstab(
         self, unit: CountedQuestion, other: CountedQuestion, rows: dict[str, list[Key]]
@@ -417,6 +480,7 @@ def attack(
         key
         for key in ranges
         if key not in cells.spares
+        and key not in cells.free
         and (key in cells.explicit or truth[key] < k)
         and given[key][0] != given[key][1]
     ]
