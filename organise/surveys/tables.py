@@ -46,7 +46,7 @@ QUESTION_TYPES: tuple[QuestionType, ...] = ("choice", "multi", "scale", "thresho
 Answer = Mapping[str, str | int | list[str]]
 Counts = Mapping[str, int | None]
 
-# Bound propagation stops after this many sweeps even if bounds still shrink (they stay sound).
+# Bound propagation stops after this many sweeps; a cell still narrowing then counts as at risk.
 _MAX_SWEEPS = 200
 
 
@@ -617,18 +617,21 @@ class _Audit:
             if row:
                 self.rows.append((row, constant))
 
-    def bounds(self, *, combined: bool = False) -> tuple[list[int], list[int]]:
+    def bounds(self, *, combined: bool = False) -> tuple[list[int], list[int], set[int]]:
         """Each cell's range: every cell from 0 to its upper limit, narrowed through every sum
         until nothing moves (integer interval propagation; sound at every sweep). `combined`:
         through the reduced row echelon form of the sums too, which catches what only a
-        combination of sums gives away."""
+        combination of sums gives away. Also returns the cells still narrowing when the sweeps
+        ran out (none, unless the sums are unusually tangled)."""
         pool, unknown = self.pool, self.unknown
         size = len(pool.value)
         low = [0 if unknown[c] else pool.value[c] for c in range(size)]
         high = [pool.upper[c] if unknown[c] else pool.value[c] for c in range(size)]
         rows = self.rows + (_echelon(self.rows) if combined else [])
+        moving: set[int] = set()
         for _ in range(_MAX_SWEEPS):
             moved = False
+            moving.clear()
             for row, constant in rows:
                 least = sum(v * (low[c] if v > 0 else high[c]) for c, v in row.items())
                 most = sum(v * (high[c] if v > 0 else low[c]) for c, v in row.items())
@@ -643,11 +646,17 @@ class _Audit:
                         new_low, new_high = -(-top // v), bottom // v
                     if new_low > low[c]:
                         low[c], moved = new_low, True
+                        moving.add(c)
                     if new_high < high[c]:
                         high[c], moved = new_high, True
+                        moving.add(c)
             if not moved:
                 break
-        return low, high
+        else:
+            # Still narrowing after every sweep: the caller treats these cells as possibly
+            # worked out rather than trust a loose range.
+            return low, high, moving
+        return low, high, set()
 
 
 def _echelon(rows: list[Row]) -> list[Row]:
@@ -690,8 +699,8 @@ def _echelon(rows: list[Row]) -> list[Row]:
 
 
 def _safe(value: int, low: int, high: int, k: int) -> bool:
-    """A protected cell under k may still be 0 or k and more; one of k or more still spans k
-    values (so it is neither pinned nor shown to be small)."""
+    """A protected cell under k may still be 0 and may still be k or more; one of k or more
+    may still take more than k values (so it is neither pinned nor shown to be small)."""
     if value < k:
         return low == 0 and high >= k
     return high - low >= k
@@ -704,8 +713,8 @@ def suppress(pool: _Pool, k: int) -> list[bool]:
     # Cells the definition and the total alone give away (the one option of a required
     # question): public whatever is hidden, so never hidden and never protected.
     nothing = [False] * size
-    low, high = _Audit(pool, [c != TOTAL for c in range(size)], nothing).bounds()
-    public = [low[c] == high[c] and not pool.slack[c] for c in range(size)]
+    low, high, unsettled = _Audit(pool, [c != TOTAL for c in range(size)], nothing).bounds()
+    public = [low[c] == high[c] and not pool.slack[c] and c not in unsettled for c in range(size)]
     hidden = [
         pool.explicit[c] and c != TOTAL and pool.value[c] < k and not public[c] for c in range(size)
     ]
@@ -722,11 +731,12 @@ def suppress(pool: _Pool, k: int) -> list[bool]:
         audit = _Audit(pool, hidden, public)
         # The quick audit (each sum alone) while it finds anything; then the thorough one.
         for combined in (False, True):
-            low, high = audit.bounds(combined=combined)
+            low, high, unsettled = audit.bounds(combined=combined)
             at_risk = [
                 c
                 for c in range(size)
-                if (protected[c] or hidden[c]) and not _safe(pool.value[c], low[c], high[c], k)
+                if (protected[c] or hidden[c])
+                and (c in unsettled or not _safe(pool.value[c], low[c], high[c], k))
             ]
             if at_risk:
                 break
