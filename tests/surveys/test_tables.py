@@ -309,3 +309,35 @@ def test_the_attacker_finds_what_hiding_small_cells_alone_gives_away():
     found = {(finding.cell, finding.low, finding.high) for finding in solved}
     assert (("x", "unit", "ads", "ready", "1"), 2, 2) in found
     assert (("x", "unit", "infra", "ready", "2"), 0, 0) in found
+
+
+def test_the_worked_example_of_the_docs():
+    """docs/surveys-suppression.md, "A worked example": the same answers, the same release."""
+    unit = CountedQuestion(
+        "unit", "choice", ("infra", "ads", "cloud"), crosstab=True, required=True
+    )
+    act = CountedQuestion("act_if", "threshold", ("5", "10", "25"))
+    table = {
+        "infra": {5: 9, 10: 6, 25: 7, None: 5},
+        "ads": {5: 8, 10: 2, 25: 6, None: 0},
+        "cloud": {5: 5, 10: 0, 25: 6, None: 1},
+    }
+    answers: list[Answer] = [
+        {"unit": place} | ({} if n is None else {"act_if": n})
+        for place, row in table.items()
+        for n, people in row.items()
+        for _ in range(people)
+    ]
+    released = release([unit, act], answers, k=5)
+    assert released.responses == 55
+    assert counts(released, "unit") == {"infra": 27, "ads": 16, "cloud": 12}
+    assert counts(released, "act_if") == {"5": 22, "10": 8, "25": 19}
+    curve = released.question("act_if")
+    assert curve is not None
+    assert curve.cumulative == {"5": 22, "10": 30, "25": 49}
+    assert released.crosstabs[0].counts == {
+        "infra": {"5": None, "10": None, "25": None},
+        "ads": {"5": 8, "10": None, "25": None},
+        "cloud": {"5": None, "10": None, "25": 6},
+    }
+    assert_nothing_solved([unit, act], released, answers, 5)
