@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bench.harness import Row, Workspace
 from organise.surveys.tables import Answer, CountedQuestion, release
@@ -86,7 +86,7 @@ def bare_count(stream: Iterator[Answer]) -> dict[str, list[int]]:
         question: [[0] * len(options) for _ in TEAMS] for question, options in position.items()
     }
     for answer in stream:
-        team = teams[answer["team"]]
+        team = teams[cast(str, answer["team"])]
         for question, value in answer.items():
             where, total, row = position[question], totals[question], per_team[question][team]
             if isinstance(value, list):
