@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import aggregates, atlas, reveal, throughput
+from bench import aggregates, atlas, reveal, survey_release, throughput
 from bench.harness import Row, Workspace, format_table, workspace, write_results
 
-FIGURES = ("signing", "reports", "import", "reveal", "scaleout", "aggregates")
+FIGURES = ("signing", "reports", "import", "reveal", "scaleout", "aggregates", "survey-release")
 # How many times the aggregates figure times each view.
 AGGREGATE_REPEATS = 20
 
@@ -34,6 +34,7 @@ class Run:
     reveal_pledges: int
     aggregate_reports: int
     aggregate_employers: int
+    survey_responses: int
     database_url: str | None
     profile_dir: Path | None
 
@@ -58,6 +59,10 @@ def steps(run: Run) -> list[Step]:
                 space, run.aggregate_reports, run.aggregate_employers, AGGREGATE_REPEATS
             ),
         ),
+        (
+            {"survey-release"},
+            lambda space: survey_release.figure_survey_release(space, run.survey_responses),
+        ),
     ]
 
 
@@ -67,6 +72,7 @@ ROWS: tuple[Callable[[dict[str, Any]], list[Row]], ...] = (
     reveal.rows,
     aggregates.rows,
     throughput.scaleout_rows,
+    survey_release.rows,
 )
 
 
@@ -102,6 +108,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
     parser.add_argument("--reveal-pledges", type=int, default=100_000)
     parser.add_argument("--aggregate-reports", type=int, default=1_000_000)
     parser.add_argument("--aggregate-employers", type=int, default=10_000)
+    parser.add_argument("--survey-responses", type=int, default=100_000)
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     parser.add_argument(
         "--profile",
@@ -131,6 +138,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
         reveal_pledges=args.reveal_pledges,
         aggregate_reports=args.aggregate_reports,
         aggregate_employers=args.aggregate_employers,
+        survey_responses=args.survey_responses,
         database_url=database_url,
         profile_dir=args.profile.resolve() if args.profile else None,
     )
