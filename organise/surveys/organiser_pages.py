@@ -1,0 +1,258 @@
+"""Organiser pages of surveys: define one, hand out codes, close it, read the results and texts.
+
+A survey's pages answer its team only (`team_survey_or_404`): anyone else, administrators
+included, gets the same 404 as for a survey that does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from organise.fields import Field, FieldTable
+from organise.i18n import _, _l
+from organise.organisers.sessions import organiser_private_key
+from organise.refusal import Refused
+from organise.runtime import runtime
+from organise.surveys import answering, definition, invites, release, results_csv, setup, team
+from organise.surveys.api import not_released, results_json, team_survey_or_404
+from organise.surveys.fields import CLOSE, DEFINITION_TEXT_CHARS, INVITES, PUBLISH
+from organise.surveys.models import InviteMode, Survey, SurveyState
+from organise.surveys.pages import labels, page
+from organise.web.access import organisers
+from organise.web.addresses import absolute_url, printed_urls
+from organise.web.forms import read_form
+
+MANAGERS = team.TEAM_ROLES
+NEW = FieldTable(
+    "SurveyDefinitionForm",
+    (
+        Field(
+            "definition",
+            _l("The survey's definition (JSON)"),
+            required=True,
+            max_chars=DEFINITION_TEXT_CHARS,
+        ),
+    ),
+)
+EXAMPLE = {
+    "slug": "cloud-2027",
+    "title": "What do we know about the cloud contract?",
+    "intro": "Nobody, the organisers included, sees your answers one by one.",
+    "closes_at": "2027-01-31T17:00:00Z",
+    "k": 5,
+    "invite_mode": "invite",
+    "onward_invites": 0,
+    "invite_depth": 1,
+    "questions": [
+        {
+            "id": "unit",
+            "type": "choice",
+            "text": "Where do you work?",
+            "options": ["Infra", "Ads"],
+            "crosstab": True,
+            "required": True,
+        },
+        {"id": "ready", "type": "scale", "text": "How ready are you to act?", "min": 1, "max": 5},
+        {
+            "id": "act_if",
+            "type": "threshold",
+            "text": "I would refuse this work if at least N coworkers did",
+            "options": [5, 10, 25],
+        },
+        {"id": "why", "type": "text", "text": "Anything else?", "max_length": 2000},
+    ],
+}
+
+
+def _state_label(survey: Survey, now: Any) -> str:
+    if survey.state == SurveyState.RELEASED:
+        return _("closed, results released")
+    if survey.state == SurveyState.RELEASING:
+        return _("closing")
+    if survey.closes_at <= now:
+        return _("closing")
+    return _("open")
+
+
+@organisers(*MANAGERS)
+async def list_surveys(request: Request) -> Response:
+    now = runtime(request).clock()
+    mine = await team.surveys_of(request.state.organiser)
+    return page(
+        request,
+        "organisers/list.html",
+        {"surveys": [(survey, _state_label(survey, now)) for survey in mine]},
+    )
+
+
+def _new_page(request: Request, text: str, refusal: Refused | None = None) -> Response:
+    context = {
+        "definition_text": text,
+        "example": json.dumps(EXAMPLE, indent=2, ensure_ascii=False),
+        "problems": refusal.field_messages() if refusal else {},
+    }
+    return page(request, "organisers/new.html", context, refusal)
+
+
+@organisers(*MANAGERS)
+async def new_form(request: Request) -> Response:
+    return _new_page(request, "")
+
+
+@organisers(*MANAGERS)
+async def create(request: Request) -> Response:
+    form = await read_form(request)
+    text = str(form.get("definition", ""))[:DEFINITION_TEXT_CHARS]
+    try:
+        raw = NEW.read_form(form)["definition"]
+        checked = definition.parse(raw, now=runtime(request).clock())
+        made = await setup.create_survey(
+            checked,
+            owner_username=request.state.organiser.username,
+            keystore=runtime(request).keystore,
+        )
+    except Refused as refusal:
+        return _new_page(request, text, refusal)
+    return RedirectResponse(absolute_url(request, "survey_organisers:detail", slug=made.slug), 303)
+
+
+async def _detail(
+    request: Request,
+    survey: Survey,
+    *,
+    refusal: Refused | None = None,
+    message: str | None = None,
+    codes: list[str] | None = None,
+) -> Response:
+    now = runtime(request).clock()
+    questions = answering.questions(survey)
+    released = release.results_of(survey)
+    return page(
+        request,
+        "organisers/detail.html",
+        {
+            "survey": survey,
+            "state_label": _state_label(survey, now),
+            "questions": questions,
+            "labels": labels(questions),
+            "open": survey.state == SurveyState.OPEN,
+            "released": released,
+            "suggested": released.suggested_threshold() if released is not None else None,
+            "can_invite": survey.invite_mode == InviteMode.INVITE
+            and survey.state == SurveyState.OPEN,
+            "codes": codes or [],
+            "survey_urls": printed_urls(request, "surveys:survey", slug=survey.slug),
+            "members": await team.member_names(survey),
+            "message": message,
+            "S": SurveyState,
+        },
+        refusal,
+    )
+
+
+@organisers(*MANAGERS)
+async def detail(request: Request) -> Response:
+    return await _detail(request, await team_survey_or_404(request))
+
+
+@organisers(*MANAGERS)
+async def make_invites(request: Request) -> Response:
+    survey = await team_survey_or_404(request)
+    form = await read_form(request)
+    try:
+        count = INVITES.read_form(form)["count"]
+        made = await invites.generate(survey, count, pepper=runtime(request).code_pepper)
+    except Refused as refusal:
+        return await _detail(request, survey, refusal=refusal)
+    return await _detail(request, survey, codes=made)
+
+
+@organisers(*MANAGERS)
+async def close(request: Request) -> Response:
+    survey = await team_survey_or_404(request)
+    form = await read_form(request)
+    if not CLOSE.read_form(form)["confirm"]:
+        refusal = Refused(
+            {"confirm": _("Tick the box to confirm: once closed, a survey cannot reopen.")}
+        )
+        return await _detail(request, survey, refusal=refusal)
+    served = runtime(request)
+    done = await release.release(
+        survey.id, keystore=served.keystore, now=served.clock(), early=True
+    )
+    survey = await Survey.get(id=survey.id)
+    if not done:
+        refusal = Refused(_("This survey is already closed."), status=409, code="survey_closed")
+        return await _detail(request, survey, refusal=refusal)
+    return await _detail(request, survey, message=_("Closed: the results are released."))
+
+
+@organisers(*MANAGERS)
+async def publish(request: Request) -> Response:
+    survey = await team_survey_or_404(request)
+    shown = PUBLISH.read_form(await read_form(request))["public"]
+    if survey.state != SurveyState.RELEASED:
+        return await _detail(request, survey, refusal=not_released())
+    await Survey.filter(id=survey.id).update(results_public=shown)
+    survey = await Survey.get(id=survey.id)
+    message = (
+        _("The results are now on the survey's public page.")
+        if shown
+        else _("The results are no longer on the survey's public page.")
+    )
+    return await _detail(request, survey, message=message)
+
+
+@organisers(*MANAGERS)
+async def results_download(request: Request) -> Response:
+    survey = await team_survey_or_404(request)
+    if request.path_params["format"] not in ("csv", "json"):
+        raise team.not_found()
+    released = release.results_of(survey)
+    if released is None:
+        raise not_released()
+    if request.path_params["format"] == "csv":
+        return Response(
+            results_csv.results_csv(released, slug=survey.slug),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{survey.slug}-results.csv"'},
+        )
+    return JSONResponse(
+        results_json(survey),
+        headers={"Content-Disposition": f'attachment; filename="{survey.slug}-results.json"'},
+    )
+
+
+@organisers(*MANAGERS)
+async def texts(request: Request) -> Response:
+    survey = await team_survey_or_404(request)
+    records = await release.team_texts(
+        survey, organiser_private_key(request), runtime(request).keystore
+    )
+    questions = answering.questions(survey)
+    grouped: dict[str, list[str]] = {}
+    for record in records:
+        grouped.setdefault(record["question"], []).append(record["text"])
+    return page(
+        request,
+        "organisers/texts.html",
+        {"survey": survey, "grouped": grouped, "labels": labels(questions)},
+    )
+
+
+routes = [
+    Route("/", list_surveys, methods=["GET"], name="list"),
+    Route("/new", new_form, methods=["GET"], name="new_form"),
+    Route("/new", create, methods=["POST"], name="create"),
+    Route("/{slug}", detail, methods=["GET"], name="detail"),
+    Route("/{slug}/invites", make_invites, methods=["POST"], name="invites"),
+    Route("/{slug}/close", close, methods=["POST"], name="close"),
+    Route("/{slug}/publish", publish, methods=["POST"], name="publish"),
+    Route("/{slug}/texts", texts, methods=["GET"], name="texts"),
+    Route("/{slug}/results.{format:str}", results_download, methods=["GET"], name="results"),
+]
