@@ -22,7 +22,8 @@ async def test_an_answer_gets_a_receipt_that_says_counted_and_nothing_more(app, 
     body = status.json()
     assert body == {"survey": "cloud-2027", "status": "counted", "state": "open"}
     # Nothing of the answer comes back.
-    assert "Infra" not in status.text and "because" not in status.text
+    assert "Infra" not in status.text
+    assert "because" not in status.text
 
 
 async def test_the_survey_json_gives_its_questions_and_says_the_operator_can_open(app, client):
@@ -31,7 +32,8 @@ async def test_the_survey_json_gives_its_questions_and_says_the_operator_can_ope
     assert response.status_code == 200
     body = response.json()
     assert [q["id"] for q in body["questions"]] == ["unit", "issues", "ready", "act_if", "why"]
-    assert body["operator_can_open"] is True and body["state"] == "open"
+    assert body["operator_can_open"] is True
+    assert body["state"] == "open"
     assert (await client.get("/api/v1/surveys/nope")).status_code == 404
 
 
@@ -140,14 +142,16 @@ async def test_change_replaces_the_sealed_answer_and_withdraw_deletes_it(app, cl
     )
     assert changed.status_code == 200, changed.text
     row = await SurveyResponse.get()
-    assert bytes(row.sealed_choices) != before and len(row.sealed_choices) == len(before)
+    assert bytes(row.sealed_choices) != before
+    assert len(row.sealed_choices) == len(before)
     bad = await client.post(
         "/api/v1/surveys/responses/change", json={"receipt": receipt, "answers": {"unit": "X"}}
     )
     assert bad.status_code == 422
     assert bytes((await SurveyResponse.get()).sealed_choices) == bytes(row.sealed_choices)
     gone = await client.post("/api/v1/surveys/responses/withdraw", json={"receipt": receipt})
-    assert gone.status_code == 200 and gone.json()["withdrawn"] is True
+    assert gone.status_code == 200
+    assert gone.json()["withdrawn"] is True
     assert await SurveyResponse.all().count() == 0
     status = await client.post("/api/v1/surveys/responses/status", json={"receipt": receipt})
     assert status.status_code == 404
@@ -158,7 +162,9 @@ async def test_the_same_idempotency_key_gives_the_same_receipt_once(app, client)
     (code,) = await codes_for(app, survey)
     headers = {"Idempotency-Key": "k" * 32}
     body = {"invite_code": code, "answers": GOOD}
-    first = await client.post(f"/api/v1/surveys/{survey.slug}/responses", json=body, headers=headers)
+    first = await client.post(
+        f"/api/v1/surveys/{survey.slug}/responses", json=body, headers=headers
+    )
     second = await client.post(
         f"/api/v1/surveys/{survey.slug}/responses", json=body, headers=headers
     )
@@ -189,4 +195,5 @@ async def test_onward_codes_are_given_only_down_to_the_depth(app, client):
     first = await answer(client, survey.slug, GOOD, code)
     (onward,) = first.json()["invite_codes"]
     second = await answer(client, survey.slug, GOOD, onward)
-    assert second.status_code == 201 and second.json()["invite_codes"] == []
+    assert second.status_code == 201
+    assert second.json()["invite_codes"] == []
