@@ -1,0 +1,112 @@
+"""The team's side: define a survey, make codes, close it, read results and texts; nobody else."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from organise.organisers import tokens
+from organise.roles import Role
+from organise.surveys import release
+from organise.surveys.models import Survey, SurveyInvite
+from tests.support import make_organiser, post_form, signed_in_organiser
+from tests.surveys.conftest import CANARY, answered, make_survey, survey_file
+
+
+async def _token(app, username: str, role: Role = Role.ORGANISER) -> dict[str, str]:
+    organiser = await make_organiser(username, role)
+    _row, token = await tokens.create_token(
+        organiser, "tests", secret_key=app.state.runtime.secret_key
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _released(app, client) -> Survey:
+    survey = await make_survey(app)
+    for text in ("a", "b", "c"):
+        await answered(
+            app, client, survey, {"unit": "Infra", "ready": 5, "why": f"{CANARY} {text}"}
+        )
+    assert await release.release(survey.id, keystore=app.state.runtime.keystore, early=True)
+    return await Survey.get(id=survey.id)
+
+
+async def test_the_results_api_answers_the_team_only(app, client):
+    await _released(app, client)
+    url = "/api/v1/organiser/surveys/cloud-2027/results"
+    assert (await client.get(url)).status_code == 401
+    outsider = await client.get(url, headers=await _token(app, "sam"))
+    assert outsider.status_code == 404
+    admin = await client.get(url, headers=await _token(app, "root", Role.ADMIN))
+    assert admin.status_code == 404  # an administrator off the team sees nothing either
+    reviewer = await client.get(url, headers=await _token(app, "rev", Role.REVIEWER))
+    assert reviewer.status_code == 403
+    owner = await client.get(url, headers=await _token(app, "alex"))
+    assert owner.status_code == 200
+    body = owner.json()
+    assert body["slug"] == "cloud-2027"
+    assert body["responses"] == 3
+    assert {q["id"] for q in body["questions"]} == {"unit", "issues", "ready", "act_if"}
+    csv_answer = await client.get(f"{url}?format=csv", headers=await _token(app, "alex"))
+    assert csv_answer.headers["content-type"].startswith("text/csv")
+    assert "cloud-2027" in csv_answer.text
+    assert CANARY not in csv_answer.text
+
+
+async def test_the_results_api_refuses_before_the_close(app, client):
+    await make_survey(app)
+    answer = await client.get(
+        "/api/v1/organiser/surveys/cloud-2027/results", headers=await _token(app, "alex")
+    )
+    assert answer.status_code == 409
+
+
+async def test_an_organiser_defines_a_survey_through_the_form_and_sees_every_problem(app, client):
+    await signed_in_organiser(client, "alex")
+    bad = survey_file(k=2, slug="Bad Slug", questions=[{"id": "x", "type": "nope"}])
+    refused = await post_form(client, "/organisers/surveys/new", {"definition": json.dumps(bad)})
+    assert refused.status_code == 422
+    for place in ("slug", "k", "questions[0].type"):
+        assert f"<code>{place}</code>" in refused.text
+    assert not await Survey.exists()
+    made = await post_form(
+        client, "/organisers/surveys/new", {"definition": json.dumps(survey_file())}
+    )
+    assert made.status_code == 303
+    assert made.headers["location"].endswith("/organisers/surveys/cloud-2027")
+    listed = await client.get("/organisers/surveys/")
+    assert "The cloud contract" in listed.text
+
+
+async def test_the_team_makes_codes_closes_and_reads_the_texts(app, client):
+    survey = await make_survey(app)
+    await signed_in_organiser(client, "alex")
+    page = await client.get("/organisers/surveys/cloud-2027")
+    assert page.status_code == 200
+    assert "Nothing is counted before the close" in page.text
+    made = await post_form(client, "/organisers/surveys/cloud-2027/invites", {"count": "3"})
+    assert made.status_code == 200
+    assert len(re.findall(r'<code class="secret">', made.text)) == 3
+    assert await SurveyInvite.filter(survey_id=survey.id).count() == 3
+    for text in ("a", "b", "c"):
+        await answered(app, client, survey, {"unit": "Infra", "why": f"{CANARY} {text}"})
+    unticked = await post_form(client, "/organisers/surveys/cloud-2027/close", {"confirm": ""})
+    assert unticked.status_code == 422
+    closed = await post_form(client, "/organisers/surveys/cloud-2027/close", {"confirm": "yes"})
+    assert "the results are released" in closed.text
+    texts = await client.get("/organisers/surveys/cloud-2027/texts")
+    assert texts.status_code == 200
+    for text in ("a", "b", "c"):
+        assert f"{CANARY} {text}" in texts.text
+    published = await post_form(client, "/organisers/surveys/cloud-2027/publish", {"public": "yes"})
+    assert "The results are now on the survey" in published.text
+    assert (await Survey.get(id=survey.id)).results_public
+
+
+async def test_someone_off_the_team_gets_the_answer_for_no_survey(app, client):
+    await make_survey(app)
+    await signed_in_organiser(client, "sam")
+    assert (await client.get("/organisers/surveys/cloud-2027")).status_code == 404
+    closing = await post_form(client, "/organisers/surveys/cloud-2027/close", {"confirm": "yes"})
+    assert closing.status_code == 404
+    assert (await Survey.get(slug="cloud-2027")).state == "open"
