@@ -138,7 +138,7 @@ def test_the_drill_create_invite_answer_change_withdraw_close(server):
             OWNER,
             "--passphrase-file",
             str(server.passphrase_file(OWNER)),
-        )  # fmt: skip
+        )
     )
     written = sorted(json.loads(line)["text"] for line in texts.splitlines())
     assert written == [f"{CANARY} alpha", f"{CANARY} beta", f"{CANARY} gamma"]
