@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -121,6 +122,18 @@ async def create(request: Request) -> Response:
     return RedirectResponse(absolute_url(request, "survey_organisers:detail", slug=made.slug), 303)
 
 
+def pledge_campaign_address(request: Request, survey: Survey, suggested: int | None) -> str | None:
+    """The campaign form, filled in from a closed survey with a threshold question: its title,
+    the question as the demand, and the threshold the released numbers suggest (if any)."""
+    asked = [q for q in answering.questions(survey) if q.type == "threshold"]
+    if survey.state != SurveyState.RELEASED or not asked:
+        return None
+    values = {"title": survey.title, "demand": asked[0].text}
+    if suggested is not None:
+        values["threshold"] = str(suggested)
+    return f"{request.url_for('campaign_organisers:new_form').path}?{urlencode(values)}"
+
+
 async def _detail(
     request: Request,
     survey: Survey,
@@ -132,17 +145,19 @@ async def _detail(
     now = runtime(request).clock()
     questions = answering.questions(survey)
     released = release.results_of(survey)
+    suggested = released.suggested_threshold() if released is not None else None
     return page(
         request,
         "organisers/detail.html",
         {
+            "campaign_address": pledge_campaign_address(request, survey, suggested),
             "survey": survey,
             "state_label": _state_label(survey, now),
             "questions": questions,
             "labels": labels(questions),
             "open": survey.state == SurveyState.OPEN,
             "released": released,
-            "suggested": released.suggested_threshold() if released is not None else None,
+            "suggested": suggested,
             "can_invite": survey.invite_mode == InviteMode.INVITE
             and survey.state == SurveyState.OPEN,
             "codes": codes or [],

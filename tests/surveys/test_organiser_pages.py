@@ -110,3 +110,26 @@ async def test_someone_off_the_team_gets_the_answer_for_no_survey(app, client):
     closing = await post_form(client, "/organisers/surveys/cloud-2027/close", {"confirm": "yes"})
     assert closing.status_code == 404
     assert (await Survey.get(slug="cloud-2027")).state == "open"
+
+
+async def test_a_closed_survey_with_a_threshold_question_prefills_a_campaign(app, client):
+    survey = await make_survey(app)
+    receipts = [
+        await answered(app, client, survey, {"unit": "Infra", "act_if": 3}) for _ in range(4)
+    ]
+    await signed_in_organiser(client, "alex")
+    before = await client.get("/organisers/surveys/cloud-2027")
+    assert "Start a pledge campaign" not in before.text
+    assert await release.release(survey.id, keystore=app.state.runtime.keystore, early=True)
+    page = await client.get("/organisers/surveys/cloud-2027")
+    link = re.search(r'href="(/organisers/campaigns/new\?[^"]+)"', page.text)
+    assert link is not None
+    address = link.group(1).replace("&amp;", "&")
+    assert "threshold=3" in address
+    form = await client.get(address)
+    assert form.status_code == 200
+    assert 'value="The cloud contract"' in form.text
+    assert "I would refuse if at least N did" in form.text
+    # The survey receipt is nothing to the campaigns: not a pledge's receipt.
+    status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[0]})
+    assert status.status_code == 404
