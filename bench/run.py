@@ -18,10 +18,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import aggregates, atlas, reveal, throughput
+from bench import aggregates, atlas, reveal, surveys, throughput
 from bench.harness import Row, Workspace, format_table, workspace, write_results
 
-FIGURES = ("signing", "reports", "import", "reveal", "scaleout", "aggregates")
+FIGURES = (
+    "signing",
+    "reports",
+    "import",
+    "reveal",
+    "scaleout",
+    "aggregates",
+    "survey-answers",
+    "survey-release",
+)
 # How many times the aggregates figure times each view.
 AGGREGATE_REPEATS = 20
 
@@ -32,6 +41,7 @@ class Run:
     requests: int
     concurrency: int
     reveal_pledges: int
+    survey_responses: int
     aggregate_reports: int
     aggregate_employers: int
     database_url: str | None
@@ -52,6 +62,11 @@ def steps(run: Run) -> list[Step]:
         ({"import"}, atlas.figure_import),
         ({"reveal"}, lambda space: reveal.figure_reveal(space, run.reveal_pledges)),
         ({"scaleout"}, lambda space: throughput.figure_scaleout(space, n, c)),
+        ({"survey-answers"}, lambda space: surveys.figure_survey_answers(space, n, c)),
+        (
+            {"survey-release"},
+            lambda space: surveys.figure_survey_release(space, run.survey_responses),
+        ),
         (
             {"aggregates"},
             lambda space: aggregates.figure_aggregates(
@@ -67,6 +82,7 @@ ROWS: tuple[Callable[[dict[str, Any]], list[Row]], ...] = (
     reveal.rows,
     aggregates.rows,
     throughput.scaleout_rows,
+    surveys.rows,
 )
 
 
@@ -100,6 +116,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
     parser.add_argument("--requests", type=int, default=2000, help="timed requests per figure")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--reveal-pledges", type=int, default=100_000)
+    parser.add_argument("--survey-responses", type=int, default=100_000)
     parser.add_argument("--aggregate-reports", type=int, default=1_000_000)
     parser.add_argument("--aggregate-employers", type=int, default=10_000)
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
@@ -129,6 +146,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
         requests=args.requests,
         concurrency=args.concurrency,
         reveal_pledges=args.reveal_pledges,
+        survey_responses=args.survey_responses,
         aggregate_reports=args.aggregate_reports,
         aggregate_employers=args.aggregate_employers,
         database_url=database_url,
