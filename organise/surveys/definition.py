@@ -515,3 +515,119 @@ def parse(text: bytes | str, *, now: datetime | None = None) -> Definition:
             code="invalid_json",
         ) from None
     return check(raw, now=now)
+
+
+# --- the organisers' web form ------------------------------------------------------------------
+# The same definition, typed into a form with a fixed number of question slots (no JavaScript
+# to add one); a slot whose question text is empty is left out. Its problems are named by slot.
+
+FORM_SLOTS = 12
+_FORM_TEXT_LIMIT = 20_000
+_WHOLE = re.compile(r"-?[0-9]{1,6}")
+
+
+def _form_number(text: str) -> object:
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if _WHOLE.fullmatch(text) else text
+
+
+def _form_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def from_form(values: Mapping[str, str]) -> tuple[dict[str, Any], list[int]]:
+    """The definition typed into the form (`values`: each field's text), as the JSON file would
+    hold it, and the slot of each question kept (to name problems by slot)."""
+
+    def text(name: str) -> str:
+        return str(values.get(name, ""))[:_FORM_TEXT_LIMIT]
+
+    raw: dict[str, Any] = {
+        "slug": text("slug").strip(),
+        "title": text("title"),
+        "intro": text("intro").replace("\r\n", "\n"),
+        "closes_at": text("closes_at"),
+        "invite_mode": text("invite_mode") or InviteMode.INVITE.value,
+        "team": [name.strip() for name in text("team").split(",") if name.strip()],
+    }
+    for name in ("k", "onward_invites", "invite_depth", "keep_texts_days"):
+        number = _form_number(text(name))
+        if number is not None:
+            raw[name] = number
+    questions: list[dict[str, Any]] = []
+    slots: list[int] = []
+    for slot in range(FORM_SLOTS):
+        asked = text(f"q{slot}_text").strip()
+        if not asked:
+            continue
+        kind = text(f"q{slot}_type")
+        question: dict[str, Any] = {
+            "id": text(f"q{slot}_id").strip() or f"q{slot + 1}",
+            "type": kind,
+            "text": asked,
+            "required": bool(text(f"q{slot}_required")),
+        }
+        lines = _form_lines(text(f"q{slot}_options"))
+        if kind in ("choice", "multi"):
+            question["options"] = lines
+        if kind == "choice":
+            question["crosstab"] = bool(text(f"q{slot}_crosstab"))
+        if kind == "threshold":
+            question["options"] = [_form_number(line) for line in lines]
+        if kind == "scale":
+            question["min"] = _form_number(text(f"q{slot}_min"))
+            question["max"] = _form_number(text(f"q{slot}_max"))
+        if kind == "text":
+            question["max_length"] = _form_number(text(f"q{slot}_max_length"))
+        questions.append(question)
+        slots.append(slot)
+    raw["questions"] = questions
+    return raw, slots
+
+
+def form_places(refusal: Refused, slots: Sequence[int]) -> Refused:
+    """The refusal of a definition read from the form, its places named by question slot."""
+
+    def place(name: str) -> str:
+        match = re.match(r"questions\[([0-9]+)\](.*)", name)
+        if not match or int(match.group(1)) >= len(slots):
+            return name
+        return f"question {slots[int(match.group(1))] + 1}{match.group(2)}"
+
+    return Refused(
+        {place(name): message for name, message in refusal.errors.items()},
+        status=refusal.status,
+        code=refusal.code,
+    )
+
+
+def form_values(definition_values: Mapping[str, Any]) -> dict[str, str]:
+    """A definition (as in the JSON file) as the form's fields, to fill it in."""
+    values: dict[str, str] = {
+        name: str(definition_values.get(name, ""))
+        for name in (
+            "slug",
+            "title",
+            "intro",
+            "closes_at",
+            "k",
+            "invite_mode",
+            "onward_invites",
+            "invite_depth",
+            "keep_texts_days",
+        )
+    }
+    values["team"] = ", ".join(definition_values.get("team", []))
+    for slot, question in enumerate(definition_values.get("questions", [])[:FORM_SLOTS]):
+        values[f"q{slot}_id"] = str(question.get("id", ""))
+        values[f"q{slot}_type"] = str(question.get("type", ""))
+        values[f"q{slot}_text"] = str(question.get("text", ""))
+        values[f"q{slot}_options"] = "\n".join(str(o) for o in question.get("options", []))
+        for key in ("min", "max", "max_length"):
+            if key in question:
+                values[f"q{slot}_{key}"] = str(question[key])
+        values[f"q{slot}_required"] = "yes" if question.get("required") else ""
+        values[f"q{slot}_crosstab"] = "yes" if question.get("crosstab") else ""
+    return values

@@ -7,6 +7,7 @@ included, gets the same 404 as for a survey that does not exist.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -91,8 +92,16 @@ async def list_surveys(request: Request) -> Response:
     )
 
 
-def _new_page(request: Request, text: str, refusal: Refused | None = None) -> Response:
+def _new_page(
+    request: Request,
+    values: dict[str, str],
+    text: str = "",
+    refusal: Refused | None = None,
+) -> Response:
     context = {
+        "values": values,
+        "slots": range(definition.FORM_SLOTS),
+        "types": definition.TYPES,
         "definition_text": text,
         "example": json.dumps(EXAMPLE, indent=2, ensure_ascii=False),
         "problems": refusal.field_messages() if refusal else {},
@@ -100,25 +109,42 @@ def _new_page(request: Request, text: str, refusal: Refused | None = None) -> Re
     return page(request, "organisers/new.html", context, refusal)
 
 
+def _defaults(request: Request) -> dict[str, str]:
+    closes = runtime(request).clock() + timedelta(days=14)
+    values = definition.form_values({**EXAMPLE, "slug": "", "title": "", "intro": ""})
+    return values | {"closes_at": closes.strftime("%Y-%m-%dT%H:%M")}
+
+
 @organisers(*MANAGERS)
 async def new_form(request: Request) -> Response:
-    return _new_page(request, "")
+    return _new_page(request, _defaults(request))
+
+
+def _typed(form: Any) -> dict[str, str]:
+    """The form's fields as typed, to fill it in again (cut to a sane length)."""
+    return {str(name): str(form.get(name, ""))[:DEFINITION_TEXT_CHARS] for name in form}
 
 
 @organisers(*MANAGERS)
 async def create(request: Request) -> Response:
     form = await read_form(request)
-    text = str(form.get("definition", ""))[:DEFINITION_TEXT_CHARS]
+    served = runtime(request)
+    text = str(form.get("definition", "") or "")[:DEFINITION_TEXT_CHARS]
+    typed = definition.form_values({}) | _typed(form)  # every field the page shows
     try:
-        raw = NEW.read_form(form)["definition"]
-        checked = definition.parse(raw, now=runtime(request).clock())
+        if text.strip():  # a definition pasted as JSON
+            checked = definition.parse(NEW.read_form(form)["definition"], now=served.clock())
+        else:
+            raw, slots = definition.from_form(typed)
+            try:
+                checked = definition.check(raw, now=served.clock())
+            except Refused as refusal:
+                raise definition.form_places(refusal, slots) from None
         made = await setup.create_survey(
-            checked,
-            owner_username=request.state.organiser.username,
-            keystore=runtime(request).keystore,
+            checked, owner_username=request.state.organiser.username, keystore=served.keystore
         )
     except Refused as refusal:
-        return _new_page(request, text, refusal)
+        return _new_page(request, typed, text, refusal)
     return RedirectResponse(absolute_url(request, "survey_organisers:detail", slug=made.slug), 303)
 
 

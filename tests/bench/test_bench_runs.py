@@ -46,3 +46,34 @@ def test_signing_reports_and_reveal_figures_run_on_sqlite(tmp_path: Path) -> Non
     assert results["signing_ratio"] > 0
     assert results["report_ratio"] > 0
     assert results["reveal_pledges"] == 150
+
+
+def test_survey_figures_run_on_sqlite(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--figures",
+            "survey-answers,survey-release",
+            "--requests",
+            "20",
+            "--concurrency",
+            "4",
+            "--survey-responses",
+            "150",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    results = json.loads(out.read_text())["results"]
+    assert results["survey_answer_ratio"] > 0
+    assert results["survey_release_responses"] == 150
+    assert results["survey_results"]["statuses"] == {"200": 200}

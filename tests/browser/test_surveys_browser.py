@@ -3,8 +3,6 @@ it and keeps the receipt, the team closes it and reads the results."""
 
 from __future__ import annotations
 
-import json
-
 import httpx
 
 from tests.browser.conftest import save_screenshot
@@ -25,8 +23,22 @@ def test_define_answer_and_read_results_without_javascript(live_server, browser,
     live_server.create_organiser(OWNER, "organiser")
     _sign_in(page, live_server.url)
     page.goto(live_server.url + "/organisers/surveys/new")
-    page.fill("#definition", json.dumps(survey_file(slug="browser-survey")))
-    page.get_by_role("button", name="Create the survey").click()
+    page.fill("#title", "The cloud contract")
+    page.fill("#slug", "browser-survey")
+    page.fill("#k", "3")
+    questions = survey_file()["questions"]
+    for slot, question in enumerate(questions):
+        page.fill(f"#q{slot}_text", question["text"])
+        page.select_option(f"#q{slot}_type", question["type"])
+        page.fill(f"#q{slot}_id", question["id"])
+        options = "\n".join(str(option) for option in question.get("options", []))
+        page.fill(f"#q{slot}_options", options)
+        for key in ("min", "max", "max_length"):
+            page.fill(f"#q{slot}_{key}", str(question.get(key, "")))
+    page.locator("input[name=q0_crosstab]").check()
+    page.locator("input[name=q0_required]").check()
+    save_screenshot(page, "survey-new")
+    page.get_by_role("button", name="Create the survey", exact=True).click()
     assert page.locator("h1").inner_text() == "The cloud contract"
     page.fill("#count", "4")
     page.get_by_role("button", name="Make codes").click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 from organise.organisers import tokens
 from organise.roles import Role
@@ -133,3 +134,53 @@ async def test_a_closed_survey_with_a_threshold_question_prefills_a_campaign(app
     # The survey receipt is nothing to the campaigns: not a pledge's receipt.
     status = await client.post("/api/v1/pledges/status", json={"receipt": receipts[0]})
     assert status.status_code == 404
+
+
+def _structured(**overrides: str) -> dict[str, str]:
+    values = {
+        "title": "Readiness",
+        "slug": "readiness",
+        "intro": "Two questions.",
+        "closes_at": (datetime.now(UTC) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+        "k": "4",
+        "invite_mode": "invite",
+        "onward_invites": "0",
+        "invite_depth": "1",
+        "keep_texts_days": "30",
+        "team": "",
+        "q0_text": "Where do you work?",
+        "q0_type": "choice",
+        "q0_id": "unit",
+        "q0_options": "Infra\r\nAds\r\n",
+        "q0_crosstab": "yes",
+        "q0_required": "yes",
+        "q2_text": "Would you refuse if N did?",
+        "q2_type": "threshold",
+        "q2_options": "5\r\n10",
+    }
+    return values | overrides
+
+
+async def test_the_structured_form_defines_a_survey_and_names_problems_by_slot(app, client):
+    await signed_in_organiser(client, "alex")
+    form = await client.get("/organisers/surveys/new")
+    assert form.status_code == 200
+    assert 'name="q11_text"' in form.text
+    refused = await post_form(
+        client,
+        "/organisers/surveys/new",
+        _structured(k="2", q2_options="10\r\n5", q0_options="Infra"),
+    )
+    assert refused.status_code == 422
+    assert "<code>k</code>" in refused.text
+    assert "<code>question 3.options</code>" in refused.text
+    assert "<code>question 1.options</code>" in refused.text
+    assert 'value="Would you refuse if N did?"' in refused.text  # typed back
+    assert not await Survey.exists()
+    made = await post_form(client, "/organisers/surveys/new", _structured())
+    assert made.status_code == 303
+    survey = await Survey.get(slug="readiness")
+    assert survey.k == 4
+    assert [q["id"] for q in survey.questions] == ["unit", "q3"]
+    assert survey.questions[0]["crosstab"] is True
+    assert survey.questions[1]["options"] == [5, 10]
