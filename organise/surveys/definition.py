@@ -38,6 +38,8 @@ SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 QUESTION_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # Addresses under /surveys/ that are not surveys.
 RESERVED_SLUGS = frozenset({"responses", "new"})
+# Names the answer forms use for themselves: no question may take them.
+RESERVED_IDS = frozenset({"invite_code", "receipt", "check", "confirm"})
 TYPES: tuple[QuestionType, ...] = ("choice", "multi", "scale", "threshold", "text")
 COUNTING_FIELDS = ("questions", "k", "invite_mode", "onward_invites", "invite_depth")
 
@@ -307,7 +309,14 @@ def _question(problems: _Problems, number: int, raw: object) -> Question | None:
             % {"place": place, "field": key if QUESTION_ID.fullmatch(key) else "?"},
         )
     qid = raw.get("id")
-    if not isinstance(qid, str) or not QUESTION_ID.fullmatch(qid):
+    if isinstance(qid, str) and qid in RESERVED_IDS:
+        problems.add(
+            f"{place}.id",
+            _("%(place)s.id cannot be %(id)s: the answer form uses that name.")
+            % {"place": place, "id": qid},
+        )
+        qid = f"q{number}"
+    elif not isinstance(qid, str) or not QUESTION_ID.fullmatch(qid):
         problems.add(
             f"{place}.id",
             _(

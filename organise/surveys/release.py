@@ -33,6 +33,7 @@ from uuid import UUID
 
 import anyio
 import anyio.from_thread
+import nacl.public
 from tortoise.transactions import in_transaction
 
 from crypto import streams
@@ -306,7 +307,9 @@ async def release_stale_claims(now: datetime) -> int:
     ).update(state=SurveyState.OPEN, release_claimed_at=None)
 
 
-async def team_texts(survey: Survey, private_key: Any, keystore: Keystore) -> list[dict[str, str]]:
+async def team_texts(
+    survey: Survey, private_key: nacl.public.PrivateKey, keystore: Keystore
+) -> list[dict[str, str]]:
     """The text answers kept for the team, opened with a team member's private key."""
     if survey.state != SurveyState.RELEASED:
         raise Refused(
