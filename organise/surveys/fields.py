@@ -19,7 +19,14 @@ from organise.campaigns.fields import (
 )
 from organise.fields import Field, FieldProblem, FieldTable
 from organise.i18n import _l
-from organise.surveys.definition import MAX_OPTION_CHARS, MAX_THRESHOLD_N, Question
+from organise.surveys.definition import (
+    FORM_SLOTS,
+    MAX_OPTION_CHARS,
+    MAX_OPTIONS,
+    MAX_QUESTIONS,
+    MAX_THRESHOLD_N,
+    Question,
+)
 
 __all__ = ["INVITES", "INVITE_CODE", "RECEIPT", "answers_table"]
 
@@ -103,6 +110,18 @@ def _field(question: Question) -> Field:
         normalise=several_lines(label, question.max_length),
         schema_extra={"maxLength": question.max_length},
     )
+
+
+# The most fields an answer form sends: one per question, one per ticked option of a multi
+# question, and the form's own (invite code, receipt).
+MAX_FORM_FIELDS = 4 + MAX_QUESTIONS * MAX_OPTIONS
+# The organisers' form: its settings and every field of every question slot.
+DEFINITION_FORM_FIELDS = 16 + FORM_SLOTS * 10
+
+
+def form_fields(questions: Sequence[Question]) -> int:
+    """The most fields the answer form of these questions sends."""
+    return 4 + sum(len(q.options) if q.type == "multi" else 1 for q in questions)
 
 
 def answers_table(questions: Sequence[Question]) -> FieldTable:

@@ -22,7 +22,13 @@ from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.surveys import answering, definition, invites, release, results_csv, setup, team
 from organise.surveys.api import not_released, results_json, team_survey_or_404
-from organise.surveys.fields import CLOSE, DEFINITION_TEXT_CHARS, INVITES, PUBLISH
+from organise.surveys.fields import (
+    CLOSE,
+    DEFINITION_FORM_FIELDS,
+    DEFINITION_TEXT_CHARS,
+    INVITES,
+    PUBLISH,
+)
 from organise.surveys.models import InviteMode, Survey, SurveyState
 from organise.surveys.pages import labels, page
 from organise.web.access import organisers
@@ -127,7 +133,7 @@ def _typed(form: Any) -> dict[str, str]:
 
 @organisers(*MANAGERS)
 async def create(request: Request) -> Response:
-    form = await read_form(request)
+    form = await read_form(request, max_fields=DEFINITION_FORM_FIELDS)
     served = runtime(request)
     text = str(form.get("definition", "") or "")[:DEFINITION_TEXT_CHARS]
     typed = definition.form_values({}) | _typed(form)  # every field the page shows

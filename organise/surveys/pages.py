@@ -25,7 +25,13 @@ from organise.submissions.confirmation import last_two_words_match, shown_receip
 from organise.submissions.once import run_once
 from organise.surveys import answering, invites, release, team
 from organise.surveys.definition import SLUG_PATTERN, Question
-from organise.surveys.fields import INVITE_CODE, RECEIPT, answers_table
+from organise.surveys.fields import (
+    INVITE_CODE,
+    MAX_FORM_FIELDS,
+    RECEIPT,
+    answers_table,
+    form_fields,
+)
 from organise.surveys.models import InviteMode, Survey, SurveyState
 from organise.web import limits
 from organise.web.access import public
@@ -128,7 +134,7 @@ async def _answer(request: Request, found: Survey, form: FormData) -> answering.
 @limits.counts_failures
 async def answer(request: Request) -> Response:
     found = await survey_or_404(request.path_params["slug"])
-    form = await read_form(request)
+    form = await read_form(request, max_fields=form_fields(answering.questions(found)))
     try:
         answered = await _answer(request, found, form)
     except Refused as refusal:
@@ -225,7 +231,8 @@ async def status(request: Request) -> Response:
 @public
 @limits.counts_failures
 async def change(request: Request) -> Response:
-    form = await read_form(request)
+    # The survey is known only from the receipt inside the form: the bound of any survey.
+    form = await read_form(request, max_fields=MAX_FORM_FIELDS)
     served = runtime(request)
     try:
         token = tokens.form_token(request)

@@ -137,7 +137,13 @@ async def test_a_closed_survey_with_a_threshold_question_prefills_a_campaign(app
 
 
 def _structured(**overrides: str) -> dict[str, str]:
-    values = {
+    """The form as a browser sends it: every field of every slot, most of them empty."""
+    empty = {
+        f"q{slot}_{field}": ""
+        for slot in range(12)
+        for field in ("text", "type", "id", "options", "min", "max", "max_length")
+    }
+    values = empty | {
         "title": "Readiness",
         "slug": "readiness",
         "intro": "Two questions.",

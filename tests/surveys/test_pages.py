@@ -120,3 +120,19 @@ async def test_the_public_page_shows_results_only_once_the_team_publishes_them(a
     shown = await client.get(await _form_address(client, survey.slug))
     assert "Answers counted: 3." in shown.text
     assert (await client.get("/api/v1/surveys/cloud-2027")).json()["results"]["responses"] == 3
+
+
+async def test_a_survey_with_many_options_takes_every_ticked_box(app, client):
+    options = [f"o{number}" for number in range(30)]
+    questions = [
+        {"id": "unit", "type": "choice", "text": "Where?", "options": ["Infra", "Ads"]},
+        {"id": "many", "type": "multi", "text": "Which?", "options": options},
+        {"id": "more", "type": "multi", "text": "And?", "options": options},
+    ]
+    survey = await make_survey(app, questions=questions)
+    (code,) = await codes_for(app, survey)
+    address = await _form_address(client, survey.slug)
+    form = {"invite_code": code, "unit": "Infra", "many": options, "more": options}
+    sent = await post_form(client, address, form)
+    assert sent.status_code == 200, sent.text[:500]
+    assert await SurveyResponse.all().count() == 1
