@@ -18,10 +18,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import aggregates, atlas, reveal, survey_release, throughput
+from bench import aggregates, atlas, reveal, survey_counting, surveys, throughput
 from bench.harness import Row, Workspace, format_table, workspace, write_results
 
-FIGURES = ("signing", "reports", "import", "reveal", "scaleout", "aggregates", "survey-release")
+FIGURES = (
+    "signing",
+    "reports",
+    "import",
+    "reveal",
+    "scaleout",
+    "aggregates",
+    "survey-answers",
+    "survey-release",
+    "survey-counting",
+)
 # How many times the aggregates figure times each view.
 AGGREGATE_REPEATS = 20
 
@@ -32,9 +42,9 @@ class Run:
     requests: int
     concurrency: int
     reveal_pledges: int
+    survey_responses: int
     aggregate_reports: int
     aggregate_employers: int
-    survey_responses: int
     database_url: str | None
     profile_dir: Path | None
 
@@ -53,6 +63,11 @@ def steps(run: Run) -> list[Step]:
         ({"import"}, atlas.figure_import),
         ({"reveal"}, lambda space: reveal.figure_reveal(space, run.reveal_pledges)),
         ({"scaleout"}, lambda space: throughput.figure_scaleout(space, n, c)),
+        ({"survey-answers"}, lambda space: surveys.figure_survey_answers(space, n, c)),
+        (
+            {"survey-release"},
+            lambda space: surveys.figure_survey_release(space, run.survey_responses),
+        ),
         (
             {"aggregates"},
             lambda space: aggregates.figure_aggregates(
@@ -60,8 +75,8 @@ def steps(run: Run) -> list[Step]:
             ),
         ),
         (
-            {"survey-release"},
-            lambda space: survey_release.figure_survey_release(space, run.survey_responses),
+            {"survey-counting"},
+            lambda space: survey_counting.figure_survey_counting(space, run.survey_responses),
         ),
     ]
 
@@ -72,7 +87,8 @@ ROWS: tuple[Callable[[dict[str, Any]], list[Row]], ...] = (
     reveal.rows,
     aggregates.rows,
     throughput.scaleout_rows,
-    survey_release.rows,
+    surveys.rows,
+    survey_counting.rows,
 )
 
 
@@ -106,9 +122,9 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
     parser.add_argument("--requests", type=int, default=2000, help="timed requests per figure")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--reveal-pledges", type=int, default=100_000)
+    parser.add_argument("--survey-responses", type=int, default=100_000)
     parser.add_argument("--aggregate-reports", type=int, default=1_000_000)
     parser.add_argument("--aggregate-employers", type=int, default=10_000)
-    parser.add_argument("--survey-responses", type=int, default=100_000)
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     parser.add_argument(
         "--profile",
@@ -136,9 +152,9 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
         requests=args.requests,
         concurrency=args.concurrency,
         reveal_pledges=args.reveal_pledges,
+        survey_responses=args.survey_responses,
         aggregate_reports=args.aggregate_reports,
         aggregate_employers=args.aggregate_employers,
-        survey_responses=args.survey_responses,
         database_url=database_url,
         profile_dir=args.profile.resolve() if args.profile else None,
     )

@@ -38,6 +38,8 @@ from organise.organisers.signins import SIGN_INS
 from organise.reports import routes as reports
 from organise.runtime import open_runtime
 from organise.settings import Settings
+from organise.surveys import lifecycle as survey_lifecycle
+from organise.surveys import routes as surveys
 from organise.web import openapi
 from organise.web.access import install_sign_ins, public
 from organise.web.errors import EXCEPTION_HANDLERS
@@ -50,7 +52,15 @@ from organise.web.security import (
 )
 
 # Organisers last: its mount at /organisers would otherwise take /organisers/campaigns & co.
-FEATURES: tuple[ModuleType, ...] = (home, campaigns, reports, contracts, dashboard, organisers)
+FEATURES: tuple[ModuleType, ...] = (
+    home,
+    campaigns,
+    reports,
+    contracts,
+    dashboard,
+    surveys,
+    organisers,
+)
 
 
 @public
@@ -116,9 +126,8 @@ def create_app(settings: Settings) -> Starlette:
             # Registered globally: requests run in other tasks than the lifespan.
             async with RegisterTortoise(app, config=tortoise_config(settings)):
                 await refuse_replaced_keystore(settings, runtime.keystore_created)
-                campaign_ticker.start_ticker(
-                    app, runtime
-                )  # campaign deadlines, cooling-off, reveals
+                # Campaign deadlines, cooling-off, reveals; surveys' closes and retention.
+                campaign_ticker.start_ticker(app, runtime, [survey_lifecycle.tick])
                 try:
                     yield
                 finally:

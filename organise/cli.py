@@ -18,6 +18,7 @@ from organise.instance import missing_parts
 from organise.organisers.cli import organiser, token
 from organise.reports.cli import recount
 from organise.runtime import open_runtime
+from organise.surveys.cli import survey
 
 
 @click.group(invoke_without_command=True)
@@ -124,3 +125,4 @@ main.add_command(campaign)
 main.add_command(tick)
 main.add_command(import_group)
 main.add_command(recount)
+main.add_command(survey)

@@ -16,7 +16,7 @@ from organise.settings import Settings
 
 # Each feature is its own Tortoise app, with `models.py` and its own `migrations/`,
 # so features grow their schemas independently. A new feature adds its name here.
-FEATURES = ("organisers", "contracts", "reports", "campaigns", "submissions")
+FEATURES = ("organisers", "contracts", "reports", "campaigns", "submissions", "surveys")
 
 # Durability (FULL) and privacy (deleted rows overwritten, not left in free pages).
 SQLITE_PRAGMAS = {

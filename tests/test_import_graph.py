@@ -191,7 +191,7 @@ def test_no_function_level_imports_of_our_own_modules():
     assert offenders == [], "function-level imports:\n" + "\n".join(offenders)
 
 
-FEATURES = ("campaigns", "contracts", "dashboard", "home", "organisers", "reports")
+FEATURES = ("campaigns", "contracts", "dashboard", "home", "organisers", "reports", "surveys")
 # Above the features: the app and the command line assemble them; bootstrap, the start of
 # every command, refuses a new keystore for a database that has accounts (organisers.models).
 ABOVE_FEATURES = {"organise.app", "organise.cli", "organise.__main__", "organise.bootstrap"}

@@ -171,10 +171,23 @@ async def _new_page_with_gatekeepers(
     )
 
 
+# Fields another page may fill in ahead (`?title=...&demand=...&threshold=...`), e.g. a closed
+# survey's "Start a pledge campaign": only shown in the form, checked when it is sent.
+PREFILLED = ("title", "demand", "threshold", "employer", "contract")
+MAX_PREFILL_CHARS = 10_000
+
+
 @organisers(*MANAGERS)
 async def new_form(request: Request) -> Response:
     defaults = dict.fromkeys(CAMPAIGN_PAGE.names | SHARE_DELIVERY.names, "") | FORM_DEFAULTS
-    return await _new_page_with_gatekeepers(request, defaults | {"share_delivery": "links"})
+    prefilled = {
+        name: request.query_params[name][:MAX_PREFILL_CHARS]
+        for name in PREFILLED
+        if name in request.query_params
+    }
+    return await _new_page_with_gatekeepers(
+        request, defaults | {"share_delivery": "links"} | prefilled
+    )
 
 
 @organisers(*MANAGERS)

@@ -1,5 +1,8 @@
 """The in-server ticker: runs `lifecycle.tick` at start and then every `INTERVAL_SECONDS`.
 
+Other features' time-based jobs (a survey's close, say) ride on the same ticker: the app passes
+them to `start_ticker`, and each runs after the campaigns' own, its failure logged apart.
+
 Several server processes each run one; transitions are conditional updates, so that is safe.
 A signature that ends a zero-hour cooling-off wakes the ticker of its process at once.
 Errors are logged by type only: a message could carry something a person typed.
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
 
@@ -23,11 +27,15 @@ INTERVAL_SECONDS: float | None = 30.0  # None: no in-server ticker (tests drive 
 STOP_GRACE_SECONDS = 20.0
 _ON_THE_APP = "campaign_ticker"  # the name of this process's ticker in the app's state
 
+# One time-based job: given the keystore, runs every due transition once.
+Job = Callable[[Keystore], Awaitable[object]]
+
 
 class Ticker:
-    def __init__(self, keystore: Keystore, interval: float) -> None:
+    def __init__(self, keystore: Keystore, interval: float, jobs: Sequence[Job] = ()) -> None:
         self.keystore = keystore
         self.interval = interval
+        self.jobs: tuple[Job, ...] = (lifecycle.tick, *jobs)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -56,10 +64,11 @@ class Ticker:
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            try:
-                await lifecycle.tick(self.keystore)
-            except Exception as error:
-                log.error("campaign ticker failed: %s", type(error).__name__)
+            for job in self.jobs:
+                try:
+                    await job(self.keystore)
+                except Exception as error:
+                    log.error("ticker job failed: %s", type(error).__name__)
             self.runs += 1
             if self._stopping:
                 return
@@ -73,9 +82,10 @@ def running(app: Starlette) -> Ticker | None:
     return found if isinstance(found, Ticker) else None
 
 
-def start_ticker(app: Starlette, runtime: Runtime) -> None:
-    """Called from the app's lifespan once the database and keystore are open."""
-    ticker = None if INTERVAL_SECONDS is None else Ticker(runtime.keystore, INTERVAL_SECONDS)
+def start_ticker(app: Starlette, runtime: Runtime, jobs: Sequence[Job] = ()) -> None:
+    """Called from the app's lifespan once the database and keystore are open; `jobs` are other
+    features' time-based jobs, run after the campaigns' own."""
+    ticker = None if INTERVAL_SECONDS is None else Ticker(runtime.keystore, INTERVAL_SECONDS, jobs)
     setattr(app.state, _ON_THE_APP, ticker)
     if ticker is not None:
         ticker.start()

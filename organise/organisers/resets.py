@@ -4,7 +4,9 @@ A reset is an admin's answer to a forgotten passphrase: a one-time code (24 hour
 the holder chooses a new passphrase and gets a **new key pair** (`enrolment.redeem`). The admin
 held the code, so the new key is not trusted with anything yet: the account leaves every
 campaign team (the owner re-adds it after checking its new fingerprint words; a campaign it
-owned waits for an admin to assign an owner, announced to its signers), and its copy of the
+owned waits for an admin to assign an owner, announced to its signers) and every survey team
+(a survey it owned keeps only its co-organisers; with none, its text answers are destroyed
+unread at the close, since nobody on its team can receive them), and its copy of the
 report inbox key goes (it was sealed to the old key; a holder gives it again). What was sealed
 to the old key (revealed pledge lists, the old inbox grant) cannot be opened with the new one.
 """
@@ -20,6 +22,7 @@ from organise.organisers import audit, sessions
 from organise.organisers.errors import AccountError
 from organise.organisers.models import AuditAction, Organiser
 from organise.reports.models import InboxGrant
+from organise.surveys.models import Survey, SurveyMember
 
 # A campaign in one of these states may still need its gatekeepers' shares.
 UNFINISHED = (
@@ -69,6 +72,8 @@ async def leave_everything(organiser: Organiser, *, now: datetime) -> list[Campa
     await CampaignMember.filter(organiser_id=organiser.id).delete()
     if owned:
         await Campaign.filter(owner_id=organiser.id).update(owner_id=None)
+    await SurveyMember.filter(organiser_id=organiser.id).delete()
+    await Survey.filter(owner_id=organiser.id).update(owner_id=None)
     await InboxGrant.filter(organiser_id=organiser.id).delete()
     await sessions.end_access(organiser)
     campaigns = sorted([*left, *owned], key=lambda campaign: campaign.slug)

@@ -1,0 +1,1 @@
+"""Organising surveys: sealed answers, counted once at the release with small-cell suppression."""

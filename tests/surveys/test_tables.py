@@ -312,7 +312,7 @@ def test_the_attacker_finds_what_hiding_small_cells_alone_gives_away():
 
 
 def test_the_worked_example_of_the_docs():
-    """docs/surveys-suppression.md, "A worked example": the same answers, the same release."""
+    """docs/surveys.md, "A worked example": the same answers, the same release."""
     unit = CountedQuestion(
         "unit", "choice", ("infra", "ads", "cloud"), crosstab=True, required=True
     )

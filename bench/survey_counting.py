@@ -1,4 +1,4 @@
-"""The survey release figure: counting and suppression of N responses against a bare count.
+"""The survey counting figure: counting and suppression of N responses against a bare count.
 
 A realistic survey (a unit question marked crosstab over six teams, a multi question of eight
 issues, a 1-5 readiness scale, a threshold question over five N, a role question, a text
@@ -118,47 +118,48 @@ def _measured(space: Workspace, mode: str, count: int) -> dict[str, Any]:
     """A child run under bench/measure.py: its loop's seconds (written by the child, process
     start and imports left out) and its peak memory."""
     out = space.root / f"survey-{mode}-{count}.json"
-    command = (sys.executable, "-m", "bench.survey_release", mode, str(count), str(out))
+    command = (sys.executable, "-m", "bench.survey_counting", mode, str(count), str(out))
     measured = json.loads(space.run(sys.executable, "-m", "bench.measure", "--", *command))
     if measured["returncode"] != 0:
-        raise RuntimeError(f"survey release {mode} failed: {measured['stderr']}")
+        raise RuntimeError(f"survey counting {mode} failed: {measured['stderr']}")
     return {"seconds": json.loads(out.read_text())["seconds"], "peak_mb": measured["peak_mb"]}
 
 
-def figure_survey_release(space: Workspace, count: int) -> dict[str, Any]:
+def figure_survey_counting(space: Workspace, count: int) -> dict[str, Any]:
     count_run = _measured(space, "count", count)
     release_run = _measured(space, "release", count)
     larger = _measured(space, "release", 4 * count)
     return {
-        "survey_responses": count,
-        "survey_release_seconds": release_run["seconds"],
+        "survey_counting_responses": count,
+        "survey_counting_seconds": release_run["seconds"],
         "survey_count_seconds": count_run["seconds"],
-        "survey_release_ratio": release_run["seconds"] / count_run["seconds"],
-        "survey_release_peak_mb": release_run["peak_mb"],
-        "survey_release_4x_seconds": larger["seconds"],
-        "survey_release_4x_peak_mb": larger["peak_mb"],
-        "survey_release_memory_growth": larger["peak_mb"] / release_run["peak_mb"],
+        "survey_counting_ratio": release_run["seconds"] / count_run["seconds"],
+        "survey_counting_peak_mb": release_run["peak_mb"],
+        "survey_counting_4x_seconds": larger["seconds"],
+        "survey_counting_4x_peak_mb": larger["peak_mb"],
+        "survey_counting_memory_growth": larger["peak_mb"] / release_run["peak_mb"],
     }
 
 
 def rows(results: dict[str, Any]) -> list[Row]:
-    if "survey_release_ratio" not in results:
+    if "survey_counting_ratio" not in results:
         return []
-    n = results["survey_responses"]
+    n = results["survey_counting_responses"]
     return [
-        (f"survey release of {n:,} (s)", f"{results['survey_release_seconds']:.2f}", ""),
+        (f"survey counting of {n:,} (s)", f"{results['survey_counting_seconds']:.2f}", ""),
         ("bare count (s)", f"{results['survey_count_seconds']:.2f}", ""),
-        ("survey release ratio", f"{results['survey_release_ratio']:.2f}", "<= 1.5"),
+        ("survey counting ratio", f"{results['survey_counting_ratio']:.2f}", "<= 1.5"),
         (
-            f"release peak memory at {n:,} / {4 * n:,} (MB)",
-            f"{results['survey_release_peak_mb']:.0f} / {results['survey_release_4x_peak_mb']:.0f}",
+            f"counting peak memory at {n:,} / {4 * n:,} (MB)",
+            f"{results['survey_counting_peak_mb']:.0f} / "
+            f"{results['survey_counting_4x_peak_mb']:.0f}",
             "flat (growth <= 1.05)",
         ),
     ]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.survey_release")
+    parser = argparse.ArgumentParser(prog="python -m bench.survey_counting")
     parser.add_argument("mode", choices=("release", "count"))
     parser.add_argument("count", type=int)
     parser.add_argument("out", type=Path, help="JSON file for the loop's seconds")

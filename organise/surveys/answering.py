@@ -1,0 +1,340 @@
+"""Answering a survey, and what a receipt lets the respondent do: replace, withdraw, see status.
+
+Order of work for an answer (as a pledge's signature, organise/campaigns/signing.py):
+
+1. Check the answers (the survey's answers table), and look the invite code up (one keyed-hash
+   read: an unknown code is refused before any other work).
+2. Seal the response in memory (`sealing.seal_response`): nothing typed or ticked is written
+   anywhere in the clear.
+3. One transaction: lock the survey row while it is open (a release waits for answers under
+   way, and answers after its claim are refused), delete the code's row (refused unless exactly
+   one row went; its generation decides onward codes), insert the response and onward codes.
+
+Nothing on the survey row changes: there is no counter to move. The row is found again only by
+the receipt's keyed hash; nobody, the respondent included, can read an answer back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from crypto import codes
+from crypto.errors import CodeFormatError, PlaintextTooLarge
+from organise.i18n import _
+from organise.refusal import Refused
+from organise.submissions.once import Outcomes, Record, content
+from organise.surveys import invites
+from organise.surveys.definition import Question, questions_of
+from organise.surveys.fields import answers_table
+from organise.surveys.models import InviteMode, Survey, SurveyInvite, SurveyResponse, SurveyState
+from organise.surveys.sealing import seal_response
+from organise.weeks import week_of
+
+RECEIPT_KIND = "s-rcpt"
+
+
+def questions(survey: Survey) -> tuple[Question, ...]:
+    return questions_of(survey.questions)
+
+
+def read_answers(survey: Survey, answers: object, *, from_form: bool) -> dict[str, Any]:
+    """The answers checked by the survey's table; Refused naming every wrong one."""
+    table = answers_table(questions(survey))
+    if from_form:
+        return table.read_form(answers)  # type: ignore[arg-type]
+    if not isinstance(answers, dict):
+        raise Refused(
+            {"answers": _("answers must be an object: question id to answer.")},
+            code="invalid_field",
+        )
+    return table.read_json(answers)
+
+
+def receipt_digest(receipt: str, pepper: bytes) -> str:
+    """The keyed hash of a receipt as typed; Refused if it is not a receipt at all."""
+    try:
+        normalised = codes.normalise_receipt(receipt)
+    except CodeFormatError:
+        raise Refused(
+            {
+                "receipt": _(
+                    "This is not a receipt: a receipt is 8 words from our word list, "
+                    "separated by dashes or spaces. Check what you wrote down."
+                )
+            },
+            code="invalid_receipt",
+        ) from None
+    return codes.code_hash(normalised, pepper, kind=RECEIPT_KIND).hex()
+
+
+def closed_error() -> Refused:
+    return Refused(
+        _("This survey is closed: it no longer takes answers."), status=409, code="survey_closed"
+    )
+
+
+def is_open(survey: Survey, now: datetime) -> bool:
+    return survey.state == SurveyState.OPEN and survey.closes_at > now
+
+
+def code_refused() -> Refused:
+    return Refused(
+        _("This invite code is not valid or has already been used."),
+        status=403,
+        code="invite_code_refused",
+    )
+
+
+@dataclass(frozen=True)
+class Answered:
+    receipt: str = field(repr=False)
+    invite_codes: list[str] = field(repr=False)
+    slug: str
+
+
+def _answered_outcome(answered: Answered) -> dict[str, Any]:
+    return {
+        "receipt": answered.receipt,
+        "invite_codes": list(answered.invite_codes),
+        "slug": answered.slug,
+    }
+
+
+def _answered_again(outcome: dict[str, Any]) -> Answered:
+    return Answered(outcome["receipt"], list(outcome["invite_codes"]), outcome["slug"])
+
+
+# An answer sent again with its submission token shows the first receipt.
+ANSWERED = Outcomes(keep=_answered_outcome, shown_again=_answered_again)
+
+
+def answer_content(survey: Survey, answers: Mapping[str, Any], invite_code: str) -> bytes:
+    """What counts as "the same answer" for a submission token."""
+    try:
+        code = codes.normalise_invite_code(invite_code) if invite_code else ""
+    except CodeFormatError:
+        code = invite_code
+    return content(
+        "survey-answer", {"survey": str(survey.id), "answers": dict(answers), "code": code}
+    )
+
+
+async def _lock_open(survey: Survey, now: datetime, connection: BaseDBAsyncClient) -> None:
+    """Lock the survey row while it takes answers (PostgreSQL: FOR UPDATE), else Refused."""
+    locked = (
+        await Survey.filter(id=survey.id, state=SurveyState.OPEN, closes_at__gt=now)
+        .select_for_update()
+        .using_db(connection)
+        .only("id")
+        .first()
+    )
+    if locked is None:
+        raise closed_error()
+
+
+def _seal(survey: Survey, answers: Mapping[str, Any]) -> tuple[bytes, bytes]:
+    try:
+        return seal_response(survey, questions(survey), answers)
+    except PlaintextTooLarge:  # the buckets fit every answer the table accepts
+        raise Refused(_("These answers are too long once encoded."), code="too_large") from None
+
+
+async def answer(
+    survey: Survey,
+    answers: Mapping[str, Any],
+    *,
+    invite_code: str,
+    pepper: bytes,
+    now: datetime | None = None,
+    remember: Record[Answered] | None = None,
+) -> Answered:
+    """Store one sealed response, or raise Refused having stored nothing."""
+    now = now or datetime.now(UTC)
+    if not is_open(survey, now):
+        raise closed_error()
+    code_hash = None
+    if survey.invite_mode == InviteMode.INVITE:
+        if not invite_code:
+            raise Refused(
+                {"invite_code": _("This survey is by invitation: please enter your invite code.")},
+                code="missing_invite_code",
+            )
+        code_hash = invites.code_hash_of(invite_code, pepper)
+        if not await SurveyInvite.exists(code_hash=code_hash, survey_id=survey.id):
+            raise code_refused()
+    choices, texts = _seal(survey, answers)
+    receipt = codes.new_receipt()
+    row = SurveyResponse(
+        id=uuid.uuid4(),
+        survey_id=survey.id,
+        sealed_choices=choices,
+        sealed_texts=texts,
+        receipt_hash=receipt_digest(receipt, pepper),
+        week=week_of(now),
+    )
+    onward_shown: list[str] = []
+    onward_rows: list[SurveyInvite] = []
+    if code_hash is not None and survey.onward_invites and survey.invite_depth > 0:
+        onward_shown, onward_rows = invites.fresh_codes(survey, survey.onward_invites, pepper)
+    async with in_transaction() as connection:
+        await _lock_open(survey, now, connection)
+        given = False
+        if code_hash is not None:
+            generation = await _use_code(survey, code_hash, connection)
+            if onward_rows and generation < survey.invite_depth:
+                for onward in onward_rows:
+                    onward.generation = generation + 1
+                await SurveyInvite.bulk_create(onward_rows, using_db=connection)
+                given = True
+        await row.save(using_db=connection, force_create=True)
+        answered = Answered(receipt, onward_shown if given else [], survey.slug)
+        if remember is not None:
+            await remember(connection, answered)
+    return answered
+
+
+async def _use_code(survey: Survey, code_hash: str, connection: BaseDBAsyncClient) -> int:
+    """Delete the code's row and return its generation (`DELETE ... RETURNING`), or Refused."""
+    delete = (
+        SurveyInvite.filter(code_hash=code_hash, survey_id=survey.id).using_db(connection).delete()
+    )
+    delete._make_query()
+    built: Any = delete.query  # pypika's builder methods carry no type hints
+    rows = await connection.execute_query_dict(
+        *built.returning("generation").get_parameterized_sql()
+    )
+    if len(rows) != 1:
+        raise code_refused()
+    return int(rows[0]["generation"])
+
+
+async def find(receipt: str, *, pepper: bytes) -> SurveyResponse:
+    found = await SurveyResponse.get_or_none(
+        receipt_hash=receipt_digest(receipt, pepper)
+    ).prefetch_related("survey")
+    if found is None:
+        raise Refused(
+            _(
+                "No answer matches this receipt. It may have been withdrawn, or its survey "
+                "closed with too few answers to show, or long ago."
+            ),
+            status=404,
+            code="unknown_receipt",
+        )
+    return found
+
+
+async def is_known(receipt: object, *, pepper: bytes) -> bool:
+    """Whether `receipt` is the receipt of an answer still held (one keyed-hash look-up)."""
+    if not isinstance(receipt, str):
+        return False
+    try:
+        digest = receipt_digest(receipt, pepper)
+    except Refused:
+        return False
+    return await SurveyResponse.exists(receipt_hash=digest)
+
+
+def receipt_content(form: str, receipt: str, answers: Mapping[str, Any] | None = None) -> bytes:
+    try:
+        normalised = codes.normalise_receipt(receipt)
+    except CodeFormatError:
+        normalised = receipt
+    return content(form, {"receipt": normalised, "answers": dict(answers or {})})
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a change or a withdrawal answers: the survey's address and title."""
+
+    slug: str
+    title: str
+
+
+DONE = Outcomes(
+    keep=lambda done: {"slug": done.slug, "title": done.title},
+    shown_again=lambda outcome: Done(outcome["slug"], outcome["title"]),
+)
+
+
+async def change(
+    receipt: str,
+    answers: object,
+    *,
+    pepper: bytes,
+    from_form: bool = False,
+    now: datetime | None = None,
+    remember: Record[Done] | None = None,
+) -> Done:
+    """Replace the whole answer held under `receipt` (sealed afresh), while the survey is open."""
+    now = now or datetime.now(UTC)
+    response = await find(receipt, pepper=pepper)
+    survey: Survey = response.survey
+    if not is_open(survey, now):
+        raise closed_error()
+    checked = read_answers(survey, answers, from_form=from_form)
+    choices, texts = _seal(survey, checked)
+    async with in_transaction() as connection:
+        await _lock_open(survey, now, connection)
+        changed = (
+            await SurveyResponse.filter(id=response.id)
+            .using_db(connection)
+            .update(sealed_choices=choices, sealed_texts=texts)
+        )
+        if changed != 1:
+            raise gone()
+        done = Done(survey.slug, survey.title)
+        if remember is not None:
+            await remember(connection, done)
+    return done
+
+
+def gone() -> Refused:
+    return Refused(
+        _("This answer has already been withdrawn."), status=409, code="already_withdrawn"
+    )
+
+
+async def withdraw(
+    receipt: str,
+    *,
+    pepper: bytes,
+    now: datetime | None = None,
+    remember: Record[Done] | None = None,
+) -> Done:
+    """Delete the answer held under `receipt`, while the survey is open."""
+    now = now or datetime.now(UTC)
+    response = await find(receipt, pepper=pepper)
+    survey: Survey = response.survey
+    if not is_open(survey, now):
+        raise closed_error()
+    async with in_transaction() as connection:
+        await _lock_open(survey, now, connection)
+        if await SurveyResponse.filter(id=response.id).using_db(connection).delete() != 1:
+            raise gone()
+        done = Done(survey.slug, survey.title)
+        if remember is not None:
+            await remember(connection, done)
+    return done
+
+
+@dataclass(frozen=True)
+class Status:
+    """All a receipt tells: the survey, that the answer is counted, and released results."""
+
+    survey: Survey
+    results: dict[str, Any] | None
+
+
+async def status(receipt: str, *, pepper: bytes) -> Status:
+    response = await find(receipt, pepper=pepper)
+    survey: Survey = response.survey
+    results = survey.results if survey.state == SurveyState.RELEASED else None
+    return Status(survey, results)

@@ -1,0 +1,185 @@
+"""`organise survey ...`: surveys from the command line, for scripting."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from crypto.errors import WrongPassphrase
+from organise.bootstrap import run_with_runtime
+from organise.campaigns.cli import _read_passphrase, _refused
+from organise.i18n import _
+from organise.organisers import rekeying
+from organise.organisers.models import Organiser
+from organise.refusal import Refused
+from organise.runtime import Runtime
+from organise.surveys import definition, invites, lifecycle, release, results_csv, setup, team
+from organise.surveys.models import Survey
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    try:
+        return run_with_runtime(work)
+    except Refused as refusal:
+        raise _refused(refusal) from None
+
+
+async def find_survey(slug: str) -> Survey:
+    survey = await Survey.get_or_none(slug=slug.strip().lower())
+    if survey is None:
+        raise Refused(
+            _("There is no survey %(slug)s.") % {"slug": slug}, status=404, code="no_survey"
+        )
+    return survey
+
+
+def _definition(path: Path) -> definition.Definition:
+    try:
+        return definition.parse(path.read_bytes())
+    except Refused as refusal:
+        raise click.ClickException(
+            "\n".join(
+                f"{place}: {message}" if place else message
+                for place, message in refusal.field_messages().items()
+            )
+        ) from None
+
+
+@click.group()
+def survey() -> None:
+    """Create organising surveys, make invite codes, close them and read the results."""
+
+
+@survey.command("create")
+@click.option("--owner", required=True, help="Account name of the organiser who owns it.")
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The survey's definition (JSON; see docs/surveys.md).",
+)
+def create(owner: str, path: Path) -> None:
+    """Create a survey from a JSON definition; prints {"slug": ...}."""
+    checked = _definition(path)
+
+    async def work(runtime: Runtime) -> str:
+        made = await setup.create_survey(checked, owner_username=owner, keystore=runtime.keystore)
+        return made.slug
+
+    click.echo(json.dumps({"slug": _run(work)}))
+
+
+@survey.command("redefine")
+@click.argument("slug")
+@click.option(
+    "--file", "path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def redefine(slug: str, path: Path) -> None:
+    """Replace an open survey's definition (what shapes counting: only before the first answer)."""
+    checked = _definition(path)
+
+    async def work(runtime: Runtime) -> str:
+        found = await find_survey(slug)
+        return (await setup.redefine(found, checked, acting=None)).slug
+
+    click.echo(json.dumps({"slug": _run(work)}))
+
+
+@survey.command("invites")
+@click.argument("slug")
+@click.option("--count", required=True, type=int, help="How many codes to make.")
+def make_invites(slug: str, count: int) -> None:
+    """Print COUNT new single-use invite codes, one per line."""
+
+    async def work(runtime: Runtime) -> list[str]:
+        return await invites.generate(await find_survey(slug), count, pepper=runtime.code_pepper)
+
+    for code in _run(work):
+        click.echo(code)
+
+
+@survey.command("close")
+@click.argument("slug")
+def close(slug: str) -> None:
+    """Close the survey now and release its results."""
+
+    async def work(runtime: Runtime) -> bool:
+        found = await find_survey(slug)
+        return await release.release(found.id, keystore=runtime.keystore, early=True)
+
+    if not _run(work):
+        raise click.ClickException(_("This survey is already closed."))
+    click.echo(_("%(slug)s is closed and its results are released.") % {"slug": slug})
+
+
+@survey.command("results")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json")
+def results(slug: str, fmt: str) -> None:
+    """Print the released results (refused before the close)."""
+
+    async def work(runtime: Runtime) -> tuple[Survey, release.tables.Released]:
+        found = await find_survey(slug)
+        released = release.results_of(found)
+        if released is None:
+            raise Refused(
+                _("The survey %(slug)s has not closed yet: nothing is counted before.")
+                % {"slug": slug}
+            )
+        return found, released
+
+    found, released = _run(work)
+    if fmt == "csv":
+        sys.stdout.write(results_csv.results_csv(released))
+    else:
+        click.echo(
+            json.dumps(released.as_json(slug=found.slug, released_at=release.released_at(found)))
+        )
+
+
+@survey.command("answers")
+@click.argument("slug")
+@click.option("--organiser", "username", required=True, help="Your organiser account name.")
+@click.option(
+    "--passphrase-file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def answers(slug: str, username: str, passphrase_file: Path) -> None:
+    """Print the text answers kept for the team (JSON lines; refused before close or below k)."""
+    passphrase = _read_passphrase(passphrase_file)
+
+    async def work(runtime: Runtime) -> list[dict[str, str]]:
+        found = await find_survey(slug)
+        organiser = await Organiser.get_or_none(username=username.strip().lower())
+        if organiser is None or not await team.is_on_team(found, organiser):
+            raise Refused(
+                _("%(name)s is not on the team of the survey %(slug)s.")
+                % {"name": username, "slug": slug}
+            )
+        try:
+            private_key = await rekeying.unlock(organiser, passphrase, keystore=runtime.keystore)
+        except WrongPassphrase:
+            raise Refused(_("Wrong passphrase.")) from None
+        return await release.team_texts(
+            await Survey.get(id=found.id), private_key, runtime.keystore
+        )
+
+    for record in _run(work):
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@survey.command("tick")
+def tick() -> None:
+    """Close surveys whose time has come, and end the retention of texts. For cron."""
+
+    async def work(runtime: Runtime) -> dict[str, int]:
+        return (await lifecycle.tick(runtime.keystore)).as_dict()
+
+    click.echo(json.dumps(_run(work)))

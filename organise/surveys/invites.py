@@ -1,0 +1,88 @@
+"""A survey's invite codes: single use, kept only as keyed hashes, deleted when used.
+
+The same codes as a campaign's (`crypto.codes`), hashed under their own kind, so a survey's code
+never opens a campaign and the other way round. Onward codes are bounded as a campaign's are
+(`organise.campaigns.policy.chain_bound`, below k: checked in `definition`).
+"""
+
+from __future__ import annotations
+
+from crypto import codes
+from crypto.errors import CodeFormatError
+from organise.campaigns.fields import MAX_BATCH
+from organise.i18n import _
+from organise.refusal import Refused
+from organise.surveys.models import InviteMode, Survey, SurveyInvite, SurveyState
+
+HASH_KIND = "s-code"
+
+
+def invite_hash(normalised_code: str, pepper: bytes) -> str:
+    return codes.code_hash(normalised_code, pepper, kind=HASH_KIND).hex()
+
+
+def code_hash_of(code: str, pepper: bytes) -> str:
+    """The keyed hash of a code as typed, or Refused for one that is not a code at all."""
+    try:
+        return invite_hash(codes.normalise_invite_code(code), pepper)
+    except CodeFormatError:
+        raise Refused(
+            {
+                "invite_code": _(
+                    "This invite code is not valid: a code is 28 letters and digits, "
+                    "usually written in groups of four."
+                )
+            },
+            code="invalid_invite_code",
+        ) from None
+
+
+def fresh_codes(
+    survey: Survey, count: int, pepper: bytes, *, generation: int = 0
+) -> tuple[list[str], list[SurveyInvite]]:
+    """`count` new codes to show, and unsaved rows holding only their hashes."""
+    shown = [codes.new_invite_code() for _ in range(count)]
+    rows = [
+        SurveyInvite(
+            code_hash=invite_hash(codes.normalise_invite_code(code), pepper),
+            survey_id=survey.id,
+            generation=generation,
+        )
+        for code in shown
+    ]
+    return shown, rows
+
+
+async def generate(survey: Survey, count: int, *, pepper: bytes) -> list[str]:
+    """New codes for `survey`; they exist only in the return value."""
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
+        raise Refused(
+            _("Generate between 1 and %(n)d codes at a time.") % {"n": MAX_BATCH},
+            code="invalid_count",
+        )
+    if survey.invite_mode == InviteMode.OPEN:
+        raise Refused(
+            _("This survey is open to anyone: it needs no invite codes."),
+            status=409,
+            code="open_survey",
+        )
+    if survey.state != SurveyState.OPEN:
+        raise Refused(
+            _("This survey is closed: it needs no more invite codes."),
+            status=409,
+            code="survey_closed",
+        )
+    shown, rows = fresh_codes(survey, count, pepper)
+    await SurveyInvite.bulk_create(rows)
+    return shown
+
+
+async def is_unused(survey: Survey, code: object, pepper: bytes) -> bool:
+    """Whether `code` is an unused invite code of this survey (one keyed-hash look-up)."""
+    if survey.invite_mode == InviteMode.OPEN or not isinstance(code, str):
+        return False
+    try:
+        digest = invite_hash(codes.normalise_invite_code(code), pepper)
+    except CodeFormatError:
+        return False
+    return await SurveyInvite.exists(code_hash=digest, survey_id=survey.id)

@@ -1,0 +1,152 @@
+"""The acceptance drill through the command line and the API, against a real server process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.servers import LiveServer
+from tests.surveys.conftest import CANARY, survey_file
+
+OWNER = "survey-owner"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = LiveServer(tmp_path_factory.mktemp("survey-cli")).start()
+    live.create_organiser(OWNER, "organiser")
+    yield live
+    live.stop()
+
+
+def _ok(result) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _write(server: LiveServer, name: str, data: dict) -> Path:
+    path = server.root / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _all_bytes_under(directory: Path) -> bytes:
+    return b"".join(path.read_bytes() for path in directory.rglob("*") if path.is_file())
+
+
+def test_create_lists_every_problem_of_a_bad_definition(server):
+    bad = survey_file(
+        slug="-bad-",
+        k=1,
+        closes_at="soon",
+        questions=[
+            {"id": "a", "type": "choice", "text": "?", "options": ["x", "x"]},
+            {"id": "a", "type": "scale", "text": "?", "min": 5, "max": 1},
+            {"id": "c", "type": "text", "text": "?", "max_length": 0, "crosstab": True},
+        ],
+    )
+    result = server.run_cli(
+        "survey", "create", "--owner", OWNER, "--file", str(_write(server, "bad.json", bad))
+    )
+    assert result.returncode != 0
+    for place in (
+        "slug",
+        "k",
+        "closes_at",
+        "questions[0].options[1]",
+        "questions[1].id",
+        "questions[1].max",
+        "questions[2].max_length",
+        "questions[2].crosstab",
+    ):
+        assert f"{place}:" in result.stderr, place
+    not_json = server.root / "broken.json"
+    not_json.write_text("{", encoding="utf-8")
+    broken = server.run_cli("survey", "create", "--owner", OWNER, "--file", str(not_json))
+    assert broken.returncode != 0
+    assert "not valid JSON" in broken.stderr
+
+
+def test_the_drill_create_invite_answer_change_withdraw_close(server):
+    path = _write(server, "drill.json", survey_file(slug="drill"))
+    assert json.loads(
+        _ok(server.run_cli("survey", "create", "--owner", OWNER, "--file", str(path)))
+    ) == {"slug": "drill"}
+    again = server.run_cli("survey", "create", "--owner", OWNER, "--file", str(path))
+    assert again.returncode != 0
+    codes = _ok(server.run_cli("survey", "invites", "drill", "--count", "6")).split()
+    assert len(codes) == 6
+    answers = [
+        {"unit": "Infra", "ready": 5, "act_if": 3, "why": f"{CANARY} alpha"},
+        {"unit": "Infra", "ready": 5, "act_if": 3, "why": f"{CANARY} beta"},
+        {"unit": "Infra", "ready": 4, "act_if": 5, "why": f"{CANARY} gamma"},
+        {"unit": "Infra", "ready": 5, "act_if": 3},
+        {"unit": "Ads", "ready": 1, "act_if": 10, "why": f"{CANARY} withdrawn"},
+    ]
+    receipts = []
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        for code, answer in zip(codes, answers, strict=False):
+            response = http.post(
+                "/api/v1/surveys/drill/responses", json={"invite_code": code, "answers": answer}
+            )
+            assert response.status_code == 201, response.text
+            receipts.append(response.json()["receipt"])
+        reused = http.post(
+            "/api/v1/surveys/drill/responses", json={"invite_code": codes[0], "answers": answers[0]}
+        )
+        assert reused.status_code == 403
+        changed = http.post(
+            "/api/v1/surveys/responses/change",
+            json={"receipt": receipts[3], "answers": {"unit": "Infra", "ready": 4, "act_if": 3}},
+        )
+        assert changed.status_code == 200
+        withdrawn = http.post("/api/v1/surveys/responses/withdraw", json={"receipt": receipts[4]})
+        assert withdrawn.status_code == 200
+        status = http.post("/api/v1/surveys/responses/status", json={"receipt": receipts[0]})
+        assert status.json() == {"survey": "drill", "status": "counted", "state": "open"}
+    # Before the close: no text, no canary, in any file of the instance.
+    assert CANARY.encode() not in _all_bytes_under(server.instance_dir)
+    early = server.run_cli(
+        "survey", "answers", "drill", "--organiser", OWNER,
+        "--passphrase-file", str(server.passphrase_file(OWNER)),
+    )  # fmt: skip
+    assert early.returncode != 0
+    assert "still open" in early.stderr
+    assert server.run_cli("survey", "results", "drill").returncode != 0
+    _ok(server.run_cli("survey", "close", "drill"))
+    results = json.loads(_ok(server.run_cli("survey", "results", "drill", "--format", "json")))
+    assert results["responses"] == 4
+    counts = {q["id"]: q for q in results["questions"]}
+    assert counts["unit"]["counts"]["Infra"] == 4
+    # The withdrawn answer is gone: its unit shows no count of one.
+    assert counts["unit"]["counts"]["Ads"] in (0, None)
+    for question in counts.values():
+        for count in question["counts"].values():
+            assert count is None or count == 0 or count >= 3
+    csv_text = _ok(server.run_cli("survey", "results", "drill", "--format", "csv"))
+    assert csv_text.startswith("survey,")
+    texts = _ok(
+        server.run_cli(
+            "survey",
+            "answers",
+            "drill",
+            "--organiser",
+            OWNER,
+            "--passphrase-file",
+            str(server.passphrase_file(OWNER)),
+        )
+    )
+    written = sorted(json.loads(line)["text"] for line in texts.splitlines())
+    assert written == [f"{CANARY} alpha", f"{CANARY} beta", f"{CANARY} gamma"]
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        status = http.post("/api/v1/surveys/responses/status", json={"receipt": receipts[0]})
+        assert status.json()["results"]["responses"] == 4
+        assert "alpha" not in status.text
+        gone = http.post("/api/v1/surveys/responses/status", json={"receipt": receipts[4]})
+        assert gone.status_code == 404
+    report = json.loads(_ok(server.run_cli("survey", "tick")))
+    assert report["errors"] == 0

@@ -1,0 +1,138 @@
+"""The worker pages: answer without JavaScript or cookies, the receipt once, then use it."""
+
+from __future__ import annotations
+
+import re
+
+from organise.surveys import release
+from organise.surveys.models import SurveyResponse
+from tests.support import post_form
+from tests.surveys.conftest import answered, codes_for, make_survey
+
+FORM = {
+    "unit": "Infra",
+    "issues": ["pay", "ice"],
+    "ready": "4",
+    "act_if": "5",
+    "why": "line one\r\nline two",
+}
+
+
+async def _form_address(client, slug: str) -> str:
+    moved = await client.get(f"/surveys/{slug}")
+    assert moved.status_code == 303
+    return moved.headers["location"]
+
+
+async def test_the_survey_page_needs_no_script_sets_no_cookie_and_names_the_operator(app, client):
+    await make_survey(app)
+    address = await _form_address(client, "cloud-2027")
+    page = await client.get(address)
+    assert page.status_code == 200
+    assert "<script" not in page.text
+    assert "set-cookie" not in page.headers
+    assert "operator could read them" in page.text
+    for label in ("Where do you work?", "Infra", "What matters?", "How ready are you?"):
+        assert label in page.text
+    assert (await client.get("/surveys/no-such-survey")).status_code == 404
+
+
+async def test_answering_through_the_form_shows_the_receipt_once_then_forgets_it(app, client):
+    survey = await make_survey(app)
+    (code,) = await codes_for(app, survey)
+    address = await _form_address(client, survey.slug)
+    sent = await post_form(client, address, {**FORM, "invite_code": code})
+    assert sent.status_code == 200, sent.text
+    assert "set-cookie" not in sent.headers
+    receipt = re.search(r'id="receipt">([a-z-]+)<', sent.text)
+    assert receipt is not None
+    # Sent again (a reload): the same receipt, nothing new stored.
+    again = await post_form(client, address, {**FORM, "invite_code": code})
+    assert receipt.group(1) in again.text
+    assert await SurveyResponse.all().count() == 1
+    words = receipt.group(1).split("-")
+    confirm = re.search(r'action="([^"]*/confirmed\?t=[^"]+)"', sent.text)
+    assert confirm is not None
+    done = await post_form(
+        client,
+        confirm.group(1).replace("&amp;", "&"),
+        {"receipt": receipt.group(1), "check": " ".join(words[-2:])},
+    )
+    assert done.status_code == 200
+    # Once confirmed, the same form shows no receipt again: the code is spent.
+    after = await post_form(client, address, {**FORM, "invite_code": code})
+    assert receipt.group(1) not in after.text
+    assert after.status_code == 403
+
+
+async def test_a_refused_form_says_what_is_wrong_and_stores_nothing(app, client):
+    survey = await make_survey(app)
+    (code,) = await codes_for(app, survey)
+    address = await _form_address(client, survey.slug)
+    sent = await post_form(
+        client, address, {**FORM, "unit": "Sales", "why": "x" * 301, "invite_code": code}
+    )
+    assert sent.status_code == 422
+    assert "not one of the options offered" in sent.text
+    assert "at most 300 characters" in sent.text
+    assert await SurveyResponse.all().count() == 0
+
+
+async def test_the_receipt_page_replaces_withdraws_and_later_shows_results(app, client):
+    survey = await make_survey(app)
+    receipts = [
+        await answered(app, client, survey, {"unit": "Infra", "ready": 5}) for _ in range(3)
+    ]
+    status = await post_form(client, "/surveys/responses/status", {"receipt": receipts[0]})
+    assert status.status_code == 200
+    assert "Your answer is counted." in status.text
+    change = re.search(r'action="(/surveys/responses/change\?t=[^"]+)"', status.text)
+    assert change is not None
+    changed = await post_form(
+        client, change.group(1), {"receipt": receipts[0], "unit": "Ads", "ready": "2"}
+    )
+    assert changed.status_code == 200, changed.text
+    assert "replace the earlier ones" in changed.text
+    withdraw = await client.get("/surveys/responses/withdraw")
+    address = withdraw.headers["location"]
+    unticked = await post_form(client, address, {"receipt": receipts[1]})
+    assert unticked.status_code == 422
+    gone = await post_form(client, address, {"receipt": receipts[1], "confirm": "yes"})
+    assert "is deleted" in gone.text
+    assert await SurveyResponse.all().count() == 2
+    await answered(app, client, survey, {"unit": "Infra", "ready": 5})
+    assert await release.release(survey.id, keystore=app.state.runtime.keystore, early=True)
+    shown = await post_form(client, "/surveys/responses/status", {"receipt": receipts[2]})
+    assert "Answers counted: 3." in shown.text
+    assert "Replace my answers" not in shown.text
+
+
+async def test_the_public_page_shows_results_only_once_the_team_publishes_them(app, client):
+    survey = await make_survey(app)
+    for _ in range(3):
+        await answered(app, client, survey, {"unit": "Infra"})
+    assert await release.release(survey.id, keystore=app.state.runtime.keystore, early=True)
+    closed = await client.get(await _form_address(client, survey.slug))
+    assert "This survey is closed." in closed.text
+    assert "Answers counted" not in closed.text
+    assert "results" not in (await client.get("/api/v1/surveys/cloud-2027")).json()
+    await survey.__class__.filter(id=survey.id).update(results_public=True)
+    shown = await client.get(await _form_address(client, survey.slug))
+    assert "Answers counted: 3." in shown.text
+    assert (await client.get("/api/v1/surveys/cloud-2027")).json()["results"]["responses"] == 3
+
+
+async def test_a_survey_with_many_options_takes_every_ticked_box(app, client):
+    options = [f"o{number}" for number in range(30)]
+    questions = [
+        {"id": "unit", "type": "choice", "text": "Where?", "options": ["Infra", "Ads"]},
+        {"id": "many", "type": "multi", "text": "Which?", "options": options},
+        {"id": "more", "type": "multi", "text": "And?", "options": options},
+    ]
+    survey = await make_survey(app, questions=questions)
+    (code,) = await codes_for(app, survey)
+    address = await _form_address(client, survey.slug)
+    form = {"invite_code": code, "unit": "Infra", "many": options, "more": options}
+    sent = await post_form(client, address, form)
+    assert sent.status_code == 200, sent.text[:500]
+    assert await SurveyResponse.all().count() == 1
