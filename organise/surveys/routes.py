@@ -6,7 +6,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
+from organise.attention import Source
 from organise.surveys import api as json_api
+from organise.surveys import attention as survey_attention
 from organise.surveys import organiser_pages
 from organise.surveys import pages as worker_pages
 
@@ -26,6 +28,8 @@ api: list[BaseRoute] = [
         name="api_organiser_surveys",
     ),
 ]
+# What waits for someone on their account page (organise/attention.py).
+attention: list[Source] = [*survey_attention.SOURCES]
 organiser: list[BaseRoute] = [
     Mount("/organisers/surveys", routes=organiser_pages.routes, name="survey_organisers"),
 ]
