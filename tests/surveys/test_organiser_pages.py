@@ -50,7 +50,8 @@ async def test_the_results_api_answers_the_team_only(app, client):
     assert {q["id"] for q in body["questions"]} == {"unit", "issues", "ready", "act_if"}
     csv_answer = await client.get(f"{url}?format=csv", headers=await _token(app, "alex"))
     assert csv_answer.headers["content-type"].startswith("text/csv")
-    assert "cloud-2027" in csv_answer.text
+    assert csv_answer.text.startswith("table,unit,unit_option,question,option,label,count")
+    assert "responses,,,,,,3,no" in csv_answer.text
     assert CANARY not in csv_answer.text
 
 
@@ -115,8 +116,13 @@ async def test_someone_off_the_team_gets_the_answer_for_no_survey(app, client):
 
 async def test_a_closed_survey_with_a_threshold_question_prefills_a_campaign(app, client):
     survey = await make_survey(app)
+    # Six would act if 3 did, six more if 5 did: enough in each cell for the curve's first
+    # step to be shown (a step a reader could subtract to a count under k stays hidden).
     receipts = [
-        await answered(app, client, survey, {"unit": "Infra", "act_if": 3}) for _ in range(4)
+        await answered(app, client, survey, {"unit": unit, "act_if": n})
+        for unit in ("Infra", "Ads")
+        for n in (3, 5)
+        for _ in range(3)
     ]
     await signed_in_organiser(client, "alex")
     before = await client.get("/organisers/surveys/cloud-2027")

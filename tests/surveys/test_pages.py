@@ -103,7 +103,7 @@ async def test_the_receipt_page_replaces_withdraws_and_later_shows_results(app, 
     await answered(app, client, survey, {"unit": "Infra", "ready": 5})
     assert await release.release(survey.id, keystore=app.state.runtime.keystore, early=True)
     shown = await post_form(client, "/surveys/responses/status", {"receipt": receipts[2]})
-    assert "Answers counted: 3." in shown.text
+    assert "3 responses were counted." in shown.text
     assert "Replace my answers" not in shown.text
 
 
@@ -114,11 +114,11 @@ async def test_the_public_page_shows_results_only_once_the_team_publishes_them(a
     assert await release.release(survey.id, keystore=app.state.runtime.keystore, early=True)
     closed = await client.get(await _form_address(client, survey.slug))
     assert "This survey is closed." in closed.text
-    assert "Answers counted" not in closed.text
+    assert "responses were counted" not in closed.text
     assert "results" not in (await client.get("/api/v1/surveys/cloud-2027")).json()
     await survey.__class__.filter(id=survey.id).update(results_public=True)
     shown = await client.get(await _form_address(client, survey.slug))
-    assert "Answers counted: 3." in shown.text
+    assert "3 responses were counted." in shown.text
     assert (await client.get("/api/v1/surveys/cloud-2027")).json()["results"]["responses"] == 3
 
 

@@ -40,6 +40,7 @@ ANSWERS: list[dict[str, Any]] = [
     {"unit": "Infra", "issues": ["pay"], "ready": 5, "act_if": 3},
     {"unit": "Ads", "ready": 1, "act_if": 10},
 ]
+ADS: dict[str, Any] = {"unit": "Ads", "ready": 2, "act_if": 10}
 
 
 async def test_two_database_copies_around_one_answer_differ_by_no_counter(app, client):
@@ -101,7 +102,10 @@ async def test_the_release_counts_once_keeps_tables_and_destroys_the_arrival_key
     owner = await make_organiser("alex")
     survey = await make_survey(app)
     receipts = [await answered(app, client, survey, answer) for answer in ANSWERS]
-    gone = await client.post("/api/v1/surveys/responses/withdraw", json={"receipt": receipts[-1]})
+    # Three people of the small unit answer too, so that some cells can be shown at k = 3.
+    for _ in range(3):
+        await answered(app, client, survey, ADS)
+    gone = await client.post("/api/v1/surveys/responses/withdraw", json={"receipt": receipts[4]})
     assert gone.status_code == 200
     assert await release.release(survey.id, keystore=_keystore(app), early=True)
     assert not await release.release(survey.id, keystore=_keystore(app), early=True)
@@ -109,11 +113,11 @@ async def test_the_release_counts_once_keeps_tables_and_destroys_the_arrival_key
     assert survey.state == SurveyState.RELEASED
     results = survey.results
     assert results is not None
-    assert results["responses"] == 4
+    assert results["responses"] == 7
     counts = {q["id"]: q for q in results["questions"]}
     # Every shown cell is the direct count of the answers still held (the withdrawn "Ads"
     # answer is not among them); a cell under k is never shown.
-    held = ANSWERS[:4]
+    held = [*ANSWERS[:4], ADS, ADS, ADS]
     shown = 0
     for question in ("unit", "ready", "act_if", "issues"):
         for option, count in counts[question]["counts"].items():
@@ -127,8 +131,12 @@ async def test_the_release_counts_once_keeps_tables_and_destroys_the_arrival_key
             assert count is None or count == direct, (question, option)
             assert not (0 < direct < 3) or count is None, (question, option)
             shown += count is not None and count > 0
-    assert counts["unit"]["counts"]["Infra"] == 4
-    assert shown >= 2
+    assert counts["issues"]["counts"]["pay"] == 3
+    # "Would act if 5 did": the three who said 3 and the one who said 5.
+    assert counts["act_if"]["cumulative"]["5"] == 4
+    # The unit's two cells stay hidden: shown beside the crosstabs, they would let a reader
+    # work out a cell under k (the suppression section of docs/surveys.md).
+    assert counts["unit"]["counts"] == {"Infra": None, "Ads": None}
     # The arrival keys are gone; the sealed answers are emptied.
     names = set(_keystore(app).names(keys.survey_prefix(survey.id)))
     assert keys.tally_key(survey.id) not in names
@@ -136,7 +144,7 @@ async def test_the_release_counts_once_keeps_tables_and_destroys_the_arrival_key
     assert not await SurveyResponse.filter(sealed_choices__isnull=False).exists()
     # The receipts now show the results.
     status = await client.post("/api/v1/surveys/responses/status", json={"receipt": receipts[0]})
-    assert status.json()["results"]["responses"] == 4
+    assert status.json()["results"]["responses"] == 7
     # Three texts (k = 3): kept for the team, shuffled, readable with a member's key.
     private = await rekeying.unlock(owner, PASSPHRASE, keystore=_keystore(app))
     texts = await release.team_texts(survey, private, _keystore(app))

@@ -4,7 +4,7 @@ table (`organise.app.routes()`), so that a route added later is checked without 
 For each route under /api/v1/organiser/ and each of its methods:
 
 - no token: 401; a token of each role outside the route's access policy: 403;
-- for a path parameter that belongs to a campaign's team (`{slug}`), a token of each role the
+- for a path parameter that belongs to a campaign's or a survey's team, a token of each role the
   route allows, held by someone off that team, gets exactly the 404 of a value that names
   nothing (same status, same body), while the team's own token gets past both checks.
 
@@ -38,9 +38,12 @@ from organise.web.openapi import walk
 from tests.campaigns.conftest import make_campaign
 from tests.reports.helpers import report_json
 from tests.support import api_token_headers, make_organiser
+from tests.surveys.conftest import make_survey
 
 PREFIX = "/api/v1/organiser/"
-_PARAMETER = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-z]+)?}")
+# A path parameter, named by the collection before it ("campaigns/slug", "surveys/slug"): the
+# same name can stand for different things.
+_PARAMETER = re.compile(r"([a-z_-]+)/{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-z]+)?}")
 OWNER = "owner"
 
 
@@ -72,13 +75,18 @@ async def _account(app: Starlette) -> str:
     return (await make_organiser("someone-else", Role.ORGANISER)).username
 
 
-# Add a rule here for each new path parameter of the organiser API.
+async def _team_survey(app: Starlette) -> str:
+    return (await make_survey(app, owner=OWNER, slug="walk-survey")).slug
+
+
+# Add a rule here for each new path parameter of the organiser API ("collection/name").
 PATH_RULES: dict[str, PathRule] = {
-    "slug": PathRule(make=_team_campaign, unknown="no-such-campaign", team_only=True),
+    "campaigns/slug": PathRule(make=_team_campaign, unknown="no-such-campaign", team_only=True),
+    "surveys/slug": PathRule(make=_team_survey, unknown="no-such-survey", team_only=True),
     # Reports belong to no team: every reviewer and admin reviews them all.
-    "report_id": PathRule(make=_report, unknown=str(uuid.UUID(int=0))),
+    "reports/report_id": PathRule(make=_report, unknown=str(uuid.UUID(int=0))),
     # Accounts are an admin's to manage, whoever's they are.
-    "username": PathRule(make=_account, unknown="no-such-account"),
+    "accounts/username": PathRule(make=_account, unknown="no-such-account"),
 }
 
 
@@ -102,8 +110,14 @@ def organiser_endpoints() -> list[Endpoint]:
     return found
 
 
+def _parameters(path: str) -> list[str]:
+    return [f"{collection}/{name}" for collection, name in _PARAMETER.findall(path)]
+
+
 def _fill(path: str, values: dict[str, str]) -> str:
-    return _PARAMETER.sub(lambda match: values[match.group(1)], path)
+    return _PARAMETER.sub(
+        lambda match: f"{match.group(1)}/{values[f'{match.group(1)}/{match.group(2)}']}", path
+    )
 
 
 class Tokens:
@@ -127,9 +141,9 @@ def test_every_path_parameter_of_the_organiser_api_has_a_rule():
     assert len(endpoints) >= 10
     unknown = sorted(
         {
-            f"{{{name}}} in {endpoint.method} {endpoint.path}"
+            f"{name} in {endpoint.method} {endpoint.path}"
             for endpoint in endpoints
-            for name in _PARAMETER.findall(endpoint.path)
+            for name in _parameters(endpoint.path)
             if name not in PATH_RULES
         }
     )
@@ -142,7 +156,7 @@ def test_every_path_parameter_of_the_organiser_api_has_a_rule():
 
 async def test_every_organiser_endpoint_refuses_other_roles_and_other_teams(app, client):
     endpoints = organiser_endpoints()
-    assert all(name in PATH_RULES for e in endpoints for name in _PARAMETER.findall(e.path)), (
+    assert all(name in PATH_RULES for e in endpoints for name in _parameters(e.path)), (
         "see test_every_path_parameter_of_the_organiser_api_has_a_rule"
     )
     tokens = Tokens(app)
@@ -162,7 +176,7 @@ async def test_every_organiser_endpoint_refuses_other_roles_and_other_teams(app,
             assert refused.status_code == 403, (where, role, refused.text)
             assert refused.json()["error"]["code"] == "forbidden", (where, role)
 
-        names = _PARAMETER.findall(endpoint.path)
+        names = _parameters(endpoint.path)
         team_only = [name for name in names if PATH_RULES[name].team_only]
         if Role.ORGANISER in endpoint.roles:
             # The team's own token gets past the role and the team (no body: a 4xx about it,
@@ -198,4 +212,4 @@ async def test_a_new_route_with_an_unknown_parameter_fails_the_walk(monkeypatch)
     monkeypatch.setattr(sys.modules[__name__], "routes", lambda: [*table, added])
     with pytest.raises(AssertionError, match="Add a rule") as failure:
         test_every_path_parameter_of_the_organiser_api_has_a_rule()
-    assert "{thing_id} in GET /api/v1/organiser/things/{thing_id}" in str(failure.value)
+    assert "things/thing_id in GET /api/v1/organiser/things/{thing_id}" in str(failure.value)
