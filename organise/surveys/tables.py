@@ -718,10 +718,9 @@ def suppress(pool: _Pool, k: int) -> list[bool]:
     hidden = [
         pool.explicit[c] and c != TOTAL and pool.value[c] < k and not public[c] for c in range(size)
     ]
-    protected = [
-        hidden[c] or (not pool.explicit[c] and not pool.slack[c] and pool.value[c] < k)
-        for c in range(size)
-    ]
+    # Slack cells too: a required multi question's spare ticks under k would say how many
+    # (with two options, exactly how many) ticked more than one box, a group under k.
+    protected = [hidden[c] or (not pool.explicit[c] and pool.value[c] < k) for c in range(size)]
     protected = [protected[c] and not public[c] for c in range(size)]
     sums_of: list[list[int]] = [[] for _ in range(size)]
     for number, (plus, minus) in enumerate(pool.sums):

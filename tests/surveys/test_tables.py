@@ -341,3 +341,31 @@ def test_the_worked_example_of_the_docs():
         "cloud": {"5": None, "10": None, "25": 6},
     }
     assert_nothing_solved([unit, act], released, answers, 5)
+
+
+def test_the_spare_ticks_of_a_required_multi_question_are_protected_like_any_small_count():
+    """Unit A: 13 people, 7 tick x and 7 tick y — so exactly one ticked both. Shown together,
+    A, A×x and A×y would single that person out as a group of one."""
+    questions = [
+        CountedQuestion("unit", "choice", ("A", "B"), crosstab=True, required=True),
+        CountedQuestion("pick", "multi", ("x", "y"), required=True),
+    ]
+    answers: list[dict[str, str | int | list[str]]] = [
+        *[{"unit": "A", "pick": ["x"]}] * 6,
+        *[{"unit": "A", "pick": ["y"]}] * 6,
+        {"unit": "A", "pick": ["x", "y"]},
+        *[{"unit": "B", "pick": ["x"]}] * 7,
+        *[{"unit": "B", "pick": ["y"]}] * 6,
+    ]
+    released = release(questions, answers, k=5).as_json(slug="s", released_at="w")
+    units = released["questions"][0]["counts"]
+    picks = released["questions"][1]["counts"]
+    [table] = released["crosstabs"]
+    for unit in ("A", "B"):
+        row = table["counts"][unit]
+        shown = (units[unit], row["x"], row["y"])
+        if None not in shown:
+            spare = row["x"] + row["y"] - units[unit]
+            assert spare >= 5, (unit, shown)
+    if None not in (released["responses"], picks["x"], picks["y"]):
+        assert picks["x"] + picks["y"] - released["responses"] >= 5
