@@ -22,10 +22,11 @@ in between leaves `keys_pending`, which the next tick finishes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,6 +56,9 @@ from organise.surveys.sealing import open_choices, open_texts
 log = logging.getLogger("organise.surveys")
 
 STALE_CLAIM = timedelta(minutes=15)
+# A release renews its claim this often while it counts, so that a long count (a large
+# survey takes minutes) is never taken for a dead process and started again beside it.
+CLAIM_RENEWAL = timedelta(minutes=1)
 READ_CHUNK = 1000
 TEXT_CHUNK_RECORDS = 500
 
@@ -180,21 +184,68 @@ async def release(
     if claimed != 1:
         return False
     texts_name = keys.texts_key(survey_id)
+    claim = _Claim(survey_id, now)
     try:
-        await _release_claimed(survey_id, keystore=keystore, now=now, texts_name=texts_name)
+        await _release_claimed(survey_id, keystore=keystore, claim=claim, texts_name=texts_name)
     except BaseException:
-        await keys.delete_names(keystore, [texts_name])
-        await Survey.filter(
-            id=survey_id, state=SurveyState.RELEASING, release_claimed_at=now
-        ).update(state=SurveyState.OPEN, release_claimed_at=None)
+        with anyio.CancelScope(shield=True):
+            # Only while the claim is still this call's: otherwise another release owns the
+            # survey now, and the texts key may be its own.
+            if await claim.held():
+                await keys.delete_names(keystore, [texts_name])
+                await Survey.filter(
+                    id=survey_id, state=SurveyState.RELEASING, release_claimed_at=claim.at
+                ).update(state=SurveyState.OPEN, release_claimed_at=None)
         raise
     await clear_keys(survey_id, keystore)
     return True
 
 
+@dataclass
+class _Claim:
+    """This call's claim on a survey being released: the `release_claimed_at` it holds."""
+
+    survey_id: UUID
+    at: datetime
+
+    async def held(self) -> bool:
+        return await Survey.filter(
+            id=self.survey_id, state=SurveyState.RELEASING, release_claimed_at=self.at
+        ).exists()
+
+    async def renew(self) -> None:
+        later = max(self.at, datetime.now(UTC))
+        moved = await Survey.filter(
+            id=self.survey_id, state=SurveyState.RELEASING, release_claimed_at=self.at
+        ).update(release_claimed_at=later)
+        if moved != 1:
+            raise Refused(
+                _("This survey changed state meanwhile; look at it again."),
+                status=409,
+                code="survey_changed",
+            )
+        self.at = later
+
+    @contextlib.asynccontextmanager
+    async def kept(self) -> AsyncIterator[None]:
+        """Renew the claim every CLAIM_RENEWAL while the body runs (the count, in a thread)."""
+
+        async def keep() -> None:
+            while True:
+                await anyio.sleep(CLAIM_RENEWAL.total_seconds())
+                with anyio.CancelScope(shield=True):  # never cut off in the middle of a write
+                    await self.renew()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(keep)
+            yield
+            group.cancel_scope.cancel()
+
+
 async def _release_claimed(
-    survey_id: UUID, *, keystore: Keystore, now: datetime, texts_name: str
+    survey_id: UUID, *, keystore: Keystore, claim: _Claim, texts_name: str
 ) -> None:
+    now = claim.at
     survey = await Survey.get(id=survey_id)
     questions = questions_of(survey.questions)
     found = await keys.in_thread(
@@ -215,23 +266,26 @@ async def _release_claimed(
         found.get(keys.text_key(survey.id)) if responses >= survey.k and has_texts else None
     )
     opened = _Opened()
-    released = await anyio.to_thread.run_sync(
-        _count, survey, questions, tally_private, text_private, opened
-    )
-    records = _team_texts(survey, opened.texts)
-    opened.texts.clear()
-    recipients = await team.recipient_keys(survey.id)
     head: bytes | None = None
     chunks: list[SurveyTextChunk] = []
-    if records and recipients:
-        texts_key = await keys.in_thread(keystore.get_or_create, texts_name, _new_key)
-        head, chunks = _sealed_chunks(survey, records, recipients, texts_key)
-    del records
+    async with claim.kept():
+        released = await anyio.to_thread.run_sync(
+            _count, survey, questions, tally_private, text_private, opened
+        )
+        records = _team_texts(survey, opened.texts)
+        opened.texts.clear()
+        recipients = await team.recipient_keys(survey.id)
+        if records and recipients:
+            texts_key = await keys.in_thread(keystore.get_or_create, texts_name, _new_key)
+            head, chunks = _sealed_chunks(survey, records, recipients, texts_key)
+        del records
     day = now.astimezone(UTC).date()
     survey.released_on = day
     async with in_transaction() as connection:
         moved = (
-            await Survey.filter(id=survey.id, state=SurveyState.RELEASING, release_claimed_at=now)
+            await Survey.filter(
+                id=survey.id, state=SurveyState.RELEASING, release_claimed_at=claim.at
+            )
             .using_db(connection)
             .update(
                 state=SurveyState.RELEASED,

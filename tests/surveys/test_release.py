@@ -3,9 +3,12 @@ and before it, nothing readable anywhere and no counter that moves."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from tortoise import Tortoise
 
@@ -197,3 +200,34 @@ async def test_the_tick_closes_at_the_closing_time_and_the_retention_ends_the_te
     # The tables stay.
     assert survey.results is not None
     assert survey.results["responses"] == 3
+
+
+async def test_a_long_count_keeps_its_claim_and_is_never_started_again_beside_it(
+    app, client, monkeypatch
+):
+    """A large survey takes minutes to count: the release renews its claim while it counts, so
+    the tick's clean-up of dead claims never hands the survey to a second release meanwhile."""
+    survey = await make_survey(app)
+    for answer in ANSWERS:
+        await answered(app, client, survey, answer)
+    monkeypatch.setattr(release, "STALE_CLAIM", timedelta(seconds=0.3))
+    monkeypatch.setattr(release, "CLAIM_RENEWAL", timedelta(seconds=0.05))
+    counting = release._count
+
+    def slow_count(*args: Any) -> Any:
+        time.sleep(1.0)  # the count outlives STALE_CLAIM several times over
+        return counting(*args)
+
+    monkeypatch.setattr(release, "_count", slow_count)
+    reset: list[int] = []
+
+    async def clean_up_dead_claims() -> None:
+        for _ in range(8):
+            await anyio.sleep(0.12)
+            reset.append(await release.release_stale_claims(datetime.now(UTC)))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(clean_up_dead_claims)
+        assert await release.release(survey.id, keystore=_keystore(app), early=True)
+    assert reset == [0] * 8
+    assert (await Survey.get(id=survey.id)).state == SurveyState.RELEASED
