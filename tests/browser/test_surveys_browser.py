@@ -83,8 +83,8 @@ def test_define_answer_and_read_results_without_javascript(live_server, browser,
     page.goto(live_server.url + "/organisers/surveys/browser-survey")
     page.locator("input[name=confirm]").check()
     page.get_by_role("button", name="Close now").click()
-    assert "Answers counted: 4." in page.content()
+    assert "4 responses were counted." in page.content()
     save_screenshot(page, "survey-results")
-    tables = page.locator("table.results")
+    tables = page.locator(".survey-results table")
     assert tables.count() >= 4
     assert "hidden" in page.content()
