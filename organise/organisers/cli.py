@@ -137,19 +137,21 @@ def reissue_code(username: str) -> None:
 
 @organiser.command("list")
 def list_accounts() -> None:
-    """Every account: name, role, created (week), last sign-in (week), two-step, campaigns."""
+    """Every account: name, role, created (week), last sign-in (week), two-step, campaigns,
+    surveys."""
 
     async def work(_runtime: Runtime) -> list[people.AccountSummary]:
         return await people.list_accounts(None)
 
     rows = _run(work)
-    click.echo("username  role  created  last-sign-in  two-step  state  campaigns")
+    click.echo("username  role  created  last-sign-in  two-step  state  campaigns  surveys")
     for row in rows:
         state = "disabled" if row.disabled else ("enabled" if row.has_key else "not-enrolled")
         click.echo(
             f"{row.username}  {row.role.value}  {row.created_week.isoformat()}  "
             f"{row.last_sign_in_week.isoformat() if row.last_sign_in_week else '-'}  "
-            f"{'on' if row.two_step else 'off'}  {state}  {','.join(row.campaigns) or '-'}"
+            f"{'on' if row.two_step else 'off'}  {state}  {','.join(row.campaigns) or '-'}  "
+            f"{','.join(row.surveys) or '-'}"
         )
 
 

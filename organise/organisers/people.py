@@ -29,6 +29,7 @@ from organise.refusal import Refused
 from organise.reports import inbox
 from organise.roles import Role
 from organise.submissions.once import Record
+from organise.surveys.models import Survey, SurveyMember
 from organise.weeks import week_of
 
 
@@ -64,10 +65,11 @@ class AccountSummary:
     has_key: bool
     disabled: bool
     campaigns: tuple[str, ...]
+    surveys: tuple[str, ...]
 
 
 async def list_accounts(acting: Organiser | None) -> list[AccountSummary]:
-    """Every account, by name, with the campaigns whose team it is on."""
+    """Every account, by name, with the campaigns and surveys whose team it is on."""
     require_admin(acting)
     slugs: dict[object, set[str]] = {}
     for owner_id, slug in await Campaign.exclude(owner_id=None).values_list("owner_id", "slug"):
@@ -76,6 +78,11 @@ async def list_accounts(acting: Organiser | None) -> list[AccountSummary]:
         "organiser_id", "campaign__slug"
     ):
         slugs.setdefault(organiser_id, set()).add(slug)
+    surveys: dict[object, set[str]] = {}
+    for owner_id, slug in await Survey.exclude(owner_id=None).values_list("owner_id", "slug"):
+        surveys.setdefault(owner_id, set()).add(slug)
+    for organiser_id, slug in await SurveyMember.all().values_list("organiser_id", "survey__slug"):
+        surveys.setdefault(organiser_id, set()).add(slug)
     return [
         AccountSummary(
             username=organiser.username,
@@ -87,6 +94,7 @@ async def list_accounts(acting: Organiser | None) -> list[AccountSummary]:
             has_key=organiser.public_key is not None,
             disabled=organiser.disabled,
             campaigns=tuple(sorted(slugs.get(organiser.id, ()))),
+            surveys=tuple(sorted(surveys.get(organiser.id, ()))),
         )
         for organiser in await Organiser.all().order_by("username")
     ]

@@ -66,6 +66,7 @@ def _account(summary: people.AccountSummary) -> dict[str, Any]:
         "enrolled": summary.enrolled,
         "disabled": summary.disabled,
         "campaigns": list(summary.campaigns),
+        "surveys": list(summary.surveys),
     }
 
 

@@ -39,6 +39,7 @@ ACCOUNT_SCHEMA: dict[str, Any] = {
         "enrolled",
         "disabled",
         "campaigns",
+        "surveys",
     ],
     "properties": {
         "username": _USERNAME,
@@ -51,6 +52,11 @@ ACCOUNT_SCHEMA: dict[str, Any] = {
             "description": "False while the account waits for its holder's enrolment code.",
         },
         "disabled": {"type": "boolean"},
+        "surveys": {
+            "type": "array",
+            "description": "The slugs of the surveys whose team it is on (or owns).",
+            "items": {"type": "string"},
+        },
         "campaigns": {
             "type": "array",
             "description": "The slugs of the campaigns whose team it is on (or owns).",

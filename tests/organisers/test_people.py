@@ -33,6 +33,7 @@ from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign,
 from tests.conftest import BASE_URL
 from tests.servers import LiveServer, command_line_on
 from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in, signed_in_organiser
+from tests.surveys.conftest import make_survey
 
 NEW_PASSPHRASE = "harbour kettle meadow quartz"
 AGGREGATES = "/api/v1/aggregates/reports?by=employer"
@@ -375,17 +376,19 @@ async def test_the_audit_log_is_append_only_with_the_week_only(app, client):
 async def test_the_accounts_page_lists_what_admins_need(app, client):
     await _admin(client)
     await make_campaign(app, owner="kim")
+    await make_survey(app, owner="kim")
     await enrolment.create_pending("lee", Role.REVIEWER, pepper=app.state.runtime.code_pepper)
     page = await client.get("/organisers/people/")
     row = re.search(r"<th scope=\"row\">kim</th>(.*?)</tr>", page.text, re.DOTALL).group(1)
     cells = re.findall(r"<td>([^<]*)</td>", row)
-    assert cells[:6] == [
+    assert cells[:7] == [
         "organiser",
         week_of(_now()).isoformat(),
         "never",
         "off",
         "enabled",
         "walkout",
+        "cloud-2027",
     ]
     assert "waiting for enrolment" in page.text
     root_row = re.search(r"<th scope=\"row\">root</th>(.*?)</tr>", page.text, re.DOTALL)
@@ -400,7 +403,7 @@ def test_the_command_line_twins(tmp_path):
     listed = operator.run_cli("organiser", "list")
     assert listed.returncode == 0, listed.stderr
     week = week_of(_now()).isoformat()
-    assert f"kim  organiser  {week}  -  off  enabled  -" in listed.stdout
+    assert f"kim  organiser  {week}  -  off  enabled  -  -" in listed.stdout
 
     assert "Disabled 'kim'" in operator.run_cli("organiser", "disable", "kim").stdout
     assert "kim  organiser" in operator.run_cli("organiser", "list").stdout

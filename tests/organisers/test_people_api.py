@@ -77,6 +77,7 @@ async def test_an_admin_lists_every_account_with_what_the_page_shows(app, client
         "enrolled": True,
         "disabled": False,
         "campaigns": ["walkout"],
+        "surveys": [],
     }
     assert rows["robin"]["last_sign_in_week"] == week
     assert rows["robin"]["role"] == "reviewer"
