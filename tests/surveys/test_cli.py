@@ -78,8 +78,8 @@ def test_the_drill_create_invite_answer_change_withdraw_close(server):
     ) == {"slug": "drill"}
     again = server.run_cli("survey", "create", "--owner", OWNER, "--file", str(path))
     assert again.returncode != 0
-    codes = _ok(server.run_cli("survey", "invites", "drill", "--count", "6")).split()
-    assert len(codes) == 6
+    codes = _ok(server.run_cli("survey", "invites", "drill", "--count", "12")).split()
+    assert len(codes) == 12
     answers = [
         {"unit": "Infra", "ready": 5, "act_if": 3, "why": f"{CANARY} alpha"},
         {"unit": "Infra", "ready": 5, "act_if": 3, "why": f"{CANARY} beta"},
@@ -87,9 +87,13 @@ def test_the_drill_create_invite_answer_change_withdraw_close(server):
         {"unit": "Infra", "ready": 5, "act_if": 3},
         {"unit": "Ads", "ready": 1, "act_if": 10, "why": f"{CANARY} withdrawn"},
     ]
+    # Six more, so that some cells are large enough to show at k = 3.
+    more = [{"unit": "Ads", "ready": 2, "act_if": 10, "issues": ["ethics"]}] * 3 + [
+        {"unit": "Infra", "ready": 5, "act_if": 3, "issues": ["pay"]}
+    ] * 3
     receipts = []
     with httpx.Client(base_url=server.url, timeout=30) as http:
-        for code, answer in zip(codes, answers, strict=False):
+        for code, answer in zip(codes, [*answers, *more], strict=False):
             response = http.post(
                 "/api/v1/surveys/drill/responses", json={"invite_code": code, "answers": answer}
             )
@@ -119,16 +123,18 @@ def test_the_drill_create_invite_answer_change_withdraw_close(server):
     assert server.run_cli("survey", "results", "drill").returncode != 0
     _ok(server.run_cli("survey", "close", "drill"))
     results = json.loads(_ok(server.run_cli("survey", "results", "drill", "--format", "json")))
-    assert results["responses"] == 4
+    assert results["responses"] == 10
     counts = {q["id"]: q for q in results["questions"]}
-    assert counts["unit"]["counts"]["Infra"] == 4
-    # The withdrawn answer is gone: its unit shows no count of one.
-    assert counts["unit"]["counts"]["Ads"] in (0, None)
+    # The withdrawn answer is gone: three in Ads, not four.
+    assert counts["unit"]["counts"] == {"Infra": 7, "Ads": 3}
+    # "Would act if 5 did": the six who said 3 (one of them after a change) and the one who
+    # said 5; the steps beside it would give a count under k away, and are hidden.
+    assert counts["act_if"]["cumulative"] == {"3": None, "5": 7, "10": None}
     for question in counts.values():
         for count in question["counts"].values():
             assert count is None or count == 0 or count >= 3
     csv_text = _ok(server.run_cli("survey", "results", "drill", "--format", "csv"))
-    assert csv_text.startswith("survey,")
+    assert csv_text.startswith("table,unit,unit_option,question,option,label,count")
     texts = _ok(
         server.run_cli(
             "survey",
@@ -144,7 +150,7 @@ def test_the_drill_create_invite_answer_change_withdraw_close(server):
     assert written == [f"{CANARY} alpha", f"{CANARY} beta", f"{CANARY} gamma"]
     with httpx.Client(base_url=server.url, timeout=30) as http:
         status = http.post("/api/v1/surveys/responses/status", json={"receipt": receipts[0]})
-        assert status.json()["results"]["responses"] == 4
+        assert status.json()["results"]["responses"] == 10
         assert "alpha" not in status.text
         gone = http.post("/api/v1/surveys/responses/status", json={"receipt": receipts[4]})
         assert gone.status_code == 404
