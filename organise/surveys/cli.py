@@ -106,6 +106,38 @@ def make_invites(slug: str, count: int) -> None:
         click.echo(code)
 
 
+@survey.group("team")
+def team_group() -> None:
+    """A survey's team: add or remove co-organisers (as its owner does on its page)."""
+
+
+@team_group.command("add")
+@click.argument("slug")
+@click.argument("username")
+def team_add(slug: str, username: str) -> None:
+    """Add USERNAME (an enrolled organiser or admin) to the survey's team."""
+
+    async def work(runtime: Runtime) -> str:
+        added = await team.add_member(await find_survey(slug), username, acting=None)
+        return added.username
+
+    name = _run(work)
+    click.echo(_("%(name)s is on the team of %(slug)s.") % {"name": name, "slug": slug})
+
+
+@team_group.command("remove")
+@click.argument("slug")
+@click.argument("username")
+def team_remove(slug: str, username: str) -> None:
+    """Remove co-organiser USERNAME: they see none of the survey's pages or later texts."""
+
+    async def work(runtime: Runtime) -> None:
+        await team.remove_member(await find_survey(slug), username, acting=None)
+
+    _run(work)
+    click.echo(_("%(name)s is off the team of %(slug)s.") % {"name": username, "slug": slug})
+
+
 @survey.command("close")
 @click.argument("slug")
 def close(slug: str) -> None:

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from organise.campaigns.fields import TEAM_MEMBER
 from organise.fields import Field, FieldTable
 from organise.i18n import _, _l
 from organise.organisers.sessions import organiser_private_key
@@ -195,6 +196,7 @@ async def _detail(
             "codes": codes or [],
             "survey_urls": printed_urls(request, "surveys:survey", slug=survey.slug),
             "members": await team.member_names(survey),
+            "is_owner": survey.owner_id == request.state.organiser.id,  # type: ignore[attr-defined]
             "message": message,
             "S": SurveyState,
         },
@@ -255,6 +257,32 @@ async def publish(request: Request) -> Response:
     return await _detail(request, survey, message=message)
 
 
+async def _change_team(request: Request, change: str) -> Response:
+    survey = await team_survey_or_404(request)
+    acting = request.state.organiser
+    try:
+        username = TEAM_MEMBER.read_form(await read_form(request))["username"]
+        if change == "add":
+            await team.add_member(survey, username, acting=acting)
+        else:
+            await team.remove_member(survey, username, acting=acting)
+    except Refused as refusal:
+        return await _detail(request, survey, refusal=refusal)
+    return RedirectResponse(
+        absolute_url(request, "survey_organisers:detail", slug=survey.slug), status_code=303
+    )
+
+
+@organisers(*MANAGERS)
+async def add_member(request: Request) -> Response:
+    return await _change_team(request, "add")
+
+
+@organisers(*MANAGERS)
+async def remove_member(request: Request) -> Response:
+    return await _change_team(request, "remove")
+
+
 @organisers(*MANAGERS)
 async def results_download(request: Request) -> Response:
     survey = await team_survey_or_404(request)
@@ -300,6 +328,8 @@ routes = [
     Route("/{slug}/invites", make_invites, methods=["POST"], name="invites"),
     Route("/{slug}/close", close, methods=["POST"], name="close"),
     Route("/{slug}/publish", publish, methods=["POST"], name="publish"),
+    Route("/{slug}/team/add", add_member, methods=["POST"], name="team_add"),
+    Route("/{slug}/team/remove", remove_member, methods=["POST"], name="team_remove"),
     Route("/{slug}/texts", texts, methods=["GET"], name="texts"),
     Route("/{slug}/results.{format:str}", results_download, methods=["GET"], name="results"),
 ]

@@ -69,6 +69,53 @@ async def recipient_keys(
     return [bytes(key) for key in await column_values(enabled.using_db(connection), "public_key")]
 
 
+def _only_owner(survey: Survey, acting: Organiser | None) -> None:
+    if acting is not None and survey.owner_id != acting.id:  # type: ignore[attr-defined]
+        raise Refused(
+            _("Only the survey's owner can change its team."), status=403, code="not_owner"
+        )
+
+
+async def add_member(survey: Survey, username: str, *, acting: Organiser | None) -> Organiser:
+    """Add a co-organiser. `acting` is the signed-in owner (None: the operator's command line).
+
+    After the release the text answers are already sealed to the team as it was at the close:
+    a newcomer sees the tables, never those texts.
+    """
+    _only_owner(survey, acting)
+    organiser = await team_account(username)
+    if await is_on_team(survey, organiser):
+        raise Refused(
+            {"username": _("%(name)s is already on this survey's team.") % {"name": username}},
+            status=409,
+            code="already_on_team",
+        )
+    await SurveyMember.create(survey_id=survey.id, organiser_id=organiser.id)
+    return organiser
+
+
+async def remove_member(survey: Survey, username: str, *, acting: Organiser | None) -> None:
+    """Remove a co-organiser: they see none of the survey's pages, nor the texts of a later
+    release (sealed to the team at the close)."""
+    _only_owner(survey, acting)
+    organiser = await Organiser.get_or_none(username=username.strip().lower())
+    if organiser is not None and survey.owner_id == organiser.id:  # type: ignore[attr-defined]
+        raise Refused(
+            {"username": _("The owner cannot be removed from the team.")},
+            status=409,
+            code="owner_not_removable",
+        )
+    removed = 0
+    if organiser is not None:
+        removed = await SurveyMember.filter(survey_id=survey.id, organiser_id=organiser.id).delete()
+    if not removed:
+        raise Refused(
+            {"username": _("%(name)s is not on this survey's team.") % {"name": username}},
+            status=404,
+            code="not_on_team",
+        )
+
+
 async def accounts(usernames: tuple[str, ...], owner: Organiser) -> list[Organiser]:
     """The accounts named in a definition's team (the owner left out), or Refused."""
     found = []
