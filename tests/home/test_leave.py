@@ -24,6 +24,7 @@ from tests.campaigns.conftest import make_campaign
 from tests.conftest import running_client
 from tests.contracts.helpers import make_contract
 from tests.support import post_form, signed_in_organiser
+from tests.surveys.conftest import make_survey
 
 LEAVE_LINK = re.compile(r'<div class="leave"><a href="/leave"[^>]*>Leave now</a></div>')
 # Not pages: JSON, files, and the way out itself.
@@ -77,6 +78,7 @@ async def test_every_worker_page_links_to_leave(app, client):
         gate=GatePolicy("server_and_gatekeepers", 3, 2),
         delivery=ShareDelivery(links=True),
     )
+    await make_survey(app, slug="walkout")
     values = {
         "{slug}": "walkout",
         "{contract_id:uuid}": str(contract.id),
