@@ -202,23 +202,33 @@ ROLE_CHANGE = FieldTable(
 )
 
 
-def _confirmed(ticked: bool) -> bool:
-    if not ticked:
-        raise FieldProblem(_l("Tick the box to confirm the removal."), "not_confirmed", 400)
-    return ticked
+def _removal(name: str, refusal: Message) -> FieldTable:
+    """The removal's one field, `confirm`, refused with `refusal` unless it is yes."""
 
+    def confirmed(yes: bool) -> bool:
+        if not yes:
+            raise FieldProblem(refusal, "not_confirmed", 400)
+        return yes
 
-REMOVAL = FieldTable(
-    "AccountRemoval",
-    (
-        Field(
-            "confirm",
-            _l("Yes, remove this account"),
-            kind="boolean",
-            # A yes/no is never "missing" (an unticked box is no); `_confirmed` refuses a no.
-            required=True,
-            normalise=_confirmed,
-            description="Must be true: removing an account cannot be undone.",
+    return FieldTable(
+        name,
+        (
+            Field(
+                "confirm",
+                _l("Yes, remove this account"),
+                kind="boolean",
+                # A yes/no is never "missing" (an unticked box is no); `confirmed` refuses a no.
+                required=True,
+                normalise=confirmed,
+                description="Must be true: removing an account cannot be undone.",
+            ),
         ),
-    ),
+    )
+
+
+# The accounts page asks for a ticked box; an API client has no box, so it is told what to send.
+REMOVAL = _removal("AccountRemovalForm", _l("Tick the box to confirm the removal."))
+REMOVAL_API = _removal(
+    "AccountRemoval",
+    _l('"confirm": true is required to remove an account: a removal cannot be undone.'),
 )

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from organise.i18n import _
 from organise.organisers import people
 from organise.organisers.enrolment import RESET_VALID_FOR
-from organise.organisers.fields import REMOVAL, ROLE_CHANGE
+from organise.organisers.fields import REMOVAL_API, ROLE_CHANGE
 from organise.organisers.models import Organiser
 from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
@@ -204,7 +204,7 @@ async def enable(request: Request) -> Response:
         "tokens and team places. Refused for your own account, the last admin and a "
         "gatekeeper of an unfinished campaign.",
         answers={200: ("AccountRemoved", "Removed.")},
-        body=REMOVAL,
+        body=REMOVAL_API,
         refusals=_REFUSALS,
         parameters=_KEY,
         organisers_only=True,
@@ -212,7 +212,7 @@ async def enable(request: Request) -> Response:
     )
 )
 async def remove(request: Request) -> Response:
-    REMOVAL.read_json(await read_json_object(request))
+    REMOVAL_API.read_json(await read_json_object(request))
     context, acting = runtime(request), request.state.organiser
     name = await _once(
         request,

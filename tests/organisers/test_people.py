@@ -163,6 +163,7 @@ async def test_removal_needs_confirming_and_leaves_an_owned_campaign_waiting(app
     campaign = (await make_campaign(app, owner="kim")).campaign
     unticked = await _post(client, "/organisers/people/kim/remove")
     assert unticked.status_code == 400
+    assert "Tick the box to confirm the removal." in unticked.text
     assert await Organiser.exists(username="kim")
     page = await _post(client, "/organisers/people/kim/remove", confirm="1")
     assert page.status_code == 200

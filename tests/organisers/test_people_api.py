@@ -198,6 +198,17 @@ async def test_removal_needs_confirm_true_and_stores_nothing_otherwise(app, clie
     assert await _audit("lee") == []
 
 
+async def test_an_unconfirmed_removal_tells_the_api_client_what_to_send(app, client):
+    headers = await _admin(app)
+    await make_organiser("lee")
+    refused = await _post(client, headers, "lee/remove", {"confirm": False})
+    error = refused.json()["error"]
+    assert (refused.status_code, error["code"]) == (400, "not_confirmed")
+    assert '"confirm": true is required' in error["fields"]["confirm"]
+    assert "Tick the box" not in refused.text
+    assert await Organiser.exists(username="lee")
+
+
 async def test_removing_an_account_deletes_it_and_audits_it(app, client):
     headers = await _admin(app)
     await make_campaign(app, owner="kim")
