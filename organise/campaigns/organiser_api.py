@@ -56,7 +56,7 @@ from organise.submissions.once import Outcomes, Record, content, run_once
 from organise.web.access import organisers
 from organise.web.addresses import printed_urls
 from organise.web.jsonbody import read_json_object
-from organise.web.openapi import Operation, documented
+from organise.web.openapi import Operation, documented, organiser_write
 from organise.weeks import week_of
 
 # What a campaign's team may not change once it is created (`operations`: after the first
@@ -190,14 +190,12 @@ async def list_campaigns(request: Request) -> Response:
 
 @organisers(*MANAGERS)
 @documented(
-    Operation(
-        summary="Create a campaign; this account is its owner. Gatekeeper shares dealt on "
+    organiser_write(
+        "Create a campaign; this account is its owner. Gatekeeper shares dealt on "
         "paper, and one-time share links, are in this answer only.",
-        answers={201: ("CampaignCreated", "Created.")},
+        {201: ("CampaignCreated", "Created.")},
         body=CAMPAIGN_CREATE,
-        parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
         refusals=(400, 401, 403, 409, 413, 415, 422),
-        organisers_only=True,
     )
 )
 async def create(request: Request) -> Response:
@@ -255,13 +253,12 @@ async def detail(request: Request) -> Response:
 
 @organisers(*MANAGERS)
 @documented(
-    Operation(
-        summary="Change the title and demand (only before the first pledge) or the archive "
+    organiser_write(
+        "Change the title and demand (only before the first pledge) or the archive "
         "flag (only once finished). Any other field is refused, named.",
-        answers=_CAMPAIGN_ANSWER,
+        _CAMPAIGN_ANSWER,
         body=CAMPAIGN_PATCH,
-        refusals=(400, 401, 403, 404, 409, 413, 415, 422),
-        organisers_only=True,
+        keyed=False,
     )
 )
 async def change(request: Request) -> Response:
@@ -304,14 +301,11 @@ async def change(request: Request) -> Response:
 
 @organisers(*MANAGERS)
 @documented(
-    Operation(
-        summary="New invite codes, optionally as a named batch (the name stays with the team, "
+    organiser_write(
+        "New invite codes, optionally as a named batch (the name stays with the team, "
         "never on a slip). The codes are in this answer only.",
-        answers={201: ("InviteCodes", "The codes.")},
+        {201: ("InviteCodes", "The codes.")},
         body=INVITES_INPUT,
-        parameters=(tokens.IDEMPOTENCY_KEY_PARAMETER,),
-        refusals=(400, 401, 403, 404, 409, 413, 415, 422),
-        organisers_only=True,
     )
 )
 async def make_invites(request: Request) -> Response:
@@ -333,13 +327,13 @@ async def make_invites(request: Request) -> Response:
 
 @organisers(*MANAGERS)
 @documented(
-    Operation(
-        summary="Revoke invite codes, or a named batch: revoked codes are refused like used "
+    organiser_write(
+        "Revoke invite codes, or a named batch: revoked codes are refused like used "
         "ones. The answer is the same whether or not a code had been used.",
-        answers={200: ("Revoked", "Whatever of these was this campaign's can no longer sign.")},
+        {200: ("Revoked", "Whatever of these was this campaign's can no longer sign.")},
         body=REVOKE_INPUT,
+        keyed=False,
         refusals=(400, 401, 403, 404, 413, 415, 422),
-        organisers_only=True,
     )
 )
 async def revoke(request: Request) -> Response:
@@ -357,13 +351,12 @@ async def revoke(request: Request) -> Response:
 
 @organisers(*MANAGERS)
 @documented(
-    Operation(
-        summary='Stop the campaign now (needs "confirm": true): every pledge is destroyed '
+    organiser_write(
+        'Stop the campaign now (needs "confirm": true): every pledge is destroyed '
         "unread, as at an expired deadline. Refused once revealed or revealing.",
-        answers=_CAMPAIGN_ANSWER,
+        _CAMPAIGN_ANSWER,
         body=STOP_INPUT,
-        refusals=(400, 401, 403, 404, 409, 413, 415, 422),
-        organisers_only=True,
+        keyed=False,
     )
 )
 async def stop(request: Request) -> Response:
@@ -377,13 +370,12 @@ async def stop(request: Request) -> Response:
 
 @organisers(*MANAGERS)
 @documented(
-    Operation(
-        summary="Move the deadline later. Pledges signed so far keep their own deadline unless "
+    organiser_write(
+        "Move the deadline later. Pledges signed so far keep their own deadline unless "
         "their signers opt in with their receipt.",
-        answers=_CAMPAIGN_ANSWER,
+        _CAMPAIGN_ANSWER,
         body=EXTEND_INPUT,
-        refusals=(400, 401, 403, 404, 409, 413, 415, 422),
-        organisers_only=True,
+        keyed=False,
     )
 )
 async def extend(request: Request) -> Response:
@@ -432,12 +424,11 @@ def _named(refusal: Refused, field: str) -> Refused:
 
 @organisers(*MANAGERS)
 @documented(
-    Operation(
-        summary="Add or remove a co-organiser (the owner only).",
-        answers={200: ("Team", "The team now.")},
+    organiser_write(
+        "Add or remove a co-organiser (the owner only).",
+        {200: ("Team", "The team now.")},
         body=TEAM_CHANGE,
-        refusals=(400, 401, 403, 404, 409, 413, 415, 422),
-        organisers_only=True,
+        keyed=False,
     )
 )
 async def change_team(request: Request) -> Response:

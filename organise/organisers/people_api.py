@@ -27,14 +27,13 @@ from organise.reports.models import InboxGrant
 from organise.roles import Role
 from organise.runtime import runtime
 from organise.submissions import tokens
-from organise.submissions.once import Outcomes, Record, content, run_once
+from organise.submissions.once import Outcomes, Record, run_once
 from organise.web.access import organisers
 from organise.web.jsonbody import read_json_object
-from organise.web.openapi import Operation, documented
+from organise.web.openapi import Operation, documented, organiser_write
 
 USERNAME_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 64}
 _PATH = {"username": USERNAME_SCHEMA}
-_KEY = (tokens.IDEMPOTENCY_KEY_PARAMETER,)
 # What a write keeps for its Idempotency-Key: the account's name, never a code.
 _BY_NAME = Outcomes[str](
     keep=lambda name: {"username": name}, shown_again=lambda kept: kept["username"]
@@ -90,6 +89,8 @@ def _by_name(remember: Record[str] | None) -> Record[Organiser] | None:
 
 
 Change = Callable[[Record[Organiser] | None], Awaitable[object]]
+# `people.disable` or `people.enable`.
+Switch = Callable[..., Awaitable[Organiser]]
 
 
 async def _once(
@@ -100,13 +101,9 @@ async def _once(
     outcomes: Outcomes[str] = _BY_NAME,
 ) -> str:
     """Run `change` once per Idempotency-Key (and body); the account's name."""
-    key = tokens.api_token(request)
     name = _username(request)
-    acting: Organiser = request.state.organiser
-    once = await tokens.submission(
-        request,
-        key,
-        content(f"account-{operation}", {"username": name, "by": str(acting.id), **values}),
+    once = await tokens.organiser_submission(
+        request, f"account-{operation}", {"username": name, **values}
     )
 
     async def work(*, remember: Record[str] | None) -> str:
@@ -126,8 +123,20 @@ async def _no_body(request: Request) -> None:
         )
 
 
+async def _switch(request: Request, operation: str, switch: Switch) -> Response:
+    """Disable or enable the account of the address (`switch`): no body; the account now."""
+    await _no_body(request)
+    context, acting = runtime(request), request.state.organiser
+    name = await _once(
+        request,
+        operation,
+        {},
+        lambda remember: switch(acting, _username(request), now=context.clock(), remember=remember),
+    )
+    return await _answer(request, name)
+
+
 _ACCOUNT_ANSWER = ("AccountChanged", "The account as it is now.")
-_REFUSALS = (400, 401, 403, 404, 409, 413, 415, 422)
 
 
 @organisers(Role.ADMIN)
@@ -147,67 +156,38 @@ async def accounts(request: Request) -> Response:
 
 @organisers(Role.ADMIN)
 @documented(
-    Operation(
-        summary="Disable an account: its sessions and API tokens end at once; its key and "
+    organiser_write(
+        "Disable an account: its sessions and API tokens end at once; its key and "
         "team places are kept. Refused for the last admin and for a gatekeeper of an "
         "unfinished campaign.",
-        answers={200: _ACCOUNT_ANSWER},
-        refusals=_REFUSALS,
-        parameters=_KEY,
-        organisers_only=True,
+        {200: _ACCOUNT_ANSWER},
         path_schemas=_PATH,
     )
 )
 async def disable(request: Request) -> Response:
-    await _no_body(request)
-    context, acting = runtime(request), request.state.organiser
-    name = await _once(
-        request,
-        "disable",
-        {},
-        lambda remember: people.disable(
-            acting, _username(request), now=context.clock(), remember=remember
-        ),
-    )
-    return await _answer(request, name)
+    return await _switch(request, "disable", people.disable)
 
 
 @organisers(Role.ADMIN)
 @documented(
-    Operation(
-        summary="Enable a disabled account again, with the team places it had.",
-        answers={200: _ACCOUNT_ANSWER},
-        refusals=_REFUSALS,
-        parameters=_KEY,
-        organisers_only=True,
+    organiser_write(
+        "Enable a disabled account again, with the team places it had.",
+        {200: _ACCOUNT_ANSWER},
         path_schemas=_PATH,
     )
 )
 async def enable(request: Request) -> Response:
-    await _no_body(request)
-    context, acting = runtime(request), request.state.organiser
-    name = await _once(
-        request,
-        "enable",
-        {},
-        lambda remember: people.enable(
-            acting, _username(request), now=context.clock(), remember=remember
-        ),
-    )
-    return await _answer(request, name)
+    return await _switch(request, "enable", people.enable)
 
 
 @organisers(Role.ADMIN)
 @documented(
-    Operation(
-        summary='Remove an account for good (with {"confirm": true}): its key, sessions, '
+    organiser_write(
+        'Remove an account for good (with {"confirm": true}): its key, sessions, '
         "tokens and team places. Refused for your own account, the last admin and a "
         "gatekeeper of an unfinished campaign.",
-        answers={200: ("AccountRemoved", "Removed.")},
+        {200: ("AccountRemoved", "Removed.")},
         body=REMOVAL_API,
-        refusals=_REFUSALS,
-        parameters=_KEY,
-        organisers_only=True,
         path_schemas=_PATH,
     )
 )
@@ -242,14 +222,11 @@ _RESET_ONCE = Outcomes[str](keep=lambda name: {"username": name}, shown_again=_r
 
 @organisers(Role.ADMIN)
 @documented(
-    Operation(
-        summary="Issue a passphrase reset: a one-time enrolment code, valid 24 hours, shown "
+    organiser_write(
+        "Issue a passphrase reset: a one-time enrolment code, valid 24 hours, shown "
         "in this answer only. Give it to the account's holder privately. When redeemed, the "
         "account gets a new key pair and leaves every campaign team.",
-        answers={200: ("AccountReset", "The code, shown this once.")},
-        refusals=_REFUSALS,
-        parameters=_KEY,
-        organisers_only=True,
+        {200: ("AccountReset", "The code, shown this once.")},
         path_schemas=_PATH,
     )
 )
@@ -282,15 +259,12 @@ async def reset(request: Request) -> Response:
 
 @organisers(Role.ADMIN)
 @documented(
-    Operation(
-        summary="Give an account another role. A new reviewer or admin gets the report inbox "
+    organiser_write(
+        "Give an account another role. A new reviewer or admin gets the report inbox "
         'key only from someone who holds it on the web ("inbox": "pending" until then): an '
         "API token holds no private key.",
-        answers={200: _ACCOUNT_ANSWER},
+        {200: _ACCOUNT_ANSWER},
         body=ROLE_CHANGE,
-        refusals=_REFUSALS,
-        parameters=_KEY,
-        organisers_only=True,
         path_schemas=_PATH,
     )
 )

@@ -31,18 +31,16 @@ from organise.reports.models import PublicationProposal, Report, ReviewState
 from organise.roles import Role
 from organise.runtime import runtime
 from organise.submissions import tokens
-from organise.submissions.once import Outcomes, Record, content, run_once
+from organise.submissions.once import Outcomes, Record, run_once
 from organise.web.access import organisers
 from organise.web.jsonbody import read_json_object
-from organise.web.openapi import Operation, documented, query_parameter
+from organise.web.openapi import Operation, documented, organiser_write, query_parameter
 
 REVIEWERS = (Role.REVIEWER, Role.ADMIN)
 # Sealed to the report inbox key: never in an answer of this API.
 SEALED = ("details", "messages")
 UUID_SCHEMA = {"type": "string", "format": "uuid"}
 _PATH = {"report_id": UUID_SCHEMA}
-_KEY = (tokens.IDEMPOTENCY_KEY_PARAMETER,)
-_REFUSALS = (400, 401, 403, 404, 409, 413, 415, 422)
 # What a write keeps for its Idempotency-Key: the id of the row it changed or made.
 _BY_ID = Outcomes[str](keep=lambda found: {"id": found}, shown_again=lambda kept: kept["id"])
 
@@ -124,15 +122,8 @@ async def _once(
 ) -> uuid.UUID:
     """Run `change` once per Idempotency-Key (and body); the id of what it changed or made
     (the record keeps that id, never the body)."""
-    key = tokens.api_token(request)
-    acting: Organiser = request.state.organiser
-    once = await tokens.submission(
-        request,
-        key,
-        content(
-            f"review-{operation}",
-            {"report": str(_report_id(request)), "by": str(acting.id), **values},
-        ),
+    once = await tokens.organiser_submission(
+        request, f"review-{operation}", {"report": str(_report_id(request)), **values}
     )
 
     async def work(*, remember: Record[str] | None) -> str:
@@ -189,15 +180,12 @@ async def report(request: Request) -> Response:
 
 @organisers(*REVIEWERS)
 @documented(
-    Operation(
-        summary='Set a report\'s review state. "published" is not a decision: it comes only '
+    organiser_write(
+        'Set a report\'s review state. "published" is not a decision: it comes only '
         "from a publication proposal with enough approvals. Rejecting withdraws its open "
         "proposals.",
-        answers={200: ("ReviewReport", "The report as it is now.")},
+        {200: ("ReviewReport", "The report as it is now.")},
         body=DECISION,
-        refusals=_REFUSALS,
-        parameters=_KEY,
-        organisers_only=True,
         path_schemas=_PATH,
     )
 )
@@ -216,14 +204,11 @@ async def decision(request: Request) -> Response:
 
 @organisers(*REVIEWERS)
 @documented(
-    Operation(
-        summary="Merge this report (and any merged into it) into another: one contract, more "
+    organiser_write(
+        "Merge this report (and any merged into it) into another: one contract, more "
         "reports. Each keeps its own review state.",
-        answers={200: ("ReviewReport", "The report merged into, as it is now.")},
+        {200: ("ReviewReport", "The report merged into, as it is now.")},
         body=MERGE,
-        refusals=_REFUSALS,
-        parameters=_KEY,
-        organisers_only=True,
         path_schemas=_PATH,
     )
 )
@@ -243,14 +228,11 @@ async def merge(request: Request) -> Response:
 
 @organisers(*REVIEWERS)
 @documented(
-    Operation(
-        summary="Propose a public contract record from this report, approved by you. It is "
+    organiser_write(
+        "Propose a public contract record from this report, approved by you. It is "
         "published once publish_approvals distinct reviewers or admins have approved it.",
-        answers={201: ("ReviewReport", "Proposed (or published, if one approval is enough).")},
+        {201: ("ReviewReport", "Proposed (or published, if one approval is enough).")},
         body=DRAFT,
-        refusals=_REFUSALS,
-        parameters=_KEY,
-        organisers_only=True,
         path_schemas=_PATH,
     )
 )
@@ -279,14 +261,11 @@ async def _proposal_of_report(request: Request) -> uuid.UUID:
 
 @organisers(*REVIEWERS)
 @documented(
-    Operation(
-        summary="Approve one of this report's open publication proposals. Your approval "
+    organiser_write(
+        "Approve one of this report's open publication proposals. Your approval "
         "counts once; the record is published when enough distinct reviewers approve.",
-        answers={200: ("ReviewReport", "The report as it is now.")},
+        {200: ("ReviewReport", "The report as it is now.")},
         body=PROPOSAL_CHOICE,
-        refusals=_REFUSALS,
-        parameters=_KEY,
-        organisers_only=True,
         path_schemas=_PATH,
     )
 )
@@ -305,13 +284,10 @@ async def approve(request: Request) -> Response:
 
 @organisers(*REVIEWERS)
 @documented(
-    Operation(
-        summary="Withdraw one of this report's open publication proposals.",
-        answers={200: ("ReviewReport", "The report as it is now.")},
+    organiser_write(
+        "Withdraw one of this report's open publication proposals.",
+        {200: ("ReviewReport", "The report as it is now.")},
         body=PROPOSAL_CHOICE,
-        refusals=_REFUSALS,
-        parameters=_KEY,
-        organisers_only=True,
         path_schemas=_PATH,
     )
 )

@@ -8,6 +8,7 @@ of the answer sends the same form to the same address again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -17,7 +18,7 @@ from crypto import codes, submissions
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.runtime import runtime
-from organise.submissions.once import Once, forget, prepare
+from organise.submissions.once import Once, content, forget, prepare
 
 QUERY_PARAMETER = "t"
 HEADER = "Idempotency-Key"
@@ -106,6 +107,18 @@ async def submission(request: Request, token: str | None, content: bytes) -> Onc
         return None
     served = runtime(request)
     return await prepare(token, content, keystore=served.keystore, now=served.clock())
+
+
+async def organiser_submission(
+    request: Request, form: str, values: Mapping[str, object]
+) -> Once | None:
+    """The submission of an organiser's API write under its `Idempotency-Key` (None: no key),
+    bound to the signed-in account: the same key and body from another account is another
+    request, never its answer."""
+    acting = request.state.organiser
+    return await submission(
+        request, api_token(request), content(form, {**values, "by": str(acting.id)})
+    )
 
 
 async def forget_form_token(request: Request) -> None:

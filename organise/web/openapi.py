@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from starlette.routing import BaseRoute, Mount, Route
 
 from organise.fields import FieldTable
+from organise.submissions.tokens import IDEMPOTENCY_KEY_PARAMETER
 
 JSON = "application/json"
 E = TypeVar("E", bound=Callable[..., Any])
@@ -89,6 +90,34 @@ class Operation:
     organisers_only: bool = False
     # Schemas of path parameters by name (default: a slug).
     path_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+# What an organiser's write can be refused with: a body that cannot be read or is wrong (400,
+# 413, 415, 422), no sign-in or not the role (401, 403), nothing by that name (404), or a state
+# that forbids it now (409).
+WRITE_REFUSALS = (400, 401, 403, 404, 409, 413, 415, 422)
+
+
+def organiser_write(
+    summary: str,
+    answers: Mapping[int, tuple[str | Mapping[str, Any], str]],
+    *,
+    body: FieldTable | str | None = None,
+    path_schemas: Mapping[str, Mapping[str, Any]] | None = None,
+    keyed: bool = True,
+    refusals: Sequence[int] = WRITE_REFUSALS,
+) -> Operation:
+    """An organisers-only write: refused as `refusals` says (`WRITE_REFUSALS` unless told),
+    and, when `keyed`, safe to send again with the same `Idempotency-Key`."""
+    return Operation(
+        summary=summary,
+        answers=answers,
+        body=body,
+        refusals=refusals,
+        parameters=(IDEMPOTENCY_KEY_PARAMETER,) if keyed else (),
+        organisers_only=True,
+        path_schemas=dict(path_schemas or {}),
+    )
 
 
 def documented(operation: Operation) -> Callable[[E], E]:
