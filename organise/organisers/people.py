@@ -14,6 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import nacl.public
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
@@ -134,6 +135,22 @@ async def _refuse_last_admin(organiser: Organiser, what: str) -> None:
         )
 
 
+async def _done(
+    connection: BaseDBAsyncClient,
+    action: AuditAction,
+    organiser: Organiser,
+    acting: Organiser | None,
+    now: datetime,
+    remember: Record[Organiser] | None,
+    detail: str = "",
+) -> None:
+    """How every admin operation on an account ends, inside its transaction: the audit line,
+    and (for an API request's Idempotency-Key) the account it was done to."""
+    await audit.record(action, organiser, acting=acting, now=now, detail=detail)
+    if remember is not None:
+        await remember(connection, organiser)
+
+
 async def disable(
     acting: Organiser | None,
     username: str,
@@ -156,9 +173,7 @@ async def disable(
         organiser.disabled = True
         await organiser.save(update_fields=["disabled"])
         await sessions.end_access(organiser)
-        await audit.record(AuditAction.DISABLED, organiser, acting=acting, now=now)
-        if remember is not None:
-            await remember(connection, organiser)
+        await _done(connection, AuditAction.DISABLED, organiser, acting, now, remember)
     return organiser
 
 
@@ -181,9 +196,7 @@ async def enable(
     async with in_transaction() as connection:
         organiser.disabled = False
         await organiser.save(update_fields=["disabled"])
-        await audit.record(AuditAction.ENABLED, organiser, acting=acting, now=now)
-        if remember is not None:
-            await remember(connection, organiser)
+        await _done(connection, AuditAction.ENABLED, organiser, acting, now, remember)
     return organiser
 
 
@@ -208,10 +221,8 @@ async def remove(
     await resets.refuse_if_gatekeeper(organiser, _("removed"))
     async with in_transaction() as connection:
         await _refuse_last_admin(organiser, _("removed"))
-        await audit.record(AuditAction.REMOVED, organiser, acting=acting, now=now)
+        await _done(connection, AuditAction.REMOVED, organiser, acting, now, remember)
         await organiser.delete()
-        if remember is not None:
-            await remember(connection, organiser)
 
 
 async def issue_reset(
@@ -240,9 +251,7 @@ async def issue_reset(
     await resets.refuse_if_gatekeeper(organiser, _("reset"))
     async with in_transaction() as connection:
         code = await enrolment.issue_code(organiser, pepper=pepper, now=now, reset=True)
-        await audit.record(AuditAction.RESET_ISSUED, organiser, acting=acting, now=now)
-        if remember is not None:
-            await remember(connection, organiser)
+        await _done(connection, AuditAction.RESET_ISSUED, organiser, acting, now, remember)
     return code
 
 
@@ -296,15 +305,8 @@ async def change_role(
         await _refuse_last_admin(organiser, _("given another role"))
         organiser.role = role
         await organiser.save(update_fields=["role"])
-        await audit.record(
-            AuditAction.ROLE_CHANGED,
-            organiser,
-            acting=acting,
-            now=now,
-            detail=f"{before.value} -> {role.value}",
-        )
-        if remember is not None:
-            await remember(connection, organiser)
+        detail = f"{before.value} -> {role.value}"
+        await _done(connection, AuditAction.ROLE_CHANGED, organiser, acting, now, remember, detail)
     if role not in inbox.REVIEW_ROLES:
         await inbox.ensure_inbox(access.keystore)  # drops the former reviewer's grant
         return GrantOutcome.NONE
