@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -229,3 +230,22 @@ def racing_servers(root: Path, database_url: str, **settings: str) -> tuple[Live
     root.mkdir(parents=True, exist_ok=True)
     env = {"DATABASE_URL": database_url, **settings}
     return LiveServer(root, extra_env=env), LiveServer(root, extra_env=env)
+
+
+async def twice_at_once(
+    urls: list[str],
+    send: Callable[[httpx.AsyncClient, str, int], Awaitable[httpx.Response]],
+    pairs: int,
+) -> list[tuple[httpx.Response, httpx.Response]]:
+    """`send(client, url, number)` for every number below `pairs`, each twice at the same
+    moment, once to each of the two servers at `urls`."""
+    limits = httpx.Limits(max_connections=4 * pairs, max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+
+        async def pair(number: int) -> tuple[httpx.Response, httpx.Response]:
+            first, second = await asyncio.gather(
+                send(client, urls[0], number), send(client, urls[1], number)
+            )
+            return first, second
+
+        return list(await asyncio.gather(*(pair(number) for number in range(pairs))))

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from crypto import codes
-from tests.conftest import RACE_MARKS, connect_postgres, truncate_postgres
-from tests.servers import LiveServer, racing_servers
+from tests.conftest import RACE_MARKS, count_postgres_rows, truncate_postgres
+from tests.servers import LiveServer, racing_servers, twice_at_once
 
 pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
@@ -22,32 +22,10 @@ PAIRS = 8
 API = "/api/v1/organiser/campaigns"
 
 
-async def _count(table: str) -> int:
-    connection = await connect_postgres()
-    try:
-        return await connection.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608 -- ours
-    finally:
-        await connection.close()
-
-
 def _token(server: LiveServer) -> dict[str, str]:
     made = server.run_cli("token", "create", server.campaign_owner())
     assert made.returncode == 0, made.stderr
     return {"Authorization": f"Bearer {made.stdout.strip()}"}
-
-
-async def _twice(urls: list[str], send: Any) -> list[tuple[httpx.Response, httpx.Response]]:
-    """`send(client, url, number)` for every number, each twice at once, once per server."""
-    limits = httpx.Limits(max_connections=4 * PAIRS, max_keepalive_connections=0)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-
-        async def pair(number: int) -> tuple[httpx.Response, httpx.Response]:
-            first, second = await asyncio.gather(
-                send(client, urls[0], number), send(client, urls[1], number)
-            )
-            return first, second
-
-        return list(await asyncio.gather(*(pair(number) for number in range(PAIRS))))
 
 
 def test_one_key_twice_at_once_creates_one_campaign_and_one_set_of_codes(database_url, tmp_path):
@@ -88,10 +66,11 @@ def test_one_key_twice_at_once_creates_one_campaign_and_one_set_of_codes(databas
 
         first.start()
         second.start()
-        created = asyncio.run(_twice([first.url, second.url], create))
-        minted = asyncio.run(_twice([first.url, second.url], mint))
-        campaigns, invites = asyncio.run(_count("campaign")), asyncio.run(_count("campaign_invite"))
-        records = asyncio.run(_count("submission"))
+        created = asyncio.run(twice_at_once([first.url, second.url], create, PAIRS))
+        minted = asyncio.run(twice_at_once([first.url, second.url], mint, PAIRS))
+        campaigns = asyncio.run(count_postgres_rows("campaign"))
+        invites = asyncio.run(count_postgres_rows("campaign_invite"))
+        records = asyncio.run(count_postgres_rows("submission"))
     finally:
         first.stop()
         second.stop()

@@ -12,37 +12,15 @@ import httpx
 import pytest
 
 from crypto import codes
-from tests.conftest import RACE_MARKS, connect_postgres, truncate_postgres
+from tests.conftest import RACE_MARKS, count_postgres_rows, truncate_postgres
 from tests.reports.helpers import report_json
-from tests.servers import racing_servers
+from tests.servers import racing_servers, twice_at_once
 from tests.support import post_form
 
 pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
 PAIRS = 12
 RECEIPT = re.compile(r'<code class="secret" id="receipt">([a-z-]+)</code>')
-
-
-async def _count(table: str) -> int:
-    connection = await connect_postgres()
-    try:
-        return await connection.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608 -- ours
-    finally:
-        await connection.close()
-
-
-async def _twice(send, urls: list[str]) -> list[tuple[httpx.Response, httpx.Response]]:
-    """`send(client, url, number)` for every number, each twice at once, once per server."""
-    limits = httpx.Limits(max_connections=4 * PAIRS, max_keepalive_connections=0)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-
-        async def pair(number: int) -> tuple[httpx.Response, httpx.Response]:
-            first, second = await asyncio.gather(
-                send(client, urls[0], number), send(client, urls[1], number)
-            )
-            return first, second
-
-        return list(await asyncio.gather(*(pair(number) for number in range(PAIRS))))
 
 
 def test_one_idempotency_key_twice_at_once_files_one_report(database_url, tmp_path):
@@ -57,8 +35,9 @@ def test_one_idempotency_key_twice_at_once_files_one_report(database_url, tmp_pa
     try:
         first.start()
         second.start()
-        answers = asyncio.run(_twice(send, [first.url, second.url]))
-        reports, records = asyncio.run(_count("report")), asyncio.run(_count("submission"))
+        answers = asyncio.run(twice_at_once([first.url, second.url], send, PAIRS))
+        reports = asyncio.run(count_postgres_rows("report"))
+        records = asyncio.run(count_postgres_rows("submission"))
     finally:
         first.stop()
         second.stop()
@@ -103,9 +82,9 @@ def test_one_form_token_twice_at_once_signs_one_pledge(database_url, tmp_path, m
 
         first.start()
         second.start()
-        answers = asyncio.run(_twice(send, [first.url, second.url]))
-        pledges = asyncio.run(_count("campaign_pledge"))
-        records = asyncio.run(_count("submission"))
+        answers = asyncio.run(twice_at_once([first.url, second.url], send, PAIRS))
+        pledges = asyncio.run(count_postgres_rows("campaign_pledge"))
+        records = asyncio.run(count_postgres_rows("submission"))
     finally:
         first.stop()
         second.stop()
