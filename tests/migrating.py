@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,9 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api.migrate import migrate as run_migrations
 
-from organise.db import tortoise_config
+from organise.db import migrate, tortoise_config
 from organise.settings import Settings
-from tests.conftest import ON_POSTGRES, reset_postgres
+from tests.conftest import ON_POSTGRES, reset_postgres, truncate_postgres
 
 
 async def _fresh_database(settings: Settings, tmp_path: Path) -> Settings:
@@ -45,3 +47,18 @@ async def insert_row(connection: BaseDBAsyncClient, table: str, row: dict[str, o
         f"INSERT INTO {table} ({', '.join(row)}) VALUES ({marks})",  # noqa: S608
         [str(v) if isinstance(v, uuid.UUID) and not postgres else v for v in row.values()],
     )
+
+
+@contextlib.asynccontextmanager
+async def migrated(settings: Settings, config: dict[str, Any]) -> AsyncIterator[None]:
+    """The database upgraded the way `organise migrate` does it, Tortoise connected to it; on
+    leaving, disconnected (and the session's PostgreSQL database left empty for the tests after
+    this one)."""
+    await migrate(settings)
+    await Tortoise.init(config=config)
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+        if ON_POSTGRES:
+            await truncate_postgres(settings.database_url)

@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 from tortoise import Tortoise
 
 from organise.campaigns.models import Campaign, InviteCode, LifecycleEvent
-from organise.db import migrate
-from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.migrating import database_at, insert_row
+from tests.migrating import database_at, insert_row, migrated
 
 CROSSED = datetime(2030, 5, 1, 14, 23, 45, 123456, tzinfo=UTC)  # a Wednesday
 COOLING_OFF_ENDS = datetime(2030, 5, 3, 14, 23, 45, 123456, tzinfo=UTC)
@@ -51,9 +49,7 @@ async def test_old_codes_get_the_largest_generation_and_times_are_rounded(settin
     finally:
         await Tortoise.close_connections()
 
-    await migrate(settings)
-    await Tortoise.init(config=config)
-    try:
+    async with migrated(settings, config):
         codes = await InviteCode.filter(campaign_id=campaign_id)
         assert [code.generation for code in codes] == [3, 3, 3]
         campaign = await Campaign.get(id=campaign_id)
@@ -63,7 +59,3 @@ async def test_old_codes_get_the_largest_generation_and_times_are_rounded(settin
         events = {e.kind.value: e.at for e in await LifecycleEvent.filter(campaign_id=campaign_id)}
         assert events["threshold_reached"] == datetime(2030, 4, 29, tzinfo=UTC)  # its Monday
         assert events["created"] == CROSSED  # the organiser's own action keeps its time
-    finally:
-        await Tortoise.close_connections()
-        if ON_POSTGRES:
-            await truncate_postgres(settings.database_url)

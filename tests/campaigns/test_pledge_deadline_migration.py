@@ -8,9 +8,7 @@ from datetime import UTC, date, datetime
 from tortoise import Tortoise
 
 from organise.campaigns.models import Pledge
-from organise.db import migrate
-from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.migrating import database_at, insert_row
+from tests.migrating import database_at, insert_row, migrated
 
 DEADLINE = datetime(2031, 1, 1, 18, tzinfo=UTC)
 
@@ -48,11 +46,5 @@ async def test_existing_pledges_keep_the_deadline_their_signers_agreed_to(settin
     finally:
         await Tortoise.close_connections()
 
-    await migrate(settings)
-    await Tortoise.init(config=config)
-    try:
+    async with migrated(settings, config):
         assert (await Pledge.get(id=pledge_id)).deadline == DEADLINE
-    finally:
-        await Tortoise.close_connections()
-        if ON_POSTGRES:
-            await truncate_postgres(settings.database_url)

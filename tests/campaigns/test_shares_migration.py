@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 from tortoise import Tortoise
 
 from organise.campaigns.models import HeldShare, ShareLink
-from organise.db import migrate
-from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.migrating import database_at, insert_row
+from tests.migrating import database_at, insert_row, migrated
 
 CREATED = datetime(2030, 5, 1, 14, tzinfo=UTC)
 
@@ -61,9 +59,7 @@ async def test_shares_of_ended_campaigns_are_emptied_and_the_others_kept(setting
     finally:
         await Tortoise.close_connections()
 
-    await migrate(settings)
-    await Tortoise.init(config=config)
-    try:
+    async with migrated(settings, config):
         for state, row in campaigns.items():
             held = await HeldShare.get(campaign_id=row["id"])
             link = await ShareLink.get(campaign_id=row["id"])
@@ -71,7 +67,3 @@ async def test_shares_of_ended_campaigns_are_emptied_and_the_others_kept(setting
                 assert (held.sealed_share, link.encrypted_share) == (b"sealed", b"encrypted")
             else:
                 assert (held.sealed_share, link.encrypted_share) == (None, None), state
-    finally:
-        await Tortoise.close_connections()
-        if ON_POSTGRES:
-            await truncate_postgres(settings.database_url)
