@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -230,6 +231,18 @@ def racing_servers(root: Path, database_url: str, **settings: str) -> tuple[Live
     root.mkdir(parents=True, exist_ok=True)
     env = {"DATABASE_URL": database_url, **settings}
     return LiveServer(root, extra_env=env), LiveServer(root, extra_env=env)
+
+
+@contextlib.contextmanager
+def running(*servers: LiveServer) -> Iterator[list[str]]:
+    """The servers started, and stopped on leaving (whatever happened); their addresses."""
+    try:
+        for server in servers:
+            server.start()
+        yield [server.url for server in servers]
+    finally:
+        for server in servers:
+            server.stop()
 
 
 async def twice_at_once(

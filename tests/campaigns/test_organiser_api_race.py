@@ -14,7 +14,7 @@ import pytest
 
 from crypto import codes
 from tests.conftest import RACE_MARKS, count_postgres_rows, truncate_postgres
-from tests.servers import LiveServer, racing_servers, twice_at_once
+from tests.servers import LiveServer, racing_servers, running, twice_at_once
 
 pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
@@ -52,28 +52,23 @@ def test_one_key_twice_at_once_creates_one_campaign_and_one_set_of_codes(databas
             "gatekeepers_required": 2,
         }
 
-    try:
-        headers = _token(first)
+    headers = _token(first)
 
-        async def create(client: httpx.AsyncClient, url: str, number: int) -> httpx.Response:
-            keyed = headers | {"Idempotency-Key": keys[number]}
-            return await client.post(f"{url}{API}", json=campaign(number), headers=keyed)
+    async def create(client: httpx.AsyncClient, url: str, number: int) -> httpx.Response:
+        keyed = headers | {"Idempotency-Key": keys[number]}
+        return await client.post(f"{url}{API}", json=campaign(number), headers=keyed)
 
-        async def mint(client: httpx.AsyncClient, url: str, number: int) -> httpx.Response:
-            keyed = headers | {"Idempotency-Key": mint_keys[number]}
-            body = {"count": 3, "batch": f"Batch {number}"}
-            return await client.post(f"{url}{API}/race-0/invites", json=body, headers=keyed)
+    async def mint(client: httpx.AsyncClient, url: str, number: int) -> httpx.Response:
+        keyed = headers | {"Idempotency-Key": mint_keys[number]}
+        body = {"count": 3, "batch": f"Batch {number}"}
+        return await client.post(f"{url}{API}/race-0/invites", json=body, headers=keyed)
 
-        first.start()
-        second.start()
-        created = asyncio.run(twice_at_once([first.url, second.url], create, PAIRS))
-        minted = asyncio.run(twice_at_once([first.url, second.url], mint, PAIRS))
-        campaigns = asyncio.run(count_postgres_rows("campaign"))
-        invites = asyncio.run(count_postgres_rows("campaign_invite"))
-        records = asyncio.run(count_postgres_rows("submission"))
-    finally:
-        first.stop()
-        second.stop()
+    with running(first, second) as urls:
+        created = asyncio.run(twice_at_once(urls, create, PAIRS))
+        minted = asyncio.run(twice_at_once(urls, mint, PAIRS))
+    campaigns = asyncio.run(count_postgres_rows("campaign"))
+    invites = asyncio.run(count_postgres_rows("campaign_invite"))
+    records = asyncio.run(count_postgres_rows("submission"))
     try:
         for one, other in created:
             assert (one.status_code, other.status_code) == (201, 201), one.text + other.text
