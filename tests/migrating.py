@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,21 @@ async def database_at(
     await Tortoise.close_connections()
     await Tortoise.init(config=config)
     return settings, config
+
+
+def old_campaign_row(**columns: object) -> dict[str, object]:
+    """A campaign row with every column the schemas from campaigns 0003 to 0006 require: open,
+    invite-only, the server its only gate; `columns` change or add columns."""
+    row: dict[str, object] = {
+        "id": uuid.uuid4(), "slug": "old", "title": "Old", "demand": "x", "employer": "",
+        "contract": "", "threshold": 10, "deadline": datetime(2031, 1, 1, tzinfo=UTC),
+        "cooling_off_hours": 48, "audience": "organisers", "invite_mode": "invite",
+        "onward_invites": 0, "progress_display": "exact", "gate_mode": "server",
+        "gate_gatekeepers": 0, "gate_threshold": 0, "gate_identifier": 1,
+        "public_key": b"k" * 32, "state": "open", "pledge_count": 0, "destroyed_count": 0,
+        "shredded": False, "keys_pending": False, "created_at": datetime(2030, 4, 1, tzinfo=UTC),
+    }  # fmt: skip
+    return row | columns
 
 
 async def insert_row(connection: BaseDBAsyncClient, table: str, row: dict[str, object]) -> None:
