@@ -63,6 +63,16 @@ async def truncate_postgres(url: str) -> None:
         await connection.close()
 
 
+async def count_postgres_rows(table: str) -> int:
+    """How many rows `table` holds in the test database (for tests that run real servers)."""
+    connection = await connect_postgres()
+    try:
+        count: int = await connection.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608 -- ours
+        return count
+    finally:
+        await connection.close()
+
+
 async def reset_postgres(url: str) -> None:
     """Drop every table and the migration history: a database as new."""
     connection = await connect_postgres(url)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +14,9 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api.migrate import migrate as run_migrations
 
-from organise.db import tortoise_config
+from organise.db import migrate, tortoise_config
 from organise.settings import Settings
-from tests.conftest import ON_POSTGRES, reset_postgres
+from tests.conftest import ON_POSTGRES, reset_postgres, truncate_postgres
 
 
 async def _fresh_database(settings: Settings, tmp_path: Path) -> Settings:
@@ -37,6 +40,21 @@ async def database_at(
     return settings, config
 
 
+def old_campaign_row(**columns: object) -> dict[str, object]:
+    """A campaign row with every column the schemas from campaigns 0003 to 0006 require: open,
+    invite-only, the server its only gate; `columns` change or add columns."""
+    row: dict[str, object] = {
+        "id": uuid.uuid4(), "slug": "old", "title": "Old", "demand": "x", "employer": "",
+        "contract": "", "threshold": 10, "deadline": datetime(2031, 1, 1, tzinfo=UTC),
+        "cooling_off_hours": 48, "audience": "organisers", "invite_mode": "invite",
+        "onward_invites": 0, "progress_display": "exact", "gate_mode": "server",
+        "gate_gatekeepers": 0, "gate_threshold": 0, "gate_identifier": 1,
+        "public_key": b"k" * 32, "state": "open", "pledge_count": 0, "destroyed_count": 0,
+        "shredded": False, "keys_pending": False, "created_at": datetime(2030, 4, 1, tzinfo=UTC),
+    }  # fmt: skip
+    return row | columns
+
+
 async def insert_row(connection: BaseDBAsyncClient, table: str, row: dict[str, object]) -> None:
     """One row as an older schema stored it, written in plain SQL."""
     postgres = connection.capabilities.dialect == "postgres"
@@ -45,3 +63,18 @@ async def insert_row(connection: BaseDBAsyncClient, table: str, row: dict[str, o
         f"INSERT INTO {table} ({', '.join(row)}) VALUES ({marks})",  # noqa: S608
         [str(v) if isinstance(v, uuid.UUID) and not postgres else v for v in row.values()],
     )
+
+
+@contextlib.asynccontextmanager
+async def migrated(settings: Settings, config: dict[str, Any]) -> AsyncIterator[None]:
+    """The database upgraded the way `organise migrate` does it, Tortoise connected to it; on
+    leaving, disconnected (and the session's PostgreSQL database left empty for the tests after
+    this one)."""
+    await migrate(settings)
+    await Tortoise.init(config=config)
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+        if ON_POSTGRES:
+            await truncate_postgres(settings.database_url)

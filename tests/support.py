@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pyotp
 from starlette.applications import Starlette
 
 from organise.organisers import accounts, enrolment, tokens
@@ -96,6 +97,22 @@ async def sign_in(
     return await post_form(
         client, "/organisers/login", {"username": username, "passphrase": passphrase, **extra}
     )
+
+
+async def turn_on_two_step(client: httpx.AsyncClient) -> list[str]:
+    """Two-step sign-in turned on from the signed-in account's page (passphrase `PASSPHRASE`),
+    as its owner does it with an authenticator app; the ten recovery codes it shows once."""
+    page = await client.get("/organisers/totp")
+    secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
+    response = await post_form(
+        client,
+        "/organisers/totp",
+        {"secret": secret, "code": pyotp.TOTP(secret).now(), "passphrase": PASSPHRASE},
+    )
+    assert response.status_code == 200
+    shown = re.findall(r'<li><code class="secret">([0-9A-Z-]{19})</code></li>', response.text)
+    assert len(shown) == 10
+    return shown
 
 
 @dataclass(frozen=True)

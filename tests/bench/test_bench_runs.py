@@ -11,28 +11,19 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+# Timed requests at a tiny size: enough for a ratio to exist, not to mean anything.
+FEW_REQUESTS = ("--requests", "20", "--concurrency", "4")
 
 
-def test_signing_reports_and_reveal_figures_run_on_sqlite(tmp_path: Path) -> None:
+def _run_bench(tmp_path: Path, *options: str) -> tuple[dict[str, Any], str]:
+    """`python -m bench OPTIONS --out FILE` from the checkout; the figures it wrote and what it
+    printed (it must succeed)."""
     out = tmp_path / "figures.json"
     finished = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--figures",
-            "signing,reports,reveal",
-            "--requests",
-            "20",
-            "--concurrency",
-            "4",
-            "--reveal-pledges",
-            "150",
-            "--out",
-            str(out),
-        ],
+        [sys.executable, "-m", "bench", *options, "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -40,7 +31,14 @@ def test_signing_reports_and_reveal_figures_run_on_sqlite(tmp_path: Path) -> Non
         check=False,
     )
     assert finished.returncode == 0, finished.stderr[-3000:]
-    results = json.loads(out.read_text())["results"]
+    results: dict[str, Any] = json.loads(out.read_text())["results"]
+    return results, finished.stdout
+
+
+def test_signing_reports_and_reveal_figures_run_on_sqlite(tmp_path: Path) -> None:
+    results, _printed = _run_bench(
+        tmp_path, "--figures", "signing,reports,reveal", *FEW_REQUESTS, "--reveal-pledges", "150"
+    )
     # Every timed request was answered with success (the harness refuses otherwise), and the
     # reveal's CSV held every pledge (checked by the harness): the ratios exist.
     assert results["signing_ratio"] > 0
@@ -49,60 +47,19 @@ def test_signing_reports_and_reveal_figures_run_on_sqlite(tmp_path: Path) -> Non
 
 
 def test_survey_figures_run_on_sqlite(tmp_path: Path) -> None:
-    out = tmp_path / "figures.json"
-    finished = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--figures",
-            "survey-answers,survey-release",
-            "--requests",
-            "20",
-            "--concurrency",
-            "4",
-            "--survey-responses",
-            "150",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    results = json.loads(out.read_text())["results"]
+    figures = ("--figures", "survey-answers,survey-release")
+    results, _printed = _run_bench(tmp_path, *figures, *FEW_REQUESTS, "--survey-responses", "150")
     assert results["survey_answer_ratio"] > 0
     assert results["survey_release_responses"] == 150
     assert results["survey_results"]["statuses"] == {"200": 200}
 
 
 def test_survey_counting_figure_runs(tmp_path: Path) -> None:
-    out = tmp_path / "survey.json"
-    finished = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--figures",
-            "survey-counting",
-            "--survey-responses",
-            "2000",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    results, printed = _run_bench(
+        tmp_path, "--figures", "survey-counting", "--survey-responses", "2000"
     )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    results = json.loads(out.read_text())["results"]
     # The release counted every response (the figure refuses otherwise) at both sizes.
     assert results["survey_counting_responses"] == 2000
     assert results["survey_counting_ratio"] > 0
     assert results["survey_counting_4x_peak_mb"] > 0
-    assert "survey counting ratio" in finished.stdout
+    assert "survey counting ratio" in printed

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import LiveServer
+from tests.servers import LiveServer, running
 
 CHROMIUM = os.environ.get("ORGANISE_CHROMIUM", "/usr/bin/chromium")
 SLUG = "browser-pledge"  # the campaign of campaign_with_a_code
@@ -64,9 +64,8 @@ def page(browser: object) -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path_factory.mktemp("live")).start()
-    yield server
-    server.stop()
+    with running(server := LiveServer(tmp_path_factory.mktemp("live"))):
+        yield server
 
 
 def campaign_with_a_code(live_server: LiveServer) -> str:

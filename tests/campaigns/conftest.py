@@ -25,7 +25,13 @@ from organise.campaigns.setup import (
     create_campaign,
 )
 from tests.conftest import connect_postgres
-from tests.support import GATEKEEPER_PASSPHRASE, campaign_owner, make_gatekeeper, post_form
+from tests.support import (
+    GATEKEEPER_PASSPHRASE,
+    campaign_owner,
+    make_gatekeeper,
+    post_form,
+    sign_in,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -136,6 +142,13 @@ async def account_gatekept_campaign(app: Starlette, **overrides: Any) -> Campaig
     overrides.setdefault("gate", GatePolicy("server_and_gatekeepers", 3, 2))
     delivery = ShareDelivery(gatekeeper_accounts=("ana", "bo", "cy"))
     return (await make_campaign(app, delivery=delivery, **overrides)).campaign
+
+
+async def shares_page(client: httpx.AsyncClient, username: str) -> httpx.Response:
+    """The page of held shares as the gatekeeper account `username` sees it, signed in afresh."""
+    client.cookies.clear()
+    await sign_in(client, username, GATEKEEPER_PASSPHRASE)
+    return await client.get("/organisers/shares/")
 
 
 async def post_release(client: httpx.AsyncClient, held_id: str) -> httpx.Response:

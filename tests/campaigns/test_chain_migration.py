@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 from tortoise import Tortoise
 
 from organise.campaigns.models import Campaign, InviteCode, LifecycleEvent
-from organise.db import migrate
-from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.migrating import database_at, insert_row
+from tests.migrating import database_at, insert_row, migrated, old_campaign_row
 
 CROSSED = datetime(2030, 5, 1, 14, 23, 45, 123456, tzinfo=UTC)  # a Wednesday
 COOLING_OFF_ENDS = datetime(2030, 5, 3, 14, 23, 45, 123456, tzinfo=UTC)
@@ -21,21 +19,11 @@ async def test_old_codes_get_the_largest_generation_and_times_are_rounded(settin
     campaign_id = uuid.uuid4()
     try:
         client = Tortoise.get_connection("default")
-        await insert_row(
-            client,
-            "campaign",
-            {
-                "id": campaign_id, "slug": "old", "title": "Old", "demand": "x",
-                "employer": "", "contract": "", "threshold": 10,
-                "deadline": datetime(2031, 1, 1, tzinfo=UTC), "cooling_off_hours": 48,
-                "audience": "organisers", "invite_mode": "invite", "onward_invites": 5,
-                "progress_display": "exact", "gate_mode": "server", "gate_gatekeepers": 0,
-                "gate_threshold": 0, "gate_identifier": 1, "public_key": b"k" * 32,
-                "state": "cooling_off", "pledge_count": 10, "destroyed_count": 0,
-                "shredded": False, "keys_pending": False, "created_at": CROSSED,
-                "cooling_off_ends_at": COOLING_OFF_ENDS,
-            },
+        row = old_campaign_row(
+            id=campaign_id, onward_invites=5, state="cooling_off", pledge_count=10,
+            created_at=CROSSED, cooling_off_ends_at=COOLING_OFF_ENDS,
         )  # fmt: skip
+        await insert_row(client, "campaign", row)
         for number in range(3):
             await insert_row(
                 client,
@@ -51,9 +39,7 @@ async def test_old_codes_get_the_largest_generation_and_times_are_rounded(settin
     finally:
         await Tortoise.close_connections()
 
-    await migrate(settings)
-    await Tortoise.init(config=config)
-    try:
+    async with migrated(settings, config):
         codes = await InviteCode.filter(campaign_id=campaign_id)
         assert [code.generation for code in codes] == [3, 3, 3]
         campaign = await Campaign.get(id=campaign_id)
@@ -63,7 +49,3 @@ async def test_old_codes_get_the_largest_generation_and_times_are_rounded(settin
         events = {e.kind.value: e.at for e in await LifecycleEvent.filter(campaign_id=campaign_id)}
         assert events["threshold_reached"] == datetime(2030, 4, 29, tzinfo=UTC)  # its Monday
         assert events["created"] == CROSSED  # the organiser's own action keeps its time
-    finally:
-        await Tortoise.close_connections()
-        if ON_POSTGRES:
-            await truncate_postgres(settings.database_url)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import LiveServer, deadline_in
+from tests.servers import LiveServer, deadline_in, running
 from tests.support import PASSPHRASE
 
 OWNER = "cli-owner"
@@ -21,11 +21,10 @@ OWNER = "cli-owner"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path_factory.mktemp("campaign-cli")).start()
-    # The owner the campaigns below get unless a test names another.
-    live.create_organiser(OWNER, "organiser")
-    yield live
-    live.stop()
+    with running(live := LiveServer(tmp_path_factory.mktemp("campaign-cli"))):
+        # The owner the campaigns below get unless a test names another.
+        live.create_organiser(OWNER, "organiser")
+        yield live
 
 
 def _create(server, slug, title, demand, threshold, *extra, deadline=None, owner=OWNER):

@@ -21,10 +21,11 @@ from tests.campaigns.conftest import (
     make_campaign,
     post_release,
     refreshed,
+    shares_page,
     tick,
     to_the_gate,
 )
-from tests.support import GATEKEEPER_PASSPHRASE, post_form, sign_in
+from tests.support import post_form, sign_in
 
 SHARE_WORD = re.compile(r"<li>([a-z]+)</li>")
 
@@ -38,9 +39,7 @@ async def _nothing_held(campaign: Campaign) -> None:
 
 
 async def _release(client, username: str) -> str:
-    client.cookies.clear()
-    await sign_in(client, username, GATEKEEPER_PASSPHRASE)
-    page = await client.get("/organisers/shares/")
+    page = await shares_page(client, username)
     held_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", page.text).group(1)
     released = await post_release(client, held_id)
     assert released.status_code == 200, released.text
@@ -51,9 +50,7 @@ async def test_account_shares_not_handed_in_are_destroyed_at_the_reveal(app, cli
     campaign = await account_gatekept_campaign(app, gate=GatePolicy("any_k_of_n", 3, 3))
     await to_the_gate(app, client, campaign)
     # cy looks at the page while the campaign asks, and keeps the page's address.
-    client.cookies.clear()
-    await sign_in(client, "cy", GATEKEEPER_PASSPHRASE)
-    asked = await client.get("/organisers/shares/")
+    asked = await shares_page(client, "cy")
     cy_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", asked.text).group(1)
     await _release(client, "ana")
     await _release(client, "bo")
@@ -62,9 +59,7 @@ async def test_account_shares_not_handed_in_are_destroyed_at_the_reveal(app, cli
     await _nothing_held(campaign)
     cy = await HeldShare.get(id=cy_id)
     assert (cy.handed_in, cy.sealed_share) == (False, None)
-    client.cookies.clear()
-    await sign_in(client, "cy", GATEKEEPER_PASSPHRASE)
-    page = await client.get("/organisers/shares/")
+    page = await shares_page(client, "cy")
     assert "asks for your share" not in page.text
     assert "/release" not in page.text
     assert "This campaign is over: its pledges have been revealed" in page.text
@@ -85,9 +80,7 @@ async def test_account_shares_are_destroyed_at_expiry(app, client):
     campaign = await account_gatekept_campaign(app, deadline=in_days(1))
     assert (await tick(app, now=in_days(2))).expired == 1
     await _nothing_held(campaign)
-    client.cookies.clear()
-    await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)
-    page = await client.get("/organisers/shares/")
+    page = await shares_page(client, "ana")
     assert "This campaign is over: it expired" in page.text
     assert "Nothing to do now: the campaign will ask" not in page.text
 
@@ -97,9 +90,7 @@ async def test_account_shares_of_a_stopped_campaign_say_it_was_stopped(app, clie
     owner = await Organiser.get(id=campaign.owner_id)
     await operations.stop(campaign, acting=owner, keystore=app.state.runtime.keystore)
     await _nothing_held(campaign)
-    client.cookies.clear()
-    await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)
-    page = await client.get("/organisers/shares/")
+    page = await shares_page(client, "ana")
     # Not "expired": a gatekeeper told the deadline passed would wonder why it came early.
     assert "This campaign is over: its organisers stopped it" in page.text
     assert "it expired" not in page.text

@@ -31,6 +31,7 @@ from tests.campaigns.conftest import (
     in_days,
     make_campaign,
     refreshed,
+    shares_page,
     to_the_gate,
 )
 from tests.support import (
@@ -102,9 +103,7 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
     campaign = await Campaign.get(slug="walkout")
     assert await HeldShare.filter(campaign_id=campaign.id).count() == 3
 
-    client.cookies.clear()
-    await sign_in(client, "ana", GATEKEEPER_PASSPHRASE)
-    waiting = await client.get("/organisers/shares/")
+    waiting = await shares_page(client, "ana")
     assert waiting.status_code == 200
     assert "asks for your share" not in waiting.text
     assert "Nothing to do now" in waiting.text
@@ -131,9 +130,7 @@ async def test_account_gatekept_campaign_from_the_form_to_the_reveal(app, client
     )
     assert again.status_code == 409
 
-    client.cookies.clear()
-    await sign_in(client, "bo", GATEKEEPER_PASSPHRASE)
-    bo_page = await client.get("/organisers/shares/")
+    bo_page = await shares_page(client, "bo")
     bo_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", bo_page.text).group(1)
     second = await post_form(
         client, f"/organisers/shares/{bo_id}/release", {"passphrase": GATEKEEPER_PASSPHRASE}

@@ -8,9 +8,7 @@ from datetime import UTC, date, datetime
 from tortoise import Tortoise
 
 from organise.campaigns.models import Pledge
-from organise.db import migrate
-from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.migrating import database_at, insert_row
+from tests.migrating import database_at, insert_row, migrated, old_campaign_row
 
 DEADLINE = datetime(2031, 1, 1, 18, tzinfo=UTC)
 
@@ -22,20 +20,10 @@ async def test_existing_pledges_keep_the_deadline_their_signers_agreed_to(settin
     campaign_id, pledge_id = uuid.uuid4(), uuid.uuid4()
     try:
         client = Tortoise.get_connection("default")
-        await insert_row(
-            client,
-            "campaign",
-            {
-                "id": campaign_id, "slug": "old", "title": "Old", "demand": "x",
-                "employer": "", "contract": "", "threshold": 10, "deadline": DEADLINE,
-                "cooling_off_hours": 48, "audience": "organisers", "invite_mode": "invite",
-                "onward_invites": 0, "progress_display": "exact", "gate_mode": "server",
-                "gate_gatekeepers": 0, "gate_threshold": 0, "gate_identifier": 1,
-                "public_key": b"k" * 32, "state": "open", "pledge_count": 1,
-                "destroyed_count": 0, "shredded": False, "keys_pending": False,
-                "created_at": DEADLINE,
-            },
-        )  # fmt: skip
+        row = old_campaign_row(
+            id=campaign_id, deadline=DEADLINE, pledge_count=1, created_at=DEADLINE
+        )
+        await insert_row(client, "campaign", row)
         await insert_row(
             client,
             "campaign_pledge",
@@ -48,11 +36,5 @@ async def test_existing_pledges_keep_the_deadline_their_signers_agreed_to(settin
     finally:
         await Tortoise.close_connections()
 
-    await migrate(settings)
-    await Tortoise.init(config=config)
-    try:
+    async with migrated(settings, config):
         assert (await Pledge.get(id=pledge_id)).deadline == DEADLINE
-    finally:
-        await Tortoise.close_connections()
-        if ON_POSTGRES:
-            await truncate_postgres(settings.database_url)

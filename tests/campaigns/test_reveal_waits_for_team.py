@@ -23,11 +23,12 @@ from tests.campaigns.conftest import (
     make_campaign,
     post_release,
     refreshed,
+    shares_page,
     tick,
     to_the_gate,
 )
 from tests.servers import command_line_on
-from tests.support import GATEKEEPER_PASSPHRASE, make_organiser, post_form, sign_in
+from tests.support import make_organiser, post_form
 
 WAITS = "The reveal waits for the organisers' team: nobody on it can receive the pledges now"
 OPENING = "The gate is opening"
@@ -97,9 +98,7 @@ async def test_a_gatekeeper_accounts_page_says_the_reveal_waits_for_the_team(app
     await to_the_gate(app, client, campaign)
     await _without_a_team()
     for name in ("ana", "bo"):
-        client.cookies.clear()
-        await sign_in(client, name, GATEKEEPER_PASSPHRASE)
-        page = await client.get("/organisers/shares/")
+        page = await shares_page(client, name)
         assert "asks for your share" in html.unescape(page.text)
         assert WAITS in html.unescape(page.text)
         held_id = re.search(r"/organisers/shares/([0-9a-f-]+)/release", page.text).group(1)

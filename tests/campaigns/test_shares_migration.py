@@ -8,23 +8,16 @@ from datetime import UTC, datetime
 from tortoise import Tortoise
 
 from organise.campaigns.models import HeldShare, ShareLink
-from organise.db import migrate
-from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.migrating import database_at, insert_row
+from tests.migrating import database_at, insert_row, migrated, old_campaign_row
 
 CREATED = datetime(2030, 5, 1, 14, tzinfo=UTC)
 
 
 def _campaign(slug: str, state: str) -> dict[str, object]:
-    return {
-        "id": uuid.uuid4(), "slug": slug, "title": slug, "demand": "x", "employer": "",
-        "contract": "", "threshold": 10, "deadline": datetime(2031, 1, 1, tzinfo=UTC),
-        "cooling_off_hours": 48, "audience": "organisers", "invite_mode": "invite",
-        "onward_invites": 0, "progress_display": "exact", "gate_mode": "server_and_gatekeepers",
-        "gate_gatekeepers": 2, "gate_threshold": 2, "gate_identifier": 1,
-        "public_key": b"k" * 32, "state": state, "pledge_count": 0, "destroyed_count": 0,
-        "shredded": False, "keys_pending": False, "created_at": CREATED,
-    }  # fmt: skip
+    return old_campaign_row(
+        slug=slug, title=slug, gate_mode="server_and_gatekeepers", gate_gatekeepers=2,
+        gate_threshold=2, state=state, created_at=CREATED,
+    )  # fmt: skip
 
 
 async def test_shares_of_ended_campaigns_are_emptied_and_the_others_kept(settings, tmp_path):
@@ -61,9 +54,7 @@ async def test_shares_of_ended_campaigns_are_emptied_and_the_others_kept(setting
     finally:
         await Tortoise.close_connections()
 
-    await migrate(settings)
-    await Tortoise.init(config=config)
-    try:
+    async with migrated(settings, config):
         for state, row in campaigns.items():
             held = await HeldShare.get(campaign_id=row["id"])
             link = await ShareLink.get(campaign_id=row["id"])
@@ -71,7 +62,3 @@ async def test_shares_of_ended_campaigns_are_emptied_and_the_others_kept(setting
                 assert (held.sealed_share, link.encrypted_share) == (b"sealed", b"encrypted")
             else:
                 assert (held.sealed_share, link.encrypted_share) == (None, None), state
-    finally:
-        await Tortoise.close_connections()
-        if ON_POSTGRES:
-            await truncate_postgres(settings.database_url)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from tortoise import Tortoise
 
 from organise.contracts.models import Contract
-from organise.db import migrate
 from organise.weeks import this_week
-from tests.conftest import ON_POSTGRES, truncate_postgres
-from tests.migrating import database_at
+from tests.migrating import database_at, migrated
 
 
 async def test_records_published_as_known_internally_become_rumoured(settings, tmp_path):
@@ -26,12 +24,6 @@ async def test_records_published_as_known_internally_become_rumoured(settings, t
             )
     finally:
         await Tortoise.close_connections()
-    await migrate(settings)
-    await Tortoise.init(config=config)
-    try:
+    async with migrated(settings, config):
         statuses = sorted(await Contract.all().values_list("status", flat=True))
         assert statuses == ["public-record", "rumoured", "rumoured", "rumoured"]
-    finally:
-        await Tortoise.close_connections()
-        if ON_POSTGRES:  # leave the shared database empty for the tests after this one
-            await truncate_postgres(settings.database_url)

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
-import pyotp
-
 from organise.organisers import recovery
 from organise.organisers.models import Organiser
-from tests.support import PASSPHRASE, attention_lines, post_form, signed_in_organiser
-
-
-async def _turn_on_two_step(client) -> list[str]:
-    page = await client.get("/organisers/totp")
-    secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
-    response = await post_form(
-        client,
-        "/organisers/totp",
-        {"secret": secret, "code": pyotp.TOTP(secret).now(), "passphrase": PASSPHRASE},
-    )
-    assert response.status_code == 200
-    return re.findall(r'<li><code class="secret">([0-9A-Z-]{19})</code></li>', response.text)
+from tests.support import (
+    PASSPHRASE,
+    attention_lines,
+    post_form,
+    signed_in_organiser,
+    turn_on_two_step,
+)
 
 
 async def test_few_recovery_codes_left_asks_for_new_ones_until_made(app, client):
@@ -29,7 +19,7 @@ async def test_few_recovery_codes_left_asks_for_new_ones_until_made(app, client)
     page = (await client.get("/organisers/")).text
     assert "Nothing waits for you now." in page
 
-    codes = await _turn_on_two_step(client)
+    codes = await turn_on_two_step(client)
     kim = await Organiser.get(username="kim")
     secret_key = app.state.runtime.secret_key
     for code in codes[:7]:

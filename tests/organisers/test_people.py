@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import httpx
-import pyotp
 import pytest
 
 from crypto.errors import EnvelopeError
@@ -32,7 +31,14 @@ from organise.weeks import week_of
 from tests.campaigns.conftest import make_campaign, make_codes, refreshed, sign, tick
 from tests.conftest import BASE_URL
 from tests.servers import LiveServer, command_line_on
-from tests.support import PASSPHRASE, SAME_ORIGIN, make_organiser, sign_in, signed_in_organiser
+from tests.support import (
+    PASSPHRASE,
+    SAME_ORIGIN,
+    make_organiser,
+    sign_in,
+    signed_in_organiser,
+    turn_on_two_step,
+)
 from tests.surveys.conftest import make_survey
 
 NEW_PASSPHRASE = "harbour kettle meadow quartz"
@@ -264,7 +270,7 @@ async def test_a_reset_code_expires_after_24_hours(app, client):
 
 async def test_a_reset_of_a_two_step_account_asks_for_its_second_factor(app, client):
     kim = await signed_in_organiser(client, "kim")
-    codes = await _turn_on_two_step(client)
+    codes = await turn_on_two_step(client)
     client.cookies.clear()
     code = await people.issue_reset(None, "kim", pepper=app.state.runtime.code_pepper, now=_now())
     missing = await _redeem(client, code, "kim")
@@ -276,25 +282,9 @@ async def test_a_reset_of_a_two_step_account_asks_for_its_second_factor(app, cli
     assert (await Organiser.get(id=kim.id)).public_key != kim.public_key
 
 
-async def _turn_on_two_step(client) -> list[str]:
-    page = await client.get("/organisers/totp")
-    secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page.text).group(1)
-    response = await _post(
-        client,
-        "/organisers/totp",
-        secret=secret,
-        code=pyotp.TOTP(secret).now(),
-        passphrase=PASSPHRASE,
-    )
-    assert response.status_code == 200
-    shown = re.findall(r'<li><code class="secret">([0-9A-Z-]{19})</code></li>', response.text)
-    assert len(shown) == 10
-    return shown
-
-
 async def test_recovery_codes_work_once_each_and_are_stored_as_keyed_hashes(app, client):
     await signed_in_organiser(client, "kim")
-    codes = await _turn_on_two_step(client)
+    codes = await turn_on_two_step(client)
     stored = [row.code_hash for row in await RecoveryCode.all()]
     assert len(stored) == 10
     assert not any(code.replace("-", "") in h.upper() for code in codes for h in stored)

@@ -6,11 +6,9 @@ import random
 
 from tortoise import Tortoise
 
-from organise.db import migrate
 from organise.reports import tally
-from tests.conftest import ON_POSTGRES, truncate_postgres
 from tests.dashboard import data
-from tests.migrating import database_at
+from tests.migrating import database_at, migrated
 
 
 async def test_the_migration_counts_reports_stored_before_it(settings, tmp_path):
@@ -23,9 +21,7 @@ async def test_the_migration_counts_reports_stored_before_it(settings, tmp_path)
     finally:
         await Tortoise.close_connections()
     # ...then upgraded the way `organise migrate` does it.
-    await migrate(settings)
-    await Tortoise.init(config=config)
-    try:
+    async with migrated(settings, config):
         counted = await tally.read_all(Tortoise.get_connection("default"))
         everything = ("status", tally.ANY, tally.ANY, tally.ANY)
         assert sum(n for cell, n in counted.items() if cell[:4] == everything) == len(data.ITEMS)
@@ -33,7 +29,3 @@ async def test_the_migration_counts_reports_stored_before_it(settings, tmp_path)
             cell[4]: n for cell, n in counted.items() if cell[:4] == ("employer", "*", "*", "*")
         }
         assert by_employer == {**data.EMPLOYERS, data.TARGET: 3}
-    finally:
-        await Tortoise.close_connections()
-        if ON_POSTGRES:  # leave the shared database empty for the tests after this one
-            await truncate_postgres(settings.database_url)

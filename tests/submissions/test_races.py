@@ -12,37 +12,15 @@ import httpx
 import pytest
 
 from crypto import codes
-from tests.conftest import RACE_MARKS, connect_postgres, truncate_postgres
+from tests.conftest import RACE_MARKS, count_postgres_rows, truncate_postgres
 from tests.reports.helpers import report_json
-from tests.servers import racing_servers
+from tests.servers import racing_servers, running, twice_at_once
 from tests.support import post_form
 
 pytestmark = [*RACE_MARKS, pytest.mark.timeout(240)]
 
 PAIRS = 12
 RECEIPT = re.compile(r'<code class="secret" id="receipt">([a-z-]+)</code>')
-
-
-async def _count(table: str) -> int:
-    connection = await connect_postgres()
-    try:
-        return await connection.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608 -- ours
-    finally:
-        await connection.close()
-
-
-async def _twice(send, urls: list[str]) -> list[tuple[httpx.Response, httpx.Response]]:
-    """`send(client, url, number)` for every number, each twice at once, once per server."""
-    limits = httpx.Limits(max_connections=4 * PAIRS, max_keepalive_connections=0)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-
-        async def pair(number: int) -> tuple[httpx.Response, httpx.Response]:
-            first, second = await asyncio.gather(
-                send(client, urls[0], number), send(client, urls[1], number)
-            )
-            return first, second
-
-        return list(await asyncio.gather(*(pair(number) for number in range(PAIRS))))
 
 
 def test_one_idempotency_key_twice_at_once_files_one_report(database_url, tmp_path):
@@ -54,14 +32,10 @@ def test_one_idempotency_key_twice_at_once_files_one_report(database_url, tmp_pa
         headers = {"Idempotency-Key": keys[number]}
         return await client.post(f"{url}/api/v1/reports", json=body, headers=headers)
 
-    try:
-        first.start()
-        second.start()
-        answers = asyncio.run(_twice(send, [first.url, second.url]))
-        reports, records = asyncio.run(_count("report")), asyncio.run(_count("submission"))
-    finally:
-        first.stop()
-        second.stop()
+    with running(first, second) as urls:
+        answers = asyncio.run(twice_at_once(urls, send, PAIRS))
+    reports = asyncio.run(count_postgres_rows("report"))
+    records = asyncio.run(count_postgres_rows("submission"))
     try:
         for one, other in answers:
             assert (one.status_code, other.status_code) == (201, 201), one.text + other.text
@@ -79,36 +53,31 @@ def test_one_form_token_twice_at_once_signs_one_pledge(database_url, tmp_path, m
     first, second = racing_servers(tmp_path / "shared", database_url)
     deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat(timespec="minutes")
     tokens = [codes.new_token() for _ in range(PAIRS)]
-    try:
-        owner = first.campaign_owner()
-        created = first.run_cli(
-            "campaign", "create", "--slug", "race", "--title", "Race", "--demand", "x",
-            "--threshold", str(4 * PAIRS), "--deadline", deadline, "--owner", owner,
-            "--invite-mode", mode,
-        )  # fmt: skip
-        assert created.returncode == 0, created.stderr
-        invite_codes = [""] * PAIRS
-        if mode == "invite":
-            made = first.run_cli(
-                "campaign", "invites", "race", "--count", str(PAIRS), "--organiser", owner
-            )
-            assert made.returncode == 0, made.stderr
-            invite_codes = made.stdout.split()
-        assert len(invite_codes) == PAIRS
+    owner = first.campaign_owner()
+    created = first.run_cli(
+        "campaign", "create", "--slug", "race", "--title", "Race", "--demand", "x",
+        "--threshold", str(4 * PAIRS), "--deadline", deadline, "--owner", owner,
+        "--invite-mode", mode,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    invite_codes = [""] * PAIRS
+    if mode == "invite":
+        made = first.run_cli(
+            "campaign", "invites", "race", "--count", str(PAIRS), "--organiser", owner
+        )
+        assert made.returncode == 0, made.stderr
+        invite_codes = made.stdout.split()
+    assert len(invite_codes) == PAIRS
 
-        async def send(client: httpx.AsyncClient, url: str, number: int) -> httpx.Response:
-            form = {"name": f"Signer {number}", "invite_code": invite_codes[number]}
-            address = f"{url}/campaigns/race/sign?t={tokens[number]}"
-            return await post_form(client, address, form)
+    async def send(client: httpx.AsyncClient, url: str, number: int) -> httpx.Response:
+        form = {"name": f"Signer {number}", "invite_code": invite_codes[number]}
+        address = f"{url}/campaigns/race/sign?t={tokens[number]}"
+        return await post_form(client, address, form)
 
-        first.start()
-        second.start()
-        answers = asyncio.run(_twice(send, [first.url, second.url]))
-        pledges = asyncio.run(_count("campaign_pledge"))
-        records = asyncio.run(_count("submission"))
-    finally:
-        first.stop()
-        second.stop()
+    with running(first, second) as urls:
+        answers = asyncio.run(twice_at_once(urls, send, PAIRS))
+    pledges = asyncio.run(count_postgres_rows("campaign_pledge"))
+    records = asyncio.run(count_postgres_rows("submission"))
     try:
         for one, other in answers:
             assert (one.status_code, other.status_code) == (200, 200), one.text + other.text

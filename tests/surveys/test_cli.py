@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import LiveServer
+from tests.servers import LiveServer, running
 from tests.surveys.conftest import CANARY, survey_file
 
 OWNER = "survey-owner"
@@ -17,10 +17,9 @@ OWNER = "survey-owner"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path_factory.mktemp("survey-cli")).start()
-    live.create_organiser(OWNER, "organiser")
-    yield live
-    live.stop()
+    with running(live := LiveServer(tmp_path_factory.mktemp("survey-cli"))):
+        live.create_organiser(OWNER, "organiser")
+        yield live
 
 
 def _ok(result) -> str:
