@@ -286,7 +286,22 @@ async def withdraw(request: Request) -> Response:
     return page(request, "withdraw.html", {"done": done})
 
 
+@public
+async def no_list(request: Request) -> Response:
+    """No public list of surveys, on purpose (docs/surveys.md): the answer is a 404 that says so."""
+    raise Refused(
+        _(
+            "Surveys are not listed here: a list would tell anyone, an employer included, which "
+            "workplaces are being surveyed. Open your survey from the address you were given "
+            "with your invitation."
+        ),
+        status=404,
+        code="no_survey_list",
+    )
+
+
 routes = [
+    Route("/", no_list, methods=["GET"], name="no_list"),
     Route("/{slug}", survey_page, methods=["GET"], name="survey"),
     Route("/{slug}", answer, methods=["POST"], name="answer"),
     Route("/{slug}/confirmed", confirmed, methods=["GET"], name="confirmed"),

@@ -136,3 +136,14 @@ async def test_a_survey_with_many_options_takes_every_ticked_box(app, client):
     sent = await post_form(client, address, form)
     assert sent.status_code == 200, sent.text[:500]
     assert await SurveyResponse.all().count() == 1
+
+
+async def test_there_is_no_public_list_of_surveys_and_the_404_says_why(app, client):
+    await make_survey(app)
+    for address in ("/surveys/", "/surveys"):
+        answer = await client.get(address, follow_redirects=True)
+        assert answer.status_code == 404
+        assert "Surveys are not listed here" in answer.text
+        assert "which workplaces are being surveyed" in answer.text
+        assert "cloud-2027" not in answer.text
+        assert "<script" not in answer.text
