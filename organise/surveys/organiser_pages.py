@@ -209,6 +209,42 @@ async def detail(request: Request) -> Response:
     return await _detail(request, await team_survey_or_404(request))
 
 
+def _edit_page(
+    request: Request, survey: Survey, text: str, refusal: Refused | None = None
+) -> Response:
+    context = {
+        "survey": survey,
+        "definition_text": text,
+        "open": survey.state == SurveyState.OPEN,
+        "problems": refusal.field_messages() if refusal else {},
+    }
+    return page(request, "organisers/edit.html", context, refusal)
+
+
+@organisers(*MANAGERS)
+async def edit_form(request: Request) -> Response:
+    survey = await team_survey_or_404(request)
+    text = json.dumps(setup.definition_file(survey), indent=2, ensure_ascii=False)
+    return _edit_page(request, survey, text)
+
+
+@organisers(*MANAGERS)
+async def edit(request: Request) -> Response:
+    """`organise survey redefine` on the page: the same rules, every problem listed."""
+    survey = await team_survey_or_404(request)
+    form = await read_form(request)
+    served = runtime(request)
+    text = str(form.get("definition", "") or "")[:DEFINITION_TEXT_CHARS]
+    try:
+        checked = definition.parse(NEW.read_form(form)["definition"], now=served.clock())
+        await setup.redefine(survey, checked, acting=request.state.organiser, now=served.clock())
+    except Refused as refusal:
+        return _edit_page(request, await Survey.get(id=survey.id), text, refusal)
+    return RedirectResponse(
+        absolute_url(request, "survey_organisers:detail", slug=survey.slug), 303
+    )
+
+
 @organisers(*MANAGERS)
 async def make_invites(request: Request) -> Response:
     survey = await team_survey_or_404(request)
@@ -325,6 +361,8 @@ routes = [
     Route("/new", new_form, methods=["GET"], name="new_form"),
     Route("/new", create, methods=["POST"], name="create"),
     Route("/{slug}", detail, methods=["GET"], name="detail"),
+    Route("/{slug}/edit", edit_form, methods=["GET"], name="edit_form"),
+    Route("/{slug}/edit", edit, methods=["POST"], name="edit"),
     Route("/{slug}/invites", make_invites, methods=["POST"], name="invites"),
     Route("/{slug}/close", close, methods=["POST"], name="close"),
     Route("/{slug}/publish", publish, methods=["POST"], name="publish"),
