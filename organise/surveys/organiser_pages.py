@@ -31,7 +31,7 @@ from organise.surveys.fields import (
     PUBLISH,
 )
 from organise.surveys.models import InviteMode, Survey, SurveyState
-from organise.surveys.pages import labels, page
+from organise.surveys.pages import page, words
 from organise.web.access import organisers
 from organise.web.addresses import absolute_url, printed_urls
 from organise.web.forms import read_form
@@ -187,7 +187,7 @@ async def _detail(
             "survey": survey,
             "state_label": _state_label(survey, now),
             "questions": questions,
-            "labels": labels(questions),
+            **words(survey),
             "open": survey.state == SurveyState.OPEN,
             "released": released,
             "suggested": suggested,
@@ -329,7 +329,7 @@ async def results_download(request: Request) -> Response:
         raise not_released()
     if request.path_params["format"] == "csv":
         return Response(
-            results_csv.results_csv(released),
+            results_csv.results_csv(released, words(survey)["option_labels"]),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{survey.slug}-results.csv"'},
         )
@@ -345,14 +345,13 @@ async def texts(request: Request) -> Response:
     records = await release.team_texts(
         survey, organiser_private_key(request), runtime(request).keystore
     )
-    questions = answering.questions(survey)
     grouped: dict[str, list[str]] = {}
     for record in records:
         grouped.setdefault(record["question"], []).append(record["text"])
     return page(
         request,
         "organisers/texts.html",
-        {"survey": survey, "grouped": grouped, "labels": labels(questions)},
+        {"survey": survey, "grouped": grouped, "labels": words(survey)["labels"]},
     )
 
 

@@ -53,6 +53,7 @@ async def create_survey(
         onward_invites=definition.onward_invites,
         invite_depth=definition.invite_depth,
         questions=definition.questions_json(),
+        translations=definition.translations,
         tally_public_key=tally_public,
         text_public_key=text_public,
         keep_texts_days=definition.keep_texts_days,
@@ -90,6 +91,7 @@ def definition_file(survey: Survey) -> dict[str, Any]:
         "invite_depth": survey.invite_depth,
         "keep_texts_days": survey.keep_texts_days,
         "questions": survey.questions,
+        **({"translations": survey.translations} if survey.translations else {}),
     }
 
 
@@ -166,6 +168,7 @@ async def redefine(
                 intro=definition.intro,
                 closes_at=definition.closes_at,
                 keep_texts_days=definition.keep_texts_days,
+                translations=definition.translations,
                 **{name: wanted[name] for name in changed},
             )
         )
