@@ -25,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 from tortoise.contrib.starlette import RegisterTortoise
 
-from organise import attention
+from organise import attention, jobs
 from organise.bootstrap import refuse_replaced_keystore
 from organise.campaigns import routes as campaigns
 from organise.campaigns import ticker as campaign_ticker
@@ -38,7 +38,6 @@ from organise.organisers.signins import SIGN_INS
 from organise.reports import routes as reports
 from organise.runtime import open_runtime
 from organise.settings import Settings
-from organise.surveys import lifecycle as survey_lifecycle
 from organise.surveys import routes as surveys
 from organise.web import openapi
 from organise.web.access import install_sign_ins, public
@@ -127,7 +126,7 @@ def create_app(settings: Settings) -> Starlette:
             async with RegisterTortoise(app, config=tortoise_config(settings)):
                 await refuse_replaced_keystore(settings, runtime.keystore_created)
                 # Campaign deadlines, cooling-off, reveals; surveys' closes and retention.
-                campaign_ticker.start_ticker(app, runtime, [survey_lifecycle.tick])
+                campaign_ticker.start_ticker(app, runtime, list(jobs.FEATURE_JOBS.values()))
                 try:
                     yield
                 finally:

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import sys
 from pathlib import Path
 
 import click
 import uvicorn
 
-from organise.bootstrap import load_settings, migrate_database
-from organise.campaigns.cli import campaign, tick
+from organise import jobs
+from organise.bootstrap import load_settings, migrate_database, run_with_runtime
+from organise.campaigns import lifecycle as campaign_lifecycle
+from organise.campaigns.cli import campaign
 from organise.contracts.cli import import_group
 from organise.db import pending_model_changes, write_migrations
 from organise.instance import missing_parts
 from organise.organisers.cli import organiser, token
 from organise.reports.cli import recount
-from organise.runtime import open_runtime
+from organise.runtime import Runtime, open_runtime
 from organise.surveys.cli import survey
 
 
@@ -119,10 +122,29 @@ def makemigrations(check: bool) -> None:
         click.echo(f"Wrote {Path(path).name}")
 
 
+@main.command()
+def tick() -> None:
+    """Run every feature's time-based jobs once, as the server does every 30 s. For cron.
+
+    Campaigns (deadlines, cooling-off, reveals, old day keys) and surveys (closing and releasing
+    at the closing time, the end of the texts' retention). Prints one JSON object: the
+    campaigns' counts, and each other feature's under its name ("surveys").
+    """
+
+    async def work(runtime: Runtime) -> dict[str, object]:
+        report: dict[str, object] = dict(
+            (await campaign_lifecycle.tick(runtime.keystore)).as_dict()
+        )
+        for name, job in jobs.FEATURE_JOBS.items():
+            report[name] = (await job(runtime.keystore)).as_dict()
+        return report
+
+    click.echo(json.dumps(run_with_runtime(work)))
+
+
 main.add_command(organiser)
 main.add_command(token)
 main.add_command(campaign)
-main.add_command(tick)
 main.add_command(import_group)
 main.add_command(recount)
 main.add_command(survey)

@@ -1,4 +1,4 @@
-"""`organise campaign ...` and `organise tick`: campaigns from the command line, for scripting."""
+"""`organise campaign ...`: campaigns from the command line, for scripting."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from organise.campaigns import (
     gatekeeping,
     heldshares,
     invites,
-    lifecycle,
     operations,
     policy,
     release,
@@ -635,13 +634,3 @@ def team_owner(slug: str, username: str) -> None:
             }
         )
     )
-
-
-@click.command("tick")
-def tick() -> None:
-    """Run the time-based jobs once (deadlines, cooling-off, reveals, old day keys). For cron."""
-
-    async def work(runtime: Runtime) -> dict[str, int]:
-        return (await lifecycle.tick(runtime.keystore)).as_dict()
-
-    click.echo(json.dumps(_run(work)))

@@ -22,8 +22,17 @@ DOMAIN = "messages"
 
 
 @cache
+def languages() -> tuple[str, ...]:
+    """The languages the site speaks: the default, then one per catalogue under locales/."""
+    found = sorted(path.name for path in LOCALE_DIR.iterdir() if (path / "LC_MESSAGES").is_dir())
+    return (DEFAULT_LOCALE, *(code for code in found if code != DEFAULT_LOCALE))
+
+
+@cache
 def translations(locale: str = DEFAULT_LOCALE) -> Translations:
     po_path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if locale != DEFAULT_LOCALE and not po_path.exists():
+        return translations(DEFAULT_LOCALE)  # a language with no catalogue reads the default
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
     compiled = io.BytesIO()

@@ -20,7 +20,7 @@ from organise.submissions.once import run_once
 from organise.surveys import answering, release, results_csv, team
 from organise.surveys.fields import RECEIPT
 from organise.surveys.models import InviteMode, Survey, SurveyState
-from organise.surveys.pages import public_results, right_code, right_receipt, survey_or_404
+from organise.surveys.pages import public_results, right_code, right_receipt, survey_or_404, words
 from organise.web import limits
 from organise.web.access import organisers, public
 from organise.web.jsonbody import read_json_object
@@ -47,6 +47,7 @@ def survey_json(request: Request, survey: Survey) -> dict[str, Any]:
         "invite_only": survey.invite_mode == InviteMode.INVITE,
         "k": survey.k,
         "questions": survey.questions,
+        "translations": survey.translations,
         # Said plainly, as on the page: the operator holds the keystore.
         "operator_can_open": True,
     }
@@ -246,7 +247,7 @@ async def team_results(request: Request) -> Response:
         raise not_released()
     if request.query_params.get("format") == "csv":
         return Response(
-            results_csv.results_csv(released),
+            results_csv.results_csv(released, words(found)["option_labels"]),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{found.slug}-results.csv"'},
         )

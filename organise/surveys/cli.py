@@ -20,6 +20,7 @@ from organise.refusal import Refused
 from organise.runtime import Runtime
 from organise.surveys import definition, invites, lifecycle, release, results_csv, setup, team
 from organise.surveys.models import Survey
+from organise.surveys.pages import words
 
 T = TypeVar("T")
 
@@ -170,7 +171,7 @@ def results(slug: str, fmt: str) -> None:
 
     found, released = _run(work)
     if fmt == "csv":
-        sys.stdout.write(results_csv.results_csv(released))
+        sys.stdout.write(results_csv.results_csv(released, words(found)["option_labels"]))
     else:
         click.echo(
             json.dumps(released.as_json(slug=found.slug, released_at=release.released_at(found)))

@@ -5,17 +5,24 @@
  "k": 5, "invite_mode": "invite", "onward_invites": 0, "invite_depth": 1,
  "team": ["sam"], "keep_texts_days": 30,
  "questions": [
-   {"id": "unit", "type": "choice", "text": "Where do you work?", "options": ["Infra", "Ads"],
-    "crosstab": true, "required": true},
+   {"id": "unit", "type": "choice", "text": "Where do you work?",
+    "options": [{"id": "infra", "label": "Infrastructure"}, "Ads"], "crosstab": true,
+    "required": true},
    {"id": "issues", "type": "multi", "text": "...", "options": ["..."]},
    {"id": "ready", "type": "scale", "text": "...", "min": 1, "max": 5},
    {"id": "act_if", "type": "threshold", "text": "...", "options": [5, 10, 25, 50]},
-   {"id": "why", "type": "text", "text": "...", "max_length": 2000}]}
+   {"id": "why", "type": "text", "text": "...", "max_length": 2000}],
+ "translations": {"fr": {"title": "...", "intro": "...",
+                         "questions": {"unit": {"text": "...", "options": {"infra": "..."}}}}}}
 ```
 
-Options are identifiers: the text in the file is the label, and answers are counted by it.
-`team` (co-organisers) and `keep_texts_days` are optional. The parts that shape the counting
-(`COUNTING_FIELDS`: questions, k, the invite settings) never change once the first answer is in.
+Options are identifiers with labels: `{"id": "infra", "label": "Infrastructure"}`, or a plain
+string, which is both (its identifier as given). The label is the default language's;
+`translations` attach labels in other languages (`organise.i18n.languages`) to the same
+identifiers, so answers, the sealed responses and the counts are by identifier whatever the
+language. `team` (co-organisers), `keep_texts_days` and `translations` are optional. The parts
+that shape the counting (`COUNTING_FIELDS`: questions, k, the invite settings) never change once
+the first answer is in; the translations may.
 """
 
 from __future__ import annotations
@@ -23,14 +30,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from organise.campaigns import policy
 from organise.campaigns.models import InviteMode
 from organise.fields import FORBIDDEN_CHARACTERS
-from organise.i18n import _
+from organise.i18n import DEFAULT_LOCALE, _, languages
 from organise.refusal import Refused
 from organise.surveys.tables import CountedQuestion, QuestionType
 
@@ -77,8 +84,12 @@ _KEYS = frozenset(
         "questions",
         "team",
         "keep_texts_days",
+        "translations",
     }
 )
+_OPTION_KEYS = frozenset({"id", "label"})
+_TRANSLATION_KEYS = frozenset({"title", "intro", "questions"})
+_TRANSLATED_QUESTION_KEYS = frozenset({"text", "options"})
 _QUESTION_KEYS = frozenset(
     {"id", "type", "text", "options", "crosstab", "required", "min", "max", "max_length"}
 )
@@ -90,6 +101,7 @@ class Question:
     type: QuestionType
     text: str
     options: tuple[str, ...] = ()  # choice, multi: option ids; threshold: str(N), ascending
+    labels: tuple[str, ...] = ()  # choice, multi: each option's default label (else none)
     crosstab: bool = False
     required: bool = False
     minimum: int = 0  # scale
@@ -104,6 +116,12 @@ class Question:
             return ()
         return self.options
 
+    def label(self, option: str) -> str:
+        """An option's label in the default language (its id when it has none of its own)."""
+        if option in self.options and len(self.labels) == len(self.options):
+            return self.labels[self.options.index(option)]
+        return option
+
     def counted(self) -> CountedQuestion:
         return CountedQuestion(
             self.id, self.type, self.counted_options, self.crosstab, required=self.required
@@ -112,7 +130,12 @@ class Question:
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type, "text": self.text}
         if self.type in ("choice", "multi"):
-            data["options"] = list(self.options)
+            # A plain string where the label is the id (as in files and surveys made before
+            # options had labels of their own).
+            data["options"] = [
+                option if label == option else {"id": option, "label": label}
+                for option, label in zip(self.options, self.labels or self.options, strict=True)
+            ]
         if self.type == "threshold":
             data["options"] = [int(option) for option in self.options]
         if self.type == "choice":
@@ -128,12 +151,15 @@ class Question:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Question:
         kind = cast(QuestionType, data["type"])
-        options = tuple(str(option) for option in data.get("options", ()))
+        raw = list(data.get("options", ()))
+        options = tuple(str(o["id"]) if isinstance(o, dict) else str(o) for o in raw)
+        labels = tuple(str(o["label"]) if isinstance(o, dict) else str(o) for o in raw)
         return cls(
             id=str(data["id"]),
             type=kind,
             text=str(data["text"]),
             options=options,
+            labels=labels if kind in ("choice", "multi") else (),
             crosstab=bool(data.get("crosstab", False)),
             required=bool(data.get("required", False)),
             minimum=int(data.get("min", 0)),
@@ -155,9 +181,43 @@ class Definition:
     questions: tuple[Question, ...]
     team: tuple[str, ...] = ()
     keep_texts_days: int = DEFAULT_KEEP_TEXTS_DAYS
+    # language -> {"title", "intro", "questions": {id: {"text", "options": {option id: label}}}}
+    translations: dict[str, Any] = field(default_factory=dict)
 
     def questions_json(self) -> list[dict[str, Any]]:
         return [question.as_json() for question in self.questions]
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A survey's words in one language: the default ones wherever no translation is given."""
+
+    title: str
+    intro: str
+    texts: dict[str, str]  # question id -> its text
+    labels: dict[str, dict[str, str]]  # question id -> option id -> its label
+
+
+def wording(
+    title: str,
+    intro: str,
+    questions: Sequence[Question],
+    translations: Mapping[str, Any] | None,
+    locale: str,
+) -> Wording:
+    """The words of a survey in `locale` (a request's language), falling back to the default."""
+    given: Mapping[str, Any] = (translations or {}).get(locale) or {}
+    asked: Mapping[str, Any] = given.get("questions") or {}
+    texts: dict[str, str] = {}
+    labels: dict[str, dict[str, str]] = {}
+    for question in questions:
+        own: Mapping[str, Any] = asked.get(question.id) or {}
+        texts[question.id] = own.get("text") or question.text
+        named: Mapping[str, str] = own.get("options") or {}
+        labels[question.id] = {
+            option: named.get(option) or question.label(option) for option in question.options
+        }
+    return Wording(given.get("title") or title, given.get("intro") or intro, texts, labels)
 
 
 def questions_of(stored: Sequence[Mapping[str, Any]]) -> tuple[Question, ...]:
@@ -253,19 +313,40 @@ def _closes_at(problems: _Problems, value: object, now: datetime) -> datetime:
     return moment
 
 
-def _options(problems: _Problems, place: str, value: object) -> tuple[str, ...]:
+def _option(problems: _Problems, place: str, item: object) -> tuple[str, str]:
+    """One option: its id and its default label (a plain string is both)."""
+    if not isinstance(item, dict):
+        option = _text(problems, place, item, limit=MAX_OPTION_CHARS)
+        return option, option
+    for key in sorted(set(item) - _OPTION_KEYS):
+        problems.add(
+            f"{place}.{key if QUESTION_ID.fullmatch(key) else '?'}",
+            _("%(place)s has an unknown field %(field)s: an option has an id and a label.")
+            % {"place": place, "field": key if QUESTION_ID.fullmatch(key) else "?"},
+        )
+    option = _text(problems, f"{place}.id", item.get("id"), limit=MAX_OPTION_CHARS)
+    label = _text(problems, f"{place}.label", item.get("label"), limit=MAX_OPTION_CHARS)
+    return option, label
+
+
+def _options(
+    problems: _Problems, place: str, value: object
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The options' ids and their default labels."""
     if not isinstance(value, list) or not value:
         problems.add(place, _("%(place)s must be a list of options.") % {"place": place})
-        return ()
+        return (), ()
     if len(value) > MAX_OPTIONS:
         problems.add(
             place,
             _("%(place)s can have at most %(n)d options.") % {"place": place, "n": MAX_OPTIONS},
         )
-        return ()
+        return (), ()
     found: list[str] = []
+    labels: list[str] = []
     for number, item in enumerate(value):
-        option = _text(problems, f"{place}[{number}]", item, limit=MAX_OPTION_CHARS)
+        option, label = _option(problems, f"{place}[{number}]", item)
+        labels.append(label)
         if option and option in found:
             problems.add(
                 f"{place}[{number}]",
@@ -275,7 +356,7 @@ def _options(problems: _Problems, place: str, value: object) -> tuple[str, ...]:
         found.append(option)
     if len(found) < 2:
         problems.add(place, _("%(place)s needs at least two options.") % {"place": place})
-    return tuple(found)
+    return tuple(found), tuple(labels)
 
 
 def _thresholds(problems: _Problems, place: str, value: object) -> tuple[str, ...]:
@@ -362,9 +443,10 @@ def _question(problems: _Problems, number: int, raw: object) -> Question | None:
                 % {"place": place, "type": qtype, "field": key},
             )
     options: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
     minimum = maximum = max_length = 0
     if qtype in ("choice", "multi"):
-        options = _options(problems, f"{place}.options", raw.get("options"))
+        options, labels = _options(problems, f"{place}.options", raw.get("options"))
     elif qtype == "threshold":
         options = _thresholds(problems, f"{place}.options", raw.get("options"))
     elif qtype == "scale":
@@ -381,7 +463,9 @@ def _question(problems: _Problems, number: int, raw: object) -> Question | None:
         max_length = _whole(
             problems, f"{place}.max_length", raw.get("max_length"), lo=1, hi=MAX_TEXT_LENGTH
         )
-    return Question(qid, qtype, text, options, crosstab, required, minimum, maximum, max_length)
+    return Question(
+        qid, qtype, text, options, labels, crosstab, required, minimum, maximum, max_length
+    )
 
 
 def _questions(problems: _Problems, value: object) -> tuple[Question, ...]:
@@ -414,6 +498,113 @@ def _questions(problems: _Problems, value: object) -> tuple[Question, ...]:
     if all(q.type == "text" for q in found) and found:
         problems.add("questions", _("A survey needs at least one question that is counted."))
     return tuple(found)
+
+
+def _named(problems: _Problems, place: str, key: object, known: Sequence[str], what: str) -> bool:
+    """Whether `key` is one of `known`; else a problem at `place`."""
+    if isinstance(key, str) and key in known:
+        return True
+    shown = key if isinstance(key, str) and len(key) <= MAX_OPTION_CHARS else "?"
+    if isinstance(key, str) and FORBIDDEN_CHARACTERS.search(key):
+        shown = "?"
+    problems.add(
+        place,
+        _("%(place)s: %(key)s is not %(what)s of this survey.")
+        % {"place": place, "key": shown, "what": what},
+    )
+    return False
+
+
+def _translated_question(
+    problems: _Problems, place: str, raw: object, question: Question
+) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        problems.add(place, _("%(place)s must be an object.") % {"place": place})
+        return {}
+    found: dict[str, Any] = {}
+    for key in sorted(set(raw) - _TRANSLATED_QUESTION_KEYS):
+        _named(problems, f"{place}.?", key, sorted(_TRANSLATED_QUESTION_KEYS), _("a field"))
+    if "text" in raw:
+        text = _text(problems, f"{place}.text", raw["text"], limit=MAX_QUESTION_TEXT)
+        if text:
+            found["text"] = text
+    if "options" in raw:
+        options = raw["options"]
+        if question.type not in ("choice", "multi"):
+            problems.add(
+                f"{place}.options",
+                _("%(place)s: only the options of a choice or multi question have labels.")
+                % {"place": place},
+            )
+        elif not isinstance(options, dict):
+            problems.add(
+                f"{place}.options",
+                _("%(place)s.options must map option ids to labels.") % {"place": place},
+            )
+        else:
+            labels: dict[str, str] = {}
+            for option, label in options.items():
+                where = f"{place}.options.{option}"
+                if not _named(problems, where, option, question.options, _("an option id")):
+                    continue
+                text = _text(problems, where, label, limit=MAX_OPTION_CHARS)
+                if text:
+                    labels[option] = text
+            found["options"] = labels
+    return found
+
+
+def _translations(
+    problems: _Problems, value: object, questions: Sequence[Question]
+) -> dict[str, Any]:
+    """The translations, checked: known languages, question and option ids; lengths."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.add("translations", _("translations must map language codes to translations."))
+        return {}
+    others = [code for code in languages() if code != DEFAULT_LOCALE]
+    by_id = {question.id: question for question in questions}
+    checked: dict[str, Any] = {}
+    for language, raw in value.items():
+        place = f"translations.{language if language in others else '?'}"
+        if not isinstance(language, str) or language not in others:
+            problems.add(
+                place,
+                _(
+                    "%(place)s: translations are for the site's other languages only: "
+                    "%(languages)s. The text of the file itself is in the default language."
+                )
+                % {"place": place, "languages": ", ".join(others) or _("none yet")},
+            )
+            continue
+        if not isinstance(raw, dict):
+            problems.add(place, _("%(place)s must be an object.") % {"place": place})
+            continue
+        for key in sorted(set(raw) - _TRANSLATION_KEYS):
+            _named(problems, f"{place}.?", key, sorted(_TRANSLATION_KEYS), _("a field"))
+        found: dict[str, Any] = {}
+        for name, limit in (("title", MAX_TITLE), ("intro", MAX_INTRO)):
+            if name in raw:
+                text = _text(problems, f"{place}.{name}", raw[name], limit=limit, required=False)
+                if text:
+                    found[name] = text
+        asked = raw.get("questions", {})
+        if not isinstance(asked, dict):
+            problems.add(
+                f"{place}.questions",
+                _("%(place)s.questions must map question ids to translations.") % {"place": place},
+            )
+            asked = {}
+        translated: dict[str, Any] = {}
+        for qid, item in asked.items():
+            where = f"{place}.questions.{qid if qid in by_id else '?'}"
+            if _named(problems, where, qid, sorted(by_id), _("a question id")):
+                translated[qid] = _translated_question(problems, where, item, by_id[qid])
+        if translated:
+            found["questions"] = translated
+        checked[language] = found
+    return checked
 
 
 def check(raw: object, *, now: datetime | None = None) -> Definition:
@@ -494,6 +685,7 @@ def check(raw: object, *, now: datetime | None = None) -> Definition:
         default=DEFAULT_KEEP_TEXTS_DAYS,
     )
     questions = _questions(problems, raw.get("questions"))
+    translations = _translations(problems, raw.get("translations"), questions)
     problems.refuse_if_any()
     return Definition(
         slug=slug,
@@ -507,6 +699,7 @@ def check(raw: object, *, now: datetime | None = None) -> Definition:
         questions=questions,
         team=team,
         keep_texts_days=keep,
+        translations=translations,
     )
 
 
@@ -635,7 +828,10 @@ def form_values(definition_values: Mapping[str, Any]) -> dict[str, str]:
         values[f"q{slot}_id"] = str(question.get("id", ""))
         values[f"q{slot}_type"] = str(question.get("type", ""))
         values[f"q{slot}_text"] = str(question.get("text", ""))
-        values[f"q{slot}_options"] = "\n".join(str(o) for o in question.get("options", []))
+        values[f"q{slot}_options"] = "\n".join(
+            str(o.get("id", "")) if isinstance(o, dict) else str(o)
+            for o in question.get("options", [])
+        )
         for key in ("min", "max", "max_length"):
             if key in question:
                 values[f"q{slot}_{key}"] = str(question[key])

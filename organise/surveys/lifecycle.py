@@ -1,4 +1,4 @@
-"""Time-based transitions of surveys, run by the in-server ticker and `organise survey tick`.
+"""Time-based transitions of surveys, run by the in-server ticker and `organise tick`.
 
 - closing time passed -> the release (`release.release`);
 - a release claim older than `release.STALE_CLAIM` (its process died) goes back to `open`;

@@ -44,6 +44,9 @@ class Survey(Model):
     invite_depth = fields.SmallIntField(default=1)
     # The questions as defined (`definition.Question.as_json`), fixed once the first answer is in.
     questions: fields.JSONField[list[dict[str, Any]]] = fields.JSONField()
+    # Labels in other languages for the same ids (`definition.Definition.translations`): words
+    # only, never counted; may change while the survey is open.
+    translations: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # Public halves of the two arrival keys (the private halves are in the keystore until the
     # release destroys them).
     tally_public_key = fields.BinaryField()

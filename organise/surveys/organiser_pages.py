@@ -31,7 +31,7 @@ from organise.surveys.fields import (
     PUBLISH,
 )
 from organise.surveys.models import InviteMode, Survey, SurveyState
-from organise.surveys.pages import labels, page
+from organise.surveys.pages import page, words
 from organise.web.access import organisers
 from organise.web.addresses import absolute_url, printed_urls
 from organise.web.forms import read_form
@@ -187,7 +187,7 @@ async def _detail(
             "survey": survey,
             "state_label": _state_label(survey, now),
             "questions": questions,
-            "labels": labels(questions),
+            **words(survey),
             "open": survey.state == SurveyState.OPEN,
             "released": released,
             "suggested": suggested,
@@ -207,6 +207,42 @@ async def _detail(
 @organisers(*MANAGERS)
 async def detail(request: Request) -> Response:
     return await _detail(request, await team_survey_or_404(request))
+
+
+def _edit_page(
+    request: Request, survey: Survey, text: str, refusal: Refused | None = None
+) -> Response:
+    context = {
+        "survey": survey,
+        "definition_text": text,
+        "open": survey.state == SurveyState.OPEN,
+        "problems": refusal.field_messages() if refusal else {},
+    }
+    return page(request, "organisers/edit.html", context, refusal)
+
+
+@organisers(*MANAGERS)
+async def edit_form(request: Request) -> Response:
+    survey = await team_survey_or_404(request)
+    text = json.dumps(setup.definition_file(survey), indent=2, ensure_ascii=False)
+    return _edit_page(request, survey, text)
+
+
+@organisers(*MANAGERS)
+async def edit(request: Request) -> Response:
+    """`organise survey redefine` on the page: the same rules, every problem listed."""
+    survey = await team_survey_or_404(request)
+    form = await read_form(request)
+    served = runtime(request)
+    text = str(form.get("definition", "") or "")[:DEFINITION_TEXT_CHARS]
+    try:
+        checked = definition.parse(NEW.read_form(form)["definition"], now=served.clock())
+        await setup.redefine(survey, checked, acting=request.state.organiser, now=served.clock())
+    except Refused as refusal:
+        return _edit_page(request, await Survey.get(id=survey.id), text, refusal)
+    return RedirectResponse(
+        absolute_url(request, "survey_organisers:detail", slug=survey.slug), 303
+    )
 
 
 @organisers(*MANAGERS)
@@ -293,7 +329,7 @@ async def results_download(request: Request) -> Response:
         raise not_released()
     if request.path_params["format"] == "csv":
         return Response(
-            results_csv.results_csv(released),
+            results_csv.results_csv(released, words(survey)["option_labels"]),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{survey.slug}-results.csv"'},
         )
@@ -309,14 +345,13 @@ async def texts(request: Request) -> Response:
     records = await release.team_texts(
         survey, organiser_private_key(request), runtime(request).keystore
     )
-    questions = answering.questions(survey)
     grouped: dict[str, list[str]] = {}
     for record in records:
         grouped.setdefault(record["question"], []).append(record["text"])
     return page(
         request,
         "organisers/texts.html",
-        {"survey": survey, "grouped": grouped, "labels": labels(questions)},
+        {"survey": survey, "grouped": grouped, "labels": words(survey)["labels"]},
     )
 
 
@@ -325,6 +360,8 @@ routes = [
     Route("/new", new_form, methods=["GET"], name="new_form"),
     Route("/new", create, methods=["POST"], name="create"),
     Route("/{slug}", detail, methods=["GET"], name="detail"),
+    Route("/{slug}/edit", edit_form, methods=["GET"], name="edit_form"),
+    Route("/{slug}/edit", edit, methods=["POST"], name="edit"),
     Route("/{slug}/invites", make_invites, methods=["POST"], name="invites"),
     Route("/{slug}/close", close, methods=["POST"], name="close"),
     Route("/{slug}/publish", publish, methods=["POST"], name="publish"),

@@ -17,14 +17,14 @@ from starlette.routing import Route
 from crypto import codes
 from organise.campaigns.pages import paragraphs
 from organise.fields import FormData
-from organise.i18n import _
+from organise.i18n import _, current_locale
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.submissions import tokens
 from organise.submissions.confirmation import last_two_words_match, shown_receipt, wrong_last_words
 from organise.submissions.once import run_once
-from organise.surveys import answering, invites, release, team
-from organise.surveys.definition import SLUG_PATTERN, Question
+from organise.surveys import answering, definition, invites, release, team
+from organise.surveys.definition import SLUG_PATTERN, Wording
 from organise.surveys.fields import (
     INVITE_CODE,
     MAX_FORM_FIELDS,
@@ -77,17 +77,30 @@ def public_results(survey: Survey) -> Any:
     return None
 
 
-def labels(questions: tuple[Question, ...]) -> dict[str, str]:
-    return {question.id: question.text for question in questions}
+def wording(survey: Survey) -> Wording:
+    """The survey's words in the request's language (`current_locale`), else the default's."""
+    return definition.wording(
+        survey.title,
+        survey.intro,
+        answering.questions(survey),
+        survey.translations,
+        current_locale.get(),
+    )
+
+
+def words(survey: Survey) -> dict[str, Any]:
+    """What the templates show of `wording`: title, question texts, option labels by id."""
+    shown = wording(survey)
+    return {"title": shown.title, "labels": shown.texts, "option_labels": shown.labels}
 
 
 def survey_context(request: Request, survey: Survey) -> dict[str, Any]:
     questions = answering.questions(survey)
     return {
         "survey": survey,
-        "intro": paragraphs(survey.intro),
+        **words(survey),
+        "intro": paragraphs(wording(survey).intro),
         "questions": questions,
-        "labels": labels(questions),
         "open": answering.is_open(survey, runtime(request).clock()),
         "invite_only": survey.invite_mode == InviteMode.INVITE,
         "results": public_results(survey),
@@ -202,7 +215,7 @@ def _status_context(request: Request, result: answering.Status) -> dict[str, Any
         "result": result,
         "survey": found,
         "questions": questions,
-        "labels": labels(questions),
+        **words(found),
         "open": answering.is_open(found, runtime(request).clock()),
         "released": release.results_of(found) if result.results is not None else None,
         "values": _values(found, None),
@@ -286,7 +299,22 @@ async def withdraw(request: Request) -> Response:
     return page(request, "withdraw.html", {"done": done})
 
 
+@public
+async def no_list(request: Request) -> Response:
+    """No public list of surveys, on purpose (docs/surveys.md): the answer is a 404 that says so."""
+    raise Refused(
+        _(
+            "Surveys are not listed here: a list would tell anyone, an employer included, which "
+            "workplaces are being surveyed. Open your survey from the address you were given "
+            "with your invitation."
+        ),
+        status=404,
+        code="no_survey_list",
+    )
+
+
 routes = [
+    Route("/", no_list, methods=["GET"], name="no_list"),
     Route("/{slug}", survey_page, methods=["GET"], name="survey"),
     Route("/{slug}", answer, methods=["POST"], name="answer"),
     Route("/{slug}/confirmed", confirmed, methods=["GET"], name="confirmed"),

@@ -59,6 +59,11 @@ schemas: dict[str, Any] = {
             "invite_only": {"type": "boolean"},
             "k": {"type": "integer"},
             "questions": {"type": "array", "items": {"type": "object"}},
+            "translations": {
+                "type": "object",
+                "description": "Language code -> title, intro and question id -> text and "
+                "option id -> label, in that language; the answers take the option ids.",
+            },
             "operator_can_open": {"type": "boolean"},
             "results": {"$ref": "#/components/schemas/SurveyResults"},
         },

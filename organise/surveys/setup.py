@@ -10,6 +10,7 @@ introduction, the closing time and the retention of the texts can change.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -52,6 +53,7 @@ async def create_survey(
         onward_invites=definition.onward_invites,
         invite_depth=definition.invite_depth,
         questions=definition.questions_json(),
+        translations=definition.translations,
         tally_public_key=tally_public,
         text_public_key=text_public,
         keep_texts_days=definition.keep_texts_days,
@@ -74,6 +76,23 @@ async def create_survey(
         await keys.delete_names(keystore, names)
         raise
     return survey
+
+
+def definition_file(survey: Survey) -> dict[str, Any]:
+    """The stored definition as the JSON file holds it (the team is changed on its own)."""
+    return {
+        "slug": survey.slug,
+        "title": survey.title,
+        "intro": survey.intro,
+        "closes_at": survey.closes_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "k": survey.k,
+        "invite_mode": survey.invite_mode.value,
+        "onward_invites": survey.onward_invites,
+        "invite_depth": survey.invite_depth,
+        "keep_texts_days": survey.keep_texts_days,
+        "questions": survey.questions,
+        **({"translations": survey.translations} if survey.translations else {}),
+    }
 
 
 def _counting(survey: Survey) -> dict[str, object]:
@@ -149,6 +168,7 @@ async def redefine(
                 intro=definition.intro,
                 closes_at=definition.closes_at,
                 keep_texts_days=definition.keep_texts_days,
+                translations=definition.translations,
                 **{name: wanted[name] for name in changed},
             )
         )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -155,3 +158,28 @@ def test_the_drill_create_invite_answer_change_withdraw_close(server):
         assert gone.status_code == 404
     report = json.loads(_ok(server.run_cli("survey", "tick")))
     assert report["errors"] == 0
+
+
+def test_organise_tick_closes_a_survey_at_its_time_and_ends_the_retention(tmp_path):
+    # No server: only `organise tick` (as cron runs it) can close the survey here.
+    operator = LiveServer(tmp_path)
+    operator.create_organiser(OWNER, "organiser")
+    closes = datetime.now(UTC) + timedelta(seconds=12)
+    path = _write(operator, "soon.json", survey_file(slug="soon", closes_at=closes.isoformat()))
+    _ok(operator.run_cli("survey", "create", "--owner", OWNER, "--file", str(path)))
+    assert operator.run_cli("survey", "results", "soon").returncode != 0
+    time.sleep(max(0.0, (closes - datetime.now(UTC)).total_seconds()) + 0.5)
+    report = json.loads(_ok(operator.run_cli("tick")))
+    assert report["surveys"] == report["surveys"] | {"released": 1, "errors": 0}
+    assert report["errors"] == 0  # the campaigns' jobs ran beside
+    results = json.loads(_ok(operator.run_cli("survey", "results", "soon", "--format", "json")))
+    assert results["responses"] is None  # no answer: too few to show
+    again = json.loads(_ok(operator.run_cli("tick")))
+    assert again["surveys"]["released"] == 0
+    # The retention ends (its day moved into the past, as if the days had gone by).
+    with sqlite3.connect(operator.instance_dir / "organise.sqlite3") as db:
+        db.execute("UPDATE survey SET texts_until = '2000-01-03' WHERE slug = 'soon'")
+    ended = json.loads(_ok(operator.run_cli("tick")))
+    assert ended["surveys"] == ended["surveys"] | {"texts_destroyed": 1, "errors": 0}
+    with sqlite3.connect(operator.instance_dir / "organise.sqlite3") as db:
+        assert db.execute("SELECT texts_destroyed FROM survey").fetchall() == [(1,)]

@@ -97,3 +97,72 @@ async def test_once_an_answer_is_in_the_counting_cannot_change(app, client):
     )
     assert kept.title == "Renamed again"
     assert (await Survey.get(id=survey.id)).k == 4
+
+
+def test_options_are_identifiers_with_labels_and_plain_strings_still_read():
+    unit = {
+        **QUESTIONS[0],
+        "options": [{"id": "infra", "label": "Infrastructure"}, "Ads"],
+    }
+    checked = definition.check(survey_file(questions=[unit, *QUESTIONS[1:]]))
+    question = checked.questions[0]
+    assert question.options == ("infra", "Ads")  # what answers carry and counts are keyed by
+    assert question.counted().options == ("infra", "Ads")
+    assert [question.label(o) for o in question.options] == ["Infrastructure", "Ads"]
+    # Stored as written: a plain string stays a plain string (surveys made before read alike).
+    assert checked.questions_json()[0]["options"] == unit["options"]
+    assert definition.questions_of(checked.questions_json()) == checked.questions
+    old = definition.questions_of([QUESTIONS[0]])[0]
+    assert old.options == ("Infra", "Ads")
+    assert old.label("Infra") == "Infra"
+
+
+def test_translations_name_only_known_ids_and_languages_with_every_problem_listed(monkeypatch):
+    monkeypatch.setattr(definition, "languages", lambda: ("en", "fr"))
+    unit = {**QUESTIONS[0], "options": [{"id": "infra", "label": "Infrastructure"}, "Ads"]}
+    questions = [unit, *QUESTIONS[1:]]
+    good = {
+        "fr": {
+            "title": "Le contrat cloud",
+            "questions": {
+                "unit": {"text": "Où travaillez-vous ?", "options": {"infra": "Infrastructures"}}
+            },
+        }
+    }
+    checked = definition.check(survey_file(questions=questions, translations=good))
+    assert checked.translations == good
+    found = _problems(
+        survey_file(
+            questions=questions,
+            translations={
+                "de": {"title": "Der Vertrag"},
+                "en": {"title": "The file's own language"},
+                "fr": {
+                    "title": "x" * 201,
+                    "colour": "bleu",
+                    "questions": {
+                        "nope": {"text": "?"},
+                        "unit": {"options": {"Infra": "ancien nom", "infra": "y" * 101}},
+                        "ready": {"options": {"1": "un"}},
+                    },
+                },
+            },
+        )
+    )
+    for place in (
+        "translations.?",  # de and en: not other languages of the site
+        "translations.fr.title",
+        "translations.fr.?",
+        "translations.fr.questions.?",
+        "translations.fr.questions.unit.options.Infra",
+        "translations.fr.questions.unit.options.infra",
+        "translations.fr.questions.ready.options",
+    ):
+        assert place in found, (place, found)
+    assert "only" in found["translations.?"]
+    assert "fr" in found["translations.?"]
+
+
+def test_with_no_other_language_yet_any_translation_is_refused():
+    found = _problems(survey_file(translations={"fr": {"title": "Le contrat"}}))
+    assert "translations.?" in found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -196,3 +197,71 @@ async def test_the_structured_form_defines_a_survey_and_names_problems_by_slot(a
     assert [q["id"] for q in survey.questions] == ["unit", "q3"]
     assert survey.questions[0]["crosstab"] is True
     assert survey.questions[1]["options"] == [5, 10]
+
+
+async def test_the_team_redefines_a_survey_on_its_page_until_the_first_answer(app, client):
+    survey = await make_survey(app)
+    await signed_in_organiser(client, "alex")
+    detail = await client.get("/organisers/surveys/cloud-2027")
+    assert 'href="/organisers/surveys/cloud-2027/edit"' in detail.text
+    shown = await client.get("/organisers/surveys/cloud-2027/edit")
+    assert shown.status_code == 200
+    assert "<script" not in shown.text
+    text = re.search(
+        r'<textarea id="definition" name="definition"[^>]*>(.*?)</textarea>', shown.text, re.S
+    )
+    assert text is not None
+    prefilled = json.loads(html.unescape(text.group(1)))
+    assert prefilled["questions"] == survey.questions
+    assert prefilled["k"] == 3
+    # Every problem listed, nothing stored.
+    bad = {**prefilled, "k": 2, "questions": [{"id": "x", "type": "nope"}]}
+    refused = await post_form(
+        client, "/organisers/surveys/cloud-2027/edit", {"definition": json.dumps(bad)}
+    )
+    assert refused.status_code == 422
+    for place in ("k", "questions[0].type"):
+        assert f"<code>{place}</code>" in refused.text
+    assert (await Survey.get(id=survey.id)).k == 3
+    # Before the first answer, the counting may change.
+    fewer = {**prefilled, "k": 4, "questions": prefilled["questions"][:2]}
+    saved = await post_form(
+        client, "/organisers/surveys/cloud-2027/edit", {"definition": json.dumps(fewer)}
+    )
+    assert saved.status_code == 303
+    stored = await Survey.get(id=survey.id)
+    assert stored.k == 4
+    assert [q["id"] for q in stored.questions] == ["unit", "issues"]
+    await answered(app, client, stored, {"unit": "Infra"})
+    # After it: what shapes the counting is refused, every such field named; the title may change.
+    late = {**fewer, "k": 5, "invite_depth": 2, "title": "Renamed"}
+    refused = await post_form(
+        client, "/organisers/surveys/cloud-2027/edit", {"definition": json.dumps(late)}
+    )
+    assert refused.status_code == 409
+    assert "Answers are already in" in refused.text
+    for place in ("k", "invite_depth"):
+        assert f"<code>{place}</code>" in refused.text
+    assert (await Survey.get(id=survey.id)).title == "The cloud contract"
+    renamed = await post_form(
+        client,
+        "/organisers/surveys/cloud-2027/edit",
+        {"definition": json.dumps({**fewer, "title": "Renamed"})},
+    )
+    assert renamed.status_code == 303
+    assert (await Survey.get(id=survey.id)).title == "Renamed"
+
+
+async def test_only_the_team_redefines_and_only_from_our_own_pages(app, client):
+    survey = await make_survey(app)
+    sent = {"definition": json.dumps(survey_file(title="Taken over"))}
+    await signed_in_organiser(client, "sam")
+    assert (await client.get("/organisers/surveys/cloud-2027/edit")).status_code == 404
+    outsider = await post_form(client, "/organisers/surveys/cloud-2027/edit", sent)
+    assert outsider.status_code == 404
+    await signed_in_organiser(client, "alex")
+    foreign = await client.post(
+        "/organisers/surveys/cloud-2027/edit", data=sent, headers={"Origin": "https://evil.example"}
+    )
+    assert foreign.status_code == 403
+    assert (await Survey.get(id=survey.id)).title == "The cloud contract"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
-from organise.surveys import release
+from organise.i18n import current_locale
+from organise.surveys import definition, release
 from organise.surveys.models import SurveyResponse
-from tests.support import post_form
-from tests.surveys.conftest import answered, codes_for, make_survey
+from tests.support import post_form, signed_in_organiser
+from tests.surveys.conftest import QUESTIONS, answered, codes_for, make_survey
 
 FORM = {
     "unit": "Infra",
@@ -136,3 +139,66 @@ async def test_a_survey_with_many_options_takes_every_ticked_box(app, client):
     sent = await post_form(client, address, form)
     assert sent.status_code == 200, sent.text[:500]
     assert await SurveyResponse.all().count() == 1
+
+
+async def test_there_is_no_public_list_of_surveys_and_the_404_says_why(app, client):
+    await make_survey(app)
+    for address in ("/surveys/", "/surveys"):
+        answer = await client.get(address, follow_redirects=True)
+        assert answer.status_code == 404
+        assert "Surveys are not listed here" in answer.text
+        assert "which workplaces are being surveyed" in answer.text
+        assert "cloud-2027" not in answer.text
+        assert "<script" not in answer.text
+
+
+@contextlib.contextmanager
+def reading_in(locale: str) -> Iterator[None]:
+    """Requests made meanwhile are answered in `locale` (as the language work will set it)."""
+    token = current_locale.set(locale)
+    try:
+        yield
+    finally:
+        current_locale.reset(token)
+
+
+async def test_labels_show_in_the_readers_language_and_answers_count_by_identifier(
+    app, client, monkeypatch
+):
+    monkeypatch.setattr(definition, "languages", lambda: ("en", "fr"))
+    unit = {**QUESTIONS[0], "options": [{"id": "infra", "label": "Infrastructure"}, "Ads"]}
+    french = {
+        "title": "Le contrat cloud",
+        "questions": {
+            "unit": {"text": "Où travaillez-vous ?", "options": {"infra": "Infrastructures FR"}}
+        },
+    }
+    survey = await make_survey(app, questions=[unit, *QUESTIONS[1:]], translations={"fr": french})
+    address = await _form_address(client, survey.slug)
+    english = await client.get(address)
+    assert "Infrastructure" in english.text
+    assert "Infrastructures FR" not in english.text
+    assert 'value="infra"' in english.text
+    with reading_in("fr"):
+        shown = await client.get(address)
+        assert "Le contrat cloud" in shown.text
+        assert "Où travaillez-vous ?" in shown.text
+        assert "Infrastructures FR" in shown.text
+        assert 'value="infra"' in shown.text  # the form sends the id, whatever the language
+        assert "Ads" in shown.text  # no translation: the default label
+        (code,) = await codes_for(app, survey)
+        sent = await post_form(client, address, {"unit": "infra", "invite_code": code})
+        assert sent.status_code == 200, sent.text
+    for answers in ({"unit": "infra"}, {"unit": "infra"}, *[{"unit": "Ads"}] * 3):
+        await answered(app, client, survey, answers)
+    assert await release.release(survey.id, keystore=app.state.runtime.keystore, early=True)
+    await signed_in_organiser(client, "alex")
+    results = (await client.get("/organisers/surveys/cloud-2027/results.json")).json()
+    unit_counts = next(q for q in results["questions"] if q["id"] == "unit")["counts"]
+    assert unit_counts == {"infra": 3, "Ads": 3}
+    with reading_in("fr"):
+        page = await client.get("/organisers/surveys/cloud-2027")
+    assert "Infrastructures FR" in page.text
+    english_page = await client.get("/organisers/surveys/cloud-2027")
+    assert "Infrastructure" in english_page.text
+    assert "Infrastructures FR" not in english_page.text
