@@ -138,6 +138,22 @@ def team_remove(slug: str, username: str) -> None:
     click.echo(_("%(name)s is off the team of %(slug)s.") % {"name": username, "slug": slug})
 
 
+@team_group.command("owner")
+@click.argument("slug")
+@click.argument("username")
+def team_owner(slug: str, username: str) -> None:
+    """Assign USERNAME as the owner of a survey that has none, or whose team nobody can
+    receive its text answers."""
+
+    async def work(runtime: Runtime) -> Survey:
+        return await team.assign_owner(
+            await find_survey(slug), username, acting=None, now=runtime.clock()
+        )
+
+    made = _run(work)
+    click.echo(json.dumps({"slug": made.slug, "owner": username.strip().lower()}))
+
+
 @survey.command("close")
 @click.argument("slug")
 def close(slug: str) -> None:
