@@ -16,7 +16,6 @@ from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from organise.campaigns import clock, policy
 from organise.campaigns.models import Campaign, CampaignMember
@@ -35,7 +34,6 @@ TEAM = teams.Team(
     key="campaign_id",
     kind="campaign",
     no_such=_l("There is no campaign at this address."),
-    no_such_code="no_campaign",
     only_owner=_l("Only the campaign's owner can change its team."),
     already_on=_l("%(name)s is already on this campaign's team."),
     not_on=_l("%(name)s is not on this campaign's team."),
@@ -43,6 +41,7 @@ TEAM = teams.Team(
         "This campaign's team can still receive its pledges: its owner changes the team, "
         "not an administrator."
     ),
+    changed=_l("This campaign changed state meanwhile; look at it again."),
 )
 # However short the campaign's own cooling-off, signers get at least this long to withdraw
 # after an administrator assigned a new owner: a zero-hour cooling-off was chosen for the
@@ -170,27 +169,17 @@ async def assign_owner(
         )
     await teams.require_ownerless(TEAM, campaign)
     not_before = clock.hour_up(now + timedelta(hours=owner_notice_hours(campaign)))
-    async with in_transaction() as connection:
-        # Conditional on the state: never while a reveal is under way (`reveal` claims with the
-        # same row, and its claim requires `reveal_not_before` to have passed).
-        moved = (
-            await Campaign.filter(id=campaign.id, state__in=policy.ACTIVE)
-            .using_db(connection)
-            .update(
-                owner_id=organiser.id,
-                owner_assigned_week=week_of(now),
-                reveal_not_before=not_before,
-            )
-        )
-        if moved != 1:
-            raise Refused(
-                _("This campaign changed state meanwhile; look at it again."),
-                status=409,
-                code="campaign_changed",
-            )
-        await teams.took_ownership(
-            TEAM, campaign, organiser, acting=acting, now=now, connection=connection
-        )
+    # Conditional on the state: never while a reveal is under way (`reveal` claims with the
+    # same row, and its claim requires `reveal_not_before` to have passed).
+    await teams.make_owner(
+        TEAM,
+        campaign,
+        organiser,
+        unless_changed={"state__in": policy.ACTIVE},
+        also={"owner_assigned_week": week_of(now), "reveal_not_before": not_before},
+        acting=acting,
+        now=now,
+    )
     return await Campaign.get(id=campaign.id)
 
 

@@ -7,8 +7,8 @@ holding their own key may be on one (`team_account`); the owner alone changes it
 command line too: `acting` None). What is sealed to a team goes to its enabled members
 (`recipient_keys`). When nobody on a team can receive anything any more, or it has no owner (it
 was removed, or a passphrase reset took it off), nobody can change the team: an administrator
-may then assign an owner (`require_ownerless`, then the feature's own assignment, then
-`took_ownership`, which writes the audit line).
+may then assign an owner (`require_ownerless`, then the feature's own checks, then
+`make_owner`, which writes the audit line).
 
 A feature describes its teams once with a `Team`: its tables and the words of its refusals.
 """
@@ -23,6 +23,7 @@ from uuid import UUID
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from organise.db import column_values
 from organise.i18n import LazyText, _
@@ -47,13 +48,13 @@ class Team:
     things: type[Model]  # the feature's row, with an `owner_id` column
     members: type[Model]  # its co-organisers: (the thing's key column, organiser_id)
     key: str  # the member table's column naming the thing: "campaign_id", "survey_id"
-    kind: str  # what the audit log calls the thing: "campaign", "survey"
+    kind: str  # what the audit log and the refusals' codes call the thing: "campaign", "survey"
     no_such: LazyText  # what anyone off the team is told
-    no_such_code: str
     only_owner: LazyText
     already_on: LazyText
     not_on: LazyText
     has_owner: LazyText  # an administrator asked to assign an owner the team does not need
+    changed: LazyText  # the thing changed while an owner was being assigned
 
 
 def owner_id(thing: Model) -> UUID | None:
@@ -62,7 +63,7 @@ def owner_id(thing: Model) -> UUID | None:
 
 def not_found(team: Team) -> Refused:
     """What anyone off a team is told: the answer for a thing that does not exist."""
-    return Refused(str(team.no_such), status=404, code=team.no_such_code)
+    return Refused(str(team.no_such), status=404, code=f"no_{team.kind}")
 
 
 async def member_ids(team: Team, thing: Model) -> list[UUID]:
@@ -221,27 +222,37 @@ async def require_ownerless(team: Team, thing: Model) -> None:
         raise Refused(str(team.has_owner), status=409, code="team_has_members")
 
 
-async def took_ownership(
+async def make_owner(
     team: Team,
     thing: Model,
     organiser: Organiser,
     *,
+    unless_changed: dict[str, Any],
+    also: dict[str, Any],
     acting: Organiser | None,
     now: datetime,
-    connection: BaseDBAsyncClient,
 ) -> None:
-    """After the feature made `organiser` the owner (in `connection`'s transaction): no longer
-    also a co-organiser, and the audit log says who gave what to whom."""
-    await (
-        team.members.filter(**{team.key: thing.pk, "organiser_id": organiser.id})
-        .using_db(connection)
-        .delete()
-    )
-    await audit.record(
-        AuditAction.OWNER_ASSIGNED,
-        organiser,
-        acting=acting,
-        now=now,
-        detail=f"{team.kind} {getattr(thing, 'slug', thing.pk)}",
-        connection=connection,
-    )
+    """Make `organiser` the owner (no longer also a co-organiser), with the audit line saying
+    who gave what to whom, in one transaction; only while the thing's row still matches
+    `unless_changed` (refused otherwise: it changed meanwhile). `also`: more columns to set."""
+    async with in_transaction() as connection:
+        moved = (
+            await team.things.filter(id=thing.pk, **unless_changed)
+            .using_db(connection)
+            .update(owner_id=organiser.id, **also)
+        )
+        if moved != 1:
+            raise Refused(str(team.changed), status=409, code=f"{team.kind}_changed")
+        await (
+            team.members.filter(**{team.key: thing.pk, "organiser_id": organiser.id})
+            .using_db(connection)
+            .delete()
+        )
+        await audit.record(
+            AuditAction.OWNER_ASSIGNED,
+            organiser,
+            acting=acting,
+            now=now,
+            detail=f"{team.kind} {getattr(thing, 'slug', thing.pk)}",
+            connection=connection,
+        )

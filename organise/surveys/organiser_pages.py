@@ -33,7 +33,7 @@ from organise.surveys.fields import (
     PUBLISH,
 )
 from organise.surveys.models import InviteMode, Survey, SurveyState
-from organise.surveys.pages import labels, page
+from organise.surveys.pages import labels, page, survey_or_404
 from organise.web.access import organisers
 from organise.web.addresses import absolute_url, printed_urls
 from organise.web.forms import read_form
@@ -118,14 +118,12 @@ async def list_surveys(request: Request) -> Response:
 
 @organisers(Role.ADMIN)
 async def assign_owner(request: Request) -> Response:
-    served = runtime(request)
     try:
         wanted = OWNER_ASSIGNMENT.read_form(await read_form(request))
-        survey = await Survey.get_or_none(slug=wanted["slug"].strip().lower())
-        if survey is None:
-            raise team.not_found()
+        found = await survey_or_404(wanted["slug"].strip().lower())
+        now = runtime(request).clock()
         survey = await team.assign_owner(
-            survey, wanted["username"], acting=request.state.organiser, now=served.clock()
+            found, wanted["username"], acting=request.state.organiser, now=now
         )
     except Refused as refusal:
         return await _list_page(request, refusal=refusal)

@@ -14,9 +14,8 @@ from datetime import datetime
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
-from organise.i18n import _, _l
+from organise.i18n import _l
 from organise.organisers import teams
 from organise.organisers.models import Organiser
 from organise.organisers.teams import TEAM_ROLES, team_account
@@ -31,7 +30,6 @@ TEAM = teams.Team(
     key="survey_id",
     kind="survey",
     no_such=_l("There is no survey at this address."),
-    no_such_code="no_survey",
     only_owner=_l("Only the survey's owner can change its team."),
     already_on=_l("%(name)s is already on this survey's team."),
     not_on=_l("%(name)s is not on this survey's team."),
@@ -39,6 +37,7 @@ TEAM = teams.Team(
         "This survey's team can still receive its text answers: its owner changes the team, "
         "not an administrator."
     ),
+    changed=_l("This survey changed meanwhile; look at it again."),
 )
 
 
@@ -117,23 +116,16 @@ async def assign_owner(
     organiser = await team_account(username)
     await teams.require_ownerless(TEAM, survey)
     before = teams.owner_id(survey)
-    unchanged = {"owner_id__isnull": True} if before is None else {"owner_id": before}
-    async with in_transaction() as connection:
-        # Conditional on the owner read above: of two administrators at once, one assigns.
-        moved = (
-            await Survey.filter(id=survey.id, **unchanged)
-            .using_db(connection)
-            .update(owner_id=organiser.id)
-        )
-        if moved != 1:
-            raise Refused(
-                _("This survey changed meanwhile; look at it again."),
-                status=409,
-                code="survey_changed",
-            )
-        await teams.took_ownership(
-            TEAM, survey, organiser, acting=acting, now=now, connection=connection
-        )
+    # Conditional on the owner read above: of two administrators at once, one assigns.
+    await teams.make_owner(
+        TEAM,
+        survey,
+        organiser,
+        unless_changed={"owner_id__isnull": True} if before is None else {"owner_id": before},
+        also={},
+        acting=acting,
+        now=now,
+    )
     return await Survey.get(id=survey.id)
 
 
