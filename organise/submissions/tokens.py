@@ -8,7 +8,7 @@ of the answer sends the same form to the same address again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,7 +17,17 @@ from crypto import codes, submissions
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.runtime import runtime
-from organise.submissions.once import Once, forget, prepare
+from organise.submissions.once import (
+    Once,
+    OtherContent,
+    Outcomes,
+    Work,
+    forget,
+    prepare,
+    run_once,
+)
+
+T = TypeVar("T")
 
 QUERY_PARAMETER = "t"
 HEADER = "Idempotency-Key"
@@ -106,6 +116,21 @@ async def submission(request: Request, token: str | None, content: bytes) -> Onc
         return None
     served = runtime(request)
     return await prepare(token, content, keystore=served.keystore, now=served.clock())
+
+
+async def once_per_token(
+    request: Request,
+    token: str | None,
+    content: bytes,
+    work: Work[T],
+    outcomes: Outcomes[T],
+    *,
+    other_content: OtherContent,
+) -> T:
+    """Do `work` once per `token` (a worker form's, or the `Idempotency-Key`) and `content`:
+    sent again, it answers with the first outcome (`once.run_once`; None: no token, it runs)."""
+    once = await submission(request, token, content)
+    return await run_once(once, work, outcomes, other_content=other_content)
 
 
 async def forget_form_token(request: Request) -> None:
