@@ -244,6 +244,17 @@ DONE = Outcomes(
 )
 
 
+async def _held_while_open(
+    receipt: str, pepper: bytes, now: datetime
+) -> tuple[SurveyResponse, Survey]:
+    """The answer held under `receipt` and its survey, which must still take answers."""
+    response = await find(receipt, pepper=pepper)
+    survey: Survey = response.survey
+    if not is_open(survey, now):
+        raise closed_error()
+    return response, survey
+
+
 async def change(
     receipt: str,
     answers: object,
@@ -255,10 +266,7 @@ async def change(
 ) -> Done:
     """Replace the whole answer held under `receipt` (sealed afresh), while the survey is open."""
     now = now or datetime.now(UTC)
-    response = await find(receipt, pepper=pepper)
-    survey: Survey = response.survey
-    if not is_open(survey, now):
-        raise closed_error()
+    response, survey = await _held_while_open(receipt, pepper, now)
     checked = read_answers(survey, answers, from_form=from_form)
     choices, texts = _seal(survey, checked)
     async with in_transaction() as connection:
@@ -291,10 +299,7 @@ async def withdraw(
 ) -> Done:
     """Delete the answer held under `receipt`, while the survey is open."""
     now = now or datetime.now(UTC)
-    response = await find(receipt, pepper=pepper)
-    survey: Survey = response.survey
-    if not is_open(survey, now):
-        raise closed_error()
+    response, survey = await _held_while_open(receipt, pepper, now)
     async with in_transaction() as connection:
         await _lock_open(survey, now, connection)
         if await SurveyResponse.filter(id=response.id).using_db(connection).delete() != 1:
