@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from crypto import codes
 from organise import typed_codes
-from organise.campaigns.fields import MAX_BATCH
+from organise.campaigns.invites import require_batch_size
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.surveys.models import InviteMode, Survey, SurveyInvite, SurveyState
@@ -44,11 +44,7 @@ def fresh_codes(
 
 async def generate(survey: Survey, count: int, *, pepper: bytes) -> list[str]:
     """New codes for `survey`; they exist only in the return value."""
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
-        raise Refused(
-            _("Generate between 1 and %(n)d codes at a time.") % {"n": MAX_BATCH},
-            code="invalid_count",
-        )
+    require_batch_size(count)
     if survey.invite_mode == InviteMode.OPEN:
         raise Refused(
             _("This survey is open to anyone: it needs no invite codes."),
