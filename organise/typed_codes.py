@@ -14,39 +14,34 @@ from collections.abc import Callable
 
 from crypto import codes
 from crypto.errors import CodeFormatError
-from organise.i18n import _
+from organise.i18n import LazyText, _l
 from organise.refusal import Refused
+
+NOT_A_RECEIPT = _l(
+    "This is not a receipt: a receipt is 8 words from our word list, separated by dashes or "
+    "spaces. Check what you wrote down."
+)
+NOT_AN_INVITE_CODE = _l(
+    "This invite code is not valid: a code is 28 letters and digits, usually written in "
+    "groups of four."
+)
 
 
 def receipt(text: str) -> str:
     """A receipt as typed, normalised; Refused if it is not a receipt at all."""
-    normalised = receipt_or_none(text)
-    if normalised is None:
-        raise Refused(
-            {
-                "receipt": _(
-                    "This is not a receipt: a receipt is 8 words from our word list, "
-                    "separated by dashes or spaces. Check what you wrote down."
-                )
-            },
-            code="invalid_receipt",
-        )
-    return normalised
+    return _required(receipt_or_none(text), "receipt", NOT_A_RECEIPT, "invalid_receipt")
 
 
 def invite_code(text: str) -> str:
     """An invite code as typed, normalised; Refused if it is not a code at all."""
-    normalised = invite_code_or_none(text)
+    return _required(
+        invite_code_or_none(text), "invite_code", NOT_AN_INVITE_CODE, "invalid_invite_code"
+    )
+
+
+def _required(normalised: str | None, field: str, message: LazyText, code: str) -> str:
     if normalised is None:
-        raise Refused(
-            {
-                "invite_code": _(
-                    "This invite code is not valid: a code is 28 letters and digits, "
-                    "usually written in groups of four."
-                )
-            },
-            code="invalid_invite_code",
-        )
+        raise Refused({field: str(message)}, code=code)
     return normalised
 
 
