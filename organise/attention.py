@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from crypto.keystore import Keystore
+from organise.i18n import _
 
 # The account type: the accounts feature's (each source is typed with it).
 A = TypeVar("A", covariant=True)
@@ -59,6 +60,13 @@ class Item:
     @property
     def path_params(self) -> dict[str, str]:
         return dict(self.params)
+
+
+def on_page_of(kind: str, text: str, route: str, slug: str, title: str) -> Item:
+    """A line whose work is on the page of one campaign or survey: `route` with its `slug`,
+    linked as "Open <title>"."""
+    link_text = _("Open %(title)s") % {"title": title}
+    return Item(kind=kind, text=text, route=route, params=(("slug", slug),), link_text=link_text)
 
 
 Source = Callable[[Asking[Any]], Awaitable[list[Item]]]

@@ -14,6 +14,7 @@ from organise.contracts.employers import seed_employers
 from organise.db import migrate, tortoise_config
 from organise.instance import missing_parts, prepare_instance
 from organise.organisers.models import Organiser
+from organise.refusal import Refused
 from organise.runtime import Runtime, open_runtime
 from organise.settings import Settings, SettingsError
 
@@ -109,3 +110,22 @@ def run_with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
         return asyncio.run(connected())
     finally:
         runtime.close()
+
+
+def refused(refusal: Refused) -> click.ClickException:
+    """A refusal as a command's error: each of its messages on a line (exit 1, no traceback)."""
+    return click.ClickException("\n".join(refusal.field_messages().values()))
+
+
+def run_command(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """`run_with_runtime` for a command whose work may be refused: the refusal ends it."""
+    try:
+        return run_with_runtime(work)
+    except Refused as refusal:
+        raise refused(refusal) from None
+
+
+def read_passphrase(path: Path) -> str:
+    """A passphrase from a file (`--passphrase-file`): its text, less one final line break."""
+    text = path.read_text(encoding="utf-8")
+    return text[:-1] if text.endswith("\n") else text

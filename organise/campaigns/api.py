@@ -16,10 +16,8 @@ from organise.campaigns import deadlines, policy, receipts, release, signing, st
 from organise.campaigns.fields import PLEDGE, RECEIPT
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
 from organise.campaigns.pages import campaign_or_404, right_code, right_receipt
-from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.submissions import tokens
-from organise.submissions.once import run_once
 from organise.web import limits
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
@@ -124,16 +122,15 @@ async def sign(request: Request) -> Response:
     token = tokens.api_token(request)
     data = await read_json_object(request)
     served = runtime(request)
-    try:
-        pledge = signing.PledgeInput(**PLEDGE.read_json(data))
-        once = await tokens.submission(request, token, signing.pledge_content(campaign, pledge))
-        work = functools.partial(
-            signing.sign, campaign, pledge, keystore=served.keystore, pepper=served.code_pepper
-        )
-        signed = await run_once(once, work, signing.SIGNED, other_content="refuse")
-    except Refused as refusal:
-        probe = right_code(request, campaign, data.get("invite_code"))
-        raise await limits.failure(request, refusal, still_valid=probe) from None
+    limits.retest_with(request, right_code(request, campaign, data.get("invite_code")))
+    pledge = signing.PledgeInput(**PLEDGE.read_json(data))
+    work = functools.partial(
+        signing.sign, campaign, pledge, keystore=served.keystore, pepper=served.code_pepper
+    )
+    content = signing.pledge_content(campaign, pledge)
+    signed = await tokens.once_per_token(
+        request, token, content, work, signing.SIGNED, other_content="refuse"
+    )
     if signed.threshold_reached:
         ticker.wake(request.app)
     return JSONResponse(
@@ -160,13 +157,10 @@ async def sign(request: Request) -> Response:
 async def status(request: Request) -> Response:
     data = await read_json_object(request)
     served = runtime(request)
-    try:
-        receipt = RECEIPT.read_json(data)["receipt"]
-        result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
-    except Refused as refusal:
-        # A right receipt beside an unknown field is told about the field, never "wait".
-        probe = right_receipt(request, data.get("receipt"))
-        raise await limits.failure(request, refusal, still_valid=probe) from None
+    # A right receipt beside an unknown field is told about the field, never "wait".
+    limits.retest_with(request, right_receipt(request, data.get("receipt")))
+    receipt = RECEIPT.read_json(data)["receipt"]
+    result = await receipts.status(receipt, keystore=served.keystore, pepper=served.code_pepper)
     body: dict[str, Any] = {
         "campaign": result.campaign.slug,
         "state": result.campaign.state.value,
@@ -218,16 +212,15 @@ async def withdraw(request: Request) -> Response:
     token = tokens.api_token(request)
     data = await read_json_object(request)
     served = runtime(request)
-    try:
-        receipt = RECEIPT.read_json(data)["receipt"]
-        once = await tokens.submission(request, token, receipts.withdrawal_content(receipt))
-        work = functools.partial(
-            receipts.withdraw, receipt, keystore=served.keystore, pepper=served.code_pepper
-        )
-        withdrawn = await run_once(once, work, receipts.WITHDRAWN, other_content="refuse")
-    except Refused as refusal:
-        probe = right_receipt(request, data.get("receipt"))
-        raise await limits.failure(request, refusal, still_valid=probe) from None
+    limits.retest_with(request, right_receipt(request, data.get("receipt")))
+    receipt = RECEIPT.read_json(data)["receipt"]
+    work = functools.partial(
+        receipts.withdraw, receipt, keystore=served.keystore, pepper=served.code_pepper
+    )
+    content = receipts.withdrawal_content(receipt)
+    withdrawn = await tokens.once_per_token(
+        request, token, content, work, receipts.WITHDRAWN, other_content="refuse"
+    )
     return JSONResponse(
         {"withdrawn": True, "campaign": withdrawn.slug, "state": withdrawn.state.value}
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from organise.attention import Asking, Item
+from organise.attention import Asking, Item, on_page_of
 from organise.campaigns import retention, standing, team
 from organise.campaigns.models import Campaign, CampaignMember, CampaignState, HeldShare
 from organise.campaigns.policy import ACTIVE, Stage
@@ -37,13 +37,7 @@ def _minute(moment: datetime) -> str:
 
 
 def _detail(kind: str, campaign: Campaign, text: str) -> Item:
-    return Item(
-        kind=kind,
-        text=text,
-        route="campaign_organisers:detail",
-        params=(("slug", campaign.slug),),
-        link_text=_("Open %(campaign)s") % {"campaign": campaign.title},
-    )
+    return on_page_of(kind, text, "campaign_organisers:detail", campaign.slug, campaign.title)
 
 
 async def _stage_item(campaign: Campaign) -> Item | None:

@@ -6,15 +6,14 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TextIO
 
 import click
 
 from crypto.errors import EnvelopeError, StreamError, WrongPassphrase
-from organise.bootstrap import run_with_runtime
+from organise.bootstrap import read_passphrase, refused, run_command
 from organise.campaigns import (
     csv_export,
     deadlines,
@@ -40,21 +39,9 @@ from organise.campaigns.setup import ShareDelivery, create_campaign, spec_from_v
 from organise.i18n import _
 from organise.organisers import rekeying
 from organise.organisers.models import Organiser
+from organise.organisers.team_cli import add_team_commands
 from organise.refusal import Refused
 from organise.runtime import Runtime
-
-T = TypeVar("T")
-
-
-def _refused(refusal: Refused) -> click.ClickException:
-    return click.ClickException("\n".join(refusal.field_messages().values()))
-
-
-def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
-    try:
-        return run_with_runtime(work)
-    except Refused as refusal:
-        raise _refused(refusal) from None
 
 
 async def _campaign(slug: str) -> Campaign:
@@ -219,7 +206,7 @@ def create(
         # The organiser's form's rules and limits, checked before anything is opened.
         spec = spec_from_values(CAMPAIGN.read_json(options))
     except Refused as refusal:
-        raise _refused(refusal) from None
+        raise refused(refusal) from None
 
     named = tuple(heldshares.parse_usernames(gatekeeper_accounts))
     if (named or share_links) and not gatekeepers:
@@ -261,7 +248,7 @@ def create(
             output["gatekeeper_shares"] = list(created.gatekeeper_shares)
         return output
 
-    click.echo(json.dumps(_run(work)))
+    click.echo(json.dumps(run_command(work)))
 
 
 @campaign.command("invites")
@@ -283,7 +270,7 @@ def make_invites(slug: str, count: int, username: str, batch: str) -> None:
         await _team_member(made, username)
         return await invites.generate(made, count, pepper=runtime.code_pepper, batch=batch)
 
-    for code in _run(work):
+    for code in run_command(work):
         click.echo(code)
 
 
@@ -313,7 +300,7 @@ def revoke(slug: str, code: str, batch: str, username: str) -> None:
         else:
             await invites.revoke_code(made, code, acting=acting, pepper=runtime.code_pepper)
 
-    _run(work)
+    run_command(work)
     click.echo(_("Revoked: nobody can sign with these codes now."))
 
 
@@ -338,7 +325,7 @@ def stop(slug: str, confirmed: bool, username: str) -> None:
         acting = await _team_member(made, username)
         return await operations.stop(made, acting=acting, keystore=runtime.keystore)
 
-    stopped = _run(work)
+    stopped = run_command(work)
     click.echo(
         json.dumps(
             {
@@ -360,14 +347,14 @@ def extend(slug: str, deadline: str, username: str) -> None:
     try:
         when = EXTEND.read_json({"deadline": deadline})["deadline"]
     except Refused as refusal:
-        raise _refused(refusal) from None
+        raise refused(refusal) from None
 
     async def work(runtime: Runtime) -> Campaign:
         made = await _campaign(slug)
         acting = await _team_member(made, username)
         return await deadlines.extend_deadline(made, when, acting=acting)
 
-    moved = _run(work)
+    moved = run_command(work)
     click.echo(
         json.dumps(
             {
@@ -390,13 +377,8 @@ def archive(slug: str, username: str) -> None:
         acting = await _team_member(made, username)
         return await operations.archive(made, acting=acting)
 
-    _run(work)
+    run_command(work)
     click.echo(_("%(slug)s is archived.") % {"slug": slug})
-
-
-def _read_passphrase(path: Path) -> str:
-    text = path.read_text(encoding="utf-8")
-    return text[:-1] if text.endswith("\n") else text
 
 
 def _open_private(path: Path) -> TextIO:
@@ -419,7 +401,7 @@ def _open_private(path: Path) -> TextIO:
 )
 def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | None) -> None:
     """Write a revealed campaign's pledges as CSV (refused before the reveal)."""
-    passphrase = _read_passphrase(passphrase_file)
+    passphrase = read_passphrase(passphrase_file)
 
     async def work(runtime: Runtime) -> None:
         made = await _campaign(slug)
@@ -491,7 +473,7 @@ def reveal_command(slug: str, username: str, passphrase_file: Path, out: Path | 
             if out is not None:
                 handle.close()
 
-    _run(work)
+    run_command(work)
     if out is not None:
         click.echo(_("Wrote the revealed pledges to %(path)s.") % {"path": out}, err=True)
 
@@ -507,7 +489,7 @@ def hand_in_share(slug: str) -> None:
             await _campaign(slug), words, keystore=runtime.keystore, pepper=runtime.code_pepper
         )
 
-    click.echo(gatekeeping.outcome_message(_run(work)))
+    click.echo(gatekeeping.outcome_message(run_command(work)))
 
 
 @campaign.command("show")
@@ -572,7 +554,7 @@ def show(slug: str) -> None:
             )
         return facts
 
-    click.echo(json.dumps(_run(work)))
+    click.echo(json.dumps(run_command(work)))
 
 
 def _iso(moment: date | datetime | None) -> str | None:
@@ -584,31 +566,14 @@ def team_group() -> None:
     """A campaign's team: its owner and co-organisers, the only people who can read it."""
 
 
-@team_group.command("add")
-@click.argument("slug")
-@click.argument("username")
-def team_add(slug: str, username: str) -> None:
-    """Add USERNAME (an enrolled organiser or admin) to the campaign's team."""
-
-    async def work(runtime: Runtime) -> str:
-        added = await team.add_member(await _campaign(slug), username, acting=None)
-        return added.username
-
-    name = _run(work)
-    click.echo(_("%(name)s is on the team of %(slug)s.") % {"name": name, "slug": slug})
-
-
-@team_group.command("remove")
-@click.argument("slug")
-@click.argument("username")
-def team_remove(slug: str, username: str) -> None:
-    """Remove co-organiser USERNAME: they will not receive any later reveal."""
-
-    async def work(runtime: Runtime) -> None:
-        await team.remove_member(await _campaign(slug), username, acting=None)
-
-    _run(work)
-    click.echo(_("%(name)s is off the team of %(slug)s.") % {"name": username, "slug": slug})
+add_team_commands(
+    team_group,
+    "campaign",
+    _campaign,
+    team.add_member,
+    team.remove_member,
+    "they will not receive any later reveal.",
+)
 
 
 @team_group.command("owner")
@@ -623,7 +588,7 @@ def team_owner(slug: str, username: str) -> None:
     async def work(runtime: Runtime) -> Campaign:
         return await team.assign_owner(await _campaign(slug), username)
 
-    made = _run(work)
+    made = run_command(work)
     click.echo(
         json.dumps(
             {

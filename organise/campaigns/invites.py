@@ -57,6 +57,15 @@ async def store(
         await InviteCode.bulk_create(rows, using_db=connection)
 
 
+def require_batch_size(count: object) -> None:
+    """How many codes one request may make (a campaign's or a survey's): 1 to MAX_BATCH."""
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
+        raise Refused(
+            _("Generate between 1 and %(n)d codes at a time.") % {"n": MAX_BATCH},
+            code="invalid_count",
+        )
+
+
 async def generate(
     campaign: Campaign,
     count: int,
@@ -73,11 +82,7 @@ async def generate(
     be revoked whole; empty for codes outside any batch. `remember` runs last in the codes'
     transaction: the record exists if and only if the codes do.
     """
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
-        raise Refused(
-            _("Generate between 1 and %(n)d codes at a time.") % {"n": MAX_BATCH},
-            code="invalid_count",
-        )
+    require_batch_size(count)
     if campaign.invite_mode == InviteMode.OPEN:
         raise Refused(
             _("This campaign is open to anyone: it needs no invite codes."),

@@ -136,7 +136,9 @@ async def assign_owner(request: Request) -> Response:
     try:
         wanted = OWNER_ASSIGNMENT.read_form(await read_form(request))
         campaign = await campaign_or_404(wanted["slug"].strip().lower())
-        campaign = await team.assign_owner(campaign, wanted["username"])
+        campaign = await team.assign_owner(
+            campaign, wanted["username"], acting=request.state.organiser
+        )
     except Refused as refusal:
         return await _list_page(request, refusal=refusal)
     return await _list_page(

@@ -39,7 +39,6 @@ from organise.submissions.confirmation import (
     shown_receipt,
     wrong_last_words,
 )
-from organise.submissions.once import run_once
 from organise.web import limits
 from organise.web.access import public
 from organise.web.forms import read_form
@@ -180,12 +179,14 @@ async def _pledge(request: Request, campaign: Campaign, form: FormData) -> signi
     except Refused:
         signing.refuse_if_closed(campaign)  # a closed campaign says so before any field
         raise
-    once = await tokens.submission(request, token, signing.pledge_content(campaign, data))
     served = runtime(request)
     work = functools.partial(
         signing.sign, campaign, data, keystore=served.keystore, pepper=served.code_pepper
     )
-    return await run_once(once, work, signing.SIGNED, other_content="replace")
+    content = signing.pledge_content(campaign, data)
+    return await tokens.once_per_token(
+        request, token, content, work, signing.SIGNED, other_content="replace"
+    )
 
 
 @public
@@ -340,12 +341,14 @@ async def _withdrawal(request: Request, form: FormData) -> receipts.Withdrawn:
             {"confirm": _("Tick the box to confirm that you want to withdraw your pledge.")}
         )
     receipt = RECEIPT.read_form(form)["receipt"]
-    once = await tokens.submission(request, token, receipts.withdrawal_content(receipt))
     served = runtime(request)
     work = functools.partial(
         receipts.withdraw, receipt, keystore=served.keystore, pepper=served.code_pepper
     )
-    return await run_once(once, work, receipts.WITHDRAWN, other_content="replace")
+    content = receipts.withdrawal_content(receipt)
+    return await tokens.once_per_token(
+        request, token, content, work, receipts.WITHDRAWN, other_content="replace"
+    )
 
 
 @public

@@ -10,8 +10,8 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto import codes
-from crypto.errors import CodeFormatError
 from crypto.keystore import Keystore
+from organise import typed_codes
 from organise.campaigns import counting, keys, policy, release
 from organise.campaigns.models import (
     Audience,
@@ -45,39 +45,20 @@ class PledgeStatus:
 
 def _receipt_hash(receipt: str, pepper: bytes) -> str:
     """The keyed hash of a receipt read by `fields.RECEIPT` (present, not too long)."""
-    try:
-        normalised = codes.normalise_receipt(receipt)
-    except CodeFormatError:
-        raise Refused(
-            {
-                "receipt": _(
-                    "This is not a receipt: a receipt is 8 words from our word list, "
-                    "separated by dashes or spaces. Check what you wrote down."
-                )
-            },
-            code="invalid_receipt",
-        ) from None
-    return receipt_digest(normalised, pepper)
+    return receipt_digest(typed_codes.receipt(receipt), pepper)
 
 
 def withdrawal_content(receipt: str) -> bytes:
     """What counts as "the same withdrawal" for a submission token: the receipt, normalised."""
-    try:
-        normalised = codes.normalise_receipt(receipt)
-    except CodeFormatError:
-        normalised = receipt
-    return content("withdrawal", {"receipt": normalised})
+    return content("withdrawal", {"receipt": typed_codes.as_sent(receipt, codes.normalise_receipt)})
 
 
 async def is_known(receipt: object, *, pepper: bytes) -> bool:
     """Whether `receipt` is the receipt of a pledge still held (a keyed hash, one look-up)."""
-    if not isinstance(receipt, str):
+    normalised = typed_codes.receipt_or_none(receipt)
+    if normalised is None:
         return False
-    try:
-        digest = receipt_digest(codes.normalise_receipt(receipt), pepper)
-    except CodeFormatError:
-        return False
-    return await Pledge.exists(receipt_hash=digest)
+    return await Pledge.exists(receipt_hash=receipt_digest(normalised, pepper))
 
 
 async def find_pledge(receipt: str, *, pepper: bytes) -> Pledge:

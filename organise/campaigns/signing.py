@@ -38,8 +38,9 @@ from tortoise.transactions import in_transaction
 
 from crypto import codes
 from crypto.envelope import RecordValue, seal_pledge
-from crypto.errors import CodeFormatError, PlaintextTooLarge
+from crypto.errors import PlaintextTooLarge
 from crypto.keystore import Keystore
+from organise import typed_codes
 from organise.campaigns import clock, counting, invites, keys, policy
 from organise.campaigns.models import (
     Audience,
@@ -102,10 +103,7 @@ SIGNED = Outcomes(keep=_signed_outcome, shown_again=_signed_again)
 def pledge_content(campaign: Campaign, data: PledgeInput) -> bytes:
     """What counts as "the same pledge" for a submission token: the campaign and every field,
     normalised (an invite code typed in lower case or without dashes is the same code)."""
-    try:
-        code = codes.normalise_invite_code(data.invite_code) if data.invite_code else ""
-    except CodeFormatError:
-        code = data.invite_code
+    code = typed_codes.as_sent(data.invite_code, codes.normalise_invite_code)
     values = {**dataclasses.asdict(data), "invite_code": code, "campaign": str(campaign.id)}
     return content("pledge", values)
 
@@ -185,19 +183,7 @@ def _invite_hash(campaign: Campaign, code: str, pepper: bytes) -> str | None:
             {"invite_code": _("This campaign is by invitation: please enter your invite code.")},
             code="missing_invite_code",
         )
-    try:
-        normalised = codes.normalise_invite_code(code)
-    except CodeFormatError:
-        raise Refused(
-            {
-                "invite_code": _(
-                    "This invite code is not valid: a code is 28 letters and digits, "
-                    "usually written in groups of four."
-                )
-            },
-            code="invalid_invite_code",
-        ) from None
-    return invites.invite_hash(normalised, pepper)
+    return invites.invite_hash(typed_codes.invite_code(code), pepper)
 
 
 def code_refused() -> Refused:
@@ -214,11 +200,8 @@ async def _code_unused(campaign: Campaign, code_hash: str) -> bool:
 
 async def code_is_valid(campaign: Campaign, code: object, pepper: bytes) -> bool:
     """Whether `code` is an unused invite code of this campaign (a keyed hash, one look-up)."""
-    if campaign.invite_mode == InviteMode.OPEN or not isinstance(code, str):
-        return False
-    try:
-        normalised = codes.normalise_invite_code(code)
-    except CodeFormatError:
+    normalised = typed_codes.invite_code_or_none(code)
+    if campaign.invite_mode == InviteMode.OPEN or normalised is None:
         return False
     return await _code_unused(campaign, invites.invite_hash(normalised, pepper))
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from organise.organisers.models import AuditAction, AuditEntry, Organiser
 from organise.weeks import week_of
 
@@ -29,8 +31,10 @@ async def record(
     now: datetime,
     detail: str = "",
     campaign_id: UUID | None = None,
+    connection: BaseDBAsyncClient | None = None,
 ) -> AuditEntry:
     return await AuditEntry.create(
+        using_db=connection,
         week=week_of(now),
         actor=actor_name(acting),
         action=action,

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import click
 
-from organise.bootstrap import run_with_runtime
+from organise.bootstrap import read_passphrase, run_with_runtime
 from organise.organisers import accounts, audit, enrolment, people, tokens
 from organise.organisers.fields import ACCOUNT, API_TOKEN, PENDING_ACCOUNT, ROLE_CHANGE
 from organise.organisers.models import Organiser
@@ -18,11 +18,6 @@ from organise.roles import Role
 from organise.runtime import Runtime
 
 T = TypeVar("T")
-
-
-def _read_passphrase(passphrase_file: Path) -> str:
-    text = passphrase_file.read_text(encoding="utf-8")
-    return text[:-1] if text.endswith("\n") else text
 
 
 @click.group()
@@ -64,7 +59,7 @@ def create(username: str, role: str, passphrase_file: Path | None) -> None:
             "A gatekeeper account is made by enrolment only: leave out --passphrase-file and "
             "give its holder the enrolment code."
         )
-    passphrase = _read_passphrase(passphrase_file)
+    passphrase = read_passphrase(passphrase_file)
     try:
         # Every rule that needs no database, checked before the database is touched.
         account = ACCOUNT.read_json({"username": username, "role": role, "passphrase": passphrase})

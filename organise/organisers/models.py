@@ -133,6 +133,8 @@ class AuditAction(StrEnum):
     INBOX_GRANTED = "inbox_granted"
     # One row per campaign a reset took the account off (`campaign_id` says which).
     LEFT_TEAM_BY_RESET = "left_team_by_reset"
+    # An administrator made the account the owner of a campaign or survey that needed one.
+    OWNER_ASSIGNED = "owner_assigned"
 
 
 class AuditEntry(Model):
@@ -149,7 +151,7 @@ class AuditEntry(Model):
     action = fields.CharEnumField(AuditAction, max_length=24)
     subject = fields.CharField(max_length=64)
     subject_id = fields.UUIDField(null=True)
-    # What changed, in a few words (a role: "reviewer -> admin"; a campaign's slug).
+    # What changed, in a few words (a role: "reviewer -> admin"; a campaign's or survey's slug).
     detail = fields.CharField(max_length=200, default="")
     campaign_id = fields.UUIDField(null=True)
 

@@ -5,8 +5,8 @@ the holder chooses a new passphrase and gets a **new key pair** (`enrolment.rede
 held the code, so the new key is not trusted with anything yet: the account leaves every
 campaign team (the owner re-adds it after checking its new fingerprint words; a campaign it
 owned waits for an admin to assign an owner, announced to its signers) and every survey team
-(a survey it owned keeps only its co-organisers; with none, its text answers are destroyed
-unread at the close, since nobody on its team can receive them), and its copy of the
+(a survey it owned keeps only its co-organisers, and waits for an admin to assign an owner;
+with nobody on its team at the close, its text answers are destroyed unread), and its copy of the
 report inbox key goes (it was sealed to the old key; a holder gives it again). What was sealed
 to the old key (revealed pledge lists, the old inbox grant) cannot be opened with the new one.
 """
@@ -64,7 +64,8 @@ async def refuse_if_gatekeeper(organiser: Organiser, what: str) -> None:
 async def leave_everything(organiser: Organiser, *, now: datetime) -> list[Campaign]:
     """At a reset's redemption (in its transaction): off every team, no inbox key, signed out.
 
-    Returns the campaigns it left; each is also in the audit log, for their owners' attention.
+    Returns the campaigns it left; each is also in the audit log, for their owners' attention,
+    and so is each survey it left ("survey SLUG"), for the administrators'.
     """
     joined = await column_values(CampaignMember.filter(organiser_id=organiser.id), "campaign_id")
     left = await Campaign.filter(id__in=joined) if joined else []
@@ -72,8 +73,21 @@ async def leave_everything(organiser: Organiser, *, now: datetime) -> list[Campa
     await CampaignMember.filter(organiser_id=organiser.id).delete()
     if owned:
         await Campaign.filter(owner_id=organiser.id).update(owner_id=None)
+    surveys_joined = await column_values(
+        SurveyMember.filter(organiser_id=organiser.id), "survey_id"
+    )
+    surveys_owned = await column_values(Survey.filter(owner_id=organiser.id), "slug")
+    surveys_left = await column_values(Survey.filter(id__in=surveys_joined), "slug")
     await SurveyMember.filter(organiser_id=organiser.id).delete()
     await Survey.filter(owner_id=organiser.id).update(owner_id=None)
+    for slug in sorted([*surveys_left, *surveys_owned]):
+        await audit.record(
+            AuditAction.LEFT_TEAM_BY_RESET,
+            organiser,
+            acting=organiser,
+            now=now,
+            detail=f"survey {slug}" + (" (owner)" if slug in surveys_owned else ""),
+        )
     await InboxGrant.filter(organiser_id=organiser.id).delete()
     await sessions.end_access(organiser)
     campaigns = sorted([*left, *owned], key=lambda campaign: campaign.slug)

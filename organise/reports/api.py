@@ -17,7 +17,6 @@ from organise.reports.followup import ReporterAccess
 from organise.reports.models import Author
 from organise.runtime import runtime
 from organise.submissions import tokens
-from organise.submissions.once import run_once
 from organise.web import limits
 from organise.web.access import public
 from organise.web.jsonbody import read_json_object
@@ -43,12 +42,14 @@ from organise.web.openapi import Operation, documented
 async def create_report(request: Request) -> Response:
     token = tokens.api_token(request)
     report = read_report(await read_json_object(request))
-    once = await tokens.submission(request, token, submission.report_content(report))
     found = runtime(request)
     work = functools.partial(
         submission.submit, report, keystore=found.keystore, pepper=found.code_pepper
     )
-    receipt = await run_once(once, work, submission.RECEIPT, other_content="refuse")
+    content = submission.report_content(report)
+    receipt = await tokens.once_per_token(
+        request, token, content, work, submission.RECEIPT, other_content="refuse"
+    )
     return JSONResponse({"receipt": receipt}, status_code=201)
 
 
@@ -103,11 +104,13 @@ async def add_message(request: Request) -> Response:
     access = await followup.open_with_receipt(data.get("receipt"), found.code_pepper)
     limits.secret_proven(request)
     text = read_message(data)
-    once = await tokens.submission(request, token, followup.message_content(access, text))
     work = functools.partial(
         followup.add_message, access.report, text, author=Author.REPORTER, keystore=found.keystore
     )
-    await run_once(once, work, followup.SENT, other_content="refuse")
+    content = followup.message_content(access, text)
+    await tokens.once_per_token(
+        request, token, content, work, followup.SENT, other_content="refuse"
+    )
     return JSONResponse(await _status(access), status_code=201)
 
 

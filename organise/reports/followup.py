@@ -16,8 +16,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from crypto import codes, reportbox
-from crypto.errors import CodeFormatError
 from crypto.keystore import Keystore
+from organise import typed_codes
 from organise.i18n import _
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
@@ -52,11 +52,7 @@ class ReporterAccess:
 
 
 async def open_with_receipt(receipt: object, pepper: bytes) -> ReporterAccess:
-    text = receipt if isinstance(receipt, str) else ""
-    try:
-        normalised = codes.normalise_receipt(text)
-    except CodeFormatError:
-        normalised = None
+    normalised = typed_codes.receipt_or_none(receipt)
     # Hash and look up even for a malformed receipt, so both failures take the same path.
     digest = receipt_hash(normalised or _WRONG_RECEIPT_PROBE, pepper)
     report = await Report.get_or_none(receipt_hash=digest)

@@ -35,7 +35,6 @@ from organise.reports.models import Author
 from organise.runtime import runtime
 from organise.submissions import tokens
 from organise.submissions.confirmation import last_two_words_match, wrong_last_words
-from organise.submissions.once import run_once
 from organise.web import limits
 from organise.web.access import public
 from organise.web.forms import read_form
@@ -79,12 +78,14 @@ async def _report(request: Request, form: ImmutableMultiDict) -> str:
     """Submit once per submission token: the same report sent again shows the same receipt."""
     token = tokens.form_token(request)
     report = read_report(form)
-    once = await tokens.submission(request, token, submission.report_content(report))
     found = runtime(request)
     work = functools.partial(
         submission.submit, report, keystore=found.keystore, pepper=found.code_pepper
     )
-    return await run_once(once, work, submission.RECEIPT, other_content="replace")
+    content = submission.report_content(report)
+    return await tokens.once_per_token(
+        request, token, content, work, submission.RECEIPT, other_content="replace"
+    )
 
 
 @public
@@ -208,12 +209,14 @@ async def reply(request: Request) -> Response:
     try:
         token = tokens.form_token(request)
         text = read_message(form)
-        once = await tokens.submission(request, token, followup.message_content(access, text))
         keystore = runtime(request).keystore
         work = functools.partial(
             followup.add_message, access.report, text, author=Author.REPORTER, keystore=keystore
         )
-        await run_once(once, work, followup.SENT, other_content="replace")
+        content = followup.message_content(access, text)
+        await tokens.once_per_token(
+            request, token, content, work, followup.SENT, other_content="replace"
+        )
     except Refused as refusal:
         return await _follow_up_page(request, access, notice=refusal.message, status=refusal.status)
     return await _follow_up_page(

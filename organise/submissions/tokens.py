@@ -9,7 +9,7 @@ of the answer sends the same form to the same address again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,7 +18,18 @@ from crypto import codes, submissions
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.runtime import runtime
-from organise.submissions.once import Once, content, forget, prepare
+from organise.submissions.once import (
+    Once,
+    OtherContent,
+    Outcomes,
+    Work,
+    content,
+    forget,
+    prepare,
+    run_once,
+)
+
+T = TypeVar("T")
 
 QUERY_PARAMETER = "t"
 HEADER = "Idempotency-Key"
@@ -119,6 +130,21 @@ async def organiser_submission(
     return await submission(
         request, api_token(request), content(form, {**values, "by": str(acting.id)})
     )
+
+
+async def once_per_token(
+    request: Request,
+    token: str | None,
+    content: bytes,
+    work: Work[T],
+    outcomes: Outcomes[T],
+    *,
+    other_content: OtherContent,
+) -> T:
+    """Do `work` once per `token` (a worker form's, or the `Idempotency-Key`) and `content`:
+    sent again, it answers with the first outcome (`once.run_once`; None: no token, it runs)."""
+    once = await submission(request, token, content)
+    return await run_once(once, work, outcomes, other_content=other_content)
 
 
 async def forget_form_token(request: Request) -> None:

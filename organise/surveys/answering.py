@@ -26,7 +26,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from crypto import codes
-from crypto.errors import CodeFormatError, PlaintextTooLarge
+from crypto.errors import PlaintextTooLarge
+from organise import typed_codes
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.submissions.once import Outcomes, Record, content
@@ -59,19 +60,7 @@ def read_answers(survey: Survey, answers: object, *, from_form: bool) -> dict[st
 
 def receipt_digest(receipt: str, pepper: bytes) -> str:
     """The keyed hash of a receipt as typed; Refused if it is not a receipt at all."""
-    try:
-        normalised = codes.normalise_receipt(receipt)
-    except CodeFormatError:
-        raise Refused(
-            {
-                "receipt": _(
-                    "This is not a receipt: a receipt is 8 words from our word list, "
-                    "separated by dashes or spaces. Check what you wrote down."
-                )
-            },
-            code="invalid_receipt",
-        ) from None
-    return codes.code_hash(normalised, pepper, kind=RECEIPT_KIND).hex()
+    return codes.code_hash(typed_codes.receipt(receipt), pepper, kind=RECEIPT_KIND).hex()
 
 
 def closed_error() -> Refused:
@@ -117,10 +106,7 @@ ANSWERED = Outcomes(keep=_answered_outcome, shown_again=_answered_again)
 
 def answer_content(survey: Survey, answers: Mapping[str, Any], invite_code: str) -> bytes:
     """What counts as "the same answer" for a submission token."""
-    try:
-        code = codes.normalise_invite_code(invite_code) if invite_code else ""
-    except CodeFormatError:
-        code = invite_code
+    code = typed_codes.as_sent(invite_code, codes.normalise_invite_code)
     return content(
         "survey-answer", {"survey": str(survey.id), "answers": dict(answers), "code": code}
     )
@@ -233,20 +219,14 @@ async def find(receipt: str, *, pepper: bytes) -> SurveyResponse:
 
 async def is_known(receipt: object, *, pepper: bytes) -> bool:
     """Whether `receipt` is the receipt of an answer still held (one keyed-hash look-up)."""
-    if not isinstance(receipt, str):
+    normalised = typed_codes.receipt_or_none(receipt)
+    if normalised is None:
         return False
-    try:
-        digest = receipt_digest(receipt, pepper)
-    except Refused:
-        return False
-    return await SurveyResponse.exists(receipt_hash=digest)
+    return await SurveyResponse.exists(receipt_hash=receipt_digest(normalised, pepper))
 
 
 def receipt_content(form: str, receipt: str, answers: Mapping[str, Any] | None = None) -> bytes:
-    try:
-        normalised = codes.normalise_receipt(receipt)
-    except CodeFormatError:
-        normalised = receipt
+    normalised = typed_codes.as_sent(receipt, codes.normalise_receipt)
     return content(form, {"receipt": normalised, "answers": dict(answers or {})})
 
 
@@ -264,6 +244,17 @@ DONE = Outcomes(
 )
 
 
+async def _held_while_open(
+    receipt: str, pepper: bytes, now: datetime
+) -> tuple[SurveyResponse, Survey]:
+    """The answer held under `receipt` and its survey, which must still take answers."""
+    response = await find(receipt, pepper=pepper)
+    survey: Survey = response.survey
+    if not is_open(survey, now):
+        raise closed_error()
+    return response, survey
+
+
 async def change(
     receipt: str,
     answers: object,
@@ -275,10 +266,7 @@ async def change(
 ) -> Done:
     """Replace the whole answer held under `receipt` (sealed afresh), while the survey is open."""
     now = now or datetime.now(UTC)
-    response = await find(receipt, pepper=pepper)
-    survey: Survey = response.survey
-    if not is_open(survey, now):
-        raise closed_error()
+    response, survey = await _held_while_open(receipt, pepper, now)
     checked = read_answers(survey, answers, from_form=from_form)
     choices, texts = _seal(survey, checked)
     async with in_transaction() as connection:
@@ -311,10 +299,7 @@ async def withdraw(
 ) -> Done:
     """Delete the answer held under `receipt`, while the survey is open."""
     now = now or datetime.now(UTC)
-    response = await find(receipt, pepper=pepper)
-    survey: Survey = response.survey
-    if not is_open(survey, now):
-        raise closed_error()
+    response, survey = await _held_while_open(receipt, pepper, now)
     async with in_transaction() as connection:
         await _lock_open(survey, now, connection)
         if await SurveyResponse.filter(id=response.id).using_db(connection).delete() != 1:

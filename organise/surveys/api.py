@@ -16,7 +16,6 @@ from organise.i18n import _
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.submissions import tokens
-from organise.submissions.once import run_once
 from organise.surveys import answering, release, results_csv, team
 from organise.surveys.fields import RECEIPT
 from organise.surveys.models import InviteMode, Survey, SurveyState
@@ -103,22 +102,19 @@ async def respond(request: Request) -> Response:
     token = tokens.api_token(request)
     data = await read_json_object(request)
     served = runtime(request)
-    try:
-        _only(data, RESPONSE_KEYS)
-        if not answering.is_open(found, served.clock()):
-            raise answering.closed_error()
-        answers = answering.read_answers(found, data.get("answers"), from_form=False)
-        code = _text(data, "invite_code")
-        once = await tokens.submission(
-            request, token, answering.answer_content(found, answers, code)
-        )
-        work = functools.partial(
-            answering.answer, found, answers, invite_code=code, pepper=served.code_pepper
-        )
-        answered = await run_once(once, work, answering.ANSWERED, other_content="refuse")
-    except Refused as refusal:
-        probe = right_code(request, found, data.get("invite_code"))
-        raise await limits.failure(request, refusal, still_valid=probe) from None
+    limits.retest_with(request, right_code(request, found, data.get("invite_code")))
+    _only(data, RESPONSE_KEYS)
+    if not answering.is_open(found, served.clock()):
+        raise answering.closed_error()
+    answers = answering.read_answers(found, data.get("answers"), from_form=False)
+    code = _text(data, "invite_code")
+    work = functools.partial(
+        answering.answer, found, answers, invite_code=code, pepper=served.code_pepper
+    )
+    content = answering.answer_content(found, answers, code)
+    answered = await tokens.once_per_token(
+        request, token, content, work, answering.ANSWERED, other_content="refuse"
+    )
     return JSONResponse(
         {"receipt": answered.receipt, "invite_codes": answered.invite_codes}, status_code=201
     )
@@ -136,12 +132,9 @@ async def respond(request: Request) -> Response:
 @limits.counts_failures
 async def status(request: Request) -> Response:
     data = await read_json_object(request)
-    try:
-        receipt = RECEIPT.read_json(data)["receipt"]
-        result = await answering.status(receipt, pepper=runtime(request).code_pepper)
-    except Refused as refusal:
-        probe = right_receipt(request, data.get("receipt"))
-        raise await limits.failure(request, refusal, still_valid=probe) from None
+    limits.retest_with(request, right_receipt(request, data.get("receipt")))
+    receipt = RECEIPT.read_json(data)["receipt"]
+    result = await answering.status(receipt, pepper=runtime(request).code_pepper)
     body: dict[str, Any] = {
         "survey": result.survey.slug,
         "status": "counted",
@@ -167,21 +160,18 @@ async def change(request: Request) -> Response:
     token = tokens.api_token(request)
     data = await read_json_object(request)
     served = runtime(request)
-    try:
-        _only(data, CHANGE_KEYS)
-        receipt = RECEIPT.read_json({"receipt": data.get("receipt")})["receipt"]
-        found = (await answering.find(receipt, pepper=served.code_pepper)).survey
-        answers = answering.read_answers(found, data.get("answers"), from_form=False)
-        once = await tokens.submission(
-            request, token, answering.receipt_content("survey-change", receipt, answers)
-        )
-        work = functools.partial(
-            answering.change, receipt, data.get("answers"), pepper=served.code_pepper
-        )
-        done = await run_once(once, work, answering.DONE, other_content="refuse")
-    except Refused as refusal:
-        probe = right_receipt(request, data.get("receipt"))
-        raise await limits.failure(request, refusal, still_valid=probe) from None
+    limits.retest_with(request, right_receipt(request, data.get("receipt")))
+    _only(data, CHANGE_KEYS)
+    receipt = RECEIPT.read_json({"receipt": data.get("receipt")})["receipt"]
+    found = (await answering.find(receipt, pepper=served.code_pepper)).survey
+    answers = answering.read_answers(found, data.get("answers"), from_form=False)
+    work = functools.partial(
+        answering.change, receipt, data.get("answers"), pepper=served.code_pepper
+    )
+    content = answering.receipt_content("survey-change", receipt, answers)
+    done = await tokens.once_per_token(
+        request, token, content, work, answering.DONE, other_content="refuse"
+    )
     return JSONResponse({"changed": True, "survey": done.slug})
 
 
@@ -200,16 +190,13 @@ async def withdraw(request: Request) -> Response:
     token = tokens.api_token(request)
     data = await read_json_object(request)
     served = runtime(request)
-    try:
-        receipt = RECEIPT.read_json(data)["receipt"]
-        once = await tokens.submission(
-            request, token, answering.receipt_content("survey-withdraw", receipt)
-        )
-        work = functools.partial(answering.withdraw, receipt, pepper=served.code_pepper)
-        done = await run_once(once, work, answering.DONE, other_content="refuse")
-    except Refused as refusal:
-        probe = right_receipt(request, data.get("receipt"))
-        raise await limits.failure(request, refusal, still_valid=probe) from None
+    limits.retest_with(request, right_receipt(request, data.get("receipt")))
+    receipt = RECEIPT.read_json(data)["receipt"]
+    work = functools.partial(answering.withdraw, receipt, pepper=served.code_pepper)
+    content = answering.receipt_content("survey-withdraw", receipt)
+    done = await tokens.once_per_token(
+        request, token, content, work, answering.DONE, other_content="refuse"
+    )
     return JSONResponse({"withdrawn": True, "survey": done.slug})
 
 

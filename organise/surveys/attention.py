@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from organise.attention import Asking, Item
+from organise.attention import Asking, Item, on_page_of
 from organise.i18n import _
 from organise.organisers.models import Organiser
 from organise.surveys import team
@@ -22,13 +22,7 @@ SOON = timedelta(days=7)
 
 
 def _detail(kind: str, survey: Survey, text: str) -> Item:
-    return Item(
-        kind=kind,
-        text=text,
-        route="survey_organisers:detail",
-        params=(("slug", survey.slug),),
-        link_text=_("Open %(survey)s") % {"survey": survey.title},
-    )
+    return on_page_of(kind, text, "survey_organisers:detail", survey.slug, survey.title)
 
 
 def _closing_item(survey: Survey, now: datetime) -> Item | None:

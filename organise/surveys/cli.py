@@ -4,32 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import click
 
 from crypto.errors import WrongPassphrase
-from organise.bootstrap import run_with_runtime
-from organise.campaigns.cli import _read_passphrase, _refused
+from organise.bootstrap import read_passphrase, run_command
 from organise.i18n import _
 from organise.organisers import rekeying
 from organise.organisers.models import Organiser
+from organise.organisers.team_cli import add_team_commands
 from organise.refusal import Refused
 from organise.runtime import Runtime
 from organise.surveys import definition, invites, lifecycle, release, results_csv, setup, team
 from organise.surveys.models import Survey
 from organise.surveys.pages import words
-
-T = TypeVar("T")
-
-
-def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
-    try:
-        return run_with_runtime(work)
-    except Refused as refusal:
-        raise _refused(refusal) from None
 
 
 async def find_survey(slug: str) -> Survey:
@@ -75,7 +64,7 @@ def create(owner: str, path: Path) -> None:
         made = await setup.create_survey(checked, owner_username=owner, keystore=runtime.keystore)
         return made.slug
 
-    click.echo(json.dumps({"slug": _run(work)}))
+    click.echo(json.dumps({"slug": run_command(work)}))
 
 
 @survey.command("redefine")
@@ -91,7 +80,7 @@ def redefine(slug: str, path: Path) -> None:
         found = await find_survey(slug)
         return (await setup.redefine(found, checked, acting=None)).slug
 
-    click.echo(json.dumps({"slug": _run(work)}))
+    click.echo(json.dumps({"slug": run_command(work)}))
 
 
 @survey.command("invites")
@@ -103,7 +92,7 @@ def make_invites(slug: str, count: int) -> None:
     async def work(runtime: Runtime) -> list[str]:
         return await invites.generate(await find_survey(slug), count, pepper=runtime.code_pepper)
 
-    for code in _run(work):
+    for code in run_command(work):
         click.echo(code)
 
 
@@ -112,31 +101,30 @@ def team_group() -> None:
     """A survey's team: add or remove co-organisers (as its owner does on its page)."""
 
 
-@team_group.command("add")
+add_team_commands(
+    team_group,
+    "survey",
+    find_survey,
+    team.add_member,
+    team.remove_member,
+    "they see none of the survey's pages or later texts.",
+)
+
+
+@team_group.command("owner")
 @click.argument("slug")
 @click.argument("username")
-def team_add(slug: str, username: str) -> None:
-    """Add USERNAME (an enrolled organiser or admin) to the survey's team."""
+def team_owner(slug: str, username: str) -> None:
+    """Assign USERNAME as the owner of a survey that has none, or whose team nobody can
+    receive its text answers."""
 
-    async def work(runtime: Runtime) -> str:
-        added = await team.add_member(await find_survey(slug), username, acting=None)
-        return added.username
+    async def work(runtime: Runtime) -> Survey:
+        return await team.assign_owner(
+            await find_survey(slug), username, acting=None, now=runtime.clock()
+        )
 
-    name = _run(work)
-    click.echo(_("%(name)s is on the team of %(slug)s.") % {"name": name, "slug": slug})
-
-
-@team_group.command("remove")
-@click.argument("slug")
-@click.argument("username")
-def team_remove(slug: str, username: str) -> None:
-    """Remove co-organiser USERNAME: they see none of the survey's pages or later texts."""
-
-    async def work(runtime: Runtime) -> None:
-        await team.remove_member(await find_survey(slug), username, acting=None)
-
-    _run(work)
-    click.echo(_("%(name)s is off the team of %(slug)s.") % {"name": username, "slug": slug})
+    made = run_command(work)
+    click.echo(json.dumps({"slug": made.slug, "owner": username.strip().lower()}))
 
 
 @survey.command("close")
@@ -148,7 +136,7 @@ def close(slug: str) -> None:
         found = await find_survey(slug)
         return await release.release(found.id, keystore=runtime.keystore, early=True)
 
-    if not _run(work):
+    if not run_command(work):
         raise click.ClickException(_("This survey is already closed."))
     click.echo(_("%(slug)s is closed and its results are released.") % {"slug": slug})
 
@@ -169,7 +157,7 @@ def results(slug: str, fmt: str) -> None:
             )
         return found, released
 
-    found, released = _run(work)
+    found, released = run_command(work)
     if fmt == "csv":
         sys.stdout.write(results_csv.results_csv(released, words(found)["option_labels"]))
     else:
@@ -186,7 +174,7 @@ def results(slug: str, fmt: str) -> None:
 )
 def answers(slug: str, username: str, passphrase_file: Path) -> None:
     """Print the text answers kept for the team (JSON lines; refused before close or below k)."""
-    passphrase = _read_passphrase(passphrase_file)
+    passphrase = read_passphrase(passphrase_file)
 
     async def work(runtime: Runtime) -> list[dict[str, str]]:
         found = await find_survey(slug)
@@ -204,7 +192,7 @@ def answers(slug: str, username: str, passphrase_file: Path) -> None:
             await Survey.get(id=found.id), private_key, runtime.keystore
         )
 
-    for record in _run(work):
+    for record in run_command(work):
         click.echo(json.dumps(record, ensure_ascii=False))
 
 
@@ -215,4 +203,4 @@ def tick() -> None:
     async def work(runtime: Runtime) -> dict[str, int]:
         return (await lifecycle.tick(runtime.keystore)).as_dict()
 
-    click.echo(json.dumps(_run(work)))
+    click.echo(json.dumps(run_command(work)))

@@ -71,22 +71,19 @@ KEEP_TEXTS_RANGE = (1, 365)
 MAX_CLOSE_AHEAD = timedelta(days=366)
 MAX_FILE_BYTES = 256 * 1024
 
-_KEYS = frozenset(
-    {
-        "slug",
-        "title",
-        "intro",
-        "closes_at",
-        "k",
-        "invite_mode",
-        "onward_invites",
-        "invite_depth",
-        "questions",
-        "team",
-        "keep_texts_days",
-        "translations",
-    }
+# The definition's fields of one value each (the form has one input for each).
+_SCALARS = (
+    "slug",
+    "title",
+    "intro",
+    "closes_at",
+    "k",
+    "invite_mode",
+    "onward_invites",
+    "invite_depth",
+    "keep_texts_days",
 )
+_KEYS = frozenset({*_SCALARS, "questions", "team", "translations"})
 _OPTION_KEYS = frozenset({"id", "label"})
 _TRANSLATION_KEYS = frozenset({"title", "intro", "questions"})
 _TRANSLATED_QUESTION_KEYS = frozenset({"text", "options"})
@@ -809,20 +806,7 @@ def form_places(refusal: Refused, slots: Sequence[int]) -> Refused:
 
 def form_values(definition_values: Mapping[str, Any]) -> dict[str, str]:
     """A definition (as in the JSON file) as the form's fields, to fill it in."""
-    values: dict[str, str] = {
-        name: str(definition_values.get(name, ""))
-        for name in (
-            "slug",
-            "title",
-            "intro",
-            "closes_at",
-            "k",
-            "invite_mode",
-            "onward_invites",
-            "invite_depth",
-            "keep_texts_days",
-        )
-    }
+    values: dict[str, str] = {name: str(definition_values.get(name, "")) for name in _SCALARS}
     values["team"] = ", ".join(definition_values.get("team", []))
     for slot, question in enumerate(definition_values.get("questions", [])[:FORM_SLOTS]):
         values[f"q{slot}_id"] = str(question.get("id", ""))

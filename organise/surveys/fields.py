@@ -14,6 +14,8 @@ from organise.campaigns.fields import (
 )
 from organise.campaigns.fields import (
     MAX_CODE_CHARS,
+    MAX_SLUG_CHARS,
+    MAX_USERNAME_CHARS,
     RECEIPT,
     several_lines,
 )
@@ -38,6 +40,16 @@ INVITE_CODE = FieldTable(
 # A definition sent from the organisers' form: the JSON text.
 DEFINITION_TEXT_CHARS = 256 * 1024
 CLOSE = FieldTable("SurveyClose", (Field("confirm", _l("Confirmation"), kind="boolean"),))
+# An administrator assigning a new owner to a survey waiting for one.
+OWNER_ASSIGNMENT = FieldTable(
+    "SurveyOwnerAssignmentForm",
+    (
+        Field("slug", _l("Survey"), required=True, max_chars=MAX_SLUG_CHARS),
+        Field(
+            "username", _l("New owner's account name"), required=True, max_chars=MAX_USERNAME_CHARS
+        ),
+    ),
+)
 PUBLISH = FieldTable("SurveyPublish", (Field("public", _l("Show publicly"), kind="boolean"),))
 
 

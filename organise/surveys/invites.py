@@ -8,8 +8,8 @@ never opens a campaign and the other way round. Onward codes are bounded as a ca
 from __future__ import annotations
 
 from crypto import codes
-from crypto.errors import CodeFormatError
-from organise.campaigns.fields import MAX_BATCH
+from organise import typed_codes
+from organise.campaigns.invites import require_batch_size
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.surveys.models import InviteMode, Survey, SurveyInvite, SurveyState
@@ -23,18 +23,7 @@ def invite_hash(normalised_code: str, pepper: bytes) -> str:
 
 def code_hash_of(code: str, pepper: bytes) -> str:
     """The keyed hash of a code as typed, or Refused for one that is not a code at all."""
-    try:
-        return invite_hash(codes.normalise_invite_code(code), pepper)
-    except CodeFormatError:
-        raise Refused(
-            {
-                "invite_code": _(
-                    "This invite code is not valid: a code is 28 letters and digits, "
-                    "usually written in groups of four."
-                )
-            },
-            code="invalid_invite_code",
-        ) from None
+    return invite_hash(typed_codes.invite_code(code), pepper)
 
 
 def fresh_codes(
@@ -55,11 +44,7 @@ def fresh_codes(
 
 async def generate(survey: Survey, count: int, *, pepper: bytes) -> list[str]:
     """New codes for `survey`; they exist only in the return value."""
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
-        raise Refused(
-            _("Generate between 1 and %(n)d codes at a time.") % {"n": MAX_BATCH},
-            code="invalid_count",
-        )
+    require_batch_size(count)
     if survey.invite_mode == InviteMode.OPEN:
         raise Refused(
             _("This survey is open to anyone: it needs no invite codes."),
@@ -79,10 +64,8 @@ async def generate(survey: Survey, count: int, *, pepper: bytes) -> list[str]:
 
 async def is_unused(survey: Survey, code: object, pepper: bytes) -> bool:
     """Whether `code` is an unused invite code of this survey (one keyed-hash look-up)."""
-    if survey.invite_mode == InviteMode.OPEN or not isinstance(code, str):
+    normalised = typed_codes.invite_code_or_none(code)
+    if survey.invite_mode == InviteMode.OPEN or normalised is None:
         return False
-    try:
-        digest = invite_hash(codes.normalise_invite_code(code), pepper)
-    except CodeFormatError:
-        return False
+    digest = invite_hash(normalised, pepper)
     return await SurveyInvite.exists(code_hash=digest, survey_id=survey.id)

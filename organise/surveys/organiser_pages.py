@@ -20,6 +20,7 @@ from organise.fields import Field, FieldTable
 from organise.i18n import _, _l
 from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
+from organise.roles import Role
 from organise.runtime import runtime
 from organise.surveys import answering, definition, invites, release, results_csv, setup, team
 from organise.surveys.api import not_released, results_json, team_survey_or_404
@@ -28,10 +29,11 @@ from organise.surveys.fields import (
     DEFINITION_FORM_FIELDS,
     DEFINITION_TEXT_CHARS,
     INVITES,
+    OWNER_ASSIGNMENT,
     PUBLISH,
 )
 from organise.surveys.models import InviteMode, Survey, SurveyState
-from organise.surveys.pages import page, words
+from organise.surveys.pages import page, survey_or_404, words
 from organise.web.access import organisers
 from organise.web.addresses import absolute_url, printed_urls
 from organise.web.forms import read_form
@@ -88,14 +90,47 @@ def _state_label(survey: Survey, now: Any) -> str:
     return _("open")
 
 
-@organisers(*MANAGERS)
-async def list_surveys(request: Request) -> Response:
+async def _list_page(
+    request: Request, *, refusal: Refused | None = None, message: str | None = None
+) -> Response:
     now = runtime(request).clock()
-    mine = await team.surveys_of(request.state.organiser)
+    organiser = request.state.organiser
+    mine = await team.surveys_of(organiser)
+    # Administrators see which surveys need an owner (names and states only, never their
+    # pages), so that one of them can assign one.
+    waiting = await team.waiting_for_owner() if organiser.role == Role.ADMIN else []
     return page(
         request,
         "organisers/list.html",
-        {"surveys": [(survey, _state_label(survey, now)) for survey in mine]},
+        {
+            "surveys": [(survey, _state_label(survey, now)) for survey in mine],
+            "waiting": [(survey, _state_label(survey, now)) for survey in waiting],
+            "message": message,
+        },
+        refusal,
+    )
+
+
+@organisers(*MANAGERS)
+async def list_surveys(request: Request) -> Response:
+    return await _list_page(request)
+
+
+@organisers(Role.ADMIN)
+async def assign_owner(request: Request) -> Response:
+    try:
+        wanted = OWNER_ASSIGNMENT.read_form(await read_form(request))
+        found = await survey_or_404(wanted["slug"].strip().lower())
+        now = runtime(request).clock()
+        survey = await team.assign_owner(
+            found, wanted["username"], acting=request.state.organiser, now=now
+        )
+    except Refused as refusal:
+        return await _list_page(request, refusal=refusal)
+    return await _list_page(
+        request,
+        message=_("%(name)s now owns the survey %(title)s.")
+        % {"name": wanted["username"].strip().lower(), "title": survey.title},
     )
 
 
@@ -359,6 +394,7 @@ routes = [
     Route("/", list_surveys, methods=["GET"], name="list"),
     Route("/new", new_form, methods=["GET"], name="new_form"),
     Route("/new", create, methods=["POST"], name="create"),
+    Route("/owners", assign_owner, methods=["POST"], name="assign_owner"),
     Route("/{slug}", detail, methods=["GET"], name="detail"),
     Route("/{slug}/edit", edit_form, methods=["GET"], name="edit_form"),
     Route("/{slug}/edit", edit, methods=["POST"], name="edit"),

@@ -22,7 +22,6 @@ from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.submissions import tokens
 from organise.submissions.confirmation import last_two_words_match, shown_receipt, wrong_last_words
-from organise.submissions.once import run_once
 from organise.surveys import answering, definition, invites, release, team
 from organise.surveys.definition import SLUG_PATTERN, Wording
 from organise.surveys.fields import (
@@ -136,11 +135,13 @@ async def _answer(request: Request, found: Survey, form: FormData) -> answering.
         raise answering.closed_error()
     answers = answering.read_answers(found, form, from_form=True)
     code = INVITE_CODE.read_form(form)["invite_code"]
-    once = await tokens.submission(request, token, answering.answer_content(found, answers, code))
     work = functools.partial(
         answering.answer, found, answers, invite_code=code, pepper=runtime(request).code_pepper
     )
-    return await run_once(once, work, answering.ANSWERED, other_content="replace")
+    content = answering.answer_content(found, answers, code)
+    return await tokens.once_per_token(
+        request, token, content, work, answering.ANSWERED, other_content="replace"
+    )
 
 
 @public
@@ -252,13 +253,13 @@ async def change(request: Request) -> Response:
         receipt = RECEIPT.read_form(form)["receipt"]
         found = (await answering.find(receipt, pepper=served.code_pepper)).survey
         answers = answering.read_answers(found, form, from_form=True)
-        once = await tokens.submission(
-            request, token, answering.receipt_content("survey-change", receipt, answers)
-        )
         work = functools.partial(
             answering.change, receipt, form, pepper=served.code_pepper, from_form=True
         )
-        done = await run_once(once, work, answering.DONE, other_content="replace")
+        content = answering.receipt_content("survey-change", receipt, answers)
+        done = await tokens.once_per_token(
+            request, token, content, work, answering.DONE, other_content="replace"
+        )
     except Refused as refusal:
         probe = right_receipt(request, form.get("receipt"))
         shown = await limits.failure(request, refusal, still_valid=probe)
@@ -286,11 +287,11 @@ async def withdraw(request: Request) -> Response:
                 {"confirm": _("Tick the box to confirm that you want to withdraw your answer.")}
             )
         receipt = RECEIPT.read_form(form)["receipt"]
-        once = await tokens.submission(
-            request, token, answering.receipt_content("survey-withdraw", receipt)
-        )
         work = functools.partial(answering.withdraw, receipt, pepper=served.code_pepper)
-        done = await run_once(once, work, answering.DONE, other_content="replace")
+        content = answering.receipt_content("survey-withdraw", receipt)
+        done = await tokens.once_per_token(
+            request, token, content, work, answering.DONE, other_content="replace"
+        )
     except Refused as refusal:
         probe = right_receipt(request, form.get("receipt"))
         shown = await limits.failure(request, refusal, still_valid=probe)

@@ -1,79 +1,78 @@
 """A survey's team: its owner and co-organisers, the only people who see its organiser pages,
 its results before they are public, and the text answers kept after the release.
 
-The accounts that may be on a team are those that may be on a campaign's
-(`organise.campaigns.team.team_account`): organisers and administrators holding their own key.
-An administrator's role gives no access to a survey it is not on.
+The rules are the campaigns' (`organise.organisers.teams`): organisers and administrators
+holding their own key may be on a team, its owner changes it, and an administrator's role
+gives no access to a survey it is not on. When nobody on the team can receive the text
+answers, or the survey has no owner (a passphrase reset or a removal took it off), an
+administrator may assign a new owner (`assign_owner`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
 
-from organise.campaigns.team import TEAM_ROLES, team_account
-from organise.db import column_values
-from organise.i18n import _
-from organise.organisers.accounts import RECEIVES_PLEDGES
+from organise.i18n import _l
+from organise.organisers import teams
 from organise.organisers.models import Organiser
+from organise.organisers.teams import TEAM_ROLES, team_account
 from organise.refusal import Refused
 from organise.surveys.models import Survey, SurveyMember
 
 __all__ = ["TEAM_ROLES", "team_account"]
 
+TEAM = teams.Team(
+    things=Survey,
+    members=SurveyMember,
+    key="survey_id",
+    kind="survey",
+    no_such=_l("There is no survey at this address."),
+    only_owner=_l("Only the survey's owner can change its team."),
+    already_on=_l("%(name)s is already on this survey's team."),
+    not_on=_l("%(name)s is not on this survey's team."),
+    has_owner=_l(
+        "This survey's team can still receive its text answers: its owner changes the team, "
+        "not an administrator."
+    ),
+    changed=_l("This survey changed meanwhile; look at it again."),
+)
+
 
 def not_found() -> Refused:
     """What anyone off a survey's team is told: the answer for a survey that does not exist."""
-    return Refused(_("There is no survey at this address."), status=404, code="no_survey")
+    return teams.not_found(TEAM)
 
 
 async def team_ids(survey: Survey) -> set[UUID]:
-    members = await column_values(SurveyMember.filter(survey_id=survey.id), "organiser_id")
-    owner = survey.owner_id  # type: ignore[attr-defined]
-    return set(members) | ({owner} if owner is not None else set())
+    return await teams.team_ids(TEAM, survey)
 
 
 async def is_on_team(survey: Survey, organiser: Organiser) -> bool:
-    if survey.owner_id == organiser.id:  # type: ignore[attr-defined]
-        return True
-    return await SurveyMember.exists(survey_id=survey.id, organiser_id=organiser.id)
+    return await teams.is_on_team(TEAM, survey, organiser)
 
 
 async def require_team(survey: Survey, acting: Organiser) -> None:
     """Refuse (404, as for no survey at all) unless `acting` is on the survey's team."""
-    if not await is_on_team(survey, acting):
-        raise not_found()
+    await teams.require_team(TEAM, survey, acting)
 
 
 async def surveys_of(organiser: Organiser) -> list[Survey]:
     """The surveys whose team this account is on, newest first."""
-    joined = await column_values(SurveyMember.filter(organiser_id=organiser.id), "survey_id")
-    return await Survey.filter(Q(owner_id=organiser.id) | Q(id__in=joined)).order_by("-created_at")
+    return await teams.things_of(TEAM, organiser)
 
 
 async def member_names(survey: Survey) -> list[str]:
-    ids = await column_values(SurveyMember.filter(survey_id=survey.id), "organiser_id")
-    return await column_values(Organiser.filter(id__in=ids).order_by("username"), "username")
+    return [organiser.username for organiser in await teams.members(TEAM, survey)]
 
 
 async def recipient_keys(
     survey_id: UUID, connection: BaseDBAsyncClient | None = None
 ) -> list[bytes]:
     """The public keys the team's copy of the text answers is sealed to: enabled members."""
-    survey = await Survey.get(id=survey_id, using_db=connection)
-    enabled = Organiser.filter(
-        id__in=list(await team_ids(survey)), role__in=TEAM_ROLES, **RECEIVES_PLEDGES
-    )
-    return [bytes(key) for key in await column_values(enabled.using_db(connection), "public_key")]
-
-
-def _only_owner(survey: Survey, acting: Organiser | None) -> None:
-    if acting is not None and survey.owner_id != acting.id:  # type: ignore[attr-defined]
-        raise Refused(
-            _("Only the survey's owner can change its team."), status=403, code="not_owner"
-        )
+    return await teams.recipient_keys(TEAM, survey_id, connection)
 
 
 async def add_member(survey: Survey, username: str, *, acting: Organiser | None) -> Organiser:
@@ -82,38 +81,52 @@ async def add_member(survey: Survey, username: str, *, acting: Organiser | None)
     After the release the text answers are already sealed to the team as it was at the close:
     a newcomer sees the tables, never those texts.
     """
-    _only_owner(survey, acting)
-    organiser = await team_account(username)
-    if await is_on_team(survey, organiser):
-        raise Refused(
-            {"username": _("%(name)s is already on this survey's team.") % {"name": username}},
-            status=409,
-            code="already_on_team",
-        )
-    await SurveyMember.create(survey_id=survey.id, organiser_id=organiser.id)
+    organiser = await teams.joining(TEAM, survey, username, acting=acting)
+    await teams.add(TEAM, survey, organiser)
     return organiser
 
 
 async def remove_member(survey: Survey, username: str, *, acting: Organiser | None) -> None:
     """Remove a co-organiser: they see none of the survey's pages, nor the texts of a later
     release (sealed to the team at the close)."""
-    _only_owner(survey, acting)
-    organiser = await Organiser.get_or_none(username=username.strip().lower())
-    if organiser is not None and survey.owner_id == organiser.id:  # type: ignore[attr-defined]
-        raise Refused(
-            {"username": _("The owner cannot be removed from the team.")},
-            status=409,
-            code="owner_not_removable",
-        )
-    removed = 0
-    if organiser is not None:
-        removed = await SurveyMember.filter(survey_id=survey.id, organiser_id=organiser.id).delete()
-    if not removed:
-        raise Refused(
-            {"username": _("%(name)s is not on this survey's team.") % {"name": username}},
-            status=404,
-            code="not_on_team",
-        )
+    await teams.remove_member(TEAM, survey, username, acting=acting)
+
+
+async def waiting_for_owner() -> list[Survey]:
+    """The surveys that need an owner (`teams.needs_an_owner`), closing soonest first.
+
+    Listed for administrators, who may assign one (`assign_owner`).
+    """
+    everyone = await Survey.all().order_by("closes_at", "slug")
+    return [survey for survey in everyone if await teams.needs_an_owner(TEAM, survey)]
+
+
+async def assign_owner(
+    survey: Survey, username: str, *, acting: Organiser | None, now: datetime
+) -> Survey:
+    """An administrator's act: give a survey that needs an owner a new one.
+
+    Only while the survey has no owner or nobody on its team can receive its text answers
+    (otherwise the owner decides who joins). Nobody who answered can be singled out by the
+    team, so no one is told; the new owner reads what the team reads: before the close, its
+    pages; after it, the tables, and the text answers only if they are sealed at a close still
+    to come (those sealed to the team of an earlier close stay with it). `acting` is the
+    administrator (None: the operator's command line), named in the audit log.
+    """
+    organiser = await team_account(username)
+    await teams.require_ownerless(TEAM, survey)
+    before = teams.owner_id(survey)
+    # Conditional on the owner read above: of two administrators at once, one assigns.
+    await teams.make_owner(
+        TEAM,
+        survey,
+        organiser,
+        unless_changed={"owner_id__isnull": True} if before is None else {"owner_id": before},
+        also={},
+        acting=acting,
+        now=now,
+    )
+    return await Survey.get(id=survey.id)
 
 
 async def accounts(usernames: tuple[str, ...], owner: Organiser) -> list[Organiser]:

@@ -17,7 +17,8 @@ What counts as a failure: a refusal with a status in `COUNTED` (malformed, unkno
 not a conflict such as "this campaign is closed", which a right secret can meet too). A refusal
 that comes after the secret proved right (`secret_proven`) is never counted, and a refusal that
 may come before the secret was tested (a field to correct beside a right invite code) is turned
-into a 429 only if the secret, tested again, is wrong (`still_valid`).
+into a 429 only if the secret, tested again, is wrong (`still_valid`, or for the refusals a
+handler lets through, the test it gave `retest_with`).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def counts_failures(endpoint: Endpoint) -> Endpoint:
         try:
             return await endpoint(request)
         except Refused as refusal:
-            answer = await failure(request, refusal)
+            answer = await failure(request, refusal, still_valid=_retest(request))
             if answer is refusal:
                 raise
             raise answer from None
@@ -70,6 +71,17 @@ def counts_failures(endpoint: Endpoint) -> Endpoint:
 def limited_endpoint(endpoint: object) -> str | None:
     """The name an endpoint's failures are counted under, if they are."""
     return getattr(endpoint, "failure_limit", None)
+
+
+def retest_with(request: Request, probe: Probe) -> None:
+    """How to test this request's secret again (`failure`'s `still_valid`) when a refusal the
+    handler lets through meets the limit: set once the body is read, before anything refuses."""
+    request.state.failure_probe = probe
+
+
+def _retest(request: Request) -> Probe | None:
+    probe: Probe | None = getattr(request.state, "failure_probe", None)
+    return probe
 
 
 def secret_proven(request: Request) -> None:

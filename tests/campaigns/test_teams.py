@@ -19,7 +19,7 @@ from crypto.keywrap import unwrap_private_key
 from organise import app as app_module
 from organise.campaigns import release, team
 from organise.campaigns.models import Campaign, CampaignMember, CampaignState, Pledge
-from organise.organisers.models import Organiser
+from organise.organisers.models import AuditAction, AuditEntry, Organiser
 from organise.roles import Role
 from tests.campaigns.conftest import (
     create_through_form,
@@ -228,6 +228,8 @@ async def test_a_team_with_nobody_enabled_waits_loses_nothing_and_an_admin_assig
     owned = await refreshed(made)
     assert owned.owner_id == (await Organiser.get(username="kim")).id  # type: ignore[attr-defined]
     assert owned.owner_assigned_week is not None
+    entry = await AuditEntry.get(action=AuditAction.OWNER_ASSIGNED)
+    assert (entry.actor, entry.subject, entry.detail) == ("sam", "kim", "campaign walkout")
     not_before = owned.reveal_not_before
     assert not_before is not None
     assert (not_before.minute, not_before.second, not_before.microsecond) == (0, 0, 0)

@@ -183,3 +183,26 @@ def test_organise_tick_closes_a_survey_at_its_time_and_ends_the_retention(tmp_pa
     assert ended["surveys"] == ended["surveys"] | {"texts_destroyed": 1, "errors": 0}
     with sqlite3.connect(operator.instance_dir / "organise.sqlite3") as db:
         assert db.execute("SELECT texts_destroyed FROM survey").fetchall() == [(1,)]
+
+
+def test_the_operator_assigns_an_owner_to_a_survey_nobody_on_its_team_can_receive(server):
+    server.create_organiser("survey-leaver", "organiser")
+    server.create_organiser("survey-heir", "organiser")
+    path = _write(server, "orphan.json", survey_file(slug="orphan"))
+    _ok(server.run_cli("survey", "create", "--owner", "survey-leaver", "--file", str(path)))
+    taken = server.run_cli("survey", "team", "owner", "orphan", "survey-heir")
+    assert taken.returncode != 0
+    assert "its owner changes the team" in taken.stderr
+    # Its only member cannot receive the text answers any more (an account from before enrolment).
+    with sqlite3.connect(server.instance_dir / "organise.sqlite3") as db:
+        db.execute("UPDATE organiser SET enrolled = 0 WHERE username = 'survey-leaver'")
+    assigned = json.loads(_ok(server.run_cli("survey", "team", "owner", "orphan", "survey-heir")))
+    assert assigned == {"slug": "orphan", "owner": "survey-heir"}
+    audit = _ok(server.run_cli("organiser", "audit"))
+    assert "owner_assigned" in audit
+    assert "survey orphan" in audit
+    again = server.run_cli("survey", "team", "owner", "orphan", OWNER)
+    assert again.returncode != 0
+    assert "its owner changes the team" in again.stderr
+    # The new owner runs the team as any owner does.
+    _ok(server.run_cli("survey", "team", "add", "orphan", OWNER))

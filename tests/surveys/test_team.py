@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from organise.organisers import resets
+from organise.organisers.models import AuditAction, AuditEntry
 from organise.roles import Role
 from organise.surveys import team
 from organise.surveys.models import Survey, SurveyMember
@@ -73,3 +74,65 @@ async def test_the_owner_adds_and_removes_co_organisers_and_nobody_else_can(app,
     async with browser(app) as lou:
         await sign_in(lou, "lou")
         assert (await lou.get(page)).status_code == 404
+
+
+async def test_an_admin_assigns_an_owner_to_a_survey_a_reset_left_without_one(app, client):
+    lou = await make_organiser("lou")
+    survey = await make_survey(app, owner="kim", team=["lou"])
+    other = await make_survey(app, owner="alex", slug="other")
+    kim = await make_organiser("kim")
+    await resets.leave_everything(kim, now=datetime.now(UTC))
+    left = await AuditEntry.get(subject="kim", action=AuditAction.LEFT_TEAM_BY_RESET)
+    assert left.detail == "survey cloud-2027 (owner)"
+    await make_organiser("zed")
+    await make_organiser("ada", Role.ADMIN)
+    form = {"slug": "cloud-2027", "username": "lou"}
+
+    # An organiser off the team and a co-organiser on it: neither sees the list nor assigns.
+    for name in ("zed", "lou"):
+        async with browser(app) as other_browser:
+            await sign_in(other_browser, name)
+            listing = await other_browser.get("/organisers/surveys/")
+            assert "Surveys waiting for an owner" not in listing.text
+            refused = await post_form(other_browser, "/organisers/surveys/owners", form)
+            assert refused.status_code == 403
+    assert (await Survey.get(id=survey.id)).owner_id is None  # type: ignore[attr-defined]
+
+    await sign_in(client, "ada")
+    listing = await client.get("/organisers/surveys/")
+    assert "Surveys waiting for an owner" in listing.text
+    assert "The cloud contract (cloud-2027)" in listing.text
+    assert "(other)" not in listing.text  # its owner can still receive
+    # The admin is not on the team: the survey's pages stay closed to it.
+    assert (await client.get("/organisers/surveys/cloud-2027")).status_code == 404
+    unknown = await post_form(client, "/organisers/surveys/owners", form | {"username": "nobody"})
+    assert unknown.status_code == 422
+    assert "There is no account nobody" in unknown.text
+    missing = await post_form(client, "/organisers/surveys/owners", form | {"slug": "nope"})
+    assert missing.status_code == 404
+
+    assigned = await post_form(client, "/organisers/surveys/owners", form)
+    assert assigned.status_code == 200, assigned.text
+    assert "lou now owns the survey The cloud contract" in assigned.text
+    assert "Surveys waiting for an owner" not in assigned.text
+    owned = await Survey.get(id=survey.id)
+    assert owned.owner_id == lou.id  # type: ignore[attr-defined]
+    assert await team.member_names(owned) == []  # the owner, no longer also a co-organiser
+    entry = await AuditEntry.get(action=AuditAction.OWNER_ASSIGNED)
+    assert (entry.actor, entry.subject, entry.detail) == ("ada", "lou", "survey cloud-2027")
+    assert "owner assigned" in (await client.get("/organisers/people/")).text
+
+    # Once owned by someone who can receive, the owner decides: no second assignment.
+    again = await post_form(client, "/organisers/surveys/owners", form | {"username": "zed"})
+    assert again.status_code == 409
+    assert "its owner changes the team" in again.text
+    assert (await Survey.get(id=survey.id)).owner_id == lou.id  # type: ignore[attr-defined]
+    assert (await Survey.get(id=other.id)).owner_id is not None  # type: ignore[attr-defined]
+
+    async with browser(app) as lou_browser:
+        await sign_in(lou_browser, "lou")
+        page = "/organisers/surveys/cloud-2027"
+        assert (await lou_browser.get(page)).status_code == 200
+        added = await post_form(lou_browser, f"{page}/team/add", {"username": "zed"})
+        assert added.status_code == 303
+    assert await team.member_names(owned) == ["zed"]
