@@ -231,5 +231,14 @@ def rows(results: dict[str, Any]) -> list[Row]:
             str(figure["views_over_100_ms_p50"]),
             "",
         ),
-        ("recount (s)", f"{figure['recount_seconds']:.1f}", ""),
+        ("recount (s)", f"{figure['recount_seconds']:.1f}", "< 30"),
+        *(
+            (
+                f"  view: by {shape['by']}, {', '.join(shape['filters']) or 'no filter'}"
+                " p50 / p99 (ms)",
+                f"{shape['p50_ms']:.1f} / {shape['p99_ms']:.1f}",
+                "< 100 / < 300",
+            )
+            for shape in figure["shapes"]
+        ),
     ]

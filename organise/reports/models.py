@@ -133,11 +133,14 @@ class ReportTechnology(Model):
     report: fields.ForeignKeyRelation[Report] = fields.ForeignKeyField(
         "reports.Report", related_name="technology_links", on_delete=fields.CASCADE
     )
-    technology = fields.CharField(max_length=48, db_index=True)
+    technology = fields.CharField(max_length=48)
 
     class Meta:
         table = "report_technology"
         unique_together = (("report", "technology"),)
+        # A technology's reports from the index alone: the dashboard's technology filter on
+        # one employer's reports reads this index instead of the link rows themselves.
+        indexes = (("technology", "report_id"),)
 
 
 class ReportTally(Model):

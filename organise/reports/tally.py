@@ -193,108 +193,239 @@ async def recounting(
 
 # -- rebuilding from scratch ------------------------------------------------------------------
 
+# Scratch tables of one rebuild (temporary: private to its connection, gone at its end). Each
+# holds what one kind of GROUP BY reads, already joined, so no counting statement joins.
+_COUNTED = "tally_counted"  # one row per report that counts: its id, every column counted
+_TECHNOLOGIES = "tally_technologies"  # one per (report, technology): technology + columns
+_GROUPS = "tally_groups"  # one per (report, group of its technologies): grp + columns
+_PAIRS = "tally_pairs"  # one per (report, technology, group): technology, grp, country, month
+_FRESH = "tally_fresh"  # the cells as recounted
+_OFF = "tally_off"  # the cells whose count is not right, with the right count
+_SCRATCH = (_COUNTED, _TECHNOLOGIES, _GROUPS, _PAIRS, _FRESH, _OFF)
+_COLUMNS = "dimension, technology, country, month, value, reports"
+_KEY = "dimension, technology, country, month, value"
+_REPORT_COLUMNS = "c.employer, c.agency_type, c.country, c.status, c.month"
+
 
 def _month_sql(dialect: str) -> str:
     return "to_char(r.week, 'YYYY-MM')" if dialect == "postgres" else "substr(r.week, 1, 7)"
 
 
-def _rebuild_statements(dialect: str) -> list[tuple[str, list[Any]]]:
-    """One INSERT ... SELECT ... GROUP BY per (slice kind, dimension)."""
+def _scratch_statements(dialect: str) -> list[tuple[str, list[Any]]]:
+    """Copy the reports that count, once, into the narrow scratch tables the counting reads."""
     counted = ", ".join(f"'{state}'" for state in COUNTED_STATES)
-    month = _month_sql(dialect)
+    values: list[Any] = []
+    cases = []
+    for term in taxonomy.taxonomy().terms["technologies"]:
+        values += [term.slug, term.group]
+        pair = (len(values) - 1, len(values))
+        cases.append(
+            "WHEN {} THEN {}".format(*(f"${n}" if dialect == "postgres" else "?" for n in pair))
+        )
+    group = f"CASE t.technology {' '.join(cases)} ELSE '' END"
+    # Only our own constants are interpolated; taxonomy values are bound parameters.
+    return [
+        (
+            f"CREATE TEMPORARY TABLE {_COUNTED} AS"  # noqa: S608
+            " SELECT r.id AS id, r.employer_name AS employer, r.agency_type AS agency_type,"
+            f" r.country AS country, r.status AS status, {_month_sql(dialect)} AS month"
+            f" FROM report r WHERE r.merged_into_id IS NULL AND r.state IN ({counted})",
+            [],
+        ),
+        (
+            f"CREATE TEMPORARY TABLE {_TECHNOLOGIES} AS"  # noqa: S608
+            f" SELECT c.id AS id, t.technology AS technology, {_REPORT_COLUMNS}"
+            f" FROM {_COUNTED} c JOIN report_technology t ON t.report_id = c.id",
+            [],
+        ),
+        (
+            f"CREATE TEMPORARY TABLE {_GROUPS} AS"  # noqa: S608
+            f" SELECT c.id AS id, g.grp AS grp, {_REPORT_COLUMNS} FROM {_COUNTED} c JOIN"
+            f" (SELECT DISTINCT t.id AS id, {group} AS grp FROM {_TECHNOLOGIES} t) g"
+            " ON g.id = c.id",
+            values,
+        ),
+        (
+            f"CREATE TEMPORARY TABLE {_PAIRS} AS"  # noqa: S608
+            " SELECT t.technology AS technology, g.grp AS grp, g.country AS country,"
+            f" g.month AS month FROM {_TECHNOLOGIES} t JOIN {_GROUPS} g ON g.id = t.id",
+            [],
+        ),
+        (f"CREATE TEMPORARY TABLE {_FRESH} AS SELECT {_COLUMNS} FROM {TABLE} WHERE 0 = 1", []),  # noqa: S608
+    ]
+
+
+def _rebuild_statements(dialect: str) -> list[str]:
+    """INSERT ... SELECT ... GROUP BY statements that fill the fresh cells.
+
+    Each reads one scratch table: the reports (c), one row per technology (t), one per group
+    (g), or one per technology and group (p, for groups within a technology's slice). For
+    each dimension, with or without the technology slice, the country and month slices come
+    from one scan with GROUPING SETS on PostgreSQL, and from one statement each on SQLite
+    (which has no GROUPING SETS).
+    """
     statements = []
-    for by_technology, by_country, by_month in itertools.product((False, True), repeat=3):
+    for by_technology in (False, True):
         for dimension in DIMENSIONS:
-            if (
-                (dimension == "technology" and by_technology)
-                or (dimension == "country" and by_country)
-                or (dimension == "month" and by_month)
-            ):
+            if dimension == "technology" and by_technology:
                 continue
-            values: list[Any] = []
-
-            def bind(value: Any, values: list[Any] = values) -> str:
-                values.append(value)
-                return f"${len(values)}" if dialect == "postgres" else "?"
-
-            joins = ""
-            conditions = ["r.merged_into_id IS NULL", f"r.state IN ({counted})"]
-            if by_technology:
-                joins += " JOIN report_technology st ON st.report_id = r.id"
-            if by_country:
-                conditions.append("r.country <> ''")
-            count = "COUNT(*)"
-            if dimension in {"technology", "technology_group"}:
-                joins += " JOIN report_technology dt ON dt.report_id = r.id"
             if dimension == "technology_group":
-                cases = " ".join(
-                    f"WHEN {bind(term.slug)} THEN {bind(term.group)}"
-                    for term in taxonomy.taxonomy().terms["technologies"]
-                )
-                value = f"CASE dt.technology {cases} ELSE '' END"
-                count = "COUNT(DISTINCT r.id)"
+                source = _PAIRS if by_technology else _GROUPS
+            elif dimension == "technology" or by_technology:
+                source = _TECHNOLOGIES
             else:
-                value = {
-                    "employer": "r.employer_name",
-                    "agency_type": "r.agency_type",
-                    "technology": "dt.technology",
-                    "country": "r.country",
-                    "status": "r.status",
-                    "month": month,
-                }[dimension]
-            columns = [
-                "st.technology" if by_technology else f"'{ANY}'",
-                "r.country" if by_country else f"'{ANY}'",
-                month if by_month else f"'{ANY}'",
-                value,
+                source = _COUNTED
+            value = "c.grp" if dimension == "technology_group" else f"c.{dimension}"
+            # A slice fixes its own dimension, so that dimension is only kept in the "*" slice.
+            slices = [
+                (by_country, by_month)
+                for by_country, by_month in itertools.product((False, True), repeat=2)
+                if not (dimension == "country" and by_country)
+                and not (dimension == "month" and by_month)
             ]
-            grouped = ", ".join(
-                str(position)
-                for position, column in enumerate(columns, start=2)
-                if column != f"'{ANY}'"
-            )
-            sql = (
-                f"INSERT INTO {TABLE} (dimension, technology, country, month, value, reports)"  # noqa: S608
-                f" SELECT '{dimension}', {', '.join(columns)}, {count}"
-                f" FROM report r{joins} WHERE {' AND '.join(conditions)} GROUP BY {grouped}"
-            )
-            statements.append((sql, values))
+            technology = "c.technology" if by_technology else f"'{ANY}'"
+            insert = f"INSERT INTO {_FRESH} ({_COLUMNS}) SELECT '{dimension}', {technology}"
+            if dialect == "postgres":
+                sets = []
+                for by_country, by_month in slices:
+                    grouped = [
+                        *(["c.technology"] if by_technology else []),
+                        *(["c.country"] if by_country else []),
+                        *(["c.month"] if by_month else []),
+                        value,
+                    ]
+                    sets.append(f"({', '.join(grouped)})")
+                country, month, having = f"'{ANY}'", f"'{ANY}'", ""
+                if dimension != "country":
+                    country = f"CASE WHEN GROUPING(c.country) = 0 THEN c.country ELSE '{ANY}' END"
+                    # The country slices hold the reports that give a country.
+                    having = " HAVING GROUPING(c.country) = 1 OR c.country <> ''"
+                if dimension != "month":
+                    month = f"CASE WHEN GROUPING(c.month) = 0 THEN c.month ELSE '{ANY}' END"
+                statements.append(
+                    f"{insert}, {country}, {month}, {value}, COUNT(*) FROM {source} c"
+                    f" GROUP BY GROUPING SETS ({', '.join(sets)}){having}"
+                )
+                continue
+            for by_country, by_month in slices:
+                columns = [
+                    technology,
+                    "c.country" if by_country else f"'{ANY}'",
+                    "c.month" if by_month else f"'{ANY}'",
+                    value,
+                ]
+                positions = ", ".join(
+                    str(position)
+                    for position, column in enumerate(columns, start=2)
+                    if column != f"'{ANY}'"
+                )
+                where = " WHERE c.country <> ''" if by_country else ""
+                statements.append(
+                    f"{insert}, {', '.join(columns[1:])}, COUNT(*)"
+                    f" FROM {source} c{where} GROUP BY {positions}"
+                )
     return statements
-
-
-_COLUMNS = "dimension, technology, country, month, value, reports"
-_BEFORE = "report_tally_before_recount"
 
 
 async def rebuild(connection: BaseDBAsyncClient) -> int:
     """Recount every report from scratch (run inside a transaction); how many cells were off.
 
-    The comparison with the counts as they were is done in SQL, on a temporary copy, so a
-    million reports' cells never pass through Python. Writers wait until it commits: on
-    PostgreSQL the table is locked against their upserts first (otherwise a report counted
-    mid-way could collide with the refill, or deadlock with the delete); SQLite's single
-    writer makes them wait anyway.
+    Set-based: the reports that count are copied once into narrow scratch tables, every cell
+    is recounted from them with GROUP BY statements, and the fresh cells are compared with
+    the table in SQL in one pass, so a million reports' cells never pass through Python.
+    Only the cells that differ are written (none, when the counts were right), unless a
+    quarter or more of them differ (a new or emptied table): then the table is refilled.
+    Writers wait until it commits: on PostgreSQL the table is locked against their upserts
+    first (a report counted mid-way would otherwise be missed or counted twice); SQLite's
+    single writer makes them wait anyway. Readers go on reading the counts as they were,
+    except during a refill on PostgreSQL.
     """
-    if _dialect(connection) == "postgres":
+    dialect = _dialect(connection)
+    if dialect == "postgres":
         await connection.execute_query(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        # Room to group and compare in memory (this transaction only).
+        await connection.execute_query("SET LOCAL work_mem = '256MB'")
     # Only our own constants are interpolated below.
-    await connection.execute_query(f"DROP TABLE IF EXISTS {_BEFORE}")
-    await connection.execute_query(
-        f"CREATE TEMPORARY TABLE {_BEFORE} AS"  # noqa: S608
-        f" SELECT {_COLUMNS} FROM {TABLE} WHERE reports <> 0"
-    )
-    await connection.execute_query(f"DELETE FROM {TABLE}")  # noqa: S608
-    for sql, values in _rebuild_statements(_dialect(connection)):
+    for scratch in _SCRATCH:
+        await connection.execute_query(f"DROP TABLE IF EXISTS {scratch}")
+    for sql, values in _scratch_statements(dialect):
         await connection.execute_query(sql, values)
-    off = 0
-    for first, second in ((_BEFORE, TABLE), (TABLE, _BEFORE)):
-        _rows, found = await connection.execute_query(
-            f"SELECT COUNT(*) AS n FROM (SELECT {_COLUMNS} FROM {first}"  # noqa: S608
-            f" EXCEPT SELECT {_COLUMNS} FROM {second}) AS differing"
-        )
-        off += int(found[0]["n"])
-    await connection.execute_query(f"DROP TABLE {_BEFORE}")
+    for sql in _rebuild_statements(dialect):
+        await connection.execute_query(sql)
+    _rows, found = await connection.execute_query(
+        f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM {TABLE} LIMIT 1) AS one"  # noqa: S608
+    )
+    if not int(found[0]["n"]):  # a new or emptied table: every cell is missing
+        _rows, found = await connection.execute_query(f"SELECT COUNT(*) AS n FROM {_FRESH}")  # noqa: S608
+        off = int(found[0]["n"])
+        await _refill(connection, dialect)
+    else:
+        off = await _set_off_cells(connection, dialect)
+    for scratch in _SCRATCH:
+        await connection.execute_query(f"DROP TABLE IF EXISTS {scratch}")
     return off
+
+
+async def _set_off_cells(connection: BaseDBAsyncClient, dialect: str) -> int:
+    """Write the fresh cells that differ from the table's; how many did."""
+    # One pass over both: the cells whose count differs, with the right count (0: none).
+    await connection.execute_query(
+        f"CREATE TEMPORARY TABLE {_OFF} AS SELECT {_KEY}, SUM(fresh) AS reports"  # noqa: S608
+        f" FROM (SELECT {_KEY}, reports AS fresh, 0 AS kept FROM {_FRESH}"
+        f" UNION ALL SELECT {_KEY}, 0, reports FROM {TABLE} WHERE reports <> 0) AS both_counts"
+        f" GROUP BY {_KEY} HAVING SUM(fresh) <> SUM(kept)"
+    )
+    _rows, found = await connection.execute_query(f"SELECT COUNT(*) AS n FROM {_OFF}")  # noqa: S608
+    off = int(found[0]["n"])
+    if off and await _mostly_off(connection, off):
+        await _refill(connection, dialect)
+        return off
+    # Cells that no longer hold anything go; the others are set to their right count.
+    await connection.execute_query(
+        f"DELETE FROM {TABLE} WHERE reports = 0 OR ({_KEY}) IN"  # noqa: S608
+        f" (SELECT {_KEY} FROM {_OFF} WHERE reports = 0)"
+    )
+    await connection.execute_query(
+        f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {_COLUMNS} FROM {_OFF}"  # noqa: S608
+        f" WHERE reports <> 0 ON CONFLICT ({_KEY}) DO UPDATE SET reports = excluded.reports"
+    )
+    return off
+
+
+async def _mostly_off(connection: BaseDBAsyncClient, off: int) -> bool:
+    """Whether at least a quarter of the table's cells are to be written."""
+    _rows, found = await connection.execute_query(f"SELECT COUNT(*) AS n FROM {TABLE}")  # noqa: S608
+    return off * 4 >= int(found[0]["n"])
+
+
+async def _refill(connection: BaseDBAsyncClient, dialect: str) -> None:
+    """Replace every cell with the fresh ones.
+
+    On PostgreSQL the unique index is built once after the rows are in, instead of row by
+    row: filling a few million cells through the index takes minutes, building it seconds.
+    Dashboard reads wait meanwhile (the table is locked exclusively until the recount
+    commits), as they would for a table being filled for the first time.
+    """
+    constraints: list[Any] = []
+    if dialect == "postgres":
+        await connection.execute_query(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+        _rows, found = await connection.execute_query(
+            "SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
+            " WHERE conrelid = $1::regclass AND contype = 'u'",
+            [TABLE],
+        )
+        constraints = list(found)
+        await connection.execute_query("SET LOCAL maintenance_work_mem = '256MB'")
+    await connection.execute_query(f"DELETE FROM {TABLE}")  # noqa: S608
+    for row in constraints:  # our own table's constraint: its name and definition as stored
+        await connection.execute_query(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{row["conname"]}"')
+    await connection.execute_query(
+        f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {_COLUMNS} FROM {_FRESH}"  # noqa: S608
+    )
+    for row in constraints:
+        await connection.execute_query(
+            f'ALTER TABLE {TABLE} ADD CONSTRAINT "{row["conname"]}" {row["definition"]}'
+        )
 
 
 async def cell_count(connection: BaseDBAsyncClient) -> int:

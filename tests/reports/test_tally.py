@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import random
 import uuid
+from collections import Counter
 
 import pytest
 from tortoise import connections
@@ -77,6 +78,23 @@ async def test_a_rebuilt_table_is_exactly_the_maintained_one_and_recount_fixes_d
     assert await tally.read_all(connection) != kept
     async with in_transaction() as transaction:
         await tally.rebuild(transaction)
+    assert await tally.read_all(connection) == kept
+
+
+async def test_recount_puts_right_only_the_cells_that_are_off(client):
+    await data.load_reports()
+    kept, _rebuilt = await kept_and_rebuilt()
+    connection = connections.get("default")
+    # Three cells off among many: one counted too high, one emptied, one that should not exist.
+    first, second = sorted(cell for cell in kept if cell[0] == "employer")[:2]
+    wrong = Counter({first: 2, second: -kept[second], ("status", "*", "*", "*", "unheard-of"): 1})
+    await tally.apply(connection, wrong)
+    assert await tally.read_all(connection) != kept
+    async with in_transaction() as transaction:
+        assert await tally.rebuild(transaction) == 3
+    assert await tally.read_all(connection) == kept
+    async with in_transaction() as transaction:
+        assert await tally.rebuild(transaction) == 0
     assert await tally.read_all(connection) == kept
 
 
