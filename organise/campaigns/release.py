@@ -32,9 +32,10 @@ every release still readable is addressed to the new key in place of the old one
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,21 +47,18 @@ from crypto.errors import EnvelopeError, StreamError
 from crypto.keystore import Keystore
 from organise.campaigns import keys
 from organise.campaigns.models import Audience, Campaign, ReleasedChunk
+from organise.campaigns.opening import RECORD_FIELDS, Values
 from organise.db import column_values
 from organise.i18n import _
 from organise.refusal import Refused
 
 log = logging.getLogger("organise.campaigns")
 
-RECORD_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "list_publicly")
 COSIGNER_FIELDS = ("name", "contact", "team", "message")
 CHUNK_RECORDS = 500
 _READ_CHUNKS = 8  # chunk rows fetched per query when reading
 _NAME = RECORD_FIELDS.index("name")
 _LISTED = RECORD_FIELDS.index("list_publicly")
-
-# A revealed record as the reveal holds it: the values of RECORD_FIELDS, in that order.
-Values = tuple[Any, ...]
 
 
 def organisers_context(campaign: Campaign) -> str:
@@ -112,6 +110,12 @@ def sort_records(records: list[Values]) -> None:
     records.sort(key=_folded_key)
 
 
+def sort_key(values: Values) -> tuple[str, str]:
+    """The order of `sort_records` as one key (for sorting in runs and merging them)."""
+    exact = _exact_key(values)
+    return exact.casefold(), exact
+
+
 def _exact_key(values: Values) -> str:
     return "\x00".join([str(value or "") for value in values])
 
@@ -129,20 +133,29 @@ class Released:
     to_public: bytes | None = None
 
 
-def _batches(records: Sequence[Values]) -> Iterator[Sequence[Values]]:
-    for start in range(0, len(records), CHUNK_RECORDS):
-        yield records[start : start + CHUNK_RECORDS]
+def _batches(records: Iterable[Values]) -> Iterator[tuple[list[Values], bool]]:
+    """CHUNK_RECORDS records at a time, each batch with whether it is the last (at least one
+    batch, empty when there are no records)."""
+    remaining = iter(records)
+    batch = list(itertools.islice(remaining, CHUNK_RECORDS))
+    while True:
+        following = list(itertools.islice(remaining, CHUNK_RECORDS))
+        yield batch, not following
+        if not following:
+            return
+        batch = following
 
 
 def sealed_chunks(
     campaign: Campaign,
-    records: Sequence[Values],
+    records: Iterable[Values],
     *,
     organiser_keys: list[bytes],
     release_key: bytes,
     released: Released,
 ) -> Iterator[ReleasedChunk]:
-    """Seal `records` (already sorted) chunk by chunk, for every audience of the campaign.
+    """Seal `records` (already sorted; any iterable, read once as it goes) chunk by chunk, for
+    every audience of the campaign.
 
     Fills `released` with the heads as it goes; yields unsaved `ReleasedChunk` rows, so that the
     caller stores them as they come and no more than one chunk's plaintext exists at a time.
@@ -172,9 +185,7 @@ def sealed_chunks(
     positions = dict.fromkeys(writers, 0)
     # The public stream only holds listed names: its chunks fill at their own pace.
     names: list[str] = []
-    batches = list(_batches(records)) or [()]
-    for number, batch in enumerate(batches):
-        last = number == len(batches) - 1
+    for batch, last in _batches(records):
         plaintexts: dict[Audience, bytes] = {}
         if Audience.ORGANISERS in writers:
             plaintexts[Audience.ORGANISERS] = _encode(

@@ -27,9 +27,14 @@ from organise.campaigns.models import (
 from organise.db import column_values
 
 
-async def clear_leftovers(campaign_id: UUID, keystore: Keystore) -> bool:
+async def clear_leftovers(campaign_id: UUID, keystore: Keystore, *, envelopes: bool = True) -> bool:
     """Delete the keys, codes and shares a revealed, expired or shredded campaign must no longer
-    hold."""
+    hold, and empty the envelopes of its revealed pledges.
+
+    The reveal calls it with `envelopes=False`: it deletes the revealed pledges' keys at once,
+    which leaves their envelopes unreadable, and leaves `keys_pending` set, so that the next
+    tick empties the envelopes (with `secure_delete`, 100,000 of them overwrite about 420 MB)
+    outside the reveal, and clears the flag."""
     campaign = await Campaign.get_or_none(id=campaign_id)
     if campaign is None:
         return False
@@ -60,6 +65,12 @@ async def clear_leftovers(campaign_id: UUID, keystore: Keystore) -> bool:
     if campaign.release_destroyed:
         # Retention over (`retention`): without this key no copy of the lists opens.
         await keys.in_thread(keystore.delete, keys.release_key(campaign.id))
+    if campaign.state == CampaignState.REVEALED:
+        if not envelopes:
+            return False
+        await Pledge.filter(campaign_id=campaign.id, revealed=True, envelope__isnull=False).update(
+            envelope=None
+        )
     cleared = await Campaign.filter(
         id=campaign.id, state=campaign.state, shredded=campaign.shredded, keys_pending=True
     ).update(keys_pending=False)
