@@ -29,7 +29,7 @@ def test_signing_reports_and_reveal_figures_run_on_sqlite(tmp_path: Path) -> Non
             "--concurrency",
             "4",
             "--reveal-pledges",
-            "150",
+            "150,300",
             "--out",
             str(out),
         ],
@@ -46,6 +46,9 @@ def test_signing_reports_and_reveal_figures_run_on_sqlite(tmp_path: Path) -> Non
     assert results["signing_ratio"] > 0
     assert results["report_ratio"] > 0
     assert results["reveal_pledges"] == 150
+    # Each size revealed in full, and the growth of peak memory from one to the other.
+    assert [point["pledges"] for point in results["reveal_points"]] == [150, 300]
+    assert results["reveal_export_growth"] > 0
 
 
 def test_survey_figures_run_on_sqlite(tmp_path: Path) -> None:
