@@ -98,30 +98,25 @@ def as_values(record: dict[str, Any]) -> Values:
     return tuple([record.get(name) for name in RECORD_FIELDS])
 
 
-def sort_records(records: list[Values]) -> None:
-    """Alphabetical on the whole record (case-folded first, then exact), in place.
+def sort_key(values: Values) -> tuple[str, str]:
+    """The order of revealed lists: alphabetical on the whole record, case-folded first, then
+    exact.
 
     Even records equal in name and team never keep the order in which the rows were read (close
-    to the order in which people signed), and equal records are indistinguishable. Two stable
-    passes with one string key each, rather than one pass with a tuple of twelve strings, keep
-    the keys of 100,000 records to a few tens of megabytes.
+    to the order in which people signed), and equal records are indistinguishable. The reveal
+    sorts runs of records with it and merges them (`sorting`).
     """
-    records.sort(key=_exact_key)
-    records.sort(key=_folded_key)
-
-
-def sort_key(values: Values) -> tuple[str, str]:
-    """The order of `sort_records` as one key (for sorting in runs and merging them)."""
     exact = _exact_key(values)
     return exact.casefold(), exact
 
 
+def sort_records(records: list[Values]) -> None:
+    """Sort in place by `sort_key`."""
+    records.sort(key=sort_key)
+
+
 def _exact_key(values: Values) -> str:
     return "\x00".join([str(value or "") for value in values])
-
-
-def _folded_key(values: Values) -> str:
-    return _exact_key(values).casefold()
 
 
 @dataclass
