@@ -41,7 +41,7 @@ class Run:
     figures: set[str]
     requests: int
     concurrency: int
-    reveal_pledges: int
+    reveal_pledges: tuple[int, ...]
     survey_responses: int
     aggregate_reports: int
     aggregate_employers: int
@@ -61,7 +61,8 @@ def steps(run: Run) -> list[Step]:
             lambda space: throughput.figure_signing_and_reports(space, n, c, run.figures),
         ),
         ({"import"}, atlas.figure_import),
-        ({"reveal"}, lambda space: reveal.figure_reveal(space, run.reveal_pledges)),
+        # One step (and workspace) for each size of the reveal.
+        *[({"reveal"}, reveal.point(count)) for count in run.reveal_pledges],
         ({"scaleout"}, lambda space: throughput.figure_scaleout(space, n, c)),
         ({"survey-answers"}, lambda space: surveys.figure_survey_answers(space, n, c)),
         (
@@ -99,7 +100,7 @@ def execute(run: Run) -> dict[str, Any]:
         if names & run.figures:
             with workspace(run.database_url, run.profile_dir) as space:
                 results.update(measure(space))
-    return results
+    return reveal.gather_points(results)
 
 
 def table(results: dict[str, Any]) -> str:
@@ -121,7 +122,11 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
     )
     parser.add_argument("--requests", type=int, default=2000, help="timed requests per figure")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--reveal-pledges", type=int, default=100_000)
+    parser.add_argument(
+        "--reveal-pledges",
+        default="100000,400000",
+        help="comma-separated sizes; the targets apply to the first, the others show the curve",
+    )
     parser.add_argument("--survey-responses", type=int, default=100_000)
     parser.add_argument("--aggregate-reports", type=int, default=1_000_000)
     parser.add_argument("--aggregate-employers", type=int, default=10_000)
@@ -151,7 +156,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
         figures=figures,
         requests=args.requests,
         concurrency=args.concurrency,
-        reveal_pledges=args.reveal_pledges,
+        reveal_pledges=tuple(int(size) for size in args.reveal_pledges.split(",") if size),
         survey_responses=args.survey_responses,
         aggregate_reports=args.aggregate_reports,
         aggregate_employers=args.aggregate_employers,

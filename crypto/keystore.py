@@ -227,6 +227,15 @@ class Keystore:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether any name starts with ``prefix`` (one index lookup, whatever the number)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM keystore WHERE name >= ? AND substr(name, 1, ?) = ? LIMIT 1",
+                (prefix, len(prefix), prefix),
+            ).fetchone()
+        return row is not None
+
     # -- deleting --------------------------------------------------------------------------
 
     def delete(self, name: str) -> bool:

@@ -56,7 +56,8 @@ async def delete_names(keystore: Keystore, names: Iterable[str]) -> int:
 
 
 async def delete_prefix(keystore: Keystore, prefix: str) -> int:
-    # Read first: a delete is a write transaction on the shared keystore file.
-    if not await in_thread(keystore.names, prefix):
+    # Read first: a delete is a write transaction on the shared keystore file. (Whether any
+    # name is there, not every name: a campaign's prefix can hold 100,000s.)
+    if not await in_thread(keystore.has_prefix, prefix):
         return 0
     return await in_thread(keystore.delete_prefix, prefix)

@@ -15,8 +15,10 @@ number of processes may tick at once, and each transition happens, and is logged
 - awaiting the gate with enough shares (e.g. after a crash) -> reveal;
 - deadline passed after a reveal -> pledges left sealed are shredded;
 - `keep_revealed_days` after a reveal -> the revealed lists are destroyed (`retention`);
-- a reveal claim older than `STALE_CLAIM` (its process died) is released;
-- keys still pending deletion after a committed transition (or withdrawal) are deleted;
+- a reveal claim older than `claims.STALE_CLAIM` (its process died) is released;
+- keys still pending deletion after a committed transition (or withdrawal) are deleted, and
+  the envelopes of the pledges revealed by an earlier tick are emptied (their keys went at the
+  reveal);
 - submission day keys 48 hours old, and the records made under them, are deleted
   (organise/submissions).
 """
@@ -34,6 +36,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto.keystore import Keystore
+from organise import claims
 from organise.campaigns import deadlines, gateshares, policy, receipts, retention, shredding, team
 from organise.campaigns.models import (
     Campaign,
@@ -42,7 +45,7 @@ from organise.campaigns.models import (
     LifecycleEvent,
     Pledge,
 )
-from organise.campaigns.reveal import STALE_CLAIM, reveal
+from organise.campaigns.reveal import reveal
 from organise.submissions import once
 
 log = logging.getLogger("organise.campaigns")
@@ -159,7 +162,7 @@ async def end_cooling_off(campaign: Campaign, *, keystore: Keystore, now: dateti
 async def _release_stale_claims(now: datetime) -> int:
     released = 0
     stale = await Campaign.filter(
-        state=CampaignState.REVEALING, reveal_claimed_at__lt=now - STALE_CLAIM
+        state=CampaignState.REVEALING, reveal_claimed_at__lt=claims.stale_before(now)
     )
     for campaign in stale:
         needs_gatekeepers = policy.gatekeeper_shares_needed(policy.gate_policy(campaign)) > 0
@@ -208,9 +211,16 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
         cooling_off_ends_at__lte=now,
         deadline__gt=now,
     )
-    for outcome in await _each(
-        report, cooled, lambda c: end_cooling_off(c, keystore=keystore, now=now)
-    ):
+    # Campaigns revealed by this tick: their envelopes are emptied by the next one.
+    revealed_now: set[UUID] = set()
+
+    async def cool(campaign: Campaign) -> str:
+        outcome = await end_cooling_off(campaign, keystore=keystore, now=now)
+        if outcome == "revealed":
+            revealed_now.add(campaign.id)
+        return outcome
+
+    for outcome in await _each(report, cooled, cool):
         report.revealed += outcome == "revealed"
         report.awaiting_gate += outcome == "awaiting_gate"
 
@@ -219,9 +229,12 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
         if key is None:
             return False
         del key
-        return await reveal(
+        done = await reveal(
             campaign.id, from_state=CampaignState.AWAITING_GATE, keystore=keystore, now=now
         )
+        if done:
+            revealed_now.add(campaign.id)
+        return done
 
     waiting = await Campaign.filter(
         team.reveal_allowed_filter(now), state=CampaignState.AWAITING_GATE, deadline__gt=now
@@ -239,9 +252,15 @@ async def tick(keystore: Keystore, *, now: datetime | None = None) -> TickReport
     )
     report.releases_destroyed = sum(1 for done in results if done)
 
-    pending = await Campaign.filter(
-        keys_pending=True, state__in=(CampaignState.REVEALED, CampaignState.EXPIRED)
-    )
+    # Not the campaigns this tick revealed: their keys are gone already, and emptying their
+    # envelopes (100,000 rows overwritten) is left to the next tick, outside the reveal.
+    pending = [
+        campaign
+        for campaign in await Campaign.filter(
+            keys_pending=True, state__in=(CampaignState.REVEALED, CampaignState.EXPIRED)
+        )
+        if campaign.id not in revealed_now
+    ]
     results = await _each(report, pending, lambda c: shredding.clear_leftovers(c.id, keystore))
     report.keys_cleared = sum(1 for done in results if done)
     try:

@@ -32,9 +32,10 @@ every release still readable is addressed to the new key in place of the old one
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,21 +47,18 @@ from crypto.errors import EnvelopeError, StreamError
 from crypto.keystore import Keystore
 from organise.campaigns import keys
 from organise.campaigns.models import Audience, Campaign, ReleasedChunk
+from organise.campaigns.opening import RECORD_FIELDS, Values
 from organise.db import column_values
 from organise.i18n import _
 from organise.refusal import Refused
 
 log = logging.getLogger("organise.campaigns")
 
-RECORD_FIELDS = ("name", "contact", "team", "message", "personal_threshold", "list_publicly")
 COSIGNER_FIELDS = ("name", "contact", "team", "message")
 CHUNK_RECORDS = 500
 _READ_CHUNKS = 8  # chunk rows fetched per query when reading
 _NAME = RECORD_FIELDS.index("name")
 _LISTED = RECORD_FIELDS.index("list_publicly")
-
-# A revealed record as the reveal holds it: the values of RECORD_FIELDS, in that order.
-Values = tuple[Any, ...]
 
 
 def organisers_context(campaign: Campaign) -> str:
@@ -100,24 +98,25 @@ def as_values(record: dict[str, Any]) -> Values:
     return tuple([record.get(name) for name in RECORD_FIELDS])
 
 
-def sort_records(records: list[Values]) -> None:
-    """Alphabetical on the whole record (case-folded first, then exact), in place.
+def sort_key(values: Values) -> tuple[str, str]:
+    """The order of revealed lists: alphabetical on the whole record, case-folded first, then
+    exact.
 
     Even records equal in name and team never keep the order in which the rows were read (close
-    to the order in which people signed), and equal records are indistinguishable. Two stable
-    passes with one string key each, rather than one pass with a tuple of twelve strings, keep
-    the keys of 100,000 records to a few tens of megabytes.
+    to the order in which people signed), and equal records are indistinguishable. The reveal
+    sorts runs of records with it and merges them (`sorting`).
     """
-    records.sort(key=_exact_key)
-    records.sort(key=_folded_key)
+    exact = _exact_key(values)
+    return exact.casefold(), exact
+
+
+def sort_records(records: list[Values]) -> None:
+    """Sort in place by `sort_key`."""
+    records.sort(key=sort_key)
 
 
 def _exact_key(values: Values) -> str:
     return "\x00".join([str(value or "") for value in values])
-
-
-def _folded_key(values: Values) -> str:
-    return _exact_key(values).casefold()
 
 
 @dataclass
@@ -129,20 +128,29 @@ class Released:
     to_public: bytes | None = None
 
 
-def _batches(records: Sequence[Values]) -> Iterator[Sequence[Values]]:
-    for start in range(0, len(records), CHUNK_RECORDS):
-        yield records[start : start + CHUNK_RECORDS]
+def _batches(records: Iterable[Values]) -> Iterator[tuple[list[Values], bool]]:
+    """CHUNK_RECORDS records at a time, each batch with whether it is the last (at least one
+    batch, empty when there are no records)."""
+    remaining = iter(records)
+    batch = list(itertools.islice(remaining, CHUNK_RECORDS))
+    while True:
+        following = list(itertools.islice(remaining, CHUNK_RECORDS))
+        yield batch, not following
+        if not following:
+            return
+        batch = following
 
 
 def sealed_chunks(
     campaign: Campaign,
-    records: Sequence[Values],
+    records: Iterable[Values],
     *,
     organiser_keys: list[bytes],
     release_key: bytes,
     released: Released,
 ) -> Iterator[ReleasedChunk]:
-    """Seal `records` (already sorted) chunk by chunk, for every audience of the campaign.
+    """Seal `records` (already sorted; any iterable, read once as it goes) chunk by chunk, for
+    every audience of the campaign.
 
     Fills `released` with the heads as it goes; yields unsaved `ReleasedChunk` rows, so that the
     caller stores them as they come and no more than one chunk's plaintext exists at a time.
@@ -172,9 +180,7 @@ def sealed_chunks(
     positions = dict.fromkeys(writers, 0)
     # The public stream only holds listed names: its chunks fill at their own pace.
     names: list[str] = []
-    batches = list(_batches(records)) or [()]
-    for number, batch in enumerate(batches):
-        last = number == len(batches) - 1
+    for batch, last in _batches(records):
         plaintexts: dict[Audience, bytes] = {}
         if Audience.ORGANISERS in writers:
             plaintexts[Audience.ORGANISERS] = _encode(

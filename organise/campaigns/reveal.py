@@ -16,8 +16,17 @@ count); if that falls below the threshold nothing is revealed and the campaign g
 keystore until the database has committed the result, so a reveal that fails part-way leaves
 everything as it was (a claim left behind by a dead process is released by the next tick).
 
-The result is sorted, then sealed and stored one chunk at a time (`release.sealed_chunks`)
+The claim is renewed while the envelopes are opened (`organise.claims`), so a reveal that
+outlasts `claims.STALE_CLAIM` is never taken for a dead process's and started again beside
+itself.
+
+Memory does not grow with the number of pledges: rows and their keys are read `_CHUNK` at a
+time and opened in a pool of worker processes (`opening`, one per core); the opened records
+are sorted in runs sealed under a key held in memory only (`sorting`: nothing readable is
+written to disk), then merged, sealed and stored one chunk at a time (`release.sealed_chunks`)
 inside the transaction that marks the pledges revealed: a failure leaves no chunk behind.
+Once that commits, the revealed pledges' keys are deleted, which leaves their envelopes
+unreadable; the next tick empties the envelopes (`shredding.clear_leftovers`).
 """
 
 from __future__ import annotations
@@ -25,19 +34,33 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import anyio
 import nacl.public
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from crypto import atrest
-from crypto.envelope import open_pledge
-from crypto.errors import EnvelopeError
 from crypto.keystore import Keystore
-from organise.campaigns import clock, counting, gateshares, keys, policy, release, shredding, team
+from organise import claims
+from organise.campaigns import (
+    clock,
+    counting,
+    gateshares,
+    keys,
+    opening,
+    policy,
+    release,
+    shredding,
+    sorting,
+    team,
+)
 from organise.campaigns.models import (
     Campaign,
     CampaignState,
@@ -46,69 +69,53 @@ from organise.campaigns.models import (
     Pledge,
     ReleasedChunk,
 )
+from organise.campaigns.opening import RECORD_FIELDS, Values
 
 log = logging.getLogger("organise.campaigns")
 
-STALE_CLAIM = timedelta(minutes=15)
-_CHUNK = 500
-_OPENERS = 1  # chunks being opened (in worker threads) while the next one is read
+_CHUNK = 500  # rows (and keys) read per query, and envelopes per job for an opener
+_IN_FLIGHT = 2  # jobs waiting for, or being opened by, each opener
 _STORE_CHUNKS = 8  # sealed chunks (of up to release.CHUNK_RECORDS records) per insert
-_PERSONAL = release.RECORD_FIELDS.index("personal_threshold")
+_PERSONAL = RECORD_FIELDS.index("personal_threshold")
 
 Row = tuple[UUID, bytes | None, int]
 
 
-Opened = tuple[UUID, release.Values]
+def _claim_lost() -> Exception:
+    return RuntimeError("the reveal claim was released before the reveal finished")
 
 
-def _open_rows(
-    campaign: Campaign,
-    rows: list[Row],
-    keystore: Keystore,
-    private_key: nacl.public.PrivateKey,
-) -> tuple[list[Opened], list[UUID]]:
-    """Open one chunk of rows (in a worker thread): its keys in one keystore read, then each.
-
-    Returns the opened records and the ids of the rows that could not be opened."""
-    campaign_id = str(campaign.id)
-    ids = [str(row[0]) for row in rows]
-    names = [keys.pledge_key(campaign_id, pledge_id) for pledge_id in ids]
-    pledge_keys = keystore.get_many(names)
-    opened = []
-    unopened = []
-    for (pledge_id, envelope, personal), text_id, name in zip(rows, ids, names, strict=True):
-        key = pledge_keys.get(name)
-        if key is None or envelope is None:
-            unopened.append(pledge_id)  # withdrawn at the last moment, or never committed
-            continue
-        try:
-            record = open_pledge(
-                bytes(envelope),
-                pledge_key=key,
-                campaign_private_key=private_key,
-                campaign_id=campaign_id,
-                pledge_id=text_id,
-            )
-        except EnvelopeError:
-            unopened.append(pledge_id)
-            continue
-        record["personal_threshold"] = personal
-        # A tuple of the released fields only: what the release needs, and far smaller than
-        # the decoded dict when 100,000 of them wait for the sort.
-        opened.append((pledge_id, release.as_values(record)))
-    return opened, unopened
+def runs_context(campaign_id: UUID) -> str:
+    return f"organise.campaign-reveal.sort-runs:{campaign_id}"
 
 
-def _qualifying(opened: list[Opened]) -> tuple[list[Opened], int]:
-    """The largest qualifying set among the opened records (see `policy.revealed_cutoff`), and
-    the highest personal threshold it admits."""
-    counts = Counter(int(values[_PERSONAL]) for _id, values in opened)
-    cutoff, _size = policy.revealed_cutoff(counts)
+@dataclass
+class _Opened:
+    """What opening the revealed set gave: the records (sorted in sealed runs), how many were
+    opened at each personal threshold, and the ids of the pledges that could not be opened."""
+
+    runs: sorting.SealedRuns
+    thresholds: Counter[int] = field(default_factory=Counter)
+    unopened: list[UUID] = field(default_factory=list)
+
+    def take(self, outcome: opening.Outcome) -> None:
+        records, unopened = outcome
+        self.thresholds.update(int(values[_PERSONAL]) for values in records)
+        self.runs.add(records)
+        self.unopened += [UUID(pledge_id) for pledge_id in unopened]
+
+    @property
+    def count(self) -> int:
+        return sum(self.thresholds.values())
+
+
+def _final_cutoff(thresholds: Counter[int]) -> tuple[int | None, int]:
+    """The largest qualifying set among the opened records (`policy.revealed_cutoff`): the
+    highest personal threshold it admits, and its size."""
+    cutoff, _size = policy.revealed_cutoff(thresholds)
     if cutoff is None:
-        return [], 0
-    if all(int(values[_PERSONAL]) <= cutoff for _id, values in opened):
-        return opened, cutoff
-    return [item for item in opened if int(item[1][_PERSONAL]) <= cutoff], cutoff
+        return None, 0
+    return cutoff, sum(count for personal, count in thresholds.items() if personal <= cutoff)
 
 
 async def _release_claim(campaign_id: UUID, back_to: CampaignState, claimed_at: datetime) -> None:
@@ -142,10 +149,16 @@ async def reveal(
     )
     if claimed != 1:
         return False
+    # Renewed while the envelopes are opened (`claims`): a large campaign takes minutes, and
+    # must never be taken for a dead process's and revealed again beside itself.
+    claim = claims.Claim(
+        Campaign, campaign_id, CampaignState.REVEALING, "reveal_claimed_at", now, _claim_lost
+    )
     try:
-        return await _reveal_claimed(campaign_id, from_state, keystore, now)
-    except Exception:
-        await _release_claim(campaign_id, from_state, now)
+        return await _reveal_claimed(campaign_id, from_state, keystore, now, claim)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await _release_claim(campaign_id, from_state, claim.at)
         raise
 
 
@@ -166,139 +179,171 @@ async def _back_to_open(campaign_id: UUID, keystore: Keystore, now: datetime) ->
     await keys.delete_prefix(keystore, keys.submitted_prefix(campaign_id))
 
 
-async def _open_revealed_set(
-    campaign: Campaign,
-    cutoff: int,
-    expected: int,
-    private_key: nacl.public.PrivateKey,
-    keystore: Keystore,
-    now: datetime,
-) -> tuple[list[Opened], list[UUID]]:
-    """Open the revealed set chunk by chunk, in pledge-id order (random, not arrival order).
-
-    The set is fixed by the claim: while the campaign is `revealing`, nobody can sign or
-    withdraw, so paging through (campaign, unrevealed, personal threshold <= cutoff) by id reads
-    exactly the set counted before. The next chunk is read from the database while the previous
-    one is opened in a worker thread.
-    """
-    # Pledges past their own deadline at the claim are not part of it (`counting`).
-    unrevealed = Pledge.filter(
+def _unrevealed(campaign_id: UUID, cutoff: int, now: datetime) -> QuerySet[Pledge]:
+    """The revealed set as the claim fixed it: while the campaign is `revealing` nobody can
+    sign or withdraw, so (campaign, unrevealed, personal threshold <= cutoff) is the set counted
+    before. Pledges past their own deadline at the claim are not part of it (`counting`)."""
+    return Pledge.filter(
         counting.within_deadline(now),
-        campaign_id=campaign.id,
+        campaign_id=campaign_id,
         revealed=False,
         personal_threshold__lte=cutoff,
-    ).order_by("id")
+    )
 
-    async def fetch(after: UUID | None) -> list[Row]:
-        page = unrevealed.filter(id__gt=after) if after is not None else unrevealed
-        return await page.limit(_CHUNK).values_list("id", "envelope", "personal_threshold")
 
-    opened: list[Opened] = []
-    unopened: list[UUID] = []
-    opening: set[asyncio.Future[tuple[list[Opened], list[UUID]]]] = set()
-    try:
-        rows = await fetch(None)
-        while rows:
-            opening.add(
-                asyncio.ensure_future(
-                    keys.in_thread(_open_rows, campaign, rows, keystore, private_key)
-                )
-            )
-            rows = await fetch(rows[-1][0]) if len(rows) == _CHUNK else []
-            while len(opening) >= _OPENERS:
-                done, opening = await asyncio.wait(opening, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    good, bad = task.result()
-                    opened += good
-                    unopened += bad
-        for task in asyncio.as_completed(opening):
-            good, bad = await task
-            opened += good
-            unopened += bad
-        opening = set()
-    finally:
-        # On failure, let the workers finish and collect their outcome: none is left running.
-        await asyncio.gather(*opening, return_exceptions=True)
-    if unopened or len(opened) != expected:
-        log.warning(
-            "reveal: %d pledge(s) of the revealed set could not be opened", expected - len(opened)
+async def _jobs(
+    campaign_id: UUID, query: QuerySet[Pledge], keystore: Keystore
+) -> AsyncIterator[list[opening.Job]]:
+    """The set's rows with their keys, _CHUNK at a time, in pledge-id order (random, not
+    arrival order): one query and one keystore read per chunk."""
+    after: UUID | None = None
+    while True:
+        page = query.filter(id__gt=after) if after is not None else query
+        rows: list[Row] = (
+            await page.order_by("id")
+            .limit(_CHUNK)
+            .values_list("id", "envelope", "personal_threshold")
         )
-    return opened, unopened
+        if not rows:
+            return
+        ids = [str(row[0]) for row in rows]
+        names = [keys.pledge_key(str(campaign_id), pledge_id) for pledge_id in ids]
+        found = await keys.in_thread(keystore.get_many, names)
+        yield [
+            (pledge_id, None if envelope is None else bytes(envelope), found.get(name), personal)
+            for (_id, envelope, personal), pledge_id, name in zip(rows, ids, names, strict=True)
+        ]
+        if len(rows) < _CHUNK:
+            return
+        after = rows[-1][0]
+
+
+async def _open_revealed_set(
+    campaign: Campaign,
+    query: QuerySet[Pledge],
+    opened: _Opened,
+    private_key: nacl.public.PrivateKey,
+    keystore: Keystore,
+) -> None:
+    """Open the revealed set chunk by chunk, the next chunk read while the openers work."""
+    async with opening.Opener(private_key, str(campaign.id)) as opener:
+        opening_now: set[asyncio.Future[opening.Outcome]] = set()
+        try:
+            async for jobs in _jobs(campaign.id, query, keystore):
+                opening_now.add(asyncio.ensure_future(opener.open(jobs)))
+                while len(opening_now) >= _IN_FLIGHT * opener.workers:
+                    done, opening_now = await asyncio.wait(
+                        opening_now, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    for task in done:
+                        opened.take(task.result())
+            for task in asyncio.as_completed(opening_now):
+                opened.take(await task)
+            opening_now = set()
+        finally:
+            # On failure, let the openers finish and collect their outcome: none is left running.
+            await asyncio.gather(*opening_now, return_exceptions=True)
 
 
 async def _mark_revealed(
     campaign_id: UUID,
     cutoff: int,
-    opened_ids: list[UUID],
+    expected: int,
     unopened: list[UUID],
     connection: BaseDBAsyncClient,
     now: datetime,
 ) -> None:
-    """Mark the revealed set revealed and empty its envelopes, in the reveal's transaction.
-
-    The set is (campaign, unrevealed, personal threshold <= the final cutoff) minus the rows that
-    could not be opened: one statement, rather than one per chunk of ids, when those are few.
-    """
-    if len(unopened) <= _CHUNK:
-        query = Pledge.filter(
-            counting.within_deadline(now),
-            campaign_id=campaign_id,
-            revealed=False,
-            personal_threshold__lte=cutoff,
+    """Mark the revealed set revealed, in the reveal's transaction: (campaign, unrevealed,
+    personal threshold <= the final cutoff) in one statement, then the rows that could not be
+    opened (normally none) back, _CHUNK at a time. The envelopes are emptied by the next tick
+    (`shredding.clear_leftovers`): their keys are deleted as soon as this commits."""
+    marked = await _unrevealed(campaign_id, cutoff, now).using_db(connection).update(revealed=True)
+    for start in range(0, len(unopened), _CHUNK):
+        marked -= await (
+            Pledge.filter(id__in=unopened[start : start + _CHUNK], revealed=True)
+            .using_db(connection)
+            .update(revealed=False)
         )
-        if unopened:
-            query = query.exclude(id__in=unopened)
-        marked = await query.using_db(connection).update(revealed=True, envelope=None)
-    else:
-        marked = 0
-        for start in range(0, len(opened_ids), _CHUNK):
-            marked += await (
-                Pledge.filter(id__in=opened_ids[start : start + _CHUNK])
-                .using_db(connection)
-                .update(revealed=True, envelope=None)
-            )
-    if marked != len(opened_ids):  # the set moved underneath: roll everything back
+    if marked != expected:  # the set moved underneath: roll everything back
         raise RuntimeError("the revealed set changed during the reveal")
 
 
 async def _reveal_claimed(
-    campaign_id: UUID, from_state: CampaignState, keystore: Keystore, now: datetime
+    campaign_id: UUID,
+    from_state: CampaignState,
+    keystore: Keystore,
+    now: datetime,
+    claim: claims.Claim,
 ) -> bool:
     campaign = await Campaign.get(id=campaign_id)
     # The team as it is at the claim: a member removed before it receives nothing. Read again
     # here because the team may have changed since the check before the claim.
     recipients = await team.recipient_keys(campaign_id)
     if not recipients:
-        await _release_claim(campaign_id, from_state, now)
+        await _release_claim(campaign_id, from_state, claim.at)
         return False
     private_key = await gateshares.rebuild_key(campaign, keystore)
     if private_key is None:
-        await _release_claim(campaign_id, from_state, now)
+        await _release_claim(campaign_id, from_state, claim.at)
         return False
     cutoff, size = await counting.revealable(campaign_id, now)
     if cutoff is None or size < campaign.threshold:
         del private_key
         await _back_to_open(campaign_id, keystore, now)
         return False
-    opened, unopened = await _open_revealed_set(campaign, cutoff, size, private_key, keystore, now)
-    del private_key  # the campaign key existed only for the loop above
-    # Only what was actually opened counts: the revealed set is chosen again over the opened
-    # records, so nobody is revealed in a set smaller than the threshold or their own.
-    opened, final_cutoff = _qualifying(opened)
-    if len(opened) < campaign.threshold:
-        log.warning(
-            "reveal: too few pledges could be opened to reach the threshold; nothing revealed"
+    with sorting.SealedRuns(release.sort_key, runs_context(campaign_id)) as runs:
+        opened = _Opened(runs)
+        async with claim.kept():
+            await _open_revealed_set(
+                campaign, _unrevealed(campaign_id, cutoff, now), opened, private_key, keystore
+            )
+        del private_key  # the campaign key existed only for the loop above
+        if opened.unopened or opened.count != size:
+            log.warning(
+                "reveal: %d pledge(s) of the revealed set could not be opened",
+                size - opened.count,
+            )
+        # Only what was actually opened counts: the revealed set is chosen again over the
+        # opened records, so nobody is revealed in a set smaller than the threshold or their own.
+        final_cutoff, revealed_count = _final_cutoff(opened.thresholds)
+        if final_cutoff is None or revealed_count < campaign.threshold:
+            log.warning(
+                "reveal: too few pledges could be opened to reach the threshold; nothing revealed"
+            )
+            await _back_to_open(campaign_id, keystore, now)
+            return False
+        release_key = await keys.in_thread(
+            keystore.get_or_create, keys.release_key(campaign_id), atrest.new_field_key
         )
-        await _back_to_open(campaign_id, keystore, now)
-        return False
+        await _store_result(
+            campaign,
+            (values for values in runs.merged() if int(values[_PERSONAL]) <= final_cutoff),
+            recipients,
+            release_key,
+            claim,
+            final_cutoff,
+            revealed_count,
+            opened.unopened,
+            now,
+        )
+    await shredding.clear_leftovers(campaign_id, keystore, envelopes=False)
+    return True
 
-    release_key = await keys.in_thread(
-        keystore.get_or_create, keys.release_key(campaign_id), atrest.new_field_key
-    )
-    opened_ids = [pledge_id for pledge_id, _values in opened]
-    records = [values for _id, values in opened]
-    del opened
-    release.sort_records(records)
+
+async def _store_result(
+    campaign: Campaign,
+    records: Iterator[Values],
+    recipients: list[bytes],
+    release_key: bytes,
+    claim: claims.Claim,
+    cutoff: int,
+    revealed_count: int,
+    unopened: list[UUID],
+    now: datetime,
+) -> None:
+    """Seal the sorted records as they are merged and store them, mark the set revealed and the
+    campaign `revealed`: one transaction, so a reveal that fails part-way leaves no chunk
+    behind, and no more than a batch of chunks is held sealed."""
     released = release.Released()
     chunks = release.sealed_chunks(
         campaign,
@@ -308,8 +353,6 @@ async def _reveal_claimed(
         released=released,
     )
     async with in_transaction() as connection:
-        # Sealed and stored one batch of chunks at a time, inside the transaction: a reveal that
-        # fails part-way leaves no chunk behind, and no more than a batch is held sealed.
         batch: list[ReleasedChunk] = []
         for chunk in chunks:
             batch.append(chunk)
@@ -321,7 +364,7 @@ async def _reveal_claimed(
         del chunks, records, batch  # the sorted plaintext is not needed any more
         moved = (
             await Campaign.filter(
-                id=campaign_id, state=CampaignState.REVEALING, reveal_claimed_at=now
+                id=campaign.id, state=CampaignState.REVEALING, reveal_claimed_at=claim.at
             )
             .using_db(connection)
             .update(
@@ -332,7 +375,7 @@ async def _reveal_claimed(
                 # the crossing.
                 reveal_claimed_at=None,
                 cooling_off_ends_at=None,
-                revealed_count=len(opened_ids),
+                revealed_count=revealed_count,
                 released_to_organisers=released.to_organisers,
                 released_to_cosigners=released.to_cosigners,
                 released_to_public=released.to_public,
@@ -340,14 +383,12 @@ async def _reveal_claimed(
             )
         )
         if moved != 1:
-            raise RuntimeError("the reveal claim was released before the reveal finished")
-        await _mark_revealed(campaign_id, final_cutoff, opened_ids, unopened, connection, now)
+            raise _claim_lost()
+        await _mark_revealed(campaign.id, cutoff, revealed_count, unopened, connection, now)
         await LifecycleEvent.create(
-            campaign_id=campaign_id,
+            campaign_id=campaign.id,
             kind=EventKind.REVEALED,
             at=clock.week_start(now),  # the week only: a reveal follows a pledge's crossing
-            count=len(opened_ids),
+            count=revealed_count,
             using_db=connection,
         )
-    await shredding.clear_leftovers(campaign_id, keystore)
-    return True

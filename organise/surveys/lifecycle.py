@@ -1,7 +1,7 @@
 """Time-based transitions of surveys, run by the in-server ticker and `organise tick`.
 
 - closing time passed -> the release (`release.release`);
-- a release claim older than `release.STALE_CLAIM` (its process died) goes back to `open`;
+- a release claim older than `claims.STALE_CLAIM` (its process died) goes back to `open`;
 - `keep_texts_days` after the release -> the team's texts, their key and the receipts' rows go;
 - keys still pending deletion after a committed transition are deleted.
 

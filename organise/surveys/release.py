@@ -22,11 +22,10 @@ in between leaves `keys_pending`, which the next tick finishes.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +39,7 @@ from tortoise.transactions import in_transaction
 from crypto import streams
 from crypto.errors import EnvelopeError
 from crypto.keystore import Keystore
+from organise import claims
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.surveys import keys, tables, team
@@ -55,10 +55,6 @@ from organise.surveys.sealing import open_choices, open_texts
 
 log = logging.getLogger("organise.surveys")
 
-STALE_CLAIM = timedelta(minutes=15)
-# A release renews its claim this often while it counts, so that a long count (a large
-# survey takes minutes) is never taken for a dead process and started again beside it.
-CLAIM_RENEWAL = timedelta(minutes=1)
 READ_CHUNK = 1000
 TEXT_CHUNK_RECORDS = 500
 
@@ -184,7 +180,11 @@ async def release(
     if claimed != 1:
         return False
     texts_name = keys.texts_key(survey_id)
-    claim = _Claim(survey_id, now)
+    # Renewed while it counts (`claims`): a large survey takes minutes, and must never be taken
+    # for a dead process's and started again beside itself.
+    claim = claims.Claim(
+        Survey, survey_id, SurveyState.RELEASING, "release_claimed_at", now, _changed
+    )
     try:
         await _release_claimed(survey_id, keystore=keystore, claim=claim, texts_name=texts_name)
     except BaseException:
@@ -201,49 +201,16 @@ async def release(
     return True
 
 
-@dataclass
-class _Claim:
-    """This call's claim on a survey being released: the `release_claimed_at` it holds."""
-
-    survey_id: UUID
-    at: datetime
-
-    async def held(self) -> bool:
-        return await Survey.filter(
-            id=self.survey_id, state=SurveyState.RELEASING, release_claimed_at=self.at
-        ).exists()
-
-    async def renew(self) -> None:
-        later = max(self.at, datetime.now(UTC))
-        moved = await Survey.filter(
-            id=self.survey_id, state=SurveyState.RELEASING, release_claimed_at=self.at
-        ).update(release_claimed_at=later)
-        if moved != 1:
-            raise Refused(
-                _("This survey changed state meanwhile; look at it again."),
-                status=409,
-                code="survey_changed",
-            )
-        self.at = later
-
-    @contextlib.asynccontextmanager
-    async def kept(self) -> AsyncIterator[None]:
-        """Renew the claim every CLAIM_RENEWAL while the body runs (the count, in a thread)."""
-
-        async def keep() -> None:
-            while True:
-                await anyio.sleep(CLAIM_RENEWAL.total_seconds())
-                with anyio.CancelScope(shield=True):  # never cut off in the middle of a write
-                    await self.renew()
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(keep)
-            yield
-            group.cancel_scope.cancel()
+def _changed() -> Refused:
+    return Refused(
+        _("This survey changed state meanwhile; look at it again."),
+        status=409,
+        code="survey_changed",
+    )
 
 
 async def _release_claimed(
-    survey_id: UUID, *, keystore: Keystore, claim: _Claim, texts_name: str
+    survey_id: UUID, *, keystore: Keystore, claim: claims.Claim, texts_name: str
 ) -> None:
     now = claim.at
     survey = await Survey.get(id=survey_id)
@@ -299,11 +266,7 @@ async def _release_claimed(
             )
         )
         if moved != 1:
-            raise Refused(
-                _("This survey changed state meanwhile; look at it again."),
-                status=409,
-                code="survey_changed",
-            )
+            raise _changed()
         kept = SurveyResponse.filter(survey_id=survey.id).using_db(connection)
         if released.responses is None:
             await kept.delete()  # fewer than k: not even the receipts stay
@@ -355,9 +318,9 @@ async def destroy_texts(survey_id: UUID, *, keystore: Keystore, today: datetime)
 
 
 async def release_stale_claims(now: datetime) -> int:
-    """Claims older than STALE_CLAIM (their process died) go back to `open`."""
+    """Claims older than `claims.STALE_CLAIM` (their process died) go back to `open`."""
     return await Survey.filter(
-        state=SurveyState.RELEASING, release_claimed_at__lt=now - STALE_CLAIM
+        state=SurveyState.RELEASING, release_claimed_at__lt=claims.stale_before(now)
     ).update(state=SurveyState.OPEN, release_claimed_at=None)
 
 

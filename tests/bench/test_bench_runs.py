@@ -36,14 +36,16 @@ def _run_bench(tmp_path: Path, *options: str) -> tuple[dict[str, Any], str]:
 
 
 def test_signing_reports_and_reveal_figures_run_on_sqlite(tmp_path: Path) -> None:
-    results, _printed = _run_bench(
-        tmp_path, "--figures", "signing,reports,reveal", *FEW_REQUESTS, "--reveal-pledges", "150"
-    )
+    figures = ("--figures", "signing,reports,reveal")
+    results, _printed = _run_bench(tmp_path, *figures, *FEW_REQUESTS, "--reveal-pledges", "150,300")
     # Every timed request was answered with success (the harness refuses otherwise), and the
     # reveal's CSV held every pledge (checked by the harness): the ratios exist.
     assert results["signing_ratio"] > 0
     assert results["report_ratio"] > 0
     assert results["reveal_pledges"] == 150
+    # Each size revealed in full, and the growth of peak memory from one to the other.
+    assert [point["pledges"] for point in results["reveal_points"]] == [150, 300]
+    assert results["reveal_export_growth"] > 0
 
 
 def test_survey_figures_run_on_sqlite(tmp_path: Path) -> None:

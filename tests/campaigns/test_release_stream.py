@@ -14,7 +14,7 @@ import pytest
 from crypto import atrest, sealing
 from crypto.errors import EnvelopeError, StreamError
 from crypto.keywrap import unwrap_private_key
-from organise.campaigns import csv_export, keys, release, signing
+from organise.campaigns import csv_export, keys, release, signing, sorting
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -87,7 +87,10 @@ async def _csv(app, campaign: Campaign, private_key) -> list[list[str]]:
     return list(csv.reader(io.StringIO(buffer.getvalue())))
 
 
-async def test_a_reveal_larger_than_a_chunk_reads_back_whole_and_sorted(app, client):
+async def test_a_reveal_larger_than_a_chunk_reads_back_whole_and_sorted(app, client, monkeypatch):
+    # Sorted in sealed runs of 100 records (13 of them), merged back in order.
+    monkeypatch.setattr(sorting, "RUN_RECORDS", 100)
+    monkeypatch.setattr(sorting, "BLOCK_RECORDS", 7)
     private_key = await _organiser_key()
     campaign = await _revealed(app, COUNT, audience=Audience.PUBLIC)
     assert campaign.revealed_count == COUNT
@@ -105,9 +108,17 @@ async def test_a_reveal_larger_than_a_chunk_reads_back_whole_and_sorted(app, cli
     assert [person["name"] for person in cosigners] == names
     listed = await release.public_names(campaign, keystore=app.state.runtime.keystore)
     assert listed == [f"Signer {n:05d}" for n in range(COUNT) if n % 3 == 0]
-    # Every revealed pledge's key and envelope are gone; nothing is left to open.
+    # Every revealed pledge's key went at the reveal, and the server's share of the campaign
+    # key: the envelopes left until the next tick open with nothing.
     assert pledge_key_names(app, campaign) == []
+    assert app.state.runtime.keystore.names(f"gate/{campaign.id}/") == []
+    left = await Pledge.filter(campaign_id=campaign.id, envelope__isnull=False).count()
+    assert left == COUNT
+    assert (await refreshed(campaign)).keys_pending
+    # The next tick empties them.
+    await tick(app)
     assert not await Pledge.filter(campaign_id=campaign.id, envelope__isnull=False).exists()
+    assert not (await refreshed(campaign)).keys_pending
 
 
 async def _stored(campaign: Campaign) -> list[ReleasedChunk]:
@@ -249,3 +260,25 @@ async def test_a_damaged_public_list_is_refused_readably_on_the_page_and_the_api
     api = await client.get(f"/api/v1/campaigns/{campaign.slug}")
     assert api.status_code == 409
     assert api.json()["error"]["code"] == "release_damaged"
+
+
+def test_sorted_runs_never_put_a_readable_record_on_disk(monkeypatch):
+    """More records than a run: the runs on disk hold no plaintext, and merge back in the
+    release's order (case-folded, then exact), equal records included."""
+    monkeypatch.setattr(sorting, "RUN_RECORDS", 50)
+    monkeypatch.setattr(sorting, "BLOCK_RECORDS", 8)
+    names = [f"{'ab'[n % 2]}{'ABb'[n % 3]}canary-{n % 37:02d}" for n in range(403)]
+    records = [(name, "signal", "Team", "No.", 3, n % 2 == 0) for n, name in enumerate(names)]
+    expected = list(records)
+    release.sort_records(expected)
+    with sorting.SealedRuns(release.sort_key, "test-runs") as runs:
+        for start in range(0, len(records), 31):
+            runs.add(records[start : start + 31])
+        merged = list(runs.merged())
+        on_disk = runs._file
+        on_disk.seek(0)
+        stored = on_disk.read()
+    assert merged == expected
+    assert len(stored) > 403 * 20
+    assert b"canary" not in stored
+    assert b"signal" not in stored

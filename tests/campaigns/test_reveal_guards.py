@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import anyio
 import pytest
 
 from crypto.gate import GatePolicy
+from organise import claims
 from organise.campaigns import lifecycle, receipts, release
+from organise.campaigns import reveal as reveal_module
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -17,6 +21,7 @@ from organise.campaigns.models import (
     EventKind,
     LifecycleEvent,
     Pledge,
+    ReleasedChunk,
     WithdrawnKey,
 )
 from organise.campaigns.reveal import reveal
@@ -34,6 +39,61 @@ from tests.campaigns.conftest import (
 async def _signed(app, client, count, **options):
     campaign = (await make_campaign(app, **options)).campaign
     return campaign, await sign_with_new_codes(app, client, campaign, count)
+
+
+async def test_a_long_reveal_keeps_its_claim_and_is_never_started_again_beside_it(
+    app, client, monkeypatch
+):
+    """A large campaign takes minutes to open: the reveal renews its claim while it opens, so
+    the tick's clean-up of dead claims never hands the campaign back meanwhile (and a second
+    reveal beside it)."""
+    campaign, _answers = await _signed(app, client, 3, cooling_off_hours=0)
+    monkeypatch.setattr(claims, "STALE_CLAIM", timedelta(seconds=0.3))
+    monkeypatch.setattr(claims, "CLAIM_RENEWAL", timedelta(seconds=0.05))
+    opening = reveal_module._open_revealed_set
+    reset: list[int] = []
+
+    async def slow_open(*args: Any) -> None:
+        # The opening outlives STALE_CLAIM several times over, the tick cleaning up dead
+        # claims all along.
+        for _ in range(8):
+            await anyio.sleep(0.12)
+            reset.append(await lifecycle._release_stale_claims(datetime.now(UTC)))
+        await opening(*args)
+
+    monkeypatch.setattr(reveal_module, "_open_revealed_set", slow_open)
+    keystore = app.state.runtime.keystore
+    assert await reveal(campaign.id, from_state=CampaignState.COOLING_OFF, keystore=keystore)
+    assert reset == [0] * 8
+    revealed = await refreshed(campaign)
+    assert revealed.state == CampaignState.REVEALED
+    assert revealed.revealed_count == 3
+    revealed_events = LifecycleEvent.filter(campaign_id=campaign.id, kind=EventKind.REVEALED)
+    assert await revealed_events.count() == 1
+
+
+async def test_a_reveal_whose_claim_was_taken_reveals_nothing(app, client, monkeypatch):
+    """Without renewals (a process stalled past STALE_CLAIM), the claim is handed back: the
+    stalled reveal then stores nothing and the campaign is revealed once, by the next tick."""
+    campaign, _answers = await _signed(app, client, 3, cooling_off_hours=0)
+    opening = reveal_module._open_revealed_set
+
+    async def stalled_open(*args: Any) -> None:
+        # Stalled for longer than STALE_CLAIM: the tick takes the claim back meanwhile.
+        await lifecycle._release_stale_claims(datetime.now(UTC) + claims.STALE_CLAIM * 2)
+        await opening(*args)
+
+    monkeypatch.setattr(reveal_module, "_open_revealed_set", stalled_open)
+    with pytest.raises(RuntimeError):
+        await reveal(
+            campaign.id, from_state=CampaignState.COOLING_OFF, keystore=app.state.runtime.keystore
+        )
+    assert (await refreshed(campaign)).state == CampaignState.COOLING_OFF
+    assert await Pledge.filter(campaign_id=campaign.id, revealed=True).count() == 0
+    assert not await ReleasedChunk.filter(campaign_id=campaign.id).exists()
+    monkeypatch.setattr(reveal_module, "_open_revealed_set", opening)
+    assert (await tick(app)).revealed == 1
+    assert (await refreshed(campaign)).revealed_count == 3
 
 
 # -- M1 (a): a stale view of the campaign cannot reveal it ---------------------------------------

@@ -8,6 +8,7 @@ import pytest
 
 from crypto.envelope import envelope_length
 from organise.campaigns import reveal as reveal_module
+from organise.campaigns import shredding
 from organise.campaigns.models import (
     Audience,
     CampaignState,
@@ -83,9 +84,11 @@ async def test_threshold_three_nothing_readable_before_everything_after(app, cli
     assert all(name in page.text for name in ("Rosa", "Emma", "Lucy"))
     refused = await sign(client, "walkout", codes[3], "Late")
     assert refused.status_code == 409
-    # Revealed pledges' keys and the server's share are gone; the envelopes are emptied.
+    # Revealed pledges' keys and the server's share are gone at the reveal: the envelopes left
+    # are unreadable, and the next tick empties them.
     assert pledge_key_names(app, campaign) == []
     assert app.state.runtime.keystore.names(f"gate/{campaign.id}/") == []
+    await tick(app)
     assert await Pledge.filter(campaign_id=campaign.id, envelope__isnull=False).count() == 0
     assert await InviteCode.filter(campaign_id=campaign.id).count() == 0
 
@@ -164,7 +167,9 @@ async def test_withdrawal_during_cooling_off_reopens_the_campaign(app, client):
     assert await _events(campaign, EventKind.THRESHOLD_REACHED) == 2
 
 
-async def test_personal_thresholds_choose_the_revealed_set(app, client):
+async def test_personal_thresholds_choose_the_revealed_set(app, client, monkeypatch):
+    # The revealed pledges' keys are deleted two ids at a time: every page goes, Carla's stays.
+    monkeypatch.setattr(shredding, "_DELETE_CHUNK", 2)
     campaign = (await make_campaign(app, audience=Audience.COSIGNERS)).campaign
     codes = await make_codes(app, campaign, 5)
     plain = [
@@ -196,6 +201,10 @@ async def test_personal_thresholds_choose_the_revealed_set(app, client):
     assert pledge_key_names(app, campaign) == [f"pledge/{campaign.id}/{carla.id}"]
     carla_status = (await _status(client, cautious["receipt"])).json()
     assert carla_status == {"campaign": "walkout", "state": "revealed", "pledge": "not_revealed"}
+    # The next tick empties the revealed envelopes, and only those.
+    await tick(app)
+    assert await Pledge.filter(campaign_id=campaign.id, envelope__isnull=False).count() == 1
+    assert len((await Pledge.get(id=carla.id)).envelope) == envelope_length()
 
     # At the deadline it is shredded.
     report = await tick(app, now=in_days(31))

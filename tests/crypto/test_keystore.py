@@ -103,7 +103,10 @@ def test_delete_prefix_is_literal_and_case_sensitive(store):
             "campaign%1/a": b"6",
         }
     )
+    assert store.has_prefix("campaign_1/")
     assert store.delete_prefix("campaign_1/") == 2
+    assert not store.has_prefix("campaign_1/")  # the others match only a pattern, or no case
+    assert store.has_prefix("campaign_10/")
     assert store.names() == ["CAMPAIGN_1/a", "campaign%1/a", "campaignX1/a", "campaign_10/a"]
     assert store.delete_prefix("campaign%") == 1
     assert store.delete_prefix("nothing/") == 0

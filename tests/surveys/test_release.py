@@ -13,6 +13,7 @@ import pytest
 from tortoise import Tortoise
 
 from crypto.keystore import Keystore
+from organise import claims
 from organise.organisers import rekeying
 from organise.refusal import Refused
 from organise.surveys import keys, lifecycle, release
@@ -210,8 +211,8 @@ async def test_a_long_count_keeps_its_claim_and_is_never_started_again_beside_it
     survey = await make_survey(app)
     for answer in ANSWERS:
         await answered(app, client, survey, answer)
-    monkeypatch.setattr(release, "STALE_CLAIM", timedelta(seconds=0.3))
-    monkeypatch.setattr(release, "CLAIM_RENEWAL", timedelta(seconds=0.05))
+    monkeypatch.setattr(claims, "STALE_CLAIM", timedelta(seconds=0.3))
+    monkeypatch.setattr(claims, "CLAIM_RENEWAL", timedelta(seconds=0.05))
     counting = release._count
 
     def slow_count(*args: Any) -> Any:
