@@ -48,7 +48,7 @@ from tortoise.transactions import in_transaction
 
 from crypto import atrest
 from crypto.keystore import Keystore
-from organise import claims
+from organise import claims, sorting
 from organise.campaigns import (
     clock,
     counting,
@@ -58,7 +58,6 @@ from organise.campaigns import (
     policy,
     release,
     shredding,
-    sorting,
     team,
 )
 from organise.campaigns.models import (

@@ -8,7 +8,9 @@ the set of responses cannot change underneath.
 Then, in a worker thread, the responses are read a chunk at a time, opened with the tally key
 and handed to `tables.release`, which counts in one pass and suppresses; nothing opened is kept.
 With at least k responses, their text answers are opened too: for each text question, the
-answers given (when at least k) are shuffled and sealed for the team (a `crypto.streams` stream
+answers given (when at least k) are shuffled (sorted on a random key in runs sealed under a key
+held in memory only, `organise.sorting`: never all in memory, nothing readable on disk) and
+sealed for the team, a chunk at a time (a `crypto.streams` stream
 to the enabled team members' keys, its head wrapped under a keystore key that the retention
 deletes); a question with fewer than k texts keeps none. With fewer than k responses the text
 answers are destroyed unread.
@@ -22,6 +24,8 @@ in between leaves `keys_pending`, which the next tick finishes.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import logging
 import secrets
@@ -39,7 +43,7 @@ from tortoise.transactions import in_transaction
 from crypto import streams
 from crypto.errors import EnvelopeError
 from crypto.keystore import Keystore
-from organise import claims
+from organise import claims, sorting
 from organise.i18n import _
 from organise.refusal import Refused
 from organise.surveys import keys, tables, team
@@ -57,10 +61,20 @@ log = logging.getLogger("organise.surveys")
 
 READ_CHUNK = 1000
 TEXT_CHUNK_RECORDS = 500
+STORE_CHUNKS = 20  # sealed text chunks written at a time
 
 
 def texts_context(survey: Survey) -> str:
     return f"organise.survey-texts:{survey.id}"
+
+
+def texts_runs_context(survey: Survey) -> str:
+    return f"organise.survey-text-runs:{survey.id}"
+
+
+def _text_order(values: sorting.Values) -> tuple[str, str]:
+    """(question, random key): each question's texts together, shuffled."""
+    return values[0], values[1]
 
 
 def texts_head_context(survey: Survey) -> str:
@@ -77,10 +91,20 @@ def results_of(survey: Survey) -> tables.Released | None:
 
 @dataclass
 class _Opened:
-    """What one pass over the responses gives, besides the tables."""
+    """What one pass over the responses gives, besides the tables: the text answers, shuffled
+    per question in sealed runs (`organise.sorting`: never all in memory, nothing readable on
+    disk), and how many each question had."""
 
-    texts: dict[str, list[str]] = field(default_factory=dict)
+    texts: sorting.SealedRuns
+    text_counts: dict[str, int] = field(default_factory=dict)
     unopened: int = 0
+
+    def add_texts(self, texts: dict[str, str]) -> None:
+        # A random key per text: sorted on (question, key), each question's texts come out
+        # in an order that owes nothing to when they were written.
+        self.texts.add([(qid, secrets.token_hex(16), text) for qid, text in texts.items()])
+        for qid in texts:
+            self.text_counts[qid] = self.text_counts.get(qid, 0) + 1
 
 
 async def _chunk(
@@ -120,13 +144,8 @@ def _count(
                     opened.unopened += 1
                     continue
                 if text_private is not None and texts is not None:
-                    try:
-                        for qid, text in open_texts(
-                            survey, questions, bytes(texts), text_private
-                        ).items():
-                            opened.texts.setdefault(qid, []).append(text)
-                    except EnvelopeError:
-                        pass
+                    with contextlib.suppress(EnvelopeError):
+                        opened.add_texts(open_texts(survey, questions, bytes(texts), text_private))
                 yield answer
             if len(rows) < READ_CHUNK:
                 return
@@ -135,36 +154,37 @@ def _count(
     return tables.release(counted, answers(), k=survey.k)
 
 
-def _team_texts(survey: Survey, texts: dict[str, list[str]]) -> list[dict[str, str]]:
+def _team_texts(survey: Survey, opened: _Opened) -> Iterator[dict[str, str]]:
     """The texts kept for the team: per question, only with at least k, shuffled."""
-    shuffle = secrets.SystemRandom().shuffle
-    kept: list[dict[str, str]] = []
-    for question in questions_of(survey.questions):
-        given = texts.get(question.id, [])
-        if len(given) < survey.k:
-            continue
-        shuffle(given)
-        kept += [{"question": question.id, "text": text} for text in given]
-    return kept
+    kept = {qid for qid, count in opened.text_counts.items() if count >= survey.k}
+    for qid, _order, text in opened.texts.merged():
+        if qid in kept:
+            yield {"question": qid, "text": text}
 
 
 def _sealed_chunks(
-    survey: Survey, records: list[dict[str, str]], recipients: list[bytes], texts_key: bytes
-) -> tuple[bytes, list[SurveyTextChunk]]:
+    survey: Survey, records: Iterator[dict[str, str]], recipients: list[bytes], texts_key: bytes
+) -> tuple[bytes, Iterator[SurveyTextChunk]]:
+    """The stream's wrapped head, and its chunks of TEXT_CHUNK_RECORDS records each, sealed as
+    they are read (one chunk in memory at a time)."""
     writer = streams.seal_to_recipients(recipients, context=texts_context(survey))
     head = streams.wrap_head(writer.head, texts_key, context=texts_head_context(survey))
-    batches = [
-        records[start : start + TEXT_CHUNK_RECORDS]
-        for start in range(0, len(records), TEXT_CHUNK_RECORDS)
-    ] or [[]]
-    chunks = []
-    for position, batch in enumerate(batches):
-        data = writer.push(
-            json.dumps(batch, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-            final=position == len(batches) - 1,
-        )
-        chunks.append(SurveyTextChunk(survey_id=survey.id, position=position, data=data))
-    return head, chunks
+
+    def chunks() -> Iterator[SurveyTextChunk]:
+        batch = list(itertools.islice(records, TEXT_CHUNK_RECORDS))
+        position = 0
+        while True:
+            following = list(itertools.islice(records, TEXT_CHUNK_RECORDS))
+            data = writer.push(
+                json.dumps(batch, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                final=not following,
+            )
+            yield SurveyTextChunk(survey_id=survey.id, position=position, data=data)
+            if not following:
+                return
+            batch, position = following, position + 1
+
+    return head, chunks()
 
 
 async def release(
@@ -232,49 +252,50 @@ async def _release_claimed(
     text_private = (
         found.get(keys.text_key(survey.id)) if responses >= survey.k and has_texts else None
     )
-    opened = _Opened()
-    head: bytes | None = None
-    chunks: list[SurveyTextChunk] = []
-    async with claim.kept():
-        released = await anyio.to_thread.run_sync(
-            _count, survey, questions, tally_private, text_private, opened
-        )
-        records = _team_texts(survey, opened.texts)
-        opened.texts.clear()
-        recipients = await team.recipient_keys(survey.id)
-        if records and recipients:
-            texts_key = await keys.in_thread(keystore.get_or_create, texts_name, _new_key)
-            head, chunks = _sealed_chunks(survey, records, recipients, texts_key)
-        del records
-    day = now.astimezone(UTC).date()
-    survey.released_on = day
-    async with in_transaction() as connection:
-        moved = (
-            await Survey.filter(
-                id=survey.id, state=SurveyState.RELEASING, release_claimed_at=claim.at
+    with sorting.SealedRuns(_text_order, texts_runs_context(survey)) as runs:
+        opened = _Opened(runs)
+        head: bytes | None = None
+        chunks: Iterator[SurveyTextChunk] = iter(())
+        async with claim.kept():
+            released = await anyio.to_thread.run_sync(
+                _count, survey, questions, tally_private, text_private, opened
             )
-            .using_db(connection)
-            .update(
-                state=SurveyState.RELEASED,
-                release_claimed_at=None,
-                released_on=day,
-                results=released.as_json(slug=survey.slug, released_at=day.isoformat()),
-                texts_head=head,
-                texts_until=day + timedelta(days=survey.keep_texts_days),
-                texts_destroyed=head is None,
-                keys_pending=True,
+            recipients = await team.recipient_keys(survey.id)
+            if recipients and any(count >= survey.k for count in opened.text_counts.values()):
+                texts_key = await keys.in_thread(keystore.get_or_create, texts_name, _new_key)
+                head, chunks = _sealed_chunks(
+                    survey, _team_texts(survey, opened), recipients, texts_key
+                )
+        day = now.astimezone(UTC).date()
+        survey.released_on = day
+        async with in_transaction() as connection:
+            moved = (
+                await Survey.filter(
+                    id=survey.id, state=SurveyState.RELEASING, release_claimed_at=claim.at
+                )
+                .using_db(connection)
+                .update(
+                    state=SurveyState.RELEASED,
+                    release_claimed_at=None,
+                    released_on=day,
+                    results=released.as_json(slug=survey.slug, released_at=day.isoformat()),
+                    texts_head=head,
+                    texts_until=day + timedelta(days=survey.keep_texts_days),
+                    texts_destroyed=head is None,
+                    keys_pending=True,
+                )
             )
-        )
-        if moved != 1:
-            raise _changed()
-        kept = SurveyResponse.filter(survey_id=survey.id).using_db(connection)
-        if released.responses is None:
-            await kept.delete()  # fewer than k: not even the receipts stay
-        else:
-            await kept.update(sealed_choices=None, sealed_texts=None)
-        await SurveyInvite.filter(survey_id=survey.id).using_db(connection).delete()
-        if chunks:
-            await SurveyTextChunk.bulk_create(chunks, using_db=connection)
+            if moved != 1:
+                raise _changed()
+            kept = SurveyResponse.filter(survey_id=survey.id).using_db(connection)
+            if released.responses is None:
+                await kept.delete()  # fewer than k: not even the receipts stay
+            else:
+                await kept.update(sealed_choices=None, sealed_texts=None)
+            await SurveyInvite.filter(survey_id=survey.id).using_db(connection).delete()
+            # Sealed and stored a few chunks at a time: the texts are never all in memory.
+            while batch := list(itertools.islice(chunks, STORE_CHUNKS)):
+                await SurveyTextChunk.bulk_create(batch, using_db=connection)
     if opened.unopened:
         log.warning("survey release: %d responses could not be opened", opened.unopened)
 

@@ -13,7 +13,7 @@ import pytest
 from tortoise import Tortoise
 
 from crypto.keystore import Keystore
-from organise import claims
+from organise import claims, sorting
 from organise.organisers import rekeying
 from organise.refusal import Refused
 from organise.surveys import keys, lifecycle, release
@@ -158,6 +158,39 @@ async def test_the_release_counts_once_keeps_tables_and_destroys_the_arrival_key
         f"{CANARY} two",
     ]
     assert await SurveyTextChunk.filter(survey_id=survey.id).exists()
+
+
+async def test_many_texts_are_shuffled_in_sealed_runs_and_stored_a_few_chunks_at_a_time(
+    app, client, monkeypatch
+):
+    """More texts than a sorting run and than a chunk: every one reaches the team, in an order
+    that is not the order of writing, and none touches the disk readable on the way."""
+    monkeypatch.setattr(sorting, "RUN_RECORDS", 4)
+    monkeypatch.setattr(sorting, "BLOCK_RECORDS", 3)
+    monkeypatch.setattr(release, "TEXT_CHUNK_RECORDS", 5)
+    monkeypatch.setattr(release, "STORE_CHUNKS", 2)
+    written: list[bytes] = []
+    pwrite = sorting.os.pwrite
+
+    def spying_pwrite(fd: int, data: bytes, offset: int) -> int:
+        written.append(bytes(data))
+        return pwrite(fd, data, offset)
+
+    monkeypatch.setattr(sorting.os, "pwrite", spying_pwrite)
+    owner = await make_organiser("alex")
+    survey = await make_survey(app)
+    said = [f"{CANARY} {n:02d}" for n in range(23)]
+    for text in said:
+        await answered(app, client, survey, {"unit": "Infra", "why": text})
+    assert await release.release(survey.id, keystore=_keystore(app), early=True)
+    survey = await Survey.get(id=survey.id)
+    private = await rekeying.unlock(owner, PASSPHRASE, keystore=_keystore(app))
+    texts = [record["text"] for record in await release.team_texts(survey, private, _keystore(app))]
+    assert sorted(texts) == said
+    assert texts != said  # 1 chance in 23! of failing by luck
+    assert await SurveyTextChunk.filter(survey_id=survey.id).count() == 5
+    assert len(written) >= 23 // 3  # the runs went to the file...
+    assert not any(CANARY.encode() in block for block in written)  # ...sealed
 
 
 async def test_below_k_texts_are_destroyed_unread_and_nothing_is_counted(app, client):

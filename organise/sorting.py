@@ -1,11 +1,12 @@
-"""Sorting more revealed records than should be held in memory at once: sealed sorted runs.
+"""Sorting more opened records than should be held in memory at once: sealed sorted runs.
 
-The reveal sorts its records (`release.sort_key`) without ever holding them all: every
+A campaign's reveal sorts its records (`campaigns.release.sort_key`), and a survey's release
+shuffles its text answers (sorting them on a random key), without ever holding them all: every
 `RUN_RECORDS` opened records are sorted and written to an anonymous temporary file as a run,
 in blocks of `BLOCK_RECORDS` records, each block encrypted (`crypto.atrest`) under a key that
-exists only in this process's memory for the length of the reveal. The runs are then merged,
-one block of each in memory at a time. Nothing readable ever reaches the disk: the file is
-unlinked from the start, and once the key is dropped its blocks are noise, even to someone
+exists only in this process's memory for the length of the reveal or release. The runs are
+then merged, one block of each in memory at a time. Nothing readable ever reaches the disk: the
+file is unlinked from the start, and once the key is dropped its blocks are noise, even to someone
 who copied the disk meanwhile.
 """
 
@@ -38,7 +39,7 @@ class SealedRuns:
         self._sort_key = key
         self._context = context
         self._key: bytes | None = atrest.new_field_key()
-        self._file = tempfile.TemporaryFile(prefix="organise-reveal-")  # noqa: SIM115
+        self._file = tempfile.TemporaryFile(prefix="organise-sort-")  # noqa: SIM115
         self._runs: list[tuple[int, int]] = []  # (offset, blocks) of each run
         self._end = 0
         self._pending: list[Values] = []
