@@ -152,9 +152,9 @@ async def answer(
                 {"invite_code": _("This survey is by invitation: please enter your invite code.")},
                 code="missing_invite_code",
             )
+        # Checked once, where it is spent (`_use_code`, in the transaction): a code that does
+        # not exist rolls everything back, so no look-up beforehand.
         code_hash = invites.code_hash_of(invite_code, pepper)
-        if not await SurveyInvite.exists(code_hash=code_hash, survey_id=survey.id):
-            raise code_refused()
     choices, texts = _seal(survey, answers)
     receipt = codes.new_receipt()
     row = SurveyResponse(
