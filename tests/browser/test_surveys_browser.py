@@ -45,10 +45,19 @@ def test_define_answer_and_read_results_without_javascript(live_server, browser,
     codes = [code.inner_text() for code in page.locator("ul.codes code").all()]
     assert len(codes) == 4
     save_screenshot(page, "survey-organiser")
+    # Before the first answer, the definition can still change on the web.
+    page.get_by_role("link", name="Change the definition").click()
+    assert '"slug": "browser-survey"' in page.locator("#definition").input_value()
+    save_screenshot(page, "survey-edit")
+    page.get_by_role("link", name="Back to the survey").click()
 
     # A worker, in another browser context (no session), answers with the first code.
     worker = browser.new_context(java_script_enabled=False)
     tab = worker.new_page()
+    # No public list of surveys: a plain page says why.
+    tab.goto(live_server.url + "/surveys/")
+    assert "Surveys are not listed here" in tab.content()
+    save_screenshot(tab, "surveys-no-list")
     tab.goto(live_server.url + "/surveys/browser-survey")
     assert "operator could read them" in tab.content()
     tab.fill("#invite_code", codes[0])
