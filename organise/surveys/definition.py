@@ -710,7 +710,8 @@ def parse(text: bytes | str, *, now: datetime | None = None) -> Definition:
         )
     try:
         raw = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    # RecursionError: absurdly deep nesting, within the size limit.
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise Refused(
             _("This is not valid JSON (%(where)s).") % {"where": type(error).__name__},
             code="invalid_json",

@@ -265,3 +265,16 @@ async def test_only_the_team_redefines_and_only_from_our_own_pages(app, client):
     )
     assert foreign.status_code == 403
     assert (await Survey.get(id=survey.id)).title == "The cloud contract"
+
+
+async def test_absurdly_nested_json_is_refused_in_words_on_both_definition_forms(app, client):
+    survey = await make_survey(app)
+    await signed_in_organiser(client, "alex")
+    nested = {"definition": "[" * 20_000}
+    for address in ("/organisers/surveys/cloud-2027/edit", "/organisers/surveys/new"):
+        refused = await post_form(client, address, nested)
+        assert refused.status_code == 422, (address, refused.status_code)
+        assert "This is not valid JSON" in refused.text
+        assert "Traceback" not in refused.text
+    assert await Survey.all().count() == 1
+    assert (await Survey.get(id=survey.id)).title == "The cloud contract"
