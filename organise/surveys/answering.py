@@ -32,7 +32,7 @@ from organise.i18n import _
 from organise.refusal import Refused
 from organise.submissions.once import Outcomes, Record, content
 from organise.surveys import invites
-from organise.surveys.definition import Question, questions_of
+from organise.surveys.definition import COUNTING_FIELDS, Question, questions_of
 from organise.surveys.fields import answers_table
 from organise.surveys.models import InviteMode, Survey, SurveyInvite, SurveyResponse, SurveyState
 from organise.surveys.sealing import seal_response
@@ -113,16 +113,24 @@ def answer_content(survey: Survey, answers: Mapping[str, Any], invite_code: str)
 
 
 async def _lock_open(survey: Survey, now: datetime, connection: BaseDBAsyncClient) -> None:
-    """Lock the survey row while it takes answers (PostgreSQL: FOR UPDATE), else Refused."""
+    """Lock the survey row while it takes answers (PostgreSQL: FOR UPDATE), else Refused; also
+    refused if what shapes the counting is no longer what the answer was read and sealed
+    against (`survey`): the team may redefine it until the first answer is stored."""
     locked = (
         await Survey.filter(id=survey.id, state=SurveyState.OPEN, closes_at__gt=now)
         .select_for_update()
         .using_db(connection)
-        .only("id")
+        .only("id", *COUNTING_FIELDS)
         .first()
     )
     if locked is None:
         raise closed_error()
+    if any(getattr(locked, name) != getattr(survey, name) for name in COUNTING_FIELDS):
+        raise Refused(
+            _("This survey changed meanwhile; look at it again."),
+            status=409,
+            code="survey_changed",
+        )
 
 
 def _seal(survey: Survey, answers: Mapping[str, Any]) -> tuple[bytes, bytes]:

@@ -6,9 +6,18 @@ from datetime import timedelta
 
 import pytest
 
-from organise.surveys import release
+from organise.refusal import Refused
+from organise.surveys import answering, definition, release, setup
 from organise.surveys.models import Survey, SurveyInvite, SurveyResponse
-from tests.surveys.conftest import CANARY, answer, answered, codes_for, make_survey
+from tests.surveys.conftest import (
+    CANARY,
+    QUESTIONS,
+    answer,
+    answered,
+    codes_for,
+    make_survey,
+    survey_file,
+)
 
 GOOD = {"unit": "Infra", "issues": ["pay", "ice"], "ready": 4, "act_if": 5, "why": "because"}
 
@@ -93,6 +102,26 @@ async def test_a_campaign_style_code_of_another_survey_is_refused(app, client):
     (code,) = await codes_for(app, first)
     assert (await answer(client, second.slug, GOOD, code)).status_code == 403
     assert await SurveyResponse.all().count() == 0
+
+
+async def test_an_answer_checked_against_a_definition_changed_meanwhile_is_refused(app, client):
+    # The answer is read and sealed against the questions as they were when it arrived; the
+    # team redefines the survey before it is stored (nothing was in yet, so that is allowed).
+    arrived = await make_survey(app)
+    (code,) = await codes_for(app, arrived)
+    other_units = [{**QUESTIONS[0], "options": ["Sales", "Legal"]}, *QUESTIONS[1:]]
+    redefined = definition.check(survey_file(questions=other_units, k=5))
+    await setup.redefine(await Survey.get(id=arrived.id), redefined, acting=None)
+    pepper = app.state.runtime.code_pepper
+    answers = answering.read_answers(arrived, GOOD, from_form=False)
+    with pytest.raises(Refused) as refused:
+        await answering.answer(arrived, answers, invite_code=code, pepper=pepper)
+    assert refused.value.status == 409
+    # Nothing stored, and the code is still there to answer the survey as it is now.
+    assert await SurveyResponse.all().count() == 0
+    assert await SurveyInvite.filter(survey_id=arrived.id).count() == 1
+    now = await Survey.get(id=arrived.id)
+    assert await answered(app, client, now, {**GOOD, "unit": "Sales"})
 
 
 async def test_answers_after_the_close_are_refused(app, client):
