@@ -60,6 +60,9 @@ class Survey(Model):
         on_delete=fields.SET_NULL,
     )
     state = fields.CharEnumField(SurveyState, max_length=16, db_index=True)
+    # The week (its Monday) an administrator last gave the survey a new owner: announced on the
+    # survey's pages, so that respondents know who will read the text answers.
+    owner_assigned_week = fields.DateField(null=True)
     # The claim of a release in progress (exact: conditional updates match on it); cleared after.
     release_claimed_at = fields.DatetimeField(null=True)
     # The day of the release (the results say when they were counted).

@@ -10,19 +10,23 @@ administrator may assign a new owner (`assign_owner`).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from organise.i18n import _l
+from organise.i18n import _, _l
 from organise.organisers import teams
 from organise.organisers.models import Organiser
 from organise.organisers.teams import TEAM_ROLES, team_account
 from organise.refusal import Refused
-from organise.surveys.models import Survey, SurveyMember
+from organise.surveys.models import Survey, SurveyMember, SurveyState
+from organise.weeks import week_of
 
 __all__ = ["TEAM_ROLES", "team_account"]
+
+# An administrator's new owner must be announced at least this long before the close.
+MIN_OWNER_NOTICE = timedelta(hours=24)
 
 TEAM = teams.Team(
     things=Survey,
@@ -107,14 +111,36 @@ async def assign_owner(
     """An administrator's act: give a survey that needs an owner a new one.
 
     Only while the survey has no owner or nobody on its team can receive its text answers
-    (otherwise the owner decides who joins). Nobody who answered can be singled out by the
-    team, so no one is told; the new owner reads what the team reads: before the close, its
-    pages; after it, the tables, and the text answers only if they are sealed at a close still
-    to come (those sealed to the team of an earlier close stay with it). `acting` is the
-    administrator (None: the operator's command line), named in the audit log.
+    (otherwise the owner decides who joins), never the acting administrator's own account, and
+    not in the last MIN_OWNER_NOTICE before an open survey's close. The survey's pages say, from
+    then on, that an administrator gave it a new owner that week (respondents can still change
+    or withdraw their answers before the close); the new owner reads what the team reads: before
+    the close, its pages; after it, the tables, and the text answers only if they are sealed at
+    a close still to come (those sealed to the team of an earlier close stay with it). `acting`
+    is the administrator (None: the operator's command line), named in the audit log.
     """
     organiser = await team_account(username)
     await teams.require_ownerless(TEAM, survey)
+    if acting is not None and organiser.id == acting.id:
+        # The administrator stays off every team (docs/surveys.md): naming oneself would give
+        # an account that can reset others a way onto a survey and its text answers.
+        raise Refused(
+            _("An administrator cannot make themselves a survey's owner: name someone else."),
+            status=403,
+            code="own_assignment",
+        )
+    if survey.state == SurveyState.OPEN and survey.closes_at - now < MIN_OWNER_NOTICE:
+        # Respondents need time to see the notice and withdraw before the texts are sealed to
+        # the new owner at the close; with nobody to receive them, they are destroyed unread.
+        raise Refused(
+            _(
+                "This survey closes in less than a day: respondents would have no time to see "
+                "that its owner changed. Its text answers are destroyed unread at the close if "
+                "nobody on its team can receive them."
+            ),
+            status=409,
+            code="too_close_to_close",
+        )
     before = teams.owner_id(survey)
     # Conditional on the owner read above: of two administrators at once, one assigns.
     await teams.make_owner(
@@ -122,7 +148,7 @@ async def assign_owner(
         survey,
         organiser,
         unless_changed={"owner_id__isnull": True} if before is None else {"owner_id": before},
-        also={},
+        also={"owner_assigned_week": week_of(now)},
         acting=acting,
         now=now,
     )

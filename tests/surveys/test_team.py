@@ -10,7 +10,7 @@ from organise.roles import Role
 from organise.surveys import team
 from organise.surveys.models import Survey, SurveyMember
 from tests.support import browser, make_organiser, post_form, sign_in, signed_in_organiser
-from tests.surveys.conftest import make_survey
+from tests.surveys.conftest import in_days, make_survey
 
 
 async def test_the_definition_names_the_co_organisers(app, client):
@@ -111,8 +111,19 @@ async def test_an_admin_assigns_an_owner_to_a_survey_a_reset_left_without_one(ap
     missing = await post_form(client, "/organisers/surveys/owners", form | {"slug": "nope"})
     assert missing.status_code == 404
 
+    # The administrator stays off the team: naming its own account is refused.
+    itself = await post_form(client, "/organisers/surveys/owners", form | {"username": "ada"})
+    assert itself.status_code == 403
+    assert "cannot make themselves" in itself.text
+    assert (await Survey.get(id=survey.id)).owner_id is None  # type: ignore[attr-defined]
+    # Respondents are not yet told anything: nothing happened.
+    assert "new owner" not in (await client.get("/surveys/cloud-2027", follow_redirects=True)).text
+
     assigned = await post_form(client, "/organisers/surveys/owners", form)
     assert assigned.status_code == 200, assigned.text
+    # From now on the survey's page tells respondents, who may still withdraw before the close.
+    public = await client.get("/surveys/cloud-2027", follow_redirects=True)
+    assert "An administrator gave this survey a new owner in the week of" in public.text
     assert "lou now owns the survey The cloud contract" in assigned.text
     assert "Surveys waiting for an owner" not in assigned.text
     owned = await Survey.get(id=survey.id)
@@ -136,3 +147,23 @@ async def test_an_admin_assigns_an_owner_to_a_survey_a_reset_left_without_one(ap
         added = await post_form(lou_browser, f"{page}/team/add", {"username": "zed"})
         assert added.status_code == 303
     assert await team.member_names(owned) == ["zed"]
+
+
+async def test_no_new_owner_in_the_last_day_before_the_close(app, client):
+    """Respondents must have a day to see the notice: closer to the close, the assignment is
+    refused and, with nobody to receive them, the text answers are destroyed unread."""
+    closes = in_days(0.5).strftime("%Y-%m-%dT%H:%M:%SZ")
+    survey = await make_survey(app, owner="kim", closes_at=closes)
+    kim = await make_organiser("kim")
+    await resets.leave_everything(kim, now=datetime.now(UTC))
+    await make_organiser("lou")
+    await make_organiser("ada", Role.ADMIN)
+    await sign_in(client, "ada")
+    refused = await post_form(
+        client, "/organisers/surveys/owners", {"slug": survey.slug, "username": "lou"}
+    )
+    assert refused.status_code == 409
+    assert "closes in less than a day" in refused.text
+    unchanged = await Survey.get(id=survey.id)
+    assert unchanged.owner_id is None  # type: ignore[attr-defined]
+    assert unchanged.owner_assigned_week is None
