@@ -133,7 +133,10 @@ async def team_account(username: str, *, field: str = "username") -> Organiser:
     if organiser.role not in TEAM_ROLES:
         raise Refused(
             {
-                field: _("%(name)s is not an organiser or admin account: it cannot run a campaign.")
+                field: _(
+                    "%(name)s is not an organiser or admin account: it cannot be on the team of "
+                    "a campaign or a survey."
+                )
                 % {"name": organiser.username}
             },
             code="not_a_team_role",
@@ -147,8 +150,8 @@ async def team_account(username: str, *, field: str = "username") -> Organiser:
         raise Refused(
             {
                 field: _(
-                    "%(name)s has not set up its own key yet (enrolment): it cannot be on a "
-                    "campaign's team until its holder has."
+                    "%(name)s has not set up its own key yet (enrolment): it cannot be on the "
+                    "team of a campaign or a survey until its holder has."
                 )
                 % {"name": organiser.username}
             },

@@ -51,7 +51,10 @@ async def test_the_owner_adds_and_removes_co_organisers_and_nobody_else_can(app,
     added = await post_form(client, f"{page}/team/add", {"username": "lou"})
     assert added.status_code == 303
     assert await team.member_names(survey) == ["lou"]
-    for name, reason in (("nobody", "There is no account nobody"), ("gate", "cannot run")):
+    for name, reason in (
+        ("nobody", "There is no account nobody"),
+        ("gate", "cannot be on the team of a campaign or a survey"),
+    ):
         wrong = await post_form(client, f"{page}/team/add", {"username": name})
         assert wrong.status_code == 422, wrong.text
         assert reason in wrong.text
