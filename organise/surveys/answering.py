@@ -2,13 +2,14 @@
 
 Order of work for an answer (as a pledge's signature, organise/campaigns/signing.py):
 
-1. Check the answers (the survey's answers table), and look the invite code up (one keyed-hash
-   read: an unknown code is refused before any other work).
+1. Check the answers (the survey's answers table) and take the invite code's keyed hash; the
+   code is looked up only where it is spent (3), so an unknown one rolls everything back.
 2. Seal the response in memory (`sealing.seal_response`): nothing typed or ticked is written
    anywhere in the clear.
-3. One transaction: lock the survey row while it is open (a release waits for answers under
-   way, and answers after its claim are refused), delete the code's row (refused unless exactly
-   one row went; its generation decides onward codes), insert the response and onward codes.
+3. One transaction: one statement deletes the code's row only while the survey is open and
+   defined as it was read (`_hold_open`; on PostgreSQL it share-locks the survey row, so a
+   release waits for answers under way and answers after its claim are refused); refused unless
+   exactly one row went; its generation decides onward codes. Then the response and onward codes.
 
 Nothing on the survey row changes: there is no counter to move. The row is found again only by
 the receipt's keyed hash; nobody, the respondent included, can read an answer back.
@@ -32,7 +33,7 @@ from organise.i18n import _
 from organise.refusal import Refused
 from organise.submissions.once import Outcomes, Record, content
 from organise.surveys import invites
-from organise.surveys.definition import COUNTING_FIELDS, Question, questions_of
+from organise.surveys.definition import Question, questions_of
 from organise.surveys.fields import answers_table
 from organise.surveys.models import InviteMode, Survey, SurveyInvite, SurveyResponse, SurveyState
 from organise.surveys.sealing import seal_response
@@ -112,25 +113,67 @@ def answer_content(survey: Survey, answers: Mapping[str, Any], invite_code: str)
     )
 
 
-async def _lock_open(survey: Survey, now: datetime, connection: BaseDBAsyncClient) -> None:
-    """Lock the survey row while it takes answers (PostgreSQL: FOR UPDATE), else Refused; also
-    refused if what shapes the counting is no longer what the answer was read and sealed
-    against (`survey`): the team may redefine it until the first answer is stored."""
-    locked = (
-        await Survey.filter(id=survey.id, state=SurveyState.OPEN, closes_at__gt=now)
-        .select_for_update()
+# One statement takes the open-state check and the code (PostgreSQL: `FOR SHARE`, so answers
+# run side by side while a release's claim, an `UPDATE` of the row, waits for them and answers
+# after it find the survey no longer open). `?n` and `$n` are the two engines' numbered
+# placeholders.
+_OPEN = (
+    'SELECT 1 FROM "survey" WHERE "id"={0} AND "state"={1} AND "closes_at">{2} '
+    'AND "definition_version"={3}'
+)
+_SPEND = (
+    'DELETE FROM "survey_invite" WHERE "survey_id"={0} AND "code_hash"={4} '  # noqa: S608 (constants)
+    "AND EXISTS (" + _OPEN + '{5}) RETURNING "generation"'
+)
+_STATEMENTS = {
+    dialect: {
+        "open": _OPEN.format(*marks) + lock,
+        "spend": _SPEND.format(*marks, lock),
+    }
+    for dialect, marks, lock in (
+        ("sqlite", ("?1", "?2", "?3", "?4", "?5"), ""),
+        ("postgres", ("$1", "$2", "$3", "$4", "$5"), " FOR SHARE"),
+    )
+}
+
+
+async def _hold_open(
+    survey: Survey, now: datetime, code_hash: str | None, connection: BaseDBAsyncClient
+) -> int | None:
+    """Hold the survey open for this transaction and spend the invite code, if any, in one
+    statement; the code's generation (None without a code), else Refused."""
+    statements = _STATEMENTS[
+        "postgres" if connection.capabilities.dialect == "postgres" else "sqlite"
+    ]
+    params: list[Any] = [str(survey.id), SurveyState.OPEN.value, now, survey.definition_version]
+    if code_hash is None:
+        if await connection.execute_query_dict(statements["open"], params):
+            return None
+    else:
+        rows = await connection.execute_query_dict(statements["spend"], [*params, code_hash])
+        if len(rows) == 1:
+            return int(rows[0]["generation"])
+    raise await _why_not_stored(survey, now, connection)
+
+
+async def _why_not_stored(survey: Survey, now: datetime, connection: BaseDBAsyncClient) -> Refused:
+    """The refusal when `_hold_open` matched nothing: closed (whatever the code), redefined
+    since the answer was read against it, or else the code."""
+    found = (
+        await Survey.filter(id=survey.id)
         .using_db(connection)
-        .only("id", *COUNTING_FIELDS)
+        .only("id", "state", "closes_at", "definition_version")
         .first()
     )
-    if locked is None:
-        raise closed_error()
-    if any(getattr(locked, name) != getattr(survey, name) for name in COUNTING_FIELDS):
-        raise Refused(
+    if found is None or not is_open(found, now):
+        return closed_error()
+    if found.definition_version != survey.definition_version:
+        return Refused(
             _("This survey changed meanwhile; look at it again."),
             status=409,
             code="survey_changed",
         )
+    return code_refused()
 
 
 def _seal(survey: Survey, answers: Mapping[str, Any]) -> tuple[bytes, bytes]:
@@ -160,7 +203,7 @@ async def answer(
                 {"invite_code": _("This survey is by invitation: please enter your invite code.")},
                 code="missing_invite_code",
             )
-        # Checked once, where it is spent (`_use_code`, in the transaction): a code that does
+        # Checked once, where it is spent (`_hold_open`, in the transaction): a code that does
         # not exist rolls everything back, so no look-up beforehand.
         code_hash = invites.code_hash_of(invite_code, pepper)
     choices, texts = _seal(survey, answers)
@@ -178,35 +221,18 @@ async def answer(
     if code_hash is not None and survey.onward_invites and survey.invite_depth > 0:
         onward_shown, onward_rows = invites.fresh_codes(survey, survey.onward_invites, pepper)
     async with in_transaction() as connection:
-        await _lock_open(survey, now, connection)
+        generation = await _hold_open(survey, now, code_hash, connection)
         given = False
-        if code_hash is not None:
-            generation = await _use_code(survey, code_hash, connection)
-            if onward_rows and generation < survey.invite_depth:
-                for onward in onward_rows:
-                    onward.generation = generation + 1
-                await SurveyInvite.bulk_create(onward_rows, using_db=connection)
-                given = True
+        if generation is not None and onward_rows and generation < survey.invite_depth:
+            for onward in onward_rows:
+                onward.generation = generation + 1
+            await SurveyInvite.bulk_create(onward_rows, using_db=connection)
+            given = True
         await row.save(using_db=connection, force_create=True)
         answered = Answered(receipt, onward_shown if given else [], survey.slug)
         if remember is not None:
             await remember(connection, answered)
     return answered
-
-
-async def _use_code(survey: Survey, code_hash: str, connection: BaseDBAsyncClient) -> int:
-    """Delete the code's row and return its generation (`DELETE ... RETURNING`), or Refused."""
-    delete = (
-        SurveyInvite.filter(code_hash=code_hash, survey_id=survey.id).using_db(connection).delete()
-    )
-    delete._make_query()
-    built: Any = delete.query  # pypika's builder methods carry no type hints
-    rows = await connection.execute_query_dict(
-        *built.returning("generation").get_parameterized_sql()
-    )
-    if len(rows) != 1:
-        raise code_refused()
-    return int(rows[0]["generation"])
 
 
 async def find(receipt: str, *, pepper: bytes) -> SurveyResponse:
@@ -278,7 +304,7 @@ async def change(
     checked = read_answers(survey, answers, from_form=from_form)
     choices, texts = _seal(survey, checked)
     async with in_transaction() as connection:
-        await _lock_open(survey, now, connection)
+        await _hold_open(survey, now, None, connection)
         changed = (
             await SurveyResponse.filter(id=response.id)
             .using_db(connection)
@@ -309,7 +335,7 @@ async def withdraw(
     now = now or datetime.now(UTC)
     response, survey = await _held_while_open(receipt, pepper, now)
     async with in_transaction() as connection:
-        await _lock_open(survey, now, connection)
+        await _hold_open(survey, now, None, connection)
         if await SurveyResponse.filter(id=response.id).using_db(connection).delete() != 1:
             raise gone()
         done = Done(survey.slug, survey.title)

@@ -44,6 +44,10 @@ class Survey(Model):
     invite_depth = fields.SmallIntField(default=1)
     # The questions as defined (`definition.Question.as_json`), fixed once the first answer is in.
     questions: fields.JSONField[list[dict[str, Any]]] = fields.JSONField()
+    # Moves by one each time what shapes the counting (`definition.COUNTING_FIELDS`) is
+    # redefined: an answer is stored only if the version it was read and sealed against is
+    # still the survey's, checked in the statement that spends its invite code.
+    definition_version = fields.IntField(default=1)
     # Labels in other languages for the same ids (`definition.Definition.translations`): words
     # only, never counted; may change while the survey is open.
     translations: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)

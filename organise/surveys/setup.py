@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crypto import ballots
@@ -170,6 +171,7 @@ async def redefine(
                 keep_texts_days=definition.keep_texts_days,
                 translations=definition.translations,
                 **{name: wanted[name] for name in changed},
+                **({"definition_version": F("definition_version") + 1} if changed else {}),
             )
         )
     return await Survey.get(id=survey.id)

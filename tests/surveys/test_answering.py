@@ -116,12 +116,38 @@ async def test_an_answer_checked_against_a_definition_changed_meanwhile_is_refus
     answers = answering.read_answers(arrived, GOOD, from_form=False)
     with pytest.raises(Refused) as refused:
         await answering.answer(arrived, answers, invite_code=code, pepper=pepper)
-    assert refused.value.status == 409
+    assert (refused.value.status, refused.value.code) == (409, "survey_changed")
     # Nothing stored, and the code is still there to answer the survey as it is now.
     assert await SurveyResponse.all().count() == 0
     assert await SurveyInvite.filter(survey_id=arrived.id).count() == 1
     now = await Survey.get(id=arrived.id)
     assert await answered(app, client, now, {**GOOD, "unit": "Sales"})
+
+
+async def test_an_open_survey_redefined_meanwhile_refuses_the_answer_read_before(app, client):
+    # Without invite codes there is no code to spend: the open check alone must see the change.
+    arrived = await make_survey(app, invite_mode="open")
+    redefined = definition.check(survey_file(invite_mode="open", k=4))
+    await setup.redefine(await Survey.get(id=arrived.id), redefined, acting=None)
+    answers = answering.read_answers(arrived, GOOD, from_form=False)
+    with pytest.raises(Refused) as refused:
+        await answering.answer(arrived, answers, invite_code="", pepper=b"p" * 32)
+    assert (refused.value.status, refused.value.code) == (409, "survey_changed")
+    assert await SurveyResponse.all().count() == 0
+
+
+async def test_new_words_alone_do_not_refuse_an_answer_read_before_them(app, client):
+    # Titles, the introduction and translations may change while answers arrive: they are not
+    # counted, so an answer read before them is still stored.
+    arrived = await make_survey(app)
+    (code,) = await codes_for(app, arrived)
+    reworded = definition.check(survey_file(title="The cloud contract, again", intro="New words."))
+    stored = await setup.redefine(await Survey.get(id=arrived.id), reworded, acting=None)
+    assert stored.definition_version == arrived.definition_version
+    answers = answering.read_answers(arrived, GOOD, from_form=False)
+    pepper = app.state.runtime.code_pepper
+    assert await answering.answer(arrived, answers, invite_code=code, pepper=pepper)
+    assert await SurveyResponse.filter(survey_id=arrived.id).count() == 1
 
 
 async def test_answers_after_the_close_are_refused(app, client):
