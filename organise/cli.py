@@ -18,6 +18,7 @@ from organise.campaigns.cli import campaign
 from organise.contracts.cli import import_group
 from organise.db import pending_model_changes, write_migrations
 from organise.instance import missing_parts
+from organise.keystore.cli import keystore
 from organise.organisers.cli import organiser, token
 from organise.reports.cli import recount
 from organise.runtime import Runtime, open_runtime
@@ -148,3 +149,4 @@ main.add_command(campaign)
 main.add_command(import_group)
 main.add_command(recount)
 main.add_command(survey)
+main.add_command(keystore)
