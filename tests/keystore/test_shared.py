@@ -17,10 +17,11 @@ from organise.keystore.attention import rotation_overdue
 from organise.keystore.keks import KekRing
 from organise.keystore.shared import SharedKeystore
 from organise.roles import Role
-from tests.conftest import RACE_MARKS, connect_postgres, fresh_keystore_database
+from tests.conftest import connect_postgres, fresh_keystore_database
 from tests.keystore.conftest import place_kek
 
-pytestmark = RACE_MARKS
+# Every test here needs the keystore database (the `shared` fixture skips without PostgreSQL).
+pytestmark = [pytest.mark.postgres_only]
 
 
 def _rows(url: str, sql: str, *args):
