@@ -89,6 +89,13 @@ def _read_private(path: Path) -> bytes:
         os.close(fd)
 
 
+class KekMissing(KeystoreError):
+    """This host lacks the KEK of an epoch the keystore database uses: it is misconfigured.
+
+    Answered 503 by the web layer (organise/web/errors.py): nothing was written.
+    """
+
+
 class KekRing:
     """The KEKs this process holds, by epoch. Thread-safe.
 
@@ -139,7 +146,7 @@ class KekRing:
     def require(self, epoch: int) -> bytes:
         key = self.get(epoch)
         if key is None:
-            raise KeystoreError(
+            raise KekMissing(
                 f"This host lacks the key-encryption key of epoch {epoch} "
                 f"({self.path(epoch)}), which the keystore database names. The host is "
                 "misconfigured: have the secret manager place that key here."
