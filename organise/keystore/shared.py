@@ -615,7 +615,8 @@ class SharedKeystore(Keystore):
                     if left:
                         raise KeystoreError(f"Entries remain under epoch {row.epoch}.")
                     await db.execute(
-                        "UPDATE keystore_epoch SET retired_at = $2 WHERE epoch = $1",
+                        "UPDATE keystore_epoch SET retired_at = $2"
+                        " WHERE epoch = $1 AND retired_at IS NULL",
                         row.epoch,
                         self.clock(),
                     )
