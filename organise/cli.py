@@ -57,6 +57,13 @@ def serve(host: str, port: int, workers: int) -> None:
     open_runtime(settings).close()
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Organise is running at http://{shown_host}:{port}/  (Ctrl+C to stop)")
+    if settings.shared_keystore and settings.secret_key_hex is None:
+        # Each host would make its own secret key: a session begun on one would fail on another.
+        click.echo(
+            "The shared keystore is set but ORGANISE_SECRET_KEY is not: every host must have "
+            "the same secret key, or organisers' sessions work on one host only.",
+            err=True,
+        )
     if settings.public_url is None:
         click.echo(
             "ORGANISE_PUBLIC_URL is not set: links, redirects and invite slips carry this "
