@@ -32,7 +32,7 @@ import socket
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 try:
@@ -170,14 +170,12 @@ class SharedKeystore(Keystore):
         *,
         rotation_days: int = 7,
         report_seconds: int = 60,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._url = url
         self.ring = ring
         self.rotation_days = rotation_days
         self.report_seconds = report_seconds
         self.host = host_id()
-        self.clock = clock
         self.created = False
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -243,9 +241,7 @@ class SharedKeystore(Keystore):
                         f"place epoch-1.kek in {self.ring.directory} first (docs/operating.md)."
                     )
                 await db.execute(
-                    "INSERT INTO keystore_epoch (epoch, named_at) VALUES ($1, $2)",
-                    held[0],
-                    self.clock(),
+                    "INSERT INTO keystore_epoch (epoch, named_at) VALUES ($1, now())", held[0]
                 )
                 self.created = True
 
@@ -438,14 +434,14 @@ class SharedKeystore(Keystore):
 
     async def _report_once(self) -> None:
         held = self.ring.held()
-        now = self.clock()
         async with self._db().acquire() as db:
-            await db.execute(
-                "INSERT INTO keystore_host (host, epochs, reported_at) VALUES ($1, $2, $3) "
-                "ON CONFLICT (host) DO UPDATE SET epochs = $2, reported_at = $3",
+            # Every time is the database's: hosts' clocks may disagree, the database has one.
+            now = await db.fetchval(
+                "INSERT INTO keystore_host (host, epochs, reported_at) VALUES ($1, $2, now()) "
+                "ON CONFLICT (host) DO UPDATE SET epochs = $2, reported_at = now() "
+                "RETURNING reported_at",
                 self.host,
                 held,
-                now,
             )
             await db.execute(
                 "DELETE FROM keystore_host WHERE reported_at < $1", now - FORGET_HOSTS_AFTER
@@ -459,7 +455,7 @@ class SharedKeystore(Keystore):
                 log.warning(
                     "keystore: destroyed the retired key-encryption key of epoch %d", row["epoch"]
                 )
-        status = await self._status()
+        status = await self._status(count_entries=False)
         self._overdue = status.overdue
         if status.overdue and (
             self._last_overdue_log is None or now - self._last_overdue_log >= _OVERDUE_LOG_EVERY
@@ -486,12 +482,18 @@ class SharedKeystore(Keystore):
         """As of this process's last report (no database round trip: the home page asks)."""
         return self._overdue
 
-    async def _status(self) -> Status:
-        now = self.clock()
+    async def _status(self, *, count_entries: bool = True) -> Status:
+        """Epochs and host reports; ``count_entries`` counts the entries under each epoch (an
+        index scan of the whole table: for `status`, not for every minute's report)."""
+        entries = (
+            "(SELECT count(*) FROM keystore_entry k WHERE k.epoch = e.epoch)"
+            if count_entries
+            else "-1"
+        )
         async with self._db().acquire() as db:
+            now = await db.fetchval("SELECT now()")
             epochs = await db.fetch(
-                "SELECT e.epoch, e.named_at, e.retired_at, "
-                "(SELECT count(*) FROM keystore_entry k WHERE k.epoch = e.epoch) AS entries "
+                f"SELECT e.epoch, e.named_at, e.retired_at, {entries} AS entries "  # noqa: S608 -- one of two constant texts
                 "FROM keystore_epoch e ORDER BY e.epoch"
             )
             hosts = await db.fetch(
@@ -538,13 +540,12 @@ class SharedKeystore(Keystore):
                     raise KeystoreError(
                         f"Epoch {epoch} is not newer than the current epoch {newest}."
                     )
-                now = self.clock()
                 lacking = [
                     row["host"]
                     for row in await db.fetch(
-                        "SELECT host FROM keystore_host WHERE reported_at > $1 "
+                        "SELECT host FROM keystore_host WHERE reported_at > now() - $1::interval "
                         "AND NOT ($2 = ANY(epochs)) ORDER BY host",
-                        now - REPORT_TTL,
+                        REPORT_TTL,
                         epoch,
                     )
                 ]
@@ -555,7 +556,7 @@ class SharedKeystore(Keystore):
                         f"{self.report_seconds} seconds. Nothing was changed."
                     )
                 await db.execute(
-                    "INSERT INTO keystore_epoch (epoch, named_at) VALUES ($1, $2)", epoch, now
+                    "INSERT INTO keystore_epoch (epoch, named_at) VALUES ($1, now())", epoch
                 )
 
         self._run(work())
@@ -615,10 +616,9 @@ class SharedKeystore(Keystore):
                     if left:
                         raise KeystoreError(f"Entries remain under epoch {row.epoch}.")
                     await db.execute(
-                        "UPDATE keystore_epoch SET retired_at = $2"
+                        "UPDATE keystore_epoch SET retired_at = now()"
                         " WHERE epoch = $1 AND retired_at IS NULL",
                         row.epoch,
-                        self.clock(),
                     )
             self.ring.destroy(row.epoch)
             done.retired.append(row.epoch)
@@ -634,18 +634,17 @@ class SharedKeystore(Keystore):
 
         async def work() -> Retirement:
             await self._report_once_without_finishing()
-            return await self._finish(await self._status())
+            return await self._finish(await self._status(count_entries=False))
 
         return self._run(work())
 
     async def _report_once_without_finishing(self) -> None:
         async with self._db().acquire() as db:
             await db.execute(
-                "INSERT INTO keystore_host (host, epochs, reported_at) VALUES ($1, $2, $3) "
-                "ON CONFLICT (host) DO UPDATE SET epochs = $2, reported_at = $3",
+                "INSERT INTO keystore_host (host, epochs, reported_at) VALUES ($1, $2, now()) "
+                "ON CONFLICT (host) DO UPDATE SET epochs = $2, reported_at = now()",
                 self.host,
                 self.ring.held(),
-                self.clock(),
             )
 
     def discard_all(self) -> None:

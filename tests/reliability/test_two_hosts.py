@@ -15,12 +15,15 @@ import csv
 import io
 import os
 import secrets
+import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from crypto import epochwrap
+from crypto.errors import KeystoreError
 from tests.conftest import (
     POSTGRES_URL,
     RACE_MARKS,
@@ -66,6 +69,66 @@ async def _sign_at_once(urls: list[str], codes: list[str], prefix: str) -> dict[
             return name, response.json()["receipt"]
 
         return dict(await asyncio.gather(*(one(n) for n in range(len(codes)))))
+
+
+def _dump(url: str) -> bytes:
+    return subprocess.run(
+        ["pg_dump", "--no-owner", url], capture_output=True, check=True, timeout=120
+    ).stdout
+
+
+def _entry_names(url: str) -> set[str]:
+    async def names() -> set[str]:
+        connection = await connect_postgres(url)
+        try:
+            return {
+                row["name"] for row in await connection.fetch("SELECT name FROM keystore_entry")
+            }
+        finally:
+            await connection.close()
+
+    return asyncio.run(names())
+
+
+def _restored(url: str, backup: bytes) -> dict[str, tuple[int, bytes]]:
+    """The backup restored into a database of its own beside the live one: its entries."""
+    copy_url = url + "_copy"
+    name = copy_url.rpartition("/")[2]
+    admin = url.rpartition("/")[0] + "/postgres"
+    subprocess.run(["psql", "-q", admin, "-c", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
+    subprocess.run(["psql", "-q", admin, "-c", f'CREATE DATABASE "{name}"'], check=True)
+    try:
+        subprocess.run(
+            ["psql", "-q", "-v", "ON_ERROR_STOP=1", copy_url],
+            input=backup,
+            check=True,
+            capture_output=True,
+        )
+
+        async def entries() -> dict[str, tuple[int, bytes]]:
+            connection = await connect_postgres(copy_url)
+            try:
+                rows = await connection.fetch("SELECT name, epoch, wrapped FROM keystore_entry")
+                return {row["name"]: (row["epoch"], bytes(row["wrapped"])) for row in rows}
+            finally:
+                await connection.close()
+
+        return asyncio.run(entries())
+    finally:
+        subprocess.run(["psql", "-q", admin, "-c", f'DROP DATABASE IF EXISTS "{name}"'])
+
+
+def _environments(*servers: LiveServer) -> list[bytes]:
+    """What each server process (and its children) holds as its environment."""
+    found = []
+    for server in servers:
+        assert server.process is not None
+        pids = [server.process.pid]
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        if children.exists():
+            pids += [int(pid) for pid in children.read_text().split()]
+        found += [Path(f"/proc/{pid}/environ").read_bytes() for pid in pids]
+    return found
 
 
 def _wait_for(check, seconds: float = 60) -> bool:
@@ -114,6 +177,9 @@ def test_two_hosts_share_one_keystore_through_a_rotation(tmp_path, database_url)
         early = codes[: THRESHOLD - 1]
         signed = asyncio.run(_sign_at_once([first.url, second.url], early, "Early"))
         withdrawn_name = "Early00"  # signed on the first host
+        # A backup of the keystore database taken before the withdrawal.
+        backup = _dump(keystore_url)
+        keys_before = _entry_names(keystore_url)
         with httpx.Client(base_url=second.url, timeout=60) as http:
             gone = http.post("/api/v1/pledges/withdraw", json={"receipt": signed[withdrawn_name]})
             assert gone.status_code == 200, gone.text
@@ -134,6 +200,24 @@ def test_two_hosts_share_one_keystore_through_a_rotation(tmp_path, database_url)
         assert rotated.returncode == 0, rotated.stdout + rotated.stderr
         assert "Epoch 1 is retired" in rotated.stdout
         assert _wait_for(lambda: not any((d / "epoch-1.kek").exists() for d in kek_dirs))
+
+        # The backup, restored, with the current key (epoch 2): the withdrawn pledge's key,
+        # gone from the live keystore, does not open; neither does any other.
+        withdrawn_keys = keys_before - _entry_names(keystore_url)
+        assert len(withdrawn_keys) == 1
+        copied = _restored(keystore_url, backup)
+        assert set(copied) == keys_before
+        for name, (epoch, wrapped) in copied.items():
+            assert epoch == 1
+            for tried in (1, 2):
+                with pytest.raises(KeystoreError):
+                    epochwrap.unwrap(kek2, tried, name, wrapped)
+        # Epoch 1's key is gone from both hosts' folders, both databases and the servers'
+        # environments (it never was in any of them but the folders).
+        live_dump, main_dump = _dump(keystore_url), _dump(POSTGRES_URL)
+        for blob in (backup, live_dump, main_dump, *_environments(first, second)):
+            assert kek1 not in blob
+            assert kek1.hex().encode() not in blob
 
         # The last signatures, one on each host, cross the threshold: once.
         late = codes[THRESHOLD - 1 :]
