@@ -131,6 +131,15 @@ def _print_retirement(done: Retirement) -> None:
         )
 
 
+def _print_retired_elsewhere(before: Status, after: Status, done: Retirement) -> None:
+    """Epochs another host's report retired while this command ran (each host finishes a
+    rotation it finds ready): said as if this command had done it."""
+    was_open = {row.epoch for row in before.epochs if row.retired_at is None}
+    for row in after.epochs:
+        if row.epoch in was_open and row.retired_at is not None and row.epoch not in done.retired:
+            _print_retirement(Retirement(retired=[row.epoch]))
+
+
 @keystore.command()
 @click.option(
     "--epoch",
@@ -169,6 +178,7 @@ def rotate(epoch: int | None, wait: int) -> None:
                 done = shared.finish_rotation()
                 _print_retirement(done)
                 if not done.waiting_for:
+                    _print_retired_elsewhere(before, shared.status(), done)
                     return
                 if time.monotonic() >= deadline:
                     break
