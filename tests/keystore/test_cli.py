@@ -11,8 +11,15 @@ from click.testing import CliRunner
 from crypto.keystore import Keystore
 from organise.cli import main
 from organise.settings import Settings, SettingsError
-from tests.conftest import ON_POSTGRES, fresh_keystore_database
+from tests.conftest import (
+    ON_POSTGRES,
+    POSTGRES_URL,
+    connect_postgres,
+    fresh_keystore_database,
+    truncate_postgres,
+)
 from tests.keystore.conftest import place_kek
+from tests.servers import LiveServer
 
 
 @pytest.fixture
@@ -165,3 +172,46 @@ def test_migrate_status_and_rotate_on_postgresql(run, tmp_path, kek_dir, keystor
     status = json.loads(run("status", "--json", **env).output)
     assert [row["epoch"] for row in status["epochs"]] == [1, 2]
     assert status["epochs"][0]["retired"] is not None
+
+
+@shared_only
+def test_an_instance_moves_to_the_shared_keystore_and_an_empty_one_is_refused(
+    tmp_path, kek_dir, keystore_url, database_url
+):
+    asyncio.run(fresh_keystore_database())
+    place_kek(kek_dir, 1)
+    root = tmp_path / "op"
+    root.mkdir()
+    operator = LiveServer(root, extra_env={"DATABASE_URL": POSTGRES_URL})
+    try:
+        operator.create_organiser("casey", "admin")
+        shared_env = {
+            "ORGANISE_KEYSTORE_URL": keystore_url,
+            "ORGANISE_KEYSTORE_KEK_DIR": str(kek_dir),
+        }
+        moved = LiveServer(operator.root, extra_env={"DATABASE_URL": POSTGRES_URL, **shared_env})
+        # An empty shared keystore for a database with accounts: refused, and left empty.
+        refused = moved.run_cli("migrate")
+        assert refused.returncode == 1
+        assert "was empty, but the database already has accounts" in refused.stderr
+        assert asyncio.run(_count(keystore_url, "keystore_entry")) == 0
+        assert asyncio.run(_count(keystore_url, "keystore_epoch")) == 0
+        # Moved with `keystore migrate`: the account's codes and peppers come along.
+        copied = operator.run_cli(
+            "keystore", "migrate", "--to", keystore_url, "--kek-dir", str(kek_dir)
+        )
+        assert copied.returncode == 0, copied.stderr
+        assert moved.run_cli("migrate").returncode == 0
+        listed = moved.run_cli("organiser", "list")
+        assert listed.returncode == 0, listed.stderr
+        assert "casey" in listed.stdout
+    finally:
+        asyncio.run(truncate_postgres(POSTGRES_URL))
+
+
+async def _count(url: str, table: str) -> int:
+    connection = await connect_postgres(url)
+    try:
+        return await connection.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608 -- ours
+    finally:
+        await connection.close()
