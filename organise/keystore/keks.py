@@ -107,6 +107,8 @@ class KekRing:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._keys: dict[int, bytes] = {}
+        # Retired epochs: never read again, even if their file could not be removed.
+        self._destroyed: set[int] = set()
         self._lock = threading.Lock()
         if not directory.is_dir():
             raise KeystoreError(
@@ -133,6 +135,8 @@ class KekRing:
     def get(self, epoch: int) -> bytes | None:
         """The KEK of ``epoch``, or None when this host does not have it."""
         with self._lock:
+            if epoch in self._destroyed:
+                return None
             key = self._keys.get(epoch)
             if key is not None:
                 return key
@@ -161,6 +165,8 @@ class KekRing:
             if match is None:
                 continue
             epoch = int(match.group(1))
+            if epoch in self._destroyed:
+                continue
             try:
                 if self.get(epoch) is not None:
                     present.append(epoch)
@@ -176,16 +182,24 @@ class KekRing:
         path = self.path(epoch)
         with self._lock:
             self._keys.pop(epoch, None)
+            self._destroyed.add(epoch)
+        if not path.exists():
+            return False
         try:
             size = path.stat().st_size
             with path.open("r+b") as handle:  # on tmpfs this overwrites the only copy
                 handle.write(b"\0" * size)
                 handle.flush()
                 os.fsync(handle.fileno())
-            path.unlink()
-        except FileNotFoundError:
-            return False
-        except PermissionError:
-            # A read-only file (mode 0400) cannot be zeroed but can still be removed.
+        except OSError:
+            pass  # a read-only file (mode 0400) cannot be zeroed, but can still be removed
+        try:
             path.unlink(missing_ok=True)
+        except OSError as error:
+            log.error(
+                "keystore: could not remove the retired key-encryption key %s (%s): this "
+                "process no longer uses it, but the secret manager must remove the file",
+                path,
+                error.strerror,
+            )
         return True

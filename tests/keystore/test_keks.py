@@ -1,5 +1,6 @@
 import logging
 import os
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +91,22 @@ def test_dev_shm_is_recognised_as_memory(kek_dir):
     if not str(kek_dir).startswith(f"{SHM}/"):
         pytest.skip("no /dev/shm here")
     assert KekRing(kek_dir).in_memory
+
+
+def test_a_retired_key_the_process_cannot_remove_is_still_never_used_again(
+    kek_dir, caplog, monkeypatch
+):
+    ring = KekRing(kek_dir)
+    place_kek(kek_dir, 1)
+    assert ring.get(1) is not None
+
+    def refused(self, missing_ok=False):
+        raise PermissionError(13, "Permission denied")  # the secret manager's read-only folder
+
+    monkeypatch.setattr(Path, "unlink", refused)
+    assert ring.destroy(1)
+    monkeypatch.undo()
+    assert (kek_dir / "epoch-1.kek").exists()
+    assert "secret manager must remove the file" in caplog.text
+    assert ring.get(1) is None
+    assert ring.held() == []
