@@ -103,7 +103,9 @@ def init() -> None:
     where there is none.
     """
     settings = load_settings()
-    existed = not missing_parts(settings)
+    # With the shared keystore and PostgreSQL, nothing in the folder is required: its presence
+    # is what tells a new host from one set up before.
+    existed = not missing_parts(settings) and settings.instance_dir.exists()
     migrate_database(settings)
     open_runtime(settings).close()  # the secret key and the peppers, made once here
     if existed:
