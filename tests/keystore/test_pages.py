@@ -8,8 +8,10 @@ import dataclasses
 import pytest
 
 from organise.app import create_app
+from tests.campaigns.conftest import make_campaign, make_codes, sign
 from tests.conftest import ON_POSTGRES, connect_postgres, fresh_keystore_database, running_client
 from tests.keystore.conftest import place_kek
+from tests.support import post_form
 
 FINAL = "becomes final for backups at the next rotation"
 
@@ -82,3 +84,26 @@ def test_a_host_without_the_current_key_answers_503_and_writes_nothing(
     assert "Traceback" not in text
     assert written == 0
     assert "lacks the key-encryption key of epoch 2" in caplog.text
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs ORGANISE_TEST_DATABASE_URL")
+async def test_a_withdrawal_through_the_page_says_when_it_is_final_for_backups(
+    settings, keystore_url, kek_dir
+):
+    await fresh_keystore_database()
+    place_kek(kek_dir, 1)
+    shared = dataclasses.replace(
+        settings, keystore_url=keystore_url, keystore_kek_dir=kek_dir, keystore_rotation_days=1
+    )
+    app = create_app(shared)
+    async with running_client(app) as client:
+        created = await make_campaign(app)
+        [code] = await make_codes(app, created.campaign, 1)
+        receipt = (await sign(client, "walkout", code, "Canary Name")).json()["receipt"]
+        page = await post_form(client, "/pledges/withdraw", {"receipt": receipt, "confirm": "yes"})
+        keys_left = app.state.runtime.keystore.names("pledge/")
+    assert page.status_code == 200
+    assert "has been withdrawn" in page.text
+    assert FINAL in page.text
+    assert "scheduled every 1 day:" in page.text
+    assert keys_left == []
