@@ -51,6 +51,9 @@ class Workspace:
     database_url: str
     # With --profile DIR, app servers run under `py-spy record` (collapsed stacks, one file each).
     profile_dir: Path | None = None
+    # With --keystore shared: the shared keystore's database and its key-encryption key folder.
+    keystore_url: str | None = None
+    kek_dir: Path | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -65,6 +68,9 @@ class Workspace:
         env["ORGANISE_RATE_LIMIT"] = "off"
         if not self.is_sqlite:
             env["DATABASE_URL"] = self.database_url
+        if self.keystore_url and self.kek_dir:
+            env["ORGANISE_KEYSTORE_URL"] = self.keystore_url
+            env["ORGANISE_KEYSTORE_KEK_DIR"] = str(self.kek_dir)
         env.update(extra)
         return env
 
@@ -133,9 +139,50 @@ def reset_postgres(url: str) -> None:
     postgres_execute(url, ["DROP SCHEMA public CASCADE; CREATE SCHEMA public;"])
 
 
+def keystore_database(database_url: str) -> str:
+    """The shared keystore's database beside the bench's: its name plus `_keys`, made if
+    missing and emptied (its name still contains "bench")."""
+    base, _, name = database_url.rpartition("/")
+    keys_name = f"{name}_keys"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+        try:
+            if not await connection.fetchval(
+                "SELECT 1 FROM pg_database WHERE datname = $1", keys_name
+            ):
+                await connection.execute(f'CREATE DATABASE "{keys_name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    keys_url = f"{base}/{keys_name}"
+    postgres_execute(
+        keys_url, ["DROP TABLE IF EXISTS keystore_entry, keystore_epoch, keystore_host"]
+    )
+    return keys_url
+
+
 @contextmanager
-def workspace(database_url: str | None, profile_dir: Path | None = None) -> Iterator[Workspace]:
-    """A fresh workspace: a new scratch directory, and PostgreSQL's `public` schema emptied."""
+def kek_folder() -> Iterator[Path]:
+    """Epoch 1's key-encryption key in a private folder, on tmpfs when /dev/shm exists."""
+    shm = Path("/dev/shm")  # noqa: S108 -- tmpfs, where key-encryption keys belong
+    with tempfile.TemporaryDirectory(
+        prefix="organise-bench-keks-", dir=shm if shm.is_dir() else None
+    ) as folder:
+        path = Path(folder) / "epoch-1.kek"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(os.urandom(32).hex())
+        yield Path(folder)
+
+
+@contextmanager
+def workspace(
+    database_url: str | None, profile_dir: Path | None = None, *, shared_keystore: bool = False
+) -> Iterator[Workspace]:
+    """A fresh workspace: a new scratch directory, and PostgreSQL's `public` schema emptied;
+    with `shared_keystore`, a fresh shared keystore database and key-encryption key too."""
     with tempfile.TemporaryDirectory(prefix="organise-bench-") as scratch:
         root = Path(scratch)
         (root / "instance").mkdir(mode=0o700)
@@ -144,7 +191,13 @@ def workspace(database_url: str | None, profile_dir: Path | None = None) -> Iter
             url = database_url
         else:
             url = f"sqlite://{root / 'instance' / 'organise.sqlite3'}"
-        yield Workspace(root, url, profile_dir)
+        if not shared_keystore:
+            yield Workspace(root, url, profile_dir)
+            return
+        if not database_url:
+            raise RuntimeError("the shared keystore needs PostgreSQL (DATABASE_URL)")
+        with kek_folder() as kek_dir:
+            yield Workspace(root, url, profile_dir, keystore_database(database_url), kek_dir)
 
 
 @contextmanager

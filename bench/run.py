@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,8 @@ class Run:
     aggregate_employers: int
     database_url: str | None
     profile_dir: Path | None
+    # Also measure signing and the reveal with the shared keystore (PostgreSQL) beside the file's.
+    shared_keystore: bool = False
 
 
 Step = tuple[set[str], Callable[[Workspace], dict[str, Any]]]
@@ -93,18 +95,46 @@ ROWS: tuple[Callable[[dict[str, Any]], list[Row]], ...] = (
 )
 
 
-def execute(run: Run) -> dict[str, Any]:
-    """Each step that measures a figure asked for, in a fresh workspace."""
+# The figures measured again with the shared keystore (`--keystore both`).
+SHARED_KEYSTORE_FIGURES = frozenset({"signing", "reveal"})
+
+
+def _measure(run: Run, *, shared_keystore: bool = False) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for names, measure in steps(run):
         if names & run.figures:
-            with workspace(run.database_url, run.profile_dir) as space:
+            with workspace(
+                run.database_url, run.profile_dir, shared_keystore=shared_keystore
+            ) as space:
                 results.update(measure(space))
     return reveal.gather_points(results)
 
 
+def execute(run: Run) -> dict[str, Any]:
+    """Each step that measures a figure asked for, in a fresh workspace; with the shared
+    keystore asked for, signing and the reveal again, under `shared_keystore`."""
+    results = _measure(run)
+    if run.shared_keystore:
+        again = replace(run, figures=run.figures & SHARED_KEYSTORE_FIGURES)
+        results["shared_keystore"] = _measure(again, shared_keystore=True)
+    return results
+
+
+def shared_keystore_rows(results: dict[str, Any]) -> list[Row]:
+    """The shared keystore's signing and reveal rows, labelled, beside the file keystore's."""
+    shared = results.get("shared_keystore")
+    if not shared:
+        return []
+    return [
+        (f"shared keystore: {label}", value, "")
+        for rows_of in (throughput.rows, reveal.rows)
+        for label, value, _target in rows_of(shared)
+    ]
+
+
 def table(results: dict[str, Any]) -> str:
     rows = [row for figure_rows in ROWS for row in figure_rows(results)]
+    rows += shared_keystore_rows(results)
     rows += [
         (key.removesuffix("_skipped"), f"skipped: {value}", "")
         for key, value in results.items()
@@ -130,6 +160,13 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
     parser.add_argument("--survey-responses", type=int, default=100_000)
     parser.add_argument("--aggregate-reports", type=int, default=1_000_000)
     parser.add_argument("--aggregate-employers", type=int, default=10_000)
+    parser.add_argument(
+        "--keystore",
+        choices=("file", "both"),
+        default="file",
+        help="both: measure signing and the reveal again with the shared keystore "
+        "(needs PostgreSQL; its database is DATABASE_URL's name plus _keys)",
+    )
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     parser.add_argument(
         "--profile",
@@ -145,6 +182,8 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
     database_url = os.environ.get("DATABASE_URL") or None
     if database_url and "bench" not in database_url.rsplit("/", 1)[-1]:
         parser.error("DATABASE_URL must name a database whose name contains 'bench' (it is reset)")
+    if args.keystore == "both" and not database_url:
+        parser.error("--keystore both needs PostgreSQL: set DATABASE_URL")
     if "import" in figures:
         try:
             atlas.atlas_file()
@@ -162,6 +201,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Run]:
         aggregate_employers=args.aggregate_employers,
         database_url=database_url,
         profile_dir=args.profile.resolve() if args.profile else None,
+        shared_keystore=args.keystore == "both",
     )
     return args, run
 
@@ -173,6 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     document = {
         "started": started.isoformat(timespec="seconds"),
         "database": "postgresql" if run.database_url else "sqlite",
+        "keystore": "file and shared" if run.shared_keystore else "file",
         "requests": run.requests,
         "concurrency": run.concurrency,
         "cpus": os.cpu_count(),

@@ -11,7 +11,9 @@ Modules, one job each:
   per-pledge key bound to campaign id and pledge id.
 - ``gate``      -- the campaign key pair and its SLIP-39 shares (server, gatekeepers).
 - ``qr``        -- gatekeeper shares as an inline SVG QR code.
-- ``keystore``  -- the separate SQLite store for per-pledge keys, gate shares and peppers.
+- ``keystore``  -- the keystore interface and its SQLite file backend: per-pledge keys, gate
+  shares and peppers.
+- ``epochwrap`` -- entries of the shared keystore wrapped under an epoch's key-encryption key.
 - ``passwords`` -- Argon2id passphrase hashing for logins.
 - ``keywrap``   -- organiser key pairs, private key wrapped under an Argon2id-derived key.
 - ``sealing``   -- encrypting a record to one or several organisers' public keys.

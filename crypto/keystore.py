@@ -1,5 +1,10 @@
 """The keystore: per-pledge keys, the server's gate shares and peppers, apart from the database.
 
+``Keystore`` is the interface the rest of the code uses; ``Keystore.open(path)`` opens the
+embedded backend below, one SQLite file (``FileKeystore``). A deployment with several app hosts
+uses the PostgreSQL backend instead (``organise.keystore.shared``, with its entries wrapped per
+epoch by ``crypto.epochwrap``); nothing above the keystore knows which one it holds.
+
 Why a separate store: the main database holds envelopes, and it is backed up, replicated and
 possibly subpoenaed. The keys that open those envelopes live here instead, in their own SQLite
 file that must be kept OUT of database backups. Deleting a key here (withdrawal, expiry) then
@@ -30,6 +35,7 @@ import os
 import sqlite3
 import stat
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -80,12 +86,81 @@ def _create_private_file(path: Path) -> None:
         os.close(fd)
 
 
-class Keystore:
+class Keystore(ABC):
     """A small key-value store of secrets: ``name`` (text) to ``value`` (bytes).
 
-    Values are never silently overwritten: ``put`` refuses an existing name. Use
-    ``Keystore.open(path)``; the constructor takes an already configured connection.
+    Values are never silently overwritten: ``put`` refuses an existing name. Every method is
+    blocking (call it from a worker thread in async code) and thread-safe.
     """
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Keystore:
+        """Open (creating if needed) the keystore file at ``path``."""
+        return FileKeystore.open_file(path)
+
+    def __enter__(self) -> Keystore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def put(self, name: str, value: bytes) -> None:
+        """Store a new key; raise KeystoreError if ``name`` already exists."""
+        self.put_many({name: value})
+
+    @abstractmethod
+    def put_many(self, items: Mapping[str, bytes]) -> None:
+        """Store several new keys in one transaction: all or none."""
+
+    @abstractmethod
+    def get_or_create(self, name: str, factory: Callable[[], bytes]) -> bytes:
+        """Return the key ``name``, creating it with ``factory()`` if absent (safe across
+        processes: everyone gets the one stored value)."""
+
+    @abstractmethod
+    def get(self, name: str) -> bytes | None:
+        """The value stored under ``name``, or None."""
+
+    @abstractmethod
+    def get_many(self, names: Iterable[str]) -> dict[str, bytes]:
+        """Values for those ``names`` that exist (missing names are simply absent)."""
+
+    @abstractmethod
+    def names(self, prefix: str = "") -> list[str]:
+        """Names stored under ``prefix`` (useful for audits and tests; never returns values)."""
+
+    @abstractmethod
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether any name starts with ``prefix``."""
+
+    def delete(self, name: str) -> bool:
+        """Delete one key for good; True if it existed."""
+        return self.delete_many([name]) == 1
+
+    @abstractmethod
+    def delete_many(self, names: Iterable[str]) -> int:
+        """Delete several keys in one transaction; returns how many existed."""
+
+    @abstractmethod
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every key whose name starts with ``prefix`` (literally; never empty)."""
+
+    @abstractmethod
+    def checkpoint(self) -> bool:
+        """Make deletions final in the backend's own files; True when nothing is left to do."""
+
+
+class FileKeystore(Keystore):
+    """The embedded keystore: one SQLite file. Use ``Keystore.open(path)``; the constructor
+    takes an already configured connection."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
@@ -93,7 +168,7 @@ class Keystore:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Keystore:
+    def open_file(cls, path: str | os.PathLike[str]) -> FileKeystore:
         """Open (creating if needed) the keystore file at ``path``."""
         file_path = Path(path)
         _create_private_file(file_path)
@@ -122,19 +197,6 @@ class Keystore:
             raise
         return cls(connection, file_path)
 
-    # -- context manager -------------------------------------------------------------------
-
-    def __enter__(self) -> Keystore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -153,12 +215,7 @@ class Keystore:
             self._db.execute("COMMIT")
             return result
 
-    def put(self, name: str, value: bytes) -> None:
-        """Store a new key; raise KeystoreError if ``name`` already exists."""
-        self.put_many({name: value})
-
     def put_many(self, items: Mapping[str, bytes]) -> None:
-        """Store several new keys in one transaction: all or none."""
         rows = [(_check_name(name), bytes(value)) for name, value in items.items()]
 
         def work(db: sqlite3.Connection) -> int:
@@ -237,10 +294,6 @@ class Keystore:
         return row is not None
 
     # -- deleting --------------------------------------------------------------------------
-
-    def delete(self, name: str) -> bool:
-        """Delete one key for good; True if it existed."""
-        return self.delete_many([name]) == 1
 
     def delete_many(self, names: Iterable[str]) -> int:
         """Delete several keys in one transaction; returns how many existed."""

@@ -33,6 +33,7 @@ from organise.contracts import routes as contracts
 from organise.dashboard import routes as dashboard
 from organise.db import tortoise_config
 from organise.home import routes as home
+from organise.keystore import routes as keystore
 from organise.organisers import routes as organisers
 from organise.organisers.signins import SIGN_INS
 from organise.reports import routes as reports
@@ -59,6 +60,7 @@ FEATURES: tuple[ModuleType, ...] = (
     dashboard,
     surveys,
     organisers,
+    keystore,
 )
 
 

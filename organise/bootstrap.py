@@ -13,6 +13,8 @@ from tortoise import Tortoise
 from organise.contracts.employers import seed_employers
 from organise.db import migrate, tortoise_config
 from organise.instance import missing_parts, prepare_instance
+from organise.keystore.opening import open_shared
+from organise.keystore.shared import SharedKeystore
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
 from organise.runtime import Runtime, open_runtime
@@ -42,6 +44,16 @@ async def refuse_replaced_keystore(settings: Settings, keystore_created: bool) -
 
 def _discard_stand_in_keystore(settings: Settings) -> None:
     # The stand-in holds only keys made a moment ago; left in place it would hide the problem.
+    if settings.shared_keystore:
+        with open_shared(settings, report=False) as shared:
+            assert isinstance(shared, SharedKeystore)
+            shared.discard_all()
+        raise KeystoreMissing(
+            "The shared keystore (ORGANISE_KEYSTORE_URL) was empty, but the database already "
+            "has accounts: every code, receipt and pledge key is in the keystore they were made "
+            "with. Point ORGANISE_KEYSTORE_URL at it, or move the keys there first with "
+            "`organise keystore migrate`. Refusing to start."
+        )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{settings.keystore_path}{suffix}").unlink(missing_ok=True)
     raise KeystoreMissing(

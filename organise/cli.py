@@ -18,6 +18,7 @@ from organise.campaigns.cli import campaign
 from organise.contracts.cli import import_group
 from organise.db import pending_model_changes, write_migrations
 from organise.instance import missing_parts
+from organise.keystore.cli import keystore
 from organise.organisers.cli import organiser, token
 from organise.reports.cli import recount
 from organise.runtime import Runtime, open_runtime
@@ -56,6 +57,13 @@ def serve(host: str, port: int, workers: int) -> None:
     open_runtime(settings).close()
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Organise is running at http://{shown_host}:{port}/  (Ctrl+C to stop)")
+    if settings.shared_keystore and settings.secret_key_hex is None:
+        # Each host would make its own secret key: a session begun on one would fail on another.
+        click.echo(
+            "The shared keystore is set but ORGANISE_SECRET_KEY is not: every host must have "
+            "the same secret key, or organisers' sessions work on one host only.",
+            err=True,
+        )
     if settings.public_url is None:
         click.echo(
             "ORGANISE_PUBLIC_URL is not set: links, redirects and invite slips carry this "
@@ -95,7 +103,9 @@ def init() -> None:
     where there is none.
     """
     settings = load_settings()
-    existed = not missing_parts(settings)
+    # With the shared keystore and PostgreSQL, nothing in the folder is required: its presence
+    # is what tells a new host from one set up before.
+    existed = not missing_parts(settings) and settings.instance_dir.exists()
     migrate_database(settings)
     open_runtime(settings).close()  # the secret key and the peppers, made once here
     if existed:
@@ -148,3 +158,4 @@ main.add_command(campaign)
 main.add_command(import_group)
 main.add_command(recount)
 main.add_command(survey)
+main.add_command(keystore)

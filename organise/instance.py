@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from crypto.keystore import Keystore
+from organise.keystore.opening import open_keystore
 from organise.settings import Settings
 
 SECRET_KEY_BYTES = 32
@@ -26,20 +26,22 @@ def _create_private_file(path: Path, content: bytes) -> None:
 def prepare_instance(settings: Settings) -> bool:
     """Create the instance directory (0700), the SQLite file and the keystore (0600) if missing.
 
-    Returns True when the keystore was created now (see bootstrap.refuse_replaced_keystore).
+    Returns True when the keystore was created now (see bootstrap.refuse_replaced_keystore). A
+    shared keystore (ORGANISE_KEYSTORE_URL) is created in its database instead, on first open.
     """
     # Everything this process creates (SQLite WAL/SHM files included) is private.
     os.umask(0o077)
     settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    settings.keystore_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not settings.shared_keystore:
+        settings.keystore_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if settings.is_sqlite:
         database_path = Path(settings.database_url.removeprefix("sqlite://"))
         database_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not database_path.exists():
             with contextlib.suppress(FileExistsError):  # another process made it first
                 _create_private_file(database_path, b"")
-    keystore_created = not settings.keystore_path.exists()
-    Keystore.open(settings.keystore_path).close()
+    keystore, keystore_created = open_keystore(settings, report=False)
+    keystore.close()
     return keystore_created
 
 
@@ -50,7 +52,8 @@ def missing_parts(settings: Settings) -> list[Path]:
     every other command refuses, so that one run from the wrong folder does not quietly make a
     second, empty instance there.
     """
-    missing = [] if settings.keystore_path.exists() else [settings.keystore_path]
+    has_keystore = settings.shared_keystore or settings.keystore_path.exists()
+    missing = [] if has_keystore else [settings.keystore_path]
     if settings.is_sqlite:
         database_path = Path(settings.database_url.removeprefix("sqlite://"))
         if not database_path.exists():

@@ -14,6 +14,7 @@ from typing import Protocol
 from crypto import atrest, codes
 from crypto.keystore import Keystore
 from organise.instance import load_secret_key, prepare_instance
+from organise.keystore.opening import open_keystore
 from organise.ratelimit import EndpointFailures, Limits, NameFailures
 from organise.settings import Settings
 
@@ -58,7 +59,7 @@ def new_limits(settings: Settings) -> Limits:
 def open_runtime(settings: Settings, *, clock: Clock = utc_now) -> Runtime:
     """Create the instance if needed, open the keystore, read or make the peppers."""
     keystore_created = prepare_instance(settings)
-    keystore = Keystore.open(settings.keystore_path)
+    keystore, _ = open_keystore(settings)
     try:
         return Runtime(
             settings=settings,

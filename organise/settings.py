@@ -151,6 +151,42 @@ def _addresses(environ: dict[str, str]) -> tuple[str | None, str | None]:
     return public, onion
 
 
+# A host's report of the epochs it holds expires after five minutes: reporting less often than
+# that would let a live host look dead.
+MAX_REPORT_SECONDS = 240
+
+
+def _report_seconds(raw: str) -> int:
+    value = _positive_int(raw, "ORGANISE_KEYSTORE_REPORT_SECONDS")
+    if value > MAX_REPORT_SECONDS:
+        raise SettingsError(
+            f"ORGANISE_KEYSTORE_REPORT_SECONDS must be at most {MAX_REPORT_SECONDS}, not {value}"
+        )
+    return value
+
+
+def _shared_keystore(environ: dict[str, str]) -> tuple[str | None, Path | None]:
+    """ORGANISE_KEYSTORE_URL and ORGANISE_KEYSTORE_KEK_DIR: both or neither."""
+    url = environ.get("ORGANISE_KEYSTORE_URL", "").strip() or None
+    kek_dir = environ.get("ORGANISE_KEYSTORE_KEK_DIR", "").strip() or None
+    if url is None:
+        if kek_dir is not None:
+            raise SettingsError(
+                "ORGANISE_KEYSTORE_KEK_DIR is only used with ORGANISE_KEYSTORE_URL; set both or "
+                "neither"
+            )
+        return None, None
+    if not url.startswith(("postgres://", "postgresql://")):
+        # The message never repeats the address: it may carry a password.
+        raise SettingsError("ORGANISE_KEYSTORE_URL must start with postgres://")
+    if kek_dir is None:
+        raise SettingsError(
+            "ORGANISE_KEYSTORE_URL needs ORGANISE_KEYSTORE_KEK_DIR: the directory (on tmpfs) "
+            "where each epoch's key-encryption key is placed"
+        )
+    return url, Path(kek_dir).resolve()
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_dir: Path
@@ -177,6 +213,18 @@ class Settings:
     onion_url: str | None = None
     # Where "Leave now" sends a worker.
     leave_url: str = DEFAULT_LEAVE_URL
+    # The keystore shared by several app hosts (postgres://...); None: the file at keystore_path.
+    keystore_url: str | None = field(default=None, repr=False)
+    # Where the secret manager places each epoch's key-encryption key (tmpfs; docs/operating.md).
+    keystore_kek_dir: Path | None = None
+    # How often the shared keystore's epoch should rotate; older is a loud warning, never a stop.
+    keystore_rotation_days: int = 7
+    # How often each process reports the epochs it holds (reports expire after five minutes).
+    keystore_report_seconds: int = 60
+
+    @property
+    def shared_keystore(self) -> bool:
+        return self.keystore_url is not None
 
     @property
     def is_sqlite(self) -> bool:
@@ -196,6 +244,7 @@ class Settings:
             raise SettingsError("DATABASE_URL must start with sqlite:// or postgres://")
         keystore = environ.get("ORGANISE_KEYSTORE_PATH") or str(instance_dir / "keystore.sqlite3")
         public_url, onion_url = _addresses(environ)
+        keystore_url, kek_dir = _shared_keystore(environ)
         return cls(
             instance_dir=instance_dir,
             database_url=database_url,
@@ -219,4 +268,13 @@ class Settings:
             onion_url=onion_url,
             leave_url=_leave_url(environ.get("ORGANISE_LEAVE_URL", "")),
             rate_limit=_rate_limit(environ.get("ORGANISE_RATE_LIMIT", "")),
+            keystore_url=keystore_url,
+            keystore_kek_dir=kek_dir,
+            keystore_rotation_days=_positive_int(
+                environ.get("ORGANISE_KEYSTORE_ROTATION_DAYS", "7"),
+                "ORGANISE_KEYSTORE_ROTATION_DAYS",
+            ),
+            keystore_report_seconds=_report_seconds(
+                environ.get("ORGANISE_KEYSTORE_REPORT_SECONDS", "60")
+            ),
         )

@@ -82,6 +82,42 @@ async def reset_postgres(url: str) -> None:
         await connection.close()
 
 
+def keystore_database_url(url: str = POSTGRES_URL) -> str:
+    """The shared keystore's own database beside the test database: its name plus `_keys`."""
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name}_keys"
+
+
+async def fresh_keystore_database(url: str = POSTGRES_URL) -> str:
+    """Create the keystore database if missing, drop its tables; its URL."""
+    keys_url = keystore_database_url(url)
+    name = keys_url.rpartition("/")[2]
+    admin = await connect_postgres(url)
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    connection = await connect_postgres(keys_url)
+    try:
+        await connection.execute(
+            "DROP TABLE IF EXISTS keystore_entry, keystore_epoch, keystore_host"
+        )
+    finally:
+        await connection.close()
+    return keys_url
+
+
+async def drop_keystore_database(url: str = POSTGRES_URL) -> None:
+    name = keystore_database_url(url).rpartition("/")[2]
+    admin = await connect_postgres(url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Browser tests last: they start real servers and Chromium, the slowest part of the run.
     items.sort(key=lambda item: "tests/browser/" in str(item.path).replace(os.sep, "/"))

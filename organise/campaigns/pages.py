@@ -323,14 +323,25 @@ async def keep_deadline(request: Request) -> Response:
     return await _status_page(request, result, deadline_kept=True)
 
 
+def _backups(request: Request) -> dict[str, Any]:
+    """With the shared keystore, copies of it made before a withdrawal can open the pledge until
+    the next rotation of its key-encryption key; the withdrawal pages say so (docs/operating.md).
+    The file keystore is kept out of backups, and its pages say nothing more."""
+    settings = runtime(request).settings
+    return {
+        "final_for_backups_within_days": (
+            settings.keystore_rotation_days if settings.shared_keystore else None
+        )
+    }
+
+
 @public
 async def withdraw_form(request: Request) -> Response:
     moved = tokens.token_address(request)
     if moved is not None:
         return moved
-    return form_page(
-        request, "withdraw.html", {"result": None, "action": tokens.form_action(request)}
-    )
+    context = {"result": None, "action": tokens.form_action(request), **_backups(request)}
+    return form_page(request, "withdraw.html", context)
 
 
 async def _withdrawal(request: Request, form: FormData) -> receipts.Withdrawn:
@@ -361,9 +372,9 @@ async def withdraw(request: Request) -> Response:
         # A right receipt with the box left unticked is told to tick it, never "wait".
         probe = right_receipt(request, form.get("receipt"))
         answer = await limits.failure(request, refusal, still_valid=probe)
-        context = {"result": None, "action": tokens.form_action(request)}
+        context = {"result": None, "action": tokens.form_action(request), **_backups(request)}
         return form_page(request, "withdraw.html", context, answer)
-    return form_page(request, "withdraw.html", {"result": withdrawn})
+    return form_page(request, "withdraw.html", {"result": withdrawn, **_backups(request)})
 
 
 async def _gate_page(

@@ -111,6 +111,7 @@ _UNREACHABLE_NAMES = frozenset(
         "AdminShutdownError",
         "CrashShutdownError",
         "InternalClientError",  # asyncpg, when a connection dies mid-protocol (restart drill)
+        "KekMissing",  # a host without the shared keystore's current key (organise/keystore)
     }
 )
 STORAGE_FULL = "storage_full"
