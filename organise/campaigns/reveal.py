@@ -20,7 +20,7 @@ The claim is renewed while the envelopes are opened (`organise.claims`), so a re
 outlasts `claims.STALE_CLAIM` is never taken for a dead process's and started again beside
 itself.
 
-Memory does not grow with the number of pledges: rows and their keys are read `_CHUNK` at a
+Memory does not grow with the number of pledges: rows and their keys are read `_READ` at a
 time and opened in a pool of worker processes (`opening`, one per core); the opened records
 are sorted in runs sealed under a key held in memory only (`sorting`: nothing readable is
 written to disk), then merged, sealed and stored one chunk at a time (`release.sealed_chunks`)
@@ -32,6 +32,7 @@ unreadable; the next tick empties the envelopes (`shredding.clear_leftovers`).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -43,6 +44,7 @@ from uuid import UUID
 import anyio
 import nacl.public
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import RawSQL
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -72,12 +74,16 @@ from organise.campaigns.opening import RECORD_FIELDS, Values
 
 log = logging.getLogger("organise.campaigns")
 
-_CHUNK = 500  # rows (and keys) read per query, and envelopes per job for an opener
-_IN_FLIGHT = 2  # jobs waiting for, or being opened by, each opener
+_CHUNK = 500  # envelopes per job for an opener, and ids per statement when marking
+_READ = 2000  # rows (and keys) read per query: one round trip for several jobs
+_IN_FLIGHT = 2  # jobs waiting for, or being opened by, each opener, beyond one read's worth
+# The id as text straight from the database: converting each id to a UUID object and back to
+# text took the parent's CPU, which on two cores the openers share.
+_ID_TEXT = RawSQL('CAST("id" AS TEXT)')
 _STORE_CHUNKS = 8  # sealed chunks (of up to release.CHUNK_RECORDS records) per insert
 _PERSONAL = RECORD_FIELDS.index("personal_threshold")
 
-Row = tuple[UUID, bytes | None, int]
+Row = tuple[str, bytes | None, int]
 
 
 def _claim_lost() -> Exception:
@@ -194,25 +200,29 @@ async def _jobs(
     campaign_id: UUID, query: QuerySet[Pledge], keystore: Keystore
 ) -> AsyncIterator[list[opening.Job]]:
     """The set's rows with their keys, _CHUNK at a time, in pledge-id order (random, not
-    arrival order): one query and one keystore read per chunk."""
-    after: UUID | None = None
+    arrival order): one query and one keystore read per _READ rows."""
+    campaign = str(campaign_id)
+    after: str | None = None
     while True:
         page = query.filter(id__gt=after) if after is not None else query
         rows: list[Row] = (
-            await page.order_by("id")
-            .limit(_CHUNK)
-            .values_list("id", "envelope", "personal_threshold")
+            await page.annotate(text_id=_ID_TEXT)
+            .order_by("id")
+            .limit(_READ)
+            .values_list("text_id", "envelope", "personal_threshold")
         )
         if not rows:
             return
-        ids = [str(row[0]) for row in rows]
-        names = [keys.pledge_key(str(campaign_id), pledge_id) for pledge_id in ids]
+        names = [keys.pledge_key(campaign, pledge_id) for pledge_id, _envelope, _personal in rows]
         found = await keys.in_thread(keystore.get_many, names)
-        yield [
+        jobs = [
             (pledge_id, None if envelope is None else bytes(envelope), found.get(name), personal)
-            for (_id, envelope, personal), pledge_id, name in zip(rows, ids, names, strict=True)
+            for (pledge_id, envelope, personal), name in zip(rows, names, strict=True)
         ]
-        if len(rows) < _CHUNK:
+        del found
+        for start in range(0, len(jobs), _CHUNK):
+            yield jobs[start : start + _CHUNK]
+        if len(rows) < _READ:
             return
         after = rows[-1][0]
 
@@ -230,7 +240,7 @@ async def _open_revealed_set(
         try:
             async for jobs in _jobs(campaign.id, query, keystore):
                 opening_now.add(asyncio.ensure_future(opener.open(jobs)))
-                while len(opening_now) >= _IN_FLIGHT * opener.workers:
+                while len(opening_now) >= _IN_FLIGHT * opener.workers + _READ // _CHUNK:
                     done, opening_now = await asyncio.wait(
                         opening_now, return_when=asyncio.FIRST_COMPLETED
                     )
@@ -329,6 +339,25 @@ async def _reveal_claimed(
     return True
 
 
+async def _insert_chunks(chunks: Iterator[ReleasedChunk], connection: BaseDBAsyncClient) -> None:
+    """Insert the chunks _STORE_CHUNKS at a time, each insert running in the database (or its
+    thread) while this process seals the next batch: the reveal's tail otherwise leaves one of
+    two cores idle. At most two batches exist at once."""
+    inserting: asyncio.Future[Any] | None = None
+    try:
+        while batch := list(itertools.islice(chunks, _STORE_CHUNKS)):
+            if inserting is not None:
+                await inserting
+            inserting = asyncio.ensure_future(ReleasedChunk.bulk_create(batch, using_db=connection))
+            await asyncio.sleep(0)  # under way before the next batch is sealed
+        if inserting is not None:
+            await inserting
+            inserting = None
+    finally:
+        if inserting is not None:  # sealing failed: the insert ends before the rollback
+            await asyncio.gather(inserting, return_exceptions=True)
+
+
 async def _store_result(
     campaign: Campaign,
     records: Iterator[Values],
@@ -352,15 +381,8 @@ async def _store_result(
         released=released,
     )
     async with in_transaction() as connection:
-        batch: list[ReleasedChunk] = []
-        for chunk in chunks:
-            batch.append(chunk)
-            if len(batch) == _STORE_CHUNKS:
-                await ReleasedChunk.bulk_create(batch, using_db=connection)
-                batch = []
-        if batch:
-            await ReleasedChunk.bulk_create(batch, using_db=connection)
-        del chunks, records, batch  # the sorted plaintext is not needed any more
+        await _insert_chunks(chunks, connection)
+        del chunks, records  # the sorted plaintext is not needed any more
         moved = (
             await Campaign.filter(
                 id=campaign.id, state=CampaignState.REVEALING, reveal_claimed_at=claim.at

@@ -16,6 +16,7 @@ from crypto.errors import EnvelopeError, StreamError
 from crypto.keywrap import unwrap_private_key
 from organise import sorting
 from organise.campaigns import csv_export, keys, release, signing
+from organise.campaigns import reveal as reveal_module
 from organise.campaigns.models import (
     Audience,
     Campaign,
@@ -92,6 +93,11 @@ async def test_a_reveal_larger_than_a_chunk_reads_back_whole_and_sorted(app, cli
     # Sorted in sealed runs of 100 records (13 of them), merged back in order.
     monkeypatch.setattr(sorting, "RUN_RECORDS", 100)
     monkeypatch.setattr(sorting, "BLOCK_RECORDS", 7)
+    # Read in 5 queries of up to 300 rows, opened 128 at a time, and each chunk inserted alone,
+    # the next sealed meanwhile: nobody is read twice or left out at the seams.
+    monkeypatch.setattr(reveal_module, "_READ", 300)
+    monkeypatch.setattr(reveal_module, "_CHUNK", 128)
+    monkeypatch.setattr(reveal_module, "_STORE_CHUNKS", 1)
     private_key = await _organiser_key()
     campaign = await _revealed(app, COUNT, audience=Audience.PUBLIC)
     assert campaign.revealed_count == COUNT
@@ -120,6 +126,37 @@ async def test_a_reveal_larger_than_a_chunk_reads_back_whole_and_sorted(app, cli
     await tick(app)
     assert not await Pledge.filter(campaign_id=campaign.id, envelope__isnull=False).exists()
     assert not (await refreshed(campaign)).keys_pending
+
+
+async def test_a_reveal_that_fails_while_storing_stores_nothing_and_can_reveal_again(
+    app, client, monkeypatch
+):
+    """Sealing fails after the first chunks went to the database: the transaction leaves no
+    chunk behind, the campaign waits in cooling-off with every key, and the next tick reveals."""
+    monkeypatch.setattr(reveal_module, "_STORE_CHUNKS", 1)
+    campaign = await _seeded(app, COUNT)
+    sealed_chunks = release.sealed_chunks
+
+    def failing_after_two(*args, **options):
+        chunks = sealed_chunks(*args, **options)
+        yield next(chunks)
+        yield next(chunks)
+        raise RuntimeError("sealing failed")
+
+    monkeypatch.setattr(release, "sealed_chunks", failing_after_two)
+    report = await tick(app)
+    assert (report.revealed, report.errors) == (0, 1)
+    assert not await ReleasedChunk.filter(campaign_id=campaign.id).exists()
+    waiting = await refreshed(campaign)
+    assert waiting.state == CampaignState.COOLING_OFF
+    assert waiting.released_to_organisers is None
+    assert not await Pledge.filter(campaign_id=campaign.id, revealed=True).exists()
+    assert len(pledge_key_names(app, campaign)) == COUNT
+
+    monkeypatch.setattr(release, "sealed_chunks", sealed_chunks)
+    assert (await tick(app)).revealed == 1
+    private_key = await _organiser_key()
+    assert len(await _csv(app, await refreshed(campaign), private_key)) == COUNT + 1
 
 
 async def _stored(campaign: Campaign) -> list[ReleasedChunk]:
