@@ -104,6 +104,10 @@ def seed_sql(reports: int, employers: int) -> list[str]:
         "INSERT INTO report_technology (id, report_id, technology)"  # noqa: S608
         f" SELECT gen_random_uuid(), id, {_array(TECHNOLOGIES)}{pick.format(n=len(TECHNOLOGIES))}"
         " FROM report WHERE random() < 0.4 ON CONFLICT DO NOTHING",
+        # Each report's copy of its list, as a submission writes it (tally.technology_list).
+        "UPDATE report r SET technologies = l.list FROM (SELECT report_id,"
+        " ',' || string_agg(technology, ',' ORDER BY technology) || ',' AS list"
+        " FROM report_technology GROUP BY report_id) l WHERE l.report_id = r.id",
     ]
 
 

@@ -428,6 +428,75 @@ async def _refill(connection: BaseDBAsyncClient, dialect: str) -> None:
         )
 
 
+# -- each report's technology list -------------------------------------------------------------
+
+
+def technology_list(slugs: Iterable[str]) -> str:
+    """A report's technologies as kept on its row: ",a,b," in slug order, "" for none.
+
+    The commas on both sides let a reader test one technology with a plain substring search
+    (slugs hold no commas).
+    """
+    ordered = sorted(set(slugs))
+    return f",{','.join(ordered)}," if ordered else ""
+
+
+def technologies_in(listed: str) -> list[str]:
+    """The slugs of a list written by `technology_list`."""
+    return [slug for slug in listed.split(",") if slug]
+
+
+async def repair_technology_lists(connection: BaseDBAsyncClient) -> int:
+    """Set every report's technology list from its link rows; how many were off.
+
+    Written once with the report (its technologies never change), so this finds nothing
+    unless reports were written outside the app (a restored backup, a hand edit).
+    """
+    if _dialect(connection) == "postgres":
+        listed = (
+            "SELECT t.report_id AS id,"
+            " ',' || string_agg(t.technology, ',' ORDER BY t.technology) || ',' AS list"
+            " FROM report_technology t GROUP BY t.report_id"
+        )
+        # Reports without links have "" (the outer join gives them no list).
+        sql = (
+            f"UPDATE report r SET technologies = COALESCE(l.list, '')"  # noqa: S608
+            f" FROM report r2 LEFT JOIN ({listed}) l ON l.id = r2.id"
+            " WHERE r2.id = r.id AND r.technologies <> COALESCE(l.list, '')"
+        )
+    else:
+        # SQLite keeps the order of the sorted subquery in group_concat.
+        listed = (
+            "COALESCE((SELECT ',' || group_concat(technology, ',') || ','"
+            " FROM (SELECT t.technology AS technology FROM report_technology t"
+            " WHERE t.report_id = report.id ORDER BY t.technology)), '')"
+        )
+        sql = f"UPDATE report SET technologies = {listed} WHERE technologies <> {listed}"  # noqa: S608
+    changed, _rows = await connection.execute_query(sql)
+    return int(changed)
+
+
+async def cover_counts(connection: BaseDBAsyncClient, *, include: bool) -> None:
+    """PostgreSQL: rebuild report_tally's unique index with (or without) `INCLUDE (reports)`.
+
+    With the count in the index, a dashboard read sums cells from the index alone instead of
+    visiting a table row for each cell (for one by-employer slice over a year, about 120,000
+    of them). SQLite has no INCLUDE, and its reads are not timed against a target.
+    """
+    if _dialect(connection) != "postgres":
+        return
+    _rows, found = await connection.execute_query(
+        "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'u'",
+        [TABLE],
+    )
+    cover = " INCLUDE (reports)" if include else ""
+    for row in found:  # our own table's one unique constraint, under its stored name
+        await connection.execute_query(
+            f'ALTER TABLE {TABLE} DROP CONSTRAINT "{row["conname"]}",'
+            f' ADD CONSTRAINT "{row["conname"]}" UNIQUE ({_KEY}){cover}'
+        )
+
+
 async def cell_count(connection: BaseDBAsyncClient) -> int:
     _rows, found = await connection.execute_query(f"SELECT COUNT(*) AS n FROM {TABLE}")  # noqa: S608
     return int(found[0]["n"])
