@@ -549,13 +549,11 @@ class Aggregator:
         if table.withheld is not None:
             return Answer(by=by, k=self.k, filters=filters, withheld=table.withheld)
         labels = _labels(by)
+        hidden = table.hidden
         rows = [
-            Row(
-                key=key,
-                label=self._label(by, key, labels.get(key, label)),
-                count=None if key in table.hidden else count,
-                suppressed=key in table.hidden,
-            )
+            Row(key, self._label(by, key, labels.get(key, label)), None, True)
+            if key in hidden
+            else Row(key, self._label(by, key, labels.get(key, label)), count, False)
             for key, (count, label) in table.counts.items()
         ]
         return Answer(by=by, k=self.k, filters=filters, rows=_order(by, rows))
