@@ -12,9 +12,11 @@ from organise.runtime import Runtime
 
 async def _recount(_runtime: Runtime) -> tuple[int, bool]:
     async with in_transaction() as connection:
+        # The technology lists first: the dashboard reads them beside the cells.
+        relisted = await tally.repair_technology_lists(connection)
         off = await tally.rebuild(connection)
         cells = await tally.cell_count(connection)
-    return cells, off == 0
+    return cells, off == 0 and relisted == 0
 
 
 @click.command()

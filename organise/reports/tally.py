@@ -464,16 +464,15 @@ async def repair_technology_lists(connection: BaseDBAsyncClient) -> int:
     """
     if _dialect(connection) == "postgres":
         listed = (
-            "SELECT t.report_id AS id,"
-            " ',' || string_agg(t.technology, ',' ORDER BY t.technology) || ',' AS list"
-            " FROM report_technology t GROUP BY t.report_id"
+            "SELECT report_id, ',' || string_agg(technology, ',' ORDER BY technology) || ','"
+            " AS list FROM report_technology GROUP BY report_id"
         )
-        # Reports without links have "" (the outer join gives them no list).
-        sql = (
-            f"UPDATE report r SET technologies = COALESCE(l.list, '')"  # noqa: S608
-            f" FROM report r2 LEFT JOIN ({listed}) l ON l.id = r2.id"
-            " WHERE r2.id = r.id AND r.technologies <> COALESCE(l.list, '')"
-        )
+        statements = [
+            f"UPDATE report r SET technologies = l.list FROM ({listed}) AS l"  # noqa: S608
+            " WHERE l.report_id = r.id AND r.technologies <> l.list",
+            "UPDATE report r SET technologies = '' WHERE r.technologies <> ''"
+            " AND NOT EXISTS (SELECT 1 FROM report_technology t WHERE t.report_id = r.id)",
+        ]
     else:
         # SQLite keeps the order of the sorted subquery in group_concat.
         listed = (
@@ -481,9 +480,12 @@ async def repair_technology_lists(connection: BaseDBAsyncClient) -> int:
             " FROM (SELECT t.technology AS technology FROM report_technology t"
             " WHERE t.report_id = report.id ORDER BY t.technology)), '')"
         )
-        sql = f"UPDATE report SET technologies = {listed} WHERE technologies <> {listed}"  # noqa: S608
-    changed, _rows = await connection.execute_query(sql)
-    return int(changed)
+        statements = [f"UPDATE report SET technologies = {listed} WHERE technologies <> {listed}"]  # noqa: S608
+    changed = 0
+    for sql in statements:
+        count, _rows = await connection.execute_query(sql)
+        changed += int(count)
+    return changed
 
 
 async def cover_counts(connection: BaseDBAsyncClient, *, include: bool) -> None:

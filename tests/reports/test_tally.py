@@ -191,3 +191,36 @@ def test_moving_a_technology_to_another_group_comes_with_a_recount():
         "group, add a migration that runs organise.reports.tally.rebuild (as 0002_report_tally "
         "does), or the dashboard's group counts go stale; then update GROUPS_COUNTED_UNDER."
     )
+
+
+async def test_recount_puts_right_each_reports_technology_list(client):
+    await data.load_reports()
+    listed = {
+        str(report_id): technologies
+        for report_id, technologies in await Report.all().values_list("id", "technologies")
+    }
+    assert {str(item.id): listed[str(item.id)] for item in data.ITEMS} == {
+        str(item.id): tally.technology_list(item.technologies) for item in data.ITEMS
+    }
+    # Hand edits: one list wrong, one emptied, and one given to a report without technologies.
+    named = [item for item in data.ITEMS if item.technologies]
+    await Report.filter(id=named[0].id).update(technologies=",drones-robots,x,")
+    await Report.filter(id=named[1].id).update(technologies="")
+    unnamed = await Report.create(
+        receipt_hash="f" * 64,
+        week=data.monday_in("2024-01", random.Random(1)),
+        employer_name="Acme",
+        status="rumoured",
+        reporter_public_key=b"\x00" * 32,
+        details_sealed=b"sealed",
+        technologies=",cloud-hosting,",
+    )
+    async with in_transaction() as transaction:
+        assert await tally.repair_technology_lists(transaction) == 3
+    relisted = await Report.all().values_list("id", "technologies")
+    assert {str(report_id): technologies for report_id, technologies in relisted} == {
+        **listed,
+        str(unnamed.id): "",
+    }
+    async with in_transaction() as transaction:
+        assert await tally.repair_technology_lists(transaction) == 0
