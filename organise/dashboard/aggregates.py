@@ -667,9 +667,14 @@ class Aggregator:
     def _within_asked(self, filters: Filters) -> bool:
         """Whether every filter of `filters` is the request's own (what the cells were read for)."""
         asked = self._asked
-        return asked is not None and all(
-            not filters.value(name) or filters.value(name) == asked.value(name)
-            for name in ("technology", "country", "period_from", "period_to")
+        period = (filters.period_from, filters.period_to)
+        return (
+            asked is not None
+            and all(
+                not filters.value(name) or filters.value(name) == asked.value(name)
+                for name in ("technology", "country")
+            )
+            and period in {("", ""), (asked.period_from, asked.period_to)}
         )
 
     def _key_counts(
