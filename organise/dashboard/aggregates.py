@@ -96,7 +96,9 @@ class Filters:
         return {name: value for name, value in values.items() if value}
 
 
-@dataclass(frozen=True, slots=True)  # slots: answers over 10,000 employers build many of them
+# Slots, and not frozen (a frozen instance is set up field by field through object.__setattr__):
+# an answer over 10,000 employers builds 10,000 of them. Nothing changes a row once made.
+@dataclass(slots=True)
 class Row:
     key: str
     label: str
@@ -301,17 +303,21 @@ def _order(by: str, rows: list[Row]) -> list[Row]:
 
 @dataclass(frozen=True)
 class _Table:
-    """One answer before it is shown: key -> (count, label), the hidden keys, and whether a
-    gate withholds it (True) or leaves nothing to count (False); None when it is given."""
+    """One answer before it is shown: key -> count, the labels that differ from their key,
+    the hidden keys, and whether a gate withholds it (True) or leaves nothing to count
+    (False); None when it is given."""
 
-    counts: dict[str, tuple[int, str]]
+    numbers: dict[str, int]
+    labels: dict[str, str]
     hidden: set[str]
     withheld: bool | None = None
 
     def only(self, keep: Callable[[str], bool]) -> _Table:
         """The same table restricted to some of its rows (rule 6), hidden as they were."""
-        counts = {key: value for key, value in self.counts.items() if keep(key)}
-        return _Table(counts=counts, hidden=self.hidden & counts.keys(), withheld=self.withheld)
+        numbers = {key: value for key, value in self.numbers.items() if keep(key)}
+        labels = {key: label for key, label in self.labels.items() if key in numbers}
+        hidden = self.hidden & numbers.keys()
+        return _Table(numbers=numbers, labels=labels, hidden=hidden, withheld=self.withheld)
 
 
 class Aggregator:
@@ -324,7 +330,7 @@ class Aggregator:
         self.dialect = (
             "postgres" if self.connection.capabilities.dialect == "postgres" else "sqlite"
         )
-        self._counts: dict[tuple[str, Filters], dict[str, tuple[int, str]]] = {}
+        self._labelled: dict[tuple[str, Filters], dict[str, str]] = {}  # labels unlike keys
         self._small_months: dict[tuple[str, Filters], set[str]] = {}
         self._numbers: dict[tuple[str, Filters], dict[str, int]] = {}  # the counts alone
         self._tables: dict[tuple[str, Filters], _Table] = {}
@@ -517,28 +523,36 @@ class Aggregator:
 
     async def counts(self, by: str, filters: Filters) -> dict[str, tuple[int, str]]:
         """key -> (count, label) for every non-empty row."""
+        numbers = await self._load(by, filters)
+        labels = self._labelled[(by, filters)]
+        return {key: (count, labels.get(key, key)) for key, count in numbers.items()}
+
+    async def _load(self, by: str, filters: Filters) -> dict[str, int]:
+        """key -> count for every non-empty row (read once per request)."""
         cache_key = (by, filters)
-        if cache_key not in self._counts:
-            found: dict[str, tuple[int, str]] = {}
+        if cache_key not in self._numbers:
+            numbers: dict[str, int] = {}
+            labels: dict[str, str] = {}
             small: set[str] = set()
             # Only a contract's employer has a label apart from its key (slug and name).
             labelled = by == "employer" and self.source.employer_label != self.source.employer_key
             period = "period" in filters.active()
-            numbers: dict[str, int] = {}
             for row in await self._group(by, filters):
-                key = str(row["k"] if row["k"] is not None else "")
+                key = row["k"]
+                key = "" if key is None else str(key)
                 numbers[key] = int(row["n"])
-                found[key] = (numbers[key], str(row["l"] or key) if labelled else key)
+                if labelled:
+                    labels[key] = str(row["l"] or key)
                 if period and row["small"]:
                     small.add(key)
-            self._counts[cache_key] = found
             self._numbers[cache_key] = numbers
+            self._labelled[cache_key] = labels
             self._small_months[cache_key] = small
-        return self._counts[cache_key]
+        return self._numbers[cache_key]
 
     async def months_under_k(self, by: str, filters: Filters) -> set[str]:
         """Keys with a month inside the period where their count is between 1 and k-1."""
-        await self.counts(by, filters)
+        await self._load(by, filters)
         return self._small_months[(by, filters)]
 
     async def answer(self, by: str, filters: Filters) -> Answer:
@@ -548,13 +562,13 @@ class Aggregator:
         table = await self._table(by, filters)
         if table.withheld is not None:
             return Answer(by=by, k=self.k, filters=filters, withheld=table.withheld)
-        labels = _labels(by)
+        labels = {**table.labels, **_labels(by)}
         hidden = table.hidden
         rows = [
-            Row(key, self._label(by, key, labels.get(key, label)), None, True)
+            Row(key, self._label(by, key, labels.get(key, key)), None, True)
             if key in hidden
-            else Row(key, self._label(by, key, labels.get(key, label)), count, False)
-            for key, (count, label) in table.counts.items()
+            else Row(key, self._label(by, key, labels.get(key, key)), count, False)
+            for key, count in table.numbers.items()
         ]
         return Answer(by=by, k=self.k, filters=filters, rows=_order(by, rows))
 
@@ -583,18 +597,15 @@ class Aggregator:
         for name in filters.active():
             gate = await self._gate(name, filters)
             if gate is not None:
-                return _Table(counts={}, hidden=set(), withheld=gate)
+                return _Table(numbers={}, labels={}, hidden=set(), withheld=gate)
 
-        counts = await self.counts(by, filters)
-        numbers = self._numbers[(by, filters)]
+        numbers = await self._load(by, filters)
         hidden = {key for key, count in numbers.items() if count < self.k}
         # Rule 2: relaxation check over every subset of the active filters.
         active = filters.active()
         for size in range(1, len(active) + 1):
             for dropped in itertools.combinations(active, size):
-                wider_filters = filters.without(*dropped)
-                await self.counts(by, wider_filters)
-                wider = self._numbers[(by, wider_filters)]
+                wider = await self._load(by, filters.without(*dropped))
                 for key, count in numbers.items():
                     if 0 < wider.get(key, count) - count < self.k:
                         hidden.add(key)
@@ -602,7 +613,8 @@ class Aggregator:
         if "period" in active:
             hidden |= await self.months_under_k(by, filters)
         # Rule 4: complementary suppression.
-        return _Table(counts=counts, hidden=cells_to_suppress(numbers, self.k, hidden=hidden))
+        hidden = cells_to_suppress(numbers, self.k, hidden=hidden)
+        return _Table(numbers=numbers, labels=self._labelled[(by, filters)], hidden=hidden)
 
     async def _gate(self, name: str, filters: Filters) -> bool | None:
         """None when the filter may be used; True (withheld) or False (nothing to count)."""
@@ -610,7 +622,7 @@ class Aggregator:
             months = await self._table("month", filters.without("period"))
             if months.withheld is not None:
                 return months.withheld
-            inside = [key for key in months.counts if filters.in_period(key)]
+            inside = [key for key in months.numbers if filters.in_period(key)]
             if not inside:
                 return False
             return True if any(key in months.hidden for key in inside) else None
@@ -621,7 +633,7 @@ class Aggregator:
         table = await self._table(name, filters.without(name))
         if table.withheld is not None:
             return table.withheld
-        if filters.value(name) not in table.counts:
+        if filters.value(name) not in table.numbers:
             return False
         return True if filters.value(name) in table.hidden else None
 
