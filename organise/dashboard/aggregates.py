@@ -339,7 +339,8 @@ class Aggregator:
         self._employer_rows: dict[tuple[str, str, str, str], dict[tuple[str, str], list[int]]] = {}
         # Per employer: the by-employer cells its gate reads (Aggregator._employer_row).
         self._key_cells: dict[str, dict[tuple[str, str, str, str], int] | None] = {}
-        self._asked: Filters | None = None  # the first answer's filters: the widest asked
+        self._asked: Filters | None = None
+        self._asked_by = ""  # the first answer's filters: the widest asked
 
     async def _group(self, by: str, filters: Filters, *, small_months: bool = True) -> list[Any]:
         """Rows of (k, n) and, under a period, `small`: months in it where 0 < count < k.
@@ -458,12 +459,13 @@ class Aggregator:
         # in every group.
         read = {**self.source.columns, "technology": "r.technologies"}
         read["technology_group"] = read["technology"]
-        # PostgreSQL: also the dimensions this request's gates will ask of the same employer
-        # (by technology under a technology filter, and so on), in the same scan.
+        # PostgreSQL: also the table asked for and those its gates will ask of the same
+        # employer (by technology under a technology filter, and so on), in the same scan.
         dimensions = {by}
         if self.dialect == "postgres" and self._asked is not None:
             gated = {"technology": "technology", "country": "country", "period": "month"}
             dimensions |= {gated[name] for name in self._asked.active() if name in gated}
+            dimensions |= {self._asked_by} - {"employer"}
         columns = sorted({read[dimension] for dimension in dimensions if dimension in read})
         selected = [f"{column} AS c{index}" for index, column in enumerate(columns)]
         if self.dialect == "postgres":
@@ -558,7 +560,7 @@ class Aggregator:
     async def answer(self, by: str, filters: Filters) -> Answer:
         """The table as shown: every row with its label, hidden ones without their count."""
         if self._asked is None:
-            self._asked = filters
+            self._asked, self._asked_by = filters, by
         table = await self._table(by, filters)
         if table.withheld is not None:
             return Answer(by=by, k=self.k, filters=filters, withheld=table.withheld)
