@@ -255,8 +255,8 @@ def _scratch_statements(dialect: str) -> list[tuple[str, list[Any]]]:
     ]
 
 
-def _rebuild_statements(dialect: str) -> list[str]:
-    """INSERT ... SELECT ... GROUP BY statements that fill the fresh cells.
+def _rebuild_statements(dialect: str, target: str = _FRESH) -> list[str]:
+    """INSERT ... SELECT ... GROUP BY statements that fill the fresh cells (into `target`).
 
     Each reads one scratch table: the reports (c), one row per technology (t), one per group
     (g), or one per technology and group (p, for groups within a technology's slice). For
@@ -284,7 +284,7 @@ def _rebuild_statements(dialect: str) -> list[str]:
                 and not (dimension == "month" and by_month)
             ]
             technology = "c.technology" if by_technology else f"'{ANY}'"
-            insert = f"INSERT INTO {_FRESH} ({_COLUMNS}) SELECT '{dimension}', {technology}"
+            insert = f"INSERT INTO {target} ({_COLUMNS}) SELECT '{dimension}', {technology}"
             if dialect == "postgres":
                 sets = []
                 for by_country, by_month in slices:
@@ -350,16 +350,20 @@ async def rebuild(connection: BaseDBAsyncClient) -> int:
         await connection.execute_query(f"DROP TABLE IF EXISTS {scratch}")
     for sql, values in _scratch_statements(dialect):
         await connection.execute_query(sql, values)
-    for sql in _rebuild_statements(dialect):
-        await connection.execute_query(sql)
     _rows, found = await connection.execute_query(
         f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM {TABLE} LIMIT 1) AS one"  # noqa: S608
     )
-    if not int(found[0]["n"]):  # a new or emptied table: every cell is missing
-        _rows, found = await connection.execute_query(f"SELECT COUNT(*) AS n FROM {_FRESH}")  # noqa: S608
-        off = int(found[0]["n"])
-        await _refill(connection, dialect)
+    if not int(found[0]["n"]):
+        # A new or emptied table: every cell is missing, so the cells are counted straight
+        # into it (no fresh copy to compare and copy over), its unique index built after.
+        constraints = await _emptied(connection, dialect)
+        for sql in _rebuild_statements(dialect, TABLE):
+            await connection.execute_query(sql)
+        await _indexed(connection, constraints)
+        off = await cell_count(connection)
     else:
+        for sql in _rebuild_statements(dialect):
+            await connection.execute_query(sql)
         off = await _set_off_cells(connection, dialect)
     for scratch in _SCRATCH:
         await connection.execute_query(f"DROP TABLE IF EXISTS {scratch}")
@@ -409,9 +413,18 @@ async def _mostly_off(connection: BaseDBAsyncClient, off: int) -> bool:
 
 
 async def _refill(connection: BaseDBAsyncClient, dialect: str) -> None:
-    """Replace every cell with the fresh ones.
+    """Replace every cell with the fresh ones."""
+    constraints = await _emptied(connection, dialect)
+    await connection.execute_query(
+        f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {_COLUMNS} FROM {_FRESH}"  # noqa: S608
+    )
+    await _indexed(connection, constraints)
 
-    On PostgreSQL the unique index is built once after the rows are in, instead of row by
+
+async def _emptied(connection: BaseDBAsyncClient, dialect: str) -> list[Any]:
+    """Empty the table to be filled; on PostgreSQL also drop its unique index (returned).
+
+    The unique index is built once after the rows are in (`_indexed`), instead of row by
     row: filling a few million cells through the index takes minutes, building it seconds.
     Dashboard reads wait meanwhile (the table is locked exclusively until the recount
     commits), as they would for a table being filled for the first time.
@@ -429,9 +442,11 @@ async def _refill(connection: BaseDBAsyncClient, dialect: str) -> None:
     await connection.execute_query(f"DELETE FROM {TABLE}")  # noqa: S608
     for row in constraints:  # our own table's constraint: its name and definition as stored
         await connection.execute_query(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{row["conname"]}"')
-    await connection.execute_query(
-        f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {_COLUMNS} FROM {_FRESH}"  # noqa: S608
-    )
+    return constraints
+
+
+async def _indexed(connection: BaseDBAsyncClient, constraints: list[Any]) -> None:
+    """Put back the unique index `_emptied` dropped, built once over every row."""
     for row in constraints:
         await connection.execute_query(
             f'ALTER TABLE {TABLE} ADD CONSTRAINT "{row["conname"]}" {row["definition"]}'
