@@ -503,27 +503,6 @@ async def repair_technology_lists(connection: BaseDBAsyncClient) -> int:
     return changed
 
 
-async def cover_counts(connection: BaseDBAsyncClient, *, include: bool) -> None:
-    """PostgreSQL: rebuild report_tally's unique index with (or without) `INCLUDE (reports)`.
-
-    With the count in the index, a dashboard read sums cells from the index alone instead of
-    visiting a table row for each cell (for one by-employer slice over a year, about 120,000
-    of them). SQLite has no INCLUDE, and its reads are not timed against a target.
-    """
-    if _dialect(connection) != "postgres":
-        return
-    _rows, found = await connection.execute_query(
-        "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'u'",
-        [TABLE],
-    )
-    cover = " INCLUDE (reports)" if include else ""
-    for row in found:  # our own table's one unique constraint, under its stored name
-        await connection.execute_query(
-            f'ALTER TABLE {TABLE} DROP CONSTRAINT "{row["conname"]}",'
-            f' ADD CONSTRAINT "{row["conname"]}" UNIQUE ({_KEY}){cover}'
-        )
-
-
 async def cell_count(connection: BaseDBAsyncClient) -> int:
     _rows, found = await connection.execute_query(f"SELECT COUNT(*) AS n FROM {TABLE}")  # noqa: S608
     return int(found[0]["n"])

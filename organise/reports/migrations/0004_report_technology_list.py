@@ -11,14 +11,6 @@ async def copy_technology_lists(apps, schema_editor):
     await tally.repair_technology_lists(schema_editor.client)
 
 
-async def cover_tally_reads(apps, schema_editor):
-    """PostgreSQL: carry `reports` in report_tally's unique index, so reads need no table rows."""
-    await tally.cover_counts(schema_editor.client, include=True)
-
-
-async def uncover_tally_reads(apps, schema_editor):
-    await tally.cover_counts(schema_editor.client, include=False)
-
 class Migration(migrations.Migration):
     dependencies = [('contracts', '0001_initial'), ('contracts', '0002_published_status'), ('organisers', '0001_initial'), ('organisers', '0002_api_tokens'), ('organisers', '0003_enrolled'), ('organisers', '0004_enrolment_codes'), ('organisers', '0005_login_throttle_in_memory'), ('organisers', '0006_people'), ('organisers', '0007_owner_assigned_audit'), ('reports', '0003_technology_report_index')]
 
@@ -40,5 +32,4 @@ class Migration(migrations.Migration):
             model_name='Report',
             index=Index(fields=['employer_name', 'week', 'country', 'agency_type', 'status', 'state', 'merged_into_id', 'id', 'technologies']),
         ),
-        ops.RunPython(cover_tally_reads, uncover_tally_reads),
     ]
