@@ -21,12 +21,13 @@ subtracted to recover a hidden cell (docs/dashboard.md explains them for readers
    everywhere.
 
 Report counts are sums over the maintained counts of organise/reports/tally.py, except under an
-employer filter: then one statement per dimension groups that employer's reports by value and
-month straight from the report table (through an index holding every column read, the
-technologies included), with a count for each combination of the request's technology and
-country filters, and every filtered version of that dimension the rules compare is summed
-from those rows. Published contracts are grouped from their tables. Every statement binds its
-values as parameters.
+employer filter: then one statement groups that employer's reports by value and month straight
+from the report table (through an index holding every column read, the technologies
+included; on PostgreSQL every dimension the request needs in one scan), with a count for each
+combination of the request's technology and country filters, and every filtered version the
+rules compare is summed from those rows. The employer gate is decided from a few by-employer
+rows looked up by key when that is enough (`Aggregator._employer_row`). Published contracts
+are grouped from their tables. Every statement binds its values as parameters.
 """
 
 from __future__ import annotations
