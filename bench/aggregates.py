@@ -80,13 +80,20 @@ def _array(values: tuple[str, ...]) -> str:
 
 
 def seed_sql(reports: int, employers: int) -> list[str]:
-    """Statements that fill report and report_technology (our constants only, no input)."""
+    """Statements that fill report and report_technology (our constants only, no input).
+
+    Each report's technology list is made with the report, as a submission writes it (one
+    technology each, a second for about 40%; `tally.technology_list`), and its link rows are
+    made from that list.
+    """
     pick = "[1 + floor(random() * {n})::int]"
+    technology = f"{_array(TECHNOLOGIES)}{pick.format(n=len(TECHNOLOGIES))}"
     return [
         "SELECT setseed(0.42)",
         "INSERT INTO report (id, receipt_hash, week, employer_name, agency_name, agency_type,"  # noqa: S608
         " country, jurisdiction, product, status, value_range, currency, period_start,"
-        " period_end, sources, relation, reporter_public_key, details_sealed, state)"
+        " period_end, sources, relation, reporter_public_key, details_sealed, state,"
+        " technologies)"
         " SELECT gen_random_uuid(), md5(i::text) || md5((-i)::text),"
         f" DATE '{FIRST_WEEK}' + 7 * floor(random() * 156)::int,"
         # power(random(), 3): employer 0 is the largest, the tail gets a few reports each.
@@ -95,15 +102,16 @@ def seed_sql(reports: int, employers: int) -> list[str]:
         f" {_array(COUNTRIES)}{pick.format(n=len(COUNTRIES))}, '', '',"
         f" {_array(STATUSES)}{pick.format(n=len(STATUSES))}, '', '', '', '', '[]', '',"
         " '\\x00'::bytea, '\\x00'::bytea,"
-        " CASE WHEN random() < 0.05 THEN 'rejected' ELSE 'new' END"
-        f" FROM generate_series(1, {reports}) AS i",
-        # One technology each, and a second for about 40% of reports.
-        "INSERT INTO report_technology (id, report_id, technology)"  # noqa: S608
-        f" SELECT gen_random_uuid(), id, {_array(TECHNOLOGIES)}{pick.format(n=len(TECHNOLOGIES))}"
-        " FROM report",
-        "INSERT INTO report_technology (id, report_id, technology)"  # noqa: S608
-        f" SELECT gen_random_uuid(), id, {_array(TECHNOLOGIES)}{pick.format(n=len(TECHNOLOGIES))}"
-        " FROM report WHERE random() < 0.4 ON CONFLICT DO NOTHING",
+        " CASE WHEN random() < 0.05 THEN 'rejected' ELSE 'new' END, listed.technologies"
+        f" FROM generate_series(1, {reports}) AS i CROSS JOIN LATERAL"
+        # `i` inside the draws ties the list to its row, so it is drawn for every report.
+        " (SELECT ',' || string_agg(DISTINCT slug, ',' ORDER BY slug) || ',' AS technologies"
+        f" FROM unnest(ARRAY[CASE WHEN i > 0 THEN {technology} END,"
+        f" CASE WHEN i > 0 AND random() < 0.4 THEN {technology} END]) AS slug"
+        " WHERE slug IS NOT NULL) AS listed",
+        "INSERT INTO report_technology (id, report_id, technology)"
+        " SELECT gen_random_uuid(), r.id, slug FROM report r,"
+        " unnest(string_to_array(trim(BOTH ',' FROM r.technologies), ',')) AS slug",
     ]
 
 

@@ -8,6 +8,7 @@ Shared by features, so it imports none of them.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 
 from organise.i18n import _
@@ -48,7 +49,9 @@ def cells_to_suppress(
     hidden = {key for key, count in counts.items() if 0 < count < k} | (set(hidden) & set(counts))
     if not hidden:
         return hidden
-    visible = sorted((key for key in counts if key not in hidden), key=lambda c: (counts[c], c))
+    # The smallest visible cells first (a heap: a table of 10,000 employers adds one or two).
+    visible = [(count, key) for key, count in counts.items() if key not in hidden]
+    heapq.heapify(visible)
     while visible and (len(hidden) < 2 or sum(counts[key] for key in hidden) < k):
-        hidden.add(visible.pop(0))
+        hidden.add(heapq.heappop(visible)[1])
     return hidden

@@ -96,6 +96,10 @@ class Report(Model):
     # crypto.sealing blob (to the inbox key only) of the padded details text.
     details_sealed = fields.BinaryField()
     state = fields.CharEnumField(ReviewState, max_length=16, default=ReviewState.NEW)
+    # A copy of the report's technologies (report_technology), written once with them:
+    # ",slug,slug," in slug order, "" for none. The dashboard reads it from the index below,
+    # so one employer's reports are counted by technology without joining the link rows.
+    technologies = fields.CharField(max_length=2000, default="", db_default="")
     merged_into: fields.ForeignKeyNullableRelation[Report] = fields.ForeignKeyField(
         "reports.Report", related_name="merged_reports", null=True, on_delete=fields.SET_NULL
     )
@@ -124,6 +128,7 @@ class Report(Model):
                 "state",
                 "merged_into_id",
                 "id",
+                "technologies",
             ),
         )
 

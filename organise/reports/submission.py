@@ -84,6 +84,7 @@ async def submit(
             relation=report["relation"],
             reporter_public_key=bytes(reporter_key.public_key),
             details_sealed=details_sealed,
+            technologies=tally.technology_list(technologies),
         )
         await ReportTechnology.bulk_create(
             [ReportTechnology(report_id=report_id, technology=slug) for slug in technologies]

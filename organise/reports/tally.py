@@ -255,8 +255,8 @@ def _scratch_statements(dialect: str) -> list[tuple[str, list[Any]]]:
     ]
 
 
-def _rebuild_statements(dialect: str) -> list[str]:
-    """INSERT ... SELECT ... GROUP BY statements that fill the fresh cells.
+def _rebuild_statements(dialect: str, target: str = _FRESH) -> list[str]:
+    """INSERT ... SELECT ... GROUP BY statements that fill the fresh cells (into `target`).
 
     Each reads one scratch table: the reports (c), one row per technology (t), one per group
     (g), or one per technology and group (p, for groups within a technology's slice). For
@@ -284,7 +284,7 @@ def _rebuild_statements(dialect: str) -> list[str]:
                 and not (dimension == "month" and by_month)
             ]
             technology = "c.technology" if by_technology else f"'{ANY}'"
-            insert = f"INSERT INTO {_FRESH} ({_COLUMNS}) SELECT '{dimension}', {technology}"
+            insert = f"INSERT INTO {target} ({_COLUMNS}) SELECT '{dimension}', {technology}"
             if dialect == "postgres":
                 sets = []
                 for by_country, by_month in slices:
@@ -350,16 +350,20 @@ async def rebuild(connection: BaseDBAsyncClient) -> int:
         await connection.execute_query(f"DROP TABLE IF EXISTS {scratch}")
     for sql, values in _scratch_statements(dialect):
         await connection.execute_query(sql, values)
-    for sql in _rebuild_statements(dialect):
-        await connection.execute_query(sql)
     _rows, found = await connection.execute_query(
         f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM {TABLE} LIMIT 1) AS one"  # noqa: S608
     )
-    if not int(found[0]["n"]):  # a new or emptied table: every cell is missing
-        _rows, found = await connection.execute_query(f"SELECT COUNT(*) AS n FROM {_FRESH}")  # noqa: S608
-        off = int(found[0]["n"])
-        await _refill(connection, dialect)
+    if not int(found[0]["n"]):
+        # A new or emptied table: every cell is missing, so the cells are counted straight
+        # into it (no fresh copy to compare and copy over), its unique index built after.
+        constraints = await _emptied(connection, dialect)
+        for sql in _rebuild_statements(dialect, TABLE):
+            await connection.execute_query(sql)
+        await _indexed(connection, constraints)
+        off = await cell_count(connection)
     else:
+        for sql in _rebuild_statements(dialect):
+            await connection.execute_query(sql)
         off = await _set_off_cells(connection, dialect)
     for scratch in _SCRATCH:
         await connection.execute_query(f"DROP TABLE IF EXISTS {scratch}")
@@ -369,12 +373,22 @@ async def rebuild(connection: BaseDBAsyncClient) -> int:
 async def _set_off_cells(connection: BaseDBAsyncClient, dialect: str) -> int:
     """Write the fresh cells that differ from the table's; how many did."""
     # One pass over both: the cells whose count differs, with the right count (0: none).
-    await connection.execute_query(
-        f"CREATE TEMPORARY TABLE {_OFF} AS SELECT {_KEY}, SUM(fresh) AS reports"  # noqa: S608
-        f" FROM (SELECT {_KEY}, reports AS fresh, 0 AS kept FROM {_FRESH}"
-        f" UNION ALL SELECT {_KEY}, 0, reports FROM {TABLE} WHERE reports <> 0) AS both_counts"
-        f" GROUP BY {_KEY} HAVING SUM(fresh) <> SUM(kept)"
-    )
+    # Each side holds a key once, so on PostgreSQL a hash join of the two does it (faster
+    # than grouping both together: 4.6 s against 6.6 s for 3.5 million cells).
+    if dialect == "postgres":
+        compared = (
+            f"SELECT {_KEY}, COALESCE(f.reports, 0) AS reports FROM {_FRESH} f"  # noqa: S608
+            f" FULL JOIN (SELECT {_COLUMNS} FROM {TABLE} WHERE reports <> 0) AS t"
+            f" USING ({_KEY}) WHERE f.reports IS DISTINCT FROM t.reports"
+        )
+    else:
+        compared = (
+            f"SELECT {_KEY}, SUM(fresh) AS reports"  # noqa: S608
+            f" FROM (SELECT {_KEY}, reports AS fresh, 0 AS kept FROM {_FRESH}"
+            f" UNION ALL SELECT {_KEY}, 0, reports FROM {TABLE} WHERE reports <> 0)"
+            f" AS both_counts GROUP BY {_KEY} HAVING SUM(fresh) <> SUM(kept)"
+        )
+    await connection.execute_query(f"CREATE TEMPORARY TABLE {_OFF} AS {compared}")
     _rows, found = await connection.execute_query(f"SELECT COUNT(*) AS n FROM {_OFF}")  # noqa: S608
     off = int(found[0]["n"])
     if off and await _mostly_off(connection, off):
@@ -399,9 +413,18 @@ async def _mostly_off(connection: BaseDBAsyncClient, off: int) -> bool:
 
 
 async def _refill(connection: BaseDBAsyncClient, dialect: str) -> None:
-    """Replace every cell with the fresh ones.
+    """Replace every cell with the fresh ones."""
+    constraints = await _emptied(connection, dialect)
+    await connection.execute_query(
+        f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {_COLUMNS} FROM {_FRESH}"  # noqa: S608
+    )
+    await _indexed(connection, constraints)
 
-    On PostgreSQL the unique index is built once after the rows are in, instead of row by
+
+async def _emptied(connection: BaseDBAsyncClient, dialect: str) -> list[Any]:
+    """Empty the table to be filled; on PostgreSQL also drop its unique index (returned).
+
+    The unique index is built once after the rows are in (`_indexed`), instead of row by
     row: filling a few million cells through the index takes minutes, building it seconds.
     Dashboard reads wait meanwhile (the table is locked exclusively until the recount
     commits), as they would for a table being filled for the first time.
@@ -419,13 +442,65 @@ async def _refill(connection: BaseDBAsyncClient, dialect: str) -> None:
     await connection.execute_query(f"DELETE FROM {TABLE}")  # noqa: S608
     for row in constraints:  # our own table's constraint: its name and definition as stored
         await connection.execute_query(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{row["conname"]}"')
-    await connection.execute_query(
-        f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {_COLUMNS} FROM {_FRESH}"  # noqa: S608
-    )
+    return constraints
+
+
+async def _indexed(connection: BaseDBAsyncClient, constraints: list[Any]) -> None:
+    """Put back the unique index `_emptied` dropped, built once over every row."""
     for row in constraints:
         await connection.execute_query(
             f'ALTER TABLE {TABLE} ADD CONSTRAINT "{row["conname"]}" {row["definition"]}'
         )
+
+
+# -- each report's technology list -------------------------------------------------------------
+
+
+def technology_list(slugs: Iterable[str]) -> str:
+    """A report's technologies as kept on its row: ",a,b," in slug order, "" for none.
+
+    The commas on both sides let a reader test one technology with a plain substring search
+    (slugs hold no commas).
+    """
+    ordered = sorted(set(slugs))
+    return f",{','.join(ordered)}," if ordered else ""
+
+
+def technologies_in(listed: str) -> list[str]:
+    """The slugs of a list written by `technology_list`."""
+    return [slug for slug in listed.split(",") if slug]
+
+
+async def repair_technology_lists(connection: BaseDBAsyncClient) -> int:
+    """Set every report's technology list from its link rows; how many were off.
+
+    Written once with the report (its technologies never change), so this finds nothing
+    unless reports were written outside the app (a restored backup, a hand edit).
+    """
+    if _dialect(connection) == "postgres":
+        listed = (
+            "SELECT report_id, ',' || string_agg(technology, ',' ORDER BY technology) || ','"
+            " AS list FROM report_technology GROUP BY report_id"
+        )
+        statements = [
+            f"UPDATE report r SET technologies = l.list FROM ({listed}) AS l"  # noqa: S608
+            " WHERE l.report_id = r.id AND r.technologies <> l.list",
+            "UPDATE report r SET technologies = '' WHERE r.technologies <> ''"
+            " AND NOT EXISTS (SELECT 1 FROM report_technology t WHERE t.report_id = r.id)",
+        ]
+    else:
+        # SQLite keeps the order of the sorted subquery in group_concat.
+        listed = (
+            "COALESCE((SELECT ',' || group_concat(technology, ',') || ','"
+            " FROM (SELECT t.technology AS technology FROM report_technology t"
+            " WHERE t.report_id = report.id ORDER BY t.technology)), '')"
+        )
+        statements = [f"UPDATE report SET technologies = {listed} WHERE technologies <> {listed}"]  # noqa: S608
+    changed = 0
+    for sql in statements:
+        count, _rows = await connection.execute_query(sql)
+        changed += int(count)
+    return changed
 
 
 async def cell_count(connection: BaseDBAsyncClient) -> int:

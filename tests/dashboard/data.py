@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from organise.contracts.models import Contract, ContractEmployer, ContractTechnology, Employer
@@ -93,7 +94,39 @@ async def add_report(item: Item, rng: random.Random, **changes: object) -> Repor
         return await store(report_id, item, rng, **changes)
 
 
+async def store_without_list(connection: BaseDBAsyncClient, item: Item, rng: random.Random) -> None:
+    """An item's report and links written in plain SQL, as a schema from before reports kept
+    their own technology list stored them."""
+    postgres = connection.capabilities.dialect == "postgres"
+    values: list[object] = [
+        item.id if postgres else str(item.id),
+        f"{rng.getrandbits(256):064x}",
+        monday_in(item.month, rng) if postgres else monday_in(item.month, rng).isoformat(),
+        item.employer,
+        item.agency_type,
+        item.country,
+        item.status,
+    ]
+    marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(values) + 1))
+    blob = "'\\x00'::bytea" if postgres else "X'00'"
+    await connection.execute_query(
+        "INSERT INTO report (id, receipt_hash, week, employer_name, agency_type, country, status,"  # noqa: S608
+        " agency_name, jurisdiction, product, value_range, currency, period_start, period_end,"
+        " sources, relation, reporter_public_key, details_sealed, state)"
+        f" VALUES ({marks}, '', '', '', '', '', '', '', '[]', '', {blob}, {blob}, 'new')",
+        values,
+    )
+    for slug in item.technologies:
+        link = [uuid.uuid4() if postgres else str(uuid.uuid4()), values[0], slug]
+        await connection.execute_query(
+            "INSERT INTO report_technology (id, report_id, technology) VALUES"
+            + (" ($1, $2, $3)" if postgres else " (?, ?, ?)"),
+            link,
+        )
+
+
 async def store(report_id: object, item: Item, rng: random.Random, **changes: object) -> Report:
+    changes.setdefault("technologies", tally.technology_list(item.technologies))
     report = await Report.create(
         id=report_id,
         receipt_hash=f"{rng.getrandbits(256):064x}",

@@ -7,6 +7,7 @@ import random
 from tortoise import Tortoise
 
 from organise.reports import tally
+from organise.reports.models import Report
 from tests.dashboard import data
 from tests.migrating import database_at, migrated
 
@@ -17,7 +18,7 @@ async def test_the_migration_counts_reports_stored_before_it(settings, tmp_path)
     rng = random.Random(3)
     try:
         for item in data.ITEMS:
-            await data.store(item.id, item, rng)
+            await data.store_without_list(Tortoise.get_connection("default"), item, rng)
     finally:
         await Tortoise.close_connections()
     # ...then upgraded the way `organise migrate` does it.
@@ -29,3 +30,24 @@ async def test_the_migration_counts_reports_stored_before_it(settings, tmp_path)
             cell[4]: n for cell, n in counted.items() if cell[:4] == ("employer", "*", "*", "*")
         }
         assert by_employer == {**data.EMPLOYERS, data.TARGET: 3}
+
+
+async def test_the_migration_copies_each_stored_reports_technologies(settings, tmp_path):
+    # Reports stored before each report carried its own technology list...
+    settings, config = await database_at(settings, tmp_path, "reports.0003_technology_report_index")
+    rng = random.Random(5)
+    try:
+        for item in data.ITEMS:
+            await data.store_without_list(Tortoise.get_connection("default"), item, rng)
+    finally:
+        await Tortoise.close_connections()
+    # ...have it once upgraded, so the dashboard counts them by technology as before.
+    async with migrated(settings, config):
+        listed = {
+            str(report_id): technologies
+            for report_id, technologies in await Report.all().values_list("id", "technologies")
+        }
+        assert listed == {
+            str(item.id): tally.technology_list(item.technologies) for item in data.ITEMS
+        }
+        assert await tally.repair_technology_lists(Tortoise.get_connection("default")) == 0
