@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from organise.i18n import translations
+from organise.i18n import languages, translations, written
 from organise.web.access import policy_of
 from organise.web.addresses import absolute_url, fallback_address, path_for, printed_urls
 from organise.web.resources import resource_dir
@@ -63,7 +63,21 @@ def templates() -> Jinja2Templates:
     environment.globals["printed_urls"] = _printed_urls
     environment.globals["is_worker_page"] = is_worker_page
     environment.globals["fallback_address"] = fallback_address
+    # Organisers' words (a campaign's title and demand) in the reader's language.
+    environment.globals["words"] = written.words_of
+    environment.globals["language_called"] = written.language_name
+    environment.globals["text_direction"] = written.direction
+    environment.globals["other_languages"] = written.other_languages
+    environment.globals["site_languages"] = languages
     return Jinja2Templates(env=environment)
+
+
+def render_fragment(request: Request, name: str, context: Mapping[str, Any]) -> str:
+    """The template `name` as HTML (autoescaped) for a page to place with `|safe`, rendered
+    now, in the current language: a printed sheet in the language the organiser picked,
+    inside an English page."""
+    template = templates().get_template(name)
+    return template.render({**context, "request": request})
 
 
 def render(

@@ -6,8 +6,8 @@ import contextlib
 import re
 from collections.abc import Iterator
 
-from organise.i18n import current_locale
-from organise.surveys import definition, release
+from organise.i18n import current_locale, written
+from organise.surveys import release
 from organise.surveys.models import SurveyResponse
 from tests.support import post_form, signed_in_organiser
 from tests.surveys.conftest import QUESTIONS, answered, codes_for, make_survey
@@ -165,7 +165,7 @@ def reading_in(locale: str) -> Iterator[None]:
 async def test_labels_show_in_the_readers_language_and_answers_count_by_identifier(
     app, client, monkeypatch
 ):
-    monkeypatch.setattr(definition, "languages", lambda: ("en", "fr"))
+    monkeypatch.setattr(written, "languages", lambda: ("en", "fr"))
     unit = {**QUESTIONS[0], "options": [{"id": "infra", "label": "Infrastructure"}, "Ads"]}
     french = {
         "title": "Le contrat cloud",
