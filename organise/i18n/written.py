@@ -168,7 +168,7 @@ def shown(
 
 def words_of(thing: Any, *names: str) -> Shown:
     """`shown` for a row holding its default words as attributes and a `translations` field
-    (a campaign, a survey): what templates call as `words(campaign, "title", "demand")`."""
+    (a campaign, a survey): what templates call as `words_of(campaign, "title")`."""
     defaults = {name: str(getattr(thing, name) or "") for name in names}
     return shown(defaults, getattr(thing, "translations", None))
 

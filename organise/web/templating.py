@@ -64,7 +64,7 @@ def templates() -> Jinja2Templates:
     environment.globals["is_worker_page"] = is_worker_page
     environment.globals["fallback_address"] = fallback_address
     # Organisers' words (a campaign's title and demand) in the reader's language.
-    environment.globals["words"] = written.words_of
+    environment.globals["words_of"] = written.words_of
     environment.globals["language_called"] = written.language_name
     environment.globals["text_direction"] = written.direction
     environment.globals["other_languages"] = written.other_languages
