@@ -11,9 +11,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from organise.i18n import translations
+from organise.i18n import gettext, ngettext
+from organise.i18n.formats import day, moment, number
 from organise.web.access import policy_of
 from organise.web.addresses import absolute_url, fallback_address, path_for, printed_urls
+from organise.web.languages import (
+    english_href,
+    language_links,
+    language_suggestion,
+    page_direction,
+    page_language,
+)
 from organise.web.resources import resource_dir
 
 
@@ -57,12 +65,21 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
+    # Looked up at each call, in the language of the request being answered.
+    environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.globals["url_for"] = _url_for
     environment.globals["public_url_for"] = _public_url_for
     environment.globals["printed_urls"] = _printed_urls
     environment.globals["is_worker_page"] = is_worker_page
     environment.globals["fallback_address"] = fallback_address
+    environment.globals["page_language"] = page_language
+    environment.globals["page_direction"] = page_direction
+    environment.globals["language_links"] = language_links
+    environment.globals["language_suggestion"] = language_suggestion
+    environment.globals["english_href"] = english_href
+    environment.filters["day"] = day
+    environment.filters["moment"] = moment
+    environment.filters["number"] = number
     return Jinja2Templates(env=environment)
 
 
