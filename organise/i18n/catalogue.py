@@ -26,6 +26,20 @@ from babel.messages.pofile import read_po, write_po
 
 from organise.i18n import DEFAULT_LOCALE, DOMAIN, LOCALE_DIR, languages
 
+GLOSSARY_DIR = Path(__file__).parent / "glossary"
+# The project's terms, and how each is found in an English message. Each language's glossary
+# (glossary/<lang>.json) picks one word per term and lists its stems ("match"); every message
+# whose English uses the term must use that word, so no term is translated two ways.
+TERMS = {
+    "pledge": r"\bpledg",
+    "threshold": r"\bthreshold",
+    "receipt": r"\breceipt",
+    "invite code": r"\binvite codes?\b",
+    "gatekeeper": r"\bgatekeeper",
+    "cooling-off": r"\bcooling[- ]off",
+    "reveal": r"\breveal",
+}
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
@@ -149,6 +163,31 @@ def catalogue_problems(
     missing = {msgid for msgid in wanted if not _translated(ids.get(msgid))}
     obsolete = set(ids) - set(wanted)
     return missing, obsolete
+
+
+def glossary_problems(locale: str) -> list[str]:
+    """Where `locale`'s catalogue translates one of the project's terms otherwise than its
+    glossary says (or the glossary lacks the term)."""
+    path = GLOSSARY_DIR / f"{locale}.json"
+    if not path.exists():
+        return [f"{locale}: no glossary at {path.relative_to(ROOT)}"]
+    glossary = json.loads(path.read_text(encoding="utf-8"))
+    catalog = _read(locale)
+    problems = []
+    for term, pattern in TERMS.items():
+        stems = [stem.lower() for stem in (glossary.get(term) or {}).get("match") or []]
+        if not stems:
+            problems.append(f"{locale}: the glossary has no stems ('match') for {term!r}")
+            continue
+        for message in catalog:
+            msgid = message.id if isinstance(message.id, str) else (message.id or ("",))[0]
+            if not msgid or not re.search(pattern, msgid, re.IGNORECASE):
+                continue
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            for form in forms:
+                if form and not any(stem in form.lower() for stem in stems):
+                    problems.append(f"{locale}: {term!r} not as {'/'.join(stems)} in {form!r}")
+    return problems
 
 
 def merge(locale: str, wanted: dict[str, str | None]) -> tuple[int, int]:
