@@ -223,6 +223,10 @@ def merge(locale: str, wanted: dict[str, str | None]) -> tuple[int, int]:
     buffer = io.BytesIO()
     write_po(buffer, merged, sort_output=True, no_location=True, width=100)
     path.write_bytes(buffer.getvalue())
+    review = path.parent.parent / "review.json"
+    if not review.exists():
+        # Until a native speaker has read it, every page in the language says so.
+        review.write_text('{"native_speaker_review": null}\n', encoding="utf-8")
     return done, len(wanted) - done
 
 
