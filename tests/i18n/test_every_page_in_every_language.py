@@ -98,7 +98,9 @@ async def _journeys(app: Any, client: Any, code: str) -> None:
     # A report: sent, written down, followed up.
     form = await client.get(f"{p}/reports/new", follow_redirects=True)
     address = form.url.raw_path.decode()
-    assert (await post_form(client, address, {**REPORT, "employer": "", "relation": "x"})).status_code == 422
+    assert (
+        await post_form(client, address, {**REPORT, "employer": "", "relation": "x"})
+    ).status_code == 422
     sent = await post_form(client, address, REPORT)
     [report_receipt] = RECEIPT.findall(sent.text)
     check = " ".join(report_receipt.split("-")[-2:])

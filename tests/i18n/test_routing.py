@@ -171,3 +171,15 @@ async def test_a_receipt_works_whatever_the_language_it_was_issued_in(app, clien
     # And in English, unprefixed.
     english = await post_form(client, "/pledges/status", {"receipt": receipt})
     assert recorded in english.text
+
+
+async def test_a_title_inside_a_translated_sentence_is_isolated_and_escaped(app, client):
+    code = "ar" if "ar" in OTHER_LANGUAGES else OTHER_LANGUAGES[0]
+    campaign = (await make_campaign(app, title="<i>Lantern</i> (2027)")).campaign
+    [invite] = await make_codes(app, campaign, 1)
+    form = await client.get(f"/{code}/campaigns/walkout/sign", follow_redirects=True)
+    signed = await post_form(
+        client, form.url.raw_path.decode(), {"name": "Rosa", "invite_code": invite}
+    )
+    assert "<bdi>&lt;i&gt;Lantern&lt;/i&gt; (2027)</bdi>" in signed.text
+    assert "<i>Lantern" not in signed.text
