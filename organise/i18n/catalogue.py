@@ -183,9 +183,10 @@ def glossary_problems(locale: str) -> list[str]:
             msgid = message.id if isinstance(message.id, str) else (message.id or ("",))[0]
             if not msgid or not re.search(pattern, msgid, re.IGNORECASE):
                 continue
-            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            string = message.string
+            forms = list(string) if isinstance(string, tuple | list) else [string]
             for form in forms:
-                if form and not any(stem in form.lower() for stem in stems):
+                if isinstance(form, str) and form and not any(stem in form.lower() for stem in stems):
                     problems.append(f"{locale}: {term!r} not as {'/'.join(stems)} in {form!r}")
     return problems
 

@@ -18,10 +18,10 @@ from crypto import keywrap
 from crypto.errors import EnvelopeError, ShareError
 from crypto.gate import GatePolicy, recover_private_key
 from crypto.sealing import open_sealed
-from organise.i18n.formats import day
 from organise.campaigns import gateshares, heldshares, keys, setup
 from organise.campaigns.models import Audience, Campaign, CampaignState, HeldShare, ShareLink
 from organise.campaigns.setup import ShareDelivery
+from organise.i18n.formats import day
 from organise.organisers import enrolment
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
