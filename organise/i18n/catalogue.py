@@ -185,8 +185,8 @@ def glossary_problems(locale: str) -> list[str]:
                 continue
             string = message.string
             forms = list(string) if isinstance(string, tuple | list) else [string]
-            for form in forms:
-                if isinstance(form, str) and form and not any(stem in form.lower() for stem in stems):
+            for form in (f for f in forms if isinstance(f, str) and f):
+                if not any(stem in form.lower() for stem in stems):
                     problems.append(f"{locale}: {term!r} not as {'/'.join(stems)} in {form!r}")
     return problems
 
