@@ -107,7 +107,7 @@ class OrganiseApp(Starlette):
         # and are written in the language of the address.
         return SecurityHeadersMiddleware(
             LanguagePrefixMiddleware(
-                super().build_middleware_stack(), self.settings, worker_pages()
+                super().build_middleware_stack(), self.settings, worker_pages(), self.routes
             )
         )
 

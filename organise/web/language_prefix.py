@@ -44,16 +44,26 @@ def _prefix_of(route_path: str, enabled: Sequence[str]) -> tuple[str | None, str
 class LanguagePrefixMiddleware:
     """Outermost but for the security headers, so that even error pages speak the language."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, pages: Sequence[BaseRoute]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        pages: Sequence[BaseRoute],
+        others: Sequence[BaseRoute],
+    ) -> None:
         self.app = app
         self.languages = settings.languages
         self.pages = tuple(pages)
+        self.others = tuple(route for route in others if route not in self.pages)
         self.page_names = frozenset(
             name for route in self.pages if (name := getattr(route, "name", None))
         )
 
     def _is_page(self, scope: Scope) -> bool:
-        return any(route.matches(scope)[0] != Match.NONE for route in self.pages)
+        """A worker page, or no page at all (its 404 is a worker page too)."""
+        if any(route.matches(scope)[0] != Match.NONE for route in self.pages):
+            return True
+        return all(route.matches(scope)[0] == Match.NONE for route in self.others)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,6 +83,7 @@ class LanguagePrefixMiddleware:
                 # "/fr" is the French home page, "/fr/".
                 await RedirectResponse(f"{base}/{language}/", status_code=308)(scope, receive, send)
             elif language is not None and not scope[TRANSLATABLE]:
+                # An organiser page, the API or a static file: one English address only.
                 await error_response(Request(scope, receive), 404)(scope, receive, send)
             else:
                 await self.app(scope, receive, self._vary(send))

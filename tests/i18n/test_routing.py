@@ -183,3 +183,13 @@ async def test_a_title_inside_a_translated_sentence_is_isolated_and_escaped(app,
     )
     assert "<bdi>&lt;i&gt;Lantern&lt;/i&gt; (2027)</bdi>" in signed.text
     assert "<i>Lantern" not in signed.text
+
+
+async def test_a_page_that_does_not_exist_is_a_worker_page_in_every_language(client):
+    code = OTHER_LANGUAGES[0]
+    missing = await client.get(f"/{code}/no-such-page")
+    assert missing.status_code == 404
+    assert 'class="languages"' in missing.text
+    assert 'href="/no-such-page" lang="en" hreflang="en"' in missing.text
+    organisers = await client.get(f"/{code}/organisers/login")
+    assert 'class="languages"' not in organisers.text
