@@ -66,7 +66,7 @@ async def test_the_public_page_shows_the_readers_language_or_the_default_with_a_
     german = await client.get("/de/campaigns/walkout")  # no German words: the default ones
     assert "Walk out of Project Lantern" in german.text
     assert "We will not build it." in german.text
-    assert NOTE in german.text
+    assert "Diese Kampagne ist auf Englisch verfasst." in german.text  # said in German
     assert 'lang="en"' in german.text  # the organisers' words are marked as English
     listed = await client.get("/campaigns/")
     assert "Walk out of Project Lantern" in listed.text
