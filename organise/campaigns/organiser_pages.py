@@ -53,7 +53,7 @@ from organise.campaigns.models import (
 )
 from organise.campaigns.pages import campaign_or_404, form_page, no_campaign, page, paragraphs
 from organise.campaigns.setup import create_campaign, share_delivery, spec_from_values
-from organise.fields import FieldTable
+from organise.fields import FieldTable, FormData
 from organise.i18n import _, written
 from organise.i18n.scope import in_language
 from organise.organisers import enrolment
@@ -63,10 +63,22 @@ from organise.refusal import Refused
 from organise.roles import Role
 from organise.runtime import runtime
 from organise.web.access import organisers
-from organise.web.addresses import absolute_url, printed_urls
+from organise.web.addresses import absolute_url, printed_urls, printed_urls_in
 from organise.web.forms import read_form
 from organise.web.templating import render_fragment
 from organise.weeks import week_of
+
+
+def _print_language(request: Request, form: FormData) -> str:
+    """The language the organiser picked for printed sheets: one the site serves."""
+    language = print_language(PRINTING.read_form(form))
+    if language not in runtime(request).settings.languages:
+        raise Refused(
+            {"print_language": _("This site does not serve pages in that language.")},
+            code="unknown_language",
+        )
+    return language
+
 
 # The roles that may be on a team; which campaign a person may see, its team decides.
 MANAGERS = team.TEAM_ROLES
@@ -201,7 +213,7 @@ async def create(request: Request) -> Response:
     form = await read_form(request)
     served = runtime(request)
     try:
-        printing = PRINTING.read_form(form)
+        language = _print_language(request, form)
         spec = spec_from_values(CAMPAIGN_PAGE.read_form(form))
         delivery = share_delivery(SHARE_DELIVERY.read_form(form), spec)
         created = await create_campaign(
@@ -240,10 +252,11 @@ async def create(request: Request) -> Response:
             absolute_url(request, "campaign_organisers:detail", slug=campaign.slug), status_code=303
         )
     shares = [(words, share_qr_svg(words)) for words in created.gatekeeper_shares]
-    language = print_language(printing)
     with in_language(language):
         sheets = render_fragment(
-            request, "campaigns/gatekeeper_sheets.html", {"campaign": campaign, "shares": shares}
+            request,
+            "campaigns/gatekeeper_sheets.html",
+            {"campaign": campaign, "shares": shares, "print_language": language},
         )
     return page(
         request,
@@ -344,7 +357,7 @@ async def make_invites(request: Request) -> Response:
     try:
         form = await read_form(request)
         wanted = INVITES.read_form(form)
-        language = print_language(PRINTING.read_form(form))
+        language = _print_language(request, form)
         codes = await invites.generate(
             campaign,
             wanted["count"],
@@ -363,7 +376,8 @@ async def make_invites(request: Request) -> Response:
     # The slip's QR code holds the campaign's public address only, never a code: a phone's
     # camera would open it in its default browser and keep it in its history and sync. The
     # onion address, when there is one, is the one the QR code holds (Tor Browser reads it).
-    addresses = printed_urls(request, "campaigns:campaign", slug=campaign.slug)
+    # Under the language's prefix: the slip leads to the page in the language it is printed in.
+    addresses = printed_urls_in(request, language, "campaigns:campaign", slug=campaign.slug)
     # The slips in the language chosen; the codes are the same in every language.
     with in_language(language):
         slips = render_fragment(
