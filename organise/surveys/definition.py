@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -751,7 +751,51 @@ def from_form(values: Mapping[str, str]) -> tuple[dict[str, Any], list[int]]:
         questions.append(question)
         slots.append(slot)
     raw["questions"] = questions
+    translations = _form_translations(text, questions, slots)
+    if translations:
+        raw["translations"] = translations
     return raw, slots
+
+
+def _form_translations(
+    text: Callable[[str], str], questions: Sequence[Mapping[str, Any]], slots: Sequence[int]
+) -> dict[str, Any]:
+    """The words typed in the form's other languages (`translations.<code>.<field>`), as the
+    file holds them. A question's option labels are typed one per line, in the order of its
+    options; what is left empty is left out (the default words stand in). The counted parts
+    (ids, options) are the default language's: a translation only labels them."""
+    found: dict[str, Any] = {}
+    for language in written.other_languages():
+
+        def field(name: str, language: str = language) -> str:
+            return text(f"translations.{language}.{name}").strip()
+
+        given: dict[str, Any] = {}
+        for name in ("title", "intro"):
+            if field(name):
+                given[name] = field(name).replace("\r\n", "\n")
+        asked: dict[str, Any] = {}
+        for slot, question in zip(slots, questions, strict=True):
+            own: dict[str, Any] = {}
+            if field(f"q{slot}_text"):
+                own["text"] = field(f"q{slot}_text")
+            # Line n labels option n: an empty line leaves that option's default label.
+            labels = [line.strip() for line in field(f"q{slot}_options").splitlines()]
+            if any(labels):
+                options = [str(option) for option in question.get("options", [])]
+                # A label line with no option beside it names no option: refused by the check.
+                own["options"] = {
+                    (options[n] if n < len(options) else f"line {n + 1}"): label
+                    for n, label in enumerate(labels)
+                    if label
+                }
+            if own:
+                asked[str(question["id"])] = own
+        if asked:
+            given["questions"] = asked
+        if given:
+            found[language] = given
+    return found
 
 
 def form_places(refusal: Refused, slots: Sequence[int]) -> Refused:
@@ -787,4 +831,23 @@ def form_values(definition_values: Mapping[str, Any]) -> dict[str, str]:
                 values[f"q{slot}_{key}"] = str(question[key])
         values[f"q{slot}_required"] = "yes" if question.get("required") else ""
         values[f"q{slot}_crosstab"] = "yes" if question.get("crosstab") else ""
+    translations: Mapping[str, Any] = definition_values.get("translations") or {}
+    for language, given in translations.items():
+        for name in ("title", "intro"):
+            if given.get(name):
+                values[f"translations.{language}.{name}"] = str(given[name])
+        asked: Mapping[str, Any] = given.get("questions") or {}
+        for slot, question in enumerate(definition_values.get("questions", [])[:FORM_SLOTS]):
+            own: Mapping[str, Any] = asked.get(str(question.get("id", ""))) or {}
+            if own.get("text"):
+                values[f"translations.{language}.q{slot}_text"] = str(own["text"])
+            labels: Mapping[str, str] = own.get("options") or {}
+            if labels:
+                ids = [
+                    str(o.get("id", "")) if isinstance(o, dict) else str(o)
+                    for o in question.get("options", [])
+                ]
+                values[f"translations.{language}.q{slot}_options"] = "\n".join(
+                    labels.get(option, "") for option in ids
+                )
     return values
