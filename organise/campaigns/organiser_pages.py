@@ -54,7 +54,7 @@ from organise.campaigns.models import (
 from organise.campaigns.pages import campaign_or_404, form_page, no_campaign, page, paragraphs
 from organise.campaigns.setup import create_campaign, share_delivery, spec_from_values
 from organise.fields import FieldTable, FormData
-from organise.i18n import _, written
+from organise.i18n import _, text_direction, written
 from organise.i18n.scope import in_language
 from organise.organisers import enrolment
 from organise.organisers.models import Organiser
@@ -265,7 +265,7 @@ async def create(request: Request) -> Response:
             "campaign": campaign,
             "sheets": sheets,
             "print_language": language,
-            "print_direction": written.direction(language),
+            "print_direction": text_direction(language),
             "gate_description": policy.gate_description(policy.gate_policy(campaign)),
         },
     )
@@ -397,7 +397,7 @@ async def make_invites(request: Request) -> Response:
             "campaign": campaign,
             "slips": slips,
             "print_language": language,
-            "print_direction": written.direction(language),
+            "print_direction": text_direction(language),
         },
     )
 

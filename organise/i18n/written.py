@@ -38,15 +38,6 @@ def language_name(code: str, *, in_language: str | None = None) -> str:
     return name or code
 
 
-def direction(code: str) -> str:
-    """ "rtl" for a language written right to left (Arabic), else "ltr"."""
-    try:
-        order = Locale.parse(code).character_order
-    except (ValueError, LookupError):
-        return "ltr"
-    return "rtl" if order == "right-to-left" else "ltr"
-
-
 def checked_text(
     add: AddProblem, place: str, value: object, *, limit: int, required: bool = True
 ) -> str:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from organise.i18n import DEFAULT_LOCALE, gettext, ngettext, written
+from organise.i18n import DEFAULT_LOCALE, gettext, ngettext, text_direction, written
 from organise.i18n.formats import day, moment, number
 from organise.runtime import runtime
 from organise.web.access import policy_of
@@ -111,7 +111,7 @@ def templates() -> Jinja2Templates:
     # Organisers' words (a campaign's title and demand) in the reader's language.
     environment.globals["words_of"] = written.words_of
     environment.globals["language_called"] = written.language_name
-    environment.globals["text_direction"] = written.direction
+    environment.globals["text_direction"] = text_direction
     environment.globals["other_languages"] = _other_languages
     environment.globals["site_languages"] = _site_languages
     return Jinja2Templates(env=environment)
