@@ -13,7 +13,7 @@ from starlette.types import Scope
 
 from organise.runtime import runtime
 from organise.settings import Settings
-from organise.web.languages import link_root
+from organise.web.languages import BASE_PATH, link_root
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # What `organise serve` listens on unless told otherwise; used when the connection has no
@@ -108,7 +108,12 @@ def printed_urls(request: Request, name: str, /, **path_params: object) -> list[
     organiser printing it came through the onion service.
     """
     settings = runtime(request).settings
+    # Without the language prefix: a receipt written down with "/ar/" in it would tell whoever
+    # finds it which language its holder reads. The page there has the language menu.
     path = path_for(request, name, **path_params)
+    language_root = link_root(request.scope, name)
+    base_root = str(request.scope.get(BASE_PATH, language_root))
+    path = base_root + path.removeprefix(language_root)
     bases = [settings.public_url or public_base(request)]
     if settings.onion_url is not None:
         bases.append(settings.onion_url)
