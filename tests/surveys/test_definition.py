@@ -163,6 +163,7 @@ def test_translations_name_only_known_ids_and_languages_with_every_problem_liste
     assert "fr" in found["translations.?"]
 
 
-def test_with_no_other_language_yet_any_translation_is_refused():
+def test_with_no_other_language_yet_any_translation_is_refused(monkeypatch):
+    monkeypatch.setattr(definition, "languages", lambda: ("en",))
     found = _problems(survey_file(translations={"fr": {"title": "Le contrat"}}))
     assert "translations.?" in found
