@@ -5,7 +5,7 @@ it is always complete. Every other language's `messages.po` lists exactly the wo
 messages (`worker_messages()`: organiser pages stay English): new ones are added untranslated,
 translations are kept, messages no longer worker-facing are dropped, nothing is invented.
 Tests run `stale_messages()` and `catalogue_problems()` so that a string added without
-updating the catalogues fails.
+updating the catalogues fails. `--worker-messages` prints the list to translate, as JSON.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -259,5 +260,21 @@ def update() -> None:
         print(f"{locale}: {done} of {done + left} worker-facing messages translated")
 
 
+def print_worker_messages() -> None:
+    """The worker-facing messages as JSON, for translators: [{"id", "plural", "python_format"}]."""
+    listed = [
+        {
+            "id": msgid,
+            "plural": plural,
+            "python_format": bool(re.search(r"%\(\w+\)[sdfr]|%[sd]", msgid)),
+        }
+        for msgid, plural in sorted(worker_messages().items())
+    ]
+    print(json.dumps(listed, ensure_ascii=False, indent=1))
+
+
 if __name__ == "__main__":
-    update()
+    if sys.argv[1:] == ["--worker-messages"]:
+        print_worker_messages()
+    else:
+        update()

@@ -109,7 +109,12 @@ def printed_urls(request: Request, name: str, /, **path_params: object) -> list[
     organiser printing it came through the onion service.
     """
     settings = runtime(request).settings
+    # Without the language prefix: a receipt written down with "/ar/" in it would tell whoever
+    # finds it which language its holder reads. The page there has the language menu.
     path = path_for(request, name, **path_params)
+    language_root = link_root(request.scope, name)
+    base_root = str(request.scope.get(BASE_PATH, language_root))
+    path = base_root + path.removeprefix(language_root)
     bases = [settings.public_url or public_base(request)]
     if settings.onion_url is not None:
         bases.append(settings.onion_url)

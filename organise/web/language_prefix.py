@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from organise.i18n import DEFAULT_LOCALE, current_locale
 from organise.settings import Settings
 from organise.web.errors import error_response
-from organise.web.languages import BASE_PATH, PAGE_NAMES, PAGE_PATH, TRANSLATABLE
+from organise.web.languages import BASE_PATH, ENABLED, PAGE_NAMES, PAGE_PATH, TRANSLATABLE
 
 
 def _route_path(scope: Scope) -> str:
@@ -74,6 +74,7 @@ class LanguagePrefixMiddleware:
         scope[BASE_PATH] = base
         scope[PAGE_PATH] = rest
         scope[PAGE_NAMES] = self.page_names
+        scope[ENABLED] = self.languages
         if language is not None:
             scope["root_path"] = f"{base}/{language}"
         scope[TRANSLATABLE] = rest != "" and self._is_page(scope)

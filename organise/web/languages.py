@@ -20,13 +20,13 @@ from organise.i18n import (
     text_direction,
     translations,
 )
-from organise.runtime import runtime
 
 # Scope keys set here and read by the templates' helpers below.
 PAGE_PATH = "organise.page_path"  # the path without root path or language prefix
 BASE_PATH = "organise.base_path"  # the root path the server was given, before any prefix
 TRANSLATABLE = "organise.translatable"  # a worker page, served in every enabled language
 PAGE_NAMES = "organise.page_names"  # the route names (first part) of the worker pages
+ENABLED = "organise.languages"  # the enabled languages (ORGANISE_LANGUAGES), English first
 
 
 def link_root(scope: Scope, name: str) -> str:
@@ -71,7 +71,7 @@ def page_direction() -> str:
 
 def language_links(request: Request) -> list[LanguageLink]:
     """The same page in every enabled language; empty where only English is served."""
-    enabled = runtime(request).settings.languages
+    enabled = request.scope.get(ENABLED, ())
     if len(enabled) < 2 or not request.scope.get(TRANSLATABLE):
         return []
     current = current_locale.get()
@@ -116,7 +116,7 @@ class Suggestion:
 
 def language_suggestion(request: Request) -> Suggestion | None:
     """A link to this page in the language the browser asks for, if that is not this one."""
-    enabled = runtime(request).settings.languages
+    enabled = request.scope.get(ENABLED, ())
     if len(enabled) < 2 or not request.scope.get(TRANSLATABLE):
         return None
     wanted = next(

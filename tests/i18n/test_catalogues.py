@@ -3,6 +3,8 @@ translates them all; the catalogue tool merges without losing or inventing trans
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from babel.messages.pofile import read_po
 
@@ -84,3 +86,11 @@ def test_merging_keeps_translations_drops_the_obsolete_and_invents_nothing(tmp_p
     before = path.read_bytes()
     tool.merge("fr", wanted)
     assert path.read_bytes() == before  # running the tool again changes nothing
+
+
+def test_translators_get_the_same_list_as_the_tests(wanted, capsys):
+    tool.print_worker_messages()
+    listed = json.loads(capsys.readouterr().out)
+    assert [entry["id"] for entry in listed] == sorted(wanted)
+    plural = next(entry for entry in listed if entry["plural"])
+    assert plural["plural"] == wanted[plural["id"]]

@@ -141,4 +141,5 @@ async def test_no_english_is_left_on_any_worker_page(app, client, code):
         assert answer.status_code < 500, path
         assert "set-cookie" not in answer.headers, path
     await _journeys(app, client, code)
+    assert not client.cookies  # no answer, to any of it, set a cookie
     assert _misses(code) == [], f"{len(_misses(code))} messages untranslated in {code}"

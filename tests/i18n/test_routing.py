@@ -142,6 +142,9 @@ async def test_forms_post_to_the_prefixed_address_and_answer_in_its_language(app
     assert html_tag(signed.text).startswith(f'<html lang="{code}"')
     assert "set-cookie" not in signed.headers
     assert RECEIPT.search(signed.text)
+    # The address to write down with the receipt carries no language: paper must not say it.
+    assert "/pledges/status</code>" in signed.text
+    assert f"/{code}/pledges/status</code>" not in signed.text
     # A form from another site is still refused, in the language of the address.
     refused = await client.post(
         address, data={"name": "Eve"}, headers={"Sec-Fetch-Site": "cross-site"}
