@@ -63,7 +63,7 @@ from organise.refusal import Refused
 from organise.roles import Role
 from organise.runtime import runtime
 from organise.web.access import organisers
-from organise.web.addresses import absolute_url, printed_urls, printed_urls_in
+from organise.web.addresses import absolute_url, printed_urls
 from organise.web.forms import read_form
 from organise.web.templating import render_fragment
 from organise.weeks import week_of
@@ -376,8 +376,10 @@ async def make_invites(request: Request) -> Response:
     # The slip's QR code holds the campaign's public address only, never a code: a phone's
     # camera would open it in its default browser and keep it in its history and sync. The
     # onion address, when there is one, is the one the QR code holds (Tor Browser reads it).
-    # Under the language's prefix: the slip leads to the page in the language it is printed in.
-    addresses = printed_urls_in(request, language, "campaigns:campaign", slug=campaign.slug)
+    # Without a language prefix, whatever the slip's language: its QR code opens the address in
+    # the phone's usual browser, whose history must not also say which language its holder
+    # reads (docs/languages.md). The page there has the language menu.
+    addresses = printed_urls(request, "campaigns:campaign", slug=campaign.slug)
     # The slips in the language chosen; the codes are the same in every language.
     with in_language(language):
         slips = render_fragment(

@@ -11,7 +11,6 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import Scope
 
-from organise.i18n import DEFAULT_LOCALE
 from organise.runtime import runtime
 from organise.settings import Settings
 from organise.web.languages import BASE_PATH, link_root
@@ -119,21 +118,3 @@ def printed_urls(request: Request, name: str, /, **path_params: object) -> list[
     if settings.onion_url is not None:
         bases.append(settings.onion_url)
     return [base + path for base in bases]
-
-
-def printed_urls_in(
-    request: Request, language: str, name: str, /, **path_params: object
-) -> list[str]:
-    """`printed_urls` of a worker page in `language` (under its prefix), whichever page asks:
-    an invite slip printed in French leads to the French page."""
-    settings = runtime(request).settings
-    provider = request.scope.get("router") or request.scope.get("app")
-    if provider is None:
-        raise RuntimeError("printed_urls_in needs a request routed by the app")
-    route = str(provider.url_path_for(name, **path_params))
-    base = str(request.scope.get(BASE_PATH, request.scope.get("root_path", "")))
-    prefix = "" if language == DEFAULT_LOCALE else f"/{language}"
-    bases = [settings.public_url or public_base(request)]
-    if settings.onion_url is not None:
-        bases.append(settings.onion_url)
-    return [origin + base + prefix + route for origin in bases]

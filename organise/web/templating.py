@@ -20,7 +20,6 @@ from organise.web.addresses import (
     fallback_address,
     path_for,
     printed_urls,
-    printed_urls_in,
 )
 from organise.web.languages import (
     english_href,
@@ -63,14 +62,6 @@ def _other_languages(context: Mapping[str, Any]) -> list[str]:
     return [code for code in _site_languages(context) if code != DEFAULT_LOCALE]
 
 
-@jinja2.pass_context
-def _printed_urls_in(
-    context: Mapping[str, Any], language: str, name: str, /, **path_params: Any
-) -> list[str]:
-    # For paper printed in `language`: the page under that language's prefix.
-    return printed_urls_in(context["request"], language, name, **path_params)
-
-
 def is_worker_page(request: Request) -> bool:
     """A page anyone may open (no session): it offers the way out, "Leave now".
 
@@ -97,7 +88,6 @@ def templates() -> Jinja2Templates:
     environment.globals["url_for"] = _url_for
     environment.globals["public_url_for"] = _public_url_for
     environment.globals["printed_urls"] = _printed_urls
-    environment.globals["printed_urls_in"] = _printed_urls_in
     environment.globals["is_worker_page"] = is_worker_page
     environment.globals["fallback_address"] = fallback_address
     environment.globals["page_language"] = page_language
