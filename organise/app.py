@@ -44,6 +44,7 @@ from organise.web import openapi
 from organise.web.access import install_sign_ins, public
 from organise.web.errors import EXCEPTION_HANDLERS
 from organise.web.hosts import SiteAddressMiddleware
+from organise.web.language_prefix import LanguagePrefixMiddleware
 from organise.web.resources import resource_dir
 from organise.web.security import (
     BodyLimitMiddleware,
@@ -93,10 +94,24 @@ def document() -> dict[str, Any]:
     return openapi.generate(routes(), schemas)
 
 
+def worker_pages() -> list[BaseRoute]:
+    """The routes served in every enabled language, under its prefix (`/fr/...`)."""
+    return [route for feature in FEATURES for route in feature.pages]
+
+
 class OrganiseApp(Starlette):
+    def __init__(self, *, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+
     def build_middleware_stack(self) -> ASGIApp:
-        # Outside Starlette's own error middleware, so 500s and 413s carry the headers too.
-        return SecurityHeadersMiddleware(super().build_middleware_stack())
+        # Outside Starlette's own error middleware, so 500s and 413s carry the headers too,
+        # and are written in the language of the address.
+        return SecurityHeadersMiddleware(
+            LanguagePrefixMiddleware(
+                super().build_middleware_stack(), self.settings, worker_pages(), self.routes
+            )
+        )
 
 
 def quiet_logging(*, verbose: bool = False) -> None:
@@ -137,6 +152,7 @@ def create_app(settings: Settings) -> Starlette:
             runtime.close()
 
     app = OrganiseApp(
+        settings=settings,
         debug=False,
         routes=routes(),
         middleware=[

@@ -6,20 +6,21 @@ and raise one `Refused` naming every field that is wrong, before anything is sto
 gives the OpenAPI schema of the body, so the published API cannot drift from what is enforced.
 
 Web forms send text only: a form's whole number is typed digits, a yes/no is a checkbox that is
-sent or not, and a list is a repeated field. JSON must use the real types.
+sent or not, a list is a repeated field, and an object is one field per leaf, named by its path
+(`translations.fr.title`), the blank ones left out. JSON must use the real types.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, overload
 
 from organise.i18n import Message, _l
 from organise.refusal import Refused
 
-Kind = Literal["text", "integer", "boolean", "list"]
+Kind = Literal["text", "integer", "boolean", "list", "object"]
 
 # C0 controls other than tab, newline and carriage return; DEL; lone surrogates (not UTF-8).
 FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -40,6 +41,8 @@ class FormData(Protocol):
     def get(self, key: Any, default: Any, /) -> Any: ...
 
     def getlist(self, key: Any) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
     def __contains__(self, key: object, /) -> bool: ...
 
@@ -174,10 +177,23 @@ class Field:
         items = [self._choice(self._text(item)) for item in value]
         return list(dict.fromkeys(item for item in items if item))
 
+    def _object(self, value: object) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise FieldProblem(
+                _l("%(label)s must be an object.", label=self.label), "invalid_field"
+            )
+        return value
+
     def read(self, value: object, *, from_form: bool = False) -> Any:
         """The value to keep, or a FieldProblem."""
-        if self.kind == "text":
-            result: Any = self._choice(self._text(value))
+        if self.kind == "object":
+            # Its contents are the normaliser's to check (they differ with each use).
+            result: Any = self._object(value)
+            missing = not result
+        elif self.kind == "text":
+            result = self._choice(self._text(value))
             missing = not result
         elif self.kind == "integer":
             result = self._integer(value, from_form=from_form)
@@ -213,6 +229,8 @@ class Field:
                 schema["maximum"] = self.maximum
         elif self.kind == "boolean":
             schema = {"type": "boolean"}
+        elif self.kind == "object":
+            schema = {"type": "object"}
         else:
             schema = {"type": "array", "items": item}
             if self.max_items is not None:
@@ -223,6 +241,30 @@ class Field:
             schema["description"] = self.description
         schema.update(self.schema_extra)
         return schema
+
+
+def form_object(form: FormData, name: str) -> dict[str, Any]:
+    """The object a form gives as fields named `name.a.b`: `{"a": {"b": text}}`, blank leaves
+    (and the branches left empty by them) left out."""
+    prefix = f"{name}."
+    found: dict[str, Any] = {}
+    for key in form:
+        key = str(key)
+        if not key.startswith(prefix):
+            continue
+        value = str(form.get(key, "") or "")
+        path = key[len(prefix) :].split(".")
+        if not value.strip() or not all(path):
+            continue
+        node = found
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node.setdefault(path[-1], value)
+    return found
 
 
 @dataclass(frozen=True)
@@ -290,6 +332,8 @@ class FieldTable:
         """Every field of a submitted web form, checked; one Refused lists every problem."""
 
         def raw(rule: Field) -> object:
+            if rule.kind == "object":
+                return form_object(form, rule.name)
             if rule.kind == "list":
                 if rule.lines:
                     text = str(form.get(rule.name, "") or "")
@@ -300,13 +344,22 @@ class FieldTable:
         return self._read(((f, raw(f)) for f in self.fields), from_form=True)
 
     def typed_back(self, form: FormData) -> dict[str, Any]:
-        """What the person typed, to fill the form in again beside the errors."""
-        return {
-            f.name: [str(item) for item in form.getlist(f.name)]
-            if f.kind == "list" and not f.lines
-            else str(form.get(f.name, "") or "")
-            for f in self.fields
-        }
+        """What the person typed, to fill the form in again beside the errors (an object's
+        leaves by their paths, as the form names them)."""
+        typed: dict[str, Any] = {}
+        for f in self.fields:
+            if f.kind == "object":
+                prefix = f"{f.name}."
+                typed.update(
+                    (str(key), str(form.get(key, "") or ""))
+                    for key in form
+                    if str(key).startswith(prefix)
+                )
+            elif f.kind == "list" and not f.lines:
+                typed[f.name] = [str(item) for item in form.getlist(f.name)]
+            else:
+                typed[f.name] = str(form.get(f.name, "") or "")
+        return typed
 
     def schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {

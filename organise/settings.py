@@ -12,6 +12,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from dotenv import dotenv_values
 
+from organise.i18n import DEFAULT_LOCALE, complete_languages, is_complete, languages
 from organise.numbers import whole_number
 from organise.ratelimit import DEFAULT_RATE, FailureRate, parse_rate
 
@@ -139,6 +140,28 @@ def _leave_url(raw: str) -> str:
     return raw.strip()
 
 
+def _languages(raw: str) -> tuple[str, ...]:
+    """ORGANISE_LANGUAGES: codes separated by commas or spaces; English is always served.
+
+    Empty: every language whose catalogue is complete. A language without a catalogue, or
+    with one that leaves a worker's message untranslated, is refused: half a page in another
+    language is worse than the whole page in English.
+    """
+    codes = [code for code in re.split(r"[\s,]+", raw.strip().lower()) if code]
+    if not codes:
+        return complete_languages()
+    for code in codes:
+        if code not in languages():
+            known = ", ".join(languages())
+            raise SettingsError(f"ORGANISE_LANGUAGES: no catalogue for {code!r} (known: {known})")
+        if not is_complete(code):
+            raise SettingsError(
+                f"ORGANISE_LANGUAGES: the {code!r} catalogue is incomplete (some worker-facing "
+                "messages are untranslated); complete it or leave it out"
+            )
+    return (DEFAULT_LOCALE, *dict.fromkeys(c for c in codes if c != DEFAULT_LOCALE))
+
+
 def _addresses(environ: dict[str, str]) -> tuple[str | None, str | None]:
     public = _site_address(environ.get("ORGANISE_PUBLIC_URL", ""), "ORGANISE_PUBLIC_URL")
     onion = _site_address(environ.get("ORGANISE_ONION_URL", ""), "ORGANISE_ONION_URL", onion=True)
@@ -226,6 +249,9 @@ class Settings:
     def shared_keystore(self) -> bool:
         return self.keystore_url is not None
 
+    # The languages worker pages are served in, English first (docs/languages.md).
+    languages: tuple[str, ...] = field(default_factory=complete_languages)
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
@@ -277,4 +303,5 @@ class Settings:
             keystore_report_seconds=_report_seconds(
                 environ.get("ORGANISE_KEYSTORE_REPORT_SECONDS", "60")
             ),
+            languages=_languages(environ.get("ORGANISE_LANGUAGES", "")),
         )

@@ -134,3 +134,32 @@ def test_an_onion_address_needs_the_public_address():
         Settings.from_environ({"ORGANISE_ONION_URL": f"http://{ONION_HOST}"})
     onion_only = Settings.from_environ({"ORGANISE_PUBLIC_URL": f"http://{ONION_HOST}"})
     assert onion_only.public_url == f"http://{ONION_HOST}"
+
+
+def test_languages_default_to_every_complete_catalogue(monkeypatch):
+    from organise import settings as module
+
+    monkeypatch.setattr(module, "complete_languages", lambda: ("en", "de", "fr"))
+    assert Settings.from_environ({}).languages == ("en", "de", "fr")
+
+
+def test_languages_named_are_served_english_first(monkeypatch):
+    from organise import settings as module
+
+    monkeypatch.setattr(module, "languages", lambda: ("en", "ar", "de", "fr"))
+    monkeypatch.setattr(module, "is_complete", lambda code: True)
+    chosen = Settings.from_environ({"ORGANISE_LANGUAGES": "fr, ar fr"})
+    assert chosen.languages == ("en", "fr", "ar")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [("xx", "no catalogue for 'xx'"), ("fr,nl", "the 'nl' catalogue is incomplete")],
+)
+def test_an_unknown_or_incomplete_language_is_refused_at_start(monkeypatch, raw, message):
+    from organise import settings as module
+
+    monkeypatch.setattr(module, "languages", lambda: ("en", "fr", "nl"))
+    monkeypatch.setattr(module, "is_complete", lambda code: code != "nl")
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_environ({"ORGANISE_LANGUAGES": raw})

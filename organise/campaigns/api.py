@@ -50,6 +50,8 @@ async def campaign_json(request: Request, campaign: Campaign) -> dict[str, Any]:
         "slug": campaign.slug,
         "title": campaign.title,
         "demand": campaign.demand,
+        # The same words in other languages (language -> {"title", "demand"}).
+        "translations": campaign.translations,
         "employer": campaign.employer,
         "contract": campaign.contract,
         "threshold": campaign.threshold,

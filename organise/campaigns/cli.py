@@ -72,10 +72,22 @@ def campaign() -> None:
     """Create threshold pledge campaigns, make invite codes, hand in shares, read reveals."""
 
 
+# Five languages of a demand at its longest, with room to spare.
+MAX_TRANSLATIONS_CHARS = 512 * 1024
+
+
 @campaign.command("create")
 @click.option("--slug", required=True, help="Short name used in the campaign's address.")
 @click.option("--title", required=True)
 @click.option("--demand", required=True, help="The demand, plain text (blank line = paragraph).")
+@click.option(
+    "--translations",
+    "translations_file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help='A JSON file of the title and demand in the site\'s other languages: {"fr": {"title": '
+    '"...", "demand": "..."}}. --title and --demand are in the default language.',
+)
 @click.option("--threshold", required=True, type=int, help="Pledges needed before any reveal.")
 @click.option(
     "--owner",
@@ -176,8 +188,21 @@ def create(
     server_required: bool,
     gatekeeper_accounts: str = "",
     share_links: bool = False,
+    translations_file: TextIO | None = None,
 ) -> None:
     """Create a campaign; prints one JSON object (with gatekeeper shares, shown only now)."""
+    translations: object = None
+    if translations_file is not None:
+        try:
+            text = translations_file.read(MAX_TRANSLATIONS_CHARS + 1)
+        except UnicodeDecodeError:
+            raise click.BadParameter("not UTF-8 text", param_hint="--translations") from None
+        if len(text) > MAX_TRANSLATIONS_CHARS:
+            raise click.BadParameter("the file is too large", param_hint="--translations")
+        try:
+            translations = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            raise click.BadParameter("not valid JSON", param_hint="--translations") from None
     try:
         gate = policy.policy_from_choice(gatekeepers, server_required=server_required)
     except ValueError as error:
@@ -186,6 +211,7 @@ def create(
         "slug": slug,
         "title": title,
         "demand": demand,
+        "translations": translations,
         "employer": employer,
         "contract": contract,
         "threshold": threshold,

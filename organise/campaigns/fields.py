@@ -26,7 +26,7 @@ from typing import Any
 from organise.campaigns import policy
 from organise.campaigns.models import Audience, InviteMode, ProgressDisplay
 from organise.fields import Field, FieldProblem, FieldTable
-from organise.i18n import LazyText, Message, _l
+from organise.i18n import DEFAULT_LOCALE, LazyText, Message, _l, languages, written
 from organise.numbers import whole_number
 from organise.refusal import Refused
 
@@ -227,6 +227,56 @@ def parse_deadline(text: str) -> datetime:
         ) from None
 
 
+def print_language(values: Mapping[str, Any]) -> str:
+    """The language chosen with `PRINTING` (the default one when none was chosen)."""
+    return str(values.get("print_language") or DEFAULT_LOCALE)
+
+
+def translations(value: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The title and demand in the site's other languages, each language given whole."""
+    problems: dict[str, str] = {}
+    found = written.check_translations(
+        problems.setdefault,
+        value,
+        {"title": MAX_TITLE_CHARS, "demand": MAX_DEMAND_CHARS},
+        whole=True,
+    )
+    if problems:
+        # Each message names its place ("translations.fr.demand ..."): the first is enough.
+        raise FieldProblem(next(iter(problems.values())), "invalid_translations")
+    return {
+        given.language: {
+            name: text.replace("\r\n", "\n").replace("\r", "\n")
+            for name, text in given.texts.items()
+        }
+        for given in found
+    }
+
+
+TRANSLATIONS = Field(
+    "translations",
+    _l("Translations"),
+    kind="object",
+    normalise=translations,
+    description="The title and demand in the site's other languages: "
+    '{"fr": {"title": "...", "demand": "..."}}. Each language given has both.',
+    schema_extra={
+        # Language codes (each checked against the site's languages when read).
+        "maxProperties": 16,
+        "additionalProperties": {
+            "type": "object",
+            "maxProperties": 2,
+            "properties": {
+                "title": {"type": "string", "maxLength": MAX_TITLE_CHARS},
+                "demand": {"type": "string", "maxLength": MAX_DEMAND_CHARS},
+            },
+            "required": ["title", "demand"],
+            "additionalProperties": False,
+        },
+    },
+)
+
+
 def _options(name: str, label: Message, sentence: Message, values: tuple[str, ...]) -> Field:
     return Field(
         name,
@@ -245,6 +295,7 @@ CAMPAIGN = FieldTable(
         Field("slug", _l("Short name"), required=True, max_chars=MAX_SLUG_CHARS, normalise=slug),
         Field("title", _l("Title"), required=True, max_chars=MAX_TITLE_CHARS),
         Field("demand", _l("Demand"), required=True, max_chars=MAX_DEMAND_CHARS),
+        TRANSLATIONS,
         Field("employer", _l("Employer"), max_chars=MAX_EMPLOYER_CHARS),
         Field("contract", _l("Contract"), max_chars=MAX_CONTRACT_CHARS),
         _number("threshold", _l("Threshold"), policy.MIN_THRESHOLD, policy.MAX_THRESHOLD),
@@ -374,6 +425,20 @@ INVITES = FieldTable(
 # --- operations on a campaign (`operations`, `deadlines`, `invites`) ---------------------------
 # Each web form carries a `confirm` box whose label names the consequence.
 
+# The language of what an organiser prints for others (invite slips, gatekeeper sheets); the
+# organisers' page around it stays in English. Left empty: the default language.
+PRINTING = FieldTable(
+    "PrintingForm",
+    (
+        Field(
+            "print_language",
+            _l("Language of the printed sheets"),
+            choices=lambda: languages(),
+            code="unknown_language",
+        ),
+    ),
+)
+
 _CONFIRM = Field("confirm", _l("Confirmation"), kind="boolean")
 
 REVOKE = FieldTable(
@@ -402,6 +467,7 @@ EDIT = FieldTable(
     (
         Field("title", _l("Title"), required=True, max_chars=MAX_TITLE_CHARS),
         Field("demand", _l("Demand"), required=True, max_chars=MAX_DEMAND_CHARS),
+        TRANSLATIONS,
         _CONFIRM,
     ),
 )
@@ -517,6 +583,11 @@ CAMPAIGN_PATCH = FieldTable(
         ),
         dataclasses.replace(
             CAMPAIGN["demand"], description="Only before the first pledge.", required=False
+        ),
+        dataclasses.replace(
+            TRANSLATIONS,
+            description=f"{TRANSLATIONS.description} Only before the first pledge; replaces "
+            "every translation ({} removes them).",
         ),
         Field(
             "archived",

@@ -33,6 +33,7 @@ from organise.campaigns.lifecycle import expire
 from organise.campaigns.models import Campaign, CampaignState
 from organise.campaigns.reveal import reveal
 from organise.i18n import _
+from organise.i18n.formats import moment
 from organise.refusal import Refused
 
 MAX_SHARE_CHARS = 1000
@@ -63,7 +64,7 @@ def hold_message(hold: team.RevealHold) -> str:
     return _(
         "The reveal waits for the organisers' team: an administrator assigned a new owner to "
         "this campaign, so nothing is revealed before %(when)s, giving signers time to withdraw."
-    ) % {"when": f"{hold.not_before.astimezone(UTC):%Y-%m-%d %H:00} UTC"}
+    ) % {"when": moment(hold.not_before)}
 
 
 async def hold_notice(campaign: Campaign, now: datetime) -> str | None:

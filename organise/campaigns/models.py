@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -143,6 +143,10 @@ class Campaign(Model):
     deadline_moved_from = fields.DatetimeField(null=True)
     # Taken off the campaign lists by its team once finished; its pages stay where they were.
     archived = fields.BooleanField(default=False, db_default=False)
+    # The title and demand in the site's other languages (`organise.i18n.written`):
+    # {"fr": {"title": ..., "demand": ...}}. The columns above hold the default language's.
+    # Words only; what a worker pledges to is the same campaign whatever they read.
+    translations: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict, db_default="{}")
 
     pledges: fields.ReverseRelation[Pledge]
     events: fields.ReverseRelation[LifecycleEvent]

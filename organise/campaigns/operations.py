@@ -9,6 +9,7 @@ a web page, the command line or a JSON handler calls it as it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
@@ -77,9 +78,16 @@ async def editable(campaign: Campaign) -> bool:
 
 
 async def edit_wording(
-    campaign: Campaign, *, title: str, demand: str, acting: Organiser
+    campaign: Campaign,
+    *,
+    title: str,
+    demand: str,
+    acting: Organiser,
+    translations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Campaign:
-    """Change the title and demand, only before the first pledge; nothing else ever changes."""
+    """Change the title and demand (and their translations, None: unchanged), only before the
+    first pledge; nothing else ever changes. A signer pledged under the words they read, in
+    whichever language, so the translations are fixed with the rest."""
     await team.require_team(campaign, acting)
     if not await editable(campaign):
         raise _terms_fixed()
@@ -88,7 +96,15 @@ async def edit_wording(
         moved = (
             await Campaign.filter(id=campaign.id, state=CampaignState.OPEN, pledge_count=0)
             .using_db(connection)
-            .update(title=title, demand=demand)
+            .update(
+                title=title,
+                demand=demand,
+                translations=(
+                    campaign.translations
+                    if translations is None
+                    else {code: dict(texts) for code, texts in translations.items()}
+                ),
+            )
         )
         if moved != 1 or await Pledge.filter(campaign_id=campaign.id).using_db(connection).exists():
             raise _terms_fixed()

@@ -254,7 +254,7 @@ async def detail(request: Request) -> Response:
 @organisers(*MANAGERS)
 @documented(
     organiser_write(
-        "Change the title and demand (only before the first pledge) or the archive "
+        "Change the title, demand and translations (only before the first pledge) or the archive "
         "flag (only once finished). Any other field is refused, named.",
         _CAMPAIGN_ANSWER,
         body=CAMPAIGN_PATCH,
@@ -268,8 +268,8 @@ async def change(request: Request) -> Response:
     if fixed:
         raise _fixed_field(fixed[0])
     values = CAMPAIGN_PATCH.read_json(data)
-    wording = {name for name in ("title", "demand") if data.get(name) is not None}
-    for name in sorted(wording):
+    wording = {name for name in ("title", "demand", "translations") if data.get(name) is not None}
+    for name in sorted(wording - {"translations"}):
         if not values[name]:
             raise Refused(
                 {name: _("%(label)s cannot be empty.") % {"label": CAMPAIGN_PATCH[name].label}},
@@ -278,7 +278,8 @@ async def change(request: Request) -> Response:
     archiving = data.get("archived") is not None
     if not wording and not archiving:
         raise Refused(
-            _("Nothing to change: send title, demand or archived."), code="nothing_to_change"
+            _("Nothing to change: send title, demand, translations or archived."),
+            code="nothing_to_change",
         )
     if wording and archiving:
         # The wording changes only while open, the flag only once finished: never together.
@@ -294,6 +295,7 @@ async def change(request: Request) -> Response:
             campaign,
             title=values["title"] if "title" in wording else campaign.title,
             demand=values["demand"] if "demand" in wording else campaign.demand,
+            translations=values["translations"] if "translations" in wording else None,
             acting=acting,
         )
     return await _answer(request, campaign)

@@ -37,9 +37,11 @@ from organise.campaigns.fields import (
     MAX_BATCH,
     MAX_BATCH_NAME_CHARS,
     OWNER_ASSIGNMENT,
+    PRINTING,
     REVOKE,
     SHARE_DELIVERY,
     TEAM_MEMBER,
+    print_language,
 )
 from organise.campaigns.models import (
     Audience,
@@ -51,8 +53,9 @@ from organise.campaigns.models import (
 )
 from organise.campaigns.pages import campaign_or_404, form_page, no_campaign, page, paragraphs
 from organise.campaigns.setup import create_campaign, share_delivery, spec_from_values
-from organise.fields import FieldTable
-from organise.i18n import _
+from organise.fields import FieldTable, FormData
+from organise.i18n import _, text_direction, written
+from organise.i18n.scope import in_language
 from organise.organisers import enrolment
 from organise.organisers.models import Organiser
 from organise.organisers.sessions import organiser_private_key
@@ -62,7 +65,20 @@ from organise.runtime import runtime
 from organise.web.access import organisers
 from organise.web.addresses import absolute_url, printed_urls
 from organise.web.forms import read_form
+from organise.web.templating import render_fragment
 from organise.weeks import week_of
+
+
+def _print_language(request: Request, form: FormData) -> str:
+    """The language the organiser picked for printed sheets: one the site serves."""
+    language = print_language(PRINTING.read_form(form))
+    if language not in runtime(request).settings.languages:
+        raise Refused(
+            {"print_language": _("This site does not serve pages in that language.")},
+            code="unknown_language",
+        )
+    return language
+
 
 # The roles that may be on a team; which campaign a person may see, its team decides.
 MANAGERS = team.TEAM_ROLES
@@ -197,6 +213,7 @@ async def create(request: Request) -> Response:
     form = await read_form(request)
     served = runtime(request)
     try:
+        language = _print_language(request, form)
         spec = spec_from_values(CAMPAIGN_PAGE.read_form(form))
         delivery = share_delivery(SHARE_DELIVERY.read_form(form), spec)
         created = await create_campaign(
@@ -207,7 +224,11 @@ async def create(request: Request) -> Response:
             delivery=delivery,
         )
     except Refused as refusal:
-        typed = CAMPAIGN_PAGE.typed_back(form) | SHARE_DELIVERY.typed_back(form)
+        typed = (
+            CAMPAIGN_PAGE.typed_back(form)
+            | SHARE_DELIVERY.typed_back(form)
+            | PRINTING.typed_back(form)
+        )
         return await _new_page_with_gatekeepers(request, typed, refusal)
     campaign = created.campaign
     if created.holders or created.share_links:
@@ -231,12 +252,20 @@ async def create(request: Request) -> Response:
             absolute_url(request, "campaign_organisers:detail", slug=campaign.slug), status_code=303
         )
     shares = [(words, share_qr_svg(words)) for words in created.gatekeeper_shares]
+    with in_language(language):
+        sheets = render_fragment(
+            request,
+            "campaigns/gatekeeper_sheets.html",
+            {"campaign": campaign, "shares": shares, "print_language": language},
+        )
     return page(
         request,
         "organisers/shares.html",
         {
             "campaign": campaign,
-            "shares": shares,
+            "sheets": sheets,
+            "print_language": language,
+            "print_direction": text_direction(language),
             "gate_description": policy.gate_description(policy.gate_policy(campaign)),
         },
     )
@@ -257,6 +286,7 @@ async def _detail_page(
         {
             "campaign": campaign,
             "demand": paragraphs(campaign.demand),
+            "translation_values": written.form_values(campaign.translations),
             "state_label": shown.state_text,
             "progress": shown,
             "gate_description": policy.gate_description(policy.gate_policy(campaign)),
@@ -325,7 +355,9 @@ async def remove_member(request: Request) -> Response:
 async def make_invites(request: Request) -> Response:
     campaign = await team_campaign_or_404(request)
     try:
-        wanted = INVITES.read_form(await read_form(request))
+        form = await read_form(request)
+        wanted = INVITES.read_form(form)
+        language = _print_language(request, form)
         codes = await invites.generate(
             campaign,
             wanted["count"],
@@ -344,15 +376,30 @@ async def make_invites(request: Request) -> Response:
     # The slip's QR code holds the campaign's public address only, never a code: a phone's
     # camera would open it in its default browser and keep it in its history and sync. The
     # onion address, when there is one, is the one the QR code holds (Tor Browser reads it).
+    # Without a language prefix, whatever the slip's language: its QR code opens the address in
+    # the phone's usual browser, whose history must not also say which language its holder
+    # reads (docs/languages.md). The page there has the language menu.
     addresses = printed_urls(request, "campaigns:campaign", slug=campaign.slug)
+    # The slips in the language chosen; the codes are the same in every language.
+    with in_language(language):
+        slips = render_fragment(
+            request,
+            "campaigns/invite_slips.html",
+            {
+                "campaign": campaign,
+                "codes": codes,
+                "addresses": addresses,
+                "address_qr": address_qr_svg(addresses[-1]),
+            },
+        )
     return page(
         request,
         "organisers/invites.html",
         {
             "campaign": campaign,
-            "codes": codes,
-            "addresses": addresses,
-            "address_qr": address_qr_svg(addresses[-1]),
+            "slips": slips,
+            "print_language": language,
+            "print_direction": text_direction(language),
         },
     )
 
@@ -454,6 +501,7 @@ async def edit(request: Request) -> Response:
             campaign,
             title=values["title"],
             demand=values["demand"],
+            translations=values["translations"],
             acting=request.state.organiser,
         )
         return _("Saved: the public page shows the new wording.")

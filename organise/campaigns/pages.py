@@ -30,7 +30,7 @@ from organise.campaigns import (
 from organise.campaigns.fields import CONFIRM, MAX_CODE_CHARS, PLEDGE, RECEIPT, SLUG_PATTERN
 from organise.campaigns.models import Audience, Campaign, CampaignState, InviteMode
 from organise.fields import FormData
-from organise.i18n import _
+from organise.i18n import _, written
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.submissions import tokens
@@ -92,9 +92,11 @@ async def campaign_context(request: Request, campaign: Campaign) -> dict[str, An
     if campaign.state == CampaignState.REVEALED and campaign.audience == Audience.PUBLIC:
         names = await release.public_names(campaign, keystore=runtime(request).keystore)
     shown = await standing.progress(campaign)
+    words = written.words_of(campaign, "title", "demand")
     return {
         "campaign": campaign,
-        "demand": paragraphs(campaign.demand),
+        "words": words,
+        "demand": paragraphs(words.texts["demand"]),
         "progress": shown,
         "state_label": shown.state_text,
         "Stage": policy.Stage,
@@ -374,7 +376,13 @@ async def withdraw(request: Request) -> Response:
         answer = await limits.failure(request, refusal, still_valid=probe)
         context = {"result": None, "action": tokens.form_action(request), **_backups(request)}
         return form_page(request, "withdraw.html", context, answer)
-    return form_page(request, "withdraw.html", {"result": withdrawn, **_backups(request)})
+    # The outcome keeps the default title (nothing about the reader's language is kept with
+    # it); shown in the reader's language if the campaign has one.
+    campaign = await Campaign.get_or_none(slug=withdrawn.slug)
+    title = written.words_of(campaign, "title").texts["title"] if campaign else withdrawn.title
+    return form_page(
+        request, "withdraw.html", {"result": withdrawn, "title": title, **_backups(request)}
+    )
 
 
 async def _gate_page(

@@ -75,6 +75,14 @@ schemas: dict[str, Any] = {
             "slug": {"type": "string"},
             "title": {"type": "string"},
             "demand": {"type": "string"},
+            # The title and demand in other languages (docs/campaigns.md, "Languages").
+            "translations": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {"title": {"type": "string"}, "demand": {"type": "string"}},
+                },
+            },
             "employer": {"type": "string"},
             "contract": {"type": "string"},
             "threshold": {"type": "integer"},

@@ -52,6 +52,8 @@ class CampaignSpec:
     keep_revealed_days: int = policy.DEFAULT_KEEP_REVEALED_DAYS
     # The organiser ticked "I understand" for a chain bound at or above the threshold.
     accept_chain_risk: bool = False
+    # The title and demand in other languages (`fields.translations`).
+    translations: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ def spec_from_values(values: Mapping[str, Any]) -> CampaignSpec:
             values.get("keep_revealed_days"), policy.DEFAULT_KEEP_REVEALED_DAYS
         ),
         accept_chain_risk=bool(values.get("accept_chain_risk")),
+        translations=values.get("translations") or {},
     )
 
 
@@ -251,6 +254,7 @@ async def create_campaign(
                 slug=spec.slug,
                 title=spec.title,
                 demand=spec.demand,
+                translations={code: dict(texts) for code, texts in spec.translations.items()},
                 employer=spec.employer,
                 contract=spec.contract,
                 threshold=spec.threshold,

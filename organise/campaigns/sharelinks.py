@@ -31,6 +31,7 @@ from crypto.errors import EnvelopeError
 from organise.campaigns import policy
 from organise.campaigns.models import Campaign, ShareLink
 from organise.i18n import _
+from organise.i18n.formats import day
 from organise.refusal import Refused
 from organise.weeks import week_of
 
@@ -88,7 +89,7 @@ def _taken(week: date) -> Refused:
             "server. If you did not take it yourself, someone else saw it: tell the campaign's "
             "organisers at once, by another channel."
         )
-        % {"week": week.isoformat()},
+        % {"week": day(week)},
         status=410,
         code="share_link_taken",
     )

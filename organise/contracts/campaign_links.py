@@ -18,6 +18,7 @@ from tortoise import Tortoise
 
 from organise.contracts.employers import canonical
 from organise.contracts.models import Employer
+from organise.i18n import written
 from organise.web.addresses import absolute_url
 
 CAMPAIGN_APP = "campaigns"
@@ -40,7 +41,11 @@ async def campaigns_about(
     model = apps[CAMPAIGN_APP][CAMPAIGN_MODEL]
     keys = {employer.key for employer in employers}
     links = []
-    for row in await model.all().order_by("title").values("slug", "title", "employer", "contract"):
+    for row in (
+        await model.all()
+        .order_by("title")
+        .values("slug", "title", "employer", "contract", "translations")
+    ):
         named = {vendor.key for vendor in canonical(str(row.get("employer") or ""))}
         mentions = contract_id is not None and str(contract_id) in str(row.get("contract") or "")
         if not (mentions or named & keys):
@@ -49,5 +54,7 @@ async def campaigns_about(
             url = absolute_url(request, CAMPAIGN_ROUTE, slug=row["slug"])
         except NoMatchFound:
             return []
-        links.append(CampaignLink(title=str(row["title"]), url=url))
+        # The title in the reader's language when the campaign has it.
+        shown = written.shown({"title": str(row["title"])}, row.get("translations"))
+        links.append(CampaignLink(title=shown.texts["title"], url=url))
     return links

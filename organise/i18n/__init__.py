@@ -1,17 +1,21 @@
 """Translations: every user-facing string goes through `gettext` (`_`).
 
 Catalogues are kept as `.po` files (reviewable text) and compiled in memory on first use,
-so nothing compiled is committed or built at install time.
+so nothing compiled is committed or built at install time. English is the source language;
+every other catalogue holds the worker-facing messages only (docs/languages.md).
 """
 
 from __future__ import annotations
 
 import io
+import json
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -28,15 +32,97 @@ def languages() -> tuple[str, ...]:
     return (DEFAULT_LOCALE, *(code for code in found if code != DEFAULT_LOCALE))
 
 
+def po_path(locale: str) -> Path:
+    return LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def _catalog(locale: str) -> Catalog:
+    with po_path(locale).open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def _translated(message: Any) -> bool:
+    if isinstance(message.string, tuple):
+        return all(message.string)
+    return bool(message.string)
+
+
+@cache
+def translated_ids(locale: str) -> frozenset[str]:
+    """The msgids (singular) that `locale`'s catalogue translates."""
+    if not po_path(locale).exists():
+        return frozenset()
+    return frozenset(
+        m.id if isinstance(m.id, str) else m.id[0]
+        for m in _catalog(locale)
+        if m.id and _translated(m)
+    )
+
+
+@cache
+def english_ids() -> frozenset[str]:
+    return translated_ids(DEFAULT_LOCALE)
+
+
+@cache
+def is_complete(locale: str) -> bool:
+    """Every message the catalogue lists is translated (the catalogue tool lists every
+    worker-facing message in every language, untranslated ones with an empty string)."""
+    if locale == DEFAULT_LOCALE:
+        return True
+    if not po_path(locale).exists():
+        return False
+    messages = [m for m in _catalog(locale) if m.id]
+    return bool(messages) and all(_translated(m) for m in messages)
+
+
+@cache
+def complete_languages() -> tuple[str, ...]:
+    """The default for ORGANISE_LANGUAGES: English and every complete catalogue."""
+    return tuple(code for code in languages() if is_complete(code))
+
+
+@cache
+def babel_locale(locale: str) -> Locale:
+    # The English text is British ("organise"): dates read "3 March 2026", not "March 3".
+    return Locale.parse("en_GB" if locale == DEFAULT_LOCALE else locale)
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if babel_locale(locale).character_order == "right-to-left" else "ltr"
+
+
+def language_name(locale: str) -> str:
+    """The language's name in itself ("Français"): a reader who cannot read the current page
+    can still find their own language in the menu."""
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
+@cache
+def review_status(locale: str) -> dict[str, str] | None:
+    """Who reviewed the catalogue as a native speaker, and when; None until someone has.
+
+    English is the source text, reviewed by definition.
+    """
+    if locale == DEFAULT_LOCALE:
+        return {"by": "source text", "date": ""}
+    path = LOCALE_DIR / locale / "review.json"
+    if not path.exists():
+        return None
+    review = json.loads(path.read_text(encoding="utf-8")).get("native_speaker_review")
+    if not isinstance(review, dict) or not review.get("by"):
+        return None
+    return {"by": str(review["by"]), "date": str(review.get("date", ""))}
+
+
 @cache
 def translations(locale: str = DEFAULT_LOCALE) -> Translations:
-    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if locale != DEFAULT_LOCALE and not po_path.exists():
+    if locale != DEFAULT_LOCALE and not po_path(locale).exists():
         return translations(DEFAULT_LOCALE)  # a language with no catalogue reads the default
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
     compiled = io.BytesIO()
-    write_mo(compiled, catalog)
+    write_mo(compiled, _catalog(locale))
     compiled.seek(0)
     return Translations(fp=compiled, domain=DOMAIN)
 
@@ -45,12 +131,30 @@ def translations(locale: str = DEFAULT_LOCALE) -> Translations:
 current_locale: ContextVar[str] = ContextVar("organise_locale", default=DEFAULT_LOCALE)
 
 
+# (locale, msgid) of every known English message looked up in a language that lacks it: the
+# test that walks every page in every language reads this. Bounded by the catalogue's size.
+untranslated: set[tuple[str, str]] = set()
+
+
+def _note_miss(locale: str, message: str) -> None:
+    if (
+        locale != DEFAULT_LOCALE
+        and message not in translated_ids(locale)
+        and message in english_ids()
+    ):
+        untranslated.add((locale, message))
+
+
 def gettext(message: str) -> str:
-    return translations(current_locale.get()).gettext(message)
+    locale = current_locale.get()
+    _note_miss(locale, message)
+    return translations(locale).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return translations(current_locale.get()).ngettext(singular, plural, n)
+    locale = current_locale.get()
+    _note_miss(locale, singular)
+    return translations(locale).ngettext(singular, plural, n)
 
 
 class LazyText:

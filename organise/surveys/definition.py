@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -37,7 +37,7 @@ from typing import Any, cast
 from organise.campaigns import policy
 from organise.campaigns.models import InviteMode
 from organise.fields import FORBIDDEN_CHARACTERS
-from organise.i18n import DEFAULT_LOCALE, _, languages
+from organise.i18n import DEFAULT_LOCALE, _, written
 from organise.refusal import Refused
 from organise.surveys.tables import CountedQuestion, QuestionType
 
@@ -85,7 +85,6 @@ _SCALARS = (
 )
 _KEYS = frozenset({*_SCALARS, "questions", "team", "translations"})
 _OPTION_KEYS = frozenset({"id", "label"})
-_TRANSLATION_KEYS = frozenset({"title", "intro", "questions"})
 _TRANSLATED_QUESTION_KEYS = frozenset({"text", "options"})
 _QUESTION_KEYS = frozenset(
     {"id", "type", "text", "options", "crosstab", "required", "min", "max", "max_length"}
@@ -193,6 +192,8 @@ class Wording:
     intro: str
     texts: dict[str, str]  # question id -> its text
     labels: dict[str, dict[str, str]]  # question id -> option id -> its label
+    # Some of the words are in the default language, not the one asked for (say so).
+    fallback: bool = False
 
 
 def wording(
@@ -205,6 +206,9 @@ def wording(
     """The words of a survey in `locale` (a request's language), falling back to the default."""
     given: Mapping[str, Any] = (translations or {}).get(locale) or {}
     asked: Mapping[str, Any] = given.get("questions") or {}
+    top = written.shown({"title": title, "intro": intro}, translations, locale)
+    fallback = top.fallback
+    looked = locale != DEFAULT_LOCALE  # the default language has nothing to fall back from
     texts: dict[str, str] = {}
     labels: dict[str, dict[str, str]] = {}
     for question in questions:
@@ -214,7 +218,11 @@ def wording(
         labels[question.id] = {
             option: named.get(option) or question.label(option) for option in question.options
         }
-    return Wording(given.get("title") or title, given.get("intro") or intro, texts, labels)
+        if looked and not fallback:
+            # Threshold and scale options are numbers: no words to translate.
+            worded = question.options if question.type in ("choice", "multi") else ()
+            fallback = not own.get("text") or any(not named.get(option) for option in worded)
+    return Wording(top.texts["title"], top.texts["intro"], texts, labels, fallback=fallback)
 
 
 def questions_of(stored: Sequence[Mapping[str, Any]]) -> tuple[Question, ...]:
@@ -238,26 +246,7 @@ class _Problems:
 def _text(
     problems: _Problems, place: str, value: object, *, limit: int, required: bool = True
 ) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        problems.add(place, _("%(place)s must be text.") % {"place": place})
-        return ""
-    if FORBIDDEN_CHARACTERS.search(value):
-        problems.add(
-            place, _("%(place)s contains characters that are not valid text.") % {"place": place}
-        )
-        return ""
-    value = value.strip()
-    if required and not value:
-        problems.add(place, _("%(place)s is required.") % {"place": place})
-    elif len(value) > limit:
-        problems.add(
-            place,
-            _("%(place)s can be at most %(n)d characters; this has %(m)d.")
-            % {"place": place, "n": limit, "m": len(value)},
-        )
-    return value
+    return written.checked_text(problems.add, place, value, limit=limit, required=required)
 
 
 def _whole(
@@ -555,38 +544,14 @@ def _translations(
     problems: _Problems, value: object, questions: Sequence[Question]
 ) -> dict[str, Any]:
     """The translations, checked: known languages, question and option ids; lengths."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        problems.add("translations", _("translations must map language codes to translations."))
-        return {}
-    others = [code for code in languages() if code != DEFAULT_LOCALE]
     by_id = {question.id: question for question in questions}
     checked: dict[str, Any] = {}
-    for language, raw in value.items():
-        place = f"translations.{language if language in others else '?'}"
-        if not isinstance(language, str) or language not in others:
-            problems.add(
-                place,
-                _(
-                    "%(place)s: translations are for the site's other languages only: "
-                    "%(languages)s. The text of the file itself is in the default language."
-                )
-                % {"place": place, "languages": ", ".join(others) or _("none yet")},
-            )
-            continue
-        if not isinstance(raw, dict):
-            problems.add(place, _("%(place)s must be an object.") % {"place": place})
-            continue
-        for key in sorted(set(raw) - _TRANSLATION_KEYS):
-            _named(problems, f"{place}.?", key, sorted(_TRANSLATION_KEYS), _("a field"))
-        found: dict[str, Any] = {}
-        for name, limit in (("title", MAX_TITLE), ("intro", MAX_INTRO)):
-            if name in raw:
-                text = _text(problems, f"{place}.{name}", raw[name], limit=limit, required=False)
-                if text:
-                    found[name] = text
-        asked = raw.get("questions", {})
+    for given in written.check_translations(
+        problems.add, value, {"title": MAX_TITLE, "intro": MAX_INTRO}, nested=("questions",)
+    ):
+        place = f"translations.{given.language}"
+        found: dict[str, Any] = dict(given.texts)
+        asked = given.raw.get("questions", {})
         if not isinstance(asked, dict):
             problems.add(
                 f"{place}.questions",
@@ -600,7 +565,7 @@ def _translations(
                 translated[qid] = _translated_question(problems, where, item, by_id[qid])
         if translated:
             found["questions"] = translated
-        checked[language] = found
+        checked[given.language] = found
     return checked
 
 
@@ -786,7 +751,51 @@ def from_form(values: Mapping[str, str]) -> tuple[dict[str, Any], list[int]]:
         questions.append(question)
         slots.append(slot)
     raw["questions"] = questions
+    translations = _form_translations(text, questions, slots)
+    if translations:
+        raw["translations"] = translations
     return raw, slots
+
+
+def _form_translations(
+    text: Callable[[str], str], questions: Sequence[Mapping[str, Any]], slots: Sequence[int]
+) -> dict[str, Any]:
+    """The words typed in the form's other languages (`translations.<code>.<field>`), as the
+    file holds them. A question's option labels are typed one per line, in the order of its
+    options; what is left empty is left out (the default words stand in). The counted parts
+    (ids, options) are the default language's: a translation only labels them."""
+    found: dict[str, Any] = {}
+    for language in written.other_languages():
+
+        def field(name: str, language: str = language) -> str:
+            return text(f"translations.{language}.{name}").strip()
+
+        given: dict[str, Any] = {}
+        for name in ("title", "intro"):
+            if field(name):
+                given[name] = field(name).replace("\r\n", "\n")
+        asked: dict[str, Any] = {}
+        for slot, question in zip(slots, questions, strict=True):
+            own: dict[str, Any] = {}
+            if field(f"q{slot}_text"):
+                own["text"] = field(f"q{slot}_text")
+            # Line n labels option n: an empty line leaves that option's default label.
+            labels = [line.strip() for line in field(f"q{slot}_options").splitlines()]
+            if any(labels):
+                options = [str(option) for option in question.get("options", [])]
+                # A label line with no option beside it names no option: refused by the check.
+                own["options"] = {
+                    (options[n] if n < len(options) else f"line {n + 1}"): label
+                    for n, label in enumerate(labels)
+                    if label
+                }
+            if own:
+                asked[str(question["id"])] = own
+        if asked:
+            given["questions"] = asked
+        if given:
+            found[language] = given
+    return found
 
 
 def form_places(refusal: Refused, slots: Sequence[int]) -> Refused:
@@ -822,4 +831,23 @@ def form_values(definition_values: Mapping[str, Any]) -> dict[str, str]:
                 values[f"q{slot}_{key}"] = str(question[key])
         values[f"q{slot}_required"] = "yes" if question.get("required") else ""
         values[f"q{slot}_crosstab"] = "yes" if question.get("crosstab") else ""
+    translations: Mapping[str, Any] = definition_values.get("translations") or {}
+    for language, given in translations.items():
+        for name in ("title", "intro"):
+            if given.get(name):
+                values[f"translations.{language}.{name}"] = str(given[name])
+        asked: Mapping[str, Any] = given.get("questions") or {}
+        for slot, question in enumerate(definition_values.get("questions", [])[:FORM_SLOTS]):
+            own: Mapping[str, Any] = asked.get(str(question.get("id", ""))) or {}
+            if own.get("text"):
+                values[f"translations.{language}.q{slot}_text"] = str(own["text"])
+            labels: Mapping[str, str] = own.get("options") or {}
+            if labels:
+                ids = [
+                    str(o.get("id", "")) if isinstance(o, dict) else str(o)
+                    for o in question.get("options", [])
+                ]
+                values[f"translations.{language}.q{slot}_options"] = "\n".join(
+                    labels.get(option, "") for option in ids
+                )
     return values

@@ -20,7 +20,7 @@ from organise.campaigns.fields import (
     several_lines,
 )
 from organise.fields import Field, FieldProblem, FieldTable
-from organise.i18n import _l
+from organise.i18n import _l, languages
 from organise.surveys.definition import (
     FORM_SLOTS,
     MAX_OPTION_CHARS,
@@ -127,8 +127,9 @@ def _field(question: Question) -> Field:
 # The most fields an answer form sends: one per question, one per ticked option of a multi
 # question, and the form's own (invite code, receipt).
 MAX_FORM_FIELDS = 4 + MAX_QUESTIONS * MAX_OPTIONS
-# The organisers' form: its settings and every field of every question slot.
-DEFINITION_FORM_FIELDS = 16 + FORM_SLOTS * 10
+# The organisers' form: its settings and every field of every question slot, and in each other
+# language a title, an introduction and each slot's text and option labels.
+DEFINITION_FORM_FIELDS = 16 + FORM_SLOTS * 10 + (len(languages()) - 1) * (2 + FORM_SLOTS * 2)
 
 
 def form_fields(questions: Sequence[Question]) -> int:

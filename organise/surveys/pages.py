@@ -17,7 +17,7 @@ from starlette.routing import Route
 from crypto import codes
 from organise.campaigns.pages import paragraphs
 from organise.fields import FormData
-from organise.i18n import _, current_locale
+from organise.i18n import DEFAULT_LOCALE, _, current_locale, written
 from organise.refusal import Refused
 from organise.runtime import runtime
 from organise.submissions import tokens
@@ -90,7 +90,13 @@ def wording(survey: Survey) -> Wording:
 def words(survey: Survey) -> dict[str, Any]:
     """What the templates show of `wording`: title, question texts, option labels by id."""
     shown = wording(survey)
-    return {"title": shown.title, "labels": shown.texts, "option_labels": shown.labels}
+    return {
+        "title": shown.title,
+        "labels": shown.texts,
+        "option_labels": shown.labels,
+        # Some words are in the default language, not the reader's: the page says so.
+        "words": written.Shown({}, DEFAULT_LOCALE, fallback=shown.fallback),
+    }
 
 
 def survey_context(request: Request, survey: Survey) -> dict[str, Any]:

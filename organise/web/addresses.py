@@ -13,6 +13,7 @@ from starlette.types import Scope
 
 from organise.runtime import runtime
 from organise.settings import Settings
+from organise.web.languages import BASE_PATH, link_root
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # What `organise serve` listens on unless told otherwise; used when the connection has no
@@ -90,9 +91,9 @@ def path_for(request: Request, name: str, /, **path_params: object) -> str:
     if provider is None:
         raise RuntimeError("path_for needs a request routed by the app")
     path = str(provider.url_path_for(name, **path_params))
-    # Inside a Mount, root_path is the mount's; the app's own stays in app_root_path.
-    scope = request.scope
-    return str(scope.get("app_root_path", scope.get("root_path", ""))) + path
+    # Inside a Mount, root_path is the mount's; the app's own stays in app_root_path, with the
+    # language prefix when there is one (kept only on links to other worker pages).
+    return link_root(request.scope, name) + path
 
 
 def absolute_url(request: Request, name: str, /, **path_params: object) -> str:
@@ -107,7 +108,12 @@ def printed_urls(request: Request, name: str, /, **path_params: object) -> list[
     organiser printing it came through the onion service.
     """
     settings = runtime(request).settings
+    # Without the language prefix: a receipt written down with "/ar/" in it would tell whoever
+    # finds it which language its holder reads. The page there has the language menu.
     path = path_for(request, name, **path_params)
+    language_root = link_root(request.scope, name)
+    base_root = str(request.scope.get(BASE_PATH, language_root))
+    path = base_root + path.removeprefix(language_root)
     bases = [settings.public_url or public_base(request)]
     if settings.onion_url is not None:
         bases.append(settings.onion_url)

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from organise.i18n import _
+from organise.i18n import _, _l
 from organise.refusal import Refused
 from organise.web.templating import render
 
@@ -31,6 +31,28 @@ def _default_message(status: int) -> str:
         503: _("The service is briefly unavailable. Nothing was saved. Please try again later."),
     }
     return messages.get(status, HTTPStatus(status).phrase)
+
+
+# The heading of an error page, in the page's language (HTTP's reason phrases are English).
+_TITLES = {
+    400: _l("Bad request"),
+    401: _l("Sign-in needed"),
+    403: _l("Refused"),
+    404: _l("Page not found"),
+    405: _l("Not allowed here"),
+    409: _l("Conflict"),
+    413: _l("Too large"),
+    415: _l("Unsupported format"),
+    422: _l("Not accepted"),
+    429: _l("Too many attempts"),
+    500: _l("Server error"),
+    503: _l("Unavailable"),
+}
+
+
+def _title(status: int) -> str:
+    title = _TITLES.get(status)
+    return str(title) if title is not None else _("Error %(status)d") % {"status": status}
 
 
 # Machine-readable codes for JSON errors; a route may give a more specific one.
@@ -72,7 +94,7 @@ def error_response(
     return render(
         request,
         "errors/error.html",
-        {"status": status, "title": HTTPStatus(status).phrase, "message": message},
+        {"status": status, "title": _title(status), "message": message},
         status,
     )
 

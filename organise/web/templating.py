@@ -11,9 +11,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from organise.i18n import translations
+from organise.i18n import DEFAULT_LOCALE, gettext, ngettext, text_direction, written
+from organise.i18n.formats import day, moment, number
+from organise.runtime import runtime
 from organise.web.access import policy_of
-from organise.web.addresses import absolute_url, fallback_address, path_for, printed_urls
+from organise.web.addresses import (
+    absolute_url,
+    fallback_address,
+    path_for,
+    printed_urls,
+)
+from organise.web.languages import (
+    english_href,
+    language_links,
+    language_suggestion,
+    page_direction,
+    page_language,
+)
 from organise.web.resources import resource_dir
 
 
@@ -34,6 +48,18 @@ def _public_url_for(context: Mapping[str, Any], name: str, /, **path_params: Any
 def _printed_urls(context: Mapping[str, Any], name: str, /, **path_params: Any) -> list[str]:
     # For paper: the public address, then the onion service's when there is one.
     return printed_urls(context["request"], name, **path_params)
+
+
+@jinja2.pass_context
+def _site_languages(context: Mapping[str, Any]) -> tuple[str, ...]:
+    # The languages this site serves (ORGANISE_LANGUAGES): what organisers may write in and
+    # print in.
+    return tuple(runtime(context["request"]).settings.languages)
+
+
+@jinja2.pass_context
+def _other_languages(context: Mapping[str, Any]) -> list[str]:
+    return [code for code in _site_languages(context) if code != DEFAULT_LOCALE]
 
 
 def is_worker_page(request: Request) -> bool:
@@ -57,13 +83,36 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
+    # Looked up at each call, in the language of the request being answered.
+    environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.globals["url_for"] = _url_for
     environment.globals["public_url_for"] = _public_url_for
     environment.globals["printed_urls"] = _printed_urls
     environment.globals["is_worker_page"] = is_worker_page
     environment.globals["fallback_address"] = fallback_address
+    environment.globals["page_language"] = page_language
+    environment.globals["page_direction"] = page_direction
+    environment.globals["language_links"] = language_links
+    environment.globals["language_suggestion"] = language_suggestion
+    environment.globals["english_href"] = english_href
+    environment.filters["day"] = day
+    environment.filters["moment"] = moment
+    environment.filters["number"] = number
+    # Organisers' words (a campaign's title and demand) in the reader's language.
+    environment.globals["words_of"] = written.words_of
+    environment.globals["language_called"] = written.language_name
+    environment.globals["text_direction"] = text_direction
+    environment.globals["other_languages"] = _other_languages
+    environment.globals["site_languages"] = _site_languages
     return Jinja2Templates(env=environment)
+
+
+def render_fragment(request: Request, name: str, context: Mapping[str, Any]) -> str:
+    """The template `name` as HTML (autoescaped) for a page to place with `|safe`, rendered
+    now, in the current language: a printed sheet in the language the organiser picked,
+    inside an English page."""
+    template = templates().get_template(name)
+    return template.render({**context, "request": request})
 
 
 def render(

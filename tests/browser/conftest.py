@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from organise.i18n import languages
 from tests.servers import LiveServer, running
 
 CHROMIUM = os.environ.get("ORGANISE_CHROMIUM", "/usr/bin/chromium")
@@ -90,3 +91,8 @@ def save_screenshot(page: object, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
     return path
+
+
+def worker_languages() -> tuple[str, ...]:
+    """The languages the worker pages are served in: each browser journey runs in each."""
+    return languages()

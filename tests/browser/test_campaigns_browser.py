@@ -68,7 +68,7 @@ def test_an_organiser_creates_a_gated_campaign_and_sees_the_shares_once(
     page.wait_for_url("**/organisers/")
 
     page.goto(live_server.url + "/organisers/campaigns/new")
-    page.get_by_label("Title").fill("Gated walkout")
+    page.get_by_label("Title", exact=True).fill("Gated walkout")
     page.get_by_label("Short name, used in the address (letters, digits, dashes)").fill("gated")
     page.get_by_label("The demand (plain text; leave a blank line between paragraphs)").fill(
         "No more contracts with ICE."

@@ -391,3 +391,27 @@ def test_create_with_share_links_prints_links_not_shares(server):
     assert len(links) == 3
     with httpx.Client(base_url=server.url, timeout=60) as web:
         assert "Show my share" in web.get(links[0]).text
+
+
+def test_create_takes_translations_from_a_file_and_refuses_a_wrong_one(server, tmp_path):
+    words = tmp_path / "translations.json"
+    words.write_text(
+        json.dumps({"fr": {"title": "Refus", "demand": "Nous refusons."}}), encoding="utf-8"
+    )
+    _ok(_create(server, "translated", "Refusal", "We refuse.", "5", "--translations", str(words)))
+    french = httpx.get(f"{server.url}/fr/campaigns/translated", timeout=30)
+    assert "<h1>Refus</h1>" in french.text
+    assert "Nous refusons." in french.text
+    assert httpx.get(f"{server.url}/api/v1/campaigns/translated", timeout=30).json()[
+        "translations"
+    ] == {"fr": {"title": "Refus", "demand": "Nous refusons."}}
+    half = tmp_path / "half.json"
+    half.write_text(json.dumps({"fr": {"title": "Refus"}}), encoding="utf-8")
+    refused = _create(server, "half", "Half", "x", "5", "--translations", str(half))
+    assert refused.returncode != 0
+    assert "translations.fr.demand" in refused.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    refused = _create(server, "broken", "Broken", "x", "5", "--translations", str(broken))
+    assert refused.returncode != 0
+    assert "not valid JSON" in refused.stderr

@@ -21,6 +21,7 @@ from crypto.sealing import open_sealed
 from organise.campaigns import gateshares, heldshares, keys, setup
 from organise.campaigns.models import Audience, Campaign, CampaignState, HeldShare, ShareLink
 from organise.campaigns.setup import ShareDelivery
+from organise.i18n.formats import day
 from organise.organisers import enrolment
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
@@ -273,7 +274,7 @@ async def test_a_share_link_shows_its_share_once_confirmed_and_then_says_it_was_
     taken = await post_form(client, f"{link}/taken")
     assert taken.status_code == 200
     assert "deleted from the server" in taken.text
-    week = week_of(datetime.now(UTC)).isoformat()
+    week = day(week_of(datetime.now(UTC)))  # "2 March 2026": the page writes dates in words
     for again in (await client.get(link), await post_form(client, link)):
         assert again.status_code == 410
         assert f"already taken, in the week of {week}" in again.text

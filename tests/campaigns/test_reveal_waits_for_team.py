@@ -16,6 +16,7 @@ from crypto.gate import GatePolicy
 from organise.campaigns import team
 from organise.campaigns.models import CampaignState
 from organise.campaigns.setup import ShareDelivery
+from organise.i18n.formats import moment
 from organise.organisers.models import Organiser
 from organise.roles import Role
 from tests.campaigns.conftest import (
@@ -71,7 +72,7 @@ async def test_the_gate_page_says_the_reveal_waits_for_the_team(app, client):
     owned = await team.assign_owner(await refreshed(campaign), "kim")
     assert owned.reveal_not_before is not None
     form = await client.get("/campaigns/walkout/gate")
-    when = f"{owned.reveal_not_before:%Y-%m-%d %H:00} UTC"
+    when = moment(owned.reveal_not_before)  # "2 Mar 2026, 18:00 UTC", in the page's language
     assert f"nothing is revealed before {when}" in html.unescape(form.text)
     assert OPENING not in html.unescape(form.text)
     # Then the ticker reveals with the shares already handed in.

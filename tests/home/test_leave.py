@@ -26,7 +26,7 @@ from tests.contracts.helpers import make_contract
 from tests.support import post_form, signed_in_organiser
 from tests.surveys.conftest import make_survey
 
-LEAVE_LINK = re.compile(r'<div class="leave"><a href="/leave"[^>]*>Leave now</a></div>')
+LEAVE_LINK = re.compile(r'<div class="leave"[^>]*><a href="/leave"[^>]*>Leave now</a></div>')
 # Not pages: JSON, files, and the way out itself.
 NOT_PAGES = ("/api/", "/static", "/leave", "/contracts/export.csv")
 

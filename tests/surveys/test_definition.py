@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from organise.i18n import written
 from organise.refusal import Refused
 from organise.surveys import definition, setup
 from organise.surveys.models import Survey
@@ -118,7 +119,7 @@ def test_options_are_identifiers_with_labels_and_plain_strings_still_read():
 
 
 def test_translations_name_only_known_ids_and_languages_with_every_problem_listed(monkeypatch):
-    monkeypatch.setattr(definition, "languages", lambda: ("en", "fr"))
+    monkeypatch.setattr(written, "languages", lambda: ("en", "fr"))
     unit = {**QUESTIONS[0], "options": [{"id": "infra", "label": "Infrastructure"}, "Ads"]}
     questions = [unit, *QUESTIONS[1:]]
     good = {
@@ -163,6 +164,7 @@ def test_translations_name_only_known_ids_and_languages_with_every_problem_liste
     assert "fr" in found["translations.?"]
 
 
-def test_with_no_other_language_yet_any_translation_is_refused():
+def test_with_no_other_language_yet_any_translation_is_refused(monkeypatch):
+    monkeypatch.setattr(written, "languages", lambda: ("en",))
     found = _problems(survey_file(translations={"fr": {"title": "Le contrat"}}))
     assert "translations.?" in found

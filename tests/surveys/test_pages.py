@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import re
-from collections.abc import Iterator
 
-from organise.i18n import current_locale
-from organise.surveys import definition, release
+from organise.app import create_app
+from organise.i18n import written
+from organise.surveys import release
 from organise.surveys.models import SurveyResponse
+from tests.conftest import running_client
 from tests.support import post_form, signed_in_organiser
 from tests.surveys.conftest import QUESTIONS, answered, codes_for, make_survey
 
@@ -152,20 +153,16 @@ async def test_there_is_no_public_list_of_surveys_and_the_404_says_why(app, clie
         assert "<script" not in answer.text
 
 
-@contextlib.contextmanager
-def reading_in(locale: str) -> Iterator[None]:
-    """Requests made meanwhile are answered in `locale` (as the language work will set it)."""
-    token = current_locale.set(locale)
-    try:
-        yield
-    finally:
-        current_locale.reset(token)
-
-
 async def test_labels_show_in_the_readers_language_and_answers_count_by_identifier(
-    app, client, monkeypatch
+    settings, monkeypatch
 ):
-    monkeypatch.setattr(definition, "languages", lambda: ("en", "fr"))
+    monkeypatch.setattr(written, "languages", lambda: ("en", "fr"))
+    app = create_app(dataclasses.replace(settings, languages=("en", "fr")))
+    async with running_client(app) as client:
+        await _labels_in_the_readers_language(app, client)
+
+
+async def _labels_in_the_readers_language(app, client):
     unit = {**QUESTIONS[0], "options": [{"id": "infra", "label": "Infrastructure"}, "Ads"]}
     french = {
         "title": "Le contrat cloud",
@@ -179,16 +176,16 @@ async def test_labels_show_in_the_readers_language_and_answers_count_by_identifi
     assert "Infrastructure" in english.text
     assert "Infrastructures FR" not in english.text
     assert 'value="infra"' in english.text
-    with reading_in("fr"):
-        shown = await client.get(address)
-        assert "Le contrat cloud" in shown.text
-        assert "Où travaillez-vous ?" in shown.text
-        assert "Infrastructures FR" in shown.text
-        assert 'value="infra"' in shown.text  # the form sends the id, whatever the language
-        assert "Ads" in shown.text  # no translation: the default label
-        (code,) = await codes_for(app, survey)
-        sent = await post_form(client, address, {"unit": "infra", "invite_code": code})
-        assert sent.status_code == 200, sent.text
+    # The French address (organise/web/language_prefix.py).
+    shown = await client.get(f"/fr{address}")
+    assert "Le contrat cloud" in shown.text
+    assert "Où travaillez-vous ?" in shown.text
+    assert "Infrastructures FR" in shown.text
+    assert 'value="infra"' in shown.text  # the form sends the id, whatever the language
+    assert "Ads" in shown.text  # no translation: the default label
+    (code,) = await codes_for(app, survey)
+    sent = await post_form(client, f"/fr{address}", {"unit": "infra", "invite_code": code})
+    assert sent.status_code == 200, sent.text
     for answers in ({"unit": "infra"}, {"unit": "infra"}, *[{"unit": "Ads"}] * 3):
         await answered(app, client, survey, answers)
     assert await release.release(survey.id, keystore=app.state.runtime.keystore, early=True)
@@ -196,9 +193,8 @@ async def test_labels_show_in_the_readers_language_and_answers_count_by_identifi
     results = (await client.get("/organisers/surveys/cloud-2027/results.json")).json()
     unit_counts = next(q for q in results["questions"] if q["id"] == "unit")["counts"]
     assert unit_counts == {"infra": 3, "Ads": 3}
-    with reading_in("fr"):
-        page = await client.get("/organisers/surveys/cloud-2027")
-    assert "Infrastructures FR" in page.text
+    # Organiser pages stay English: they have no French address.
+    assert (await client.get("/fr/organisers/surveys/cloud-2027")).status_code == 404
     english_page = await client.get("/organisers/surveys/cloud-2027")
     assert "Infrastructure" in english_page.text
     assert "Infrastructures FR" not in english_page.text

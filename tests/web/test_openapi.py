@@ -109,6 +109,16 @@ def _unconstrained(name: str, schema: dict) -> list[str]:
     if kind == "array":
         missing = [] if "maxItems" in schema else [name]
         return missing + _unconstrained(f"{name}[]", schema["items"])
+    if kind == "object":
+        missing = [] if "maxProperties" in schema else [name]
+        for key, rule in schema.get("properties", {}).items():
+            missing += _unconstrained(f"{name}.{key}", rule)
+        extra = schema.get("additionalProperties", True)
+        if extra is True:
+            missing.append(f"{name}.*")
+        elif extra is not False:
+            missing += _unconstrained(f"{name}.*", extra)
+        return missing
     return [name]
 
 
