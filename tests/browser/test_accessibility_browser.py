@@ -70,6 +70,7 @@ class Site:
 
     pages: dict[str, str]
     codes: list[str]
+    survey_codes: list[str]
 
 
 def _small_atlas(folder: Path) -> Path | None:
@@ -99,6 +100,10 @@ def site(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> S
         "survey", "create", "--owner", live_server.campaign_owner(), "--file", str(definition)
     )
     assert made.returncode == 0, made.stderr
+    invited = live_server.run_cli(
+        "survey", "invites", SURVEY, "--count", str(len(worker_languages()))
+    )
+    assert invited.returncode == 0, invited.stderr
     pages = {
         "home": "/",
         "campaigns": "/campaigns/",
@@ -120,7 +125,7 @@ def site(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> S
     if atlas is not None:
         imported = live_server.run_cli("import", "atlas", str(atlas))
         assert imported.returncode == 0, imported.stderr
-    return Site(pages, codes)
+    return Site(pages, codes, invited.stdout.split())
 
 
 @pytest.fixture
@@ -174,19 +179,72 @@ def test_every_worker_page_passes_axe(checked, live_server, site, axe_source, la
             failures[name] = found
             save_screenshot(checked, f"axe-{language}-{name}")
 
-    # The pages behind a form: the receipt of a pledge, its status.
+    # The pages behind a form, each checked where a worker meets it.
+    def check(name: str) -> None:
+        found = _violations(checked, axe_source)
+        if found:
+            failures[name] = found
+            save_screenshot(checked, f"axe-{language}-{name}")
+
+    def keep(receipt: str) -> None:
+        """Confirm the receipt is written down (its last two words), as a worker does."""
+        checked.fill("#check", " ".join(receipt.split("-")[-2:]))
+        checked.locator("form:has(#check) button[type=submit]").click()
+
+    # A pledge: its receipt, kept, its status, its withdrawal.
     checked.goto(base + site.pages["sign"])
     checked.fill("#name", f"Axe {language}")
     checked.fill("#invite_code", site.codes.pop())
     checked.locator("form.campaign-form button[type=submit]").first.click()
     receipt = checked.locator("code.secret").first.inner_text().strip()
-    found = _violations(checked, axe_source)
-    if found:
-        failures["signed"] = found
+    check("signed")
+    keep(receipt)
+    check("signed-kept")
     checked.goto(base + site.pages["pledge-status"])
     checked.fill("#receipt", receipt)
     checked.locator("main form button[type=submit]").first.click()
-    found = _violations(checked, axe_source)
-    if found:
-        failures["pledge-status-shown"] = found
+    check("pledge-status-shown")
+    checked.goto(base + site.pages["pledge-withdraw"])
+    checked.fill("#receipt", receipt)
+    checked.check("input[name=confirm]")
+    checked.locator("main form button[type=submit]").first.click()
+    check("pledge-withdrawn")
+
+    # A report: its receipt, kept, and the conversation it opens.
+    checked.goto(base + site.pages["report"])
+    checked.fill("#employer", "Skyward Drones Ltd")
+    checked.fill("#agency", "Riverside County Sheriff")
+    checked.select_option("#agency_type", "sheriff")
+    checked.select_option("#country", "US")
+    checked.check("input[name=technologies][value=drones-robots]")
+    checked.check("input[name=status][value=known-internally]")
+    checked.check("input[name=relation][value=current-employee]")
+    checked.locator("form.report button[type=submit]").click()
+    report_receipt = checked.locator("code.secret").first.inner_text().strip()
+    check("report-receipt")
+    keep(report_receipt)
+    check("report-receipt-kept")
+    checked.goto(base + site.pages["report-follow-up"])
+    checked.fill("#receipt", report_receipt)
+    checked.locator("main form button[type=submit]").first.click()
+    check("report-conversation")
+
+    # A survey answer: its receipt, kept, its status, its withdrawal.
+    checked.goto(base + site.pages["survey"])
+    checked.fill("#invite_code", site.survey_codes.pop())
+    checked.check("input[name=unit][value=Infra]")
+    checked.locator("form.survey-form button[type=submit]").click()
+    survey_receipt = checked.locator("#receipt").inner_text().strip()
+    check("survey-answered")
+    keep(survey_receipt)
+    check("survey-answer-kept")
+    checked.goto(base + site.pages["survey-status"])
+    checked.fill("#receipt", survey_receipt)
+    checked.locator("main form button[type=submit]").first.click()
+    check("survey-status-shown")
+    checked.goto(base + site.pages["survey-withdraw"])
+    checked.fill("#receipt", survey_receipt)
+    checked.check("input[name=confirm]")
+    checked.locator("main form button[type=submit]").first.click()
+    check("survey-answer-withdrawn")
     assert failures == {}, json.dumps(failures, indent=1)
