@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +17,7 @@ from organise.keystore.keks import KekRing
 from organise.keystore.shared import SharedKeystore
 from organise.roles import Role
 from tests.conftest import connect_postgres, fresh_keystore_database
+from tests.keystore import backups
 from tests.keystore.conftest import place_kek
 
 # Every test here needs the keystore database (the `shared` fixture skips without PostgreSQL).
@@ -177,19 +177,13 @@ def test_the_old_key_lives_until_every_live_host_has_moved(shared, keystore_url,
     assert kek2 == bytes.fromhex((kek_dir / "epoch-2.kek").read_text())
 
 
-def _dump(url: str) -> bytes:
-    return subprocess.run(
-        ["pg_dump", "--no-owner", url], capture_output=True, check=True, timeout=120
-    ).stdout
-
-
 def test_a_backup_from_before_a_withdrawal_cannot_open_it_after_rotation(
     shared, keystore_url, kek_dir
 ):
     pledge_key = epochwrap.new_kek()  # a per-pledge key: 32 random bytes
     shared.put("pledge/c/withdrawn", pledge_key)
     shared.put("pledge/c/kept", b"k" * 32)
-    backup = _dump(keystore_url)  # the copy taken before the withdrawal
+    backup = backups.dump(keystore_url)  # the copy taken before the withdrawal
     kek1 = bytes.fromhex((kek_dir / "epoch-1.kek").read_text())
     shared.delete("pledge/c/withdrawn")
     kek2 = place_kek(kek_dir, 2)
@@ -197,18 +191,7 @@ def test_a_backup_from_before_a_withdrawal_cannot_open_it_after_rotation(
     assert shared.finish_rotation().retired == [1]
 
     # The backup restored beside the live database, opened with the current KEK (epoch 2).
-    copy_url = keystore_url + "_copy"
-    name = copy_url.rpartition("/")[2]
-    admin = keystore_url.rpartition("/")[0] + "/postgres"
-    subprocess.run(["psql", "-q", admin, "-c", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
-    subprocess.run(["psql", "-q", admin, "-c", f'CREATE DATABASE "{name}"'], check=True)
-    try:
-        subprocess.run(
-            ["psql", "-q", "-v", "ON_ERROR_STOP=1", copy_url],
-            input=backup,
-            check=True,
-            capture_output=True,
-        )
+    with backups.restored(keystore_url, backup) as copy_url:
         row = _rows(
             copy_url, "SELECT epoch, wrapped FROM keystore_entry WHERE name = 'pledge/c/withdrawn'"
         )[0]
@@ -225,15 +208,13 @@ def test_a_backup_from_before_a_withdrawal_cannot_open_it_after_rotation(
                 restored.get("pledge/c/kept")
         finally:
             restored.close()
-        copy_dump = _dump(copy_url)
-    finally:
-        subprocess.run(["psql", "-q", admin, "-c", f'DROP DATABASE IF EXISTS "{name}"'])
+        copy_dump = backups.dump(copy_url)
 
     # The old KEK is gone from the file system, both databases and the environment.
     assert not (kek_dir / "epoch-1.kek").exists()
     assert shared.ring.get(1) is None
-    live_dump = _dump(keystore_url)
-    main_dump = _dump(os.environ["ORGANISE_TEST_DATABASE_URL"])
+    live_dump = backups.dump(keystore_url)
+    main_dump = backups.dump(os.environ["ORGANISE_TEST_DATABASE_URL"])
     for dump in (live_dump, copy_dump, main_dump, backup):
         assert kek1 not in dump
         assert kek1.hex().encode() not in dump

@@ -15,7 +15,6 @@ import csv
 import io
 import os
 import secrets
-import subprocess
 import time
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from tests.conftest import (
     fresh_keystore_database,
     truncate_postgres,
 )
+from tests.keystore import backups
 from tests.keystore.conftest import place_kek
 from tests.reliability import drill
 from tests.servers import LiveServer
@@ -71,12 +71,6 @@ async def _sign_at_once(urls: list[str], codes: list[str], prefix: str) -> dict[
         return dict(await asyncio.gather(*(one(n) for n in range(len(codes)))))
 
 
-def _dump(url: str) -> bytes:
-    return subprocess.run(
-        ["pg_dump", "--no-owner", url], capture_output=True, check=True, timeout=120
-    ).stdout
-
-
 def _entry_names(url: str) -> set[str]:
     async def names() -> set[str]:
         connection = await connect_postgres(url)
@@ -92,30 +86,17 @@ def _entry_names(url: str) -> set[str]:
 
 def _restored(url: str, backup: bytes) -> dict[str, tuple[int, bytes]]:
     """The backup restored into a database of its own beside the live one: its entries."""
-    copy_url = url + "_copy"
-    name = copy_url.rpartition("/")[2]
-    admin = url.rpartition("/")[0] + "/postgres"
-    subprocess.run(["psql", "-q", admin, "-c", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
-    subprocess.run(["psql", "-q", admin, "-c", f'CREATE DATABASE "{name}"'], check=True)
-    try:
-        subprocess.run(
-            ["psql", "-q", "-v", "ON_ERROR_STOP=1", copy_url],
-            input=backup,
-            check=True,
-            capture_output=True,
-        )
 
-        async def entries() -> dict[str, tuple[int, bytes]]:
-            connection = await connect_postgres(copy_url)
-            try:
-                rows = await connection.fetch("SELECT name, epoch, wrapped FROM keystore_entry")
-                return {row["name"]: (row["epoch"], bytes(row["wrapped"])) for row in rows}
-            finally:
-                await connection.close()
+    async def entries(copy_url: str) -> dict[str, tuple[int, bytes]]:
+        connection = await connect_postgres(copy_url)
+        try:
+            rows = await connection.fetch("SELECT name, epoch, wrapped FROM keystore_entry")
+            return {row["name"]: (row["epoch"], bytes(row["wrapped"])) for row in rows}
+        finally:
+            await connection.close()
 
-        return asyncio.run(entries())
-    finally:
-        subprocess.run(["psql", "-q", admin, "-c", f'DROP DATABASE IF EXISTS "{name}"'])
+    with backups.restored(url, backup) as copy_url:
+        return asyncio.run(entries(copy_url))
 
 
 def _environments(*servers: LiveServer) -> list[bytes]:
@@ -178,7 +159,7 @@ def test_two_hosts_share_one_keystore_through_a_rotation(tmp_path, database_url)
         signed = asyncio.run(_sign_at_once([first.url, second.url], early, "Early"))
         withdrawn_name = "Early00"  # signed on the first host
         # A backup of the keystore database taken before the withdrawal.
-        backup = _dump(keystore_url)
+        backup = backups.dump(keystore_url)
         keys_before = _entry_names(keystore_url)
         with httpx.Client(base_url=second.url, timeout=60) as http:
             gone = http.post("/api/v1/pledges/withdraw", json={"receipt": signed[withdrawn_name]})
@@ -214,7 +195,7 @@ def test_two_hosts_share_one_keystore_through_a_rotation(tmp_path, database_url)
                     epochwrap.unwrap(kek2, tried, name, wrapped)
         # Epoch 1's key is gone from both hosts' folders, both databases and the servers'
         # environments (it never was in any of them but the folders).
-        live_dump, main_dump = _dump(keystore_url), _dump(POSTGRES_URL)
+        live_dump, main_dump = backups.dump(keystore_url), backups.dump(POSTGRES_URL)
         for blob in (backup, live_dump, main_dump, *_environments(first, second)):
             assert kek1 not in blob
             assert kek1.hex().encode() not in blob
