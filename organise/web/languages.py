@@ -6,6 +6,7 @@ The language itself is chosen by the address alone (organise/web/language_prefix
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -56,6 +57,9 @@ class LanguageLink:
 def _page_href(request: Request, language: str) -> str:
     scope = request.scope
     base, path = str(scope.get(BASE_PATH, "")), str(scope.get(PAGE_PATH, "/"))
+    # The path is the visitor's (decoded) address: one leading slash and re-encoded, so that
+    # "//elsewhere.example" or "/\\elsewhere.example" can never become a link to another site.
+    path = "/" + quote(path.lstrip("/\\"), safe="/")
     prefix = "" if language == DEFAULT_LOCALE else f"/{language}"
     query = request.url.query
     return f"{base}{prefix}{path}" + (f"?{query}" if query else "")

@@ -196,3 +196,19 @@ async def test_a_page_that_does_not_exist_is_a_worker_page_in_every_language(cli
     assert 'href="/no-such-page" lang="en" hreflang="en"' in missing.text
     organisers = await client.get(f"/{code}/organisers/login")
     assert 'class="languages"' not in organisers.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/fr//elsewhere.example/x", "/fr/%2F%2Felsewhere.example", "/de/%5Celsewhere.example"]
+)
+async def test_no_address_can_make_the_language_links_point_to_another_site(client, path):
+    # An employer could mail workers such an address on the real site: the 404 page's menu,
+    # its "read in English" link and the suggestion must stay on this site.
+    page = await client.get(path, headers={"Accept-Language": "de"})
+    assert page.status_code == 404
+    links = re.findall(r'href="([^"]*)"', page.text)
+    assert links
+    for link in links:
+        assert not link.startswith("//"), link
+        assert "\\" not in link, link
+        assert not re.match(r"^[a-z]+:", link), link
