@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import socket
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Mapping
@@ -83,8 +84,9 @@ def _check_name(name: str) -> str:
 
 
 def host_id() -> str:
-    """This process: host name and process id (several workers on one host report apart)."""
-    return f"{socket.gethostname()}/{os.getpid()}"
+    """This process: host name, process id and a random tag (several workers on one host
+    report apart, and so do containers that share a host name and all run as process 1)."""
+    return f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)
