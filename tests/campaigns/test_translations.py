@@ -173,7 +173,7 @@ async def test_invite_slips_are_printed_in_the_language_picked(app, client):
     )
     assert slips.status_code == 200, slips.text
     assert '<div lang="fr" dir="ltr">' in slips.text
-    assert slips.text.count(f"<strong>{FRENCH['title']}</strong>") == 2
+    assert slips.text.count(f"<strong><bdi>{FRENCH['title']}</bdi></strong>") == 2
     # The address has no language prefix: paper does not say which language its holder reads.
     assert "/campaigns/walkout</code>" in slips.text
     assert "/fr/campaigns/walkout" not in slips.text
