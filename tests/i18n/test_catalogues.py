@@ -4,11 +4,12 @@ translates them all; the catalogue tool merges without losing or inventing trans
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from babel.messages.pofile import read_po
 
-from organise.i18n import DEFAULT_LOCALE, complete_languages, languages
+from organise.i18n import DEFAULT_LOCALE, DOMAIN, LOCALE_DIR, complete_languages, languages
 from organise.i18n import catalogue as tool
 from organise.settings import Settings
 
@@ -94,3 +95,24 @@ def test_translators_get_the_same_list_as_the_tests(wanted, capsys):
     assert [entry["id"] for entry in listed] == sorted(wanted)
     plural = next(entry for entry in listed if entry["plural"])
     assert plural["plural"] == wanted[plural["id"]]
+
+
+MARKUP = re.compile(r"<[^>]*>|&#?\w+;")
+
+
+@pytest.mark.parametrize("code", OTHER_LANGUAGES)
+def test_a_translation_carries_no_markup_its_english_lacks(code):
+    # Templates treat a translation as HTML: a catalogue line must not be able to add a link
+    # or any other element to every page in its language, whoever reviews it.
+    with (LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as handle:
+        catalogue = read_po(handle, locale=code)
+    added = {}
+    for message in catalogue:
+        if not message.id:
+            continue
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        for form in forms:
+            if sorted(MARKUP.findall(form or "")) != sorted(MARKUP.findall(source)):
+                added[source] = form
+    assert added == {}
