@@ -102,7 +102,7 @@ async def fresh_keystore_database(url: str = POSTGRES_URL) -> str:
     connection = await connect_postgres(keys_url)
     try:
         await connection.execute(
-            "DROP TABLE IF EXISTS keystore_entry, keystore_epoch, keystore_host"
+            "DROP TABLE IF EXISTS keystore_entry, keystore_epoch, keystore_host, keystore_kek_check"
         )
     finally:
         await connection.close()

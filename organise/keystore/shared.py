@@ -17,6 +17,8 @@ Tables (created on first open; docs/operating.md lists each field):
   rather than write under an older one.
 - ``keystore_host``: each process's last report of the epochs it holds; a report older than
   five minutes is a dead process, and blocks nothing.
+- ``keystore_kek_check``: per epoch, an empty value sealed under its KEK by the first host that
+  held it; a host counts as holding an epoch only if its KEK opens that.
 
 The rest of the code calls this keystore from worker threads, as it does the file keystore, so
 the interface is blocking: the asyncpg pool runs on an event loop of its own, in a thread that
@@ -72,7 +74,17 @@ CREATE TABLE IF NOT EXISTS keystore_host (
     epochs bigint[] NOT NULL,
     reported_at timestamptz NOT NULL
 );
+CREATE TABLE IF NOT EXISTS keystore_kek_check (
+    epoch bigint PRIMARY KEY,
+    sealed bytea NOT NULL
+);
 """
+# Each epoch's KEK seals an empty value under this name (no entry's name starts with NUL) the
+# first time a host holds it: a host whose file of that epoch holds other bytes cannot open it,
+# so it neither reports the epoch nor writes under it. Two hosts given different keys for one
+# epoch would otherwise each write what the other cannot read, and a rotation would re-wrap
+# everything under one of them and destroy the old key everywhere.
+_KEK_CHECK = "\x00organise/kek-check"
 
 T = TypeVar("T")
 
@@ -188,6 +200,7 @@ class SharedKeystore(Keystore):
         self._last_overdue_log: datetime | None = None
         self._overdue = False
         self._closed = False
+        self._checked: set[int] = set()  # epochs whose KEK here opened the check
 
     @classmethod
     def connect(
@@ -242,6 +255,8 @@ class SharedKeystore(Keystore):
                         "The shared keystore is new and this host holds no key-encryption key: "
                         f"place epoch-1.kek in {self.ring.directory} first (docs/operating.md)."
                     )
+                # A new keystore: checks left by one discarded before (`discard_all`) go too.
+                await db.execute("DELETE FROM keystore_kek_check")
                 await db.execute(
                     "INSERT INTO keystore_epoch (epoch, named_at) VALUES ($1, now())", held[0]
                 )
@@ -289,6 +304,49 @@ class SharedKeystore(Keystore):
         self._loop.close()
         self._closed = True
 
+    # -- the KEKs' check ---------------------------------------------------------------------
+
+    async def _same_kek(self, db: asyncpg.Connection, epoch: int) -> bool:
+        """Whether this host's KEK of ``epoch`` is the one the other hosts hold: it opens the
+        epoch's check, sealed by whichever host held the epoch first (this one, if none has)."""
+        if epoch in self._checked:
+            return True
+        kek = self.ring.get(epoch)
+        if kek is None:
+            return False
+        await db.execute(
+            "INSERT INTO keystore_kek_check (epoch, sealed) VALUES ($1, $2) "
+            "ON CONFLICT (epoch) DO NOTHING",
+            epoch,
+            epochwrap.wrap(kek, epoch, _KEK_CHECK, b""),
+        )
+        sealed = await db.fetchval("SELECT sealed FROM keystore_kek_check WHERE epoch = $1", epoch)
+        try:
+            epochwrap.unwrap(kek, epoch, _KEK_CHECK, bytes(sealed))
+        except KeystoreError:
+            log.error(
+                "keystore: this host's key-encryption key of epoch %d is not the one the other "
+                "hosts hold: it is not reported, and nothing is written under it",
+                epoch,
+            )
+            return False
+        self._checked.add(epoch)
+        return True
+
+    async def _held_alike(self, db: asyncpg.Connection) -> list[int]:
+        """The epochs this host holds the same KEK of as every other host."""
+        return [epoch for epoch in self.ring.held() if await self._same_kek(db, epoch)]
+
+    async def _require_alike(self, db: asyncpg.Connection, epoch: int) -> bytes:
+        kek = self.ring.require(epoch)
+        if not await self._same_kek(db, epoch):
+            raise KeystoreError(
+                f"This host's key-encryption key of epoch {epoch} ({self.ring.path(epoch)}) is "
+                "not the one the other hosts hold: the host is misconfigured. Have the secret "
+                "manager place the same key on every host."
+            )
+        return kek
+
     # -- writing ---------------------------------------------------------------------------
 
     async def _writing_epoch(self, db: asyncpg.Connection) -> tuple[int, bytes]:
@@ -301,7 +359,7 @@ class SharedKeystore(Keystore):
         if epoch is None:
             raise KeystoreError("The shared keystore names no current epoch.")
         try:
-            return epoch, self.ring.require(epoch)
+            return epoch, await self._require_alike(db, epoch)
         except KeystoreError as error:
             log.error("keystore: refusing to write: %s", error)
             raise
@@ -435,8 +493,8 @@ class SharedKeystore(Keystore):
     # -- epochs, hosts and rotation --------------------------------------------------------
 
     async def _report_once(self) -> None:
-        held = self.ring.held()
         async with self._db().acquire() as db:
+            held = await self._held_alike(db)
             # Every time is the database's: hosts' clocks may disagree, the database has one.
             now = await db.fetchval(
                 "INSERT INTO keystore_host (host, epochs, reported_at) VALUES ($1, $2, now()) "
@@ -528,7 +586,8 @@ class SharedKeystore(Keystore):
         """Name ``epoch`` current (`organise keystore rotate`): every write from now on uses it.
 
         Refused unless it is newer than every epoch so far, this host holds its KEK, and every
-        live host has reported holding it (a host without it would fail every write).
+        live host has reported holding the same KEK (a host without it would fail every write;
+        a host with other bytes for it would write what no other host can read).
         """
         epochwrap.check_epoch(epoch)
         self.ring.require(epoch)
@@ -537,6 +596,7 @@ class SharedKeystore(Keystore):
         async def work() -> None:
             async with self._db().acquire() as db, db.transaction():
                 await db.execute("LOCK TABLE keystore_epoch IN EXCLUSIVE MODE")
+                await self._require_alike(db, epoch)
                 newest = await db.fetchval("SELECT max(epoch) FROM keystore_epoch")
                 if newest is not None and epoch <= newest:
                     raise KeystoreError(
@@ -553,8 +613,9 @@ class SharedKeystore(Keystore):
                 ]
                 if lacking:
                     raise KeystoreError(
-                        f"These live hosts do not hold the key of epoch {epoch} yet: "
-                        f"{', '.join(lacking)}. Place it on them; each reports within "
+                        f"These live hosts do not hold the key of epoch {epoch} yet, or hold "
+                        f"other bytes for it: {', '.join(lacking)}. Place the same key on "
+                        f"them; each reports within "
                         f"{self.report_seconds} seconds. Nothing was changed."
                     )
                 await db.execute(
@@ -567,7 +628,8 @@ class SharedKeystore(Keystore):
     async def _rewrap_pass(self, db: asyncpg.Connection, old: int, new: int) -> int:
         """Re-wrap up to one batch of entries from ``old`` to ``new``. Each UPDATE says
         ``WHERE epoch = old``: an entry deleted meanwhile stays deleted."""
-        old_kek, new_kek = self.ring.require(old), self.ring.require(new)
+        old_kek = await self._require_alike(db, old)
+        new_kek = await self._require_alike(db, new)
         rows = await db.fetch(
             "SELECT name, wrapped FROM keystore_entry WHERE epoch = $1 LIMIT $2",
             old,
@@ -646,7 +708,7 @@ class SharedKeystore(Keystore):
                 "INSERT INTO keystore_host (host, epochs, reported_at) VALUES ($1, $2, now()) "
                 "ON CONFLICT (host) DO UPDATE SET epochs = $2, reported_at = now()",
                 self.host,
-                self.ring.held(),
+                await self._held_alike(db),
             )
 
     def discard_all(self) -> None:
@@ -657,5 +719,6 @@ class SharedKeystore(Keystore):
                 await db.execute("DELETE FROM keystore_entry")
                 await db.execute("DELETE FROM keystore_epoch")
                 await db.execute("DELETE FROM keystore_host")
+                await db.execute("DELETE FROM keystore_kek_check")
 
         self._run(work())

@@ -141,6 +141,47 @@ def test_rotation_waits_for_live_hosts_and_ignores_dead_ones(shared, keystore_ur
     assert shared.get("k") == b"v"
 
 
+def test_a_host_given_other_bytes_for_an_epoch_blocks_the_rotation_and_writes_nothing(
+    shared, keystore_url, kek_dir
+):
+    # Step 2 of the rotation run on each host instead of once: the same epoch, different keys.
+    # Without a check each host would write what the other cannot read, and the rotation would
+    # re-wrap every entry under one of them and destroy the old key everywhere.
+    shared.put("k", b"v")
+    place_kek(kek_dir, 2)
+    shared.report()  # the first host to hold epoch 2 seals its check
+    other_dir = kek_dir.with_name(kek_dir.name + "-other")
+    other_dir.mkdir(mode=0o700)
+    place_kek(other_dir, 1, bytes.fromhex((kek_dir / "epoch-1.kek").read_text()))
+    place_kek(other_dir, 2)  # other bytes
+    other = _second_host(keystore_url, other_dir)
+    try:
+        other.report()
+        host_b = _rows(keystore_url, "SELECT epochs FROM keystore_host WHERE host = 'host-b'")
+        assert list(host_b[0]["epochs"]) == [1]  # epoch 2 not claimed with the wrong key
+        with pytest.raises(KeystoreError, match="host-b"):
+            shared.name_current(2)
+        assert shared.status().current.epoch == 1  # nothing changed
+        # Named current anyway (from the host with the right key, once host-b is gone): the
+        # host with other bytes refuses to write rather than write what nobody else can read.
+        _rows(
+            keystore_url,
+            "UPDATE keystore_host SET reported_at = reported_at - interval '6 minutes'"
+            " WHERE host = 'host-b'",
+        )
+        shared.name_current(2)
+        with pytest.raises(KeystoreError, match="not the one the other hosts hold"):
+            other.put("written-by-b", b"x")
+        assert _rows(keystore_url, "SELECT 1 FROM keystore_entry WHERE name = 'written-by-b'") == []
+    finally:
+        other.close()
+        for path in other_dir.iterdir():
+            path.chmod(0o600)
+            path.unlink()
+        other_dir.rmdir()
+    assert shared.get("k") == b"v"
+
+
 def test_the_old_key_lives_until_every_live_host_has_moved(shared, keystore_url, kek_dir):
     shared.put("k", b"v")
     kek2 = place_kek(kek_dir, 2)
