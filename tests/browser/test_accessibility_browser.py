@@ -191,6 +191,14 @@ def test_every_worker_page_passes_axe(checked, live_server, site, axe_source, la
         checked.fill("#check", " ".join(receipt.split("-")[-2:]))
         checked.locator("form:has(#check) button[type=submit]").click()
 
+    def with_receipt(page: str, receipt: str, *, confirm: bool = False) -> None:
+        """Send a receipt form (status, follow-up, withdrawal), ticking its box if it has one."""
+        checked.goto(base + site.pages[page])
+        checked.fill("#receipt", receipt)
+        if confirm:
+            checked.check("input[name=confirm]")
+        checked.locator("main form button[type=submit]").first.click()
+
     # A pledge: its receipt, kept, its status, its withdrawal.
     checked.goto(base + site.pages["sign"])
     checked.fill("#name", f"Axe {language}")
@@ -200,14 +208,9 @@ def test_every_worker_page_passes_axe(checked, live_server, site, axe_source, la
     check("signed")
     keep(receipt)
     check("signed-kept")
-    checked.goto(base + site.pages["pledge-status"])
-    checked.fill("#receipt", receipt)
-    checked.locator("main form button[type=submit]").first.click()
+    with_receipt("pledge-status", receipt)
     check("pledge-status-shown")
-    checked.goto(base + site.pages["pledge-withdraw"])
-    checked.fill("#receipt", receipt)
-    checked.check("input[name=confirm]")
-    checked.locator("main form button[type=submit]").first.click()
+    with_receipt("pledge-withdraw", receipt, confirm=True)
     check("pledge-withdrawn")
 
     # A report: its receipt, kept, and the conversation it opens.
@@ -224,9 +227,7 @@ def test_every_worker_page_passes_axe(checked, live_server, site, axe_source, la
     check("report-receipt")
     keep(report_receipt)
     check("report-receipt-kept")
-    checked.goto(base + site.pages["report-follow-up"])
-    checked.fill("#receipt", report_receipt)
-    checked.locator("main form button[type=submit]").first.click()
+    with_receipt("report-follow-up", report_receipt)
     check("report-conversation")
 
     # A survey answer: its receipt, kept, its status, its withdrawal.
@@ -238,13 +239,8 @@ def test_every_worker_page_passes_axe(checked, live_server, site, axe_source, la
     check("survey-answered")
     keep(survey_receipt)
     check("survey-answer-kept")
-    checked.goto(base + site.pages["survey-status"])
-    checked.fill("#receipt", survey_receipt)
-    checked.locator("main form button[type=submit]").first.click()
+    with_receipt("survey-status", survey_receipt)
     check("survey-status-shown")
-    checked.goto(base + site.pages["survey-withdraw"])
-    checked.fill("#receipt", survey_receipt)
-    checked.check("input[name=confirm]")
-    checked.locator("main form button[type=submit]").first.click()
+    with_receipt("survey-withdraw", survey_receipt, confirm=True)
     check("survey-answer-withdrawn")
     assert failures == {}, json.dumps(failures, indent=1)

@@ -35,6 +35,15 @@ def _rows(url: str, sql: str, *args):
     return asyncio.run(run())
 
 
+def _expire_report(url: str, host: str) -> None:
+    """Age a host's report past REPORT_TTL: the process is as good as gone."""
+    _rows(
+        url,
+        "UPDATE keystore_host SET reported_at = reported_at - interval '6 minutes' WHERE host = $1",
+        host,
+    )
+
+
 def _second_host(url, directory, name="host-b"):
     other = SharedKeystore.connect(url, KekRing(directory), report=False)
     other.host = name
@@ -128,11 +137,7 @@ def test_rotation_waits_for_live_hosts_and_ignores_dead_ones(shared, keystore_ur
             shared.name_current(2)
         assert shared.status().current.epoch == 1  # nothing changed
         # Its report expires: a dead host blocks nothing.
-        _rows(
-            keystore_url,
-            "UPDATE keystore_host SET reported_at = reported_at - interval '6 minutes'"
-            " WHERE host = 'host-b'",
-        )
+        _expire_report(keystore_url, "host-b")
         shared.name_current(2)
         assert shared.finish_rotation().retired == [1]
     finally:
@@ -164,11 +169,7 @@ def test_a_host_given_other_bytes_for_an_epoch_blocks_the_rotation_and_writes_no
         assert shared.status().current.epoch == 1  # nothing changed
         # Named current anyway (from the host with the right key, once host-b is gone): the
         # host with other bytes refuses to write rather than write what nobody else can read.
-        _rows(
-            keystore_url,
-            "UPDATE keystore_host SET reported_at = reported_at - interval '6 minutes'"
-            " WHERE host = 'host-b'",
-        )
+        _expire_report(keystore_url, "host-b")
         shared.name_current(2)
         with pytest.raises(KeystoreError, match="not the one the other hosts hold"):
             other.put("written-by-b", b"x")
