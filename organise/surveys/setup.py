@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from crypto import ballots
 from crypto.keystore import Keystore
 from organise.i18n import _
+from organise.organisers import teams
 from organise.organisers.models import Organiser
 from organise.refusal import Refused
 from organise.surveys import keys, team
@@ -106,6 +107,28 @@ def _counting(survey: Survey) -> dict[str, object]:
     }
 
 
+async def _same_team(survey: Survey, named: tuple[str, ...]) -> None:
+    """Refuse a definition naming a team other than the survey's: the team changes on its own
+    (the survey's page, `organise survey team`), and a list silently left unapplied would let
+    its owner believe someone was added or removed. A file naming the team as it is passes."""
+    if not named:
+        return
+    owner_id = teams.owner_id(survey)
+    owner = await Organiser.get_or_none(id=owner_id) if owner_id else None
+    wanted = set(named) - {owner.username} if owner else set(named)
+    if wanted != set(await team.member_names(survey)):
+        raise Refused(
+            {
+                "team": _(
+                    "The team is not changed by a new definition: add or remove co-organisers "
+                    "on the survey's page (or with organise survey team add|remove), or leave "
+                    "team out."
+                )
+            },
+            code="team_elsewhere",
+        )
+
+
 async def redefine(
     survey: Survey, definition: Definition, *, acting: Organiser | None, now: datetime | None = None
 ) -> Survey:
@@ -122,6 +145,7 @@ async def redefine(
         )
     if definition.slug != survey.slug:
         raise Refused({"slug": _("A survey's address cannot change.")}, code="slug_fixed")
+    await _same_team(survey, definition.team)
     wanted = {
         "questions": definition.questions_json(),
         "k": definition.k,

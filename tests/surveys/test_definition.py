@@ -6,8 +6,9 @@ import pytest
 
 from organise.i18n import written
 from organise.refusal import Refused
-from organise.surveys import definition, setup
+from organise.surveys import definition, setup, team
 from organise.surveys.models import Survey
+from tests.support import campaign_owner
 from tests.surveys.conftest import QUESTIONS, answered, in_days, make_survey, survey_file
 
 
@@ -98,6 +99,28 @@ async def test_once_an_answer_is_in_the_counting_cannot_change(app, client):
     )
     assert kept.title == "Renamed again"
     assert (await Survey.get(id=survey.id)).k == 4
+
+
+async def test_a_new_definition_naming_another_team_is_refused_not_silently_dropped(app, client):
+    await campaign_owner("sam")
+    await campaign_owner("kim")
+    survey = await make_survey(app, team=["sam"])
+    # Someone removed from the file is still on the team: refused, nothing changed.
+    for named in (["kim"], ["sam", "kim"]):
+        with pytest.raises(Refused) as refused:
+            await setup.redefine(
+                survey, definition.check(survey_file(team=named, title="Renamed")), acting=None
+            )
+        assert refused.value.code == "team_elsewhere"
+        assert "team" in refused.value.errors
+    assert (await Survey.get(id=survey.id)).title == "The cloud contract"
+    # The team as it is (the owner named or not), or no team at all, passes.
+    for named in (["sam"], ["alex", "sam"], []):
+        kept = await setup.redefine(
+            survey, definition.check(survey_file(team=named, title=f"Renamed {named}")), acting=None
+        )
+        assert kept.title == f"Renamed {named}"
+    assert await team.member_names(survey) == ["sam"]
 
 
 def test_options_are_identifiers_with_labels_and_plain_strings_still_read():
