@@ -77,7 +77,14 @@ class LanguagePrefixMiddleware:
         scope[ENABLED] = self.languages
         if language is not None:
             scope["root_path"] = f"{base}/{language}"
-        scope[TRANSLATABLE] = rest != "" and self._is_page(scope)
+            # A prefixed address must be a worker page: decided now, to refuse anything else.
+            scope[TRANSLATABLE] = rest != "" and self._is_page(scope)
+        else:
+            # Unprefixed, it only decides whether a page shows its language links: matched
+            # against the routes when a page asks (`languages.translatable`), not for every
+            # JSON answer. On a copy: routing rewrites the scope's paths meanwhile.
+            as_asked = dict(scope)
+            scope[TRANSLATABLE] = lambda: self._is_page(as_asked)
         token = current_locale.set(language or DEFAULT_LOCALE)
         try:
             if language is not None and rest == "":

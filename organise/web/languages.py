@@ -25,9 +25,18 @@ from organise.i18n import (
 # Scope keys set here and read by the templates' helpers below.
 PAGE_PATH = "organise.page_path"  # the path without root path or language prefix
 BASE_PATH = "organise.base_path"  # the root path the server was given, before any prefix
-TRANSLATABLE = "organise.translatable"  # a worker page, served in every enabled language
+TRANSLATABLE = "organise.translatable"  # read through `translatable`
 PAGE_NAMES = "organise.page_names"  # the route names (first part) of the worker pages
 ENABLED = "organise.languages"  # the enabled languages (ORGANISE_LANGUAGES), English first
+
+
+def translatable(scope: Scope) -> bool:
+    """Whether this answer is a worker page, served in every enabled language (worked out
+    once, when first asked: `LanguagePrefixMiddleware` leaves a check for unprefixed ones)."""
+    found = scope.get(TRANSLATABLE, False)
+    if callable(found):
+        found = scope[TRANSLATABLE] = bool(found())
+    return bool(found)
 
 
 def link_root(scope: Scope, name: str) -> str:
@@ -76,7 +85,7 @@ def page_direction() -> str:
 def language_links(request: Request) -> list[LanguageLink]:
     """The same page in every enabled language; empty where only English is served."""
     enabled = request.scope.get(ENABLED, ())
-    if len(enabled) < 2 or not request.scope.get(TRANSLATABLE):
+    if len(enabled) < 2 or not translatable(request.scope):
         return []
     current = current_locale.get()
     return [
@@ -121,7 +130,7 @@ class Suggestion:
 def language_suggestion(request: Request) -> Suggestion | None:
     """A link to this page in the language the browser asks for, if that is not this one."""
     enabled = request.scope.get(ENABLED, ())
-    if len(enabled) < 2 or not request.scope.get(TRANSLATABLE):
+    if len(enabled) < 2 or not translatable(request.scope):
         return None
     wanted = next(
         (
