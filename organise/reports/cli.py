@@ -26,8 +26,8 @@ def recount() -> None:
     The counts are kept up to date with every report; this is for after restoring part of a
     backup, editing the database by hand, or changing the technology groups. Each report's
     copy of its technology list is put right from its link rows first. Reports submitted
-    meanwhile wait until it is done (40 s to a minute with a million reports on a busy
-    two-core machine).
+    meanwhile wait until it is done (about a minute with a million reports on a quiet
+    two-core machine, when every count has to be written).
     """
     cells, unchanged = run_with_runtime(_recount)
     click.echo(f"Recounted: {cells} cells.")

@@ -425,7 +425,8 @@ async def _emptied(connection: BaseDBAsyncClient, dialect: str) -> list[Any]:
     """Empty the table to be filled; on PostgreSQL also drop its unique index (returned).
 
     The unique index is built once after the rows are in (`_indexed`), instead of row by
-    row: filling a few million cells through the index takes minutes, building it seconds.
+    row: filling a few million cells through the index takes minutes, building it once
+    about 25 s for 3.5 million (sorting five text columns is most of a refill's time).
     Dashboard reads wait meanwhile (the table is locked exclusively until the recount
     commits), as they would for a table being filled for the first time.
     """
@@ -439,7 +440,11 @@ async def _emptied(connection: BaseDBAsyncClient, dialect: str) -> list[Any]:
         )
         constraints = list(found)
         await connection.execute_query("SET LOCAL maintenance_work_mem = '256MB'")
-    await connection.execute_query(f"DELETE FROM {TABLE}")  # noqa: S608
+        # The table is locked exclusively already: TRUNCATE (undone by a rollback like the
+        # rest) instead of deleting 3.5 million rows one by one (2.3 s at 1,000,000 reports).
+        await connection.execute_query(f"TRUNCATE {TABLE}")
+    else:
+        await connection.execute_query(f"DELETE FROM {TABLE}")  # noqa: S608
     for row in constraints:  # our own table's constraint: its name and definition as stored
         await connection.execute_query(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{row["conname"]}"')
     return constraints
