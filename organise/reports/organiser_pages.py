@@ -18,7 +18,7 @@ from organise.organisers.models import Organiser
 from organise.organisers.sessions import organiser_private_key
 from organise.refusal import Refused
 from organise.reports import followup, inbox, publication, review
-from organise.reports.fields import DRAFT, MAX_CHARS, read_message
+from organise.reports.fields import DECISION, DRAFT, MAX_CHARS, MERGE, read_message
 from organise.reports.models import (
     Author,
     ProposalState,
@@ -34,7 +34,6 @@ from organise.web.addresses import absolute_url
 from organise.web.forms import read_form
 
 REVIEWERS = (Role.REVIEWER, Role.ADMIN)
-STATE_VALUES = frozenset(state.value for state in ReviewState)
 # Not copied from the report into the draft: a project's name can be known only inside the
 # team, so a reviewer types it in only if it is public.
 NOT_PREFILLED = frozenset({"product"})
@@ -163,10 +162,8 @@ async def report_page(request: Request) -> Response:
 async def set_state(request: Request) -> Response:
     form = await read_form(request)
     report = await _report(request)
-    raw = str(form.get("state", ""))
-    if raw not in STATE_VALUES:
-        raise Refused(_("Unknown review state."), status=400, code="bad_request")
-    await review.set_state(report, ReviewState(raw))
+    # The API's rule (`DECISION`): the states a reviewer sets by hand.
+    await review.set_state(report, ReviewState(DECISION.read_form(form)["state"]))
     return _back_to(request, report.id)
 
 
@@ -196,13 +193,7 @@ async def reply(request: Request) -> Response:
 async def merge(request: Request) -> Response:
     form = await read_form(request)
     report = await _report(request)
-    try:
-        target_id = uuid.UUID(str(form.get("target", ""))[:64])
-    except ValueError:
-        raise Refused(
-            _("Choose the report to merge into."), status=400, code="bad_request"
-        ) from None
-    target = await review.get_report(target_id)
+    target = await review.get_report(MERGE.read_form(form)["into"])  # the API's rule
     await review.merge(report, target)
     return _back_to(request, target.id)
 

@@ -95,7 +95,7 @@ async def set_state(client: httpx.AsyncClient, report: Report, state: str) -> ht
 async def merge(client: httpx.AsyncClient, report: Report, target: Report) -> httpx.Response:
     """A reviewer merges `report` into `target`, through the review page."""
     return await post_form(
-        client, f"/organisers/reports/{report.id}/merge", {"target": str(target.id)}
+        client, f"/organisers/reports/{report.id}/merge", {"into": str(target.id)}
     )
 
 

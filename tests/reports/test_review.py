@@ -86,10 +86,16 @@ async def test_states_can_be_set_but_not_to_published_by_hand(client):
         response = await set_state(client, report, state)
         assert response.status_code == 303
         assert (await Report.get()).state == ReviewState(state)
-    refused = await set_state(client, report, "published")
-    assert refused.status_code == 400
-    unknown = await set_state(client, report, "x")
-    assert unknown.status_code == 400
+    # The API's rule and answer (422): "published" comes only from publication.
+    for state, said in [
+        ("published", "Unknown review state."),
+        ("x", "Unknown review state."),
+        ("", "Review state is required."),
+    ]:
+        refused = await set_state(client, report, state)
+        assert refused.status_code == 422
+        assert said in refused.text
+        assert (await Report.get()).state == ReviewState.NEW
 
 
 async def test_merging_folds_reports_and_their_followers(client):
@@ -105,7 +111,7 @@ async def test_merging_folds_reports_and_their_followers(client):
     itself = await merge(client, a, a)
     assert itself.status_code == 400
     missing = await post_form(
-        client, f"/organisers/reports/{a.id}/merge", {"target": str(uuid.uuid4())}
+        client, f"/organisers/reports/{a.id}/merge", {"into": str(uuid.uuid4())}
     )
     assert missing.status_code == 404
     client.cookies.clear()

@@ -49,9 +49,9 @@ async def test_every_review_change_keeps_the_counts_right(client):
     steps = [
         (f"/organisers/reports/{first.id}/state", {"state": "rejected"}, 3),
         (f"/organisers/reports/{first.id}/state", {"state": "verified"}, 4),
-        (f"/organisers/reports/{second.id}/merge", {"target": str(third.id)}, 3),
+        (f"/organisers/reports/{second.id}/merge", {"into": str(third.id)}, 3),
         (f"/organisers/reports/{fourth.id}/state", {"state": "corroborated"}, 3),
-        (f"/organisers/reports/{third.id}/merge", {"target": str(fourth.id)}, 2),
+        (f"/organisers/reports/{third.id}/merge", {"into": str(fourth.id)}, 2),
         (f"/organisers/reports/{fourth.id}/state", {"state": "rejected"}, 1),
     ]
     for url, form, expected in steps:

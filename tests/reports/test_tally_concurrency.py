@@ -76,7 +76,7 @@ async def _race(urls: list[str]) -> tuple[list[int], list[int]]:
             return (await post_form(reviewer, url, form)).status_code
 
         changes = [review(n, f"{ids[n]}/state", {"state": "rejected"}) for n in range(REJECTED)] + [
-            review(n, f"{ids[REJECTED + n]}/merge", {"target": ids[REJECTED + MERGED + n]})
+            review(n, f"{ids[REJECTED + n]}/merge", {"into": ids[REJECTED + MERGED + n]})
             for n in range(MERGED)
         ]
         results = await asyncio.gather(_submit_all(workers, urls, SECOND_WAVE), *changes)
