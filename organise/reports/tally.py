@@ -440,11 +440,9 @@ async def _emptied(connection: BaseDBAsyncClient, dialect: str) -> list[Any]:
         )
         constraints = list(found)
         await connection.execute_query("SET LOCAL maintenance_work_mem = '256MB'")
-        # The table is locked exclusively already: TRUNCATE (undone by a rollback like the
-        # rest) instead of deleting 3.5 million rows one by one (2.3 s at 1,000,000 reports).
-        await connection.execute_query(f"TRUNCATE {TABLE}")
-    else:
-        await connection.execute_query(f"DELETE FROM {TABLE}")  # noqa: S608
+    # DELETE, not TRUNCATE (2.3 s faster at 1,000,000 reports): TRUNCATE ignores snapshots, so
+    # a backup (pg_dump) whose snapshot predates the commit would hold an empty table.
+    await connection.execute_query(f"DELETE FROM {TABLE}")  # noqa: S608
     for row in constraints:  # our own table's constraint: its name and definition as stored
         await connection.execute_query(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{row["conname"]}"')
     return constraints
