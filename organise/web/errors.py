@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from organise.i18n import _, _l
 from organise.refusal import Refused
+from organise.web.languages import PAGE_PATH
 from organise.web.templating import render
 
 log = logging.getLogger("organise.errors")
@@ -91,10 +92,17 @@ def error_response(
         if fields:
             error["fields"] = fields
         return JSONResponse({"error": error}, status_code=status)
+    # An organiser's refused form leads back to the organisers' pages, not the workers' home.
+    path = str(request.scope.get(PAGE_PATH, request.url.path))
     return render(
         request,
         "errors/error.html",
-        {"status": status, "title": _title(status), "message": message},
+        {
+            "status": status,
+            "title": _title(status),
+            "message": message,
+            "for_organisers": path.startswith("/organisers/"),
+        },
         status,
     )
 
