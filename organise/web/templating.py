@@ -85,25 +85,25 @@ def templates() -> Jinja2Templates:
     )
     # Looked up at each call, in the language of the request being answered.
     environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    environment.globals["url_for"] = _url_for
-    environment.globals["public_url_for"] = _public_url_for
-    environment.globals["printed_urls"] = _printed_urls
-    environment.globals["is_worker_page"] = is_worker_page
-    environment.globals["fallback_address"] = fallback_address
-    environment.globals["page_language"] = page_language
-    environment.globals["page_direction"] = page_direction
-    environment.globals["language_links"] = language_links
-    environment.globals["language_suggestion"] = language_suggestion
-    environment.globals["english_href"] = english_href
-    environment.filters["day"] = day
-    environment.filters["moment"] = moment
-    environment.filters["number"] = number
-    # Organisers' words (a campaign's title and demand) in the reader's language.
-    environment.globals["words_of"] = written.words_of
-    environment.globals["language_called"] = written.language_name
-    environment.globals["text_direction"] = text_direction
-    environment.globals["other_languages"] = _other_languages
-    environment.globals["site_languages"] = _site_languages
+    environment.globals.update(
+        url_for=_url_for,
+        public_url_for=_public_url_for,
+        printed_urls=_printed_urls,
+        is_worker_page=is_worker_page,
+        fallback_address=fallback_address,
+        page_language=page_language,
+        page_direction=page_direction,
+        language_links=language_links,
+        language_suggestion=language_suggestion,
+        english_href=english_href,
+        # Organisers' words (a campaign's title and demand) in the reader's language.
+        words_of=written.words_of,
+        language_called=written.language_name,
+        text_direction=text_direction,
+        other_languages=_other_languages,
+        site_languages=_site_languages,
+    )
+    environment.filters.update(day=day, moment=moment, number=number)
     return Jinja2Templates(env=environment)
 
 
